@@ -1,0 +1,151 @@
+//! Command-line interface: with no subcommand the console window opens; subcommands manage the
+//! camera registry and render screenshots.
+
+use crate::registry::RegistryFormat;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dienbien-dispatch",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DISPATCH_GIT_REVISION"), ")"),
+    about = "Dispatch console of the Điện Biên traffic-police camera system"
+)]
+pub struct Cli {
+    /// Database: a SQLite file path, or postgres://user@host/db. Default: dispatch.db in the
+    /// user's data folder.
+    #[arg(
+        long = "db",
+        env = "DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+
+    /// Configuration file (TOML). Default: config.toml in the user's config folder, if present.
+    #[arg(long, env = "DISPATCH_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Base map: "none", a tile URL template (https://…/{z}/{x}/{y}.png) or a .pmtiles file.
+    #[arg(long, env = "DISPATCH_TILES", global = true)]
+    pub tiles: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the camera registry.
+    #[command(subcommand)]
+    Cameras(CamerasCommand),
+    /// Render the dispatch view offscreen and write a PNG.
+    Screenshot(ScreenshotArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CamerasCommand {
+    /// List the cameras.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import cameras (CSV) or junctions and cameras (GeoJSON). All or nothing.
+    Import {
+        file: PathBuf,
+        /// File format; guessed from the extension when absent.
+        #[arg(long, value_enum)]
+        format: Option<RegistryFormat>,
+    },
+    /// Export the registry. CSV holds cameras; GeoJSON holds junctions and cameras.
+    Export {
+        #[arg(long, value_enum, default_value = "geojson")]
+        format: RegistryFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScreenshotArgs {
+    /// PNG file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Image size in pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    pub size: (u32, u32),
+    /// What to render: the dispatch map (the video wall arrives with the video update).
+    #[arg(long, value_enum, default_value = "map")]
+    pub view: ScreenshotView,
+    /// Interface language.
+    #[arg(long, value_enum, default_value = "vi")]
+    pub language: LanguageArg,
+    /// Camera code to select (opens its panel).
+    #[arg(long)]
+    pub select: Option<String>,
+    /// Map centre "LAT,LON" and zoom, e.g. 21.389,103.016,16.
+    #[arg(long, value_parser = parse_view)]
+    pub map_view: Option<(f64, f64, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScreenshotView {
+    Map,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LanguageArg {
+    Vi,
+    En,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{text}' is not WIDTHxHEIGHT"))?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (64..=8192).contains(v))
+            .ok_or_else(|| format!("'{s}' is not a size between 64 and 8192"))
+    };
+    Ok((parse(w)?, parse(h)?))
+}
+
+fn parse_view(text: &str) -> Result<(f64, f64, f64), String> {
+    let parts: Vec<f64> = text
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("'{p}' is not a number"))
+        })
+        .collect::<Result<_, _>>()?;
+    match parts.as_slice() {
+        [lat, lon, zoom] => Ok((*lat, *lon, *zoom)),
+        _ => Err("expected LAT,LON,ZOOM".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sizes_and_views() {
+        assert_eq!(parse_size("1920x1080"), Ok((1920, 1080)));
+        assert!(parse_size("1920").is_err());
+        assert!(parse_size("10x10").is_err());
+        assert_eq!(parse_view("21.3,103.0,16"), Ok((21.3, 103.0, 16.0)));
+        assert!(parse_view("21.3,103.0").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,87 @@
+//! `cameras list | import | export`.
+
+use super::{Setup, cli_actor};
+use crate::cli::CamerasCommand;
+use crate::registry::{self, RegistryFormat};
+use crate::store::{Store, StoreError};
+use anyhow::{Context as _, bail};
+use std::io::Write as _;
+
+pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
+    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    match command {
+        CamerasCommand::List { json } => list(&mut store, *json),
+        CamerasCommand::Import { file, format } => {
+            let format = match format.or_else(|| RegistryFormat::from_path(file)) {
+                Some(f) => f,
+                None => bail!(
+                    "cannot tell the format of {}: use a .csv or .geojson name, or --format",
+                    file.display()
+                ),
+            };
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let parsed = registry::parse(&text, format).map_err(StoreError::Import);
+            let summary = parsed
+                .and_then(|r| store.import_registry(&r, &cli_actor(), &file.display().to_string()))
+                .with_context(|| format!("{}", file.display()))?;
+            println!(
+                "imported {}: {} junctions added, {} updated; {} cameras added, {} updated",
+                file.display(),
+                summary.junctions_added,
+                summary.junctions_updated,
+                summary.cameras_added,
+                summary.cameras_updated
+            );
+            Ok(())
+        }
+        CamerasCommand::Export { format, out } => {
+            let cameras = store.cameras()?;
+            let text = match format {
+                RegistryFormat::Csv => registry::write_csv(&cameras)?,
+                RegistryFormat::Geojson => registry::write_geojson(&store.junctions()?, &cameras),
+            };
+            match out {
+                Some(path) => std::fs::write(path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::stdout().write_all(text.as_bytes())?,
+            }
+            Ok(())
+        }
+    }
+}
+
+fn list(store: &mut Store, json: bool) -> anyhow::Result<()> {
+    let cameras = store.cameras()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &cameras)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{:<24} {:<14} {:<9} NAME", "CODE", "KIND", "POSITION")?;
+    for c in &cameras {
+        let position = if c.position_surveyed {
+            "surveyed"
+        } else {
+            "SAMPLE"
+        };
+        writeln!(
+            out,
+            "{:<24} {:<14} {:<9} {}",
+            c.code,
+            c.kind.code(),
+            position,
+            c.name
+        )?;
+    }
+    let unsurveyed = cameras.iter().filter(|c| !c.position_surveyed).count();
+    writeln!(out, "{} cameras", cameras.len())?;
+    if unsurveyed > 0 {
+        writeln!(
+            out,
+            "{unsurveyed} positions are sample placeholders, to be surveyed (import a surveyed registry)"
+        )?;
+    }
+    Ok(())
+}

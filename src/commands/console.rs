@@ -1,0 +1,42 @@
+//! Opens the console window (eframe, wgpu renderer).
+
+use super::Setup;
+use crate::service::ServiceHandle;
+use crate::ui::{ConsoleApp, StartOptions, UiSettings};
+
+pub fn run(setup: Setup) -> anyhow::Result<()> {
+    let mut notices = setup.warnings;
+    let service = match ServiceHandle::start(setup.database.clone()) {
+        Ok(service) => Some(service),
+        Err(e) => {
+            notices.push(format!("cannot start the database worker: {e}"));
+            None
+        }
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Điện Biên – Trung tâm chỉ huy giao thông")
+            .with_inner_size([1600.0, 960.0])
+            .with_min_inner_size([960.0, 600.0]),
+        persistence_path: Some(setup.folders.data.join("ui-state.ron")),
+        ..Default::default()
+    };
+    let base_map = setup.base_map;
+    eframe::run_native(
+        "dienbien-dispatch",
+        options,
+        Box::new(move |cc| {
+            let settings = UiSettings::from_storage(cc.storage);
+            Ok(Box::new(ConsoleApp::new(
+                &cc.egui_ctx,
+                StartOptions {
+                    service,
+                    base_map,
+                    settings,
+                    notices,
+                },
+            )))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the console window could not open: {e}"))
+}

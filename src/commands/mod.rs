@@ -1,0 +1,73 @@
+//! What each command-line entry point does: open the console window, manage the registry,
+//! render a screenshot. This is the top of the program: `anyhow` errors, readable messages.
+
+mod cameras;
+mod console;
+mod screenshot;
+
+pub use cameras::run as cameras;
+pub use console::run as console;
+pub use screenshot::run as screenshot;
+
+use crate::basemap::BaseMapChoice;
+use crate::cli::Cli;
+use crate::config::{Config, Folders};
+use crate::store::DatabaseLocation;
+use anyhow::Context as _;
+
+/// Settings every command needs, resolved from the command line, environment and config file.
+pub struct Setup {
+    pub config: Config,
+    pub folders: Folders,
+    pub database: DatabaseLocation,
+    pub base_map: BaseMapChoice,
+    /// Problems that did not stop the start (shown in the console's status bar).
+    pub warnings: Vec<String>,
+}
+
+impl Setup {
+    /// Resolves the settings. A bad configuration file is an error when `strict`, and a warning
+    /// (with defaults) otherwise, so the console still opens and says what is wrong.
+    pub fn resolve(cli: &Cli, strict: bool) -> anyhow::Result<Self> {
+        let folders = Folders::for_user();
+        let mut warnings = Vec::new();
+        let (config_path, required) = match &cli.config {
+            Some(path) => (path.clone(), true),
+            None => (folders.default_config_file(), false),
+        };
+        let config = match Config::load(&config_path, required) {
+            Ok(config) => config,
+            Err(e) if !strict => {
+                tracing::warn!(error = %e, "configuration ignored; using defaults");
+                warnings.push(e.to_string());
+                Config::default()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let database_text = cli
+            .database
+            .clone()
+            .or_else(|| config.database.url.clone())
+            .unwrap_or_else(|| folders.default_database().to_string_lossy().into_owned());
+        let database = DatabaseLocation::parse(&database_text)
+            .context("the database setting (--db, DATABASE_URL or [database] url) is wrong")?;
+        let base_map = BaseMapChoice::resolve(
+            cli.tiles.as_deref(),
+            &config.map,
+            &folders.default_tile_cache(),
+        );
+        Ok(Self {
+            config,
+            folders,
+            database,
+            base_map,
+            warnings,
+        })
+    }
+}
+
+/// Who is acting, for the audit log of command-line changes.
+pub(crate) fn cli_actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}

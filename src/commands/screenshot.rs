@@ -1,0 +1,81 @@
+//! `screenshot`: renders the dispatch view offscreen with the current database and writes a PNG.
+
+use super::Setup;
+use crate::cli::{LanguageArg, ScreenshotArgs};
+use crate::offscreen::OffscreenRenderer;
+use crate::service::ServiceHandle;
+use crate::ui::{ConsoleApp, Language, StartOptions, UiSettings};
+use anyhow::{Context as _, bail};
+use std::time::{Duration, Instant};
+
+/// Frames drawn after the data arrived, so that layout and fonts settle.
+const SETTLE_FRAMES: u32 = 4;
+const DATA_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
+    let renderer = OffscreenRenderer::new()?;
+    tracing::info!(adapter = %renderer.adapter_name(), "rendering offscreen");
+    let ctx = egui::Context::default();
+    let mut settings = UiSettings {
+        language: match args.language {
+            LanguageArg::Vi => Language::Vietnamese,
+            LanguageArg::En => Language::English,
+        },
+        selected_camera: args.select.clone(),
+        ..UiSettings::default()
+    };
+    if let Some((lat, lon, zoom)) = args.map_view {
+        settings.map_centre_deg = (lat, lon);
+        settings.map_zoom = zoom;
+    }
+    let service = ServiceHandle::start(setup.database.clone())?;
+    let mut app = ConsoleApp::new(
+        &ctx,
+        StartOptions {
+            service: Some(service),
+            base_map: setup.base_map,
+            settings,
+            notices: setup.warnings,
+        },
+    );
+    let (width, height) = args.size;
+    let started = Instant::now();
+    let mut settled = 0;
+    loop {
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(width as f32, height as f32),
+            )),
+            time: Some(started.elapsed().as_secs_f64()),
+            ..Default::default()
+        };
+        let output = ctx.run_ui(input, |ui| {
+            app.logic(ui.ctx());
+            app.ui(ui);
+        });
+        renderer.apply_textures(&output.textures_delta);
+        if let Some(message) = app.database_failed() {
+            bail!("{message}");
+        }
+        if app.inventory_loaded() {
+            settled += 1;
+        }
+        if settled > SETTLE_FRAMES {
+            let image = renderer.render(&ctx, &output)?;
+            image
+                .save(&args.out)
+                .with_context(|| format!("cannot write {}", args.out.display()))?;
+            println!(
+                "wrote {} ({width}x{height}, {} cameras)",
+                args.out.display(),
+                app.camera_codes().len()
+            );
+            return Ok(());
+        }
+        if started.elapsed() > DATA_TIMEOUT {
+            bail!("the database did not answer within {DATA_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,167 @@
+//! The workstation's configuration: a TOML file with documented defaults and
+//! `deny_unknown_fields`, plus the standard folders (data, cache, config) of the console.
+//! Precedence for each setting: command line, then environment, then this file, then default.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Default raster tiles: the OpenStreetMap standard layer (see its tile usage policy).
+pub const DEFAULT_TILE_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+pub const DEFAULT_TILE_ATTRIBUTION: &str = "© OpenStreetMap contributors";
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub map: MapConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// SQLite file path or `postgres://…` URL. Default: `dispatch.db` in the data folder.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapConfig {
+    /// Raster tile URL template with `{z}`, `{x}`, `{y}`; empty for no online tiles.
+    pub tile_url: String,
+    /// Attribution shown on the map for `tile_url`.
+    pub attribution: String,
+    /// Offline PMTiles file (raster PNG/JPEG/WebP or vector); used instead of `tile_url`.
+    pub offline_file: Option<PathBuf>,
+    /// Where downloaded tiles are cached. Default: `tiles/` in the cache folder.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for MapConfig {
+    fn default() -> Self {
+        Self {
+            tile_url: DEFAULT_TILE_URL.to_owned(),
+            attribution: DEFAULT_TILE_ATTRIBUTION.to_owned(),
+            offline_file: None,
+            cache_dir: None,
+        }
+    }
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("configuration {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Reads `path`. With `required = false` a missing file gives the defaults.
+    pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::default());
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// The console's standard folders.
+#[derive(Debug, Clone)]
+pub struct Folders {
+    pub data: PathBuf,
+    pub cache: PathBuf,
+    pub config: PathBuf,
+}
+
+impl Folders {
+    /// The user's folders (XDG on Linux), or `./dienbien-dispatch-data` when no home is known.
+    pub fn for_user() -> Self {
+        match directories::ProjectDirs::from("vn", "Cong An Dien Bien", "dienbien-dispatch") {
+            Some(dirs) => Self {
+                data: dirs.data_dir().to_owned(),
+                cache: dirs.cache_dir().to_owned(),
+                config: dirs.config_dir().to_owned(),
+            },
+            None => {
+                let base = PathBuf::from("dienbien-dispatch-data");
+                Self {
+                    data: base.join("data"),
+                    cache: base.join("cache"),
+                    config: base.join("config"),
+                }
+            }
+        }
+    }
+
+    pub fn default_database(&self) -> PathBuf {
+        self.data.join("dispatch.db")
+    }
+
+    pub fn default_config_file(&self) -> PathBuf {
+        self.config.join("config.toml")
+    }
+
+    pub fn default_tile_cache(&self) -> PathBuf {
+        self.cache.join("tiles")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_optional_file_gives_defaults() {
+        let config = Config::load(Path::new("/nonexistent/config.toml"), false).unwrap();
+        assert_eq!(config, Config::default());
+        assert!(Config::load(Path::new("/nonexistent/config.toml"), true).is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[map]\ntile_ur = \"x\"\n").unwrap();
+        let err = Config::load(&path, true).unwrap_err().to_string();
+        assert!(err.contains("config.toml"), "{err}");
+        assert!(err.contains("tile_ur"), "{err}");
+    }
+
+    #[test]
+    fn reads_a_full_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[database]\nurl = \"postgres://dispatch@db/dbp\"\n[map]\noffline_file = \"/srv/dbp.pmtiles\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path, true).unwrap();
+        assert_eq!(
+            config.database.url.as_deref(),
+            Some("postgres://dispatch@db/dbp")
+        );
+        assert_eq!(config.map.tile_url, DEFAULT_TILE_URL);
+        assert_eq!(
+            config.map.offline_file.as_deref(),
+            Some(Path::new("/srv/dbp.pmtiles"))
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! Plain domain types of the console: cameras, junctions, positions, stream addresses and the
+//! Vietnamese text folding used by search. Nothing here depends on another module of the crate,
+//! on the database, on threads or on the UI.
+
+mod camera;
+mod geo;
+mod junction;
+mod stream_url;
+pub mod text_fold;
+
+pub use camera::{Camera, CameraKind, CameraStatus};
+pub use geo::{GeoError, GeoPoint};
+pub use junction::Junction;
+pub use stream_url::{StreamUrl, StreamUrlError};

@@ -1,0 +1,133 @@
+//! Stream addresses of cameras: `rtsp://`, `rtsps://` or `file://`, never with credentials inside.
+//!
+//! Credentials live outside the registry (a credentials reference resolved at connect time), so an
+//! address can be logged, exported and shown without leaking a password.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A validated stream address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct StreamUrl(String);
+
+/// Why a stream address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamUrlError {
+    #[error("URL is empty")]
+    Empty,
+    #[error("URL scheme must be rtsp, rtsps or file (got '{0}')")]
+    BadScheme(String),
+    #[error("URL has no host")]
+    NoHost,
+    #[error(
+        "URL carries a user name or password; put credentials in the credentials_ref column instead"
+    )]
+    CredentialsInUrl,
+    #[error("file URL must hold an absolute path (file:///path/to/clip.mp4)")]
+    RelativeFilePath,
+    #[error("URL contains whitespace or control characters")]
+    BadCharacters,
+}
+
+impl StreamUrl {
+    pub fn parse(text: &str) -> Result<Self, StreamUrlError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(StreamUrlError::Empty);
+        }
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(StreamUrlError::BadCharacters);
+        }
+        let Some((scheme, rest)) = text.split_once("://") else {
+            return Err(StreamUrlError::BadScheme(text.chars().take(16).collect()));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "rtsp" | "rtsps" => {
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+                if authority.contains('@') {
+                    return Err(StreamUrlError::CredentialsInUrl);
+                }
+                if authority.is_empty() || authority.starts_with(':') {
+                    return Err(StreamUrlError::NoHost);
+                }
+            }
+            "file" => {
+                if !rest.starts_with('/') {
+                    return Err(StreamUrlError::RelativeFilePath);
+                }
+            }
+            other => return Err(StreamUrlError::BadScheme(other.to_owned())),
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `rtsp`, `rtsps` or `file`.
+    pub fn scheme(&self) -> &str {
+        self.0.split_once("://").map_or("", |(s, _)| s)
+    }
+}
+
+impl fmt::Display for StreamUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for StreamUrl {
+    type Error = StreamUrlError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<StreamUrl> for String {
+    fn from(value: StreamUrl) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_three_schemes() {
+        for url in [
+            "rtsp://10.0.0.5:554/Streaming/Channels/101",
+            "RTSPS://cam.example.invalid/main",
+            "file:///srv/clips/a1.mp4",
+        ] {
+            assert!(StreamUrl::parse(url).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_addresses_with_a_reason() {
+        assert_eq!(
+            StreamUrl::parse("http://cam/video"),
+            Err(StreamUrlError::BadScheme("http".into()))
+        );
+        assert_eq!(
+            StreamUrl::parse("rtsp://admin:secret@10.0.0.5/main"),
+            Err(StreamUrlError::CredentialsInUrl)
+        );
+        assert_eq!(
+            StreamUrl::parse("rtsp:///main"),
+            Err(StreamUrlError::NoHost)
+        );
+        assert_eq!(
+            StreamUrl::parse("file://clips/a.mp4"),
+            Err(StreamUrlError::RelativeFilePath)
+        );
+        assert_eq!(StreamUrl::parse("  "), Err(StreamUrlError::Empty));
+        assert!(matches!(
+            StreamUrl::parse("cam01"),
+            Err(StreamUrlError::BadScheme(_))
+        ));
+    }
+}

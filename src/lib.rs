@@ -1,0 +1,21 @@
+//! dienbien-dispatch: the command console of the Điện Biên traffic-police camera system.
+//!
+//! Module map (see ARCHITECTURE.md): `domain` (plain types) ← `registry` (files) ← `store`
+//! (database) ← `service` (back-end worker) ← `ui` (egui); `basemap` feeds the map its tiles;
+//! `commands` and `cli` are the program's entry points; `offscreen` renders screenshots.
+
+pub mod basemap;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod offscreen;
+pub mod registry;
+pub mod service;
+pub mod store;
+pub mod ui;
+
+/// Version of this build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Git revision this build was made from ("+changes" when the tree was modified).
+pub const GIT_REVISION: &str = env!("DISPATCH_GIT_REVISION");

@@ -1,0 +1,34 @@
+//! Entry point: parses the command line, sets up logging and runs the chosen command.
+
+use clap::Parser as _;
+use dienbien_dispatch::cli::{Cli, Command};
+use dienbien_dispatch::commands::{self, Setup};
+use tracing_subscriber::EnvFilter;
+
+/// Default log filter: our own INFO, and only warnings from the GPU and windowing stacks.
+const DEFAULT_LOG_FILTER: &str = "info,wgpu_core=warn,wgpu_hal=warn,naga=warn,winit=warn,eframe=warn,egui_wgpu=warn,reqwest=warn,hyper=warn";
+
+fn main() -> std::process::ExitCode {
+    let filter = EnvFilter::try_from_env("DISPATCH_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        None => commands::console(Setup::resolve(&cli, false)?),
+        Some(Command::Cameras(command)) => commands::cameras(command, &Setup::resolve(&cli, true)?),
+        Some(Command::Screenshot(args)) => commands::screenshot(args, Setup::resolve(&cli, true)?),
+    }
+}

@@ -1,0 +1,88 @@
+//! The console's back end, seen from the UI: a named worker thread that owns the database
+//! and answers commands with events over bounded channels. The UI only calls the non-blocking
+//! methods of [`ServiceHandle`] and drains events once a frame; it never touches the store or a
+//! thread itself. Dropping the handle stops the worker.
+
+mod store_worker;
+
+use crate::domain::{Camera, Junction};
+use crate::store::{DatabaseLocation, NewAuditEntry};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
+
+/// What the UI asks of the back end.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Read junctions and cameras again and send an [`Event::Inventory`].
+    ReloadInventory,
+    /// Append to the audit log.
+    Audit(NewAuditEntry),
+}
+
+/// What the back end tells the UI.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The database is open (and was seeded with the sample inventory when new).
+    Opened { location: String, seeded: bool },
+    /// The current registry.
+    Inventory(Inventory),
+    /// Something failed; the message says what and where. The worker keeps serving.
+    Failed { message: String },
+}
+
+/// Junctions and cameras as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub junctions: Vec<Junction>,
+    pub cameras: Vec<Camera>,
+}
+
+/// Capacity of each channel; commands beyond it are refused, events wait.
+const CHANNEL_CAPACITY: usize = 64;
+
+/// The UI's end of the back end.
+pub struct ServiceHandle {
+    commands: SyncSender<Command>,
+    events: Receiver<Event>,
+}
+
+/// Why a command did not reach the back end.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SendError {
+    #[error("the back end is busy; try again")]
+    Busy,
+    #[error("the back end has stopped")]
+    Stopped,
+}
+
+impl ServiceHandle {
+    /// Starts the store worker on `location`. Opening happens on the worker; its outcome
+    /// arrives as the first event.
+    pub fn start(location: DatabaseLocation) -> std::io::Result<Self> {
+        let (command_tx, command_rx) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
+        let (event_tx, event_rx) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
+        std::thread::Builder::new()
+            .name("store-worker".into())
+            .spawn(move || store_worker::run(&location, &command_rx, &event_tx))?;
+        Ok(Self {
+            commands: command_tx,
+            events: event_rx,
+        })
+    }
+
+    /// Queues a command without blocking.
+    pub fn send(&self, command: Command) -> Result<(), SendError> {
+        self.commands.try_send(command).map_err(|e| match e {
+            TrySendError::Full(_) => SendError::Busy,
+            TrySendError::Disconnected(_) => SendError::Stopped,
+        })
+    }
+
+    /// The next event, if one is waiting.
+    pub fn try_next(&self) -> Option<Event> {
+        match self.events.try_recv() {
+            Ok(event) => Some(event),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => None,
+        }
+    }
+}

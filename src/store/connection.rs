@@ -1,0 +1,87 @@
+//! Opening a connection to either backend, tuning it, and running the embedded migrations.
+
+use super::{DatabaseLocation, StoreError};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// One connection type for both backends, so that every query is written once.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("src/store/migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("src/store/migrations/postgres");
+
+/// How long a SQLite writer waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+pub(super) fn connect_and_migrate(
+    location: &DatabaseLocation,
+) -> Result<AnyConnection, StoreError> {
+    let shown = location.to_string();
+    let mut conn = match location {
+        DatabaseLocation::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                    location: shown.clone(),
+                    source,
+                })?;
+            }
+            let mut conn =
+                SqliteConnection::establish(&location.connection_string()).map_err(|source| {
+                    StoreError::Connect {
+                        location: shown.clone(),
+                        source,
+                    }
+                })?;
+            // WAL lets readers and one writer work together; foreign keys are off by default.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(|e| StoreError::Migrate {
+                location: shown.clone(),
+                message: e.to_string(),
+            })?;
+            AnyConnection::Sqlite(conn)
+        }
+        DatabaseLocation::Postgres(url) => {
+            let conn = PgConnection::establish(url).map_err(|source| StoreError::Connect {
+                location: shown.clone(),
+                source,
+            })?;
+            AnyConnection::Postgresql(conn)
+        }
+    };
+    let migrated = match &mut conn {
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        AnyConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    }
+    .map_err(|e| StoreError::Migrate {
+        location: shown.clone(),
+        message: e.to_string(),
+    })?;
+    if migrated > 0 {
+        tracing::info!(location = %shown, migrations = migrated, "database migrated");
+    }
+    Ok(conn)
+}
+
+/// True for the transient "another writer holds the lock" errors worth retrying.
+pub(super) fn is_busy(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database is locked")
+                || message.contains("database table is locked")
+                || message.contains("could not serialize access")
+                || message.contains("deadlock detected")
+        }
+        _ => false,
+    }
+}

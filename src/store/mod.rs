@@ -1,0 +1,101 @@
+//! The console's database (diesel): SQLite by default, PostgreSQL when several workstations
+//! share a site, with one code path for every query. It owns the connection, the migrations,
+//! the seeding of the sample inventory and the append-only audit log; callers only see domain
+//! types. It knows nothing of the UI, and is driven from one thread at a time (the store
+//! worker of `service`, or a CLI command).
+
+mod audit;
+mod connection;
+mod location;
+mod registry_tables;
+mod rows;
+mod schema;
+
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use connection::AnyConnection;
+pub use location::DatabaseLocation;
+pub use registry_tables::ImportSummary;
+
+use crate::registry::ImportProblem;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database URL '{0}' is not understood: use a SQLite file path or postgres://user@host/db"
+    )]
+    BadUrl(String),
+    #[error("cannot open database {location}: {source}")]
+    Connect {
+        location: String,
+        #[source]
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot create the folder for database {location}: {source}")]
+    CreateDir {
+        location: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("migrating database {location} failed: {message}")]
+    Migrate { location: String, message: String },
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("row '{key}' of table {table} holds bad data: {reason}")]
+    Corrupt {
+        table: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("import refused, nothing was written:\n{}", format_problems(.0))]
+    Import(Vec<ImportProblem>),
+}
+
+fn format_problems(problems: &[ImportProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An open database with its schema migrated.
+pub struct Store {
+    conn: AnyConnection,
+    location: DatabaseLocation,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file and its folder if needed) and migrates the database.
+    pub fn open(location: &DatabaseLocation) -> Result<Self, StoreError> {
+        let conn = connection::connect_and_migrate(location)?;
+        Ok(Self {
+            conn,
+            location: location.clone(),
+        })
+    }
+
+    /// Opens the store and seeds the sample inventory into a new database; returns whether it
+    /// seeded. Every entry point (console, CLI) opens the database this way.
+    pub fn open_seeded(location: &DatabaseLocation) -> Result<(Self, bool), StoreError> {
+        let mut store = Self::open(location)?;
+        let sample = crate::registry::sample_inventory().map_err(StoreError::Import)?;
+        let seeded = store.seed_if_new(&sample)?;
+        if seeded {
+            tracing::info!(location = %location, "new database seeded with the sample inventory");
+        }
+        Ok((store, seeded))
+    }
+
+    /// Where this store lives, with any password hidden.
+    pub fn location(&self) -> &DatabaseLocation {
+        &self.location
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,56 @@
+//! Diesel table definitions shared by the SQLite and PostgreSQL migrations (one code path for
+//! queries). Column comments live in `migrations/sqlite/*/up.sql`.
+
+diesel::table! {
+    store_meta (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    junctions (code) {
+        code -> Text,
+        name -> Text,
+        ward -> Text,
+        lat_deg -> Double,
+        lon_deg -> Double,
+        signalised -> Bool,
+        position_surveyed -> Bool,
+        updated_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    cameras (code) {
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        lat_deg -> Double,
+        lon_deg -> Double,
+        position_surveyed -> Bool,
+        heading_deg -> Nullable<Double>,
+        fov_deg -> Nullable<Double>,
+        junction_code -> Nullable<Text>,
+        main_url -> Text,
+        sub_url -> Nullable<Text>,
+        enabled -> Bool,
+        credentials_ref -> Nullable<Text>,
+        notes -> Text,
+        updated_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at_ms -> BigInt,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(cameras -> junctions (junction_code));
+diesel::allow_tables_to_appear_in_same_query!(cameras, junctions);

@@ -1,0 +1,535 @@
+//! The dispatch console application: full-window map of every camera, side list, camera panel,
+//! top and status bars. `logic` drains back-end events; `ui` only draws and collects
+//! [`Action`]s, applied after drawing. The back end is reached only through [`ServiceHandle`].
+
+use super::camera_list::{self, camera_list_ui, passes_filters};
+use super::camera_panel::camera_panel_ui;
+use super::i18n::{Language, Text};
+use super::map_background::{ScaleBar, Schematic};
+use super::map_layer::{CameraLayer, MapCamera, MapOutput};
+use super::settings::{CITY_CENTRE_DEG, STORAGE_KEY, UiSettings};
+use super::theme;
+use crate::basemap::{Availability, BaseMap, BaseMapChoice};
+use crate::domain::{Camera, CameraStatus, Junction, text_fold};
+use crate::service::{Command, Event, Inventory, ServiceHandle};
+use crate::store::NewAuditEntry;
+use walkers::{Map, MapMemory, Position, lat_lon};
+
+/// How the console starts.
+pub struct StartOptions {
+    /// The back end; `None` when it could not be started (the reason is in `notices`).
+    pub service: Option<ServiceHandle>,
+    pub base_map: BaseMapChoice,
+    pub settings: UiSettings,
+    /// Problems found before the window opened (e.g. a bad configuration file).
+    pub notices: Vec<String>,
+}
+
+/// One camera as the interface shows it.
+pub struct CameraEntry {
+    pub camera: Camera,
+    pub status: CameraStatus,
+    pub junction_name: String,
+    pub ward: String,
+    /// Name, code and junction folded for diacritic-insensitive search.
+    pub search_folded: String,
+}
+
+/// A user's intent, collected while drawing and applied afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Select(Option<usize>),
+    CentreOn(usize),
+    OpenFeed(usize),
+    ZoomTo(Position, f64),
+    SetLanguage(Language),
+    ToggleAbout,
+}
+
+enum DatabaseState {
+    Opening,
+    Open(String),
+    Failed(String),
+}
+
+pub struct ConsoleApp {
+    settings: UiSettings,
+    service: Option<ServiceHandle>,
+    base_map: BaseMap,
+    map_memory: MapMemory,
+    entries: Vec<CameraEntry>,
+    junctions: Vec<Junction>,
+    inventory_loaded: bool,
+    database: DatabaseState,
+    notices: Vec<String>,
+    selected: Option<usize>,
+    feed_notice_for: Option<usize>,
+    show_about: bool,
+    last_map_output: MapOutput,
+}
+
+impl ConsoleApp {
+    pub fn new(ctx: &egui::Context, options: StartOptions) -> Self {
+        theme::install(ctx);
+        let mut map_memory = MapMemory::default();
+        let (lat, lon) = options.settings.map_centre_deg;
+        map_memory.center_at(lat_lon(lat, lon));
+        if map_memory.set_zoom(options.settings.map_zoom).is_err() {
+            let _ = map_memory.set_zoom(super::settings::DEFAULT_ZOOM);
+        }
+        let database = if options.service.is_some() {
+            DatabaseState::Opening
+        } else {
+            DatabaseState::Failed(options.notices.first().cloned().unwrap_or_default())
+        };
+        Self {
+            base_map: BaseMap::start(&options.base_map, ctx),
+            settings: options.settings,
+            service: options.service,
+            map_memory,
+            entries: Vec::new(),
+            junctions: Vec::new(),
+            inventory_loaded: false,
+            database,
+            notices: options.notices,
+            selected: None,
+            feed_notice_for: None,
+            show_about: false,
+            last_map_output: MapOutput::default(),
+        }
+    }
+
+    /// Drains back-end events; call once per frame before [`Self::ui`].
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        let mut received = false;
+        while let Some(event) = self.service.as_ref().and_then(ServiceHandle::try_next) {
+            received = true;
+            match event {
+                Event::Opened { location, .. } => self.database = DatabaseState::Open(location),
+                Event::Inventory(inventory) => self.set_inventory(inventory),
+                Event::Failed { message } => {
+                    if matches!(self.database, DatabaseState::Opening) {
+                        self.database = DatabaseState::Failed(message.clone());
+                    }
+                    self.notices.push(message);
+                }
+            }
+        }
+        if received {
+            ctx.request_repaint();
+        } else if !self.inventory_loaded && self.service.is_some() {
+            // Still waiting for the database: look again soon without spinning.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        self.handle_shortcuts(ctx);
+    }
+
+    fn set_inventory(&mut self, inventory: Inventory) {
+        let selected_code = self
+            .selected
+            .and_then(|i| self.entries.get(i))
+            .map(|e| e.camera.code.clone())
+            .or_else(|| self.settings.selected_camera.clone());
+        self.entries = inventory
+            .cameras
+            .into_iter()
+            .map(|camera| {
+                let junction = camera
+                    .junction_code
+                    .as_ref()
+                    .and_then(|code| inventory.junctions.iter().find(|j| &j.code == code));
+                let junction_name = junction.map_or_else(|| "—".to_owned(), |j| j.name.clone());
+                let ward = junction.map_or_else(|| "—".to_owned(), |j| j.ward.clone());
+                let search_folded = text_fold::fold(&format!(
+                    "{} {} {}",
+                    camera.name, camera.code, junction_name
+                ));
+                CameraEntry {
+                    camera,
+                    status: CameraStatus::Unknown,
+                    junction_name,
+                    ward,
+                    search_folded,
+                }
+            })
+            .collect();
+        self.junctions = inventory.junctions;
+        self.selected =
+            selected_code.and_then(|code| self.entries.iter().position(|e| e.camera.code == code));
+        self.inventory_loaded = true;
+    }
+
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        let (find, list, escape, about) = ctx.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::COMMAND, egui::Key::F),
+                i.consume_key(egui::Modifiers::COMMAND, egui::Key::L),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F1),
+            )
+        });
+        if find {
+            self.settings.show_camera_list = true;
+            ctx.memory_mut(|m| m.request_focus(camera_list::search_id()));
+        }
+        if list {
+            self.settings.show_camera_list = !self.settings.show_camera_list;
+        }
+        if escape {
+            if self.show_about {
+                self.show_about = false;
+            } else {
+                self.apply(Action::Select(None));
+            }
+        }
+        if about {
+            self.show_about = !self.show_about;
+        }
+    }
+
+    /// Draws the whole console.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let mut actions = Vec::new();
+        let lang = self.settings.language;
+
+        egui::Panel::top("top-bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
+        egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar_ui(ui));
+        if self.settings.show_camera_list {
+            egui::Panel::left("camera-list")
+                .resizable(true)
+                .default_size(340.0)
+                .show(ui, |ui| {
+                    camera_list_ui(
+                        ui,
+                        &self.entries,
+                        &mut self.settings,
+                        self.selected,
+                        &mut actions,
+                    );
+                });
+        }
+        if let Some(index) = self.selected
+            && let Some(entry) = self.entries.get(index)
+        {
+            egui::Panel::right("camera-panel")
+                .resizable(true)
+                .default_size(380.0)
+                .show(ui, |ui| {
+                    camera_panel_ui(
+                        ui,
+                        index,
+                        entry,
+                        lang,
+                        self.feed_notice_for == Some(index),
+                        &mut actions,
+                    );
+                });
+        }
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| self.map_ui(ui, &mut actions));
+
+        if self.show_about {
+            self.about_ui(ui.ctx(), &mut actions);
+        }
+        for action in actions {
+            self.apply(action);
+        }
+    }
+
+    fn top_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let lang = self.settings.language;
+        ui.horizontal(|ui| {
+            ui.heading(Text::AppTitle.get(lang));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button(Text::About.get(lang)).clicked() {
+                    actions.push(Action::ToggleAbout);
+                }
+                for (language, label) in [(Language::English, "EN"), (Language::Vietnamese, "VI")] {
+                    if ui
+                        .selectable_label(lang == language, label)
+                        .on_hover_text(Text::Language.get(lang))
+                        .clicked()
+                    {
+                        actions.push(Action::SetLanguage(language));
+                    }
+                }
+            });
+        });
+        let unsurveyed = self
+            .entries
+            .iter()
+            .filter(|e| !e.camera.position_surveyed)
+            .count();
+        if unsurveyed > 0 {
+            ui.colored_label(
+                theme::WARNING,
+                format!(
+                    "⚠ {} ({unsurveyed}/{} {})",
+                    Text::SamplePositionsBanner.get(lang),
+                    self.entries.len(),
+                    Text::CameraCount.get(lang)
+                ),
+            );
+        }
+    }
+
+    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+        let lang = self.settings.language;
+        ui.horizontal_wrapped(|ui| {
+            match &self.database {
+                DatabaseState::Opening => {
+                    ui.spinner();
+                    ui.label(Text::Opening.get(lang));
+                }
+                DatabaseState::Open(location) => {
+                    ui.label(format!("{}: {location}", Text::Database.get(lang)));
+                }
+                DatabaseState::Failed(message) => {
+                    ui.colored_label(theme::status_colour(CameraStatus::Alarm), message);
+                }
+            }
+            ui.separator();
+            ui.label(format!(
+                "{} {}",
+                self.entries.len(),
+                Text::CameraCount.get(lang)
+            ));
+            for notice in self.notices.iter().rev().take(2) {
+                ui.separator();
+                ui.colored_label(theme::WARNING, notice);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(
+                    egui::RichText::new(Text::ShortcutsText.get(lang))
+                        .small()
+                        .weak(),
+                );
+            });
+        });
+    }
+
+    fn map_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let lang = self.settings.language;
+        let availability = self.base_map.availability();
+        let cameras: Vec<MapCamera> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| passes_filters(e, &self.settings))
+            .map(|(index, e)| MapCamera {
+                index,
+                camera: &e.camera,
+                status: e.status,
+            })
+            .collect();
+        let mut output = MapOutput::default();
+        let show_schematic = !matches!(availability, Availability::Available);
+        let centre = lat_lon(CITY_CENTRE_DEG.0, CITY_CENTRE_DEG.1);
+        let mut map = Map::new(self.base_map.tiles_to_draw(), &mut self.map_memory, centre);
+        if show_schematic {
+            map = map.with_plugin(Schematic {
+                junctions: &self.junctions,
+            });
+        }
+        let response = map
+            .with_plugin(CameraLayer {
+                cameras,
+                selected: self.selected,
+                language: lang,
+                output: &mut output,
+            })
+            .with_plugin(ScaleBar)
+            .show(ui, |_, _, _, _| ());
+        let map_rect = response.response.rect;
+
+        let notice = match &availability {
+            Availability::Available => None,
+            Availability::Checking => Some(Text::TilesLoading.get(lang).to_owned()),
+            Availability::Offline(reason) => {
+                Some(format!("{} ({reason})", Text::TilesOffline.get(lang)))
+            }
+            Availability::NotConfigured => Some(Text::TilesNone.get(lang).to_owned()),
+        };
+        if let Some(text) = notice {
+            let painter = ui.painter_at(map_rect);
+            let galley = painter.layout(
+                text,
+                egui::FontId::proportional(13.0),
+                egui::Color32::from_gray(230),
+                map_rect.width() - 40.0,
+            );
+            let rect = egui::Rect::from_min_size(
+                map_rect.left_top() + egui::vec2(12.0, 12.0),
+                galley.size() + egui::vec2(16.0, 10.0),
+            );
+            painter.rect_filled(rect, 4.0, egui::Color32::from_black_alpha(190));
+            painter.galley(
+                rect.min + egui::vec2(8.0, 5.0),
+                galley,
+                egui::Color32::WHITE,
+            );
+        }
+
+        if let Some(index) = output.clicked_camera {
+            actions.push(Action::Select(Some(index)));
+        }
+        if let Some((position, zoom)) = output.zoom_to {
+            actions.push(Action::ZoomTo(position, zoom));
+        }
+        self.last_map_output = output;
+    }
+
+    fn about_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let lang = self.settings.language;
+        let mut open = true;
+        egui::Window::new(Text::About.get(lang))
+            .collapsible(false)
+            .resizable(false)
+            .open(&mut open)
+            .show(ctx, |ui| {
+                ui.heading(Text::AppTitle.get(lang));
+                ui.label(Text::AboutText.get(lang));
+                ui.separator();
+                ui.label(format!("{}: {}", Text::Version.get(lang), crate::VERSION));
+                ui.label(format!(
+                    "{}: {}",
+                    Text::Revision.get(lang),
+                    crate::GIT_REVISION
+                ));
+                ui.separator();
+                ui.label(egui::RichText::new(Text::Shortcuts.get(lang)).strong());
+                ui.label(Text::ShortcutsText.get(lang));
+            });
+        if !open {
+            actions.push(Action::ToggleAbout);
+        }
+    }
+
+    fn apply(&mut self, action: Action) {
+        match action {
+            Action::Select(index) => {
+                self.selected = index.filter(|i| *i < self.entries.len());
+                self.settings.selected_camera =
+                    self.selected.map(|i| self.entries[i].camera.code.clone());
+                self.feed_notice_for = None;
+            }
+            Action::CentreOn(index) => {
+                if let Some(entry) = self.entries.get(index) {
+                    let p = entry.camera.position;
+                    self.map_memory.center_at(lat_lon(p.lat_deg, p.lon_deg));
+                }
+            }
+            Action::OpenFeed(index) => {
+                self.feed_notice_for = Some(index);
+                if let (Some(service), Some(entry)) = (&self.service, self.entries.get(index)) {
+                    let audit = NewAuditEntry {
+                        actor: "dispatcher".into(),
+                        action: "camera.open_feed".into(),
+                        subject: entry.camera.code.clone(),
+                        detail: serde_json::json!({ "result": "video not available in this version" }),
+                    };
+                    if let Err(e) = service.send(Command::Audit(audit)) {
+                        self.notices.push(e.to_string());
+                    }
+                }
+            }
+            Action::ZoomTo(position, zoom) => {
+                self.map_memory.center_at(position);
+                let _ = self.map_memory.set_zoom(zoom);
+            }
+            Action::SetLanguage(language) => self.settings.language = language,
+            Action::ToggleAbout => self.show_about = !self.show_about,
+        }
+    }
+
+    /// The settings as they would be saved now (map view included).
+    pub fn settings_to_save(&self) -> UiSettings {
+        let mut settings = self.settings.clone();
+        if let Some(centre) = self.map_memory.detached() {
+            settings.map_centre_deg = (centre.y(), centre.x());
+        }
+        settings.map_zoom = self.map_memory.zoom();
+        settings
+    }
+
+    // ---- What tests (and the screenshot command) need to read. ----
+
+    pub fn inventory_loaded(&self) -> bool {
+        self.inventory_loaded
+    }
+
+    pub fn database_failed(&self) -> Option<&str> {
+        match &self.database {
+            DatabaseState::Failed(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    pub fn camera_codes(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .map(|e| e.camera.code.as_str())
+            .collect()
+    }
+
+    pub fn camera_name(&self, code: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.camera.code == code)
+            .map(|e| e.camera.name.as_str())
+    }
+
+    pub fn selected_code(&self) -> Option<&str> {
+        self.selected
+            .and_then(|i| self.entries.get(i))
+            .map(|e| e.camera.code.as_str())
+    }
+
+    /// Codes of the cameras the side list shows now.
+    pub fn listed_codes(&self) -> Vec<&str> {
+        camera_list::visible_indices(&self.entries, &self.settings)
+            .into_iter()
+            .map(|i| self.entries[i].camera.code.as_str())
+            .collect()
+    }
+
+    /// Where the camera's own marker was drawn last frame (`None` if clustered or hidden).
+    pub fn marker_position(&self, code: &str) -> Option<egui::Pos2> {
+        let index = self.entries.iter().position(|e| e.camera.code == code)?;
+        self.last_map_output
+            .marker_positions
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, p)| *p)
+    }
+
+    /// Number of cameras drawn last frame, alone or inside a cluster.
+    pub fn cameras_drawn(&self) -> usize {
+        self.last_map_output.marker_positions.len()
+            + self
+                .last_map_output
+                .clusters
+                .iter()
+                .map(|(_, n)| n)
+                .sum::<usize>()
+    }
+
+    pub fn set_map_view(&mut self, centre_deg: (f64, f64), zoom: f64) {
+        self.apply(Action::ZoomTo(lat_lon(centre_deg.0, centre_deg.1), zoom));
+    }
+}
+
+impl eframe::App for ConsoleApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        ConsoleApp::logic(self, ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        ConsoleApp::ui(self, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings_to_save());
+    }
+}

@@ -1,0 +1,108 @@
+//! The panel of the selected camera: what it is, where, its streams and status, and the
+//! button that opens its live feed.
+
+use super::app::{Action, CameraEntry};
+use super::i18n::{Language, Text, kind_name, status_name};
+use super::theme;
+
+pub fn camera_panel_ui(
+    ui: &mut egui::Ui,
+    index: usize,
+    entry: &CameraEntry,
+    lang: Language,
+    feed_notice: bool,
+    actions: &mut Vec<Action>,
+) {
+    let camera = &entry.camera;
+    ui.horizontal(|ui| {
+        ui.heading(&camera.name);
+    });
+    ui.horizontal(|ui| {
+        ui.label(
+            egui::RichText::new(format!("● {}", status_name(entry.status, lang)))
+                .color(theme::status_colour(entry.status))
+                .strong(),
+        );
+        ui.label(kind_name(camera.kind, lang));
+    });
+    ui.separator();
+    egui::Grid::new("camera-details")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let mut row = |label: Text, value: String| {
+                ui.label(egui::RichText::new(label.get(lang)).weak());
+                ui.label(value);
+                ui.end_row();
+            };
+            row(Text::Code, camera.code.clone());
+            row(Text::Junction, entry.junction_name.clone());
+            row(Text::Ward, entry.ward.clone());
+            row(
+                Text::Position,
+                format!(
+                    "{:.5}, {:.5} ({})",
+                    camera.position.lat_deg,
+                    camera.position.lon_deg,
+                    if camera.position_surveyed {
+                        Text::SurveyedPosition.get(lang)
+                    } else {
+                        Text::SamplePosition.get(lang)
+                    }
+                ),
+            );
+            row(
+                Text::Heading,
+                camera.heading_deg.map_or_else(
+                    || Text::PtzCamera.get(lang).to_owned(),
+                    |h| format!("{h:.0}°"),
+                ),
+            );
+            if let Some(fov) = camera.fov_deg {
+                row(Text::FieldOfView, format!("{fov:.0}°"));
+            }
+            row(Text::MainStream, camera.main_url.to_string());
+            row(
+                Text::SubStream,
+                camera
+                    .sub_url
+                    .as_ref()
+                    .map_or_else(|| "—".to_owned(), ToString::to_string),
+            );
+            row(
+                Text::Enabled,
+                if camera.enabled {
+                    Text::Yes.get(lang)
+                } else {
+                    Text::No.get(lang)
+                }
+                .to_owned(),
+            );
+            row(Text::LastSeen, Text::Never.get(lang).to_owned());
+            if !camera.notes.is_empty() {
+                row(Text::Notes, camera.notes.clone());
+            }
+        });
+    if !camera.position_surveyed {
+        ui.colored_label(
+            theme::WARNING,
+            format!("⚠ {}", Text::SamplePositionsBanner.get(lang)),
+        );
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui
+            .button(format!("▶ {}", Text::OpenFeed.get(lang)))
+            .clicked()
+        {
+            actions.push(Action::OpenFeed(index));
+        }
+        if ui.button(Text::Close.get(lang)).clicked() {
+            actions.push(Action::Select(None));
+        }
+    });
+    if feed_notice {
+        ui.add_space(4.0);
+        ui.label(egui::RichText::new(Text::FeedComingSoon.get(lang)).color(theme::WARNING));
+    }
+}

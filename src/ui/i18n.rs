@@ -1,0 +1,161 @@
+//! Interface text, Vietnamese first and English second. Every string a user reads comes from
+//! here, so that a translation is one table.
+
+use crate::domain::{CameraKind, CameraStatus};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Language {
+    #[default]
+    Vietnamese,
+    English,
+}
+
+/// Every fixed text of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    AppTitle,
+    Cameras,
+    Search,
+    SearchHint,
+    Kind,
+    Status,
+    NoMatch,
+    Code,
+    Junction,
+    Ward,
+    Position,
+    Heading,
+    FieldOfView,
+    MainStream,
+    SubStream,
+    Enabled,
+    LastSeen,
+    Never,
+    Notes,
+    OpenFeed,
+    FeedComingSoon,
+    Close,
+    SamplePositionsBanner,
+    SamplePosition,
+    SurveyedPosition,
+    TilesOffline,
+    TilesLoading,
+    TilesNone,
+    Language,
+    About,
+    AboutText,
+    Version,
+    Revision,
+    Database,
+    Opening,
+    Shortcuts,
+    ShortcutsText,
+    Yes,
+    No,
+    CameraCount,
+    PtzCamera,
+}
+
+impl Text {
+    pub fn get(self, lang: Language) -> &'static str {
+        let (vi, en) = match self {
+            Text::AppTitle => (
+                "Trung tâm chỉ huy giao thông Điện Biên",
+                "Điện Biên traffic command console",
+            ),
+            Text::Cameras => ("Camera", "Cameras"),
+            Text::Search => ("Tìm kiếm", "Search"),
+            Text::SearchHint => (
+                "Tìm theo tên, mã, nút giao…",
+                "Search name, code, junction…",
+            ),
+            Text::Kind => ("Loại", "Kind"),
+            Text::Status => ("Trạng thái", "Status"),
+            Text::NoMatch => ("Không có camera phù hợp", "No camera matches"),
+            Text::Code => ("Mã", "Code"),
+            Text::Junction => ("Nút giao", "Junction"),
+            Text::Ward => ("Phường/xã", "Ward"),
+            Text::Position => ("Vị trí", "Position"),
+            Text::Heading => ("Hướng nhìn", "Heading"),
+            Text::FieldOfView => ("Góc nhìn", "Field of view"),
+            Text::MainStream => ("Luồng chính", "Main stream"),
+            Text::SubStream => ("Luồng phụ", "Sub stream"),
+            Text::Enabled => ("Đang sử dụng", "Enabled"),
+            Text::LastSeen => ("Lần cuối thấy hình", "Last seen"),
+            Text::Never => ("chưa kết nối", "not connected yet"),
+            Text::Notes => ("Ghi chú", "Notes"),
+            Text::OpenFeed => ("Mở hình ảnh trực tiếp", "Open live feed"),
+            Text::FeedComingSoon => (
+                "Xem hình trực tiếp sẽ có trong bản cập nhật video (RTSP); phiên bản này chưa kết nối camera.",
+                "Live video arrives with the video (RTSP) update; this version does not connect to cameras yet.",
+            ),
+            Text::Close => ("Đóng", "Close"),
+            Text::SamplePositionsBanner => (
+                "Vị trí camera là dữ liệu MẪU, cần khảo sát",
+                "Camera positions are SAMPLE data, to be surveyed",
+            ),
+            Text::SamplePosition => ("mẫu, cần khảo sát", "sample, to be surveyed"),
+            Text::SurveyedPosition => ("đã khảo sát", "surveyed"),
+            Text::TilesOffline => (
+                "Bản đồ nền ngoại tuyến: không tải được ô bản đồ, hiển thị sơ đồ nút giao",
+                "Base map offline: tiles unreachable, showing the junction schematic",
+            ),
+            Text::TilesLoading => ("Đang tải bản đồ nền…", "Loading base map…"),
+            Text::TilesNone => (
+                "Không dùng bản đồ nền: hiển thị sơ đồ nút giao",
+                "No base map configured: showing the junction schematic",
+            ),
+            Text::Language => ("Ngôn ngữ", "Language"),
+            Text::About => ("Giới thiệu", "About"),
+            Text::AboutText => (
+                "Bảng điều khiển trung tâm chỉ huy của Công an tỉnh Điện Biên: bản đồ camera, hình ảnh trực tiếp, phát hiện vi phạm và lưu chứng cứ.",
+                "Command console of the Điện Biên provincial police: camera map, live video, violation detection and evidence.",
+            ),
+            Text::Version => ("Phiên bản", "Version"),
+            Text::Revision => ("Bản sửa đổi", "Revision"),
+            Text::Database => ("Cơ sở dữ liệu", "Database"),
+            Text::Opening => ("Đang mở cơ sở dữ liệu…", "Opening the database…"),
+            Text::Shortcuts => ("Phím tắt", "Shortcuts"),
+            Text::ShortcutsText => (
+                "Ctrl+F: tìm camera · Esc: bỏ chọn · Ctrl+L: ẩn/hiện danh sách · Ctrl +/−: cỡ chữ · F1: giới thiệu",
+                "Ctrl+F: find camera · Esc: deselect · Ctrl+L: show/hide list · Ctrl +/−: text size · F1: about",
+            ),
+            Text::Yes => ("có", "yes"),
+            Text::No => ("không", "no"),
+            Text::CameraCount => ("camera", "cameras"),
+            Text::PtzCamera => ("quay quét (PTZ)", "pan-tilt-zoom"),
+        };
+        match lang {
+            Language::Vietnamese => vi,
+            Language::English => en,
+        }
+    }
+}
+
+pub fn kind_name(kind: CameraKind, lang: Language) -> &'static str {
+    let (vi, en) = match kind {
+        CameraKind::Enforcement => ("Phạt nguội", "Enforcement"),
+        CameraKind::FlowCount => ("Đếm lưu lượng", "Flow count"),
+        CameraKind::Overview => ("Điểm cao", "Overview"),
+        CameraKind::Crowd => ("Đám đông", "Crowd"),
+        CameraKind::Neighbourhood => ("An ninh khu dân cư", "Neighbourhood"),
+    };
+    match lang {
+        Language::Vietnamese => vi,
+        Language::English => en,
+    }
+}
+
+pub fn status_name(status: CameraStatus, lang: Language) -> &'static str {
+    let (vi, en) = match status {
+        CameraStatus::Online => ("Trực tuyến", "Online"),
+        CameraStatus::Offline => ("Mất kết nối", "Offline"),
+        CameraStatus::Unknown => ("Chưa rõ", "Unknown"),
+        CameraStatus::Alarm => ("Báo động", "Alarm"),
+    };
+    match lang {
+        Language::Vietnamese => vi,
+        Language::English => en,
+    }
+}

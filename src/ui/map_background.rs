@@ -1,0 +1,147 @@
+//! What the map draws besides cameras: the offline schematic (neutral background, graticule and
+//! the junction registry) when no tiles are available, and the scale bar, always.
+
+use super::theme;
+use crate::domain::Junction;
+use egui::{Align2, Color32, FontId, Pos2, Response, Stroke, Ui, Vec2};
+use walkers::{MapMemory, Plugin, Projector, lat_lon};
+
+/// Neutral background, a graticule every 0.005° (about 550 m) and the junctions by name.
+pub struct Schematic<'a> {
+    pub junctions: &'a [Junction],
+}
+
+const GRATICULE_STEP_DEG: f64 = 0.005;
+
+impl Plugin for Schematic<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let painter = ui.painter();
+        let clip = projector.clip_rect();
+        painter.rect_filled(clip, 0.0, theme::MAP_BACKGROUND);
+
+        let top_left = projector.unproject(clip.left_top().to_vec2());
+        let bottom_right = projector.unproject(clip.right_bottom().to_vec2());
+        let (lat_min, lat_max) = (bottom_right.y(), top_left.y());
+        let (lon_min, lon_max) = (top_left.x(), bottom_right.x());
+        let lines = ((lat_max - lat_min) / GRATICULE_STEP_DEG).abs()
+            + ((lon_max - lon_min) / GRATICULE_STEP_DEG).abs();
+        if lines.is_finite() && lines < 400.0 {
+            let grid = Stroke::new(1.0, theme::MAP_GRID);
+            let mut lat = (lat_min / GRATICULE_STEP_DEG).floor() * GRATICULE_STEP_DEG;
+            while lat <= lat_max {
+                let y = projector.project(lat_lon(lat, lon_min)).y;
+                painter.hline(clip.x_range(), y, grid);
+                lat += GRATICULE_STEP_DEG;
+            }
+            let mut lon = (lon_min / GRATICULE_STEP_DEG).floor() * GRATICULE_STEP_DEG;
+            while lon <= lon_max {
+                let x = projector.project(lat_lon(lat_min, lon)).x;
+                painter.vline(x, clip.y_range(), grid);
+                lon += GRATICULE_STEP_DEG;
+            }
+        }
+
+        let font = FontId::proportional(13.0);
+        for junction in self.junctions {
+            let centre = projector
+                .project(lat_lon(
+                    junction.position.lat_deg,
+                    junction.position.lon_deg,
+                ))
+                .to_pos2();
+            if !clip.expand(200.0).contains(centre) {
+                continue;
+            }
+            let colour = if junction.signalised {
+                Color32::from_rgb(0x9a, 0xa7, 0xb4)
+            } else {
+                Color32::from_rgb(0x6b, 0x77, 0x83)
+            };
+            painter.circle_stroke(centre, 22.0, Stroke::new(2.0, colour.gamma_multiply(0.6)));
+            painter.line_segment(
+                [centre - Vec2::new(30.0, 0.0), centre + Vec2::new(30.0, 0.0)],
+                Stroke::new(5.0, colour.gamma_multiply(0.35)),
+            );
+            painter.line_segment(
+                [centre - Vec2::new(0.0, 30.0), centre + Vec2::new(0.0, 30.0)],
+                Stroke::new(5.0, colour.gamma_multiply(0.35)),
+            );
+            let name = junction.name.split(" (").next().unwrap_or(&junction.name);
+            painter.text(
+                centre + Vec2::new(0.0, -34.0),
+                Align2::CENTER_BOTTOM,
+                name,
+                font.clone(),
+                colour,
+            );
+        }
+    }
+}
+
+/// A scale bar at the bottom left of the map.
+pub struct ScaleBar;
+
+impl Plugin for ScaleBar {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let clip = projector.clip_rect();
+        let origin = Pos2::new(clip.left() + 16.0, clip.bottom() - 34.0);
+        let position = projector.unproject(origin.to_vec2());
+        let px_per_m = projector.scale_pixel_per_meter(position);
+        let Some((metres, width_px)) = scale_length(px_per_m, 140.0) else {
+            return;
+        };
+        let painter = ui.painter();
+        let stroke = Stroke::new(2.0, Color32::WHITE);
+        let end = origin + Vec2::new(width_px, 0.0);
+        painter.rect_filled(
+            egui::Rect::from_min_max(origin - Vec2::new(6.0, 20.0), end + Vec2::new(6.0, 8.0)),
+            3.0,
+            Color32::from_black_alpha(150),
+        );
+        painter.line_segment([origin, end], stroke);
+        painter.line_segment([origin, origin - Vec2::new(0.0, 6.0)], stroke);
+        painter.line_segment([end, end - Vec2::new(0.0, 6.0)], stroke);
+        let text = if metres >= 1000.0 {
+            format!("{} km", metres / 1000.0)
+        } else {
+            format!("{metres} m")
+        };
+        painter.text(
+            origin + Vec2::new(width_px / 2.0, -4.0),
+            Align2::CENTER_BOTTOM,
+            text,
+            FontId::proportional(12.0),
+            Color32::WHITE,
+        );
+    }
+}
+
+/// The longest "nice" length (1, 2 or 5 × 10ⁿ metres) that fits in `max_px`, and its width.
+pub fn scale_length(px_per_m: f32, max_px: f32) -> Option<(f32, f32)> {
+    if !px_per_m.is_finite() || px_per_m <= 0.0 {
+        return None;
+    }
+    let max_m = max_px / px_per_m;
+    let exponent = max_m.log10().floor();
+    let base = 10f32.powf(exponent);
+    let nice = [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|f| f * base)
+        .find(|m| *m <= max_m)?;
+    Some((nice, nice * px_per_m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale_length;
+
+    #[test]
+    fn picks_nice_lengths() {
+        assert_eq!(scale_length(1.0, 140.0), Some((100.0, 100.0)));
+        assert_eq!(scale_length(0.5, 140.0), Some((200.0, 100.0)));
+        let (m, px) = scale_length(0.03, 140.0).unwrap();
+        assert_eq!(m, 2000.0);
+        assert!((px - 60.0).abs() < 1e-3);
+        assert_eq!(scale_length(0.0, 140.0), None);
+    }
+}

@@ -1,0 +1,17 @@
+//! The dispatch console's interface (egui + walkers). It draws and turns clicks into actions;
+//! it never opens the database, a socket or a thread itself: the back end is reached through
+//! `service::ServiceHandle`, the base map through `basemap`.
+
+mod app;
+mod camera_list;
+mod camera_panel;
+mod i18n;
+mod map_background;
+mod map_layer;
+mod map_layout;
+mod settings;
+mod theme;
+
+pub use app::{ConsoleApp, StartOptions};
+pub use i18n::Language;
+pub use settings::UiSettings;

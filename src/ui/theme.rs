@@ -1,0 +1,78 @@
+//! The control-room look: a dark theme readable on a wall display, the bundled Noto Sans font
+//! (every Vietnamese letter), and the colours and glyphs of camera kinds and statuses.
+
+use crate::domain::{CameraKind, CameraStatus};
+use egui::{Color32, FontData, FontDefinitions, FontFamily};
+use std::sync::Arc;
+
+/// Noto Sans (SIL Open Font License 1.1, Debian's fonts-noto-core; see resources/fonts/).
+const NOTO_SANS: &[u8] = include_bytes!("../../resources/fonts/NotoSans-Regular.ttf");
+
+/// Installs the bundled font first in every family and the dark control-room style.
+pub fn install(ctx: &egui::Context) {
+    let mut fonts = FontDefinitions::default();
+    fonts.font_data.insert(
+        "noto-sans".to_owned(),
+        Arc::new(FontData::from_static(NOTO_SANS)),
+    );
+    for family in [FontFamily::Proportional, FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .insert(0, "noto-sans".to_owned());
+    }
+    ctx.set_fonts(fonts);
+    ctx.set_visuals(control_room_visuals());
+    ctx.all_styles_mut(|style| {
+        style.spacing.item_spacing = egui::vec2(8.0, 6.0);
+        style.spacing.button_padding = egui::vec2(8.0, 4.0);
+        for (text_style, size) in [
+            (egui::TextStyle::Body, 15.0),
+            (egui::TextStyle::Button, 15.0),
+            (egui::TextStyle::Heading, 20.0),
+            (egui::TextStyle::Small, 12.0),
+            (egui::TextStyle::Monospace, 14.0),
+        ] {
+            if let Some(font) = style.text_styles.get_mut(&text_style) {
+                font.size = size;
+            }
+        }
+    });
+}
+
+fn control_room_visuals() -> egui::Visuals {
+    let mut visuals = egui::Visuals::dark();
+    visuals.panel_fill = Color32::from_rgb(0x16, 0x1b, 0x22);
+    visuals.window_fill = Color32::from_rgb(0x1c, 0x22, 0x2b);
+    visuals.extreme_bg_color = Color32::from_rgb(0x0d, 0x11, 0x17);
+    visuals.selection.bg_fill = Color32::from_rgb(0x1f, 0x6f, 0xeb);
+    visuals
+}
+
+/// Background of the map when no tiles are shown.
+pub const MAP_BACKGROUND: Color32 = Color32::from_rgb(0x1b, 0x24, 0x2e);
+pub const MAP_GRID: Color32 = Color32::from_rgb(0x26, 0x32, 0x3f);
+pub const WARNING: Color32 = Color32::from_rgb(0xf2, 0xb1, 0x34);
+pub const SELECTED: Color32 = Color32::from_rgb(0x58, 0xa6, 0xff);
+
+pub fn status_colour(status: CameraStatus) -> Color32 {
+    match status {
+        CameraStatus::Online => Color32::from_rgb(0x3f, 0xb9, 0x50),
+        CameraStatus::Offline => Color32::from_rgb(0x8b, 0x94, 0x9e),
+        CameraStatus::Unknown => Color32::from_rgb(0x6e, 0x7d, 0xa8),
+        CameraStatus::Alarm => Color32::from_rgb(0xf8, 0x51, 0x49),
+    }
+}
+
+/// The letter drawn inside a marker: P (phạt nguội), L (lưu lượng), C (cao), Đ (đám đông),
+/// A (an ninh). Shapes differ too, so kinds are told apart without reading.
+pub fn kind_letter(kind: CameraKind) -> &'static str {
+    match kind {
+        CameraKind::Enforcement => "P",
+        CameraKind::FlowCount => "L",
+        CameraKind::Overview => "C",
+        CameraKind::Crowd => "Đ",
+        CameraKind::Neighbourhood => "A",
+    }
+}

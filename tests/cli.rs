@@ -1,0 +1,226 @@
+//! The command line as a user runs it: list, import (good and each kind of bad file, with the
+//! exact message), export round trip, and a wrong database. Each test has its own database and
+//! home folder.
+
+mod common;
+
+use common::CSV_HEADER;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("dispatch.db")
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let home = self.dir.path().join("home");
+        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn camera_count(&self) -> usize {
+        let json = self.ok(&["cameras", "list", "--json"]);
+        let cameras: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        cameras.len()
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn list_shows_the_seeded_sample_with_its_flag() {
+    let cli = Cli::new();
+    let table = cli.ok(&["cameras", "list"]);
+    assert!(table.contains("DBP-GT-A1-N"), "{table}");
+    assert!(table.contains("Ngã tư Đồi A1"), "{table}");
+    assert!(table.contains("50 cameras"), "{table}");
+    assert!(
+        table.contains("50 positions are sample placeholders, to be surveyed"),
+        "{table}"
+    );
+    assert_eq!(cli.camera_count(), 50);
+}
+
+#[test]
+fn a_good_file_imports() {
+    let cli = Cli::new();
+    let file = cli.file(
+        "surveyed.csv",
+        &format!(
+            "{CSV_HEADER}\nDBP-GT-A1-N,Ngã tư Đồi A1 – làn vào hướng Bắc,enforcement,21.38531,103.02049,true,180,55,DBP-J-A1,rtsp://a1n.cam.invalid/main,,true,camera-default,\n\
+             DBP-NEW-1,Camera mới,overview,21.39,103.02,true,,,,rtsp://new.cam.invalid/main,,true,,\n"
+        ),
+    );
+    let out = cli.ok(&["cameras", "import", path_str(&file)]);
+    assert!(
+        out.contains("0 junctions added, 0 updated; 1 cameras added, 1 updated"),
+        "{out}"
+    );
+    assert_eq!(cli.camera_count(), 51);
+    let table = cli.ok(&["cameras", "list"]);
+    // The re-surveyed camera lost its sample flag; the new one never had it.
+    assert!(
+        table.contains("49 positions are sample placeholders"),
+        "{table}"
+    );
+}
+
+/// Each kind of bad file is refused with its exact message, and nothing is written.
+#[test]
+fn each_kind_of_bad_file_is_refused_with_its_line_and_field() {
+    let cli = Cli::new();
+    let cases = [
+        (
+            "bad-coordinates.csv",
+            format!("{CSV_HEADER}\nC1,A,crowd,21.39,203.02,true,,,,rtsp://a.invalid/,,true,,\n"),
+            "line 2, field 'lon_deg': longitude 203.02 is not a number between -180 and 180",
+        ),
+        (
+            "swapped-coordinates.csv",
+            format!("{CSV_HEADER}\nC1,A,crowd,21.39,51.02,true,,,,rtsp://a.invalid/,,true,,\n"),
+            "line 2, field 'lat_deg': position 21.39, 51.02 is outside Vietnam (8–24° N, 102–110° E); are latitude and longitude swapped?",
+        ),
+        (
+            "unknown-kind.csv",
+            format!("{CSV_HEADER}\nC1,A,speed-camera,21.39,103.02,true,,,,rtsp://a.invalid/,,true,,\n"),
+            "line 2, field 'kind': unknown kind 'speed-camera' (expected one of enforcement, flow-count, overview, crowd, neighbourhood)",
+        ),
+        (
+            "duplicate-code.csv",
+            format!(
+                "{CSV_HEADER}\nC1,A,crowd,21.39,103.02,true,,,,rtsp://a.invalid/,,true,,\nC1,B,crowd,21.39,103.02,true,,,,rtsp://b.invalid/,,true,,\n"
+            ),
+            "line 3, field 'code': duplicate camera code 'C1' (first on line 2)",
+        ),
+        (
+            "bad-url.csv",
+            format!("{CSV_HEADER}\nC1,A,crowd,21.39,103.02,true,,,,http://a.invalid/video,,true,,\n"),
+            "line 2, field 'main_url': URL scheme must be rtsp, rtsps or file (got 'http')",
+        ),
+        (
+            "password-in-url.csv",
+            format!("{CSV_HEADER}\nC1,A,crowd,21.39,103.02,true,,,,rtsp://admin:hunter2@a.invalid/,,true,,\n"),
+            "line 2, field 'main_url': URL carries a user name or password; put credentials in the credentials_ref column instead",
+        ),
+        (
+            "unknown-junction.csv",
+            format!("{CSV_HEADER}\nC1,A,crowd,21.39,103.02,true,,,DBP-J-NOWHERE,rtsp://a.invalid/,,true,,\n"),
+            "line 2, field 'junction_code': unknown junction 'DBP-J-NOWHERE'",
+        ),
+        (
+            "bad-feature.geojson",
+            "{\"type\": \"FeatureCollection\", \"features\": [\n {\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [103.0, 21.3]},\n  \"properties\": {\"code\": \"C1\", \"name\": \"A\", \"kind\": \"crowd\"}}\n]}\n".to_owned(),
+            "line 2, field 'main_url': is required",
+        ),
+    ];
+    let before = cli.ok(&["cameras", "export", "--format", "csv"]);
+    for (name, text, expected) in cases {
+        let file = cli.file(name, &text);
+        let stderr = cli.fails(&["cameras", "import", path_str(&file)]);
+        assert!(
+            stderr.contains("import refused, nothing was written"),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.lines().any(|l| l.trim() == expected),
+            "{name}: expected '{expected}' in:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("hunter2"),
+            "{name}: a password leaked: {stderr}"
+        );
+    }
+    let after = cli.ok(&["cameras", "export", "--format", "csv"]);
+    assert_eq!(before, after, "a refused import changed the registry");
+}
+
+#[test]
+fn export_and_import_round_trip_through_files() {
+    let cli = Cli::new();
+    let geojson = cli.dir.path().join("registry.geojson");
+    cli.ok(&["cameras", "export", "--out", path_str(&geojson)]);
+    let csv = cli.ok(&["cameras", "export", "--format", "csv"]);
+    assert!(csv.starts_with(CSV_HEADER), "{csv}");
+
+    let other = Cli::new();
+    let out = other.ok(&["cameras", "import", path_str(&geojson)]);
+    assert!(
+        out.contains("0 junctions added, 8 updated; 0 cameras added, 50 updated"),
+        "{out}"
+    );
+    assert_eq!(other.ok(&["cameras", "export", "--format", "csv"]), csv);
+}
+
+#[test]
+fn a_wrong_database_url_says_what_is_wrong() {
+    let cli = Cli::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+        .args([
+            "--db",
+            "mysql://root:pw@localhost/dispatch",
+            "cameras",
+            "list",
+        ])
+        .env("HOME", cli.dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("the database setting (--db, DATABASE_URL or [database] url) is wrong"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pw@"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_file_format_is_refused() {
+    let cli = Cli::new();
+    let file = cli.file("cameras.xlsx", "x");
+    let stderr = cli.fails(&["cameras", "import", path_str(&file)]);
+    assert!(stderr.contains("cannot tell the format"), "{stderr}");
+}

@@ -1,0 +1,100 @@
+//! Helpers shared by the integration tests: databases to run against (SQLite always,
+//! PostgreSQL when `DATABASE_URL` names a test server), and registry files.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use dienbien_dispatch::store::DatabaseLocation;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A database for one test, removed when dropped.
+pub struct TestDatabase {
+    pub location: DatabaseLocation,
+    pub name: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    postgres_drop: Option<(String, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, db_name)) = &self.postgres_drop
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+pub fn sqlite() -> TestDatabase {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nested").join("dispatch.db");
+    TestDatabase {
+        location: DatabaseLocation::Sqlite(path),
+        name: "sqlite",
+        _dir: Some(dir),
+        postgres_drop: None,
+    }
+}
+
+/// The PostgreSQL test server's URL, when `DATABASE_URL` names one.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh PostgreSQL database on the test server, or `None` when no server is configured.
+pub fn postgres() -> Option<TestDatabase> {
+    let admin_url = postgres_admin_url()?;
+    let db_name = format!(
+        "dispatch_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut conn = PgConnection::establish(&admin_url)
+        .unwrap_or_else(|e| panic!("DATABASE_URL is set but the server cannot be reached: {e}"));
+    diesel::sql_query(format!("CREATE DATABASE {db_name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("DATABASE_URL has a database name");
+    Some(TestDatabase {
+        location: DatabaseLocation::Postgres(format!("{base}/{db_name}")),
+        name: "postgres",
+        _dir: None,
+        postgres_drop: Some((admin_url, db_name)),
+    })
+}
+
+/// Every backend available to this run: SQLite, and PostgreSQL when configured.
+pub fn every_backend() -> Vec<TestDatabase> {
+    let mut backends = vec![sqlite()];
+    match postgres() {
+        Some(pg) => backends.push(pg),
+        None => eprintln!("note: DATABASE_URL not set to a PostgreSQL server; SQLite only"),
+    }
+    backends
+}
+
+/// A camera CSV header with every column.
+pub const CSV_HEADER: &str = "code,name,kind,lat_deg,lon_deg,position_surveyed,heading_deg,fov_deg,junction_code,main_url,sub_url,enabled,credentials_ref,notes";
+
+/// Runs raw SQL on a separate connection, as someone bypassing the console would.
+pub fn execute_raw(location: &DatabaseLocation, sql: &str) -> Result<(), String> {
+    match location {
+        DatabaseLocation::Sqlite(path) => {
+            let mut conn =
+                SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| e.to_string())?;
+            conn.batch_execute(sql).map_err(|e| e.to_string())
+        }
+        DatabaseLocation::Postgres(url) => {
+            let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
+            conn.batch_execute(sql).map_err(|e| e.to_string())
+        }
+    }
+}

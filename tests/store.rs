@@ -1,0 +1,267 @@
+//! The store against real databases: migrations, seeding, import, export round trip, the
+//! append-only audit log and concurrent writers. Runs on SQLite always and on PostgreSQL when
+//! `DATABASE_URL` names a test server (`.ci/run` starts one).
+
+mod common;
+
+use common::{CSV_HEADER, every_backend};
+use dienbien_dispatch::domain::CameraKind;
+use dienbien_dispatch::registry::{self, parse_csv};
+use dienbien_dispatch::store::{NewAuditEntry, Store, StoreError};
+
+fn count_kind(store: &mut Store, kind: CameraKind) -> usize {
+    store
+        .cameras()
+        .unwrap()
+        .iter()
+        .filter(|c| c.kind == kind)
+        .count()
+}
+
+#[test]
+fn a_new_database_is_migrated_and_seeded_once() {
+    for db in every_backend() {
+        let (mut store, seeded) = Store::open_seeded(&db.location).unwrap();
+        assert!(seeded, "{}", db.name);
+        assert_eq!(
+            count_kind(&mut store, CameraKind::Enforcement),
+            19,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            count_kind(&mut store, CameraKind::FlowCount),
+            6,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            count_kind(&mut store, CameraKind::Overview),
+            11,
+            "{}",
+            db.name
+        );
+        assert!(count_kind(&mut store, CameraKind::Crowd) > 0);
+        assert!(count_kind(&mut store, CameraKind::Neighbourhood) > 0);
+        let junctions = store.junctions().unwrap();
+        assert_eq!(junctions.iter().filter(|j| j.signalised).count(), 5);
+        assert!(junctions.iter().any(|j| j.name.contains("Đồi A1")));
+        // Every sample position carries the "to be surveyed" flag.
+        assert!(
+            store
+                .cameras()
+                .unwrap()
+                .iter()
+                .all(|c| !c.position_surveyed)
+        );
+        let audit = store.recent_audit(10).unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].action, "store.seed");
+        drop(store);
+
+        let (mut store, seeded) = Store::open_seeded(&db.location).unwrap();
+        assert!(!seeded, "{}: seeded twice", db.name);
+        assert_eq!(store.recent_audit(10).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn import_adds_and_updates_in_one_transaction() {
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let before = store.cameras().unwrap().len();
+        let text = format!(
+            "{CSV_HEADER}\n\
+             DBP-GT-A1-N,Ngã tư Đồi A1 – làn vào hướng Bắc,enforcement,21.38531,103.02049,true,180,55,DBP-J-A1,rtsp://a1n.cam.invalid/main,,true,camera-default,khảo sát 2026\n\
+             DBP-NEW-1,Camera mới,crowd,21.39,103.02,true,,,,file:///srv/clips/new.mp4,,false,,\n"
+        );
+        let registry = parse_csv(&text).unwrap();
+        let summary = store
+            .import_registry(&registry, "test", "good.csv")
+            .unwrap();
+        assert_eq!((summary.cameras_added, summary.cameras_updated), (1, 1));
+        let cameras = store.cameras().unwrap();
+        assert_eq!(cameras.len(), before + 1);
+        let a1n = cameras.iter().find(|c| c.code == "DBP-GT-A1-N").unwrap();
+        assert!(a1n.position_surveyed);
+        assert_eq!(a1n.fov_deg, Some(55.0));
+        assert_eq!(a1n.notes, "khảo sát 2026");
+        let new = cameras.iter().find(|c| c.code == "DBP-NEW-1").unwrap();
+        assert!(!new.enabled);
+        assert_eq!(new.junction_code, None);
+        let audit = store.recent_audit(1).unwrap();
+        assert_eq!(audit[0].action, "cameras.import");
+        assert_eq!(audit[0].subject, "good.csv");
+        assert!(
+            audit[0].detail.contains("\"cameras_added\":1"),
+            "{}",
+            audit[0].detail
+        );
+    }
+}
+
+#[test]
+fn an_import_naming_an_unknown_junction_writes_nothing() {
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let before = store.cameras().unwrap();
+        let text = format!(
+            "{CSV_HEADER}\n\
+             DBP-X-1,Một,crowd,21.39,103.02,true,,,,rtsp://x1.invalid/,,true,,\n\
+             DBP-X-2,Hai,crowd,21.39,103.02,true,,,DBP-J-NOWHERE,rtsp://x2.invalid/,,true,,\n"
+        );
+        let registry = parse_csv(&text).unwrap();
+        let err = store
+            .import_registry(&registry, "test", "bad.csv")
+            .unwrap_err();
+        match &err {
+            StoreError::Import(problems) => {
+                assert_eq!(problems.len(), 1);
+                assert_eq!(
+                    problems[0].to_string(),
+                    "line 3, field 'junction_code': unknown junction 'DBP-J-NOWHERE'"
+                );
+            }
+            other => panic!("{}: unexpected error {other}", db.name),
+        }
+        assert_eq!(store.cameras().unwrap(), before, "{}", db.name);
+        assert_eq!(
+            store.recent_audit(10).unwrap().len(),
+            1,
+            "only the seed entry"
+        );
+    }
+}
+
+#[test]
+fn export_then_import_into_a_new_database_gives_the_same_registry() {
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let junctions = store.junctions().unwrap();
+        let cameras = store.cameras().unwrap();
+        let geojson = registry::write_geojson(&junctions, &cameras);
+        let csv = registry::write_csv(&cameras).unwrap();
+        assert!(
+            !geojson.contains('@') && !csv.contains('@'),
+            "no credentials in exports"
+        );
+
+        let target = common::sqlite();
+        let mut other = Store::open(&target.location).unwrap();
+        let parsed = registry::parse_geojson(&geojson).unwrap();
+        other
+            .import_registry(&parsed, "test", "export.geojson")
+            .unwrap();
+        assert_eq!(other.junctions().unwrap(), junctions, "{}", db.name);
+        assert_eq!(other.cameras().unwrap(), cameras, "{}", db.name);
+
+        // The CSV export re-imports as updates of every camera and changes nothing.
+        let parsed = parse_csv(&csv).unwrap();
+        let summary = other
+            .import_registry(&parsed, "test", "export.csv")
+            .unwrap();
+        assert_eq!(summary.cameras_updated, cameras.len());
+        assert_eq!(summary.cameras_added, 0);
+        assert_eq!(other.cameras().unwrap(), cameras, "{}", db.name);
+    }
+}
+
+#[test]
+fn the_audit_log_refuses_changes() {
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let id = store.recent_audit(1).unwrap()[0].id;
+        let update = common::execute_raw(
+            &db.location,
+            &format!("UPDATE audit_log SET detail = '{{}}' WHERE id = {id}"),
+        );
+        let err = update.expect_err("an UPDATE of the audit log must fail");
+        assert!(err.contains("append-only"), "{}: {err}", db.name);
+        let delete = common::execute_raw(&db.location, "DELETE FROM audit_log");
+        assert!(
+            delete.is_err(),
+            "{}: a DELETE of the audit log must fail",
+            db.name
+        );
+        assert!(
+            store.recent_audit(1).unwrap()[0]
+                .detail
+                .contains("cameras_added")
+        );
+    }
+}
+
+#[test]
+fn concurrent_writers_lose_nothing() {
+    const WRITERS: usize = 4;
+    const ENTRIES: usize = 25;
+    for db in every_backend() {
+        Store::open_seeded(&db.location).unwrap();
+        let threads: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let location = db.location.clone();
+                std::thread::Builder::new()
+                    .name(format!("writer-{w}"))
+                    .spawn(move || {
+                        let mut store = Store::open(&location).unwrap();
+                        for i in 0..ENTRIES {
+                            store
+                                .append_audit(&NewAuditEntry {
+                                    actor: format!("writer-{w}"),
+                                    action: "test.write".into(),
+                                    subject: format!("{i}"),
+                                    detail: serde_json::json!({ "i": i }),
+                                })
+                                .unwrap();
+                        }
+                        let text = format!(
+                            "{CSV_HEADER}\nDBP-W-{w},Writer {w},crowd,21.39,103.02,true,,,,rtsp://w{w}.invalid/,,true,,\n"
+                        );
+                        store
+                            .import_registry(&parse_csv(&text).unwrap(), "test", "w.csv")
+                            .unwrap();
+                    })
+                    .unwrap()
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("writer panicked");
+        }
+        let mut store = Store::open(&db.location).unwrap();
+        let audit = store.recent_audit(1000).unwrap();
+        let writes = audit.iter().filter(|e| e.action == "test.write").count();
+        assert_eq!(writes, WRITERS * ENTRIES, "{}", db.name);
+        let imports = audit
+            .iter()
+            .filter(|e| e.action == "cameras.import")
+            .count();
+        assert_eq!(imports, WRITERS);
+        let written = store
+            .cameras()
+            .unwrap()
+            .iter()
+            .filter(|c| c.code.starts_with("DBP-W-"))
+            .count();
+        assert_eq!(written, WRITERS, "{}", db.name);
+    }
+}
+
+#[test]
+fn a_wrong_database_gives_a_clear_error() {
+    let err = dienbien_dispatch::store::DatabaseLocation::parse("mysql://root:pw@localhost/x")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not understood"), "{err}");
+    let location = dienbien_dispatch::store::DatabaseLocation::Postgres(
+        "postgres://nobody:secret@127.0.0.1:1/none".into(),
+    );
+    let err = Store::open(&location)
+        .err()
+        .expect("no server on port 1")
+        .to_string();
+    assert!(
+        err.starts_with("cannot open database PostgreSQL postgres://nobody:***@127.0.0.1:1/none"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+}
