@@ -6,7 +6,7 @@ use dienbien_dispatch::commands::{self, Setup};
 use tracing_subscriber::EnvFilter;
 
 /// Default log filter: our own INFO, and only warnings from the GPU and windowing stacks.
-const DEFAULT_LOG_FILTER: &str = "info,wgpu_core=warn,wgpu_hal=warn,naga=warn,winit=warn,eframe=warn,egui_wgpu=warn,reqwest=warn,hyper=warn";
+const DEFAULT_LOG_FILTER: &str = "info,wgpu_core=warn,wgpu_hal=warn,wgpu_hal::gles=off,naga=warn,winit=warn,eframe=warn,egui_wgpu=warn,reqwest=warn,hyper=warn";
 
 fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_env("DISPATCH_LOG")

@@ -45,16 +45,16 @@ impl OffscreenRenderer {
         format!("{} ({:?})", info.name, info.backend)
     }
 
-    /// Applies a frame's texture changes; call for every frame, in order.
-    pub fn apply_textures(&self, delta: &egui::TexturesDelta) {
+    /// Applies (and empties) a frame's texture changes; call for every frame, in order.
+    pub fn apply_textures(&self, delta: &mut egui::TexturesDelta) {
         let mut renderer = self.state.renderer.write();
-        for (id, images) in &delta.set {
-            for image in images {
-                renderer.update_texture(&self.state.device, &self.state.queue, *id, image);
+        for (id, images) in delta.set.drain() {
+            for image in &images {
+                renderer.update_texture(&self.state.device, &self.state.queue, id, image);
             }
         }
-        for id in &delta.free {
-            renderer.free_texture(id);
+        for id in delta.free.drain() {
+            renderer.free_texture(&id);
         }
     }
 

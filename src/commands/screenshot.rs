@@ -50,11 +50,11 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             time: Some(started.elapsed().as_secs_f64()),
             ..Default::default()
         };
-        let output = ctx.run_ui(input, |ui| {
+        let mut output = ctx.run_ui(input, |ui| {
             app.logic(ui.ctx());
             app.ui(ui);
         });
-        renderer.apply_textures(&output.textures_delta);
+        renderer.apply_textures(&mut output.textures_delta);
         if let Some(message) = app.database_failed() {
             bail!("{message}");
         }

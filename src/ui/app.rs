@@ -198,6 +198,7 @@ impl ConsoleApp {
             egui::Panel::left("camera-list")
                 .resizable(true)
                 .default_size(340.0)
+                .size_range(240.0..=560.0)
                 .show(ui, |ui| {
                     camera_list_ui(
                         ui,
@@ -213,7 +214,8 @@ impl ConsoleApp {
         {
             egui::Panel::right("camera-panel")
                 .resizable(true)
-                .default_size(380.0)
+                .default_size(400.0)
+                .size_range(300.0..=600.0)
                 .show(ui, |ui| {
                     camera_panel_ui(
                         ui,
@@ -262,15 +264,13 @@ impl ConsoleApp {
             .filter(|e| !e.camera.position_surveyed)
             .count();
         if unsurveyed > 0 {
-            ui.colored_label(
-                theme::WARNING,
-                format!(
-                    "⚠ {} ({unsurveyed}/{} {})",
-                    Text::SamplePositionsBanner.get(lang),
-                    self.entries.len(),
-                    Text::CameraCount.get(lang)
-                ),
+            let text = format!(
+                "{} ({unsurveyed}/{} {})",
+                Text::SamplePositionsBanner.get(lang),
+                self.entries.len(),
+                Text::CameraCount.get(lang)
             );
+            theme::warning_strip(ui, &text);
         }
     }
 
@@ -352,23 +352,20 @@ impl ConsoleApp {
             Availability::NotConfigured => Some(Text::TilesNone.get(lang).to_owned()),
         };
         if let Some(text) = notice {
-            let painter = ui.painter_at(map_rect);
-            let galley = painter.layout(
-                text,
-                egui::FontId::proportional(13.0),
-                egui::Color32::from_gray(230),
-                map_rect.width() - 40.0,
-            );
-            let rect = egui::Rect::from_min_size(
-                map_rect.left_top() + egui::vec2(12.0, 12.0),
-                galley.size() + egui::vec2(16.0, 10.0),
-            );
-            painter.rect_filled(rect, 4.0, egui::Color32::from_black_alpha(190));
-            painter.galley(
-                rect.min + egui::vec2(8.0, 5.0),
-                galley,
-                egui::Color32::WHITE,
-            );
+            // A real label (not paint), so screen readers and tests can find it.
+            egui::Area::new(egui::Id::unique("map-notice"))
+                .fixed_pos(map_rect.left_top() + egui::vec2(12.0, 12.0))
+                .interactable(false)
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::new()
+                        .fill(egui::Color32::from_black_alpha(190))
+                        .corner_radius(4.0)
+                        .inner_margin(egui::Margin::symmetric(8, 5))
+                        .show(ui, |ui| {
+                            ui.set_max_width((map_rect.width() - 40.0).max(240.0));
+                            ui.label(egui::RichText::new(text).color(egui::Color32::WHITE));
+                        });
+                });
         }
 
         if let Some(index) = output.clicked_camera {

@@ -72,15 +72,15 @@ pub fn camera_list_ui(
             for &index in &visible[range] {
                 let entry = &entries[index];
                 ui.horizontal(|ui| {
-                    let (dot, _) =
-                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                    ui.painter().circle_filled(
-                        dot.center(),
-                        5.0,
-                        theme::status_colour(entry.status),
-                    );
+                    theme::status_dot(ui, entry.status);
                     let response = ui
-                        .selectable_label(selected == Some(index), &entry.camera.name)
+                        .add(
+                            egui::Button::selectable(
+                                selected == Some(index),
+                                entry.camera.name.as_str(),
+                            )
+                            .truncate(),
+                        )
                         .on_hover_text(format!(
                             "{} · {} · {}",
                             entry.camera.code,

@@ -14,12 +14,11 @@ pub fn camera_panel_ui(
     actions: &mut Vec<Action>,
 ) {
     let camera = &entry.camera;
+    ui.add(egui::Label::new(egui::RichText::new(&camera.name).heading()).wrap());
     ui.horizontal(|ui| {
-        ui.heading(&camera.name);
-    });
-    ui.horizontal(|ui| {
+        theme::status_dot(ui, entry.status);
         ui.label(
-            egui::RichText::new(format!("● {}", status_name(entry.status, lang)))
+            egui::RichText::new(status_name(entry.status, lang))
                 .color(theme::status_colour(entry.status))
                 .strong(),
         );
@@ -32,7 +31,7 @@ pub fn camera_panel_ui(
         .show(ui, |ui| {
             let mut row = |label: Text, value: String| {
                 ui.label(egui::RichText::new(label.get(lang)).weak());
-                ui.label(value);
+                ui.add(egui::Label::new(value).wrap());
                 ui.end_row();
             };
             row(Text::Code, camera.code.clone());
@@ -84,17 +83,11 @@ pub fn camera_panel_ui(
             }
         });
     if !camera.position_surveyed {
-        ui.colored_label(
-            theme::WARNING,
-            format!("⚠ {}", Text::SamplePositionsBanner.get(lang)),
-        );
+        theme::warning_strip(ui, Text::SamplePositionsBanner.get(lang));
     }
     ui.add_space(8.0);
     ui.horizontal(|ui| {
-        if ui
-            .button(format!("▶ {}", Text::OpenFeed.get(lang)))
-            .clicked()
-        {
+        if ui.button(Text::OpenFeed.get(lang)).clicked() {
             actions.push(Action::OpenFeed(index));
         }
         if ui.button(Text::Close.get(lang)).clicked() {

@@ -76,3 +76,25 @@ pub fn kind_letter(kind: CameraKind) -> &'static str {
         CameraKind::Neighbourhood => "A",
     }
 }
+
+/// A strip in the warning colour with dark text: for facts the dispatcher must not miss.
+pub fn warning_strip(ui: &mut egui::Ui, text: &str) {
+    egui::Frame::new()
+        .fill(WARNING)
+        .corner_radius(3.0)
+        .inner_margin(egui::Margin::symmetric(8, 3))
+        .show(ui, |ui| {
+            ui.label(
+                egui::RichText::new(text)
+                    .color(Color32::from_gray(20))
+                    .strong(),
+            );
+        });
+}
+
+/// A small dot in the colour of `status`, drawn (no font has to carry a bullet glyph).
+pub fn status_dot(ui: &mut egui::Ui, status: CameraStatus) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter()
+        .circle_filled(rect.center(), 5.0, status_colour(status));
+}

@@ -1,0 +1,214 @@
+//! The dispatch view driven as a user would, headless on a software GPU (egui_kittest + wgpu):
+//! the map shows every seeded camera, clicking a marker opens that camera's panel, the list
+//! search works with and without diacritics, selection is shared between list and map, and
+//! Vietnamese text renders (image snapshot; kittest also fails on any missing glyph).
+
+mod common;
+
+use dienbien_dispatch::basemap::BaseMapChoice;
+use dienbien_dispatch::service::ServiceHandle;
+use dienbien_dispatch::ui::{ConsoleApp, Language, StartOptions, UiSettings};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use std::time::{Duration, Instant};
+
+/// The console over a fresh seeded SQLite database, without a base map.
+struct Console {
+    app: Option<ConsoleApp>,
+    start: Option<StartOptions>,
+    _db: common::TestDatabase,
+}
+
+fn console(settings: UiSettings, size: (f32, f32)) -> Harness<'static, Console> {
+    let db = common::sqlite();
+    let service = ServiceHandle::start(db.location.clone()).unwrap();
+    let state = Console {
+        app: None,
+        start: Some(StartOptions {
+            service: Some(service),
+            base_map: BaseMapChoice::None,
+            settings,
+            notices: Vec::new(),
+        }),
+        _db: db,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(size.0, size.1))
+        .wgpu()
+        .build_ui_state(
+            |ui, console: &mut Console| {
+                if let Some(start) = console.start.take() {
+                    console.app = Some(ConsoleApp::new(ui.ctx(), start));
+                }
+                if let Some(app) = console.app.as_mut() {
+                    app.logic(ui.ctx());
+                    app.ui(ui);
+                }
+            },
+            state,
+        );
+    let started = Instant::now();
+    while !app(&harness).inventory_loaded() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the database did not answer"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    harness
+}
+
+fn app<'a>(harness: &'a Harness<'_, Console>) -> &'a ConsoleApp {
+    harness
+        .state()
+        .app
+        .as_ref()
+        .expect("app created on the first frame")
+}
+
+fn app_mut<'a>(harness: &'a mut Harness<'_, Console>) -> &'a mut ConsoleApp {
+    harness
+        .state_mut()
+        .app
+        .as_mut()
+        .expect("app created on the first frame")
+}
+
+fn click_at(harness: &mut Harness<'_, Console>, pos: egui::Pos2) {
+    harness.hover_at(pos);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.run_steps(3);
+}
+
+#[test]
+fn the_map_shows_every_seeded_camera() {
+    let harness = console(UiSettings::default(), (1280.0, 800.0));
+    let app = app(&harness);
+    assert_eq!(app.camera_codes().len(), 50);
+    assert_eq!(
+        app.cameras_drawn(),
+        50,
+        "every camera is drawn, alone or in a cluster"
+    );
+    // The sample flag is visible.
+    harness.get_by_label_contains("Vị trí camera là dữ liệu MẪU, cần khảo sát (50/50 camera)");
+    // No tiles configured: the map says so instead of staying blank.
+    harness.get_by_label_contains("Không dùng bản đồ nền");
+}
+
+#[test]
+fn clicking_a_marker_opens_that_cameras_panel() {
+    let mut harness = console(UiSettings::default(), (1280.0, 800.0));
+    // Zoom in on the A1 Hill junction so its cameras are drawn one by one.
+    app_mut(&mut harness).set_map_view((21.3852, 103.0205), 18.0);
+    harness.run_steps(3);
+    let code = "DBP-GT-A1-E";
+    let pos = app(&harness)
+        .marker_position(code)
+        .expect("the camera is drawn alone at zoom 18");
+    assert_eq!(app(&harness).selected_code(), None);
+    click_at(&mut harness, pos);
+    assert_eq!(app(&harness).selected_code(), Some(code));
+    let name = app(&harness).camera_name(code).unwrap().to_owned();
+    assert!(
+        harness.query_all_by_label(&name).count() >= 1,
+        "the panel shows the camera's name"
+    );
+    harness.get_by_label(code);
+    harness
+        .get_by_label_contains("Mở hình ảnh trực tiếp")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Xem hình trực tiếp sẽ có trong bản cập nhật video");
+}
+
+#[test]
+fn searching_the_list_filters_it_with_or_without_diacritics() {
+    let mut harness = console(UiSettings::default(), (1280.0, 800.0));
+    assert_eq!(app(&harness).listed_codes().len(), 50);
+    let search = harness.get_by_role(egui::accesskit::Role::TextInput);
+    search.focus();
+    search.type_text("ngã tư đồi a1");
+    harness.run_steps(3);
+    let with_marks: Vec<String> = app(&harness)
+        .listed_codes()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        with_marks,
+        ["DBP-GT-A1-E", "DBP-GT-A1-N", "DBP-GT-A1-S", "DBP-GT-A1-W"]
+    );
+
+    let mut plain = console(UiSettings::default(), (1280.0, 800.0));
+    let search = plain.get_by_role(egui::accesskit::Role::TextInput);
+    search.focus();
+    search.type_text("NGA TU DOI A1");
+    plain.run_steps(3);
+    assert_eq!(app(&plain).listed_codes(), with_marks);
+    plain.get_by_label("4 / 50 camera");
+}
+
+#[test]
+fn selecting_in_the_list_selects_on_the_map() {
+    let mut harness = console(UiSettings::default(), (1280.0, 800.0));
+    let code = "DBP-TQ-SANBAY";
+    let name = app(&harness).camera_name(code).unwrap().to_owned();
+    let search = harness.get_by_role(egui::accesskit::Role::TextInput);
+    search.focus();
+    search.type_text("san bay");
+    harness.run_steps(3);
+    harness.get_by_label(&name).click();
+    harness.run_steps(3);
+    assert_eq!(app(&harness).selected_code(), Some(code));
+    // The map centred on it, so its marker is near the middle of the map area.
+    let pos = app(&harness).marker_position(code);
+    assert!(
+        pos.is_some(),
+        "the selected camera is drawn alone or labelled"
+    );
+}
+
+#[test]
+fn the_console_speaks_english_when_asked() {
+    let harness = console(
+        UiSettings {
+            language: Language::English,
+            ..UiSettings::default()
+        },
+        (1280.0, 800.0),
+    );
+    harness.get_by_label_contains("Camera positions are SAMPLE data, to be surveyed");
+    harness.get_by_label("P Enforcement (19)");
+}
+
+#[test]
+fn vietnamese_text_renders() {
+    let mut harness = console(
+        UiSettings {
+            selected_camera: Some("DBP-GT-QT75-S".into()),
+            map_centre_deg: (21.3889, 103.0166),
+            map_zoom: 17.5,
+            ..UiSettings::default()
+        },
+        (1280.0, 800.0),
+    );
+    harness.run_steps(3);
+    assert_eq!(app(&harness).selected_code(), Some("DBP-GT-QT75-S"));
+    // The database path is a new temporary folder each run: hide it from the comparison.
+    let path_rect = harness
+        .get_by_label_contains("Cơ sở dữ liệu: SQLite")
+        .rect();
+    harness.mask(path_rect);
+    harness.snapshot("dispatch_view_vi");
+}
