@@ -22,7 +22,13 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// The database is open (and was seeded with the sample inventory when new).
-    Opened { location: String, seeded: bool },
+    Opened {
+        /// Where the database is, password hidden.
+        location: String,
+        /// A short form for the status bar.
+        short_name: String,
+        seeded: bool,
+    },
     /// The current registry.
     Inventory(Inventory),
     /// Something failed; the message says what and where. The worker keeps serving.

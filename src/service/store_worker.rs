@@ -23,6 +23,7 @@ pub(super) fn run(
     if events
         .send(Event::Opened {
             location: store.location().to_string(),
+            short_name: store.location().short_name(),
             seeded,
         })
         .is_err()

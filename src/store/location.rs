@@ -33,6 +33,24 @@ impl DatabaseLocation {
         Ok(Self::Sqlite(PathBuf::from(text)))
     }
 
+    /// A short name for a status bar: the SQLite file name, or the PostgreSQL host and database
+    /// (never the user or password).
+    pub fn short_name(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!(
+                "SQLite {}",
+                path.file_name()
+                    .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy())
+            ),
+            Self::Postgres(url) => {
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+                let host_and_db = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+                let host_and_db = host_and_db.split('?').next().unwrap_or(host_and_db);
+                format!("PostgreSQL {host_and_db}")
+            }
+        }
+    }
+
     /// The text to hand to diesel.
     pub(crate) fn connection_string(&self) -> String {
         match self {

@@ -48,7 +48,10 @@ pub enum Action {
 
 enum DatabaseState {
     Opening,
-    Open(String),
+    Open {
+        location: String,
+        short_name: String,
+    },
     Failed(String),
 }
 
@@ -105,7 +108,16 @@ impl ConsoleApp {
         while let Some(event) = self.service.as_ref().and_then(ServiceHandle::try_next) {
             received = true;
             match event {
-                Event::Opened { location, .. } => self.database = DatabaseState::Open(location),
+                Event::Opened {
+                    location,
+                    short_name,
+                    ..
+                } => {
+                    self.database = DatabaseState::Open {
+                        location,
+                        short_name,
+                    }
+                }
                 Event::Inventory(inventory) => self.set_inventory(inventory),
                 Event::Failed { message } => {
                     if matches!(self.database, DatabaseState::Opening) {
@@ -282,8 +294,12 @@ impl ConsoleApp {
                     ui.spinner();
                     ui.label(Text::Opening.get(lang));
                 }
-                DatabaseState::Open(location) => {
-                    ui.label(format!("{}: {location}", Text::Database.get(lang)));
+                DatabaseState::Open {
+                    location,
+                    short_name,
+                } => {
+                    ui.label(format!("{}: {short_name}", Text::Database.get(lang)))
+                        .on_hover_text(location);
                 }
                 DatabaseState::Failed(message) => {
                     ui.colored_label(theme::status_colour(CameraStatus::Alarm), message);
@@ -301,7 +317,7 @@ impl ConsoleApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(
-                    egui::RichText::new(Text::ShortcutsText.get(lang))
+                    egui::RichText::new(Text::ShortcutList.get(lang))
                         .small()
                         .weak(),
                 );
@@ -386,7 +402,7 @@ impl ConsoleApp {
             .open(&mut open)
             .show(ctx, |ui| {
                 ui.heading(Text::AppTitle.get(lang));
-                ui.label(Text::AboutText.get(lang));
+                ui.label(Text::AboutBody.get(lang));
                 ui.separator();
                 ui.label(format!("{}: {}", Text::Version.get(lang), crate::VERSION));
                 ui.label(format!(
@@ -396,7 +412,7 @@ impl ConsoleApp {
                 ));
                 ui.separator();
                 ui.label(egui::RichText::new(Text::Shortcuts.get(lang)).strong());
-                ui.label(Text::ShortcutsText.get(lang));
+                ui.label(Text::ShortcutList.get(lang));
             });
         if !open {
             actions.push(Action::ToggleAbout);

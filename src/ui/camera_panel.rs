@@ -5,6 +5,9 @@ use super::app::{Action, CameraEntry};
 use super::i18n::{Language, Text, kind_name, status_name};
 use super::theme;
 
+/// Width of the label column of the details.
+const LABEL_WIDTH: f32 = 130.0;
+
 pub fn camera_panel_ui(
     ui: &mut egui::Ui,
     index: usize,
@@ -25,63 +28,70 @@ pub fn camera_panel_ui(
         ui.label(kind_name(camera.kind, lang));
     });
     ui.separator();
-    egui::Grid::new("camera-details")
-        .num_columns(2)
-        .striped(true)
-        .show(ui, |ui| {
-            let mut row = |label: Text, value: String| {
-                ui.label(egui::RichText::new(label.get(lang)).weak());
+    // Rows of label and value. Not a Grid: its column widths carry over from frame to frame,
+    // so the panel's layout would depend on its history.
+    {
+        let mut row = |label: Text, value: String| {
+            ui.horizontal_top(|ui| {
+                let (rect, _) = ui.allocate_exact_size(
+                    egui::vec2(LABEL_WIDTH, ui.text_style_height(&egui::TextStyle::Body)),
+                    egui::Sense::hover(),
+                );
+                ui.put(
+                    rect,
+                    egui::Label::new(egui::RichText::new(label.get(lang)).weak()).truncate(),
+                );
                 ui.add(egui::Label::new(value).wrap());
-                ui.end_row();
-            };
-            row(Text::Code, camera.code.clone());
-            row(Text::Junction, entry.junction_name.clone());
-            row(Text::Ward, entry.ward.clone());
-            row(
-                Text::Position,
-                format!(
-                    "{:.5}, {:.5} ({})",
-                    camera.position.lat_deg,
-                    camera.position.lon_deg,
-                    if camera.position_surveyed {
-                        Text::SurveyedPosition.get(lang)
-                    } else {
-                        Text::SamplePosition.get(lang)
-                    }
-                ),
-            );
-            row(
-                Text::Heading,
-                camera.heading_deg.map_or_else(
-                    || Text::PtzCamera.get(lang).to_owned(),
-                    |h| format!("{h:.0}°"),
-                ),
-            );
-            if let Some(fov) = camera.fov_deg {
-                row(Text::FieldOfView, format!("{fov:.0}°"));
-            }
-            row(Text::MainStream, camera.main_url.to_string());
-            row(
-                Text::SubStream,
-                camera
-                    .sub_url
-                    .as_ref()
-                    .map_or_else(|| "—".to_owned(), ToString::to_string),
-            );
-            row(
-                Text::Enabled,
-                if camera.enabled {
-                    Text::Yes.get(lang)
+            });
+        };
+        row(Text::Code, camera.code.clone());
+        row(Text::Junction, entry.junction_name.clone());
+        row(Text::Ward, entry.ward.clone());
+        row(
+            Text::Position,
+            format!(
+                "{:.5}, {:.5} ({})",
+                camera.position.lat_deg,
+                camera.position.lon_deg,
+                if camera.position_surveyed {
+                    Text::SurveyedPosition.get(lang)
                 } else {
-                    Text::No.get(lang)
+                    Text::SamplePosition.get(lang)
                 }
-                .to_owned(),
-            );
-            row(Text::LastSeen, Text::Never.get(lang).to_owned());
-            if !camera.notes.is_empty() {
-                row(Text::Notes, camera.notes.clone());
+            ),
+        );
+        row(
+            Text::Heading,
+            camera.heading_deg.map_or_else(
+                || Text::PtzCamera.get(lang).to_owned(),
+                |h| format!("{h:.0}°"),
+            ),
+        );
+        if let Some(fov) = camera.fov_deg {
+            row(Text::FieldOfView, format!("{fov:.0}°"));
+        }
+        row(Text::MainStream, camera.main_url.to_string());
+        row(
+            Text::SubStream,
+            camera
+                .sub_url
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), ToString::to_string),
+        );
+        row(
+            Text::Enabled,
+            if camera.enabled {
+                Text::Yes.get(lang)
+            } else {
+                Text::No.get(lang)
             }
-        });
+            .to_owned(),
+        );
+        row(Text::LastSeen, Text::Never.get(lang).to_owned());
+        if !camera.notes.is_empty() {
+            row(Text::Notes, camera.notes.clone());
+        }
+    }
     if !camera.position_surveyed {
         theme::warning_strip(ui, Text::SamplePositionsBanner.get(lang));
     }

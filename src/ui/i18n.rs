@@ -44,13 +44,13 @@ pub enum Text {
     TilesNone,
     Language,
     About,
-    AboutText,
+    AboutBody,
     Version,
     Revision,
     Database,
     Opening,
     Shortcuts,
-    ShortcutsText,
+    ShortcutList,
     Yes,
     No,
     CameraCount,
@@ -108,7 +108,7 @@ impl Text {
             ),
             Text::Language => ("Ngôn ngữ", "Language"),
             Text::About => ("Giới thiệu", "About"),
-            Text::AboutText => (
+            Text::AboutBody => (
                 "Bảng điều khiển trung tâm chỉ huy của Công an tỉnh Điện Biên: bản đồ camera, hình ảnh trực tiếp, phát hiện vi phạm và lưu chứng cứ.",
                 "Command console of the Điện Biên provincial police: camera map, live video, violation detection and evidence.",
             ),
@@ -117,7 +117,7 @@ impl Text {
             Text::Database => ("Cơ sở dữ liệu", "Database"),
             Text::Opening => ("Đang mở cơ sở dữ liệu…", "Opening the database…"),
             Text::Shortcuts => ("Phím tắt", "Shortcuts"),
-            Text::ShortcutsText => (
+            Text::ShortcutList => (
                 "Ctrl+F: tìm camera · Esc: bỏ chọn · Ctrl+L: ẩn/hiện danh sách · Ctrl +/−: cỡ chữ · F1: giới thiệu",
                 "Ctrl+F: find camera · Esc: deselect · Ctrl+L: show/hide list · Ctrl +/−: text size · F1: about",
             ),
