@@ -44,7 +44,12 @@ pub enum Action {
     ZoomTo(Position, f64),
     SetLanguage(Language),
     ToggleAbout,
+    /// Scroll the camera list to the selected camera.
+    RevealInList,
 }
+
+/// Frames during which the list is scrolled to a selection made elsewhere.
+const SCROLL_FRAMES: u8 = 2;
 
 enum DatabaseState {
     Opening,
@@ -68,6 +73,9 @@ pub struct ConsoleApp {
     selected: Option<usize>,
     feed_notice_for: Option<usize>,
     show_about: bool,
+    /// The selection changed outside the list: scroll the list to it for this many frames
+    /// (two: the scroll area clamps the offset to the content size it saw the frame before).
+    scroll_list_frames: u8,
     last_map_output: MapOutput,
 }
 
@@ -98,6 +106,7 @@ impl ConsoleApp {
             selected: None,
             feed_notice_for: None,
             show_about: false,
+            scroll_list_frames: SCROLL_FRAMES,
             last_map_output: MapOutput::default(),
         }
     }
@@ -217,6 +226,7 @@ impl ConsoleApp {
                         &self.entries,
                         &mut self.settings,
                         self.selected,
+                        self.scroll_list_frames > 0,
                         &mut actions,
                     );
                 });
@@ -245,6 +255,9 @@ impl ConsoleApp {
 
         if self.show_about {
             self.about_ui(ui.ctx(), &mut actions);
+        }
+        if self.inventory_loaded {
+            self.scroll_list_frames = self.scroll_list_frames.saturating_sub(1);
         }
         for action in actions {
             self.apply(action);
@@ -386,6 +399,7 @@ impl ConsoleApp {
 
         if let Some(index) = output.clicked_camera {
             actions.push(Action::Select(Some(index)));
+            actions.push(Action::RevealInList);
         }
         if let Some((position, zoom)) = output.zoom_to {
             actions.push(Action::ZoomTo(position, zoom));
@@ -453,6 +467,7 @@ impl ConsoleApp {
             }
             Action::SetLanguage(language) => self.settings.language = language,
             Action::ToggleAbout => self.show_about = !self.show_about,
+            Action::RevealInList => self.scroll_list_frames = SCROLL_FRAMES,
         }
     }
 

@@ -37,6 +37,7 @@ pub fn camera_list_ui(
     entries: &[CameraEntry],
     settings: &mut UiSettings,
     selected: Option<usize>,
+    scroll_to_selected: bool,
     actions: &mut Vec<Action>,
 ) {
     let lang = settings.language;
@@ -66,34 +67,42 @@ pub fn camera_list_ui(
         return;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show_rows(ui, row_height, visible.len(), |ui, range| {
-            for &index in &visible[range] {
-                let entry = &entries[index];
-                ui.horizontal(|ui| {
-                    theme::status_dot(ui, entry.status);
-                    let response = ui
-                        .add(
-                            egui::Button::selectable(
-                                selected == Some(index),
-                                entry.camera.name.as_str(),
-                            )
-                            .truncate(),
+    let mut scroll_area = egui::ScrollArea::vertical().auto_shrink([false, false]);
+    // A camera selected on the map: bring its row into view (rows are virtualised, so the
+    // offset is computed rather than asking the row to scroll itself into view).
+    if scroll_to_selected
+        && let Some(row) = selected.and_then(|s| visible.iter().position(|&i| i == s))
+    {
+        let spacing = ui.spacing().item_spacing.y;
+        let offset = (row as f32 * (row_height + spacing) - 3.0 * row_height).max(0.0);
+        scroll_area = scroll_area.vertical_scroll_offset(offset);
+    }
+    scroll_area.show_rows(ui, row_height, visible.len(), |ui, range| {
+        for &index in &visible[range] {
+            let entry = &entries[index];
+            ui.horizontal(|ui| {
+                theme::status_dot(ui, entry.status);
+                let response = ui
+                    .add(
+                        egui::Button::selectable(
+                            selected == Some(index),
+                            entry.camera.name.as_str(),
                         )
-                        .on_hover_text(format!(
-                            "{} · {} · {}",
-                            entry.camera.code,
-                            kind_name(entry.camera.kind, lang),
-                            status_name(entry.status, lang)
-                        ));
-                    if response.clicked() {
-                        actions.push(Action::Select(Some(index)));
-                        actions.push(Action::CentreOn(index));
-                    }
-                });
-            }
-        });
+                        .truncate(),
+                    )
+                    .on_hover_text(format!(
+                        "{} · {} · {}",
+                        entry.camera.code,
+                        kind_name(entry.camera.kind, lang),
+                        status_name(entry.status, lang)
+                    ));
+                if response.clicked() {
+                    actions.push(Action::Select(Some(index)));
+                    actions.push(Action::CentreOn(index));
+                }
+            });
+        }
+    });
 }
 
 fn filters_ui(
