@@ -48,6 +48,9 @@ pub enum Action {
     RevealInList,
 }
 
+/// How soon a changed layout or selection is written to disk.
+const AUTOSAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Frames during which the list is scrolled to a selection made elsewhere.
 const SCROLL_FRAMES: u8 = 2;
 
@@ -77,6 +80,8 @@ pub struct ConsoleApp {
     /// (two: the scroll area clamps the offset to the content size it saw the frame before).
     scroll_list_frames: u8,
     last_map_output: MapOutput,
+    /// The settings as last written to storage, to know when a save is due.
+    saved_settings: Option<UiSettings>,
 }
 
 impl ConsoleApp {
@@ -108,6 +113,7 @@ impl ConsoleApp {
             show_about: false,
             scroll_list_frames: SCROLL_FRAMES,
             last_map_output: MapOutput::default(),
+            saved_settings: None,
         }
     }
 
@@ -143,6 +149,11 @@ impl ConsoleApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
         self.handle_shortcuts(ctx);
+        // eframe saves only during a frame: make sure one happens after a change, so layout
+        // and selection survive a crash or a power cut, not only a normal close.
+        if self.saved_settings.as_ref() != Some(&self.settings_to_save()) {
+            ctx.request_repaint_after(AUTOSAVE_INTERVAL);
+        }
     }
 
     fn set_inventory(&mut self, inventory: Inventory) {
@@ -558,6 +569,12 @@ impl eframe::App for ConsoleApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, STORAGE_KEY, &self.settings_to_save());
+        let settings = self.settings_to_save();
+        eframe::set_value(storage, STORAGE_KEY, &settings);
+        self.saved_settings = Some(settings);
+    }
+
+    fn auto_save_interval(&self) -> std::time::Duration {
+        AUTOSAVE_INTERVAL
     }
 }
