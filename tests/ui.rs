@@ -212,3 +212,28 @@ fn vietnamese_text_renders() {
     harness.get_by_label("Cơ sở dữ liệu: SQLite dispatch.db");
     harness.snapshot("dispatch_view_vi");
 }
+
+#[test]
+fn keyboard_shortcuts_find_and_deselect() {
+    let mut harness = console(
+        UiSettings {
+            selected_camera: Some("DBP-TQ-SANBAY".into()),
+            ..UiSettings::default()
+        },
+        (1280.0, 800.0),
+    );
+    assert_eq!(app(&harness).selected_code(), Some("DBP-TQ-SANBAY"));
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert_eq!(app(&harness).selected_code(), None);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run_steps(2);
+    assert!(
+        harness
+            .get_by_role(egui::accesskit::Role::TextInput)
+            .is_focused()
+    );
+    harness.key_press(egui::Key::F1);
+    harness.run_steps(2);
+    harness.get_by_label_contains(dienbien_dispatch::GIT_REVISION);
+}

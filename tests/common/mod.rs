@@ -98,3 +98,58 @@ pub fn execute_raw(location: &DatabaseLocation, sql: &str) -> Result<(), String>
         }
     }
 }
+
+/// Writes a minimal PMTiles v3 file holding one raster tile (z0) with the given PNG bytes:
+/// an offline map as a command centre would have, only smaller.
+pub fn write_single_tile_pmtiles(path: &std::path::Path, png: &[u8]) {
+    fn varint(mut value: u64, out: &mut Vec<u8>) {
+        while value >= 0x80 {
+            out.push((value as u8 & 0x7f) | 0x80);
+            value >>= 7;
+        }
+        out.push(value as u8);
+    }
+    // Root directory: one entry (tile id 0, run length 1, length, offset + 1).
+    let mut directory = Vec::new();
+    for v in [1, 0, 1, png.len() as u64, 1] {
+        varint(v, &mut directory);
+    }
+    let metadata = b"{}";
+    let header_len = 127u64;
+    let directory_offset = header_len;
+    let metadata_offset = directory_offset + directory.len() as u64;
+    let data_offset = metadata_offset + metadata.len() as u64;
+    let mut header = Vec::with_capacity(127);
+    header.extend_from_slice(b"PMTiles");
+    header.push(3);
+    for v in [
+        directory_offset,
+        directory.len() as u64,
+        metadata_offset,
+        metadata.len() as u64,
+        data_offset, // leaf directories: none
+        0,
+        data_offset,
+        png.len() as u64,
+        1, // addressed tiles
+        1, // tile entries
+        1, // tile contents
+    ] {
+        header.extend_from_slice(&v.to_le_bytes());
+    }
+    // clustered, internal compression none, tile compression none, tile type PNG, zooms 0..0
+    header.extend_from_slice(&[1, 1, 1, 2, 0, 0]);
+    let e7 = |deg: f64| ((deg * 1e7) as i32).to_le_bytes();
+    for deg in [-180.0, -85.0, 180.0, 85.0] {
+        header.extend_from_slice(&e7(deg));
+    }
+    header.push(0);
+    header.extend_from_slice(&e7(103.0));
+    header.extend_from_slice(&e7(21.38));
+    assert_eq!(header.len(), 127);
+    let mut file = header;
+    file.extend_from_slice(&directory);
+    file.extend_from_slice(metadata);
+    file.extend_from_slice(png);
+    std::fs::write(path, file).unwrap();
+}
