@@ -20,7 +20,25 @@ struct Console {
 }
 
 fn console(settings: UiSettings, size: (f32, f32)) -> Harness<'static, Console> {
-    let db = common::sqlite();
+    let mut harness = console_on(common::sqlite(), settings, size);
+    let started = Instant::now();
+    while !app(&harness).inventory_loaded() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the database did not answer"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    harness
+}
+
+fn console_on(
+    db: common::TestDatabase,
+    settings: UiSettings,
+    size: (f32, f32),
+) -> Harness<'static, Console> {
     let service = ServiceHandle::start(db.location.clone()).unwrap();
     let state = Console {
         app: None,
@@ -47,16 +65,7 @@ fn console(settings: UiSettings, size: (f32, f32)) -> Harness<'static, Console> 
             },
             state,
         );
-    let started = Instant::now();
-    while !app(&harness).inventory_loaded() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the database did not answer"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
+    harness.step();
     harness
 }
 
@@ -236,4 +245,33 @@ fn keyboard_shortcuts_find_and_deselect() {
     harness.key_press(egui::Key::F1);
     harness.run_steps(2);
     harness.get_by_label_contains(dienbien_dispatch::GIT_REVISION);
+}
+
+#[test]
+fn an_unreachable_database_is_reported_and_the_map_still_works() {
+    let mut db = common::sqlite();
+    db.location = dienbien_dispatch::store::DatabaseLocation::Postgres(
+        "postgres://dispatch:secret@127.0.0.1:1/dienbien".into(),
+    );
+    let mut harness = console_on(db, UiSettings::default(), (1280.0, 800.0));
+    let started = Instant::now();
+    while app(&harness).database_failed().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no error shown"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    let status = harness
+        .get_by_label_contains(
+            "cannot open database PostgreSQL postgres://dispatch:***@127.0.0.1:1/dienbien",
+        )
+        .rect();
+    assert!(status.width() > 0.0);
+    assert!(harness.query_by_label_contains("secret").is_none());
+    // The rest of the console still runs: the map and its notice are there.
+    harness.get_by_label_contains("Không dùng bản đồ nền");
+    assert_eq!(app(&harness).camera_codes().len(), 0);
 }

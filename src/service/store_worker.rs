@@ -1,23 +1,44 @@
-//! The store worker: opens the database (seeding a new one), then serves commands until the
-//! UI hangs up. Every failure is reported as an event and logged once.
+//! The store worker: opens the database (seeding a new one), retrying with a growing back-off
+//! while it cannot, then serves commands until the UI hangs up. Every failure is reported as an
+//! event and logged once; commands that arrive before the database opens are kept, not lost.
 
 use super::{Command, Event, Inventory};
 use crate::store::{DatabaseLocation, Store};
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::time::Duration;
+
+/// First wait before trying to open the database again, and the longest wait.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LONGEST_RETRY: Duration = Duration::from_secs(30);
 
 pub(super) fn run(
     location: &DatabaseLocation,
     commands: &Receiver<Command>,
     events: &SyncSender<Event>,
 ) {
-    let (mut store, seeded) = match Store::open_seeded(location) {
-        Ok(opened) => opened,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot open the database");
-            let _ = events.send(Event::Failed {
-                message: e.to_string(),
-            });
-            return;
+    let mut waiting_commands = Vec::new();
+    let mut retry_in = FIRST_RETRY;
+    let (mut store, seeded) = loop {
+        match Store::open_seeded(location) {
+            Ok(opened) => break opened,
+            Err(e) => {
+                tracing::error!(error = %e, retry_in_secs = retry_in.as_secs(), "cannot open the database");
+                let message = format!("{e} (retrying in {} s)", retry_in.as_secs());
+                if events.send(Event::Failed { message }).is_err() {
+                    return;
+                }
+                // Wait for the back-off, keeping whatever the UI asks meanwhile.
+                let deadline = std::time::Instant::now() + retry_in;
+                loop {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    match commands.recv_timeout(left) {
+                        Ok(command) => waiting_commands.push(command),
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                retry_in = (retry_in * 2).min(LONGEST_RETRY);
+            }
         }
     };
     if events
@@ -31,7 +52,9 @@ pub(super) fn run(
         return;
     }
     send_inventory(&mut store, events);
-    while let Ok(command) = commands.recv() {
+    let waiting = waiting_commands.into_iter().map(Ok);
+    for command in waiting.chain(std::iter::from_fn(|| Some(commands.recv()))) {
+        let Ok(command) = command else { break };
         match command {
             Command::ReloadInventory => send_inventory(&mut store, events),
             Command::Audit(entry) => {

@@ -136,9 +136,10 @@ impl ConsoleApp {
                 Event::Inventory(inventory) => self.set_inventory(inventory),
                 Event::Failed { message } => {
                     if matches!(self.database, DatabaseState::Opening) {
-                        self.database = DatabaseState::Failed(message.clone());
+                        self.database = DatabaseState::Failed(message);
+                    } else {
+                        self.notices.push(message);
                     }
-                    self.notices.push(message);
                 }
             }
         }
@@ -146,7 +147,11 @@ impl ConsoleApp {
             ctx.request_repaint();
         } else if !self.inventory_loaded && self.service.is_some() {
             // Still waiting for the database: look again soon without spinning.
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            let wait_ms = match self.database {
+                DatabaseState::Failed(_) => 500,
+                _ => 50,
+            };
+            ctx.request_repaint_after(std::time::Duration::from_millis(wait_ms));
         }
         self.handle_shortcuts(ctx);
         // eframe saves only during a frame: make sure one happens after a change, so layout
