@@ -1,7 +1,7 @@
 //! The append-only audit log (Thông tư 67/2024: every change and every human decision is
 //! recorded). The database refuses UPDATE and DELETE on it through triggers.
 
-use super::rows::{AuditRow, NewAuditRow};
+use super::rows::NewAuditRow;
 use super::schema::audit_log;
 use super::{AnyConnection, Store, StoreError, now_ms};
 use diesel::prelude::*;
@@ -17,8 +17,8 @@ pub struct NewAuditEntry {
     pub detail: serde_json::Value,
 }
 
-/// One stored audit entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One stored audit entry (columns in table order).
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
 pub struct AuditEntry {
     pub id: i64,
     pub at_ms: i64,
@@ -50,20 +50,9 @@ impl Store {
 
     /// The newest `limit` entries, newest first.
     pub fn recent_audit(&mut self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> = audit_log::table
+        Ok(audit_log::table
             .order(audit_log::id.desc())
             .limit(limit)
-            .load(&mut self.conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                at_ms: r.at_ms,
-                actor: r.actor,
-                action: r.action,
-                subject: r.subject,
-                detail: r.detail,
-            })
-            .collect())
+            .load(&mut self.conn)?)
     }
 }

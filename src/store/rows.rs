@@ -39,16 +39,6 @@ pub(super) struct CameraRow {
     pub updated_at_ms: i64,
 }
 
-#[derive(Debug, Queryable)]
-pub(super) struct AuditRow {
-    pub id: i64,
-    pub at_ms: i64,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-    pub detail: String,
-}
-
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_log)]
 pub(super) struct NewAuditRow<'a> {
