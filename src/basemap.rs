@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use walkers::sources::{Attribution, TileSource};
-use walkers::{HttpOptions, HttpTiles, PmTiles, TileId, Tiles};
+use walkers::{HeaderValue, HttpOptions, HttpTiles, PmTiles, TileId, Tiles};
 
 /// Which base map to use, resolved from the command line and the configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +102,11 @@ impl BaseMap {
                 };
                 let options = HttpOptions {
                     cache: Some(cache_dir.clone()),
+                    // Tile servers (OpenStreetMap's policy) ask clients to name themselves.
+                    user_agent: Some(HeaderValue::from_static(concat!(
+                        "dienbien-dispatch/",
+                        env!("CARGO_PKG_VERSION")
+                    ))),
                     ..HttpOptions::default()
                 };
                 Self {
