@@ -14,6 +14,7 @@ pub mod registry;
 pub mod service;
 pub mod store;
 pub mod ui;
+pub mod video;
 
 /// Version of this build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
