@@ -41,6 +41,27 @@ pub enum Command {
     Cameras(CamerasCommand),
     /// Render the dispatch view offscreen and write a PNG.
     Screenshot(ScreenshotArgs),
+    /// Connect to a camera or file and report codec, size, frame rate and time to the first
+    /// picture (exit status 1 when no picture can be decoded).
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// rtsp://, rtsps:// or file:/// URL (no credentials inside: see --user).
+    pub url: String,
+    /// User name for the camera; the password is read from DISPATCH_RTSP_PASSWORD.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Ask the camera for RTP over UDP instead of TCP.
+    #[arg(long)]
+    pub udp: bool,
+    /// Seconds to wait for the camera and for the first picture.
+    #[arg(long, default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,5 +30,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None => commands::console(Setup::resolve(&cli, false)?),
         Some(Command::Cameras(command)) => commands::cameras(command, &Setup::resolve(&cli, true)?),
         Some(Command::Screenshot(args)) => commands::screenshot(args, Setup::resolve(&cli, true)?),
+        Some(Command::Probe(args)) => commands::probe(args),
     }
 }

@@ -1,20 +1,11 @@
 //! Decoding the real sample clips (H.264 Baseline, High with B-frames, H.265) from
 //! `../shared/media/`, and surviving corrupted files without a panic.
 
-use dienbien_dispatch::video::{Decoder, FileSource, YuvFrame};
-use std::path::{Path, PathBuf};
+mod support;
 
-fn media(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/media")
-        .join(name);
-    assert!(
-        path.exists(),
-        "test clip {} is missing: these tests need the shared media folder beside the project",
-        path.display()
-    );
-    path
-}
+use dienbien_dispatch::video::{Decoder, FileSource, YuvFrame};
+use std::path::Path;
+use support::media;
 
 struct Decoded {
     frames: Vec<YuvFrame>,

@@ -3,10 +3,12 @@
 
 mod cameras;
 mod console;
+mod probe;
 mod screenshot;
 
 pub use cameras::run as cameras;
 pub use console::run as console;
+pub use probe::run as probe;
 pub use screenshot::run as screenshot;
 
 use crate::basemap::BaseMapChoice;

@@ -2,22 +2,12 @@
 //! demuxed with libavformat, giving [`EncodedUnit`]s with 90 kHz timestamps. Pacing at the
 //! file's frame rate is the caller's choice, so tests can read as fast as they like.
 
+use super::SourceError;
 use super::decoder::DecoderConfig;
 use super::frame::{Codec, EncodedUnit};
+use super::source::{StreamInfo, VideoSource};
 use ffmpeg_next as ffmpeg;
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    #[error("cannot open {path}: {message}")]
-    Open { path: PathBuf, message: String },
-    #[error("{path} has no video stream")]
-    NoVideo { path: PathBuf },
-    #[error("{path}: video codec {codec} is not supported (H.264 or H.265 only)")]
-    UnsupportedCodec { path: PathBuf, codec: String },
-    #[error("{path}: read error: {message}")]
-    Read { path: PathBuf, message: String },
-}
 
 pub struct FileSource {
     path: PathBuf,
@@ -132,5 +122,24 @@ impl FileSource {
                 keyframe: packet.is_key(),
             }));
         }
+    }
+}
+
+impl VideoSource for FileSource {
+    fn info(&self) -> StreamInfo {
+        StreamInfo {
+            codec: self.codec(),
+            dimensions: self.dimensions,
+            frame_rate: self.frame_rate,
+            codec_string: None,
+        }
+    }
+
+    fn decoder_config(&self) -> DecoderConfig {
+        self.config.clone()
+    }
+
+    fn next_unit(&mut self) -> Option<Result<EncodedUnit, SourceError>> {
+        FileSource::next_unit(self)
     }
 }

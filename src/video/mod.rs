@@ -5,10 +5,40 @@
 mod decoder;
 mod file_source;
 mod frame;
+mod rtsp_source;
+mod source;
 
 pub use decoder::{DecodeError, Decoder, DecoderConfig, DecoderStats};
-pub use file_source::{FileSource, SourceError};
+pub use file_source::FileSource;
 pub use frame::{Codec, ColourInfo, ColourMatrix, EncodedUnit, YuvFrame};
+pub use rtsp_source::{RtspOptions, RtspSource};
+pub use source::{StreamInfo, VideoSource, open};
+
+/// Why a source could not be opened or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot open {path}: {message}")]
+    Open {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    #[error("{path} has no video stream")]
+    NoVideo { path: std::path::PathBuf },
+    #[error("{path}: video codec {codec} is not supported (H.264 or H.265 only)")]
+    UnsupportedCodec {
+        path: std::path::PathBuf,
+        codec: String,
+    },
+    #[error("{path}: read error: {message}")]
+    Read {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    #[error("{url}: the camera refused the credentials: {message}")]
+    Auth { url: String, message: String },
+    #[error("{url}: {message}")]
+    Rtsp { url: String, message: String },
+}
 
 /// Initialises libav* once per process (logging quietened to errors).
 pub fn init() {

@@ -1,0 +1,38 @@
+//! One interface for every video source (`file://` recordings and `rtsp://` cameras), so that
+//! recorded incidents and sample clips play exactly like cameras.
+
+use super::decoder::DecoderConfig;
+use super::frame::{Codec, EncodedUnit};
+use super::{FileSource, RtspOptions, RtspSource, SourceError};
+use crate::domain::StreamUrl;
+use std::path::PathBuf;
+
+/// What a source says about its stream once opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamInfo {
+    pub codec: Codec,
+    /// Width and height from the stream's parameters; 0×0 when not yet known.
+    pub dimensions: (u32, u32),
+    pub frame_rate: Option<f64>,
+    /// RFC 6381 codec string with profile and level (e.g. `avc1.64001F`), when known.
+    pub codec_string: Option<String>,
+}
+
+/// A source of encoded units.
+pub trait VideoSource: Send {
+    fn info(&self) -> StreamInfo;
+    fn decoder_config(&self) -> DecoderConfig;
+    /// The next unit; `None` when the stream ended (end of file, server teardown).
+    fn next_unit(&mut self) -> Option<Result<EncodedUnit, SourceError>>;
+}
+
+/// Opens the source a URL names: `file:///path` or `rtsp(s)://…`.
+pub fn open(url: &StreamUrl, rtsp: &RtspOptions) -> Result<Box<dyn VideoSource>, SourceError> {
+    match url.scheme().to_ascii_lowercase().as_str() {
+        "file" => {
+            let path = PathBuf::from(url.as_str().split_once("://").map_or("", |(_, p)| p));
+            Ok(Box::new(FileSource::open(&path)?))
+        }
+        _ => Ok(Box::new(RtspSource::connect(url, rtsp)?)),
+    }
+}
