@@ -6,7 +6,7 @@
 mod support;
 
 use dienbien_dispatch::domain::StreamUrl;
-use dienbien_dispatch::video::{self, Decoder, RtspOptions, SourceError, VideoSource as _};
+use dienbien_dispatch::video::{self, Decoder, RtspOptions, SourceError};
 use std::time::{Duration, Instant};
 use support::{RtspServer, decode_file, free_port, media};
 
