@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod ingest;
 pub mod offscreen;
 pub mod registry;
 pub mod service;

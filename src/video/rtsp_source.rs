@@ -46,7 +46,7 @@ pub struct RtspSource {
     url: String,
     read_timeout: Duration,
     /// RTP packets lost, as counted by retina.
-    pub lost_packets: u64,
+    lost_packets: u64,
 }
 
 impl RtspSource {
@@ -177,6 +177,10 @@ impl VideoSource for RtspSource {
 
     fn decoder_config(&self) -> DecoderConfig {
         DecoderConfig::AnnexB(self.info.codec)
+    }
+
+    fn lost_packets(&self) -> u64 {
+        self.lost_packets
     }
 
     fn next_unit(&mut self) -> Option<Result<EncodedUnit, SourceError>> {

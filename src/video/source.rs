@@ -24,6 +24,10 @@ pub trait VideoSource: Send {
     fn decoder_config(&self) -> DecoderConfig;
     /// The next unit; `None` when the stream ended (end of file, server teardown).
     fn next_unit(&mut self) -> Option<Result<EncodedUnit, SourceError>>;
+    /// RTP packets lost so far (0 for sources without a network).
+    fn lost_packets(&self) -> u64 {
+        0
+    }
 }
 
 /// Opens the source a URL names: `file:///path` or `rtsp(s)://…`.

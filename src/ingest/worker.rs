@@ -1,0 +1,299 @@
+//! The per-stream worker thread: connect, decode, publish; on any failure wait (back-off with
+//! jitter) and connect again, until told to stop.
+
+use super::backoff::Backoff;
+use super::health::{RateMeter, StreamHealth, StreamState};
+use super::slot::FrameSlot;
+use crate::domain::StreamUrl;
+use crate::video::{self, Decoder, RtspOptions, VideoSource, YuvFrame};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How a worker reads its stream.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub rtsp: RtspOptions,
+    /// Play files at their frame rate (display) rather than as fast as they decode (analysis).
+    pub pace_files: bool,
+    /// Start a file again at its end, like a camera that never stops.
+    pub loop_files: bool,
+    pub first_retry: Duration,
+    pub longest_retry: Duration,
+    /// Room in the analytics queue; `None` for no analytics queue.
+    pub analytics_capacity: Option<usize>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self {
+            rtsp: RtspOptions::default(),
+            pace_files: true,
+            loop_files: true,
+            first_retry: Duration::from_millis(500),
+            longest_retry: Duration::from_secs(30),
+            analytics_capacity: None,
+        }
+    }
+}
+
+/// A running stream. Dropping it asks the worker to stop (it exits at its next check, at the
+/// latest after the source's read timeout); [`StreamWorker::stop`] also waits for it.
+pub struct StreamWorker {
+    stop: Arc<AtomicBool>,
+    slot: FrameSlot,
+    health: Arc<Mutex<StreamHealth>>,
+    analytics: Option<Receiver<Arc<YuvFrame>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl StreamWorker {
+    /// Starts a named thread `ingest-NAME` reading `url`.
+    pub fn start(name: &str, url: StreamUrl, options: IngestOptions) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let slot = FrameSlot::new();
+        let health = Arc::new(Mutex::new(StreamHealth::default()));
+        let (analytics_tx, analytics_rx) = match options.analytics_capacity {
+            Some(capacity) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(capacity);
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
+        };
+        let context = Worker {
+            url,
+            options,
+            stop: Arc::clone(&stop),
+            slot: slot.clone(),
+            health: Arc::clone(&health),
+            analytics: analytics_tx,
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("ingest-{name}"))
+            .spawn(move || context.run())?;
+        Ok(Self {
+            stop,
+            slot,
+            health,
+            analytics: analytics_rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// The display slot of this stream.
+    pub fn slot(&self) -> FrameSlot {
+        self.slot.clone()
+    }
+
+    pub fn health(&self) -> StreamHealth {
+        self.health.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    /// The analytics queue's receiving end (once).
+    pub fn take_analytics(&mut self) -> Option<Receiver<Arc<YuvFrame>>> {
+        self.analytics.take()
+    }
+
+    /// Stops the worker and waits for its thread.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for StreamWorker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct Worker {
+    url: StreamUrl,
+    options: IngestOptions,
+    stop: Arc<AtomicBool>,
+    slot: FrameSlot,
+    health: Arc<Mutex<StreamHealth>>,
+    analytics: Option<SyncSender<Arc<YuvFrame>>>,
+}
+
+/// How one session with the source ended.
+enum SessionEnd {
+    Stopped,
+    /// End of a file, or the server closed the stream.
+    Ended {
+        frames: u64,
+    },
+    Failed {
+        reason: String,
+        frames: u64,
+    },
+}
+
+impl Worker {
+    fn run(self) {
+        let mut backoff = Backoff::new(self.options.first_retry, self.options.longest_retry);
+        let is_file = self.url.scheme().eq_ignore_ascii_case("file");
+        while !self.stopped() {
+            self.update(|h| h.state = StreamState::Connecting);
+            let reason = match video::open(&self.url, &self.options.rtsp) {
+                Err(e) => e.to_string(),
+                Ok(source) => match self.session(source, is_file) {
+                    SessionEnd::Stopped => break,
+                    SessionEnd::Ended { frames } if is_file => {
+                        if !self.options.loop_files {
+                            self.update(|h| h.state = StreamState::Stopped);
+                            return;
+                        }
+                        if frames > 0 {
+                            backoff.reset();
+                            continue;
+                        }
+                        "the file holds no decodable picture".to_owned()
+                    }
+                    SessionEnd::Ended { frames } => {
+                        if frames > 0 {
+                            backoff.reset();
+                        }
+                        "the camera ended the stream".to_owned()
+                    }
+                    SessionEnd::Failed { reason, frames } => {
+                        if frames > 0 {
+                            backoff.reset();
+                        }
+                        reason
+                    }
+                },
+            };
+            let delay = backoff.next_delay();
+            tracing::warn!(stream = %self.url, %reason, retry_in_ms = delay.as_millis() as u64, "stream failed");
+            let attempt = backoff.attempts();
+            self.update(|h| {
+                h.state = StreamState::Retrying {
+                    attempt,
+                    reason: reason.clone(),
+                };
+                h.last_error = Some(reason.clone());
+                h.fps_in = 0.0;
+                h.fps_decoded = 0.0;
+                h.bitrate_bps = 0.0;
+            });
+            self.sleep(delay);
+        }
+        self.update(|h| h.state = StreamState::Stopped);
+    }
+
+    fn session(&self, mut source: Box<dyn VideoSource>, is_file: bool) -> SessionEnd {
+        let info = source.info();
+        let mut decoder = match Decoder::new(&source.decoder_config()) {
+            Ok(d) => d,
+            Err(e) => {
+                return SessionEnd::Failed {
+                    reason: e.to_string(),
+                    frames: 0,
+                };
+            }
+        };
+        self.update(|h| h.codec = Some(info.codec.name()));
+        let frame_interval =
+            Duration::from_secs_f64(1.0 / info.frame_rate.unwrap_or(25.0).max(1.0));
+        let pace = is_file && self.options.pace_files;
+        let started = Instant::now();
+        let mut meter = RateMeter::new();
+        let mut frames = Vec::new();
+        let mut decoded: u64 = 0;
+        let mut units: u32 = 0;
+        loop {
+            if self.stopped() {
+                return SessionEnd::Stopped;
+            }
+            let unit = match source.next_unit() {
+                None => {
+                    let _ = decoder.finish(&mut frames);
+                    decoded += self.publish(&mut frames, &mut meter);
+                    return SessionEnd::Ended { frames: decoded };
+                }
+                Some(Err(e)) => {
+                    return SessionEnd::Failed {
+                        reason: e.to_string(),
+                        frames: decoded,
+                    };
+                }
+                Some(Ok(unit)) => unit,
+            };
+            if pace {
+                let due = started + frame_interval * units;
+                self.sleep(due.saturating_duration_since(Instant::now()));
+            }
+            units = units.saturating_add(1);
+            meter.unit(unit.data.len());
+            // A decode error is counted by the decoder, which then waits for a keyframe.
+            let _ = decoder.decode(&unit, &mut frames);
+            let published = self.publish(&mut frames, &mut meter);
+            if decoded == 0 && published > 0 {
+                self.update(|h| {
+                    h.state = StreamState::Playing;
+                    h.last_error = None;
+                });
+            }
+            decoded += published;
+            let stats = decoder.stats();
+            let lost = source.lost_packets();
+            let dropped_display = self.slot.dropped();
+            self.update(|h| {
+                meter.publish(h);
+                h.decode_errors = stats.errors;
+                h.lost_packets = lost;
+                h.dropped_display = dropped_display;
+            });
+        }
+    }
+
+    /// Hands decoded frames to the display slot and the analytics queue; returns how many.
+    fn publish(&self, frames: &mut Vec<YuvFrame>, meter: &mut RateMeter) -> u64 {
+        let mut count = 0;
+        for frame in frames.drain(..) {
+            let frame = Arc::new(frame);
+            let (width, height) = (frame.width, frame.height);
+            if let Some(queue) = &self.analytics
+                && let Err(TrySendError::Full(_)) = queue.try_send(Arc::clone(&frame))
+            {
+                self.update(|h| h.dropped_analytics += 1);
+            }
+            self.slot.publish(frame);
+            meter.frame();
+            count += 1;
+            self.update(|h| {
+                h.width = width;
+                h.height = height;
+                h.last_frame_at = Some(Instant::now());
+            });
+        }
+        count
+    }
+
+    fn update(&self, change: impl FnOnce(&mut StreamHealth)) {
+        if let Ok(mut health) = self.health.lock() {
+            change(&mut health);
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Sleeps up to `duration`, waking early when asked to stop.
+    fn sleep(&self, duration: Duration) {
+        let until = Instant::now() + duration;
+        while !self.stopped() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(50)));
+        }
+    }
+}
