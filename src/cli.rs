@@ -97,9 +97,15 @@ pub struct ScreenshotArgs {
     /// Image size in pixels, WIDTHxHEIGHT.
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     pub size: (u32, u32),
-    /// What to render: the dispatch map (the video wall arrives with the video update).
+    /// What to render: the dispatch map or the video wall.
     #[arg(long, value_enum, default_value = "map")]
     pub view: ScreenshotView,
+    /// Cameras to put on the wall, in tile order (repeat the flag).
+    #[arg(long = "camera")]
+    pub cameras: Vec<String>,
+    /// Wall layout: tiles per side (1–5).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub layout: u8,
     /// Interface language.
     #[arg(long, value_enum, default_value = "vi")]
     pub language: LanguageArg,
@@ -114,6 +120,7 @@ pub struct ScreenshotArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScreenshotView {
     Map,
+    Wall,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -47,6 +47,57 @@ impl Default for MapConfig {
     }
 }
 
+/// Camera log-ins of this workstation, by the `credentials_ref` the registry names. Read from
+/// `credentials.toml` in the config folder (keep it readable by the console's user only):
+///
+/// ```toml
+/// [camera-default]
+/// user = "viewer"
+/// password = "…"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct CameraCredentials {
+    entries: std::collections::BTreeMap<String, CredentialEntry>,
+}
+
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialEntry {
+    user: String,
+    password: String,
+}
+
+impl std::fmt::Debug for CredentialEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{ user: {:?}, password: *** }}", self.user)
+    }
+}
+
+impl CameraCredentials {
+    /// Reads `path`; a missing file means no credentials.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.to_owned(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// User name and password for `reference`.
+    pub fn get(&self, reference: &str) -> Option<(String, String)> {
+        self.entries
+            .get(reference)
+            .map(|e| (e.user.clone(), e.password.clone()))
+    }
+}
+
 /// Why the configuration could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -118,6 +169,10 @@ impl Folders {
         self.config.join("config.toml")
     }
 
+    pub fn default_credentials_file(&self) -> PathBuf {
+        self.config.join("credentials.toml")
+    }
+
     pub fn default_tile_cache(&self) -> PathBuf {
         self.cache.join("tiles")
     }
@@ -142,6 +197,26 @@ mod tests {
         let err = Config::load(&path, true).unwrap_err().to_string();
         assert!(err.contains("config.toml"), "{err}");
         assert!(err.contains("tile_ur"), "{err}");
+    }
+
+    #[test]
+    fn credentials_are_read_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.toml");
+        std::fs::write(
+            &path,
+            "[camera-default]\nuser = \"viewer\"\npassword = \"s3cret\"\n",
+        )
+        .unwrap();
+        let credentials = CameraCredentials::load(&path).unwrap();
+        assert_eq!(
+            credentials.get("camera-default"),
+            Some(("viewer".into(), "s3cret".into()))
+        );
+        assert!(!format!("{credentials:?}").contains("s3cret"));
+        assert_eq!(credentials.get("other"), None);
+        let missing = CameraCredentials::load(&dir.path().join("none.toml")).unwrap();
+        assert_eq!(missing, CameraCredentials::default());
     }
 
     #[test]

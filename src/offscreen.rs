@@ -45,6 +45,11 @@ impl OffscreenRenderer {
         format!("{} ({:?})", info.name, info.backend)
     }
 
+    /// Format of the rendered frame (what custom pipelines must target).
+    pub fn target_format(&self) -> wgpu::TextureFormat {
+        self.state.target_format
+    }
+
     /// Applies (and empties) a frame's texture changes; call for every frame, in order.
     pub fn apply_textures(&self, delta: &mut egui::TexturesDelta) {
         let mut renderer = self.state.renderer.write();

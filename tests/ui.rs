@@ -5,85 +5,12 @@
 
 mod common;
 
-use dienbien_dispatch::basemap::BaseMapChoice;
-use dienbien_dispatch::service::ServiceHandle;
-use dienbien_dispatch::ui::{ConsoleApp, Language, StartOptions, UiSettings};
+use common::console::{Console, app, app_mut, console, console_on};
+use dienbien_dispatch::domain::CameraStatus;
+use dienbien_dispatch::ui::{Language, UiSettings};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use std::time::{Duration, Instant};
-
-/// The console over a fresh seeded SQLite database, without a base map.
-struct Console {
-    app: Option<ConsoleApp>,
-    start: Option<StartOptions>,
-    _db: common::TestDatabase,
-}
-
-fn console(settings: UiSettings, size: (f32, f32)) -> Harness<'static, Console> {
-    let mut harness = console_on(common::sqlite(), settings, size);
-    let started = Instant::now();
-    while !app(&harness).inventory_loaded() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the database did not answer"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
-    harness
-}
-
-fn console_on(
-    db: common::TestDatabase,
-    settings: UiSettings,
-    size: (f32, f32),
-) -> Harness<'static, Console> {
-    let service = ServiceHandle::start(db.location.clone()).unwrap();
-    let state = Console {
-        app: None,
-        start: Some(StartOptions {
-            service: Some(service),
-            base_map: BaseMapChoice::None,
-            settings,
-            notices: Vec::new(),
-        }),
-        _db: db,
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(size.0, size.1))
-        .wgpu()
-        .build_ui_state(
-            |ui, console: &mut Console| {
-                if let Some(start) = console.start.take() {
-                    console.app = Some(ConsoleApp::new(ui.ctx(), start));
-                }
-                if let Some(app) = console.app.as_mut() {
-                    app.logic(ui.ctx());
-                    app.ui(ui);
-                }
-            },
-            state,
-        );
-    harness.step();
-    harness
-}
-
-fn app<'a>(harness: &'a Harness<'_, Console>) -> &'a ConsoleApp {
-    harness
-        .state()
-        .app
-        .as_ref()
-        .expect("app created on the first frame")
-}
-
-fn app_mut<'a>(harness: &'a mut Harness<'_, Console>) -> &'a mut ConsoleApp {
-    harness
-        .state_mut()
-        .app
-        .as_mut()
-        .expect("app created on the first frame")
-}
 
 fn click_at(harness: &mut Harness<'_, Console>, pos: egui::Pos2) {
     harness.hover_at(pos);
@@ -139,8 +66,32 @@ fn clicking_a_marker_opens_that_cameras_panel() {
     harness
         .get_by_label_contains("Mở hình ảnh trực tiếp")
         .click();
+    harness.run_steps(3);
+    // The feed opens on the wall; the sample's placeholder address is reported, not dialled.
+    assert_eq!(
+        app(&harness).wall_settings().tiles[0].as_deref(),
+        Some(code)
+    );
+    let started = Instant::now();
+    while app(&harness).camera_status(code) != Some(CameraStatus::Offline) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "status never went offline"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
     harness.run_steps(2);
-    harness.get_by_label_contains("Xem hình trực tiếp sẽ có trong bản cập nhật video");
+    let health = app(&harness)
+        .stream_health(code)
+        .expect("the stream is watched");
+    assert!(
+        health
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("placeholder address (.invalid)")),
+        "{health:?}"
+    );
 }
 
 #[test]

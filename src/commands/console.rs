@@ -1,7 +1,9 @@
 //! Opens the console window (eframe, wgpu renderer).
 
 use super::Setup;
-use crate::service::ServiceHandle;
+use crate::config::CameraCredentials;
+use crate::ingest::IngestOptions;
+use crate::service::{ServiceHandle, VideoStreams};
 use crate::ui::{ConsoleApp, StartOptions, UiSettings};
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
@@ -22,6 +24,13 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         ..Default::default()
     };
     let base_map = setup.base_map;
+    let credentials = match CameraCredentials::load(&setup.folders.default_credentials_file()) {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            notices.push(e.to_string());
+            CameraCredentials::default()
+        }
+    };
     eframe::run_native(
         "dienbien-dispatch",
         options,
@@ -34,6 +43,8 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     base_map,
                     settings,
                     notices,
+                    streams: VideoStreams::new(IngestOptions::default(), credentials),
+                    target_format: cc.wgpu_render_state.as_ref().map(|rs| rs.target_format),
                 },
             )))
         }),

@@ -1,16 +1,20 @@
 //! `screenshot`: renders the dispatch view offscreen with the current database and writes a PNG.
 
 use super::Setup;
-use crate::cli::{LanguageArg, ScreenshotArgs};
+use crate::cli::{LanguageArg, ScreenshotArgs, ScreenshotView};
+use crate::config::CameraCredentials;
+use crate::ingest::IngestOptions;
 use crate::offscreen::OffscreenRenderer;
-use crate::service::ServiceHandle;
-use crate::ui::{ConsoleApp, Language, StartOptions, UiSettings};
+use crate::service::{ServiceHandle, VideoStreams};
+use crate::ui::{ConsoleApp, Language, MainView, StartOptions, UiSettings, WallLayout};
 use anyhow::{Context as _, bail};
 use std::time::{Duration, Instant};
 
 /// Frames drawn after the data arrived, so that layout and fonts settle.
 const SETTLE_FRAMES: u32 = 4;
 const DATA_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the wall may wait for every camera's first picture before it is captured as is.
+const VIDEO_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
     let renderer = OffscreenRenderer::new()?;
@@ -28,6 +32,11 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
         settings.map_centre_deg = (lat, lon);
         settings.map_zoom = zoom;
     }
+    if args.view == ScreenshotView::Wall {
+        settings.view = MainView::Wall;
+        settings.wall.layout = WallLayout::ALL[usize::from(args.layout.clamp(1, 5)) - 1];
+    }
+    let credentials = CameraCredentials::load(&setup.folders.default_credentials_file())?;
     let service = ServiceHandle::start(setup.database.clone())?;
     let mut app = ConsoleApp::new(
         &ctx,
@@ -36,8 +45,11 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             base_map: setup.base_map,
             settings,
             notices: setup.warnings,
+            streams: VideoStreams::new(IngestOptions::default(), credentials),
+            target_format: Some(renderer.target_format()),
         },
     );
+    let mut cameras_placed = false;
     let (width, height) = args.size;
     let started = Instant::now();
     let mut settled = 0;
@@ -58,7 +70,19 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
         if let Some(message) = app.database_failed() {
             bail!("{message}");
         }
-        if app.inventory_loaded() {
+        if app.inventory_loaded() && !cameras_placed {
+            for code in &args.cameras {
+                if app.camera_name(code).is_none() {
+                    bail!("no camera with code '{code}' in {}", setup.database);
+                }
+                app.open_feed(code);
+            }
+            cameras_placed = true;
+        }
+        let pictures_ready = args.view == ScreenshotView::Map
+            || (0..args.cameras.len()).all(|tile| app.wall_tile(tile).is_some())
+            || started.elapsed() > VIDEO_TIMEOUT;
+        if app.inventory_loaded() && pictures_ready {
             settled += 1;
         }
         if settled > SETTLE_FRAMES {

@@ -4,6 +4,9 @@
 //! thread itself. Dropping the handle stops the worker.
 
 mod store_worker;
+mod video_streams;
+
+pub use video_streams::{StreamKey, StreamKind, VideoStreams};
 
 use crate::domain::{Camera, Junction};
 use crate::store::{DatabaseLocation, NewAuditEntry};

@@ -7,12 +7,14 @@ use super::camera_panel::camera_panel_ui;
 use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
-use super::settings::{CITY_CENTRE_DEG, STORAGE_KEY, UiSettings};
+use super::settings::{CITY_CENTRE_DEG, MainView, STORAGE_KEY, UiSettings};
 use super::theme;
+use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
-use crate::service::{Command, Event, Inventory, ServiceHandle};
+use crate::service::{Command, Event, Inventory, ServiceHandle, VideoStreams};
 use crate::store::NewAuditEntry;
+use eframe::egui_wgpu::wgpu;
 use walkers::{Map, MapMemory, Position, lat_lon};
 
 /// How the console starts.
@@ -23,6 +25,11 @@ pub struct StartOptions {
     pub settings: UiSettings,
     /// Problems found before the window opened (e.g. a bad configuration file).
     pub notices: Vec<String>,
+    /// The live streams (ingest workers) the wall reads.
+    pub streams: VideoStreams,
+    /// Format of the frame the UI is rendered into (the wall's pipeline must match it);
+    /// `None` for egui_wgpu's off-screen default, `Rgba8Unorm`.
+    pub target_format: Option<wgpu::TextureFormat>,
 }
 
 /// One camera as the interface shows it.
@@ -44,6 +51,8 @@ pub enum Action {
     ZoomTo(Position, f64),
     SetLanguage(Language),
     ToggleAbout,
+    ShowView(MainView),
+    ToggleWallWindow,
     /// Scroll the camera list to the selected camera.
     RevealInList,
 }
@@ -74,7 +83,6 @@ pub struct ConsoleApp {
     database: DatabaseState,
     notices: Vec<String>,
     selected: Option<usize>,
-    feed_notice_for: Option<usize>,
     show_about: bool,
     /// The selection changed outside the list: scroll the list to it for this many frames
     /// (two: the scroll area clamps the offset to the content size it saw the frame before).
@@ -82,6 +90,9 @@ pub struct ConsoleApp {
     last_map_output: MapOutput,
     /// The settings as last written to storage, to know when a save is due.
     saved_settings: Option<UiSettings>,
+    streams: VideoStreams,
+    wall_runtime: WallRuntime,
+    target_format: wgpu::TextureFormat,
 }
 
 impl ConsoleApp {
@@ -109,11 +120,15 @@ impl ConsoleApp {
             database,
             notices: options.notices,
             selected: None,
-            feed_notice_for: None,
             show_about: false,
             scroll_list_frames: SCROLL_FRAMES,
             last_map_output: MapOutput::default(),
             saved_settings: None,
+            streams: options.streams,
+            wall_runtime: WallRuntime::default(),
+            target_format: options
+                .target_format
+                .unwrap_or(wgpu::TextureFormat::Rgba8Unorm),
         }
     }
 
@@ -154,6 +169,16 @@ impl ConsoleApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(wait_ms));
         }
         self.handle_shortcuts(ctx);
+        for entry in &mut self.entries {
+            entry.status = self
+                .streams
+                .camera_status(&entry.camera.code)
+                .unwrap_or(CameraStatus::Unknown);
+        }
+        if !self.streams.is_empty() {
+            // New pictures arrive on worker threads: look for them at the wall's pace.
+            ctx.request_repaint_after(std::time::Duration::from_millis(40));
+        }
         // eframe saves only during a frame: make sure one happens after a change, so layout
         // and selection survive a crash or a power cut, not only a normal close.
         if self.saved_settings.as_ref() != Some(&self.settings_to_save()) {
@@ -197,14 +222,22 @@ impl ConsoleApp {
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
-        let (find, list, escape, about) = ctx.input_mut(|i| {
+        let (find, list, escape, about, map, wall) = ctx.input_mut(|i| {
             (
                 i.consume_key(egui::Modifiers::COMMAND, egui::Key::F),
                 i.consume_key(egui::Modifiers::COMMAND, egui::Key::L),
                 i.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
                 i.consume_key(egui::Modifiers::NONE, egui::Key::F1),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F2),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F3),
             )
         });
+        if map {
+            self.apply(Action::ShowView(MainView::Map));
+        }
+        if wall {
+            self.apply(Action::ShowView(MainView::Wall));
+        }
         if find {
             self.settings.show_camera_list = true;
             ctx.memory_mut(|m| m.request_focus(camera_list::search_id()));
@@ -215,6 +248,8 @@ impl ConsoleApp {
         if escape {
             if self.show_about {
                 self.show_about = false;
+            } else if self.settings.wall.fullscreen.is_some() {
+                self.settings.wall.fullscreen = None;
             } else {
                 self.apply(Action::Select(None));
             }
@@ -255,19 +290,22 @@ impl ConsoleApp {
                 .default_size(400.0)
                 .size_range(300.0..=600.0)
                 .show(ui, |ui| {
-                    camera_panel_ui(
-                        ui,
-                        index,
-                        entry,
-                        lang,
-                        self.feed_notice_for == Some(index),
-                        &mut actions,
-                    );
+                    camera_panel_ui(ui, index, entry, lang, &mut actions);
                 });
         }
+        let wall_here = self.settings.view == MainView::Wall && !self.settings.wall.own_window;
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
-            .show(ui, |ui| self.map_ui(ui, &mut actions));
+            .show(ui, |ui| {
+                if wall_here {
+                    self.wall_ui(ui, &mut actions);
+                } else {
+                    self.map_ui(ui, &mut actions);
+                }
+            });
+        if self.settings.wall.own_window {
+            self.wall_window(ui.ctx(), &mut actions);
+        }
 
         if self.show_about {
             self.about_ui(ui.ctx(), &mut actions);
@@ -284,6 +322,15 @@ impl ConsoleApp {
         let lang = self.settings.language;
         ui.horizontal(|ui| {
             ui.heading(Text::AppTitle.get(lang));
+            ui.separator();
+            for (view, label) in [(MainView::Map, Text::MapView), (MainView::Wall, Text::Wall)] {
+                if ui
+                    .selectable_label(self.settings.view == view, label.get(lang))
+                    .clicked()
+                {
+                    actions.push(Action::ShowView(view));
+                }
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button(Text::About.get(lang)).clicked() {
                     actions.push(Action::ToggleAbout);
@@ -352,6 +399,45 @@ impl ConsoleApp {
                 );
             });
         });
+    }
+
+    fn wall_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let context = WallContext {
+            entries: &self.entries,
+            streams: &mut self.streams,
+            language: self.settings.language,
+            target_format: self.target_format,
+        };
+        let used = wall_ui(
+            ui,
+            context,
+            &mut self.settings.wall,
+            &mut self.wall_runtime,
+            actions,
+        );
+        self.streams.retain(&used);
+    }
+
+    /// The wall in a window of its own (a second monitor); embedded where the platform has
+    /// only one window (tests, screenshots).
+    fn wall_window(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let title = Text::Wall.get(self.settings.language);
+        let mut close = false;
+        ctx.show_viewport_immediate(
+            egui::ViewportId::from_hash_of("video-wall"),
+            egui::ViewportBuilder::default()
+                .with_title(title)
+                .with_inner_size([1280.0, 800.0]),
+            |ui, _class| {
+                egui::CentralPanel::default().show(ui, |ui| self.wall_ui(ui, actions));
+                if ui.input(|i| i.viewport().close_requested()) {
+                    close = true;
+                }
+            },
+        );
+        if close {
+            actions.push(Action::ToggleWallWindow);
+        }
     }
 
     fn map_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
@@ -455,7 +541,6 @@ impl ConsoleApp {
                 self.selected = index.filter(|i| *i < self.entries.len());
                 self.settings.selected_camera =
                     self.selected.map(|i| self.entries[i].camera.code.clone());
-                self.feed_notice_for = None;
             }
             Action::CentreOn(index) => {
                 if let Some(entry) = self.entries.get(index) {
@@ -464,13 +549,19 @@ impl ConsoleApp {
                 }
             }
             Action::OpenFeed(index) => {
-                self.feed_notice_for = Some(index);
-                if let (Some(service), Some(entry)) = (&self.service, self.entries.get(index)) {
+                let Some(entry) = self.entries.get(index) else {
+                    return;
+                };
+                let tile = self.settings.wall.place(&entry.camera.code);
+                if !self.settings.wall.own_window {
+                    self.settings.view = MainView::Wall;
+                }
+                if let Some(service) = &self.service {
                     let audit = NewAuditEntry {
                         actor: "dispatcher".into(),
                         action: "camera.open_feed".into(),
                         subject: entry.camera.code.clone(),
-                        detail: serde_json::json!({ "result": "video not available in this version" }),
+                        detail: serde_json::json!({ "tile": tile }),
                     };
                     if let Err(e) = service.send(Command::Audit(audit)) {
                         self.notices.push(e.to_string());
@@ -484,6 +575,13 @@ impl ConsoleApp {
             Action::SetLanguage(language) => self.settings.language = language,
             Action::ToggleAbout => self.show_about = !self.show_about,
             Action::RevealInList => self.scroll_list_frames = SCROLL_FRAMES,
+            Action::ShowView(view) => self.settings.view = view,
+            Action::ToggleWallWindow => {
+                self.settings.wall.own_window = !self.settings.wall.own_window;
+                if self.settings.wall.own_window {
+                    self.settings.view = MainView::Map;
+                }
+            }
         }
     }
 
@@ -557,6 +655,48 @@ impl ConsoleApp {
                 .iter()
                 .map(|(_, n)| n)
                 .sum::<usize>()
+    }
+
+    /// The frame and video rectangle a wall tile showed last frame.
+    pub fn wall_tile(
+        &self,
+        tile: usize,
+    ) -> Option<(std::sync::Arc<crate::video::YuvFrame>, egui::Rect)> {
+        self.wall_runtime.shown.get(&tile).cloned()
+    }
+
+    /// The wall's settings (layout, tiles, selection).
+    pub fn wall_settings(&self) -> &super::wall::WallSettings {
+        &self.settings.wall
+    }
+
+    /// Shows `code` on the wall as the "open feed" button does.
+    pub fn open_feed(&mut self, code: &str) {
+        if let Some(index) = self.entries.iter().position(|e| e.camera.code == code) {
+            self.apply(Action::OpenFeed(index));
+        }
+    }
+
+    /// Health of the stream a camera's wall tile reads (main or sub), if one is watched.
+    pub fn stream_health(&self, code: &str) -> Option<crate::ingest::StreamHealth> {
+        [
+            crate::service::StreamKind::Sub,
+            crate::service::StreamKind::Main,
+        ]
+        .into_iter()
+        .find_map(|kind| {
+            self.streams.health(&crate::service::StreamKey {
+                camera: code.to_owned(),
+                kind,
+            })
+        })
+    }
+
+    pub fn camera_status(&self, code: &str) -> Option<CameraStatus> {
+        self.entries
+            .iter()
+            .find(|e| e.camera.code == code)
+            .map(|e| e.status)
     }
 
     pub fn set_map_view(&mut self, centre_deg: (f64, f64), zoom: f64) {

@@ -5,6 +5,7 @@ use super::app::{Action, CameraEntry};
 use super::i18n::{Language, Text, kind_name, status_name};
 use super::settings::UiSettings;
 use super::theme;
+use super::wall::CameraDrag;
 use crate::domain::text_fold;
 use crate::domain::{CameraKind, CameraStatus};
 
@@ -88,7 +89,8 @@ pub fn camera_list_ui(
                             selected == Some(index),
                             entry.camera.name.as_str(),
                         )
-                        .truncate(),
+                        .truncate()
+                        .sense(egui::Sense::click_and_drag()),
                     )
                     .on_hover_text(format!(
                         "{} · {} · {}",
@@ -96,6 +98,10 @@ pub fn camera_list_ui(
                         kind_name(entry.camera.kind, lang),
                         status_name(entry.status, lang)
                     ));
+                // Drag the row onto a wall tile to show the camera there.
+                response.dnd_set_drag_payload(CameraDrag {
+                    code: entry.camera.code.clone(),
+                });
                 if response.clicked() {
                     actions.push(Action::Select(Some(index)));
                     actions.push(Action::CentreOn(index));

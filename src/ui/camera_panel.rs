@@ -13,7 +13,6 @@ pub fn camera_panel_ui(
     index: usize,
     entry: &CameraEntry,
     lang: Language,
-    feed_notice: bool,
     actions: &mut Vec<Action>,
 ) {
     let camera = &entry.camera;
@@ -104,8 +103,4 @@ pub fn camera_panel_ui(
             actions.push(Action::Select(None));
         }
     });
-    if feed_notice {
-        ui.add_space(4.0);
-        ui.label(egui::RichText::new(Text::FeedComingSoon.get(lang)).color(theme::WARNING));
-    }
 }

@@ -34,7 +34,6 @@ pub enum Text {
     Never,
     Notes,
     OpenFeed,
-    FeedComingSoon,
     Close,
     SamplePositionsBanner,
     SamplePosition,
@@ -55,6 +54,20 @@ pub enum Text {
     No,
     CameraCount,
     PtzCamera,
+    MapView,
+    Wall,
+    WallLayoutHint,
+    WallOwnWindow,
+    WallBackToMain,
+    WallKeys,
+    WallEmptyTile,
+    StreamConnecting,
+    StreamWaitingPicture,
+    StreamRetrying,
+    StreamFailed,
+    StreamStopped,
+    Dropped,
+    Lost,
 }
 
 impl Text {
@@ -86,10 +99,6 @@ impl Text {
             Text::Never => ("chưa kết nối", "not connected yet"),
             Text::Notes => ("Ghi chú", "Notes"),
             Text::OpenFeed => ("Mở hình ảnh trực tiếp", "Open live feed"),
-            Text::FeedComingSoon => (
-                "Xem hình trực tiếp sẽ có trong bản cập nhật video (RTSP); phiên bản này chưa kết nối camera.",
-                "Live video arrives with the video (RTSP) update; this version does not connect to cameras yet.",
-            ),
             Text::Close => ("Đóng", "Close"),
             Text::SamplePositionsBanner => (
                 "Vị trí camera là dữ liệu MẪU, cần khảo sát",
@@ -125,6 +134,23 @@ impl Text {
             Text::No => ("không", "no"),
             Text::CameraCount => ("camera", "cameras"),
             Text::PtzCamera => ("quay quét (PTZ)", "pan-tilt-zoom"),
+            Text::MapView => ("Bản đồ (F2)", "Map (F2)"),
+            Text::Wall => ("Tường video (F3)", "Video wall (F3)"),
+            Text::WallLayoutHint => ("Bố cục (phím 1–5)", "Layout (keys 1–5)"),
+            Text::WallOwnWindow => ("Mở ở cửa sổ riêng", "Open in its own window"),
+            Text::WallBackToMain => ("Đưa về cửa sổ chính", "Back to the main window"),
+            Text::WallKeys => (
+                "Kéo camera từ danh sách vào ô · nhấp đúp/Enter: toàn màn hình · mũi tên: chọn ô · Delete: xoá ô",
+                "Drag a camera from the list onto a tile · double-click/Enter: full screen · arrows: select · Delete: clear",
+            ),
+            Text::WallEmptyTile => ("Kéo camera vào đây", "Drop a camera here"),
+            Text::StreamConnecting => ("Đang kết nối…", "Connecting…"),
+            Text::StreamWaitingPicture => ("Đang chờ hình…", "Waiting for a picture…"),
+            Text::StreamRetrying => ("Mất tín hiệu, đang thử lại", "Signal lost, retrying"),
+            Text::StreamFailed => ("Lỗi", "Failed"),
+            Text::StreamStopped => ("Đã dừng", "Stopped"),
+            Text::Dropped => ("bỏ", "dropped"),
+            Text::Lost => ("mất gói", "lost"),
         };
         match lang {
             Language::Vietnamese => vi,

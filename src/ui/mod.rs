@@ -11,7 +11,10 @@ mod map_layer;
 mod map_layout;
 mod settings;
 mod theme;
+mod video_tile;
+mod wall;
 
 pub use app::{ConsoleApp, StartOptions};
 pub use i18n::Language;
-pub use settings::UiSettings;
+pub use settings::{MainView, UiSettings};
+pub use wall::{WallLayout, WallSettings};

@@ -2,6 +2,7 @@
 //! the map view and the selected camera. Runtime state and GPU resources are kept elsewhere.
 
 use super::i18n::Language;
+use super::wall::WallSettings;
 use crate::domain::{CameraKind, CameraStatus};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,17 @@ pub struct UiSettings {
     /// Map centre, latitude and longitude in degrees.
     pub map_centre_deg: (f64, f64),
     pub map_zoom: f64,
+    /// What the main window shows.
+    pub view: MainView,
+    pub wall: WallSettings,
+}
+
+/// The main window's view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MainView {
+    #[default]
+    Map,
+    Wall,
 }
 
 impl Default for UiSettings {
@@ -37,6 +49,8 @@ impl Default for UiSettings {
             selected_camera: None,
             map_centre_deg: CITY_CENTRE_DEG,
             map_zoom: DEFAULT_ZOOM,
+            view: MainView::Map,
+            wall: WallSettings::default(),
         }
     }
 }

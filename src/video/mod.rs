@@ -2,12 +2,14 @@
 //! into planar YUV 4:2:0 frames. It knows nothing of the GPU, the UI or the database; frames
 //! stay YUV (the wall converts them to RGB in a shader).
 
+mod colour;
 mod decoder;
 mod file_source;
 mod frame;
 mod rtsp_source;
 mod source;
 
+pub use colour::ConversionParams;
 pub use decoder::{DecodeError, Decoder, DecoderConfig, DecoderStats};
 pub use file_source::FileSource;
 pub use frame::{Codec, ColourInfo, ColourMatrix, EncodedUnit, YuvFrame};

@@ -57,6 +57,16 @@ impl RtspSource {
             message,
         };
         let parsed = url::Url::parse(url.as_str()).map_err(|e| fail(e.to_string()))?;
+        // RFC 2606 reserves .invalid: the sample inventory's placeholder addresses use it.
+        // Never ask a resolver about them.
+        if parsed
+            .host_str()
+            .is_some_and(|h| h.trim_end_matches('.').ends_with(".invalid"))
+        {
+            return Err(fail(
+                "placeholder address (.invalid): enter the camera's real stream URL".into(),
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

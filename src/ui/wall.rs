@@ -1,0 +1,475 @@
+//! The video wall: layouts of 1, 2×2 … 5×5 tiles, each showing one camera with its name, the
+//! time and its stream's health; a camera is dropped onto a tile from the list or opened from
+//! its panel; double-click (or Enter) makes a tile full screen. Small tiles read a camera's sub
+//! stream, large ones its main stream.
+
+use super::app::{Action, CameraEntry};
+use super::i18n::{Language, Text};
+use super::theme;
+use super::video_tile::{VideoTileCallback, letterbox};
+use crate::ingest::{StreamHealth, StreamState};
+use crate::service::{StreamKey, StreamKind, VideoStreams};
+use crate::video::YuvFrame;
+use eframe::egui_wgpu::{self, wgpu};
+use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, Vec2};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Tiles per side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WallLayout {
+    One,
+    Two,
+    Three,
+    Four,
+    Five,
+}
+
+impl WallLayout {
+    pub const ALL: [WallLayout; 5] = [
+        WallLayout::One,
+        WallLayout::Two,
+        WallLayout::Three,
+        WallLayout::Four,
+        WallLayout::Five,
+    ];
+
+    pub fn side(self) -> usize {
+        match self {
+            WallLayout::One => 1,
+            WallLayout::Two => 2,
+            WallLayout::Three => 3,
+            WallLayout::Four => 4,
+            WallLayout::Five => 5,
+        }
+    }
+
+    pub fn tiles(self) -> usize {
+        self.side() * self.side()
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            WallLayout::One => "1",
+            WallLayout::Two => "2×2",
+            WallLayout::Three => "3×3",
+            WallLayout::Four => "4×4",
+            WallLayout::Five => "5×5",
+        }
+    }
+}
+
+/// What the wall remembers across restarts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WallSettings {
+    pub layout: WallLayout,
+    /// Camera code shown in each tile (25 slots; the layout shows the first side² of them).
+    pub tiles: Vec<Option<String>>,
+    pub selected_tile: usize,
+    pub fullscreen: Option<usize>,
+    /// Show the wall in a window of its own (for a second monitor).
+    pub own_window: bool,
+}
+
+impl Default for WallSettings {
+    fn default() -> Self {
+        Self {
+            layout: WallLayout::Two,
+            tiles: vec![None; 25],
+            selected_tile: 0,
+            fullscreen: None,
+            own_window: false,
+        }
+    }
+}
+
+impl WallSettings {
+    /// Puts `code` in the selected tile if it is empty, else in the first empty visible tile,
+    /// else in the selected tile; returns the tile used.
+    pub fn place(&mut self, code: &str) -> usize {
+        self.tiles.resize(25, None);
+        let visible = self.layout.tiles();
+        if let Some(existing) = self.tiles[..visible]
+            .iter()
+            .position(|t| t.as_deref() == Some(code))
+        {
+            self.selected_tile = existing;
+            return existing;
+        }
+        let selected = self.selected_tile.min(visible - 1);
+        let tile = if self.tiles[selected].is_none() {
+            selected
+        } else {
+            self.tiles[..visible]
+                .iter()
+                .position(Option::is_none)
+                .unwrap_or(selected)
+        };
+        self.tiles[tile] = Some(code.to_owned());
+        self.selected_tile = tile;
+        tile
+    }
+}
+
+/// A camera being dragged onto the wall.
+#[derive(Debug, Clone)]
+pub struct CameraDrag {
+    pub code: String,
+}
+
+/// What the wall drew last frame (for tests and the screenshot command).
+#[derive(Default)]
+pub struct WallRuntime {
+    /// Frame and on-screen video rectangle of each tile showing video.
+    pub shown: HashMap<usize, (Arc<YuvFrame>, Rect)>,
+}
+
+pub struct WallContext<'a> {
+    pub entries: &'a [CameraEntry],
+    pub streams: &'a mut VideoStreams,
+    pub language: Language,
+    pub target_format: wgpu::TextureFormat,
+}
+
+/// Draws the wall into `ui`; returns the streams it uses.
+pub fn wall_ui(
+    ui: &mut egui::Ui,
+    context: WallContext,
+    settings: &mut WallSettings,
+    runtime: &mut WallRuntime,
+    actions: &mut Vec<Action>,
+) -> HashSet<StreamKey> {
+    let lang = context.language;
+    settings.tiles.resize(25, None);
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new(Text::Wall.get(lang)).strong());
+        for layout in WallLayout::ALL {
+            if ui
+                .selectable_label(settings.layout == layout, layout.label())
+                .on_hover_text(Text::WallLayoutHint.get(lang))
+                .clicked()
+            {
+                settings.layout = layout;
+                settings.fullscreen = None;
+            }
+        }
+        ui.separator();
+        let window_label = if settings.own_window {
+            Text::WallBackToMain
+        } else {
+            Text::WallOwnWindow
+        };
+        if ui.button(window_label.get(lang)).clicked() {
+            actions.push(Action::ToggleWallWindow);
+        }
+        ui.label(egui::RichText::new(Text::WallKeys.get(lang)).small().weak());
+    });
+    handle_wall_keys(ui, settings);
+
+    let area = ui.available_rect_before_wrap();
+    ui.allocate_rect(area, Sense::hover());
+    ui.painter().rect_filled(area, 0.0, Color32::from_gray(8));
+    let visible = settings.layout.tiles();
+    let side = settings.layout.side();
+    let tiles: Vec<(usize, Rect)> = match settings.fullscreen.filter(|t| *t < visible) {
+        Some(tile) => vec![(tile, area)],
+        None => {
+            let gap = 3.0;
+            let size = (area.size() - Vec2::splat(gap * (side as f32 - 1.0))) / side as f32;
+            (0..visible)
+                .map(|i| {
+                    let (row, col) = (i / side, i % side);
+                    let min =
+                        area.min + Vec2::new(col as f32, row as f32) * (size + Vec2::splat(gap));
+                    (i, Rect::from_min_size(min, size))
+                })
+                .collect()
+        }
+    };
+    runtime.shown.clear();
+    let mut used = HashSet::new();
+    let large = tiles.len() == 1;
+    let mut context = context;
+    for (index, rect) in tiles {
+        let key = tile_ui(ui, index, rect, large, &mut context, settings, runtime);
+        used.extend(key);
+    }
+    used
+}
+
+fn tile_ui(
+    ui: &mut egui::Ui,
+    index: usize,
+    rect: Rect,
+    large: bool,
+    context: &mut WallContext,
+    settings: &mut WallSettings,
+    runtime: &mut WallRuntime,
+) -> Option<StreamKey> {
+    let lang = context.language;
+    let response = ui.interact(
+        rect,
+        ui.scope_id().with(("wall-tile", index)),
+        Sense::click(),
+    );
+    if response.clicked() {
+        settings.selected_tile = index;
+    }
+    if response.double_clicked() {
+        settings.fullscreen = match settings.fullscreen {
+            Some(_) => None,
+            None => Some(index),
+        };
+    }
+    if let Some(drag) = response.dnd_release_payload::<CameraDrag>() {
+        settings.tiles[index] = Some(drag.code.clone());
+        settings.selected_tile = index;
+    }
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, Color32::BLACK);
+
+    let entry = settings.tiles[index]
+        .as_deref()
+        .and_then(|code| context.entries.iter().find(|e| e.camera.code == code));
+    let mut key = None;
+    match entry {
+        None => {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                Text::WallEmptyTile.get(lang),
+                FontId::proportional(14.0),
+                Color32::from_gray(110),
+            );
+        }
+        Some(entry) => {
+            let camera = &entry.camera;
+            let kind = choose_stream(entry, rect, large, context);
+            let url = match kind {
+                StreamKind::Sub => camera.sub_url.as_ref().unwrap_or(&camera.main_url),
+                StreamKind::Main => &camera.main_url,
+            };
+            let stream_key = StreamKey {
+                camera: camera.code.clone(),
+                kind,
+            };
+            let slot = context
+                .streams
+                .watch(&stream_key, url, camera.credentials_ref.as_deref());
+            let health = context.streams.health(&stream_key).unwrap_or_default();
+            if let Some(latest) = slot.and_then(|s| s.latest()) {
+                let video = letterbox(rect, latest.frame.width, latest.frame.height);
+                painter.add(egui_wgpu::Callback::new_paint_callback(
+                    video,
+                    VideoTileCallback {
+                        tile: index as u64,
+                        sequence: latest.sequence,
+                        frame: Arc::clone(&latest.frame),
+                        target_format: context.target_format,
+                    },
+                ));
+                runtime.shown.insert(index, (latest.frame, video));
+            } else {
+                painter.text(
+                    rect.center(),
+                    Align2::CENTER_CENTER,
+                    state_text(&health.state, lang),
+                    FontId::proportional(14.0),
+                    theme::WARNING,
+                );
+            }
+            overlay(&painter, rect, &camera.name, &health, kind, lang);
+            key = Some(stream_key);
+        }
+    }
+    let border = if response.dnd_hover_payload::<CameraDrag>().is_some() {
+        Stroke::new(3.0, theme::WARNING)
+    } else if settings.selected_tile == index {
+        Stroke::new(2.0, theme::SELECTED)
+    } else {
+        Stroke::new(1.0, Color32::from_gray(40))
+    };
+    painter.rect_stroke(rect.shrink(1.0), 0.0, border, egui::StrokeKind::Inside);
+    key
+}
+
+/// Sub stream for tiles smaller than it, main stream for large tiles and full screen.
+fn choose_stream(
+    entry: &CameraEntry,
+    rect: Rect,
+    large: bool,
+    context: &WallContext,
+) -> StreamKind {
+    if large || entry.camera.sub_url.is_none() {
+        return StreamKind::Main;
+    }
+    let sub = StreamKey {
+        camera: entry.camera.code.clone(),
+        kind: StreamKind::Sub,
+    };
+    let sub_width = context.streams.health(&sub).map_or(0, |h| h.width);
+    let tile_width_px = rect.width() * 1.0;
+    if sub_width > 0 && tile_width_px > sub_width as f32 * 1.25 {
+        StreamKind::Main
+    } else {
+        StreamKind::Sub
+    }
+}
+
+fn state_text(state: &StreamState, lang: Language) -> String {
+    match state {
+        StreamState::Connecting => Text::StreamConnecting.get(lang).to_owned(),
+        StreamState::Playing => Text::StreamWaitingPicture.get(lang).to_owned(),
+        StreamState::Retrying { attempt, reason } => {
+            format!("{} ({attempt}): {reason}", Text::StreamRetrying.get(lang))
+        }
+        StreamState::Failed { reason } => format!("{}: {reason}", Text::StreamFailed.get(lang)),
+        StreamState::Stopped => Text::StreamStopped.get(lang).to_owned(),
+    }
+}
+
+fn overlay(
+    painter: &egui::Painter,
+    rect: Rect,
+    name: &str,
+    health: &StreamHealth,
+    kind: StreamKind,
+    lang: Language,
+) {
+    let font = FontId::proportional(13.0);
+    let band = |top: bool| {
+        let height = 22.0;
+        if top {
+            Rect::from_min_size(rect.min, Vec2::new(rect.width(), height))
+        } else {
+            Rect::from_min_size(
+                egui::pos2(rect.min.x, rect.max.y - height),
+                Vec2::new(rect.width(), height),
+            )
+        }
+    };
+    painter.rect_filled(band(true), 0.0, Color32::from_black_alpha(150));
+    painter.text(
+        band(true).left_center() + Vec2::new(6.0, 0.0),
+        Align2::LEFT_CENTER,
+        name,
+        font.clone(),
+        Color32::WHITE,
+    );
+    painter.text(
+        band(true).right_center() - Vec2::new(6.0, 0.0),
+        Align2::RIGHT_CENTER,
+        vietnam_clock(),
+        font.clone(),
+        Color32::WHITE,
+    );
+    let stream = match kind {
+        StreamKind::Main => Text::MainStream.get(lang),
+        StreamKind::Sub => Text::SubStream.get(lang),
+    };
+    let status = format!(
+        "{stream} · {:.1}/{:.1} fps · {:.0} kbit/s · {} {} · {} {}",
+        health.fps_in,
+        health.fps_decoded,
+        health.bitrate_bps / 1000.0,
+        Text::Dropped.get(lang),
+        health.dropped_display + health.dropped_analytics,
+        Text::Lost.get(lang),
+        health.lost_packets,
+    );
+    painter.rect_filled(band(false), 0.0, Color32::from_black_alpha(150));
+    let colour = match health.state {
+        StreamState::Playing => Color32::from_gray(220),
+        _ => theme::WARNING,
+    };
+    painter.text(
+        band(false).left_center() + Vec2::new(6.0, 0.0),
+        Align2::LEFT_CENTER,
+        status,
+        FontId::proportional(11.0),
+        colour,
+    );
+}
+
+/// Wall clock in Vietnam (UTC+7, no daylight saving), HH:MM:SS.
+fn vietnam_clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let local = (secs + 7 * 3600) % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}",
+        local / 3600,
+        local % 3600 / 60,
+        local % 60
+    )
+}
+
+fn handle_wall_keys(ui: &egui::Ui, settings: &mut WallSettings) {
+    if ui.ctx().memory(|m| m.focused().is_some()) {
+        return; // typing somewhere
+    }
+    let side = settings.layout.side();
+    let visible = settings.layout.tiles();
+    ui.input_mut(|input| {
+        let selected = settings.selected_tile.min(visible - 1);
+        let (row, col) = (selected / side, selected % side);
+        let mut target = selected;
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight) && col + 1 < side {
+            target += 1;
+        }
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft) && col > 0 {
+            target -= 1;
+        }
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown) && row + 1 < side {
+            target += side;
+        }
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp) && row > 0 {
+            target -= side;
+        }
+        settings.selected_tile = target;
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::Enter) {
+            settings.fullscreen = match settings.fullscreen {
+                Some(_) => None,
+                None => Some(target),
+            };
+        }
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::Delete) {
+            settings.tiles[target] = None;
+        }
+        for (key, layout) in [
+            (egui::Key::Num1, WallLayout::One),
+            (egui::Key::Num2, WallLayout::Two),
+            (egui::Key::Num3, WallLayout::Three),
+            (egui::Key::Num4, WallLayout::Four),
+            (egui::Key::Num5, WallLayout::Five),
+        ] {
+            if input.consume_key(egui::Modifiers::NONE, key) {
+                settings.layout = layout;
+                settings.fullscreen = None;
+                settings.selected_tile = settings.selected_tile.min(layout.tiles() - 1);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placing_fills_the_selected_then_the_first_empty_tile() {
+        let mut wall = WallSettings::default();
+        assert_eq!(wall.place("A"), 0);
+        assert_eq!(wall.place("B"), 1);
+        assert_eq!(wall.place("A"), 0, "already shown: select it");
+        wall.selected_tile = 3;
+        assert_eq!(wall.place("C"), 3);
+        assert_eq!(wall.place("D"), 2);
+        // The 2×2 wall is full: the selected tile is replaced.
+        assert_eq!(wall.place("E"), 2);
+        assert_eq!(wall.tiles[2].as_deref(), Some("E"));
+    }
+}

@@ -1,0 +1,96 @@
+//! The console in an egui_kittest harness on a software GPU, over a real database.
+
+use dienbien_dispatch::basemap::BaseMapChoice;
+use dienbien_dispatch::config::CameraCredentials;
+use dienbien_dispatch::ingest::IngestOptions;
+use dienbien_dispatch::service::{ServiceHandle, VideoStreams};
+use dienbien_dispatch::ui::{ConsoleApp, StartOptions, UiSettings};
+use egui_kittest::Harness;
+use std::time::{Duration, Instant};
+
+/// The console over a fresh seeded SQLite database, without a base map.
+pub struct Console {
+    app: Option<ConsoleApp>,
+    start: Option<StartOptions>,
+    _db: super::TestDatabase,
+}
+
+pub fn console(settings: UiSettings, size: (f32, f32)) -> Harness<'static, Console> {
+    let mut harness = console_on(super::sqlite(), settings, size);
+    let started = Instant::now();
+    while !app(&harness).inventory_loaded() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the database did not answer"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    harness
+}
+
+pub fn console_on(
+    db: super::TestDatabase,
+    settings: UiSettings,
+    size: (f32, f32),
+) -> Harness<'static, Console> {
+    console_with_step(db, settings, size, 0.25)
+}
+
+/// As [`console_on`], with `step_secs` of simulated time per step (kittest's default is 0.25 s;
+/// a double click needs two clicks within 0.3 s).
+pub fn console_with_step(
+    db: super::TestDatabase,
+    settings: UiSettings,
+    size: (f32, f32),
+    step_secs: f32,
+) -> Harness<'static, Console> {
+    let service = ServiceHandle::start(db.location.clone()).unwrap();
+    let state = Console {
+        app: None,
+        start: Some(StartOptions {
+            service: Some(service),
+            base_map: BaseMapChoice::None,
+            settings,
+            notices: Vec::new(),
+            streams: VideoStreams::new(IngestOptions::default(), CameraCredentials::default()),
+            target_format: None,
+        }),
+        _db: db,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(size.0, size.1))
+        .with_step_dt(step_secs)
+        .wgpu()
+        .build_ui_state(
+            |ui, console: &mut Console| {
+                if let Some(start) = console.start.take() {
+                    console.app = Some(ConsoleApp::new(ui.ctx(), start));
+                }
+                if let Some(app) = console.app.as_mut() {
+                    app.logic(ui.ctx());
+                    app.ui(ui);
+                }
+            },
+            state,
+        );
+    harness.step();
+    harness
+}
+
+pub fn app<'a>(harness: &'a Harness<'_, Console>) -> &'a ConsoleApp {
+    harness
+        .state()
+        .app
+        .as_ref()
+        .expect("app created on the first frame")
+}
+
+pub fn app_mut<'a>(harness: &'a mut Harness<'_, Console>) -> &'a mut ConsoleApp {
+    harness
+        .state_mut()
+        .app
+        .as_mut()
+        .expect("app created on the first frame")
+}

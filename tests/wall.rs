@@ -1,0 +1,193 @@
+//! The video wall as a dispatcher uses it, headless on a software GPU: "open feed" puts a
+//! camera on the wall and its video is drawn by the WGSL shader with the right colours; the
+//! map marker turns online; layouts, full screen, keyboard and drag-and-drop work.
+
+mod common;
+mod support;
+
+use common::console::{Console, app, app_mut, console_with_step};
+use dienbien_dispatch::domain::CameraStatus;
+use dienbien_dispatch::registry::parse_csv;
+use dienbien_dispatch::store::Store;
+use dienbien_dispatch::ui::{MainView, UiSettings, WallLayout};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use std::time::{Duration, Instant};
+use support::media;
+
+/// A seeded database whose four A1 Hill cameras play the sample clips.
+fn console_with_clips(settings: UiSettings) -> Harness<'static, Console> {
+    let db = common::sqlite();
+    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+    let rows: String = [
+        ("DBP-GT-A1-N", "vtest-h264-high.mp4"),
+        ("DBP-GT-A1-E", "vtest-h265.mp4"),
+        ("DBP-GT-A1-S", "car-detection.mp4"),
+        ("DBP-GT-A1-W", "vtest-h264-baseline.mp4"),
+    ]
+    .iter()
+    .map(|(code, clip)| {
+        format!(
+            "{code},Camera {code},enforcement,21.3852,103.0205,DBP-J-A1,file://{}\n",
+            media(clip).display()
+        )
+    })
+    .collect();
+    let csv = format!("code,name,kind,lat_deg,lon_deg,junction_code,main_url\n{rows}");
+    store
+        .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
+        .unwrap();
+    drop(store);
+    let mut harness = console_with_step(db, settings, (1280.0, 800.0), 1.0 / 30.0);
+    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    harness
+}
+
+fn wait(
+    harness: &mut Harness<'static, Console>,
+    what: &str,
+    done: impl Fn(&Harness<'static, Console>) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn open_feed_draws_the_camera_with_the_right_colours() {
+    let mut harness = console_with_clips(UiSettings::default());
+    app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    assert_eq!(
+        app(&harness).wall_settings().tiles[0].as_deref(),
+        Some("DBP-GT-A1-N")
+    );
+    wait(&mut harness, "a picture in tile 0", |h| {
+        app(h).wall_tile(0).is_some()
+    });
+    harness.step();
+    let (frame, rect) = app(&harness).wall_tile(0).unwrap();
+    let image = harness.render().unwrap();
+    // Compare the GPU's conversion with the CPU reference on a grid inside the picture.
+    let (mut total, mut worst, mut count) = (0.0, 0u8, 0);
+    // Rows between the name band at the top and the health band at the bottom.
+    for gy in 3..=16 {
+        for gx in 1..20 {
+            let px = rect.min.x + rect.width() * gx as f32 / 20.0;
+            let py = rect.min.y + rect.height() * gy as f32 / 20.0;
+            let fx = ((px - rect.min.x) / rect.width() * frame.width as f32) as u32;
+            let fy = ((py - rect.min.y) / rect.height() * frame.height as f32) as u32;
+            let expected = frame.rgb_at(fx, fy).unwrap();
+            let got = image.get_pixel(px as u32, py as u32).0;
+            for c in 0..3 {
+                let diff = expected[c].abs_diff(got[c]);
+                total += f64::from(diff);
+                worst = worst.max(diff);
+                count += 1;
+            }
+        }
+    }
+    let mean = total / f64::from(count);
+    // Bilinear scaling on a downscaled tile blurs edges a little; a wrong matrix, range or
+    // swapped plane gives errors of tens of levels everywhere.
+    assert!(mean < 8.0, "mean colour error {mean:.2} (worst {worst})");
+    // The map shows the camera online.
+    assert_eq!(
+        app(&harness).camera_status("DBP-GT-A1-N"),
+        Some(CameraStatus::Online)
+    );
+    assert_eq!(
+        app(&harness).camera_status("DBP-GT-A1-E"),
+        Some(CameraStatus::Unknown)
+    );
+}
+
+#[test]
+fn layouts_full_screen_and_keyboard() {
+    let mut harness = console_with_clips(UiSettings {
+        view: MainView::Wall,
+        ..UiSettings::default()
+    });
+    for code in ["DBP-GT-A1-N", "DBP-GT-A1-E", "DBP-GT-A1-S"] {
+        app_mut(&mut harness).open_feed(code);
+    }
+    wait(&mut harness, "three pictures", |h| {
+        (0..3).all(|tile| app(h).wall_tile(tile).is_some())
+    });
+    // Key 3: a 3×3 layout.
+    harness.key_press(egui::Key::Num3);
+    harness.run_steps(2);
+    assert_eq!(app(&harness).wall_settings().layout, WallLayout::Three);
+    // Double-click the second tile: full screen.
+    let (_, rect) = app(&harness).wall_tile(1).unwrap();
+    let centre = rect.center();
+    harness.hover_at(centre);
+    harness.step();
+    // Two clicks one step (1/30 s) apart: a double click.
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos: centre,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        harness.step();
+    }
+    harness.run_steps(2);
+    assert_eq!(app(&harness).wall_settings().fullscreen, Some(1));
+    let (_, full) = app(&harness).wall_tile(1).unwrap();
+    assert!(full.width() > rect.width() * 2.0, "{full:?} vs {rect:?}");
+    assert!(
+        app(&harness).wall_tile(0).is_none(),
+        "only the full-screen tile is drawn"
+    );
+    // Esc leaves full screen; arrows move the selection; Delete clears a tile.
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert_eq!(app(&harness).wall_settings().fullscreen, None);
+    harness.key_press(egui::Key::ArrowRight);
+    harness.run_steps(1);
+    assert_eq!(app(&harness).wall_settings().selected_tile, 2);
+    harness.key_press(egui::Key::Delete);
+    harness.run_steps(2);
+    assert_eq!(app(&harness).wall_settings().tiles[2], None);
+}
+
+#[test]
+fn a_camera_dragged_from_the_list_plays_in_the_tile() {
+    let mut harness = console_with_clips(UiSettings {
+        view: MainView::Wall,
+        ..UiSettings::default()
+    });
+    harness.run_steps(2);
+    let search = harness.get_by_role(egui::accesskit::Role::TextInput);
+    search.focus();
+    search.type_text("DBP-GT-A1-W");
+    harness.run_steps(3);
+    let row = harness.get_by_label("Camera DBP-GT-A1-W").rect().center();
+    // Tile 3 is the bottom-right tile of the 2×2 wall.
+    let target = egui::pos2(1100.0, 600.0);
+    harness.drag_at(row);
+    harness.run_steps(1);
+    for step in 1..=10 {
+        let t = step as f32 / 10.0;
+        harness.hover_at(row + (target - row) * t);
+        harness.run_steps(1);
+    }
+    harness.drop_at(target);
+    harness.run_steps(2);
+    assert_eq!(
+        app(&harness).wall_settings().tiles[3].as_deref(),
+        Some("DBP-GT-A1-W")
+    );
+    wait(&mut harness, "the dropped camera's picture", |h| {
+        app(h).wall_tile(3).is_some()
+    });
+}
