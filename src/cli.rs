@@ -79,6 +79,10 @@ pub enum CamerasCommand {
         #[arg(long, value_enum)]
         format: Option<RegistryFormat>,
     },
+    /// Point the sample enforcement and flow-count cameras at video clips in DIR (the sample
+    /// clips: vtest-h264-high.mp4, vtest-h265.mp4, vtest-h264-baseline.mp4, car-detection.mp4),
+    /// so the wall plays them like live cameras. Recorded in the audit log.
+    DemoClips { dir: PathBuf },
     /// Export the registry. CSV holds cameras; GeoJSON holds junctions and cameras.
     Export {
         #[arg(long, value_enum, default_value = "geojson")]

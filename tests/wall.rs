@@ -5,8 +5,10 @@
 mod common;
 mod support;
 
-use common::console::{Console, app, app_mut, console_with_step};
+use common::console::{Console, app, app_mut, console_custom};
+use dienbien_dispatch::clock::Clock;
 use dienbien_dispatch::domain::CameraStatus;
+use dienbien_dispatch::ingest::{IngestOptions, StreamState};
 use dienbien_dispatch::registry::parse_csv;
 use dienbien_dispatch::store::Store;
 use dienbien_dispatch::ui::{MainView, UiSettings, WallLayout};
@@ -17,6 +19,14 @@ use support::media;
 
 /// A seeded database whose four A1 Hill cameras play the sample clips.
 fn console_with_clips(settings: UiSettings) -> Harness<'static, Console> {
+    console_with_clips_and(settings, IngestOptions::default(), Clock::System)
+}
+
+fn console_with_clips_and(
+    settings: UiSettings,
+    ingest: IngestOptions,
+    clock: Clock,
+) -> Harness<'static, Console> {
     let db = common::sqlite();
     let (mut store, _) = Store::open_seeded(&db.location).unwrap();
     let rows: String = [
@@ -38,7 +48,7 @@ fn console_with_clips(settings: UiSettings) -> Harness<'static, Console> {
         .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
         .unwrap();
     drop(store);
-    let mut harness = console_with_step(db, settings, (1280.0, 800.0), 1.0 / 30.0);
+    let mut harness = console_custom(db, settings, (1280.0, 800.0), 1.0 / 30.0, ingest, clock);
     wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
     harness
 }
@@ -190,4 +200,54 @@ fn a_camera_dragged_from_the_list_plays_in_the_tile() {
     wait(&mut harness, "the dropped camera's picture", |h| {
         app(h).wall_tile(3).is_some()
     });
+}
+
+#[test]
+fn a_2x2_wall_of_decoded_frames_looks_as_recorded() {
+    // Files read to their end, unpaced and not looped: each tile keeps its clip's last frame,
+    // so the picture is the same on every run. The clock is fixed for the same reason.
+    let ingest = IngestOptions {
+        pace_files: false,
+        loop_files: false,
+        ..IngestOptions::default()
+    };
+    let noon = std::time::UNIX_EPOCH + Duration::from_secs(1_795_928_400); // 12:00 Vietnam time
+    let mut harness = console_with_clips_and(
+        UiSettings {
+            view: MainView::Wall,
+            show_camera_list: false,
+            ..UiSettings::default()
+        },
+        ingest,
+        Clock::Fixed(noon),
+    );
+    let codes = ["DBP-GT-A1-N", "DBP-GT-A1-E", "DBP-GT-A1-S", "DBP-GT-A1-W"];
+    for code in codes {
+        app_mut(&mut harness).open_feed(code);
+    }
+    wait(&mut harness, "every clip to end", |h| {
+        codes.iter().all(|code| {
+            app(h)
+                .stream_health(code)
+                .is_some_and(|health| health.state == StreamState::Stopped)
+        })
+    });
+    harness.run_steps(3);
+    for tile in 0..4 {
+        let (frame, _) = app(&harness)
+            .wall_tile(tile)
+            .expect("every tile shows video");
+        assert!(frame.mean_luma() > 20.0, "tile {tile} is black");
+    }
+    // The health line carries measured rates, which differ from run to run: mask it.
+    for tile in 0..4 {
+        let (_, video) = app(&harness).wall_tile(tile).unwrap();
+        // These clips fill their tiles' height, so the tile's bottom band ends with the video.
+        let band = egui::Rect::from_min_max(
+            egui::pos2(video.min.x - 110.0, video.max.y - 23.0),
+            egui::pos2(video.max.x + 110.0, video.max.y + 1.0),
+        );
+        harness.mask(band);
+    }
+    harness.snapshot("wall_2x2");
 }

@@ -35,6 +35,7 @@ pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        CamerasCommand::DemoClips { dir } => demo_clips(&mut store, dir),
         CamerasCommand::Export { format, out } => {
             let cameras = store.cameras()?;
             let text = match format {
@@ -49,6 +50,55 @@ pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The sample clips a demo wall plays, in the order cameras get them.
+const DEMO_CLIPS: [&str; 4] = [
+    "vtest-h264-high.mp4",
+    "vtest-h265.mp4",
+    "vtest-h264-baseline.mp4",
+    "car-detection.mp4",
+];
+
+fn demo_clips(store: &mut Store, dir: &std::path::Path) -> anyhow::Result<()> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot find the clips folder {}", dir.display()))?;
+    let missing: Vec<&str> = DEMO_CLIPS
+        .iter()
+        .copied()
+        .filter(|clip| !dir.join(clip).is_file())
+        .collect();
+    if !missing.is_empty() {
+        bail!("{} lacks {}", dir.display(), missing.join(", "));
+    }
+    let mut registry = registry::Registry::default();
+    let chosen = store.cameras()?.into_iter().filter(|c| {
+        matches!(
+            c.kind,
+            crate::domain::CameraKind::Enforcement | crate::domain::CameraKind::FlowCount
+        )
+    });
+    for (n, mut camera) in chosen.enumerate() {
+        let clip = dir.join(DEMO_CLIPS[n % DEMO_CLIPS.len()]);
+        camera.main_url = crate::domain::StreamUrl::parse(&format!("file://{}", clip.display()))?;
+        camera.sub_url = None;
+        registry.cameras.push(registry::Lined {
+            line: n + 1,
+            item: camera,
+        });
+    }
+    let summary = store.import_registry(
+        &registry,
+        &cli_actor(),
+        &format!("demo-clips {}", dir.display()),
+    )?;
+    println!(
+        "{} cameras now play the clips in {} (the others keep their addresses)",
+        summary.cameras_updated,
+        dir.display()
+    );
+    Ok(())
 }
 
 fn list(store: &mut Store, json: bool) -> anyhow::Result<()> {

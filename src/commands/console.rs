@@ -45,6 +45,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     notices,
                     streams: VideoStreams::new(IngestOptions::default(), credentials),
                     target_format: cc.wgpu_render_state.as_ref().map(|rs| rs.target_format),
+                    clock: crate::clock::Clock::System,
                 },
             )))
         }),

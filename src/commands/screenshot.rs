@@ -47,6 +47,7 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             notices: setup.warnings,
             streams: VideoStreams::new(IngestOptions::default(), credentials),
             target_format: Some(renderer.target_format()),
+            clock: crate::clock::Clock::System,
         },
     );
     let mut cameras_placed = false;

@@ -30,6 +30,8 @@ pub struct StartOptions {
     /// Format of the frame the UI is rendered into (the wall's pipeline must match it);
     /// `None` for egui_wgpu's off-screen default, `Rgba8Unorm`.
     pub target_format: Option<wgpu::TextureFormat>,
+    /// Real time, or a fixed one for tests and snapshots.
+    pub clock: crate::clock::Clock,
 }
 
 /// One camera as the interface shows it.
@@ -38,6 +40,8 @@ pub struct CameraEntry {
     pub status: CameraStatus,
     pub junction_name: String,
     pub ward: String,
+    /// Health of the stream the wall reads for this camera, when one is watched.
+    pub health: Option<crate::ingest::StreamHealth>,
     /// Name, code and junction folded for diacritic-insensitive search.
     pub search_folded: String,
 }
@@ -93,6 +97,7 @@ pub struct ConsoleApp {
     streams: VideoStreams,
     wall_runtime: WallRuntime,
     target_format: wgpu::TextureFormat,
+    clock: crate::clock::Clock,
 }
 
 impl ConsoleApp {
@@ -129,6 +134,7 @@ impl ConsoleApp {
             target_format: options
                 .target_format
                 .unwrap_or(wgpu::TextureFormat::Rgba8Unorm),
+            clock: options.clock,
         }
     }
 
@@ -169,11 +175,13 @@ impl ConsoleApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(wait_ms));
         }
         self.handle_shortcuts(ctx);
-        for entry in &mut self.entries {
-            entry.status = self
-                .streams
-                .camera_status(&entry.camera.code)
-                .unwrap_or(CameraStatus::Unknown);
+        for index in 0..self.entries.len() {
+            let code = self.entries[index].camera.code.clone();
+            let status = self.streams.camera_status(&code);
+            let health = self.stream_health(&code);
+            let entry = &mut self.entries[index];
+            entry.status = status.unwrap_or(CameraStatus::Unknown);
+            entry.health = health;
         }
         if !self.streams.is_empty() {
             // New pictures arrive on worker threads: look for them at the wall's pace.
@@ -211,6 +219,7 @@ impl ConsoleApp {
                     status: CameraStatus::Unknown,
                     junction_name,
                     ward,
+                    health: None,
                     search_folded,
                 }
             })
@@ -407,6 +416,7 @@ impl ConsoleApp {
             streams: &mut self.streams,
             language: self.settings.language,
             target_format: self.target_format,
+            clock: self.clock,
         };
         let used = wall_ui(
             ui,

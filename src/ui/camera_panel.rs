@@ -86,7 +86,18 @@ pub fn camera_panel_ui(
             }
             .to_owned(),
         );
-        row(Text::LastSeen, Text::Never.get(lang).to_owned());
+        let last_seen = entry
+            .health
+            .as_ref()
+            .and_then(|h| h.last_frame_at)
+            .map_or_else(
+                || Text::Never.get(lang).to_owned(),
+                |at| format!("{} s {}", at.elapsed().as_secs(), Text::Ago.get(lang)),
+            );
+        row(Text::LastSeen, last_seen);
+        if let Some(error) = entry.health.as_ref().and_then(|h| h.last_error.clone()) {
+            row(Text::LastError, error);
+        }
         if !camera.notes.is_empty() {
             row(Text::Notes, camera.notes.clone());
         }

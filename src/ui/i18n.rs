@@ -68,6 +68,8 @@ pub enum Text {
     StreamStopped,
     Dropped,
     Lost,
+    Ago,
+    LastError,
 }
 
 impl Text {
@@ -96,7 +98,7 @@ impl Text {
             Text::SubStream => ("Luồng phụ", "Sub stream"),
             Text::Enabled => ("Đang sử dụng", "Enabled"),
             Text::LastSeen => ("Lần cuối thấy hình", "Last seen"),
-            Text::Never => ("chưa kết nối", "not connected yet"),
+            Text::Never => ("chưa có hình", "no picture yet"),
             Text::Notes => ("Ghi chú", "Notes"),
             Text::OpenFeed => ("Mở hình ảnh trực tiếp", "Open live feed"),
             Text::Close => ("Đóng", "Close"),
@@ -151,6 +153,8 @@ impl Text {
             Text::StreamStopped => ("Đã dừng", "Stopped"),
             Text::Dropped => ("bỏ", "dropped"),
             Text::Lost => ("mất gói", "lost"),
+            Text::Ago => ("trước", "ago"),
+            Text::LastError => ("Lỗi gần nhất", "Last error"),
         };
         match lang {
             Language::Vietnamese => vi,

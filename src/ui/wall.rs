@@ -7,6 +7,7 @@ use super::app::{Action, CameraEntry};
 use super::i18n::{Language, Text};
 use super::theme;
 use super::video_tile::{VideoTileCallback, letterbox};
+use crate::clock::Clock;
 use crate::ingest::{StreamHealth, StreamState};
 use crate::service::{StreamKey, StreamKind, VideoStreams};
 use crate::video::YuvFrame;
@@ -131,6 +132,7 @@ pub struct WallContext<'a> {
     pub streams: &'a mut VideoStreams,
     pub language: Language,
     pub target_format: wgpu::TextureFormat,
+    pub clock: Clock,
 }
 
 /// Draws the wall into `ui`; returns the streams it uses.
@@ -280,7 +282,15 @@ fn tile_ui(
                     theme::WARNING,
                 );
             }
-            overlay(&painter, rect, &camera.name, &health, kind, lang);
+            overlay(
+                &painter,
+                context.clock,
+                rect,
+                &camera.name,
+                &health,
+                kind,
+                lang,
+            );
             key = Some(stream_key);
         }
     }
@@ -332,6 +342,7 @@ fn state_text(state: &StreamState, lang: Language) -> String {
 
 fn overlay(
     painter: &egui::Painter,
+    clock: Clock,
     rect: Rect,
     name: &str,
     health: &StreamHealth,
@@ -361,7 +372,7 @@ fn overlay(
     painter.text(
         band(true).right_center() - Vec2::new(6.0, 0.0),
         Align2::RIGHT_CENTER,
-        vietnam_clock(),
+        clock.vietnam_time_of_day(),
         font.clone(),
         Color32::WHITE,
     );
@@ -391,20 +402,6 @@ fn overlay(
         FontId::proportional(11.0),
         colour,
     );
-}
-
-/// Wall clock in Vietnam (UTC+7, no daylight saving), HH:MM:SS.
-fn vietnam_clock() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let local = (secs + 7 * 3600) % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}",
-        local / 3600,
-        local % 3600 / 60,
-        local % 60
-    )
 }
 
 fn handle_wall_keys(ui: &egui::Ui, settings: &mut WallSettings) {

@@ -1,6 +1,7 @@
 //! The console in an egui_kittest harness on a software GPU, over a real database.
 
 use dienbien_dispatch::basemap::BaseMapChoice;
+use dienbien_dispatch::clock::Clock;
 use dienbien_dispatch::config::CameraCredentials;
 use dienbien_dispatch::ingest::IngestOptions;
 use dienbien_dispatch::service::{ServiceHandle, VideoStreams};
@@ -46,6 +47,25 @@ pub fn console_with_step(
     size: (f32, f32),
     step_secs: f32,
 ) -> Harness<'static, Console> {
+    console_custom(
+        db,
+        settings,
+        size,
+        step_secs,
+        IngestOptions::default(),
+        Clock::System,
+    )
+}
+
+/// The console with every seam chosen: simulated step, ingest options and clock.
+pub fn console_custom(
+    db: super::TestDatabase,
+    settings: UiSettings,
+    size: (f32, f32),
+    step_secs: f32,
+    ingest: IngestOptions,
+    clock: Clock,
+) -> Harness<'static, Console> {
     let service = ServiceHandle::start(db.location.clone()).unwrap();
     let state = Console {
         app: None,
@@ -54,8 +74,9 @@ pub fn console_with_step(
             base_map: BaseMapChoice::None,
             settings,
             notices: Vec::new(),
-            streams: VideoStreams::new(IngestOptions::default(), CameraCredentials::default()),
+            streams: VideoStreams::new(ingest, CameraCredentials::default()),
             target_format: None,
+            clock,
         }),
         _db: db,
     };
