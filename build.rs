@@ -7,6 +7,10 @@ use std::process::Command;
 fn main() {
     validate_shaders(Path::new("shaders"));
     embed_git_revision();
+    // Where benchmarks may keep generated media: the target folder.
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
+    println!("cargo:rustc-env=CARGO_TARGET_DIR_HINT={target}");
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
 }
 
 fn validate_shaders(dir: &Path) {

@@ -224,3 +224,29 @@ fn an_unknown_file_format_is_refused() {
     let stderr = cli.fails(&["cameras", "import", path_str(&file)]);
     assert!(stderr.contains("cannot tell the format"), "{stderr}");
 }
+
+#[test]
+fn probe_reports_a_file_and_fails_clearly_on_a_dead_camera() {
+    let cli = Cli::new();
+    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media/vtest-h265.mp4");
+    let out = cli.ok(&["probe", &format!("file://{}", clip.display()), "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["codec"], "H.265");
+    assert_eq!(report["width"], 768);
+    assert_eq!(report["height"], 576);
+    assert_eq!(report["frame_rate"], 10.0);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let stderr = cli.fails(&[
+        "probe",
+        &format!("rtsp://127.0.0.1:{port}/cam"),
+        "--timeout-secs",
+        "3",
+    ]);
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    let stderr = cli.fails(&["probe", "rtsp://cam-a1.cam.invalid/main"]);
+    assert!(stderr.contains("placeholder address (.invalid)"), "{stderr}");
+}

@@ -17,4 +17,5 @@ mod wall;
 pub use app::{ConsoleApp, StartOptions};
 pub use i18n::Language;
 pub use settings::{MainView, UiSettings};
+pub use video_tile::{VideoTileCallback, letterbox};
 pub use wall::{WallLayout, WallSettings};
