@@ -25,11 +25,18 @@ fn main() {
     let media = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media");
     let work = Path::new(env!("CARGO_TARGET_DIR_HINT")).join("bench-media");
     println!("# Decode: ours vs ffmpeg -threads 1 (frames/s, median of {RUNS})");
-    println!("{:<34} {:>7} {:>10} {:>10} {:>7}", "clip", "frames", "ours", "ffmpeg", "ratio");
-    let mut clips: Vec<PathBuf> = ["vtest-h264-baseline.mp4", "vtest-h264-high.mp4", "vtest-h265.mp4"]
-        .iter()
-        .map(|c| media.join(c))
-        .collect();
+    println!(
+        "{:<34} {:>7} {:>10} {:>10} {:>7}",
+        "clip", "frames", "ours", "ffmpeg", "ratio"
+    );
+    let mut clips: Vec<PathBuf> = [
+        "vtest-h264-baseline.mp4",
+        "vtest-h264-high.mp4",
+        "vtest-h265.mp4",
+    ]
+    .iter()
+    .map(|c| media.join(c))
+    .collect();
     clips.extend(generated_1080p(&work));
     for clip in &clips {
         let (frames, ours) = median_fps(|| decode_ours(clip));
@@ -40,7 +47,10 @@ fn main() {
                 "{name:<34} {frames:>7} {ours:>10.1} {peer:>10.1} {:>6.2}×",
                 ours / peer
             ),
-            None => println!("{name:<34} {frames:>7} {ours:>10.1} {:>10} {:>7}", "n/a", "n/a"),
+            None => println!(
+                "{name:<34} {frames:>7} {ours:>10.1} {:>10} {:>7}",
+                "n/a", "n/a"
+            ),
         }
     }
     println!();
@@ -52,13 +62,27 @@ fn generated_1080p(dir: &Path) -> Vec<PathBuf> {
     let _ = std::fs::create_dir_all(dir);
     let mut made = Vec::new();
     for (name, codec_args) in [
-        ("testsrc2-1080p-h264-high.mp4", vec!["-c:v", "libx264", "-profile:v", "high", "-bf", "2"]),
-        ("testsrc2-1080p-h265.mp4", vec!["-c:v", "libx265", "-x265-params", "log-level=error"]),
+        (
+            "testsrc2-1080p-h264-high.mp4",
+            vec!["-c:v", "libx264", "-profile:v", "high", "-bf", "2"],
+        ),
+        (
+            "testsrc2-1080p-h265.mp4",
+            vec!["-c:v", "libx265", "-x265-params", "log-level=error"],
+        ),
     ] {
         let path = dir.join(name);
         if !path.exists() {
             let status = Command::new("ffmpeg")
-                .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+                .args([
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                ])
                 .arg("testsrc2=size=1920x1080:rate=25")
                 .args(["-t", "10", "-pix_fmt", "yuv420p"])
                 .args(&codec_args)
@@ -81,7 +105,9 @@ fn decode_ours(path: &Path) -> (usize, Duration) {
     let mut frames = Vec::new();
     let mut count = 0;
     while let Some(unit) = source.next_unit() {
-        decoder.decode(&unit.expect("read"), &mut frames).expect("decode");
+        decoder
+            .decode(&unit.expect("read"), &mut frames)
+            .expect("decode");
         count += frames.len();
         frames.clear();
     }
@@ -133,8 +159,12 @@ fn wall_upload_and_draw(clip: &Path) {
     let mut decoder = Decoder::new(&source.decoder_config()).expect("decoder");
     let mut frames = Vec::new();
     while frames.len() < 40 {
-        let Some(unit) = source.next_unit() else { break };
-        decoder.decode(&unit.expect("read"), &mut frames).expect("decode");
+        let Some(unit) = source.next_unit() else {
+            break;
+        };
+        decoder
+            .decode(&unit.expect("read"), &mut frames)
+            .expect("decode");
     }
     let frames: Vec<Arc<_>> = frames.into_iter().map(Arc::new).collect();
     let ctx = egui::Context::default();

@@ -248,5 +248,8 @@ fn probe_reports_a_file_and_fails_clearly_on_a_dead_camera() {
     ]);
     assert!(stderr.contains("Connection refused"), "{stderr}");
     let stderr = cli.fails(&["probe", "rtsp://cam-a1.cam.invalid/main"]);
-    assert!(stderr.contains("placeholder address (.invalid)"), "{stderr}");
+    assert!(
+        stderr.contains("placeholder address (.invalid)"),
+        "{stderr}"
+    );
 }

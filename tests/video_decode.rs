@@ -191,7 +191,11 @@ fn hostile_units_never_panic_and_the_decoder_recovers() {
                     let _ = decoder.decode(unit, &mut frames);
                 }
                 let _ = decoder.finish(&mut frames);
-                assert!(frames.len() > 40, "{clip}: only {} frames after garbage", frames.len());
+                assert!(
+                    frames.len() > 40,
+                    "{clip}: only {} frames after garbage",
+                    frames.len()
+                );
             }
             assert!(matches!(codec, Codec::H264 | Codec::H265));
         }

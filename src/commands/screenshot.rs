@@ -80,8 +80,10 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             }
             cameras_placed = true;
         }
+        // The wall waits for every picture and for a first second of rates in the health line.
         let pictures_ready = args.view == ScreenshotView::Map
-            || (0..args.cameras.len()).all(|tile| app.wall_tile(tile).is_some())
+            || ((0..args.cameras.len()).all(|tile| app.wall_tile(tile).is_some())
+                && started.elapsed() > Duration::from_secs(2))
             || started.elapsed() > VIDEO_TIMEOUT;
         if app.inventory_loaded() && pictures_ready {
             settled += 1;

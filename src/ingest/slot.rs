@@ -59,7 +59,15 @@ impl FrameSlot {
         Some(latest)
     }
 
-    /// The newest frame whether or not it was seen (e.g. to redraw a tile).
+    /// The newest frame, marked as shown (a display redraws it until a newer one arrives).
+    pub fn show_latest(&self) -> Option<SlotFrame> {
+        let mut inner = self.inner.lock().ok()?;
+        let latest = inner.latest.clone()?;
+        inner.taken_sequence = Some(latest.sequence);
+        Some(latest)
+    }
+
+    /// The newest frame whether or not it was seen, without marking it shown.
     pub fn latest(&self) -> Option<SlotFrame> {
         self.inner.lock().ok()?.latest.clone()
     }
@@ -106,5 +114,10 @@ mod tests {
         slot.publish(frame(3)); // frame 2 was shown: no drop
         assert_eq!(slot.dropped(), 1);
         assert_eq!(slot.take_newer(Some(got.sequence)).unwrap().frame.y[0], 3);
+        // A display showing each frame as it comes drops nothing.
+        slot.publish(frame(4));
+        assert_eq!(slot.show_latest().unwrap().frame.y[0], 4);
+        slot.publish(frame(5));
+        assert_eq!(slot.dropped(), 1);
     }
 }

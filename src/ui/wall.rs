@@ -146,7 +146,6 @@ pub fn wall_ui(
     let lang = context.language;
     settings.tiles.resize(25, None);
     ui.horizontal(|ui| {
-        ui.label(egui::RichText::new(Text::Wall.get(lang)).strong());
         for layout in WallLayout::ALL {
             if ui
                 .selectable_label(settings.layout == layout, layout.label())
@@ -261,7 +260,7 @@ fn tile_ui(
                 .streams
                 .watch(&stream_key, url, camera.credentials_ref.as_deref());
             let health = context.streams.health(&stream_key).unwrap_or_default();
-            if let Some(latest) = slot.and_then(|s| s.latest()) {
+            if let Some(latest) = slot.and_then(|s| s.show_latest()) {
                 let video = letterbox(rect, latest.frame.width, latest.frame.height);
                 painter.add(egui_wgpu::Callback::new_paint_callback(
                     video,
@@ -362,20 +361,24 @@ fn overlay(
         }
     };
     painter.rect_filled(band(true), 0.0, Color32::from_black_alpha(150));
-    painter.text(
-        band(true).left_center() + Vec2::new(6.0, 0.0),
-        Align2::LEFT_CENTER,
-        name,
-        font.clone(),
-        Color32::WHITE,
-    );
-    painter.text(
+    let clock_rect = painter.text(
         band(true).right_center() - Vec2::new(6.0, 0.0),
         Align2::RIGHT_CENTER,
         clock.vietnam_time_of_day(),
         font.clone(),
         Color32::WHITE,
     );
+    // The name gets what the clock leaves, cut with an ellipsis.
+    let mut job = egui::text::LayoutJob::single_section(
+        name.to_owned(),
+        egui::TextFormat::simple(font.clone(), Color32::WHITE),
+    );
+    job.wrap = egui::text::TextWrapping::truncate_at_width(
+        (clock_rect.left() - band(true).left() - 18.0).max(20.0),
+    );
+    let galley = painter.layout_job(job);
+    let name_pos = band(true).left_center() + Vec2::new(6.0, -galley.size().y / 2.0);
+    painter.galley(name_pos, galley, Color32::WHITE);
     let stream = match kind {
         StreamKind::Main => Text::MainStream.get(lang),
         StreamKind::Sub => Text::SubStream.get(lang),
