@@ -3,7 +3,7 @@
 use super::Setup;
 use crate::cli::{LanguageArg, ScreenshotArgs, ScreenshotView};
 use crate::config::CameraCredentials;
-use crate::ingest::IngestOptions;
+use crate::ingest::{IngestOptions, StreamState};
 use crate::offscreen::OffscreenRenderer;
 use crate::service::{ServiceHandle, VideoStreams};
 use crate::ui::{ConsoleApp, Language, MainView, StartOptions, UiSettings, WallLayout};
@@ -82,8 +82,16 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
         }
         // The wall waits for every picture and for a first second of rates in the health line.
         let pictures_ready = args.view == ScreenshotView::Map
-            || ((0..args.cameras.len()).all(|tile| app.wall_tile(tile).is_some())
-                && started.elapsed() > Duration::from_secs(2))
+            || (args.cameras.iter().enumerate().all(|(tile, code)| {
+                // A picture, or a camera known to be down (its tile says why).
+                app.wall_tile(tile).is_some()
+                    || app.stream_health(code).is_some_and(|h| {
+                        matches!(
+                            h.state,
+                            StreamState::Retrying { .. } | StreamState::Failed { .. }
+                        )
+                    })
+            }) && started.elapsed() > Duration::from_secs(2))
             || started.elapsed() > VIDEO_TIMEOUT;
         if app.inventory_loaded() && pictures_ready {
             settled += 1;

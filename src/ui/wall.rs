@@ -165,11 +165,15 @@ pub fn wall_ui(
         if ui.button(window_label.get(lang)).clicked() {
             actions.push(Action::ToggleWallWindow);
         }
-        ui.label(egui::RichText::new(Text::WallKeys.get(lang)).small().weak());
+        ui.add(
+            egui::Label::new(egui::RichText::new(Text::WallKeys.get(lang)).small().weak())
+                .truncate(),
+        );
     });
     handle_wall_keys(ui, settings);
 
-    let area = ui.available_rect_before_wrap();
+    // Never wider than the panel, whatever the toolbar asked for.
+    let area = ui.available_rect_before_wrap().intersect(ui.clip_rect());
     ui.allocate_rect(area, Sense::hover());
     ui.painter().rect_filled(area, 0.0, Color32::from_gray(8));
     let visible = settings.layout.tiles();
@@ -273,13 +277,14 @@ fn tile_ui(
                 ));
                 runtime.shown.insert(index, (latest.frame, video));
             } else {
-                painter.text(
-                    rect.center(),
-                    Align2::CENTER_CENTER,
+                let galley = painter.layout(
                     state_text(&health.state, lang),
                     FontId::proportional(14.0),
                     theme::WARNING,
+                    (rect.width() - 24.0).max(40.0),
                 );
+                let at = rect.center() - galley.size() / 2.0;
+                painter.galley(at, galley, theme::WARNING);
             }
             overlay(
                 &painter,
