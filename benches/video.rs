@@ -7,12 +7,17 @@
 //!    one thread.
 //! 2. YUV upload + draw time per tile for a 4×4 wall (16 tiles, every tile a new 768×576
 //!    frame each time), rendered offscreen on whatever adapter wgpu picks (lavapipe here).
+//! 3. RTSP-to-texture latency: GStreamer's RTSP server (tests/support/rtsp_server.py) streams
+//!    a clip on 127.0.0.1; each picture's send time comes from the server's RTCP sender
+//!    reports (RTP time ↔ NTP wall time); latency is measured when the picture, decoded, has
+//!    been uploaded and drawn into a texture (read-back included).
 //!
 //! The median of several runs is reported; machines are noisy, ratios are what to compare.
 
+use dienbien_dispatch::domain::StreamUrl;
 use dienbien_dispatch::offscreen::OffscreenRenderer;
 use dienbien_dispatch::ui::VideoTileCallback;
-use dienbien_dispatch::video::{Decoder, FileSource};
+use dienbien_dispatch::video::{Decoder, FileSource, RtspOptions, RtspSource, VideoSource as _};
 use eframe::egui_wgpu;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,6 +60,100 @@ fn main() {
     }
     println!();
     wall_upload_and_draw(&media.join("vtest-h264-high.mp4"));
+    println!();
+    rtsp_to_texture_latency(&media.join("vtest-h264-high.mp4"));
+}
+
+fn rtsp_to_texture_latency(clip: &Path) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/rtsp_server.py");
+    let mut server = match Command::new("/usr/bin/python3")
+        .arg(script)
+        .args(["--port", &port.to_string(), "--codec", "h264", "--file"])
+        .arg(clip)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => {
+            println!("# RTSP latency: skipped (cannot start the RTSP test server: {e})");
+            return;
+        }
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let result = measure_latency(port);
+    let _ = server.kill();
+    let _ = server.wait();
+    match result {
+        Ok(mut latencies) if !latencies.is_empty() => {
+            latencies.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "# RTSP-to-texture latency over 127.0.0.1 ({} pictures, H.264 High 768×576): median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+                latencies.len(),
+                ms(latencies[latencies.len() / 2]),
+                ms(latencies[latencies.len() * 95 / 100]),
+                ms(latencies[latencies.len() - 1])
+            );
+        }
+        Ok(_) => println!("# RTSP latency: no sender report arrived"),
+        Err(e) => println!("# RTSP latency: failed: {e}"),
+    }
+}
+
+fn measure_latency(port: u16) -> Result<Vec<Duration>, String> {
+    let renderer = OffscreenRenderer::new().map_err(|e| e.to_string())?;
+    let url =
+        StreamUrl::parse(&format!("rtsp://127.0.0.1:{port}/cam")).map_err(|e| e.to_string())?;
+    let mut source =
+        RtspSource::connect(&url, &RtspOptions::default()).map_err(|e| e.to_string())?;
+    let mut decoder = Decoder::new(&source.decoder_config()).map_err(|e| e.to_string())?;
+    let ctx = egui::Context::default();
+    let mut frames = Vec::new();
+    let mut latencies = Vec::new();
+    for sequence in 0..120u64 {
+        let unit = source
+            .next_unit()
+            .ok_or("stream ended")?
+            .map_err(|e| e.to_string())?;
+        decoder
+            .decode(&unit, &mut frames)
+            .map_err(|e| e.to_string())?;
+        for frame in frames.drain(..) {
+            let pts = frame.pts_90k;
+            let frame = Arc::new(frame);
+            let input = egui::RawInput {
+                screen_rect: Some(egui::Rect::from_min_size(
+                    egui::Pos2::ZERO,
+                    egui::vec2(768.0, 576.0),
+                )),
+                ..Default::default()
+            };
+            let mut output = ctx.run_ui(input, |ui| {
+                ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                    ui.max_rect(),
+                    VideoTileCallback {
+                        tile: 0,
+                        sequence,
+                        frame: Arc::clone(&frame),
+                        target_format: renderer.target_format(),
+                    },
+                ));
+            });
+            renderer.apply_textures(&mut output.textures_delta);
+            renderer.render(&ctx, &output).map_err(|e| e.to_string())?;
+            if let Some(sent) = source.send_time(pts)
+                && let Ok(latency) = std::time::SystemTime::now().duration_since(sent)
+                && sequence > 20
+            {
+                latencies.push(latency);
+            }
+        }
+    }
+    Ok(latencies)
 }
 
 /// 1080p H.264 High (B-frames) and H.265 clips, 10 s at 25 fps, made once with ffmpeg.

@@ -6,7 +6,7 @@
 mod support;
 
 use dienbien_dispatch::domain::StreamUrl;
-use dienbien_dispatch::video::{self, Decoder, RtspOptions, SourceError};
+use dienbien_dispatch::video::{self, Decoder, RtspOptions, SourceError, VideoSource as _};
 use std::time::{Duration, Instant};
 use support::{RtspServer, decode_file, free_port, media};
 
@@ -134,4 +134,29 @@ fn a_killed_server_is_reported_and_a_new_session_works_when_it_returns() {
     let _server = RtspServer::start("vtest-h264-high.mp4", port, None);
     let mut again = video::open(&url, &options()).unwrap();
     assert!(again.next_unit().unwrap().is_ok());
+}
+
+#[test]
+fn sender_reports_give_each_picture_its_send_time() {
+    let server = RtspServer::start("vtest-h264-baseline.mp4", free_port(), None);
+    let url = StreamUrl::parse(&server.url()).unwrap();
+    let mut source = video::RtspSource::connect(&url, &options()).unwrap();
+    let mut send_times = Vec::new();
+    let started = Instant::now();
+    while send_times.len() < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no RTCP sender report in 30 s"
+        );
+        let unit = source.next_unit().expect("stream").unwrap();
+        if let Some(sent) = source.send_time(unit.pts_90k) {
+            send_times.push((unit.pts_90k, sent));
+        }
+    }
+    // Send times follow the stream's clock: 9000 ticks (100 ms) apart here.
+    for pair in send_times.windows(2) {
+        let ticks = pair[1].0 - pair[0].0;
+        let gap = pair[1].1.duration_since(pair[0].1).unwrap();
+        assert_eq!(gap.as_micros() as i64, ticks * 1_000_000 / 90_000);
+    }
 }

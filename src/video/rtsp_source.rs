@@ -12,7 +12,7 @@ use futures::StreamExt as _;
 use retina::client::{self, PlayOptions, SessionOptions, SetupOptions, Transport};
 use retina::codec::{CodecItem, FrameFormat, ParametersRef};
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How to reach a camera.
 #[derive(Debug, Clone)]
@@ -47,6 +47,9 @@ pub struct RtspSource {
     read_timeout: Duration,
     /// RTP packets lost, as counted by retina.
     lost_packets: u64,
+    /// The sender's clock from its last RTCP sender report: wall time, and the same instant
+    /// on the stream's 90 kHz clock (as `EncodedUnit::pts_90k` counts it).
+    sender_clock: Option<(SystemTime, i64)>,
 }
 
 impl RtspSource {
@@ -144,6 +147,7 @@ impl RtspSource {
             url: shown,
             read_timeout: options.read_timeout,
             lost_packets: 0,
+            sender_clock: None,
         })
     }
 }
@@ -210,8 +214,13 @@ impl VideoSource for RtspSource {
                 Ok(Some(Err(e))) => return Some(Err(classify(&self.url, &e.to_string()))),
                 Ok(Some(Ok(item))) => item,
             };
-            let CodecItem::VideoFrame(frame) = item else {
-                continue;
+            let frame = match item {
+                CodecItem::VideoFrame(frame) => frame,
+                CodecItem::Rtcp(report) => {
+                    self.note_sender_report(&report);
+                    continue;
+                }
+                _ => continue,
             };
             self.lost_packets += u64::from(frame.loss());
             let timestamp = frame.timestamp();
@@ -236,6 +245,41 @@ impl Drop for RtspSource {
 }
 
 impl RtspSource {
+    /// When the camera sent the picture with this `pts_90k`, by its own wall clock, as its
+    /// RTCP sender reports map RTP time to NTP time. `None` until a report arrived.
+    pub fn send_time(&self, pts_90k: i64) -> Option<SystemTime> {
+        let (wall, at_90k) = self.sender_clock?;
+        let offset_us = (pts_90k - at_90k) * 1_000_000 / 90_000;
+        if offset_us >= 0 {
+            wall.checked_add(Duration::from_micros(offset_us as u64))
+        } else {
+            wall.checked_sub(Duration::from_micros(offset_us.unsigned_abs()))
+        }
+    }
+
+    fn note_sender_report(&mut self, report: &retina::rtcp::ReceivedCompoundPacket) {
+        let Some(rtp) = report.rtp_timestamp() else {
+            return;
+        };
+        let Some(sr) = report
+            .pkts()
+            .find_map(|p| p.as_sender_report().ok().flatten())
+        else {
+            return;
+        };
+        // NTP: seconds since 1900 in the high 32 bits, binary fraction in the low 32 bits.
+        const NTP_TO_UNIX_SECS: u64 = 2_208_988_800;
+        let ntp = sr.ntp_timestamp().0;
+        let (secs, fraction) = (ntp >> 32, ntp & 0xffff_ffff);
+        let Some(unix_secs) = secs.checked_sub(NTP_TO_UNIX_SECS) else {
+            return;
+        };
+        let nanos = (fraction * 1_000_000_000) >> 32;
+        let wall = UNIX_EPOCH + Duration::new(unix_secs, nanos as u32);
+        let at_90k = rtp.elapsed() * 90_000 / i64::from(self.info_clock_rate());
+        self.sender_clock = Some((wall, at_90k));
+    }
+
     /// Video RTP clocks are 90 kHz for H.264 and H.265 (RFC 6184, RFC 7798).
     fn info_clock_rate(&self) -> u32 {
         90_000
