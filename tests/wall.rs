@@ -19,26 +19,32 @@ use support::media;
 
 /// A seeded database whose four A1 Hill cameras play the sample clips.
 fn console_with_clips(settings: UiSettings) -> Harness<'static, Console> {
-    console_with_clips_and(settings, IngestOptions::default(), Clock::System)
+    console_with_clips_and(
+        settings,
+        IngestOptions::default(),
+        Clock::System,
+        (1280.0, 800.0),
+    )
 }
 
 fn console_with_clips_and(
     settings: UiSettings,
     ingest: IngestOptions,
     clock: Clock,
+    size: (f32, f32),
 ) -> Harness<'static, Console> {
     let db = common::sqlite();
     let (mut store, _) = Store::open_seeded(&db.location).unwrap();
     let rows: String = [
-        ("DBP-GT-A1-N", "vtest-h264-high.mp4"),
-        ("DBP-GT-A1-E", "vtest-h265.mp4"),
-        ("DBP-GT-A1-S", "car-detection.mp4"),
-        ("DBP-GT-A1-W", "vtest-h264-baseline.mp4"),
+        ("DBP-GT-A1-N", "vtest-h264-high.mp4", 21.3858, 103.0205),
+        ("DBP-GT-A1-E", "vtest-h265.mp4", 21.3852, 103.0211),
+        ("DBP-GT-A1-S", "car-detection.mp4", 21.3846, 103.0205),
+        ("DBP-GT-A1-W", "vtest-h264-baseline.mp4", 21.3852, 103.0199),
     ]
     .iter()
-    .map(|(code, clip)| {
+    .map(|(code, clip, lat, lon)| {
         format!(
-            "{code},Camera {code},enforcement,21.3852,103.0205,DBP-J-A1,file://{}\n",
+            "{code},Camera {code},enforcement,{lat},{lon},DBP-J-A1,file://{}\n",
             media(clip).display()
         )
     })
@@ -48,7 +54,7 @@ fn console_with_clips_and(
         .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
         .unwrap();
     drop(store);
-    let mut harness = console_custom(db, settings, (1280.0, 800.0), 1.0 / 30.0, ingest, clock);
+    let mut harness = console_custom(db, settings, size, 1.0 / 30.0, ingest, clock);
     wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
     harness
 }
@@ -220,6 +226,7 @@ fn a_2x2_wall_of_decoded_frames_looks_as_recorded() {
         },
         ingest,
         Clock::Fixed(noon),
+        (1280.0, 800.0),
     );
     let codes = ["DBP-GT-A1-N", "DBP-GT-A1-E", "DBP-GT-A1-S", "DBP-GT-A1-W"];
     for code in codes {
@@ -250,4 +257,61 @@ fn a_2x2_wall_of_decoded_frames_looks_as_recorded() {
         harness.mask(band);
     }
     harness.snapshot("wall_2x2");
+}
+
+#[test]
+fn a_camera_dragged_from_the_map_plays_on_the_wall_in_its_own_window() {
+    // The wall in its own window (embedded here, a second window on a real desktop) and the
+    // map in the main window: drag a marker onto a tile.
+    // A screen wide enough for the wall window beside the map's markers.
+    let mut harness = console_with_clips_and(
+        UiSettings {
+            view: MainView::Map,
+            map_centre_deg: (21.3860, 103.0180),
+            map_zoom: 18.0,
+            wall: dienbien_dispatch::ui::WallSettings {
+                own_window: true,
+                ..Default::default()
+            },
+            ..UiSettings::default()
+        },
+        IngestOptions::default(),
+        Clock::System,
+        (2400.0, 1100.0),
+    );
+    harness.run_steps(3);
+    let marker = app(&harness)
+        .marker_position("DBP-GT-A1-S")
+        .expect("the marker is drawn alone");
+    let tile = app(&harness)
+        .wall_tile_rect(0)
+        .expect("the wall window is shown");
+    let window = app(&harness)
+        .wall_tile_rect(0)
+        .unwrap()
+        .union(app(&harness).wall_tile_rect(3).unwrap())
+        .expand(60.0);
+    assert!(
+        !window.contains(marker),
+        "the wall window covers the marker"
+    );
+    let target = tile.center();
+    harness.hover_at(marker);
+    harness.step();
+    harness.drag_at(marker);
+    harness.step();
+    for step in 1..=10 {
+        let t = step as f32 / 10.0;
+        harness.hover_at(marker + (target - marker) * t);
+        harness.step();
+    }
+    harness.drop_at(target);
+    harness.run_steps(2);
+    assert_eq!(
+        app(&harness).wall_settings().tiles[0].as_deref(),
+        Some("DBP-GT-A1-S")
+    );
+    wait(&mut harness, "the picture", |h| {
+        app(h).wall_tile(0).is_some()
+    });
 }

@@ -467,7 +467,16 @@ impl ConsoleApp {
         let mut output = MapOutput::default();
         let show_schematic = !matches!(availability, Availability::Available);
         let centre = lat_lon(CITY_CENTRE_DEG.0, CITY_CENTRE_DEG.1);
-        let mut map = Map::new(self.base_map.tiles_to_draw(), &mut self.map_memory, centre);
+        // Pressing on a marker starts a drag of the camera (to the wall), not a pan.
+        let on_marker = self.last_map_output.hovered_camera.is_some()
+            || egui::DragAndDrop::has_payload_of_type::<super::wall::CameraDrag>(ui.ctx());
+        let pan_buttons = if on_marker {
+            egui::DragPanButtons::empty()
+        } else {
+            egui::DragPanButtons::PRIMARY
+        };
+        let mut map = Map::new(self.base_map.tiles_to_draw(), &mut self.map_memory, centre)
+            .drag_pan_buttons(pan_buttons);
         if show_schematic {
             map = map.with_plugin(Schematic {
                 junctions: &self.junctions,
@@ -678,6 +687,15 @@ impl ConsoleApp {
     /// The wall's settings (layout, tiles, selection).
     pub fn wall_settings(&self) -> &super::wall::WallSettings {
         &self.settings.wall
+    }
+
+    /// Where a wall tile was drawn last frame (any tile, with or without video).
+    pub fn wall_tile_rect(&self, tile: usize) -> Option<egui::Rect> {
+        self.wall_runtime
+            .tile_rects
+            .iter()
+            .find(|(i, _)| *i == tile)
+            .map(|(_, r)| *r)
     }
 
     /// Shows `code` on the wall as the "open feed" button does.

@@ -5,6 +5,7 @@
 use super::i18n::{Language, kind_name, status_name};
 use super::map_layout::{self, Group};
 use super::theme;
+use super::wall::CameraDrag;
 use crate::domain::{Camera, CameraKind, CameraStatus};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, Vec2};
 use walkers::{MapMemory, Plugin, Position, Projector, lat_lon};
@@ -27,6 +28,8 @@ pub struct MapOutput {
     pub marker_positions: Vec<(usize, Pos2)>,
     /// Screen position and size of every cluster drawn.
     pub clusters: Vec<(Pos2, usize)>,
+    /// The camera whose marker is under the pointer (markers drawn alone only).
+    pub hovered_camera: Option<usize>,
 }
 
 pub struct CameraLayer<'a> {
@@ -124,6 +127,21 @@ impl Plugin for CameraLayer<'_> {
         {
             ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
             draw_tooltip(&this, ui, group, pos);
+            if group.members.len() == 1 {
+                this.output.hovered_camera = Some(this.cameras[group.members[0]].index);
+            }
+        }
+        // A drag that starts on a marker carries the camera (to a wall tile) instead of
+        // panning the map (the app turns panning off while a marker is under the pointer).
+        if response.drag_started()
+            && let Some(origin) = ui.input(|i| i.pointer.press_origin())
+            && let Some(group) = hit(origin)
+            && group.members.len() == 1
+        {
+            let camera = &this.cameras[group.members[0]];
+            response.dnd_set_drag_payload(CameraDrag {
+                code: camera.camera.code.clone(),
+            });
         }
         if response.clicked()
             && let Some(pos) = response.interact_pointer_pos()

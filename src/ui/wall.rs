@@ -125,6 +125,8 @@ pub struct CameraDrag {
 pub struct WallRuntime {
     /// Frame and on-screen video rectangle of each tile showing video.
     pub shown: HashMap<usize, (Arc<YuvFrame>, Rect)>,
+    /// Every tile drawn, with its rectangle.
+    pub tile_rects: Vec<(usize, Rect)>,
 }
 
 pub struct WallContext<'a> {
@@ -194,6 +196,7 @@ pub fn wall_ui(
         }
     };
     runtime.shown.clear();
+    runtime.tile_rects.clone_from(&tiles);
     let mut used = HashSet::new();
     let large = tiles.len() == 1;
     let mut context = context;
