@@ -431,7 +431,7 @@ impl ConsoleApp {
     /// The wall in a window of its own (a second monitor); embedded where the platform has
     /// only one window (tests, screenshots).
     fn wall_window(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        let title = Text::Wall.get(self.settings.language);
+        let title = Text::WallWindowTitle.get(self.settings.language);
         let mut close = false;
         ctx.show_viewport_immediate(
             egui::ViewportId::from_hash_of("video-wall"),

@@ -70,6 +70,7 @@ pub enum Text {
     Lost,
     Ago,
     LastError,
+    WallWindowTitle,
 }
 
 impl Text {
@@ -155,6 +156,10 @@ impl Text {
             Text::Lost => ("mất gói", "lost"),
             Text::Ago => ("trước", "ago"),
             Text::LastError => ("Lỗi gần nhất", "Last error"),
+            Text::WallWindowTitle => (
+                "Tường video – Trung tâm chỉ huy giao thông Điện Biên",
+                "Video wall – Điện Biên traffic command console",
+            ),
         };
         match lang {
             Language::Vietnamese => vi,
