@@ -5,12 +5,11 @@
 
 mod common;
 
-use common::console::{Console, app, app_mut, console, console_on};
+use common::console::{Console, app, app_mut, console, console_on, wait};
 use dienbien_dispatch::domain::CameraStatus;
 use dienbien_dispatch::ui::{Language, UiSettings};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use std::time::{Duration, Instant};
 
 fn click_at(harness: &mut Harness<'_, Console>, pos: egui::Pos2) {
     harness.hover_at(pos);
@@ -72,15 +71,9 @@ fn clicking_a_marker_opens_that_cameras_panel() {
         app(&harness).wall_settings().tiles[0].as_deref(),
         Some(code)
     );
-    let started = Instant::now();
-    while app(&harness).camera_status(code) != Some(CameraStatus::Offline) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "status never went offline"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait(&mut harness, "the status to go offline", |h| {
+        app(h).camera_status(code) == Some(CameraStatus::Offline)
+    });
     harness.run_steps(2);
     let health = app(&harness)
         .stream_health(code)
@@ -205,15 +198,9 @@ fn an_unreachable_database_is_reported_and_the_map_still_works() {
         "postgres://dispatch:secret@127.0.0.1:1/dienbien".into(),
     );
     let mut harness = console_on(db, UiSettings::default(), (1280.0, 800.0));
-    let started = Instant::now();
-    while app(&harness).database_failed().is_none() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no error shown"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait(&mut harness, "the database error", |h| {
+        app(h).database_failed().is_some()
+    });
     harness.run_steps(3);
     let status = harness
         .get_by_label_contains(

@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use common::console::{Console, app, app_mut, console_custom};
+use common::console::{Console, app, app_mut, console_custom, wait};
 use dienbien_dispatch::clock::Clock;
 use dienbien_dispatch::domain::CameraStatus;
 use dienbien_dispatch::ingest::{IngestOptions, StreamState};
@@ -57,22 +57,6 @@ fn console_with_clips_and(
     let mut harness = console_custom(db, settings, size, 1.0 / 30.0, ingest, clock);
     wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
     harness
-}
-
-fn wait(
-    harness: &mut Harness<'static, Console>,
-    what: &str,
-    done: impl Fn(&Harness<'static, Console>) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]

@@ -18,17 +18,27 @@ pub struct Console {
 
 pub fn console(settings: UiSettings, size: (f32, f32)) -> Harness<'static, Console> {
     let mut harness = console_on(super::sqlite(), settings, size);
+    wait(&mut harness, "the database", |h| app(h).inventory_loaded());
+    harness.run_steps(3);
+    harness
+}
+
+/// Steps the console (real time passes between steps: workers run) until `done`, or fails
+/// after 30 s naming `what`.
+pub fn wait(
+    harness: &mut Harness<'static, Console>,
+    what: &str,
+    done: impl Fn(&Harness<'static, Console>) -> bool,
+) {
     let started = Instant::now();
-    while !app(&harness).inventory_loaded() {
+    while !done(harness) {
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "the database did not answer"
+            "timed out waiting for {what}"
         );
         harness.step();
         std::thread::sleep(Duration::from_millis(10));
     }
-    harness.run_steps(3);
-    harness
 }
 
 pub fn console_on(
