@@ -14,7 +14,7 @@ use dienbien_dispatch::store::Store;
 use dienbien_dispatch::ui::{MainView, UiSettings, WallLayout};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::media;
 
 /// A seeded database whose four A1 Hill cameras play the sample clips.
