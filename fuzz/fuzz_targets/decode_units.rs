@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    let codec = if selector & 1 == 0 { Codec::H264 } else { Codec::H265 };
+    let codec = if selector & 1 == 0 {
+        Codec::H264
+    } else {
+        Codec::H265
+    };
     let Ok(mut decoder) = Decoder::new(&DecoderConfig::AnnexB(codec)) else {
         return;
     };
