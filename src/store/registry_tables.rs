@@ -130,6 +130,24 @@ impl Store {
     }
 }
 
+/// Updates the row with the same `code`, or inserts it; evaluates to true when it inserted.
+/// (An update-then-insert rather than `ON CONFLICT`, which diesel's multi-backend connection
+/// does not offer. The surrounding transaction keeps an import all-or-nothing; two
+/// workstations adding the same new code at the same instant make one import fail with a
+/// duplicate key, and it can be run again.)
+macro_rules! upsert {
+    ($conn:expr, $table:expr, $row:expr) => {{
+        let row = $row;
+        let updated = diesel::update($table.find(&row.code))
+            .set(&row)
+            .execute($conn)?;
+        if updated == 0 {
+            diesel::insert_into($table).values(&row).execute($conn)?;
+        }
+        updated == 0
+    }};
+}
+
 fn apply_registry(
     conn: &mut AnyConnection,
     registry: &Registry,
@@ -138,28 +156,22 @@ fn apply_registry(
     let now = now_ms();
     let mut summary = ImportSummary::default();
     for lined in &registry.junctions {
-        let row = JunctionRow::from_domain(&lined.item, now);
-        let updated = diesel::update(junctions::table.find(&row.code))
-            .set(&row)
-            .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(junctions::table)
-                .values(&row)
-                .execute(conn)?;
+        if upsert!(
+            conn,
+            junctions::table,
+            JunctionRow::from_domain(&lined.item, now)
+        ) {
             summary.junctions_added += 1;
         } else {
             summary.junctions_updated += 1;
         }
     }
     for lined in &registry.cameras {
-        let row = CameraRow::from_domain(&lined.item, now);
-        let updated = diesel::update(cameras::table.find(&row.code))
-            .set(&row)
-            .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(cameras::table)
-                .values(&row)
-                .execute(conn)?;
+        if upsert!(
+            conn,
+            cameras::table,
+            CameraRow::from_domain(&lined.item, now)
+        ) {
             summary.cameras_added += 1;
         } else {
             summary.cameras_updated += 1;
