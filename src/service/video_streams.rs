@@ -35,6 +35,16 @@ pub struct VideoStreams {
     streams: HashMap<StreamKey, Watched>,
 }
 
+/// Which status wins when a camera has two streams: a playing stream shows it online.
+fn rank(status: CameraStatus) -> u8 {
+    match status {
+        CameraStatus::Unknown => 0,
+        CameraStatus::Offline => 1,
+        CameraStatus::Alarm => 2,
+        CameraStatus::Online => 3,
+    }
+}
+
 impl VideoStreams {
     pub fn new(options: IngestOptions, credentials: CameraCredentials) -> Self {
         Self {
@@ -106,27 +116,36 @@ impl VideoStreams {
         self.streams.retain(|key, _| keep.contains(key));
     }
 
-    /// Status of a camera for the map: from its best watched stream, `None` when unwatched.
+    /// Status and health of every watched camera, for the map and the camera panel: the
+    /// status is the best of its streams (online when any plays), the health that of the
+    /// stream it is read from (the sub stream when both are watched).
+    pub fn cameras(&self) -> HashMap<String, (CameraStatus, StreamHealth)> {
+        let mut cameras: HashMap<String, (CameraStatus, StreamHealth)> = HashMap::new();
+        for key in self.streams.keys() {
+            let Some(health) = self.health(key) else {
+                continue;
+            };
+            let status = match health.state {
+                StreamState::Playing => CameraStatus::Online,
+                StreamState::Retrying { .. } | StreamState::Failed { .. } => CameraStatus::Offline,
+                StreamState::Connecting | StreamState::Stopped => CameraStatus::Unknown,
+            };
+            let entry = cameras
+                .entry(key.camera.clone())
+                .or_insert((status, health.clone()));
+            if rank(status) > rank(entry.0) {
+                entry.0 = status;
+            }
+            if key.kind == StreamKind::Sub {
+                entry.1 = health;
+            }
+        }
+        cameras
+    }
+
+    /// Status of one camera (see [`Self::cameras`]); `None` when unwatched.
     pub fn camera_status(&self, camera: &str) -> Option<CameraStatus> {
-        let states: Vec<StreamState> = self
-            .streams
-            .iter()
-            .filter(|(k, _)| k.camera == camera)
-            .filter_map(|(k, _)| self.health(k).map(|h| h.state))
-            .collect();
-        if states.is_empty() {
-            return None;
-        }
-        if states.contains(&StreamState::Playing) {
-            Some(CameraStatus::Online)
-        } else if states
-            .iter()
-            .any(|s| matches!(s, StreamState::Retrying { .. } | StreamState::Failed { .. }))
-        {
-            Some(CameraStatus::Offline)
-        } else {
-            Some(CameraStatus::Unknown)
-        }
+        self.cameras().remove(camera).map(|(status, _)| status)
     }
 
     /// Number of streams being read.

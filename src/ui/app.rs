@@ -175,13 +175,19 @@ impl ConsoleApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(wait_ms));
         }
         self.handle_shortcuts(ctx);
-        for index in 0..self.entries.len() {
-            let code = self.entries[index].camera.code.clone();
-            let status = self.streams.camera_status(&code);
-            let health = self.stream_health(&code);
-            let entry = &mut self.entries[index];
-            entry.status = status.unwrap_or(CameraStatus::Unknown);
-            entry.health = health;
+        // Once a frame: each watched camera's status and health (one look per stream).
+        let watched = self.streams.cameras();
+        for entry in &mut self.entries {
+            match watched.get(&entry.camera.code) {
+                Some((status, health)) => {
+                    entry.status = *status;
+                    entry.health = Some(health.clone());
+                }
+                None => {
+                    entry.status = CameraStatus::Unknown;
+                    entry.health = None;
+                }
+            }
         }
         if !self.streams.is_empty() {
             // New pictures arrive on worker threads: look for them at the wall's pace.
