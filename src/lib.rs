@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod detect;
 pub mod domain;
 pub mod ingest;
 pub mod offscreen;

@@ -1,0 +1,412 @@
+//! A reader of ONNX model files (protobuf), enough to take a network's weights and check its
+//! graph: the initializers (name, shape, f32/i64 data) and the nodes (operator, inputs,
+//! outputs, integer attributes), in file order. A hand-written protobuf wire-format reader of
+//! the few messages involved (ModelProto → GraphProto → NodeProto / TensorProto /
+//! AttributeProto), so no code generator is needed at build time.
+
+use std::path::Path;
+
+/// Why a model file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OnnxError {
+    #[error("cannot read model {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("model {path} is not a valid ONNX file: {reason} (at byte {offset})")]
+    Malformed {
+        path: String,
+        reason: &'static str,
+        offset: usize,
+    },
+    #[error("model {path}: tensor '{name}' has data type {data_type}, expected {expected}")]
+    DataType {
+        path: String,
+        name: String,
+        data_type: i32,
+        expected: &'static str,
+    },
+}
+
+/// A tensor stored in the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Initializer {
+    pub name: String,
+    pub dims: Vec<i64>,
+    /// ONNX data type: 1 = float32, 7 = int64.
+    pub data_type: i32,
+    raw: Vec<u8>,
+    float_data: Vec<f32>,
+    int64_data: Vec<i64>,
+}
+
+impl Initializer {
+    /// Number of elements the shape holds.
+    pub fn len(&self) -> usize {
+        self.dims.iter().map(|&d| d.max(0) as usize).product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values as f32 (data type 1), from `raw_data` or `float_data`.
+    pub fn to_f32(&self) -> Option<Vec<f32>> {
+        if self.data_type != 1 {
+            return None;
+        }
+        if !self.raw.is_empty() {
+            if self.raw.len() != self.len() * 4 {
+                return None;
+            }
+            return Some(
+                self.raw
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+            );
+        }
+        (self.float_data.len() == self.len()).then(|| self.float_data.clone())
+    }
+
+    /// The values as i64 (data type 7), from `raw_data` or `int64_data`.
+    pub fn to_i64(&self) -> Option<Vec<i64>> {
+        if self.data_type != 7 {
+            return None;
+        }
+        if !self.raw.is_empty() {
+            if self.raw.len() != self.len() * 8 {
+                return None;
+            }
+            return Some(
+                self.raw
+                    .chunks_exact(8)
+                    .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+                    .collect(),
+            );
+        }
+        (self.int64_data.len() == self.len()).then(|| self.int64_data.clone())
+    }
+}
+
+/// One operator of the graph.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Node {
+    pub op_type: String,
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    /// Integer and integer-list attributes (e.g. `group`, `kernel_shape`, `strides`, `pads`).
+    pub int_attributes: Vec<(String, Vec<i64>)>,
+}
+
+impl Node {
+    pub fn ints(&self, name: &str) -> Option<&[i64]> {
+        self.int_attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// The parts of a model the console uses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Model {
+    pub ir_version: i64,
+    pub opset: i64,
+    pub nodes: Vec<Node>,
+    pub initializers: Vec<Initializer>,
+}
+
+impl Model {
+    pub fn load(path: &Path) -> Result<Self, OnnxError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| OnnxError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::parse(&bytes).map_err(|(reason, offset)| OnnxError::Malformed {
+            path: shown,
+            reason,
+            offset,
+        })
+    }
+
+    /// Parses a serialized ModelProto.
+    pub fn parse(bytes: &[u8]) -> Result<Self, (&'static str, usize)> {
+        let mut model = Model::default();
+        let mut reader = Reader::new(bytes, 0);
+        while let Some((field, value)) = reader.next()? {
+            match (field, value) {
+                (1, Value::Varint(v)) => model.ir_version = v as i64,
+                (7, Value::Bytes(graph, at)) => parse_graph(graph, at, &mut model)?,
+                (8, Value::Bytes(opset, at)) => {
+                    let mut r = Reader::new(opset, at);
+                    let mut domain_is_default = true;
+                    let mut version = 0;
+                    while let Some((f, v)) = r.next()? {
+                        match (f, v) {
+                            (1, Value::Bytes(d, _)) => domain_is_default = d.is_empty(),
+                            (2, Value::Varint(v)) => version = v as i64,
+                            _ => {}
+                        }
+                    }
+                    if domain_is_default {
+                        model.opset = version;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(model)
+    }
+
+    /// Parameters in float initializers.
+    pub fn float_parameter_count(&self) -> usize {
+        self.initializers
+            .iter()
+            .filter(|i| i.data_type == 1)
+            .map(Initializer::len)
+            .sum()
+    }
+
+    pub fn initializer(&self, name: &str) -> Option<&Initializer> {
+        self.initializers.iter().find(|i| i.name == name)
+    }
+}
+
+fn parse_graph(
+    bytes: &[u8],
+    offset: usize,
+    model: &mut Model,
+) -> Result<(), (&'static str, usize)> {
+    let mut reader = Reader::new(bytes, offset);
+    while let Some((field, value)) = reader.next()? {
+        match (field, value) {
+            (1, Value::Bytes(node, at)) => model.nodes.push(parse_node(node, at)?),
+            (5, Value::Bytes(tensor, at)) => model.initializers.push(parse_tensor(tensor, at)?),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn parse_node(bytes: &[u8], offset: usize) -> Result<Node, (&'static str, usize)> {
+    let mut node = Node::default();
+    let mut reader = Reader::new(bytes, offset);
+    while let Some((field, value)) = reader.next()? {
+        match (field, value) {
+            (1, Value::Bytes(s, at)) => node.inputs.push(text(s, at)?),
+            (2, Value::Bytes(s, at)) => node.outputs.push(text(s, at)?),
+            (4, Value::Bytes(s, at)) => node.op_type = text(s, at)?,
+            (5, Value::Bytes(attribute, at)) => {
+                if let Some(ints) = parse_int_attribute(attribute, at)? {
+                    node.int_attributes.push(ints);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(node)
+}
+
+/// An AttributeProto holding an int (field 3) or ints (field 8); other kinds give `None`.
+fn parse_int_attribute(
+    bytes: &[u8],
+    offset: usize,
+) -> Result<Option<(String, Vec<i64>)>, (&'static str, usize)> {
+    let mut name = String::new();
+    let mut ints = Vec::new();
+    let mut is_int = false;
+    let mut reader = Reader::new(bytes, offset);
+    while let Some((field, value)) = reader.next()? {
+        match (field, value) {
+            (1, Value::Bytes(s, at)) => name = text(s, at)?,
+            (3, Value::Varint(v)) => {
+                ints.push(v as i64);
+                is_int = true;
+            }
+            (8, Value::Varint(v)) => {
+                ints.push(v as i64);
+                is_int = true;
+            }
+            (8, Value::Bytes(packed, at)) => {
+                let mut r = Reader::new(packed, at);
+                while !r.done() {
+                    ints.push(r.varint()? as i64);
+                }
+                is_int = true;
+            }
+            _ => {}
+        }
+    }
+    Ok(is_int.then_some((name, ints)))
+}
+
+fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, (&'static str, usize)> {
+    let mut tensor = Initializer {
+        name: String::new(),
+        dims: Vec::new(),
+        data_type: 0,
+        raw: Vec::new(),
+        float_data: Vec::new(),
+        int64_data: Vec::new(),
+    };
+    let mut reader = Reader::new(bytes, offset);
+    while let Some((field, value)) = reader.next()? {
+        match (field, value) {
+            (1, Value::Varint(v)) => tensor.dims.push(v as i64),
+            (1, Value::Bytes(packed, at)) => {
+                let mut r = Reader::new(packed, at);
+                while !r.done() {
+                    tensor.dims.push(r.varint()? as i64);
+                }
+            }
+            (2, Value::Varint(v)) => tensor.data_type = v as i32,
+            (4, Value::Fixed32(v)) => tensor.float_data.push(f32::from_bits(v)),
+            (4, Value::Bytes(packed, at)) => {
+                if packed.len() % 4 != 0 {
+                    return Err(("packed floats not a multiple of 4 bytes", at));
+                }
+                tensor.float_data.extend(
+                    packed
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                );
+            }
+            (7, Value::Varint(v)) => tensor.int64_data.push(v as i64),
+            (7, Value::Bytes(packed, at)) => {
+                let mut r = Reader::new(packed, at);
+                while !r.done() {
+                    tensor.int64_data.push(r.varint()? as i64);
+                }
+            }
+            (8, Value::Bytes(s, at)) => tensor.name = text(s, at)?,
+            (9, Value::Bytes(raw, _)) => tensor.raw = raw.to_vec(),
+            _ => {}
+        }
+    }
+    Ok(tensor)
+}
+
+fn text(bytes: &[u8], offset: usize) -> Result<String, (&'static str, usize)> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| ("a name is not UTF-8", offset))
+}
+
+/// One field's value in the protobuf wire format.
+enum Value<'a> {
+    Varint(u64),
+    /// Skipped: no field the console reads is a fixed64.
+    Fixed64,
+    /// Length-delimited bytes and their offset in the file.
+    Bytes(&'a [u8], usize),
+    Fixed32(u32),
+}
+
+/// Reads (field number, value) pairs from a protobuf message.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+    /// Offset of `bytes` in the whole file, for error messages.
+    base: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8], base: usize) -> Self {
+        Self {
+            bytes,
+            position: 0,
+            base,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.position >= self.bytes.len()
+    }
+
+    fn varint(&mut self) -> Result<u64, (&'static str, usize)> {
+        let mut value: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = *self
+                .bytes
+                .get(self.position)
+                .ok_or(("truncated varint", self.base + self.position))?;
+            self.position += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(("varint longer than 10 bytes", self.base + self.position))
+    }
+
+    fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), (&'static str, usize)> {
+        let start = self.position;
+        let end = start
+            .checked_add(len)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(("field runs past the end of its message", self.base + start))?;
+        self.position = end;
+        Ok((&self.bytes[start..end], self.base + start))
+    }
+
+    fn next(&mut self) -> Result<Option<(u64, Value<'a>)>, (&'static str, usize)> {
+        if self.done() {
+            return Ok(None);
+        }
+        let at = self.base + self.position;
+        let key = self.varint()?;
+        let field = key >> 3;
+        let value = match key & 7 {
+            0 => Value::Varint(self.varint()?),
+            1 => {
+                self.take(8)?;
+                Value::Fixed64
+            }
+            2 => {
+                let len = usize::try_from(self.varint()?).map_err(|_| ("length too large", at))?;
+                let (b, offset) = self.take(len)?;
+                Value::Bytes(b, offset)
+            }
+            5 => {
+                let (b, _) = self.take(4)?;
+                Value::Fixed32(u32::from_le_bytes(
+                    b.try_into().map_err(|_| ("bad fixed32", at))?,
+                ))
+            }
+            _ => return Err(("unknown wire type", at)),
+        };
+        if field == 0 {
+            return Err(("field number 0", at));
+        }
+        Ok(Some((field, value)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_an_error_with_an_offset_not_a_panic() {
+        assert!(Model::parse(&[0x0a, 0xff]).is_err());
+        assert!(Model::parse(&[0x07]).is_err(), "wire type 7 does not exist");
+        let mut seed = 1u64;
+        for _ in 0..2000 {
+            let len = (seed % 64) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    (seed >> 33) as u8
+                })
+                .collect();
+            let _ = Model::parse(&bytes);
+        }
+    }
+
+    #[test]
+    fn an_empty_model_parses_to_nothing() {
+        assert_eq!(Model::parse(&[]).unwrap(), Model::default());
+    }
+}
