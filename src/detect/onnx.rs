@@ -6,6 +6,12 @@
 
 use std::path::Path;
 
+/// What went wrong while parsing, and the byte offset where.
+type ParseError = (&'static str, usize);
+
+/// A named integer (or integer list) attribute of a node.
+type IntAttribute = (String, Vec<i64>);
+
 /// Why a model file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum OnnxError {
@@ -98,7 +104,7 @@ pub struct Node {
     pub inputs: Vec<String>,
     pub outputs: Vec<String>,
     /// Integer and integer-list attributes (e.g. `group`, `kernel_shape`, `strides`, `pads`).
-    pub int_attributes: Vec<(String, Vec<i64>)>,
+    pub int_attributes: Vec<IntAttribute>,
 }
 
 impl Node {
@@ -134,7 +140,7 @@ impl Model {
     }
 
     /// Parses a serialized ModelProto.
-    pub fn parse(bytes: &[u8]) -> Result<Self, (&'static str, usize)> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
         let mut model = Model::default();
         let mut reader = Reader::new(bytes, 0);
         while let Some((field, value)) = reader.next()? {
@@ -176,11 +182,7 @@ impl Model {
     }
 }
 
-fn parse_graph(
-    bytes: &[u8],
-    offset: usize,
-    model: &mut Model,
-) -> Result<(), (&'static str, usize)> {
+fn parse_graph(bytes: &[u8], offset: usize, model: &mut Model) -> Result<(), ParseError> {
     let mut reader = Reader::new(bytes, offset);
     while let Some((field, value)) = reader.next()? {
         match (field, value) {
@@ -192,7 +194,7 @@ fn parse_graph(
     Ok(())
 }
 
-fn parse_node(bytes: &[u8], offset: usize) -> Result<Node, (&'static str, usize)> {
+fn parse_node(bytes: &[u8], offset: usize) -> Result<Node, ParseError> {
     let mut node = Node::default();
     let mut reader = Reader::new(bytes, offset);
     while let Some((field, value)) = reader.next()? {
@@ -212,10 +214,7 @@ fn parse_node(bytes: &[u8], offset: usize) -> Result<Node, (&'static str, usize)
 }
 
 /// An AttributeProto holding an int (field 3) or ints (field 8); other kinds give `None`.
-fn parse_int_attribute(
-    bytes: &[u8],
-    offset: usize,
-) -> Result<Option<(String, Vec<i64>)>, (&'static str, usize)> {
+fn parse_int_attribute(bytes: &[u8], offset: usize) -> Result<Option<IntAttribute>, ParseError> {
     let mut name = String::new();
     let mut ints = Vec::new();
     let mut is_int = false;
@@ -244,7 +243,7 @@ fn parse_int_attribute(
     Ok(is_int.then_some((name, ints)))
 }
 
-fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, (&'static str, usize)> {
+fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, ParseError> {
     let mut tensor = Initializer {
         name: String::new(),
         dims: Vec::new(),
@@ -290,7 +289,7 @@ fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, (&'static st
     Ok(tensor)
 }
 
-fn text(bytes: &[u8], offset: usize) -> Result<String, (&'static str, usize)> {
+fn text(bytes: &[u8], offset: usize) -> Result<String, ParseError> {
     String::from_utf8(bytes.to_vec()).map_err(|_| ("a name is not UTF-8", offset))
 }
 
@@ -325,7 +324,7 @@ impl<'a> Reader<'a> {
         self.position >= self.bytes.len()
     }
 
-    fn varint(&mut self) -> Result<u64, (&'static str, usize)> {
+    fn varint(&mut self) -> Result<u64, ParseError> {
         let mut value: u64 = 0;
         for shift in (0..64).step_by(7) {
             let byte = *self
@@ -341,7 +340,7 @@ impl<'a> Reader<'a> {
         Err(("varint longer than 10 bytes", self.base + self.position))
     }
 
-    fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), (&'static str, usize)> {
+    fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), ParseError> {
         let start = self.position;
         let end = start
             .checked_add(len)
@@ -351,7 +350,7 @@ impl<'a> Reader<'a> {
         Ok((&self.bytes[start..end], self.base + start))
     }
 
-    fn next(&mut self) -> Result<Option<(u64, Value<'a>)>, (&'static str, usize)> {
+    fn next(&mut self) -> Result<Option<(u64, Value<'a>)>, ParseError> {
         if self.done() {
             return Ok(None);
         }
