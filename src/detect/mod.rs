@@ -3,3 +3,6 @@
 //! The YOLOX-nano network in candle-nn and its driver build on it.
 
 pub mod onnx;
+pub mod postprocess;
+pub mod preprocess;
+pub mod yolox;

@@ -75,6 +75,7 @@ impl Decoder {
                 let id = match codec {
                     Codec::H264 => ffmpeg::codec::Id::H264,
                     Codec::H265 => ffmpeg::codec::Id::HEVC,
+                    Codec::Jpeg => ffmpeg::codec::Id::MJPEG,
                 };
                 let found = ffmpeg::decoder::find(id).ok_or(DecodeError::Open {
                     codec: codec.name(),

@@ -39,6 +39,7 @@ impl FileSource {
         let codec = match parameters.id() {
             ffmpeg::codec::Id::H264 => Codec::H264,
             ffmpeg::codec::Id::HEVC => Codec::H265,
+            ffmpeg::codec::Id::MJPEG => Codec::Jpeg,
             other => {
                 return Err(SourceError::UnsupportedCodec {
                     path: path.to_owned(),

@@ -1,10 +1,12 @@
 //! The data that flows through the video pipeline: encoded units in, YUV frames out.
 
-/// Video codecs the console decodes.
+/// Codecs the console decodes: H.264 and H.265 video, and JPEG stills (camera snapshots,
+/// evidence photos, test pictures).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Codec {
     H264,
     H265,
+    Jpeg,
 }
 
 impl Codec {
@@ -12,6 +14,7 @@ impl Codec {
         match self {
             Codec::H264 => "H.264",
             Codec::H265 => "H.265",
+            Codec::Jpeg => "JPEG",
         }
     }
 }

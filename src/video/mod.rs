@@ -26,7 +26,7 @@ pub enum SourceError {
     },
     #[error("{path} has no video stream")]
     NoVideo { path: std::path::PathBuf },
-    #[error("{path}: video codec {codec} is not supported (H.264 or H.265 only)")]
+    #[error("{path}: codec {codec} is not supported (H.264, H.265 or JPEG only)")]
     UnsupportedCodec {
         path: std::path::PathBuf,
         codec: String,

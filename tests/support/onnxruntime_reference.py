@@ -6,14 +6,15 @@ frames of the sample clips, with the pre- and post-processing that the Rust dete
 and writes one JSON fixture per input under tests/fixtures/detect/. The Rust tests read the
 fixtures; they need no Python. Regenerate after changing the pre/post-processing rules:
 
-    pip install onnxruntime numpy pillow av
+    pip install onnxruntime numpy av
     python3 tests/support/onnxruntime_reference.py
 
 Pre-processing (the contract the Rust side must follow bit for bit):
-  * image as 8-bit RGB: JPEG decoded by Pillow (libjpeg; a Rust JPEG decoder may differ by ±1
-    per sample, so the Rust test compares boxes, not inputs); video frames decoded by libavcodec (PyAV) and
-    converted from BT.601 limited-range YUV 4:2:0 with the console's formula (nearest chroma
-    sample, round half away from zero, clamp), as `YuvFrame::rgb_at` does;
+  * picture as 8-bit RGB: the JPEG and the video frames decoded by libavcodec (PyAV), as the
+    console decodes them, and converted from BT.601 YUV 4:2:0 (limited range for the clips, full
+    range for the JPEG's yuvj420p) with the console's formula (nearest chroma sample, round half
+    away from zero, clamp), as `YuvFrame::rgb_at` does. (Pillow's libjpeg and Rust JPEG decoders
+    differ by a level here and there, enough to move a low-confidence score by 0.01.);
   * letterbox into 416×416: scale r = min(416/h, 416/w), new size (floor(w·r), floor(h·r)),
     bilinear resampling with half-pixel centres and edge clamping (no antialiasing), placed at
     the top-left, the rest filled with 114;
@@ -27,7 +28,6 @@ import pathlib
 import av
 import numpy as np
 import onnxruntime as ort
-from PIL import Image
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -38,15 +38,19 @@ NMS_IOU = 0.45
 STRIDES = (8, 16, 32)
 
 
-def yuv_to_rgb_bt601_limited(y, u, v):
+def yuv_to_rgb_bt601(y, u, v, full_range=False):
     """The console's CPU conversion (src/video/colour.rs), vectorised."""
     u = np.repeat(np.repeat(u, 2, axis=0), 2, axis=1)[: y.shape[0], : y.shape[1]]
     v = np.repeat(np.repeat(v, 2, axis=0), 2, axis=1)[: y.shape[0], : y.shape[1]]
     kr, kb = np.float32(0.299), np.float32(0.114)
     kg = np.float32(1.0) - kr - kb
-    yy = (y.astype(np.float32) / np.float32(255.0) - np.float32(16.0 / 255.0)) * np.float32(255.0 / 219.0)
-    uu = (u.astype(np.float32) / np.float32(255.0) - np.float32(128.0 / 255.0)) * np.float32(255.0 / 224.0)
-    vv = (v.astype(np.float32) / np.float32(255.0) - np.float32(128.0 / 255.0)) * np.float32(255.0 / 224.0)
+    if full_range:
+        offset, luma_scale, chroma_scale = np.float32(0.0), np.float32(1.0), np.float32(1.0)
+    else:
+        offset, luma_scale, chroma_scale = np.float32(16.0 / 255.0), np.float32(255.0 / 219.0), np.float32(255.0 / 224.0)
+    yy = (y.astype(np.float32) / np.float32(255.0) - offset) * luma_scale
+    uu = (u.astype(np.float32) / np.float32(255.0) - np.float32(128.0 / 255.0)) * chroma_scale
+    vv = (v.astype(np.float32) / np.float32(255.0) - np.float32(128.0 / 255.0)) * chroma_scale
     r = yy + np.float32(2.0) * (np.float32(1.0) - kr) * vv
     g = yy - np.float32(2.0) * kb * (np.float32(1.0) - kb) / kg * uu - np.float32(2.0) * kr * (np.float32(1.0) - kr) / kg * vv
     b = yy + np.float32(2.0) * (np.float32(1.0) - kb) * uu
@@ -56,15 +60,17 @@ def yuv_to_rgb_bt601_limited(y, u, v):
 
 
 def clip_frame(name, index):
+    """Frame `index` of a clip, or the picture of a JPEG, decoded by libavcodec (PyAV)."""
     with av.open(str(SHARED / "media" / name)) as container:
         for i, frame in enumerate(container.decode(video=0)):
             if i == index:
-                planes = frame.to_ndarray(format="yuv420p")
+                full_range = frame.format.name == "yuvj420p"
+                planes = frame.to_ndarray(format=frame.format.name)
                 h, w = frame.height, frame.width
                 y = planes[:h]
                 u = planes[h : h + h // 4].reshape(h // 2, w // 2)
                 v = planes[h + h // 4 :].reshape(h // 2, w // 2)
-                return yuv_to_rgb_bt601_limited(y, u, v)
+                return yuv_to_rgb_bt601(y, u, v, full_range)
     raise SystemExit(f"{name} has no frame {index}")
 
 
@@ -157,9 +163,7 @@ def main():
         providers=["CPUExecutionProvider"],
     )
     inputs = {
-        "street-car-motorbike-plate": np.asarray(
-            Image.open(SHARED / "media" / "street-car-motorbike-plate.jpg").convert("RGB")
-        ),
+        "street-car-motorbike-plate": clip_frame("street-car-motorbike-plate.jpg", 0),
         "vtest-h264-high-frame100": clip_frame("vtest-h264-high.mp4", 100),
         "car-detection-frame200": clip_frame("car-detection.mp4", 200),
     }

@@ -1,0 +1,371 @@
+//! YOLOX-nano in candle: Focus stem, CSPDarknet with depthwise-separable convolutions, SPP,
+//! PAFPN and the decoupled head, with the weights of the ONNX file taken convolution by
+//! convolution in graph order and checked (shape, groups, stride) as they are taken. Batch norm
+//! is already folded into the convolutions in the exported file.
+
+use super::onnx::{Model, Node};
+use candle_core::{DType, Device, Tensor};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    #[error("the model is not YOLOX-nano: {0}")]
+    NotYoloxNano(String),
+    #[error("tensor computation failed: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+type Result<T> = std::result::Result<T, NetworkError>;
+
+/// Hands out the model's convolutions in graph order, checking each against expectations.
+struct Convs<'a> {
+    model: &'a Model,
+    nodes: Vec<&'a Node>,
+    next: usize,
+    device: &'a Device,
+}
+
+impl<'a> Convs<'a> {
+    fn new(model: &'a Model, device: &'a Device) -> Self {
+        let nodes = model.nodes.iter().filter(|n| n.op_type == "Conv").collect();
+        Self {
+            model,
+            nodes,
+            next: 0,
+            device,
+        }
+    }
+
+    /// The next convolution: `out` channels, `inp` input channels, kernel `k`, `stride`,
+    /// depthwise or not; followed by SiLU when `act`.
+    fn take(
+        &mut self,
+        inp: usize,
+        out: usize,
+        k: usize,
+        stride: usize,
+        depthwise: bool,
+        act: bool,
+    ) -> Result<Conv> {
+        let index = self.next;
+        self.next += 1;
+        let node = self
+            .nodes
+            .get(index)
+            .ok_or_else(|| NetworkError::NotYoloxNano(format!("only {index} convolutions")))?;
+        let groups = if depthwise { inp } else { 1 };
+        let expected = [out as i64, (inp / groups) as i64, k as i64, k as i64];
+        let weight = node
+            .inputs
+            .get(1)
+            .and_then(|name| self.model.initializer(name))
+            .ok_or_else(|| {
+                NetworkError::NotYoloxNano(format!("convolution {index} has no weight"))
+            })?;
+        let bias = node
+            .inputs
+            .get(2)
+            .and_then(|name| self.model.initializer(name))
+            .ok_or_else(|| {
+                NetworkError::NotYoloxNano(format!("convolution {index} has no bias"))
+            })?;
+        let attrs_ok = node.ints("group").unwrap_or(&[1]) == [groups as i64]
+            && node.ints("strides").unwrap_or(&[1, 1]) == [stride as i64, stride as i64];
+        if weight.dims != expected || bias.dims != [out as i64] || !attrs_ok {
+            return Err(NetworkError::NotYoloxNano(format!(
+                "convolution {index} ({}) has weight {:?}, groups {:?}, strides {:?}; expected {expected:?}, groups {groups}, stride {stride}",
+                weight.name,
+                weight.dims,
+                node.ints("group"),
+                node.ints("strides")
+            )));
+        }
+        let w = weight.to_f32().ok_or_else(|| {
+            NetworkError::NotYoloxNano(format!("{} is not float data", weight.name))
+        })?;
+        let b = bias.to_f32().ok_or_else(|| {
+            NetworkError::NotYoloxNano(format!("{} is not float data", bias.name))
+        })?;
+        Ok(Conv {
+            weight: Tensor::from_vec(w, (out, inp / groups, k, k), self.device)?,
+            bias: Tensor::from_vec(b, (1, out, 1, 1), self.device)?,
+            padding: k / 2,
+            stride,
+            groups,
+            act,
+        })
+    }
+
+    fn base(&mut self, inp: usize, out: usize, k: usize, stride: usize) -> Result<Conv> {
+        self.take(inp, out, k, stride, false, true)
+    }
+
+    fn dw(&mut self, inp: usize, out: usize, stride: usize) -> Result<DwConv> {
+        Ok(DwConv {
+            depthwise: self.take(inp, inp, 3, stride, true, true)?,
+            pointwise: self.base(inp, out, 1, 1)?,
+        })
+    }
+
+    fn csp(&mut self, inp: usize, out: usize, n: usize, shortcut: bool) -> Result<Csp> {
+        let hidden = out / 2;
+        let conv1 = self.base(inp, hidden, 1, 1)?;
+        let conv2 = self.base(inp, hidden, 1, 1)?;
+        let mut blocks = Vec::with_capacity(n);
+        for _ in 0..n {
+            blocks.push(Bottleneck {
+                conv1: self.base(hidden, hidden, 1, 1)?,
+                conv2: self.dw(hidden, hidden, 1)?,
+                shortcut,
+            });
+        }
+        let conv3 = self.base(2 * hidden, out, 1, 1)?;
+        Ok(Csp {
+            conv1,
+            conv2,
+            blocks,
+            conv3,
+        })
+    }
+
+    fn head_level(&mut self, inp: usize) -> Result<HeadLevel> {
+        let stem = self.base(inp, 64, 1, 1)?;
+        let cls = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
+        let cls_pred = self.take(64, 80, 1, 1, false, false)?;
+        let reg = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
+        let reg_pred = self.take(64, 4, 1, 1, false, false)?;
+        let obj_pred = self.take(64, 1, 1, 1, false, false)?;
+        Ok(HeadLevel {
+            stem,
+            cls,
+            cls_pred,
+            reg,
+            reg_pred,
+            obj_pred,
+        })
+    }
+}
+
+struct Conv {
+    weight: Tensor,
+    bias: Tensor,
+    padding: usize,
+    stride: usize,
+    groups: usize,
+    act: bool,
+}
+
+impl Conv {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = x
+            .conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
+            .broadcast_add(&self.bias)?;
+        Ok(if self.act { y.silu()? } else { y })
+    }
+}
+
+struct DwConv {
+    depthwise: Conv,
+    pointwise: Conv,
+}
+
+impl DwConv {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.pointwise.forward(&self.depthwise.forward(x)?)
+    }
+}
+
+struct Bottleneck {
+    conv1: Conv,
+    conv2: DwConv,
+    shortcut: bool,
+}
+
+struct Csp {
+    conv1: Conv,
+    conv2: Conv,
+    blocks: Vec<Bottleneck>,
+    conv3: Conv,
+}
+
+impl Csp {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut a = self.conv1.forward(x)?;
+        let b = self.conv2.forward(x)?;
+        for block in &self.blocks {
+            let y = block.conv2.forward(&block.conv1.forward(&a)?)?;
+            a = if block.shortcut { (y + &a)? } else { y };
+        }
+        self.conv3.forward(&Tensor::cat(&[&a, &b], 1)?)
+    }
+}
+
+struct HeadLevel {
+    stem: Conv,
+    cls: [DwConv; 2],
+    cls_pred: Conv,
+    reg: [DwConv; 2],
+    reg_pred: Conv,
+    obj_pred: Conv,
+}
+
+impl HeadLevel {
+    /// `[1, 85, h·w]`: box regression, objectness and class scores (both after sigmoid).
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let x = self.stem.forward(x)?;
+        let cls = self.cls[1].forward(&self.cls[0].forward(&x)?)?;
+        let cls = candle_nn::ops::sigmoid(&self.cls_pred.forward(&cls)?)?;
+        let reg = self.reg[1].forward(&self.reg[0].forward(&x)?)?;
+        let boxes = self.reg_pred.forward(&reg)?;
+        let obj = candle_nn::ops::sigmoid(&self.obj_pred.forward(&reg)?)?;
+        let out = Tensor::cat(&[&boxes, &obj, &cls], 1)?;
+        Ok(out.flatten_from(2)?)
+    }
+}
+
+/// The network with its weights.
+pub struct YoloxNano {
+    stem: Conv,
+    dark2: (DwConv, Csp),
+    dark3: (DwConv, Csp),
+    dark4: (DwConv, Csp),
+    dark5: (DwConv, Conv, Conv, Csp),
+    lateral0: Conv,
+    c3_p4: Csp,
+    reduce1: Conv,
+    c3_p3: Csp,
+    bu2: DwConv,
+    c3_n3: Csp,
+    bu1: DwConv,
+    c3_n4: Csp,
+    heads: [HeadLevel; 3],
+    device: Device,
+}
+
+/// Input side of the network, in pixels.
+pub const INPUT_SIZE: usize = 416;
+
+impl YoloxNano {
+    /// Builds the network from the model's convolutions, in graph order.
+    pub fn from_model(model: &Model, device: &Device) -> Result<Self> {
+        let convs = model.nodes.iter().filter(|n| n.op_type == "Conv").count();
+        if convs != 113 {
+            return Err(NetworkError::NotYoloxNano(format!(
+                "{convs} convolutions, YOLOX-nano has 113"
+            )));
+        }
+        let mut c = Convs::new(model, device);
+        let stem = c.base(12, 16, 3, 1)?;
+        let dark2 = (c.dw(16, 32, 2)?, c.csp(32, 32, 1, true)?);
+        let dark3 = (c.dw(32, 64, 2)?, c.csp(64, 64, 3, true)?);
+        let dark4 = (c.dw(64, 128, 2)?, c.csp(128, 128, 3, true)?);
+        let dark5 = (
+            c.dw(128, 256, 2)?,
+            c.base(256, 128, 1, 1)?,
+            c.base(512, 256, 1, 1)?,
+            c.csp(256, 256, 1, false)?,
+        );
+        let lateral0 = c.base(256, 128, 1, 1)?;
+        let c3_p4 = c.csp(256, 128, 1, false)?;
+        let reduce1 = c.base(128, 64, 1, 1)?;
+        let c3_p3 = c.csp(128, 64, 1, false)?;
+        let bu2 = c.dw(64, 64, 2)?;
+        let c3_n3 = c.csp(128, 128, 1, false)?;
+        let bu1 = c.dw(128, 128, 2)?;
+        let c3_n4 = c.csp(256, 256, 1, false)?;
+        let heads = [c.head_level(64)?, c.head_level(128)?, c.head_level(256)?];
+        Ok(Self {
+            stem,
+            dark2,
+            dark3,
+            dark4,
+            dark5,
+            lateral0,
+            c3_p4,
+            reduce1,
+            c3_p3,
+            bu2,
+            c3_n3,
+            bu1,
+            c3_n4,
+            heads,
+            device: device.clone(),
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// `images`: `[1, 3, 416, 416]` BGR 0–255. Returns `[1, 3549, 85]` like the ONNX graph.
+    pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
+        let x = focus(images)?;
+        let x = self.stem.forward(&x)?;
+        let x = self.dark2.1.forward(&self.dark2.0.forward(&x)?)?;
+        let c3 = self.dark3.1.forward(&self.dark3.0.forward(&x)?)?;
+        let c4 = self.dark4.1.forward(&self.dark4.0.forward(&c3)?)?;
+        let x = self.dark5.0.forward(&c4)?;
+        let x = self.dark5.1.forward(&x)?;
+        let pooled = [5, 9, 13]
+            .into_iter()
+            .map(|k| same_max_pool(&x, k))
+            .collect::<Result<Vec<_>>>()?;
+        let x = Tensor::cat(&[&x, &pooled[0], &pooled[1], &pooled[2]], 1)?;
+        let c5 = self.dark5.3.forward(&self.dark5.2.forward(&x)?)?;
+
+        let fpn0 = self.lateral0.forward(&c5)?;
+        let up = upsample2(&fpn0)?;
+        let x = self.c3_p4.forward(&Tensor::cat(&[&up, &c4], 1)?)?;
+        let fpn1 = self.reduce1.forward(&x)?;
+        let up = upsample2(&fpn1)?;
+        let pan2 = self.c3_p3.forward(&Tensor::cat(&[&up, &c3], 1)?)?;
+        let down = self.bu2.forward(&pan2)?;
+        let pan1 = self.c3_n3.forward(&Tensor::cat(&[&down, &fpn1], 1)?)?;
+        let down = self.bu1.forward(&pan1)?;
+        let pan0 = self.c3_n4.forward(&Tensor::cat(&[&down, &fpn0], 1)?)?;
+
+        let outputs = [
+            self.heads[0].forward(&pan2)?,
+            self.heads[1].forward(&pan1)?,
+            self.heads[2].forward(&pan0)?,
+        ];
+        Ok(Tensor::cat(&outputs, 2)?.transpose(1, 2)?.contiguous()?)
+    }
+}
+
+/// Space-to-depth: the four pixel phases side by side in channels (top-left, bottom-left,
+/// top-right, bottom-right), as YOLOX's Focus does.
+fn focus(x: &Tensor) -> Result<Tensor> {
+    let (b, c, h, w) = x.dims4()?;
+    // [b, c, h/2, 2(row phase), w/2, 2(col phase)]
+    let x = x.reshape((b, c, h / 2, 2, w / 2, 2))?;
+    let phase = |row: usize, col: usize| -> Result<Tensor> {
+        Ok(x.narrow(3, row, 1)?
+            .narrow(5, col, 1)?
+            .reshape((b, c, h / 2, w / 2))?)
+    };
+    Ok(Tensor::cat(
+        &[phase(0, 0)?, phase(1, 0)?, phase(0, 1)?, phase(1, 1)?],
+        1,
+    )?)
+}
+
+/// Max pooling of size `k`, stride 1, "same" padding. Edge replication pads like −∞ would for
+/// a maximum: the replicated value is already inside the window.
+fn same_max_pool(x: &Tensor, k: usize) -> Result<Tensor> {
+    let p = k / 2;
+    let padded = x.pad_with_same(2, p, p)?.pad_with_same(3, p, p)?;
+    Ok(padded.max_pool2d_with_stride(k, 1)?)
+}
+
+fn upsample2(x: &Tensor) -> Result<Tensor> {
+    let (_, _, h, w) = x.dims4()?;
+    Ok(x.upsample_nearest2d(h * 2, w * 2)?)
+}
+
+/// A `[1, 3, 416, 416]` f32 tensor from BGR planar data.
+pub fn input_tensor(bgr_planar: Vec<f32>, device: &Device) -> Result<Tensor> {
+    Ok(
+        Tensor::from_vec(bgr_planar, (1, 3, INPUT_SIZE, INPUT_SIZE), device)?
+            .to_dtype(DType::F32)?,
+    )
+}
