@@ -30,6 +30,11 @@ pub struct Cli {
     #[arg(long, env = "DISPATCH_TILES", global = true)]
     pub tiles: Option<String>,
 
+    /// Folder holding the detection models (yolox-nano/yolox_nano.onnx). Default: models/ in
+    /// the user's data folder.
+    #[arg(long, env = "DISPATCH_MODELS_DIR", global = true)]
+    pub models_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -41,9 +46,22 @@ pub enum Command {
     Cameras(CamerasCommand),
     /// Render the dispatch view offscreen and write a PNG.
     Screenshot(ScreenshotArgs),
+    /// Detect vehicles, people and traffic lights in pictures (JPEG or PNG) and print the boxes
+    /// in picture pixels.
+    Detect(DetectArgs),
     /// Connect to a camera or file and report codec, size, frame rate and time to the first
     /// picture (exit status 1 when no picture can be decoded).
     Probe(ProbeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DetectArgs {
+    /// Picture files.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Print one JSON object per picture instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]

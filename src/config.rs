@@ -14,6 +14,14 @@ pub const DEFAULT_TILE_ATTRIBUTION: &str = "© OpenStreetMap contributors";
 pub struct Config {
     pub database: DatabaseConfig,
     pub map: MapConfig,
+    pub detect: DetectConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectConfig {
+    /// Folder holding `yolox-nano/yolox_nano.onnx`. Default: `models/` in the data folder.
+    pub models_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -167,6 +175,10 @@ impl Folders {
 
     pub fn default_config_file(&self) -> PathBuf {
         self.config.join("config.toml")
+    }
+
+    pub fn default_models_dir(&self) -> PathBuf {
+        self.data.join("models")
     }
 
     pub fn default_credentials_file(&self) -> PathBuf {

@@ -31,5 +31,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Cameras(command)) => commands::cameras(command, &Setup::resolve(&cli, true)?),
         Some(Command::Screenshot(args)) => commands::screenshot(args, Setup::resolve(&cli, true)?),
         Some(Command::Probe(args)) => commands::probe(args),
+        Some(Command::Detect(args)) => commands::detect(args, &Setup::resolve(&cli, true)?),
     }
 }

@@ -253,3 +253,56 @@ fn probe_reports_a_file_and_fails_clearly_on_a_dead_camera() {
         "{stderr}"
     );
 }
+
+#[test]
+fn detect_prints_boxes_and_refuses_a_missing_or_altered_model() {
+    let cli = Cli::new();
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let photo = shared.join("media/street-car-motorbike-plate.jpg");
+    let models = shared.join("models");
+    let out = cli.ok(&[
+        "detect",
+        path_str(&photo),
+        "--json",
+        "--models-dir",
+        path_str(&models),
+    ]);
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (line["width"].as_u64(), line["height"].as_u64()),
+        (Some(1920), Some(1080))
+    );
+    let first = &line["detections"][0];
+    assert_eq!(first["class"], "car");
+    assert!(
+        (first["score"].as_f64().unwrap() - 0.917).abs() < 0.01,
+        "{first}"
+    );
+    // The onnxruntime reference box of that car: 592.7, 335.1, 1887.2, 989.8.
+    for (key, want) in [("x1", 593.0), ("y1", 335.0), ("x2", 1887.0), ("y2", 990.0)] {
+        assert!(
+            (first[key].as_f64().unwrap() - want).abs() <= 2.0,
+            "{key}: {first}"
+        );
+    }
+
+    let empty = cli.dir.path().join("no-models");
+    let stderr = cli.fails(&["detect", path_str(&photo), "--models-dir", path_str(&empty)]);
+    assert!(stderr.contains("no detection model at"), "{stderr}");
+
+    let altered = cli.dir.path().join("altered");
+    std::fs::create_dir_all(altered.join("yolox-nano")).unwrap();
+    let mut bytes = std::fs::read(models.join("yolox-nano/yolox_nano.onnx")).unwrap();
+    bytes[1000] ^= 1;
+    std::fs::write(altered.join("yolox-nano/yolox_nano.onnx"), bytes).unwrap();
+    let stderr = cli.fails(&[
+        "detect",
+        path_str(&photo),
+        "--models-dir",
+        path_str(&altered),
+    ]);
+    assert!(
+        stderr.contains("is not a known YOLOX-nano file"),
+        "{stderr}"
+    );
+}

@@ -3,11 +3,13 @@
 
 mod cameras;
 mod console;
+mod detect;
 mod probe;
 mod screenshot;
 
 pub use cameras::run as cameras;
 pub use console::run as console;
+pub use detect::run as detect;
 pub use probe::run as probe;
 pub use screenshot::run as screenshot;
 
@@ -23,6 +25,8 @@ pub struct Setup {
     pub folders: Folders,
     pub database: DatabaseLocation,
     pub base_map: BaseMapChoice,
+    /// Where the detection models are.
+    pub models_dir: std::path::PathBuf,
     /// Problems that did not stop the start (shown in the console's status bar).
     pub warnings: Vec<String>,
 }
@@ -58,7 +62,13 @@ impl Setup {
             &config.map,
             &folders.default_tile_cache(),
         );
+        let models_dir = cli
+            .models_dir
+            .clone()
+            .or_else(|| config.detect.models_dir.clone())
+            .unwrap_or_else(|| folders.default_models_dir());
         Ok(Self {
+            models_dir,
             config,
             folders,
             database,

@@ -5,10 +5,12 @@
 mod camera;
 mod geo;
 mod junction;
+mod object_class;
 mod stream_url;
 pub mod text_fold;
 
 pub use camera::{Camera, CameraKind, CameraStatus};
 pub use geo::{GeoError, GeoPoint};
 pub use junction::Junction;
+pub use object_class::ObjectClass;
 pub use stream_url::{StreamUrl, StreamUrlError};

@@ -1,0 +1,82 @@
+//! `detect IMAGE...`: boxes of vehicles, people and traffic lights in pictures.
+
+use super::Setup;
+use crate::cli::DetectArgs;
+use crate::detect::detector::Detector;
+use crate::video::{Decoder, FileSource};
+use anyhow::Context as _;
+use serde_json::json;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn run(args: &DetectArgs, setup: &Setup) -> anyhow::Result<()> {
+    let detector = Detector::load(&setup.models_dir)?;
+    tracing::info!(device = detector.device_name(), "detector ready");
+    for path in &args.images {
+        let (rgb, width, height) = read_picture(path)
+            .with_context(|| format!("cannot read picture {}", path.display()))?;
+        let started = Instant::now();
+        let detections = detector.detect_rgb(&rgb, width, height)?;
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if args.json {
+            let boxes: Vec<_> = detections
+                .iter()
+                .map(|d| {
+                    json!({
+                        "class": d.class.code(),
+                        "score": (d.score * 10_000.0).round() / 10_000.0,
+                        "x1": d.bbox[0].round(), "y1": d.bbox[1].round(),
+                        "x2": d.bbox[2].round(), "y2": d.bbox[3].round(),
+                    })
+                })
+                .collect();
+            let line = json!({
+                "image": path.display().to_string(),
+                "width": width,
+                "height": height,
+                "detections": boxes,
+                "latency_ms": (elapsed_ms * 10.0).round() / 10.0,
+            });
+            println!("{line}");
+        } else {
+            println!("{} ({width}×{height}, {elapsed_ms:.0} ms)", path.display());
+            for d in &detections {
+                println!(
+                    "  {:<13} {:.3}  {:.0} {:.0} {:.0} {:.0}",
+                    d.class.code(),
+                    d.score,
+                    d.bbox[0],
+                    d.bbox[1],
+                    d.bbox[2],
+                    d.bbox[3]
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RGB bytes of a picture: JPEG through libavcodec (as camera snapshots are decoded), other
+/// formats through the `image` crate.
+fn read_picture(path: &Path) -> anyhow::Result<(Vec<u8>, usize, usize)> {
+    if let Ok(mut source) = FileSource::open(path) {
+        let mut decoder = Decoder::new(&source.decoder_config())?;
+        let mut frames = Vec::new();
+        while let Some(unit) = source.next_unit() {
+            decoder.decode(&unit?, &mut frames)?;
+        }
+        decoder.finish(&mut frames)?;
+        if let Some(frame) = frames.first() {
+            let mut rgb = Vec::with_capacity((frame.width * frame.height * 3) as usize);
+            for y in 0..frame.height {
+                for x in 0..frame.width {
+                    rgb.extend(frame.rgb_at(x, y).unwrap_or([0, 0, 0]));
+                }
+            }
+            return Ok((rgb, frame.width as usize, frame.height as usize));
+        }
+    }
+    let image = image::open(path)?.to_rgb8();
+    let (w, h) = image.dimensions();
+    Ok((image.into_raw(), w as usize, h as usize))
+}

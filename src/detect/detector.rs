@@ -1,0 +1,135 @@
+//! The detector a console or a command uses: finds and verifies the model file, builds the
+//! network on a device, and turns RGB pictures into detections of the console's classes.
+
+use super::onnx::{Model, OnnxError};
+use super::postprocess::{self, Detection};
+use super::preprocess::letterbox;
+use super::yolox::{INPUT_SIZE, NetworkError, YoloxNano, input_tensor};
+use crate::domain::ObjectClass;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Where YOLOX-nano lies inside a models folder.
+pub const YOLOX_NANO_FILE: &str = "yolox-nano/yolox_nano.onnx";
+
+/// SHA-256 of the YOLOX-nano files known to be good: the upstream release (YOLOX 0.1.1rc0
+/// asset `yolox_nano.onnx`) and another export of the same trained network.
+pub const YOLOX_NANO_SHA256: [&str; 2] = [
+    "c789161ed43c8269fcd4e67c67eeeb4e80c622da2eb296a20bc6007bd18a0b7d",
+    "695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14",
+];
+
+/// Default thresholds (YOLOX's demo values for the score, its NMS IoU).
+pub const SCORE_THRESHOLD: f32 = 0.25;
+pub const NMS_IOU: f32 = 0.45;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DetectorError {
+    #[error(
+        "no detection model at {0}: download yolox_nano.onnx from the YOLOX GitHub release 0.1.1rc0 into that place (see README, Models)"
+    )]
+    Missing(PathBuf),
+    #[error(
+        "model {path} is not a known YOLOX-nano file (SHA-256 {actual}); expected one of {expected}"
+    )]
+    Checksum {
+        path: PathBuf,
+        actual: String,
+        expected: String,
+    },
+    #[error(transparent)]
+    Onnx(#[from] OnnxError),
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A detection of a class the console uses, in picture pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ObjectDetection {
+    pub class: ObjectClass,
+    pub score: f32,
+    /// x1, y1, x2, y2.
+    pub bbox: [f32; 4],
+}
+
+pub struct Detector {
+    net: YoloxNano,
+}
+
+impl Detector {
+    /// Loads `models_dir/yolox-nano/yolox_nano.onnx` after checking its SHA-256, on the CPU.
+    pub fn load(models_dir: &Path) -> Result<Self, DetectorError> {
+        let path = models_dir.join(YOLOX_NANO_FILE);
+        if !path.is_file() {
+            return Err(DetectorError::Missing(path));
+        }
+        verify_checksum(&path)?;
+        let model = Model::load(&path)?;
+        let net = YoloxNano::from_model(&model, &candle_core::Device::Cpu)?;
+        Ok(Self { net })
+    }
+
+    /// "CPU", or the GPU's name when the network runs on one.
+    pub fn device_name(&self) -> &'static str {
+        if self.net.device().is_cuda() {
+            "CUDA"
+        } else {
+            "CPU"
+        }
+    }
+
+    /// Detections in an RGB picture (`width × height × 3` bytes).
+    pub fn detect_rgb(
+        &self,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<Vec<ObjectDetection>, DetectorError> {
+        let boxed = letterbox(rgb, width, height);
+        let input = input_tensor(boxed.bgr_planar, self.net.device())?;
+        let rows: Vec<f32> = self
+            .net
+            .forward(&input)?
+            .flatten_all()
+            .map_err(NetworkError::from)?
+            .to_vec1()
+            .map_err(NetworkError::from)?;
+        let detections =
+            postprocess::decode(&rows, INPUT_SIZE, boxed.scale, SCORE_THRESHOLD, NMS_IOU);
+        Ok(detections.into_iter().filter_map(to_object).collect())
+    }
+}
+
+fn to_object(d: Detection) -> Option<ObjectDetection> {
+    Some(ObjectDetection {
+        class: ObjectClass::from_coco(d.class)?,
+        score: d.score,
+        bbox: d.bbox,
+    })
+}
+
+fn verify_checksum(path: &Path) -> Result<(), DetectorError> {
+    let bytes = std::fs::read(path).map_err(|source| DetectorError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let actual: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if YOLOX_NANO_SHA256.contains(&actual.as_str()) {
+        Ok(())
+    } else {
+        Err(DetectorError::Checksum {
+            path: path.to_owned(),
+            actual,
+            expected: YOLOX_NANO_SHA256.join(", "),
+        })
+    }
+}
