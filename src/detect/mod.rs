@@ -2,6 +2,7 @@
 //! weights of a network (its initializers) and its node list without `protoc` or Python.
 //! The YOLOX-nano network in candle-nn and its driver build on it.
 
+mod depthwise;
 pub mod detector;
 pub mod onnx;
 pub mod postprocess;

@@ -156,9 +156,24 @@ struct Conv {
 
 impl Conv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = x
-            .conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
-            .broadcast_add(&self.bias)?;
+        let (out_channels, _, k, _) = self.weight.dims4()?;
+        let y = if self.groups > 1 {
+            super::depthwise::depthwise3x3(x, &self.weight, self.stride)?
+        } else if k == 1 && self.stride == 1 {
+            // A 1×1 convolution is a matrix product: [O, C] × [C, H·W].
+            let (batch, channels, height, width) = x.dims4()?;
+            let weight = self.weight.reshape((out_channels, channels))?;
+            let x = x.contiguous()?.reshape((batch, channels, height * width))?;
+            weight.broadcast_left(batch)?.matmul(&x)?.reshape((
+                batch,
+                out_channels,
+                height,
+                width,
+            ))?
+        } else {
+            x.conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
+        };
+        let y = y.broadcast_add(&self.bias)?;
         Ok(if self.act { y.silu()? } else { y })
     }
 }
