@@ -49,6 +49,9 @@ pub enum Command {
     /// Detect vehicles, people and traffic lights in pictures (JPEG or PNG) and print the boxes
     /// in picture pixels.
     Detect(DetectArgs),
+    /// Run ingest → decode → detect without a window and print the detections of each analysed
+    /// frame as JSON lines, then a summary.
+    Analyze(AnalyzeArgs),
     /// Connect to a camera or file and report codec, size, frame rate and time to the first
     /// picture (exit status 1 when no picture can be decoded).
     Probe(ProbeArgs),
@@ -60,6 +63,25 @@ pub struct DetectArgs {
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// Print one JSON object per picture instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// rtsp://, rtsps:// or file:/// URL, or a plain path to a recording.
+    #[arg(long)]
+    pub source: String,
+    /// Frames analysed per second of stream time (the rest are counted as skipped).
+    #[arg(long, default_value_t = 5.0)]
+    pub detect_fps: f64,
+    /// Stop after this many decoded frames (a live camera never ends by itself).
+    #[arg(long)]
+    pub max_frames: Option<u64>,
+    /// User name for the camera; the password is read from DISPATCH_RTSP_PASSWORD.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Print JSON lines (the default prints the same as text).
     #[arg(long)]
     pub json: bool,
 }

@@ -32,5 +32,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Screenshot(args)) => commands::screenshot(args, Setup::resolve(&cli, true)?),
         Some(Command::Probe(args)) => commands::probe(args),
         Some(Command::Detect(args)) => commands::detect(args, &Setup::resolve(&cli, true)?),
+        Some(Command::Analyze(args)) => commands::analyze(args, &Setup::resolve(&cli, true)?),
     }
 }

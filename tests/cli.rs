@@ -306,3 +306,47 @@ fn detect_prints_boxes_and_refuses_a_missing_or_altered_model() {
         "{stderr}"
     );
 }
+
+#[test]
+fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
+    let cli = Cli::new();
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let clip = shared.join("media/vtest-h264-high.mp4");
+    let out = cli.ok(&[
+        "analyze",
+        "--source",
+        path_str(&clip),
+        "--max-frames",
+        "25",
+        "--detect-fps",
+        "5",
+        "--json",
+        "--models-dir",
+        path_str(&shared.join("models")),
+    ]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["frames"], 25);
+    let calls = summary["detect_calls"].as_u64().unwrap();
+    let skipped = summary["skipped"].as_u64().unwrap();
+    assert_eq!(calls + skipped, 25);
+    // 10 fps analysed at 5 fps: every 18000 ticks of a 9000-tick frame step → frames 0, 2, 4, …
+    assert_eq!(calls, 13, "{summary}");
+    assert_eq!(lines.len() as u64, calls + 1);
+    let frames: Vec<u64> = lines[..lines.len() - 1]
+        .iter()
+        .map(|l| l["frame"].as_u64().unwrap())
+        .collect();
+    assert_eq!(frames, (0..=24).step_by(2).collect::<Vec<u64>>());
+    assert!(
+        lines[..lines.len() - 1].iter().all(|l| l["detections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["class"] == "person")),
+        "the campus clip shows people in every analysed frame"
+    );
+}

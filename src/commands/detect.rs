@@ -24,7 +24,7 @@ pub fn run(args: &DetectArgs, setup: &Setup) -> anyhow::Result<()> {
                 .map(|d| {
                     json!({
                         "class": d.class.code(),
-                        "score": (d.score * 10_000.0).round() / 10_000.0,
+                        "score": (f64::from(d.score) * 10_000.0).round() / 10_000.0,
                         "x1": d.bbox[0].round(), "y1": d.bbox[1].round(),
                         "x2": d.bbox[2].round(), "y2": d.bbox[3].round(),
                     })
@@ -67,13 +67,7 @@ fn read_picture(path: &Path) -> anyhow::Result<(Vec<u8>, usize, usize)> {
         }
         decoder.finish(&mut frames)?;
         if let Some(frame) = frames.first() {
-            let mut rgb = Vec::with_capacity((frame.width * frame.height * 3) as usize);
-            for y in 0..frame.height {
-                for x in 0..frame.width {
-                    rgb.extend(frame.rgb_at(x, y).unwrap_or([0, 0, 0]));
-                }
-            }
-            return Ok((rgb, frame.width as usize, frame.height as usize));
+            return Ok((frame.to_rgb(), frame.width as usize, frame.height as usize));
         }
     }
     let image = image::open(path)?.to_rgb8();

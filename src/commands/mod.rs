@@ -1,12 +1,14 @@
 //! What each command-line entry point does: open the console window, manage the registry,
 //! render a screenshot. This is the top of the program: `anyhow` errors, readable messages.
 
+mod analyze;
 mod cameras;
 mod console;
 mod detect;
 mod probe;
 mod screenshot;
 
+pub use analyze::run as analyze;
 pub use cameras::run as cameras;
 pub use console::run as console;
 pub use detect::run as detect;

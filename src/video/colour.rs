@@ -66,6 +66,30 @@ impl ConversionParams {
 }
 
 impl YuvFrame {
+    /// The whole picture as RGB bytes, row-major (nearest chroma sample, as `rgb_at`).
+    pub fn to_rgb(&self) -> Vec<u8> {
+        let params = ConversionParams::for_colour(self.colour);
+        let (cw, _) = self.chroma_size();
+        let mut rgb = Vec::with_capacity((self.width * self.height * 3) as usize);
+        for y in 0..self.height {
+            let luma_row = (y * self.width) as usize;
+            let chroma_row = ((y / 2) * cw) as usize;
+            for x in 0..self.width {
+                let ci = chroma_row + (x / 2) as usize;
+                let (Some(&l), Some(&u), Some(&v)) = (
+                    self.y.get(luma_row + x as usize),
+                    self.u.get(ci),
+                    self.v.get(ci),
+                ) else {
+                    rgb.extend([0, 0, 0]);
+                    continue;
+                };
+                rgb.extend(params.convert(l, u, v));
+            }
+        }
+        rgb
+    }
+
     /// The colour of pixel (x, y), converted on the CPU (nearest chroma sample).
     pub fn rgb_at(&self, x: u32, y: u32) -> Option<[u8; 3]> {
         if x >= self.width || y >= self.height {
@@ -113,6 +137,26 @@ mod tests {
             green[0] <= 3 && green[1] >= 252 && green[2] <= 3,
             "{green:?}"
         );
+    }
+
+    #[test]
+    fn the_whole_picture_converts_like_each_pixel() {
+        let frame = YuvFrame {
+            width: 3,
+            height: 3,
+            y: (0..9).map(|i| 16 + i * 20).collect(),
+            u: vec![90, 128, 160, 200],
+            v: vec![240, 128, 100, 60],
+            pts_90k: 0,
+            colour: LIMITED_601,
+        };
+        let rgb = frame.to_rgb();
+        for y in 0..3 {
+            for x in 0..3 {
+                let at = ((y * 3 + x) * 3) as usize;
+                assert_eq!(rgb[at..at + 3], frame.rgb_at(x, y).unwrap());
+            }
+        }
     }
 
     #[test]
