@@ -23,6 +23,11 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         persistence_path: Some(setup.folders.data.join("ui-state.ron")),
         ..Default::default()
     };
+    // Detection is optional: without a usable model the console runs and says why.
+    if let Err(e) = crate::detect::detector::check_model(&setup.models_dir) {
+        tracing::warn!(error = %e, "running without detection");
+        notices.push(format!("Không phát hiện đối tượng (no detection): {e}"));
+    }
     let base_map = setup.base_map;
     let credentials = match CameraCredentials::load(&setup.folders.default_credentials_file()) {
         Ok(credentials) => credentials,

@@ -65,11 +65,7 @@ pub struct Detector {
 impl Detector {
     /// Loads `models_dir/yolox-nano/yolox_nano.onnx` after checking its SHA-256, on the CPU.
     pub fn load(models_dir: &Path) -> Result<Self, DetectorError> {
-        let path = models_dir.join(YOLOX_NANO_FILE);
-        if !path.is_file() {
-            return Err(DetectorError::Missing(path));
-        }
-        verify_checksum(&path)?;
+        let path = check_model(models_dir)?;
         let model = Model::load(&path)?;
         let net = YoloxNano::from_model(&model, &candle_core::Device::Cpu)?;
         Ok(Self { net })
@@ -104,6 +100,16 @@ impl Detector {
             postprocess::decode(&rows, INPUT_SIZE, boxed.scale, SCORE_THRESHOLD, NMS_IOU);
         Ok(detections.into_iter().filter_map(to_object).collect())
     }
+}
+
+/// The model file in `models_dir`, if it is there and is a known YOLOX-nano file.
+pub fn check_model(models_dir: &Path) -> Result<PathBuf, DetectorError> {
+    let path = models_dir.join(YOLOX_NANO_FILE);
+    if !path.is_file() {
+        return Err(DetectorError::Missing(path));
+    }
+    verify_checksum(&path)?;
+    Ok(path)
 }
 
 fn to_object(d: Detection) -> Option<ObjectDetection> {
