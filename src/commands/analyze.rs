@@ -66,16 +66,7 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
             )?;
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             latencies_ms.push(latency_ms);
-            let boxes: Vec<_> = detections
-                .iter()
-                .map(|d| {
-                    json!({
-                        "class": d.class.code(),
-                        "score": (f64::from(d.score) * 10_000.0).round() / 10_000.0,
-                        "box": d.bbox.map(|v| v.round()),
-                    })
-                })
-                .collect();
+            let boxes: Vec<_> = detections.iter().map(|d| d.to_json()).collect();
             let line = json!({
                 "frame": index,
                 "pts_90k": frame.pts_90k,

@@ -19,17 +19,7 @@ pub fn run(args: &DetectArgs, setup: &Setup) -> anyhow::Result<()> {
         let detections = detector.detect_rgb(&rgb, width, height)?;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         if args.json {
-            let boxes: Vec<_> = detections
-                .iter()
-                .map(|d| {
-                    json!({
-                        "class": d.class.code(),
-                        "score": (f64::from(d.score) * 10_000.0).round() / 10_000.0,
-                        "x1": d.bbox[0].round(), "y1": d.bbox[1].round(),
-                        "x2": d.bbox[2].round(), "y2": d.bbox[3].round(),
-                    })
-                })
-                .collect();
+            let boxes: Vec<_> = detections.iter().map(|d| d.to_json()).collect();
             let line = json!({
                 "image": path.display().to_string(),
                 "width": width,

@@ -58,6 +58,19 @@ pub struct ObjectDetection {
     pub bbox: [f32; 4],
 }
 
+impl ObjectDetection {
+    /// The detection as the command line prints it: class code, score to 4 decimals, box
+    /// corners rounded to whole pixels.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "class": self.class.code(),
+            "score": (f64::from(self.score) * 10_000.0).round() / 10_000.0,
+            "x1": self.bbox[0].round(), "y1": self.bbox[1].round(),
+            "x2": self.bbox[2].round(), "y2": self.bbox[3].round(),
+        })
+    }
+}
+
 pub struct Detector {
     net: YoloxNano,
 }

@@ -58,21 +58,24 @@ impl Initializer {
         self.len() == 0
     }
 
+    /// `raw_data` read as little-endian values of `N` bytes, if its size fits the shape.
+    fn raw_values<T, const N: usize>(&self, read: fn([u8; N]) -> T) -> Option<Vec<T>> {
+        if self.raw.len() != self.len() * N {
+            return None;
+        }
+        self.raw
+            .chunks_exact(N)
+            .map(|b| b.try_into().ok().map(read))
+            .collect()
+    }
+
     /// The values as f32 (data type 1), from `raw_data` or `float_data`.
     pub fn to_f32(&self) -> Option<Vec<f32>> {
         if self.data_type != 1 {
             return None;
         }
         if !self.raw.is_empty() {
-            if self.raw.len() != self.len() * 4 {
-                return None;
-            }
-            return Some(
-                self.raw
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
-            );
+            return self.raw_values(f32::from_le_bytes);
         }
         (self.float_data.len() == self.len()).then(|| self.float_data.clone())
     }
@@ -83,15 +86,7 @@ impl Initializer {
             return None;
         }
         if !self.raw.is_empty() {
-            if self.raw.len() != self.len() * 8 {
-                return None;
-            }
-            return Some(
-                self.raw
-                    .chunks_exact(8)
-                    .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-                    .collect(),
-            );
+            return self.raw_values(i64::from_le_bytes);
         }
         (self.int64_data.len() == self.len()).then(|| self.int64_data.clone())
     }
