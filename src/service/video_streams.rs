@@ -143,11 +143,6 @@ impl VideoStreams {
         cameras
     }
 
-    /// Status of one camera (see [`Self::cameras`]); `None` when unwatched.
-    pub fn camera_status(&self, camera: &str) -> Option<CameraStatus> {
-        self.cameras().remove(camera).map(|(status, _)| status)
-    }
-
     /// Number of streams being read.
     pub fn len(&self) -> usize {
         self.streams.len()
