@@ -28,7 +28,7 @@ fn main() {
         let _ = letterbox(picture.as_raw(), w as usize, h as usize);
     });
     let boxed = letterbox(picture.as_raw(), w as usize, h as usize);
-    let input = input_tensor(boxed.bgr_planar.clone(), net.device()).expect("input");
+    let input = input_tensor(boxed.bgr_planar.clone(), 1, net.device()).expect("input");
     let rows: Vec<f32> = net
         .forward(&input)
         .expect("forward")

@@ -78,6 +78,10 @@ pub struct AnalyzeArgs {
     /// Stop after this many decoded frames (a live camera never ends by itself).
     #[arg(long)]
     pub max_frames: Option<u64>,
+    /// Search every frame due at the rate, moving or not (the console searches only frames,
+    /// and regions, with motion, and still pictures every few seconds).
+    #[arg(long)]
+    pub no_motion_gate: bool,
     /// User name for the camera; the password is read from DISPATCH_RTSP_PASSWORD.
     #[arg(long)]
     pub user: Option<String>,

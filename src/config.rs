@@ -17,11 +17,51 @@ pub struct Config {
     pub detect: DetectConfig,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectConfig {
     /// Folder holding `yolox-nano/yolox_nano.onnx`. Default: `models/` in the data folder.
     pub models_dir: Option<PathBuf>,
+    /// Search the video of the wall's cameras for vehicles and people. Default: true.
+    pub enabled: bool,
+    /// Frames searched per second of each camera. Default: 5.
+    pub rate_fps: f64,
+    /// Per-camera rates by camera code, e.g. `{ "DBP-J01-N" = 10.0 }`.
+    pub camera_rates: std::collections::BTreeMap<String, f64>,
+    /// Search only frames (and regions) with motion. Default: true.
+    pub motion_gate: bool,
+    /// Seconds after which a still picture is searched whole again. Default: 5.
+    pub recheck_s: f64,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        Self {
+            models_dir: None,
+            enabled: true,
+            rate_fps: 5.0,
+            camera_rates: std::collections::BTreeMap::new(),
+            motion_gate: true,
+            recheck_s: 5.0,
+        }
+    }
+}
+
+impl DetectConfig {
+    /// How the stream of camera `code` is scheduled.
+    pub fn schedule_for(&self, code: &str) -> crate::analytics::ScheduleConfig {
+        crate::analytics::ScheduleConfig {
+            rate_fps: self
+                .camera_rates
+                .get(code)
+                .copied()
+                .unwrap_or(self.rate_fps)
+                .clamp(0.1, 60.0),
+            motion_gate: self.motion_gate,
+            recheck_s: self.recheck_s.max(0.5),
+            ..crate::analytics::ScheduleConfig::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -4,6 +4,7 @@
 //! (database) ← `service` (back-end worker) ← `ui` (egui); `basemap` feeds the map its tiles;
 //! `commands` and `cli` are the program's entry points; `offscreen` renders screenshots.
 
+pub mod analytics;
 pub mod basemap;
 pub mod cli;
 pub mod clock;

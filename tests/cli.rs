@@ -320,6 +320,7 @@ fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
         "25",
         "--detect-fps",
         "5",
+        "--no-motion-gate",
         "--json",
         "--models-dir",
         path_str(&shared.join("models")),
@@ -349,4 +350,51 @@ fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
             .any(|d| d["class"] == "person")),
         "the campus clip shows people in every analysed frame"
     );
+}
+
+#[test]
+fn analyze_with_the_motion_gate_searches_fewer_frames_and_keeps_its_accounts() {
+    let cli = Cli::new();
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    // The road clip starts on a still scene: the gate skips what does not move.
+    let clip = shared.join("media/car-detection.mp4");
+    let out = cli.ok(&[
+        "analyze",
+        "--source",
+        path_str(&clip),
+        "--max-frames",
+        "120",
+        "--json",
+        "--models-dir",
+        path_str(&shared.join("models")),
+    ]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["motion_gate"], true);
+    let count = |key: &str| summary[key].as_u64().unwrap();
+    assert_eq!(count("frames"), 120);
+    assert_eq!(
+        count("detect_calls") + count("skipped_rate") + count("skipped_still"),
+        120,
+        "{summary}"
+    );
+    assert_eq!(
+        count("skipped"),
+        count("skipped_rate") + count("skipped_still")
+    );
+    assert!(count("skipped_still") > 0, "{summary}");
+    // Region searches give boxes in picture pixels, inside the region searched.
+    for line in &lines[..lines.len() - 1] {
+        let Some(region) = line["region"].as_array() else {
+            continue;
+        };
+        let r: Vec<f64> = region.iter().map(|v| v.as_f64().unwrap()).collect();
+        for d in line["detections"].as_array().unwrap() {
+            let (x1, x2) = (d["x1"].as_f64().unwrap(), d["x2"].as_f64().unwrap());
+            assert!(x1 >= r[0] - 1.0 && x2 <= r[2] + 1.0, "{line}");
+        }
+    }
 }

@@ -56,7 +56,7 @@ fn network() -> YoloxNano {
 fn detect(net: &YoloxNano, rgb: &[u8], width: usize, height: usize) -> (f64, Vec<Detection>) {
     let boxed = letterbox(rgb, width, height);
     let checksum = boxed.bgr_planar.iter().map(|&v| f64::from(v)).sum();
-    let input = input_tensor(boxed.bgr_planar, net.device()).unwrap();
+    let input = input_tensor(boxed.bgr_planar, 1, net.device()).unwrap();
     let rows: Vec<f32> = net
         .forward(&input)
         .unwrap()

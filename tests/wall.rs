@@ -5,11 +5,14 @@
 mod common;
 mod support;
 
-use common::console::{Console, app, app_mut, console_custom, wait};
+use common::console::{Console, app, app_mut, console_with_streams, wait};
+use dienbien_dispatch::analytics::{DetectorOptions, DetectorService, DetectorStatus};
 use dienbien_dispatch::clock::Clock;
+use dienbien_dispatch::config::{CameraCredentials, DetectConfig};
 use dienbien_dispatch::domain::CameraStatus;
 use dienbien_dispatch::ingest::{IngestOptions, StreamState};
 use dienbien_dispatch::registry::parse_csv;
+use dienbien_dispatch::service::VideoStreams;
 use dienbien_dispatch::store::Store;
 use dienbien_dispatch::ui::{MainView, UiSettings, WallLayout};
 use egui_kittest::Harness;
@@ -30,6 +33,16 @@ fn console_with_clips(settings: UiSettings) -> Harness<'static, Console> {
 fn console_with_clips_and(
     settings: UiSettings,
     ingest: IngestOptions,
+    clock: Clock,
+    size: (f32, f32),
+) -> Harness<'static, Console> {
+    let streams = VideoStreams::new(ingest, CameraCredentials::default());
+    console_with_clips_streams(settings, streams, clock, size)
+}
+
+fn console_with_clips_streams(
+    settings: UiSettings,
+    streams: VideoStreams,
     clock: Clock,
     size: (f32, f32),
 ) -> Harness<'static, Console> {
@@ -54,7 +67,7 @@ fn console_with_clips_and(
         .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
         .unwrap();
     drop(store);
-    let mut harness = console_custom(db, settings, size, 1.0 / 30.0, ingest, clock);
+    let mut harness = console_with_streams(db, settings, size, 1.0 / 30.0, streams, clock);
     wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
     harness
 }
@@ -298,4 +311,62 @@ fn a_camera_dragged_from_the_map_plays_on_the_wall_in_its_own_window() {
     wait(&mut harness, "the picture", |h| {
         app(h).wall_tile(0).is_some()
     });
+}
+
+#[test]
+fn the_wall_draws_the_detected_objects_of_the_frame_it_shows_with_confidence_on_hover() {
+    let detector = DetectorService::start(DetectorOptions {
+        models_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        max_batch: None,
+    })
+    .unwrap();
+    let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
+        .with_detector(detector, DetectConfig::default());
+    let mut harness = console_with_clips_streams(
+        UiSettings {
+            language: dienbien_dispatch::ui::Language::English,
+            ..UiSettings::default()
+        },
+        streams,
+        Clock::System,
+        (1280.0, 800.0),
+    );
+    app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    wait(&mut harness, "people found in tile 0", |h| {
+        app(h)
+            .wall_tile_detections(0)
+            .is_some_and(|d| d.objects.iter().any(|o| o.score > 0.5))
+    });
+    assert!(matches!(
+        app(&harness).detector_status(),
+        Some(DetectorStatus::Ready { .. })
+    ));
+    harness.get_by_label_contains("Detection: CPU");
+    let detections = app(&harness).wall_tile_detections(0).unwrap();
+    let (frame, video) = app(&harness).wall_tile(0).unwrap();
+    // The boxes drawn belong to the frame drawn (or to the last search before it).
+    assert!(detections.pts_90k <= frame.pts_90k);
+    assert_eq!(
+        (detections.width, detections.height),
+        (frame.width, frame.height)
+    );
+    // Hovering the most confident box's centre tells its class and confidence.
+    let best = detections
+        .objects
+        .iter()
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .unwrap();
+    let sx = video.width() / frame.width as f32;
+    let sy = video.height() / frame.height as f32;
+    let centre = egui::pos2(
+        video.min.x + (best.bbox[0] + best.bbox[2]) / 2.0 * sx,
+        video.min.y + (best.bbox[1] + best.bbox[3]) / 2.0 * sy,
+    );
+    harness.hover_at(centre);
+    // The picture moves on; hover until a tooltip with a confidence shows.
+    wait(&mut harness, "the object's tooltip", |h| {
+        h.query_by_label_contains("confidence").is_some()
+    });
+    let stats = app(&harness).camera_detect_stats("DBP-GT-A1-N").unwrap();
+    assert!(stats.detected >= 1 && stats.rate_fps == 5.0, "{stats:?}");
 }

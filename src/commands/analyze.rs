@@ -1,10 +1,11 @@
 //! `analyze --source URL`: the headless pipeline — ingest, decode, detect at a set rate of
-//! stream time — printing each analysed frame's detections and a closing summary.
+//! stream time with the console's motion gate — printing each analysed frame's detections and a closing summary.
 
 use super::Setup;
 use super::probe::PASSWORD_VAR;
+use crate::analytics::{Decision, ScheduleConfig, Scheduler, kept_outside, search_frames};
 use crate::cli::AnalyzeArgs;
-use crate::detect::detector::Detector;
+use crate::detect::detector::{Detector, ObjectDetection};
 use crate::domain::StreamUrl;
 use crate::video::{self, Decoder, RtspOptions};
 use anyhow::Context as _;
@@ -30,11 +31,15 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     };
     let mut source = video::open(&url, &options)?;
     let mut decoder = Decoder::new(&source.decoder_config())?;
-    let interval_90k = (90_000.0 / args.detect_fps.max(0.01)).round() as i64;
-    let mut next_due: Option<i64> = None;
-    let (mut frames, mut skipped) = (0u64, 0u64);
+    let mut scheduler = Scheduler::new(ScheduleConfig {
+        rate_fps: args.detect_fps.max(0.01),
+        motion_gate: !args.no_motion_gate,
+        ..ScheduleConfig::default()
+    });
+    let (mut frames, mut skipped_rate, mut skipped_still, mut region_searches) = (0u64, 0, 0, 0);
     let mut latencies_ms: Vec<f64> = Vec::new();
     let mut decoded = Vec::new();
+    let mut known: Vec<ObjectDetection> = Vec::new();
     let mut ended = false;
     while !ended && args.max_frames.is_none_or(|max| frames < max) {
         match source.next_unit() {
@@ -53,25 +58,39 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
             }
             let index = frames;
             frames += 1;
-            if next_due.is_some_and(|due| frame.pts_90k < due) {
-                skipped += 1;
-                continue;
-            }
-            next_due = Some(frame.pts_90k + interval_90k);
+            let boxes: Vec<[f32; 4]> = known.iter().map(|o| o.bbox).collect();
+            let region = match scheduler.decide(&frame, &boxes) {
+                Decision::SkipRate => {
+                    skipped_rate += 1;
+                    continue;
+                }
+                Decision::SkipStill => {
+                    skipped_still += 1;
+                    continue;
+                }
+                Decision::Detect { region } => region,
+            };
+            region_searches += u64::from(region.is_some());
             let started = Instant::now();
-            let detections = detector.detect_rgb(
-                &frame.to_rgb(),
-                frame.width as usize,
-                frame.height as usize,
-            )?;
+            let detections = search_frames(&detector, &[(&frame, region)])?
+                .pop()
+                .unwrap_or_default();
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             latencies_ms.push(latency_ms);
+            let held = match region {
+                Some(searched) => kept_outside(known.iter(), &searched, &detections),
+                None => Vec::new(),
+            };
+            known = detections.iter().chain(&held).copied().collect();
             let boxes: Vec<_> = detections.iter().map(|d| d.to_json()).collect();
+            let held: Vec<_> = held.iter().map(|d| d.to_json()).collect();
             let line = json!({
                 "frame": index,
                 "pts_90k": frame.pts_90k,
+                "region": region.map(|r| [r.left, r.top, r.right, r.bottom]),
                 "latency_ms": (latency_ms * 10.0).round() / 10.0,
                 "detections": boxes,
+                "held": held,
             });
             if args.json {
                 println!("{line}");
@@ -94,7 +113,11 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     let summary = json!({ "summary": {
         "frames": frames,
         "detect_calls": latencies_ms.len(),
-        "skipped": skipped,
+        "skipped": skipped_rate + skipped_still,
+        "skipped_rate": skipped_rate,
+        "skipped_still": skipped_still,
+        "region_searches": region_searches,
+        "motion_gate": !args.no_motion_gate,
         "decode_errors": decoder.stats().errors,
         "mean_latency_ms": (mean * 10.0).round() / 10.0,
         "median_latency_ms": (median * 10.0).round() / 10.0,

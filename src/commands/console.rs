@@ -2,12 +2,11 @@
 
 use super::Setup;
 use crate::config::CameraCredentials;
-use crate::ingest::IngestOptions;
-use crate::service::{ServiceHandle, VideoStreams};
+use crate::service::ServiceHandle;
 use crate::ui::{ConsoleApp, StartOptions, UiSettings};
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
-    let mut notices = setup.warnings;
+    let mut notices = setup.warnings.clone();
     let service = match ServiceHandle::start(setup.database.clone()) {
         Ok(service) => Some(service),
         Err(e) => {
@@ -23,12 +22,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         persistence_path: Some(setup.folders.data.join("ui-state.ron")),
         ..Default::default()
     };
-    // Detection is optional: without a usable model the console runs and says why.
-    if let Err(e) = crate::detect::detector::check_model(&setup.models_dir) {
-        tracing::warn!(error = %e, "running without detection");
-        notices.push(format!("Không phát hiện đối tượng (no detection): {e}"));
-    }
-    let base_map = setup.base_map;
+    let base_map = setup.base_map.clone();
     let credentials = match CameraCredentials::load(&setup.folders.default_credentials_file()) {
         Ok(credentials) => credentials,
         Err(e) => {
@@ -36,6 +30,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
             CameraCredentials::default()
         }
     };
+    // Detection is optional: without a usable model the console runs and the status bar
+    // says why.
+    let streams = super::video_streams(&setup, credentials);
     eframe::run_native(
         "dienbien-dispatch",
         options,
@@ -48,7 +45,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     base_map,
                     settings,
                     notices,
-                    streams: VideoStreams::new(IngestOptions::default(), credentials),
+                    streams,
                     target_format: cc.wgpu_render_state.as_ref().map(|rs| rs.target_format),
                     clock: crate::clock::Clock::System,
                 },

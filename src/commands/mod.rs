@@ -80,6 +80,30 @@ impl Setup {
     }
 }
 
+/// The console's streams: ingest workers started as tiles need them, and the shared detector
+/// when `[detect] enabled` (it loads the model on its own thread and reports when it cannot).
+pub(crate) fn video_streams(
+    setup: &Setup,
+    credentials: crate::config::CameraCredentials,
+) -> crate::service::VideoStreams {
+    let streams =
+        crate::service::VideoStreams::new(crate::ingest::IngestOptions::default(), credentials);
+    if !setup.config.detect.enabled {
+        return streams;
+    }
+    let options = crate::analytics::DetectorOptions {
+        models_dir: setup.models_dir.clone(),
+        max_batch: None,
+    };
+    match crate::analytics::DetectorService::start(options) {
+        Ok(service) => streams.with_detector(service, setup.config.detect.clone()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the detector thread");
+            streams
+        }
+    }
+}
+
 /// Who is acting, for the audit log of command-line changes.
 pub(crate) fn cli_actor() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());

@@ -1,11 +1,12 @@
 //! `screenshot`: renders the dispatch view offscreen with the current database and writes a PNG.
 
 use super::Setup;
+use crate::analytics::DetectorStatus;
 use crate::cli::{LanguageArg, ScreenshotArgs, ScreenshotView};
 use crate::config::CameraCredentials;
-use crate::ingest::{IngestOptions, StreamState};
+use crate::ingest::StreamState;
 use crate::offscreen::OffscreenRenderer;
-use crate::service::{ServiceHandle, VideoStreams};
+use crate::service::ServiceHandle;
 use crate::ui::{ConsoleApp, Language, MainView, StartOptions, UiSettings, WallLayout};
 use anyhow::{Context as _, bail};
 use std::time::{Duration, Instant};
@@ -38,6 +39,7 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
     }
     let credentials = CameraCredentials::load(&setup.folders.default_credentials_file())?;
     let service = ServiceHandle::start(setup.database.clone())?;
+    let streams = super::video_streams(&setup, credentials);
     let mut app = ConsoleApp::new(
         &ctx,
         StartOptions {
@@ -45,7 +47,7 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             base_map: setup.base_map,
             settings,
             notices: setup.warnings,
-            streams: VideoStreams::new(IngestOptions::default(), credentials),
+            streams,
             target_format: Some(renderer.target_format()),
             clock: crate::clock::Clock::System,
         },
@@ -91,7 +93,8 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
                             StreamState::Retrying { .. } | StreamState::Failed { .. }
                         )
                     })
-            }) && started.elapsed() > Duration::from_secs(2))
+            }) && started.elapsed() > Duration::from_secs(2)
+                && detections_ready(&app, args.cameras.len()))
             || started.elapsed() > VIDEO_TIMEOUT;
         if app.inventory_loaded() && pictures_ready {
             settled += 1;
@@ -112,5 +115,16 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             bail!("the database did not answer within {DATA_TIMEOUT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// With a working detector, every tile with a picture has its objects drawn (or the detector
+/// is still loading the model, which is waited for too).
+fn detections_ready(app: &ConsoleApp, tiles: usize) -> bool {
+    match app.detector_status() {
+        None | Some(DetectorStatus::Unavailable { .. }) => true,
+        Some(DetectorStatus::Loading) => false,
+        Some(DetectorStatus::Ready { .. }) => (0..tiles)
+            .all(|tile| app.wall_tile(tile).is_none() || app.wall_tile_detections(tile).is_some()),
     }
 }

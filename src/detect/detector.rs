@@ -6,6 +6,7 @@ use super::postprocess::{self, Detection};
 use super::preprocess::letterbox;
 use super::yolox::{INPUT_SIZE, NetworkError, YoloxNano, input_tensor};
 use crate::domain::ObjectClass;
+use candle_core::Device;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -76,21 +77,31 @@ pub struct Detector {
 }
 
 impl Detector {
-    /// Loads `models_dir/yolox-nano/yolox_nano.onnx` after checking its SHA-256, on the CPU.
+    /// Loads `models_dir/yolox-nano/yolox_nano.onnx` after checking its SHA-256, on the
+    /// preferred device (see [`preferred_device`]).
     pub fn load(models_dir: &Path) -> Result<Self, DetectorError> {
+        Self::load_on(models_dir, &preferred_device())
+    }
+
+    /// Loads the model onto `device`.
+    pub fn load_on(models_dir: &Path, device: &Device) -> Result<Self, DetectorError> {
         let path = check_model(models_dir)?;
         let model = Model::load(&path)?;
-        let net = YoloxNano::from_model(&model, &candle_core::Device::Cpu)?;
+        let net = YoloxNano::from_model(&model, device)?;
         Ok(Self { net })
     }
 
-    /// "CPU", or the GPU's name when the network runs on one.
+    /// The device in words: "CUDA GPU 0" or "CPU".
     pub fn device_name(&self) -> &'static str {
         if self.net.device().is_cuda() {
-            "CUDA"
+            "CUDA GPU 0"
         } else {
             "CPU"
         }
+    }
+
+    pub fn is_gpu(&self) -> bool {
+        !self.net.device().is_cpu()
     }
 
     /// Detections in an RGB picture (`width × height × 3` bytes).
@@ -100,8 +111,28 @@ impl Detector {
         width: usize,
         height: usize,
     ) -> Result<Vec<ObjectDetection>, DetectorError> {
-        let boxed = letterbox(rgb, width, height);
-        let input = input_tensor(boxed.bgr_planar, self.net.device())?;
+        Ok(self
+            .detect_batch(&[RgbPicture { rgb, width, height }])?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Detections in several pictures at once (one pass of the network over a batch).
+    pub fn detect_batch(
+        &self,
+        pictures: &[RgbPicture],
+    ) -> Result<Vec<Vec<ObjectDetection>>, DetectorError> {
+        if pictures.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut planes = Vec::with_capacity(pictures.len() * 3 * INPUT_SIZE * INPUT_SIZE);
+        let mut scales = Vec::with_capacity(pictures.len());
+        for picture in pictures {
+            let boxed = letterbox(picture.rgb, picture.width, picture.height);
+            planes.extend_from_slice(&boxed.bgr_planar);
+            scales.push(boxed.scale);
+        }
+        let input = input_tensor(planes, pictures.len(), self.net.device())?;
         let rows: Vec<f32> = self
             .net
             .forward(&input)?
@@ -109,10 +140,38 @@ impl Detector {
             .map_err(NetworkError::from)?
             .to_vec1()
             .map_err(NetworkError::from)?;
-        let detections =
-            postprocess::decode(&rows, INPUT_SIZE, boxed.scale, SCORE_THRESHOLD, NMS_IOU);
-        Ok(detections.into_iter().filter_map(to_object).collect())
+        let per_picture = rows.len() / pictures.len();
+        Ok(rows
+            .chunks(per_picture.max(1))
+            .zip(scales)
+            .map(|(rows, scale)| {
+                postprocess::decode(rows, INPUT_SIZE, scale, SCORE_THRESHOLD, NMS_IOU)
+                    .into_iter()
+                    .filter_map(to_object)
+                    .collect()
+            })
+            .collect())
     }
+}
+
+/// An RGB picture (`width × height × 3` bytes, row-major).
+#[derive(Debug, Clone, Copy)]
+pub struct RgbPicture<'a> {
+    pub rgb: &'a [u8],
+    pub width: usize,
+    pub height: usize,
+}
+
+/// The first CUDA GPU when the build has the `cuda` feature and the machine has one; the CPU
+/// otherwise (with the reason logged when a CUDA build finds no GPU).
+pub fn preferred_device() -> Device {
+    #[cfg(feature = "cuda")]
+    match Device::cuda_if_available(0) {
+        Ok(device) if device.is_cuda() => return device,
+        Ok(_) => tracing::warn!("built with CUDA but no GPU is available; detecting on the CPU"),
+        Err(e) => tracing::warn!(error = %e, "CUDA device unusable; detecting on the CPU"),
+    }
+    Device::Cpu
 }
 
 /// The model file in `models_dir`, if it is there and is a known YOLOX-nano file.

@@ -377,10 +377,10 @@ fn upsample2(x: &Tensor) -> Result<Tensor> {
     Ok(x.upsample_nearest2d(h * 2, w * 2)?)
 }
 
-/// A `[1, 3, 416, 416]` f32 tensor from BGR planar data.
-pub fn input_tensor(bgr_planar: Vec<f32>, device: &Device) -> Result<Tensor> {
+/// A `[batch, 3, 416, 416]` f32 tensor from BGR planar data, picture after picture.
+pub fn input_tensor(bgr_planar: Vec<f32>, batch: usize, device: &Device) -> Result<Tensor> {
     Ok(
-        Tensor::from_vec(bgr_planar, (1, 3, INPUT_SIZE, INPUT_SIZE), device)?
+        Tensor::from_vec(bgr_planar, (batch, 3, INPUT_SIZE, INPUT_SIZE), device)?
             .to_dtype(DType::F32)?,
     )
 }

@@ -5,11 +5,13 @@
 //! the map. Nothing here knows about the UI or the database.
 
 mod backoff;
+mod doorbell;
 mod health;
 mod slot;
 mod worker;
 
 pub use backoff::Backoff;
+pub use doorbell::Doorbell;
 pub use health::{StreamHealth, StreamState};
 pub use slot::{FrameSlot, SlotFrame};
 pub use worker::{IngestOptions, StreamWorker};

@@ -1,8 +1,11 @@
-//! The latest-frame slot between a stream's worker and the display: the worker replaces the
-//! frame, the UI takes the newest one when it draws. A frame replaced before it was shown is
-//! counted as dropped, never lost silently.
+//! The latest-frame slot between a stream's worker and its readers (the display, the detector):
+//! the worker publishes, readers take the newest frame, or, when the display waits for the
+//! detector, the newest frame up to a sequence from a short history. Frames the display skips
+//! are counted as dropped, never lost silently.
 
+use super::doorbell::Doorbell;
 use crate::video::YuvFrame;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 /// A frame with its sequence number in the stream.
@@ -14,10 +17,45 @@ pub struct SlotFrame {
 
 #[derive(Debug, Default)]
 struct SlotInner {
-    latest: Option<SlotFrame>,
+    /// The newest frames, oldest first; never more than `history` (at least the latest).
+    recent: VecDeque<SlotFrame>,
+    history: usize,
     taken_sequence: Option<u64>,
     next_sequence: u64,
     dropped: u64,
+    doorbell: Option<Doorbell>,
+}
+
+impl SlotInner {
+    fn latest(&self) -> Option<SlotFrame> {
+        self.recent.back().cloned()
+    }
+
+    /// Marks `sequence` shown, counting the kept frames the display skipped to get there
+    /// (frames that left the history unseen were counted as they left).
+    fn mark_shown(&mut self, sequence: u64) {
+        let taken = self.taken_sequence;
+        let skipped = self
+            .recent
+            .iter()
+            .filter(|f| f.sequence < sequence && taken.is_none_or(|t| f.sequence > t))
+            .count();
+        self.dropped += skipped as u64;
+        if taken.is_none_or(|t| sequence > t) {
+            self.taken_sequence = Some(sequence);
+        }
+    }
+
+    /// Drops the oldest frames beyond the history, counting those never shown nor passed.
+    fn trim(&mut self) {
+        while self.recent.len() > self.history.max(1) {
+            if let Some(old) = self.recent.pop_front()
+                && self.taken_sequence.is_none_or(|t| old.sequence > t)
+            {
+                self.dropped += 1;
+            }
+        }
+    }
 }
 
 /// Shared by one worker (writer) and any number of readers.
@@ -31,45 +69,73 @@ impl FrameSlot {
         Self::default()
     }
 
-    /// Puts a new frame in the slot, replacing the previous one.
-    pub fn publish(&self, frame: Arc<YuvFrame>) {
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
-        let unshown = inner
-            .latest
-            .as_ref()
-            .is_some_and(|l| Some(l.sequence) != inner.taken_sequence);
-        if unshown {
-            inner.dropped += 1;
+    /// Keeps the newest `frames` frames (at least one) for [`FrameSlot::show_up_to`].
+    pub fn keep_history(&self, frames: usize) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.history = frames.max(1);
+            inner.trim();
         }
-        let sequence = inner.next_sequence;
-        inner.next_sequence += 1;
-        inner.latest = Some(SlotFrame { sequence, frame });
+    }
+
+    /// Rings `doorbell` after each published frame.
+    pub fn set_doorbell(&self, doorbell: Doorbell) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.doorbell = Some(doorbell);
+        }
+    }
+
+    /// Adds a new frame; the oldest beyond the history falls out.
+    pub fn publish(&self, frame: Arc<YuvFrame>) {
+        let doorbell = {
+            let Ok(mut inner) = self.inner.lock() else {
+                return;
+            };
+            let sequence = inner.next_sequence;
+            inner.next_sequence += 1;
+            inner.recent.push_back(SlotFrame { sequence, frame });
+            inner.trim();
+            inner.doorbell.clone()
+        };
+        if let Some(doorbell) = doorbell {
+            doorbell.ring();
+        }
     }
 
     /// The newest frame, if it is newer than `seen` (a sequence the reader already has).
     pub fn take_newer(&self, seen: Option<u64>) -> Option<SlotFrame> {
         let mut inner = self.inner.lock().ok()?;
-        let latest = inner.latest.clone()?;
+        let latest = inner.latest()?;
         if seen.is_some_and(|s| s >= latest.sequence) {
             return None;
         }
-        inner.taken_sequence = Some(latest.sequence);
+        inner.mark_shown(latest.sequence);
         Some(latest)
     }
 
     /// The newest frame, marked as shown (a display redraws it until a newer one arrives).
     pub fn show_latest(&self) -> Option<SlotFrame> {
         let mut inner = self.inner.lock().ok()?;
-        let latest = inner.latest.clone()?;
-        inner.taken_sequence = Some(latest.sequence);
+        let latest = inner.latest()?;
+        inner.mark_shown(latest.sequence);
         Some(latest)
+    }
+
+    /// The newest kept frame whose sequence is at most `limit`, marked as shown.
+    pub fn show_up_to(&self, limit: u64) -> Option<SlotFrame> {
+        let mut inner = self.inner.lock().ok()?;
+        let chosen = inner
+            .recent
+            .iter()
+            .rev()
+            .find(|f| f.sequence <= limit)
+            .cloned()?;
+        inner.mark_shown(chosen.sequence);
+        Some(chosen)
     }
 
     /// The newest frame whether or not it was seen, without marking it shown.
     pub fn latest(&self) -> Option<SlotFrame> {
-        self.inner.lock().ok()?.latest.clone()
+        self.inner.lock().ok()?.latest()
     }
 
     /// Frames replaced before anyone took them.
@@ -118,6 +184,32 @@ mod tests {
         slot.publish(frame(4));
         assert_eq!(slot.show_latest().unwrap().frame.y[0], 4);
         slot.publish(frame(5));
-        assert_eq!(slot.dropped(), 1);
+        assert_eq!(
+            slot.dropped(),
+            1,
+            "frame 5 is not skipped until a later one is shown"
+        );
+    }
+
+    #[test]
+    fn a_delayed_display_takes_frames_from_the_history_and_counts_only_skips() {
+        let slot = FrameSlot::new();
+        slot.keep_history(3);
+        let bell = Doorbell::new();
+        slot.set_doorbell(bell.clone());
+        for luma in 0..5 {
+            slot.publish(frame(luma)); // sequences 0..=4; 2, 3, 4 kept
+        }
+        assert_eq!(bell.rings(), 5);
+        assert!(
+            slot.show_up_to(1).is_none(),
+            "sequence 1 fell out of the history"
+        );
+        let shown = slot.show_up_to(3).unwrap();
+        assert_eq!((shown.sequence, shown.frame.y[0]), (3, 3));
+        assert_eq!(slot.dropped(), 3, "0, 1 and 2 were never shown");
+        assert_eq!(slot.show_up_to(4).unwrap().sequence, 4);
+        assert_eq!(slot.dropped(), 3);
+        assert_eq!(slot.latest().unwrap().sequence, 4);
     }
 }

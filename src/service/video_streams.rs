@@ -1,11 +1,19 @@
 //! The live streams the console watches: one ingest worker per (camera, main/sub) in use,
-//! started when a tile needs it and stopped when no tile does. The UI asks for a stream and
-//! gets its display slot and health; it never starts a thread itself.
+//! started when a tile needs it and stopped when no tile does, and registered with the shared
+//! detector when detection is on. The UI asks for a stream and gets what to show (the frame and
+//! its detections) and its health; it never starts a thread itself.
 
-use crate::config::CameraCredentials;
+use crate::analytics::{
+    DetectStats, DetectorService, DetectorStatus, DisplayChoice, Registered, choose_display,
+    feed::DISPLAY_HISTORY,
+};
+use crate::config::{CameraCredentials, DetectConfig};
 use crate::domain::{CameraStatus, StreamUrl};
 use crate::ingest::{FrameSlot, IngestOptions, StreamHealth, StreamState, StreamWorker};
 use std::collections::{HashMap, HashSet};
+
+/// The picture waits at most this long for the detector (90 kHz ticks: half a second).
+const MAX_DISPLAY_DELAY_90K: i64 = 45_000;
 
 /// Which of a camera's streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,6 +34,14 @@ struct Watched {
     worker: Option<StreamWorker>,
     /// Why the worker could not be started, if it could not.
     start_error: Option<String>,
+    /// The stream's place at the detector, when detection is on.
+    detection: Option<Registered>,
+}
+
+/// The shared detector and how streams are scheduled on it.
+struct Detection {
+    service: DetectorService,
+    config: DetectConfig,
 }
 
 /// Every stream being watched now.
@@ -33,6 +49,7 @@ pub struct VideoStreams {
     options: IngestOptions,
     credentials: CameraCredentials,
     streams: HashMap<StreamKey, Watched>,
+    detection: Option<Detection>,
 }
 
 /// Which status wins when a camera has two streams: a playing stream shows it online.
@@ -51,7 +68,19 @@ impl VideoStreams {
             options,
             credentials,
             streams: HashMap::new(),
+            detection: None,
         }
+    }
+
+    /// Has every stream watched from now on searched by `service`, scheduled by `config`.
+    pub fn with_detector(mut self, service: DetectorService, config: DetectConfig) -> Self {
+        self.detection = Some(Detection { service, config });
+        self
+    }
+
+    /// The detector's state; `None` when detection is off.
+    pub fn detector_status(&self) -> Option<DetectorStatus> {
+        self.detection.as_ref().map(|d| d.service.status())
     }
 
     /// Makes sure `key` is read from `url` (restarting the worker if the URL changed) and
@@ -82,14 +111,29 @@ impl VideoStreams {
                     (None, Some(format!("cannot start the ingest thread: {e}")))
                 }
             };
-            self.streams.insert(
+            let detection = match (&worker, &self.detection) {
+                (Some(worker), Some(detection)) if detection.config.enabled => {
+                    let slot = worker.slot();
+                    slot.keep_history(DISPLAY_HISTORY);
+                    Some(
+                        detection
+                            .service
+                            .register(&slot, detection.config.schedule_for(&key.camera)),
+                    )
+                }
+                _ => None,
+            };
+            if let Some(old) = self.streams.insert(
                 key.clone(),
                 Watched {
                     url: url.clone(),
                     worker,
                     start_error,
+                    detection,
                 },
-            );
+            ) {
+                self.release(old);
+            }
         }
         self.streams
             .get(key)
@@ -111,9 +155,63 @@ impl VideoStreams {
         }
     }
 
+    /// What a display of `key` shows now: with detection, the newest frame the detector has
+    /// dealt with and its boxes (so they match the picture), otherwise the newest frame.
+    pub fn display(&self, key: &StreamKey) -> Option<DisplayChoice> {
+        let watched = self.streams.get(key)?;
+        let slot = watched.worker.as_ref()?.slot();
+        match &watched.detection {
+            Some(registered) => {
+                let rate = registered.feed.stats().rate_fps.max(0.1);
+                // Boxes stay on screen for two search intervals (at least one second).
+                let max_box_age = ((2.0 / rate).max(1.0) * 90_000.0) as i64;
+                choose_display(&slot, &registered.feed, MAX_DISPLAY_DELAY_90K, max_box_age)
+            }
+            None => slot.show_latest().map(|frame| DisplayChoice {
+                frame,
+                detections: None,
+            }),
+        }
+    }
+
+    /// Detection counts of `key`, when it is searched.
+    pub fn detect_stats(&self, key: &StreamKey) -> Option<DetectStats> {
+        let registered = self.streams.get(key)?.detection.as_ref()?;
+        Some(registered.feed.stats())
+    }
+
+    /// Detection counts of a camera (of the stream its health is read from).
+    pub fn camera_detect_stats(&self, camera: &str) -> Option<DetectStats> {
+        [StreamKind::Sub, StreamKind::Main]
+            .into_iter()
+            .find_map(|kind| {
+                self.detect_stats(&StreamKey {
+                    camera: camera.to_owned(),
+                    kind,
+                })
+            })
+    }
+
     /// Stops every stream not in `keep`.
     pub fn retain(&mut self, keep: &HashSet<StreamKey>) {
-        self.streams.retain(|key, _| keep.contains(key));
+        let gone: Vec<StreamKey> = self
+            .streams
+            .keys()
+            .filter(|key| !keep.contains(*key))
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(watched) = self.streams.remove(&key) {
+                self.release(watched);
+            }
+        }
+    }
+
+    /// Takes a stream off the detector; its worker stops when dropped.
+    fn release(&self, watched: Watched) {
+        if let (Some(registered), Some(detection)) = (watched.detection, &self.detection) {
+            detection.service.unregister(registered.id);
+        }
     }
 
     /// Status and health of every watched camera, for the map and the camera panel: the

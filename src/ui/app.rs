@@ -42,6 +42,8 @@ pub struct CameraEntry {
     pub ward: String,
     /// Health of the stream the wall reads for this camera, when one is watched.
     pub health: Option<crate::ingest::StreamHealth>,
+    /// Detection counts of that stream, when it is searched.
+    pub detect: Option<crate::analytics::DetectStats>,
     /// Name, code and junction folded for diacritic-insensitive search.
     pub search_folded: String,
 }
@@ -182,10 +184,12 @@ impl ConsoleApp {
                 Some((status, health)) => {
                     entry.status = *status;
                     entry.health = Some(health.clone());
+                    entry.detect = self.streams.camera_detect_stats(&entry.camera.code);
                 }
                 None => {
                     entry.status = CameraStatus::Unknown;
                     entry.health = None;
+                    entry.detect = None;
                 }
             }
         }
@@ -226,6 +230,7 @@ impl ConsoleApp {
                     junction_name,
                     ward,
                     health: None,
+                    detect: None,
                     search_folded,
                 }
             })
@@ -402,6 +407,8 @@ impl ConsoleApp {
                 self.entries.len(),
                 Text::CameraCount.get(lang)
             ));
+            ui.separator();
+            detector_status_ui(ui, self.streams.detector_status(), lang);
             for notice in self.notices.iter().rev().take(2) {
                 ui.separator();
                 ui.colored_label(theme::WARNING, notice);
@@ -690,6 +697,24 @@ impl ConsoleApp {
         self.wall_runtime.shown.get(&tile).cloned()
     }
 
+    /// The objects drawn over a wall tile last frame.
+    pub fn wall_tile_detections(
+        &self,
+        tile: usize,
+    ) -> Option<std::sync::Arc<crate::analytics::FrameDetections>> {
+        self.wall_runtime.shown_detections.get(&tile).cloned()
+    }
+
+    /// The shared detector's state; `None` when detection is off.
+    pub fn detector_status(&self) -> Option<crate::analytics::DetectorStatus> {
+        self.streams.detector_status()
+    }
+
+    /// Detection counts of a camera's watched stream.
+    pub fn camera_detect_stats(&self, code: &str) -> Option<crate::analytics::DetectStats> {
+        self.streams.camera_detect_stats(code)
+    }
+
     /// The wall's settings (layout, tiles, selection).
     pub fn wall_settings(&self) -> &super::wall::WallSettings {
         &self.settings.wall
@@ -755,5 +780,31 @@ impl eframe::App for ConsoleApp {
 
     fn auto_save_interval(&self) -> std::time::Duration {
         AUTOSAVE_INTERVAL
+    }
+}
+
+/// The detector's state in the status bar: its device, that it is loading, or why it is off.
+fn detector_status_ui(
+    ui: &mut egui::Ui,
+    status: Option<crate::analytics::DetectorStatus>,
+    lang: Language,
+) {
+    use crate::analytics::DetectorStatus;
+    match status {
+        None => {
+            ui.label(Text::DetectorOff.get(lang));
+        }
+        Some(DetectorStatus::Loading) => {
+            ui.spinner();
+            ui.label(Text::DetectorLoading.get(lang));
+        }
+        Some(DetectorStatus::Ready { device }) => {
+            ui.label(format!("{}: {device}", Text::Detection.get(lang)));
+        }
+        Some(DetectorStatus::Unavailable { reason }) => {
+            ui.colored_label(theme::WARNING, Text::DetectorUnavailable.get(lang))
+                .on_hover_text(&reason);
+            ui.colored_label(theme::WARNING, egui::RichText::new(reason).small());
+        }
     }
 }

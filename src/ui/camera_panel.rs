@@ -98,6 +98,31 @@ pub fn camera_panel_ui(
         if let Some(error) = entry.health.as_ref().and_then(|h| h.last_error.clone()) {
             row(Text::LastError, error);
         }
+        if let Some(stats) = &entry.detect {
+            row(
+                Text::Detection,
+                format!(
+                    "{:.0} {} · {} {} · {:.0} ms",
+                    stats.rate_fps,
+                    Text::SearchesPerSecond.get(lang),
+                    stats.detected,
+                    Text::Searches.get(lang),
+                    stats.latency_ms
+                ),
+            );
+            row(
+                Text::DetectionSkipped,
+                format!(
+                    "{} {} · {} {} · {} {}",
+                    Text::SkippedRate.get(lang),
+                    stats.skipped_rate,
+                    Text::SkippedStill.get(lang),
+                    stats.skipped_still,
+                    Text::SkippedBusy.get(lang),
+                    stats.missed_busy
+                ),
+            );
+        }
         if !camera.notes.is_empty() {
             row(Text::Notes, camera.notes.clone());
         }

@@ -98,3 +98,18 @@ pub fn status_dot(ui: &mut egui::Ui, status: CameraStatus) {
     ui.painter()
         .circle_filled(rect.center(), 5.0, status_colour(status));
 }
+
+/// Box colour of each detected class, told apart on dark video and by colour-blind viewers
+/// (Okabe–Ito palette).
+pub fn class_colour(class: crate::domain::ObjectClass) -> Color32 {
+    use crate::domain::ObjectClass;
+    match class {
+        ObjectClass::Person => Color32::from_rgb(0xe6, 0x9f, 0x00),
+        ObjectClass::Bicycle => Color32::from_rgb(0xcc, 0x79, 0xa7),
+        ObjectClass::Car => Color32::from_rgb(0x56, 0xb4, 0xe9),
+        ObjectClass::Motorbike => Color32::from_rgb(0x00, 0x9e, 0x73),
+        ObjectClass::Bus => Color32::from_rgb(0xf0, 0xe4, 0x42),
+        ObjectClass::Truck => Color32::from_rgb(0xd5, 0x5e, 0x00),
+        ObjectClass::TrafficLight => Color32::from_rgb(0xff, 0xff, 0xff),
+    }
+}

@@ -4,6 +4,7 @@
 //! stream, large ones its main stream.
 
 use super::app::{Action, CameraEntry};
+use super::detection_overlay;
 use super::i18n::{Language, Text};
 use super::theme;
 use super::video_tile::{VideoTileCallback, letterbox};
@@ -125,6 +126,8 @@ pub struct CameraDrag {
 pub struct WallRuntime {
     /// Frame and on-screen video rectangle of each tile showing video.
     pub shown: HashMap<usize, (Arc<YuvFrame>, Rect)>,
+    /// The objects drawn over each tile last frame.
+    pub shown_detections: HashMap<usize, Arc<crate::analytics::FrameDetections>>,
     /// Every tile drawn, with its rectangle.
     pub tile_rects: Vec<(usize, Rect)>,
 }
@@ -196,6 +199,7 @@ pub fn wall_ui(
         }
     };
     runtime.shown.clear();
+    runtime.shown_detections.clear();
     runtime.tile_rects.clone_from(&tiles);
     let mut used = HashSet::new();
     let large = tiles.len() == 1;
@@ -263,22 +267,34 @@ fn tile_ui(
                 camera: camera.code.clone(),
                 kind,
             };
-            let slot = context
+            context
                 .streams
                 .watch(&stream_key, url, camera.credentials_ref.as_deref());
             let health = context.streams.health(&stream_key).unwrap_or_default();
-            if let Some(latest) = slot.and_then(|s| s.show_latest()) {
-                let video = letterbox(rect, latest.frame.width, latest.frame.height);
+            if let Some(shown) = context.streams.display(&stream_key) {
+                let frame = shown.frame.frame;
+                let video = letterbox(rect, frame.width, frame.height);
                 painter.add(egui_wgpu::Callback::new_paint_callback(
                     video,
                     VideoTileCallback {
                         tile: index as u64,
-                        sequence: latest.sequence,
-                        frame: Arc::clone(&latest.frame),
+                        sequence: shown.frame.sequence,
+                        frame: Arc::clone(&frame),
                         target_format: context.target_format,
                     },
                 ));
-                runtime.shown.insert(index, (latest.frame, video));
+                if let Some(detections) = &shown.detections {
+                    let pointer = response.hover_pos();
+                    if let Some(tip) =
+                        detection_overlay::draw(&painter, video, detections, pointer, lang)
+                    {
+                        response.clone().on_hover_text_at_pointer(tip);
+                    }
+                    runtime
+                        .shown_detections
+                        .insert(index, Arc::clone(detections));
+                }
+                runtime.shown.insert(index, (frame, video));
             } else {
                 let galley = painter.layout(
                     state_text(&health.state, lang),

@@ -68,13 +68,23 @@ impl ConversionParams {
 impl YuvFrame {
     /// The whole picture as RGB bytes, row-major (nearest chroma sample, as `rgb_at`).
     pub fn to_rgb(&self) -> Vec<u8> {
+        self.crop_rgb(0, 0, self.width, self.height)
+    }
+
+    /// The rectangle at (`left`, `top`) of `width × height` pixels as RGB bytes, row-major
+    /// (clamped to the picture; pixels without samples are black).
+    pub fn crop_rgb(&self, left: u32, top: u32, width: u32, height: u32) -> Vec<u8> {
         let params = ConversionParams::for_colour(self.colour);
         let (cw, _) = self.chroma_size();
-        let mut rgb = Vec::with_capacity((self.width * self.height * 3) as usize);
-        for y in 0..self.height {
+        let left = left.min(self.width);
+        let top = top.min(self.height);
+        let width = width.min(self.width - left);
+        let height = height.min(self.height - top);
+        let mut rgb = Vec::with_capacity((width * height * 3) as usize);
+        for y in top..top + height {
             let luma_row = (y * self.width) as usize;
             let chroma_row = ((y / 2) * cw) as usize;
-            for x in 0..self.width {
+            for x in left..left + width {
                 let ci = chroma_row + (x / 2) as usize;
                 let (Some(&l), Some(&u), Some(&v)) = (
                     self.y.get(luma_row + x as usize),
@@ -157,6 +167,12 @@ mod tests {
                 assert_eq!(rgb[at..at + 3], frame.rgb_at(x, y).unwrap());
             }
         }
+        // A crop at an odd offset takes the same pixels; one past the edge is clamped.
+        let crop = frame.crop_rgb(1, 1, 5, 1);
+        assert_eq!(crop.len(), 2 * 3);
+        assert_eq!(crop[0..3], frame.rgb_at(1, 1).unwrap());
+        assert_eq!(crop[3..6], frame.rgb_at(2, 1).unwrap());
+        assert!(frame.crop_rgb(3, 0, 2, 2).is_empty());
     }
 
     #[test]

@@ -76,6 +76,19 @@ pub fn console_custom(
     ingest: IngestOptions,
     clock: Clock,
 ) -> Harness<'static, Console> {
+    let streams = VideoStreams::new(ingest, CameraCredentials::default());
+    console_with_streams(db, settings, size, step_secs, streams, clock)
+}
+
+/// As [`console_custom`], with the streams (and their detector, if any) given.
+pub fn console_with_streams(
+    db: super::TestDatabase,
+    settings: UiSettings,
+    size: (f32, f32),
+    step_secs: f32,
+    streams: VideoStreams,
+    clock: Clock,
+) -> Harness<'static, Console> {
     let service = ServiceHandle::start(db.location.clone()).unwrap();
     let state = Console {
         app: None,
@@ -84,7 +97,7 @@ pub fn console_custom(
             base_map: BaseMapChoice::None,
             settings,
             notices: Vec::new(),
-            streams: VideoStreams::new(ingest, CameraCredentials::default()),
+            streams,
             target_format: None,
             clock,
         }),

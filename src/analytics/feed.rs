@@ -1,0 +1,315 @@
+//! What the detector publishes for one stream: the detections of each searched frame (kept for
+//! a short while, so a display can match them to the frame it shows), how far the detector
+//! has looked, and counts of what it skipped and why. It also chooses which frame a display
+//! shows so that boxes and picture belong together.
+
+use super::motion::PixelRect;
+use crate::detect::detector::ObjectDetection;
+use crate::ingest::{FrameSlot, SlotFrame};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// Results kept per stream (a few seconds at the default rate).
+const KEPT_RESULTS: usize = 32;
+
+/// The objects in one frame of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameDetections {
+    /// The frame's sequence in its stream's slot.
+    pub sequence: u64,
+    pub pts_90k: i64,
+    pub width: u32,
+    pub height: u32,
+    /// Found in this frame.
+    pub objects: Vec<ObjectDetection>,
+    /// Found earlier, outside the searched region (or in a still picture), and kept.
+    pub held: Vec<ObjectDetection>,
+    /// The searched region; `None` for the whole picture or when nothing was searched.
+    pub region: Option<PixelRect>,
+    /// Milliseconds the search took, 0 when nothing was searched.
+    pub latency_ms: f64,
+}
+
+impl FrameDetections {
+    /// Every object known in the frame, found or kept.
+    pub fn all(&self) -> impl Iterator<Item = &ObjectDetection> {
+        self.objects.iter().chain(&self.held)
+    }
+}
+
+/// Counts for the health panel.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetectStats {
+    /// Searches made.
+    pub detected: u64,
+    /// Frames skipped to keep to the detect rate.
+    pub skipped_rate: u64,
+    /// Frames skipped because nothing moved.
+    pub skipped_still: u64,
+    /// Frames the detector never saw because it was busy with other streams.
+    pub missed_busy: u64,
+    /// Searches of a region rather than the whole picture.
+    pub region_searches: u64,
+    /// Mean search time, milliseconds (moving average).
+    pub latency_ms: f64,
+    pub rate_fps: f64,
+}
+
+#[derive(Debug, Default)]
+struct FeedInner {
+    results: VecDeque<Arc<FrameDetections>>,
+    analysed_through: Option<u64>,
+    stats: DetectStats,
+}
+
+/// Shared by the detector (writer) and the display (readers) of one stream.
+#[derive(Debug, Clone, Default)]
+pub struct DetectionFeed {
+    inner: Arc<Mutex<FeedInner>>,
+}
+
+impl DetectionFeed {
+    pub fn new(rate_fps: f64) -> Self {
+        let feed = Self::default();
+        feed.update(|i| i.stats.rate_fps = rate_fps);
+        feed
+    }
+
+    fn update(&self, change: impl FnOnce(&mut FeedInner)) {
+        if let Ok(mut inner) = self.inner.lock() {
+            change(&mut inner);
+        }
+    }
+
+    /// Records a result (a search, or a still frame's kept objects).
+    pub fn publish(&self, result: FrameDetections) {
+        let searched = result.latency_ms > 0.0;
+        self.update(|inner| {
+            inner.analysed_through = Some(
+                inner
+                    .analysed_through
+                    .map_or(result.sequence, |a| a.max(result.sequence)),
+            );
+            if searched {
+                let stats = &mut inner.stats;
+                stats.detected += 1;
+                stats.region_searches += u64::from(result.region.is_some());
+                stats.latency_ms = if stats.detected == 1 {
+                    result.latency_ms
+                } else {
+                    0.8 * stats.latency_ms + 0.2 * result.latency_ms
+                };
+            }
+            inner.results.push_back(Arc::new(result));
+            while inner.results.len() > KEPT_RESULTS {
+                inner.results.pop_front();
+            }
+        });
+    }
+
+    /// Records a frame skipped to keep to the rate.
+    pub fn skipped_rate(&self, sequence: u64) {
+        self.update(|inner| {
+            inner.stats.skipped_rate += 1;
+            inner.analysed_through =
+                Some(inner.analysed_through.map_or(sequence, |a| a.max(sequence)));
+        });
+    }
+
+    /// Records a still frame: nothing searched, the known objects kept.
+    pub fn skipped_still(&self, frame: &SlotFrame) {
+        let previous = self.latest();
+        self.update(|inner| inner.stats.skipped_still += 1);
+        self.publish(FrameDetections {
+            sequence: frame.sequence,
+            pts_90k: frame.frame.pts_90k,
+            width: frame.frame.width,
+            height: frame.frame.height,
+            objects: Vec::new(),
+            held: previous
+                .map(|p| p.all().copied().collect())
+                .unwrap_or_default(),
+            region: None,
+            latency_ms: 0.0,
+        });
+    }
+
+    /// Records frames the detector never looked at.
+    pub fn missed(&self, frames: u64) {
+        self.update(|inner| inner.stats.missed_busy += frames);
+    }
+
+    /// The newest result.
+    pub fn latest(&self) -> Option<Arc<FrameDetections>> {
+        self.inner.lock().ok()?.results.back().cloned()
+    }
+
+    /// The newest result for a frame at or before `sequence`.
+    pub fn for_frame(&self, sequence: u64) -> Option<Arc<FrameDetections>> {
+        let inner = self.inner.lock().ok()?;
+        inner
+            .results
+            .iter()
+            .rev()
+            .find(|r| r.sequence <= sequence)
+            .cloned()
+    }
+
+    /// The newest frame sequence the detector has dealt with (searched or skipped).
+    pub fn analysed_through(&self) -> Option<u64> {
+        self.inner.lock().ok()?.analysed_through
+    }
+
+    pub fn stats(&self) -> DetectStats {
+        self.inner
+            .lock()
+            .map(|i| i.stats.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// How many frames a display keeps to wait for the detector.
+pub const DISPLAY_HISTORY: usize = 16;
+
+/// What a display shows: a frame and the objects known in it (if any are recent enough).
+#[derive(Debug, Clone)]
+pub struct DisplayChoice {
+    pub frame: SlotFrame,
+    pub detections: Option<Arc<FrameDetections>>,
+}
+
+/// Chooses the frame to show: the newest one the detector has dealt with, so the boxes drawn
+/// belong to it (the picture runs one search behind live); but never more than `max_delay_90k`
+/// behind the newest frame, for a detector that cannot keep up. Boxes older than
+/// `max_box_age_90k` before the shown frame are left out.
+pub fn choose_display(
+    slot: &FrameSlot,
+    feed: &DetectionFeed,
+    max_delay_90k: i64,
+    max_box_age_90k: i64,
+) -> Option<DisplayChoice> {
+    let newest = slot.latest()?;
+    let waited = feed
+        .analysed_through()
+        .filter(|through| *through < newest.sequence)
+        .and_then(|through| slot.show_up_to(through))
+        .filter(|f| {
+            let behind = newest.frame.pts_90k - f.frame.pts_90k;
+            (0..=max_delay_90k).contains(&behind)
+        });
+    let frame = match waited {
+        Some(frame) => frame,
+        None => slot.show_latest()?,
+    };
+    let detections = feed.for_frame(frame.sequence).filter(|d| {
+        let age = frame.frame.pts_90k - d.pts_90k;
+        (0..=max_box_age_90k).contains(&age)
+    });
+    Some(DisplayChoice { frame, detections })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ObjectClass;
+    use crate::video::{ColourInfo, ColourMatrix, YuvFrame};
+
+    fn frame(pts_90k: i64) -> Arc<YuvFrame> {
+        Arc::new(YuvFrame {
+            width: 4,
+            height: 2,
+            y: vec![0; 8],
+            u: vec![128; 2],
+            v: vec![128; 2],
+            pts_90k,
+            colour: ColourInfo {
+                matrix: ColourMatrix::Bt601,
+                full_range: false,
+            },
+        })
+    }
+
+    fn result(sequence: u64, pts_90k: i64) -> FrameDetections {
+        FrameDetections {
+            sequence,
+            pts_90k,
+            width: 4,
+            height: 2,
+            objects: vec![ObjectDetection {
+                class: ObjectClass::Car,
+                score: 0.9,
+                bbox: [0.0, 0.0, 2.0, 2.0],
+            }],
+            held: Vec::new(),
+            region: None,
+            latency_ms: 40.0,
+        }
+    }
+
+    #[test]
+    fn the_display_waits_for_the_detector_and_draws_the_boxes_of_its_frame() {
+        let slot = FrameSlot::new();
+        slot.keep_history(DISPLAY_HISTORY);
+        let feed = DetectionFeed::new(5.0);
+        for i in 0..6 {
+            slot.publish(frame(i * 3600)); // 25 fps
+        }
+        // The detector searched frame 2 and is busy with frame 5: show frame 2 with its boxes.
+        feed.publish(result(2, 2 * 3600));
+        let choice = choose_display(&slot, &feed, 45_000, 90_000).unwrap();
+        assert_eq!(choice.frame.sequence, 2);
+        assert_eq!(choice.detections.unwrap().sequence, 2);
+        // Frames 3, 4 were skipped for the rate: they show, with frame 2's boxes held.
+        feed.skipped_rate(3);
+        feed.skipped_rate(4);
+        let choice = choose_display(&slot, &feed, 45_000, 90_000).unwrap();
+        assert_eq!(choice.frame.sequence, 4);
+        assert_eq!(choice.detections.unwrap().sequence, 2);
+        assert_eq!(feed.stats().skipped_rate, 2);
+        assert_eq!(feed.stats().detected, 1);
+    }
+
+    #[test]
+    fn a_detector_that_falls_behind_does_not_hold_the_picture_back() {
+        let slot = FrameSlot::new();
+        slot.keep_history(DISPLAY_HISTORY);
+        let feed = DetectionFeed::new(5.0);
+        for i in 0..16 {
+            slot.publish(frame(i * 3600));
+        }
+        feed.publish(result(1, 3600));
+        // 14 frames (0.56 s) behind is more than half a second: show live, no stale boxes.
+        let choice = choose_display(&slot, &feed, 45_000, 9_000).unwrap();
+        assert_eq!(choice.frame.sequence, 15);
+        assert!(choice.detections.is_none());
+        // Without any detector result the display is simply live.
+        let quiet = DetectionFeed::new(5.0);
+        assert_eq!(
+            choose_display(&slot, &quiet, 45_000, 90_000)
+                .unwrap()
+                .frame
+                .sequence,
+            15
+        );
+    }
+
+    #[test]
+    fn a_still_frame_keeps_the_objects_and_counts_as_skipped() {
+        let feed = DetectionFeed::new(5.0);
+        feed.publish(result(0, 0));
+        let still = SlotFrame {
+            sequence: 5,
+            frame: frame(5 * 3600),
+        };
+        feed.skipped_still(&still);
+        let latest = feed.latest().unwrap();
+        assert_eq!(
+            (latest.sequence, latest.objects.len(), latest.held.len()),
+            (5, 0, 1)
+        );
+        assert_eq!(feed.stats().skipped_still, 1);
+        assert_eq!(feed.stats().detected, 1, "a still frame is not a search");
+        assert_eq!(feed.analysed_through(), Some(5));
+        assert_eq!(feed.for_frame(4).unwrap().sequence, 0);
+    }
+}

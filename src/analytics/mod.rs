@@ -1,0 +1,16 @@
+//! Analytics between ingest and the displays: which frames of each stream are searched (detect
+//! rate, motion gate, rechecks), the shared detector worker that searches them, and the feeds
+//! through which the results reach the wall (and, later, the tracker). Nothing here touches the
+//! UI or the database.
+
+pub mod feed;
+pub mod motion;
+pub mod schedule;
+pub mod worker;
+
+pub use feed::{DetectStats, DetectionFeed, DisplayChoice, FrameDetections, choose_display};
+pub use motion::{Motion, MotionConfig, MotionGate, PixelRect};
+pub use schedule::{Decision, ScheduleConfig, Scheduler};
+pub use worker::{
+    DetectorOptions, DetectorService, DetectorStatus, Registered, kept_outside, search_frames,
+};

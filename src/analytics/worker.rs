@@ -1,0 +1,396 @@
+//! The detector worker: one named thread per compute device, shared by every stream. Streams
+//! are registered with their frame slot; the worker wakes when any slot gets a frame, visits
+//! the streams in turn (a rotating start, at most one frame per stream per round: no camera
+//! can starve another), lets each stream's scheduler decide, and searches the chosen frames,
+//! several in one batch when the device gains from it.
+
+use super::feed::{DetectionFeed, FrameDetections};
+use super::motion::PixelRect;
+use super::schedule::{Decision, ScheduleConfig, Scheduler};
+use crate::detect::detector::{Detector, DetectorError, ObjectDetection, RgbPicture};
+use crate::ingest::{Doorbell, FrameSlot, SlotFrame};
+use crate::video::YuvFrame;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The detector's state, for the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DetectorStatus {
+    Loading,
+    /// Running on `device` (in words).
+    Ready {
+        device: String,
+    },
+    /// Not running; the reason says why (no model, wrong file, …).
+    Unavailable {
+        reason: String,
+    },
+}
+
+/// Tuning of the worker.
+#[derive(Debug, Clone)]
+pub struct DetectorOptions {
+    pub models_dir: PathBuf,
+    /// Most frames searched in one pass; `None` picks by device (1 on the CPU, where a batch
+    /// measured no faster per frame, 8 on a GPU).
+    pub max_batch: Option<usize>,
+}
+
+struct Registration {
+    id: u64,
+    slot: FrameSlot,
+    feed: DetectionFeed,
+    config: ScheduleConfig,
+}
+
+#[derive(Default)]
+struct Shared {
+    registrations: Mutex<Vec<Registration>>,
+    next_id: Mutex<u64>,
+    status: Mutex<Option<DetectorStatus>>,
+    stop: AtomicBool,
+    bell: Doorbell,
+}
+
+/// The handle of the running worker. Dropping it stops the thread.
+pub struct DetectorService {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// A stream's place at the detector; unregister with [`DetectorService::unregister`].
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub id: u64,
+    pub feed: DetectionFeed,
+}
+
+impl DetectorService {
+    /// Starts the thread `detector-0`, which loads the model and then serves.
+    pub fn start(options: DetectorOptions) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared::default());
+        let worker_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("detector-0".into())
+            .spawn(move || run(&worker_shared, &options))?;
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn status(&self) -> DetectorStatus {
+        self.shared
+            .status
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .unwrap_or(DetectorStatus::Loading)
+    }
+
+    /// Has the detector search frames from `slot`, scheduled by `config`.
+    pub fn register(&self, slot: &FrameSlot, config: ScheduleConfig) -> Registered {
+        let id = self.shared.next_id.lock().map_or(0, |mut n| {
+            *n += 1;
+            *n
+        });
+        let feed = DetectionFeed::new(config.rate_fps);
+        slot.set_doorbell(self.shared.bell.clone());
+        if let Ok(mut registrations) = self.shared.registrations.lock() {
+            registrations.push(Registration {
+                id,
+                slot: slot.clone(),
+                feed: feed.clone(),
+                config,
+            });
+        }
+        self.shared.bell.ring();
+        Registered { id, feed }
+    }
+
+    pub fn unregister(&self, id: u64) {
+        if let Ok(mut registrations) = self.shared.registrations.lock() {
+            registrations.retain(|r| r.id != id);
+        }
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.bell.ring();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for DetectorService {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.bell.ring();
+    }
+}
+
+/// What the worker keeps per stream between rounds.
+struct StreamState {
+    scheduler: Scheduler,
+    last_seen: Option<u64>,
+}
+
+/// A frame chosen for a search.
+struct Job {
+    feed: DetectionFeed,
+    frame: SlotFrame,
+    region: Option<PixelRect>,
+}
+
+fn set_status(shared: &Shared, status: DetectorStatus) {
+    if let Ok(mut s) = shared.status.lock() {
+        *s = Some(status);
+    }
+}
+
+fn run(shared: &Shared, options: &DetectorOptions) {
+    let detector = match Detector::load(&options.models_dir) {
+        Ok(detector) => detector,
+        Err(e) => {
+            tracing::warn!(error = %e, "detection unavailable");
+            set_status(
+                shared,
+                DetectorStatus::Unavailable {
+                    reason: e.to_string(),
+                },
+            );
+            return;
+        }
+    };
+    let device = detector.device_name().to_owned();
+    tracing::info!(%device, "detector ready");
+    set_status(shared, DetectorStatus::Ready { device });
+    let max_batch = options
+        .max_batch
+        .unwrap_or(if detector.is_gpu() { 8 } else { 1 })
+        .max(1);
+    let mut states: HashMap<u64, StreamState> = HashMap::new();
+    let mut turn = 0usize;
+    let mut rings = shared.bell.rings();
+    while !shared.stop.load(Ordering::Relaxed) {
+        let jobs = collect_jobs(shared, &mut states, &mut turn, max_batch);
+        if jobs.is_empty() {
+            rings = shared.bell.wait_beyond(rings, Duration::from_millis(200));
+            continue;
+        }
+        search(&detector, jobs);
+    }
+}
+
+/// One round over the streams, from a rotating start: each stream's newest unseen frame is
+/// decided on; those to search are returned (at most `max_batch`).
+fn collect_jobs(
+    shared: &Shared,
+    states: &mut HashMap<u64, StreamState>,
+    turn: &mut usize,
+    max_batch: usize,
+) -> Vec<Job> {
+    let Ok(registrations) = shared.registrations.lock() else {
+        return Vec::new();
+    };
+    states.retain(|id, _| registrations.iter().any(|r| r.id == *id));
+    let count = registrations.len();
+    let mut jobs = Vec::new();
+    for offset in 0..count {
+        let registration = &registrations[(*turn + offset) % count];
+        let state = states
+            .entry(registration.id)
+            .or_insert_with(|| StreamState {
+                scheduler: Scheduler::new(registration.config),
+                last_seen: None,
+            });
+        let Some(frame) = registration.slot.latest() else {
+            continue;
+        };
+        if state.last_seen.is_some_and(|seen| seen >= frame.sequence) {
+            continue;
+        }
+        if let Some(seen) = state.last_seen {
+            registration.feed.missed(frame.sequence - seen - 1);
+        }
+        state.last_seen = Some(frame.sequence);
+        let boxes: Vec<[f32; 4]> = registration
+            .feed
+            .latest()
+            .map(|d| d.all().map(|o| o.bbox).collect())
+            .unwrap_or_default();
+        match state.scheduler.decide(&frame.frame, &boxes) {
+            Decision::SkipRate => registration.feed.skipped_rate(frame.sequence),
+            Decision::SkipStill => registration.feed.skipped_still(&frame),
+            Decision::Detect { region } => {
+                jobs.push(Job {
+                    feed: registration.feed.clone(),
+                    frame,
+                    region,
+                });
+                if jobs.len() >= max_batch {
+                    break;
+                }
+            }
+        }
+    }
+    *turn = turn.wrapping_add(1) % count.max(1);
+    jobs
+}
+
+/// Searches the jobs' frames in one batch and publishes each result.
+fn search(detector: &Detector, jobs: Vec<Job>) {
+    let started = Instant::now();
+    let frames: Vec<(&YuvFrame, Option<PixelRect>)> = jobs
+        .iter()
+        .map(|job| (job.frame.frame.as_ref(), job.region))
+        .collect();
+    let found = match search_frames(detector, &frames) {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(error = %e, "detection failed");
+            return;
+        }
+    };
+    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 / jobs.len() as f64).max(0.001);
+    for (job, objects) in jobs.into_iter().zip(found) {
+        let held = match job.region {
+            None => Vec::new(),
+            Some(searched) => job
+                .feed
+                .latest()
+                .map(|previous| kept_outside(previous.all(), &searched, &objects))
+                .unwrap_or_default(),
+        };
+        job.feed.publish(FrameDetections {
+            sequence: job.frame.sequence,
+            pts_90k: job.frame.frame.pts_90k,
+            width: job.frame.frame.width,
+            height: job.frame.frame.height,
+            objects,
+            held,
+            region: job.region,
+            latency_ms,
+        });
+    }
+}
+
+/// Objects in each frame (within its region, or the whole picture), in picture pixels; the
+/// frames go through the network as one batch.
+pub fn search_frames(
+    detector: &Detector,
+    frames: &[(&YuvFrame, Option<PixelRect>)],
+) -> Result<Vec<Vec<ObjectDetection>>, DetectorError> {
+    let crops: Vec<(Vec<u8>, PixelRect)> = frames
+        .iter()
+        .map(|(f, region)| {
+            let region = region.unwrap_or(PixelRect {
+                left: 0,
+                top: 0,
+                right: f.width,
+                bottom: f.height,
+            });
+            let rgb = f.crop_rgb(region.left, region.top, region.width(), region.height());
+            (rgb, region)
+        })
+        .collect();
+    let pictures: Vec<RgbPicture> = crops
+        .iter()
+        .map(|(rgb, region)| RgbPicture {
+            rgb,
+            width: region.width() as usize,
+            height: region.height() as usize,
+        })
+        .collect();
+    let found = detector.detect_batch(&pictures)?;
+    Ok(found
+        .into_iter()
+        .zip(crops)
+        .map(|(objects, (_, region))| offset(objects, region))
+        .collect())
+}
+
+/// Boxes of a crop moved into picture coordinates.
+fn offset(objects: Vec<ObjectDetection>, region: PixelRect) -> Vec<ObjectDetection> {
+    let (dx, dy) = (region.left as f32, region.top as f32);
+    objects
+        .into_iter()
+        .map(|mut o| {
+            o.bbox = [
+                o.bbox[0] + dx,
+                o.bbox[1] + dy,
+                o.bbox[2] + dx,
+                o.bbox[3] + dy,
+            ];
+            o
+        })
+        .collect()
+}
+
+/// Earlier objects whose centre lies outside the searched region (nothing moved there, so
+/// they are still where they were), unless a new object overlaps them: that is the same
+/// object, moved.
+pub fn kept_outside<'a>(
+    previous: impl Iterator<Item = &'a ObjectDetection>,
+    searched: &PixelRect,
+    found: &[ObjectDetection],
+) -> Vec<ObjectDetection> {
+    previous
+        .filter(|o| {
+            let (cx, cy) = ((o.bbox[0] + o.bbox[2]) / 2.0, (o.bbox[1] + o.bbox[3]) / 2.0);
+            !searched.contains_point(cx, cy)
+                && !found
+                    .iter()
+                    .any(|n| n.class == o.class && overlap(&n.bbox, &o.bbox) > 0.0)
+        })
+        .copied()
+        .collect()
+}
+
+/// Intersection area of two boxes.
+fn overlap(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    w * h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ObjectClass;
+
+    fn object(bbox: [f32; 4]) -> ObjectDetection {
+        ObjectDetection {
+            class: ObjectClass::Car,
+            score: 0.8,
+            bbox,
+        }
+    }
+
+    #[test]
+    fn region_boxes_move_into_the_picture_and_only_objects_outside_are_kept() {
+        let region = PixelRect {
+            left: 100,
+            top: 50,
+            right: 300,
+            bottom: 250,
+        };
+        let moved = offset(vec![object([0.0, 0.0, 10.0, 20.0])], region);
+        assert_eq!(moved[0].bbox, [100.0, 50.0, 110.0, 70.0]);
+        let previous = [
+            object([120.0, 60.0, 140.0, 90.0]),
+            object([10.0, 10.0, 40.0, 40.0]),
+            object([60.0, 300.0, 90.0, 340.0]),
+        ];
+        // The third moved: a new box of its class overlaps where it was.
+        let found = [object([80.0, 290.0, 110.0, 330.0])];
+        let kept = kept_outside(previous.iter(), &region, &found);
+        assert_eq!(kept, vec![previous[1]]);
+    }
+}

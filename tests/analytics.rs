@@ -1,0 +1,131 @@
+//! The shared detector as the console runs it: real streams (sample clips through ingest
+//! workers), the real model, several streams on one worker, the display matched to the boxes,
+//! and a missing model reported while the video keeps playing.
+
+mod support;
+
+use dienbien_dispatch::analytics::{
+    DetectorOptions, DetectorService, DetectorStatus, ScheduleConfig, choose_display,
+    feed::DISPLAY_HISTORY,
+};
+use dienbien_dispatch::domain::{ObjectClass, StreamUrl};
+use dienbien_dispatch::ingest::{IngestOptions, StreamWorker};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use support::media;
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn models_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models")
+}
+
+fn play(name: &str) -> StreamWorker {
+    let url = StreamUrl::parse(&format!("file://{}", media(name).display())).unwrap();
+    StreamWorker::start(name, url, IngestOptions::default()).unwrap()
+}
+
+#[test]
+fn one_detector_serves_several_streams_and_the_display_shows_the_boxes_of_its_frame() {
+    let service = DetectorService::start(DetectorOptions {
+        models_dir: models_dir(),
+        max_batch: None,
+    })
+    .unwrap();
+    let campus = play("vtest-h264-high.mp4");
+    let road = play("car-detection.mp4");
+    let config = ScheduleConfig {
+        rate_fps: 2.0,
+        ..ScheduleConfig::default()
+    };
+    let mut feeds = Vec::new();
+    for worker in [&campus, &road] {
+        worker.slot().keep_history(DISPLAY_HISTORY);
+        feeds.push(service.register(&worker.slot(), config));
+    }
+    wait_for("the model", Duration::from_secs(60), || {
+        service.status() != DetectorStatus::Loading
+    });
+    assert_eq!(
+        service.status(),
+        DetectorStatus::Ready {
+            device: "CPU".into()
+        }
+    );
+    // Both streams get searched: neither starves the other.
+    wait_for(
+        "three searches of each stream",
+        Duration::from_secs(120),
+        || feeds.iter().all(|f| f.feed.stats().detected >= 3),
+    );
+    let campus_objects = feeds[0].feed.latest().unwrap();
+    assert!(
+        campus_objects.all().any(|o| o.class == ObjectClass::Person),
+        "people walk across the campus clip: {campus_objects:?}"
+    );
+    for o in campus_objects.all() {
+        assert!(o.bbox[0] >= 0.0 && o.bbox[2] <= 768.0 + 1.0 && o.bbox[3] <= 576.0 + 1.0);
+    }
+    // The display shows a frame the detector has dealt with, and the boxes belong to it or to
+    // the last search before it, never to a later frame.
+    for _ in 0..20 {
+        let choice = choose_display(&campus.slot(), &feeds[0].feed, 45_000, 90_000).unwrap();
+        if let Some(detections) = &choice.detections {
+            assert!(detections.sequence <= choice.frame.sequence);
+            assert!(choice.frame.frame.pts_90k - detections.pts_90k <= 90_000);
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let stats = feeds[0].feed.stats();
+    assert!(
+        stats.skipped_rate > 0,
+        "10 fps searched at 2 fps: {stats:?}"
+    );
+    assert_eq!(stats.rate_fps, 2.0);
+    // Taken off the detector, a stream is searched no more.
+    service.unregister(feeds[1].id);
+    std::thread::sleep(Duration::from_millis(300));
+    let before = feeds[1].feed.stats().detected;
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(feeds[1].feed.stats().detected, before);
+    service.stop();
+    campus.stop();
+    road.stop();
+}
+
+#[test]
+fn without_a_model_the_detector_says_why_and_the_video_still_plays() {
+    let empty = tempfile::tempdir().unwrap();
+    let service = DetectorService::start(DetectorOptions {
+        models_dir: empty.path().to_owned(),
+        max_batch: None,
+    })
+    .unwrap();
+    let worker = play("vtest-h264-baseline.mp4");
+    worker.slot().keep_history(DISPLAY_HISTORY);
+    let registered = service.register(&worker.slot(), ScheduleConfig::default());
+    wait_for("the verdict", Duration::from_secs(30), || {
+        service.status() != DetectorStatus::Loading
+    });
+    let DetectorStatus::Unavailable { reason } = service.status() else {
+        panic!("no model, no detector");
+    };
+    assert!(reason.contains("no detection model at"), "{reason}");
+    assert!(reason.contains("yolox_nano.onnx"), "{reason}");
+    let mut sequences = Vec::new();
+    wait_for("pictures", Duration::from_secs(30), || {
+        if let Some(c) = choose_display(&worker.slot(), &registered.feed, 45_000, 90_000) {
+            assert!(c.detections.is_none());
+            sequences.push(c.frame.sequence);
+        }
+        sequences.last().is_some_and(|s| *s >= 5)
+    });
+    service.stop();
+    worker.stop();
+}
