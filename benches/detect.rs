@@ -28,7 +28,13 @@ fn main() {
         let _ = letterbox(picture.as_raw(), w as usize, h as usize);
     });
     let boxed = letterbox(picture.as_raw(), w as usize, h as usize);
-    let input = input_tensor(boxed.bgr_planar.clone(), 1, net.device()).expect("input");
+    let input = input_tensor(
+        boxed.bgr_planar.clone(),
+        1,
+        (INPUT_SIZE, INPUT_SIZE),
+        net.device(),
+    )
+    .expect("input");
     let rows: Vec<f32> = net
         .forward(&input)
         .expect("forward")
@@ -37,7 +43,7 @@ fn main() {
         .to_vec1()
         .expect("rows");
     let post = median(RUNS, || {
-        let _ = postprocess::decode(&rows, INPUT_SIZE, boxed.scale, 0.25, 0.45);
+        let _ = postprocess::decode(&rows, (INPUT_SIZE, INPUT_SIZE), boxed.scale, 0.25, 0.45);
     });
 
     println!("# YOLOX-nano 416×416 forward pass, CPU, median of {RUNS}");

@@ -129,3 +129,50 @@ fn without_a_model_the_detector_says_why_and_the_video_still_plays() {
     service.stop();
     worker.stop();
 }
+
+#[test]
+fn a_region_search_finds_what_the_whole_picture_search_finds_inside_it() {
+    use dienbien_dispatch::analytics::{PixelRect, search_frames};
+    use dienbien_dispatch::detect::detector::Detector;
+    use dienbien_dispatch::detect::postprocess::iou;
+    let detector = Detector::load(&models_dir()).unwrap();
+    let frames = support::decode_file(&media("vtest-h264-high.mp4"));
+    let mut compared = 0;
+    for frame in frames.iter().step_by(100) {
+        let whole = search_frames(&detector, &[(frame, None)])
+            .unwrap()
+            .remove(0);
+        let Some(target) = whole
+            .iter()
+            .filter(|o| o.class == ObjectClass::Person && o.score > 0.6)
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+        else {
+            continue;
+        };
+        let region = PixelRect::around_box(target.bbox, frame.width, frame.height).grown(
+            80,
+            200,
+            200,
+            frame.width,
+            frame.height,
+        );
+        let found = search_frames(&detector, &[(frame, Some(region))])
+            .unwrap()
+            .remove(0);
+        let best = found
+            .iter()
+            .filter(|o| o.class == target.class)
+            .map(|o| (iou(&o.bbox, &target.bbox), o.score))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap_or((0.0, 0.0));
+        assert!(
+            best.0 > 0.9 && (best.1 - target.score).abs() < 0.05,
+            "frame {}: person {target:?} found in {region:?} with IoU {} score {}",
+            frame.pts_90k,
+            best.0,
+            best.1
+        );
+        compared += 1;
+    }
+    assert!(compared >= 5, "only {compared} frames with a clear person");
+}

@@ -56,7 +56,7 @@ fn network() -> YoloxNano {
 fn detect(net: &YoloxNano, rgb: &[u8], width: usize, height: usize) -> (f64, Vec<Detection>) {
     let boxed = letterbox(rgb, width, height);
     let checksum = boxed.bgr_planar.iter().map(|&v| f64::from(v)).sum();
-    let input = input_tensor(boxed.bgr_planar, 1, net.device()).unwrap();
+    let input = input_tensor(boxed.bgr_planar, 1, (INPUT_SIZE, INPUT_SIZE), net.device()).unwrap();
     let rows: Vec<f32> = net
         .forward(&input)
         .unwrap()
@@ -66,7 +66,7 @@ fn detect(net: &YoloxNano, rgb: &[u8], width: usize, height: usize) -> (f64, Vec
         .unwrap();
     (
         checksum,
-        postprocess::decode(&rows, INPUT_SIZE, boxed.scale, 0.25, 0.45),
+        postprocess::decode(&rows, (INPUT_SIZE, INPUT_SIZE), boxed.scale, 0.25, 0.45),
     )
 }
 

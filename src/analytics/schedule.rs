@@ -4,9 +4,13 @@
 //! that stopped are still confirmed.
 
 use super::motion::{Motion, MotionConfig, MotionGate, PixelRect};
+use crate::detect::preprocess::{window_for, window_picture_rect};
 use crate::video::YuvFrame;
 
 const TICKS_PER_SECOND: f64 = 90_000.0;
+
+/// Smallest side of a searched region, in network input pixels.
+const MIN_REGION_INPUT_PX: f64 = 96.0;
 
 /// How a stream is scheduled.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,7 +32,7 @@ impl Default for ScheduleConfig {
             rate_fps: 5.0,
             motion_gate: true,
             recheck_s: 5.0,
-            whole_picture_share: 0.5,
+            whole_picture_share: 0.75,
             motion: MotionConfig::default(),
         }
     }
@@ -109,10 +113,31 @@ impl Scheduler {
                 region = region.union(&around);
             }
         }
-        // Some context around the motion, and never a sliver the network would enlarge a lot.
-        let side =
-            |full: u32| (full / 2).max(full.min(crate::detect::yolox::INPUT_SIZE as u32 / 2));
+        // Some context around the motion, and at least three cells of the network's coarsest
+        // grid (96 input pixels at the whole picture's scale) each way.
+        let input = crate::detect::yolox::INPUT_SIZE as f64;
+        let scale = (input / f64::from(width)).min(input / f64::from(height));
+        let side = |full: u32| ((MIN_REGION_INPUT_PX / scale).ceil() as u32).min(full);
         let region = region.grown(16, side(width), side(height), width, height);
+        // Snapped outwards to the network's grid: what the search will really look at.
+        let (w, h) = (width as usize, height as usize);
+        let window = window_for(
+            (
+                region.left as usize,
+                region.top as usize,
+                region.right as usize,
+                region.bottom as usize,
+            ),
+            w,
+            h,
+        );
+        let (left, top, right, bottom) = window_picture_rect(window, w, h);
+        let region = PixelRect {
+            left: left as u32,
+            top: top as u32,
+            right: right as u32,
+            bottom: bottom as u32,
+        };
         let whole = u64::from(width) * u64::from(height);
         if region.area() as f64 > self.config.whole_picture_share * whole as f64 {
             self.last_whole = Some(pts);
@@ -201,7 +226,11 @@ mod tests {
             !region.contains_point(1150.0, 650.0),
             "the far box did not move: {region:?}"
         );
-        assert!(region.width() >= 208 && region.area() < u64::from(W * H) / 2);
+        // At least 96 input pixels: 96 × 1280 / 416 = 296 picture pixels.
+        assert!(
+            region.width() >= 295 && region.area() < u64::from(W * H) / 2,
+            "{region:?}"
+        );
         // Nothing moves any more: still, until five seconds after the last whole search.
         let mut whole_at = None;
         for step in 3..30 {
@@ -223,11 +252,11 @@ mod tests {
     fn motion_over_most_of_the_picture_searches_the_whole_picture() {
         let mut s = Scheduler::new(ScheduleConfig::default());
         s.decide(&frame(0.0, None), &[]);
-        let boxes = [[0.0, 0.0, 700.0, 700.0]];
+        let boxes = [[0.0, 0.0, 1100.0, 700.0]];
         assert_eq!(
             s.decide(&frame(0.2, Some((300, 300))), &boxes),
             Decision::Detect { region: None },
-            "the moving box covers more than half the picture"
+            "the moving box covers more than three quarters of the picture"
         );
     }
 }

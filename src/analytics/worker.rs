@@ -8,6 +8,7 @@ use super::feed::{DetectionFeed, FrameDetections};
 use super::motion::PixelRect;
 use super::schedule::{Decision, ScheduleConfig, Scheduler};
 use crate::detect::detector::{Detector, DetectorError, ObjectDetection, RgbPicture};
+use crate::detect::preprocess::{PictureCrop, source_span, window_for};
 use crate::ingest::{Doorbell, FrameSlot, SlotFrame};
 use crate::video::YuvFrame;
 use std::collections::HashMap;
@@ -281,56 +282,65 @@ fn search(detector: &Detector, jobs: Vec<Job>) {
     }
 }
 
-/// Objects in each frame (within its region, or the whole picture), in picture pixels; the
-/// frames go through the network as one batch.
+/// Objects in each frame (within its region, or the whole picture), in picture pixels. Whole
+/// pictures go through the network as one batch; a region goes alone, at its picture's scale,
+/// so it costs in proportion to its area.
 pub fn search_frames(
     detector: &Detector,
     frames: &[(&YuvFrame, Option<PixelRect>)],
 ) -> Result<Vec<Vec<ObjectDetection>>, DetectorError> {
-    let crops: Vec<(Vec<u8>, PixelRect)> = frames
+    let whole: Vec<(usize, Vec<u8>)> = frames
         .iter()
-        .map(|(f, region)| {
-            let region = region.unwrap_or(PixelRect {
-                left: 0,
-                top: 0,
-                right: f.width,
-                bottom: f.height,
-            });
-            let rgb = f.crop_rgb(region.left, region.top, region.width(), region.height());
-            (rgb, region)
-        })
+        .enumerate()
+        .filter(|(_, (_, region))| region.is_none())
+        .map(|(i, (f, _))| (i, f.to_rgb()))
         .collect();
-    let pictures: Vec<RgbPicture> = crops
+    let pictures: Vec<RgbPicture> = whole
         .iter()
-        .map(|(rgb, region)| RgbPicture {
+        .map(|(i, rgb)| RgbPicture {
             rgb,
-            width: region.width() as usize,
-            height: region.height() as usize,
+            width: frames[*i].0.width as usize,
+            height: frames[*i].0.height as usize,
         })
         .collect();
-    let found = detector.detect_batch(&pictures)?;
-    Ok(found
-        .into_iter()
-        .zip(crops)
-        .map(|(objects, (_, region))| offset(objects, region))
-        .collect())
-}
-
-/// Boxes of a crop moved into picture coordinates.
-fn offset(objects: Vec<ObjectDetection>, region: PixelRect) -> Vec<ObjectDetection> {
-    let (dx, dy) = (region.left as f32, region.top as f32);
-    objects
-        .into_iter()
-        .map(|mut o| {
-            o.bbox = [
-                o.bbox[0] + dx,
-                o.bbox[1] + dy,
-                o.bbox[2] + dx,
-                o.bbox[3] + dy,
-            ];
-            o
-        })
-        .collect()
+    let mut results: Vec<Vec<ObjectDetection>> = vec![Vec::new(); frames.len()];
+    for ((i, _), found) in whole.iter().zip(detector.detect_batch(&pictures)?) {
+        results[*i] = found;
+    }
+    for (i, (frame, region)) in frames.iter().enumerate() {
+        let Some(region) = region else {
+            continue;
+        };
+        let (width, height) = (frame.width as usize, frame.height as usize);
+        let window = window_for(
+            (
+                region.left as usize,
+                region.top as usize,
+                region.right as usize,
+                region.bottom as usize,
+            ),
+            width,
+            height,
+        );
+        let (left, top, right, bottom) = source_span(window, width, height);
+        let rgb = frame.crop_rgb(
+            left as u32,
+            top as u32,
+            (right - left) as u32,
+            (bottom - top) as u32,
+        );
+        let crop = PictureCrop {
+            rgb: &rgb,
+            left,
+            top,
+            width: right - left,
+            height: bottom - top,
+            full_width: width,
+            full_height: height,
+        };
+        results[i] = detector.detect_window(&crop, window)?;
+    }
+    Ok(results)
 }
 
 /// Earlier objects whose centre lies outside the searched region (nothing moved there, so
@@ -374,15 +384,13 @@ mod tests {
     }
 
     #[test]
-    fn region_boxes_move_into_the_picture_and_only_objects_outside_are_kept() {
+    fn only_objects_outside_the_region_that_nothing_new_overlaps_are_kept() {
         let region = PixelRect {
             left: 100,
             top: 50,
             right: 300,
             bottom: 250,
         };
-        let moved = offset(vec![object([0.0, 0.0, 10.0, 20.0])], region);
-        assert_eq!(moved[0].bbox, [100.0, 50.0, 110.0, 70.0]);
         let previous = [
             object([120.0, 60.0, 140.0, 90.0]),
             object([10.0, 10.0, 40.0, 40.0]),

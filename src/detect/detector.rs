@@ -3,8 +3,8 @@
 
 use super::onnx::{Model, OnnxError};
 use super::postprocess::{self, Detection};
-use super::preprocess::letterbox;
-use super::yolox::{INPUT_SIZE, NetworkError, YoloxNano, input_tensor};
+use super::preprocess::{InputWindow, Letterboxed, PictureCrop, letterbox, letterbox_window};
+use super::yolox::{NetworkError, YoloxNano, input_tensor};
 use crate::domain::ObjectClass;
 use candle_core::Device;
 use sha2::{Digest, Sha256};
@@ -117,22 +117,53 @@ impl Detector {
             .unwrap_or_default())
     }
 
-    /// Detections in several pictures at once (one pass of the network over a batch).
+    /// Detections in several pictures at once (one pass of the network over a batch), each
+    /// fitted into 416 × 416.
     pub fn detect_batch(
         &self,
         pictures: &[RgbPicture],
     ) -> Result<Vec<Vec<ObjectDetection>>, DetectorError> {
-        if pictures.is_empty() {
+        let boxed: Vec<Letterboxed> = pictures
+            .iter()
+            .map(|p| letterbox(p.rgb, p.width, p.height))
+            .collect();
+        self.run(boxed)
+    }
+
+    /// Detections in `window` of the input of `crop`'s picture (see
+    /// [`super::preprocess::window_for`]), in picture pixels: a region costs in proportion to
+    /// its window's area, and sees what a whole-picture search sees there.
+    pub fn detect_window(
+        &self,
+        crop: &PictureCrop,
+        window: InputWindow,
+    ) -> Result<Vec<ObjectDetection>, DetectorError> {
+        let boxed = letterbox_window(crop, window);
+        Ok(self.run(vec![boxed])?.pop().unwrap_or_default())
+    }
+
+    /// Runs inputs of one size as a batch.
+    fn run(&self, boxed: Vec<Letterboxed>) -> Result<Vec<Vec<ObjectDetection>>, DetectorError> {
+        let Some(first) = boxed.first() else {
             return Ok(Vec::new());
+        };
+        let size = (first.input_width, first.input_height);
+        if boxed
+            .iter()
+            .any(|b| (b.input_width, b.input_height) != size)
+        {
+            return Err(DetectorError::Network(NetworkError::NotYoloxNano(
+                "a batch needs inputs of one size".into(),
+            )));
         }
-        let mut planes = Vec::with_capacity(pictures.len() * 3 * INPUT_SIZE * INPUT_SIZE);
-        let mut scales = Vec::with_capacity(pictures.len());
-        for picture in pictures {
-            let boxed = letterbox(picture.rgb, picture.width, picture.height);
-            planes.extend_from_slice(&boxed.bgr_planar);
-            scales.push(boxed.scale);
+        let count = boxed.len();
+        let mut planes = Vec::with_capacity(count * 3 * size.0 * size.1);
+        let mut placements = Vec::with_capacity(count);
+        for b in boxed {
+            planes.extend_from_slice(&b.bgr_planar);
+            placements.push((b.scale, b.origin));
         }
-        let input = input_tensor(planes, pictures.len(), self.net.device())?;
+        let input = input_tensor(planes, count, size, self.net.device())?;
         let rows: Vec<f32> = self
             .net
             .forward(&input)?
@@ -140,14 +171,21 @@ impl Detector {
             .map_err(NetworkError::from)?
             .to_vec1()
             .map_err(NetworkError::from)?;
-        let per_picture = rows.len() / pictures.len();
+        let per_picture = rows.len() / count;
         Ok(rows
             .chunks(per_picture.max(1))
-            .zip(scales)
-            .map(|(rows, scale)| {
-                postprocess::decode(rows, INPUT_SIZE, scale, SCORE_THRESHOLD, NMS_IOU)
+            .zip(placements)
+            .map(|(rows, (scale, (ox, oy)))| {
+                postprocess::decode(rows, size, 1.0, SCORE_THRESHOLD, NMS_IOU)
                     .into_iter()
-                    .filter_map(to_object)
+                    .filter_map(|mut d| {
+                        // From window pixels to whole-input pixels to picture pixels.
+                        let offset = [ox as f32, oy as f32, ox as f32, oy as f32];
+                        for (v, o) in d.bbox.iter_mut().zip(offset) {
+                            *v = (*v + o) / scale;
+                        }
+                        to_object(d)
+                    })
                     .collect()
             })
             .collect())

@@ -2,7 +2,7 @@
 //! objectness × class score, a score threshold, class-wise non-maximum suppression, and boxes
 //! scaled back to picture pixels.
 
-/// Strides of the three output levels of a 416×416 input.
+/// Strides of the three output levels.
 const STRIDES: [usize; 3] = [8, 16, 32];
 
 /// One detection in picture pixels.
@@ -29,10 +29,11 @@ pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     }
 }
 
-/// Decodes `rows` (3549 × 85, row-major) of a 416 input; boxes divided by `scale`.
+/// Decodes `rows` (85 values per grid cell, row-major; 3549 rows for a 416×416 input) of an
+/// `input_width × input_height` input; boxes divided by `scale`.
 pub fn decode(
     rows: &[f32],
-    input_size: usize,
+    (input_width, input_height): (usize, usize),
     scale: f32,
     score_threshold: f32,
     nms_iou: f32,
@@ -40,9 +41,8 @@ pub fn decode(
     let mut candidates = Vec::new();
     let mut row_index = 0;
     for stride in STRIDES {
-        let n = input_size / stride;
-        for gy in 0..n {
-            for gx in 0..n {
+        for gy in 0..input_height / stride {
+            for gx in 0..input_width / stride {
                 let Some(row) = rows.get(row_index * 85..(row_index + 1) * 85) else {
                     return Vec::new();
                 };

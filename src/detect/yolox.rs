@@ -311,7 +311,8 @@ impl YoloxNano {
         &self.device
     }
 
-    /// `images`: `[1, 3, 416, 416]` BGR 0–255. Returns `[1, 3549, 85]` like the ONNX graph.
+    /// `images`: `[batch, 3, h, w]` BGR 0–255, sides multiples of 32 (416 × 416 as exported).
+    /// Returns `[batch, rows, 85]` (3549 rows at 416 × 416) like the ONNX graph.
     pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
         let x = focus(images)?;
         let x = self.stem.forward(&x)?;
@@ -377,10 +378,13 @@ fn upsample2(x: &Tensor) -> Result<Tensor> {
     Ok(x.upsample_nearest2d(h * 2, w * 2)?)
 }
 
-/// A `[batch, 3, 416, 416]` f32 tensor from BGR planar data, picture after picture.
-pub fn input_tensor(bgr_planar: Vec<f32>, batch: usize, device: &Device) -> Result<Tensor> {
-    Ok(
-        Tensor::from_vec(bgr_planar, (batch, 3, INPUT_SIZE, INPUT_SIZE), device)?
-            .to_dtype(DType::F32)?,
-    )
+/// A `[batch, 3, height, width]` f32 tensor from BGR planar data, picture after picture
+/// (`(width, height)`: 416 × 416 for whole pictures, multiples of 32 for regions).
+pub fn input_tensor(
+    bgr_planar: Vec<f32>,
+    batch: usize,
+    (width, height): (usize, usize),
+    device: &Device,
+) -> Result<Tensor> {
+    Ok(Tensor::from_vec(bgr_planar, (batch, 3, height, width), device)?.to_dtype(DType::F32)?)
 }
