@@ -74,6 +74,9 @@ impl ObjectDetection {
 
 pub struct Detector {
     net: YoloxNano,
+    /// The CPU threads the network runs on. Running the whole pass inside the pool lets each
+    /// parallel step start on the calling worker instead of waking another thread.
+    pool: Option<rayon::ThreadPool>,
 }
 
 impl Detector {
@@ -88,7 +91,20 @@ impl Detector {
         let path = check_model(models_dir)?;
         let model = Model::load(&path)?;
         let net = YoloxNano::from_model(&model, device)?;
-        Ok(Self { net })
+        let threads = std::env::var("DISPATCH_DETECT_THREADS")
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        let pool = if device.is_cpu() {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("detect-cpu-{i}"))
+                .build()
+                .ok()
+        } else {
+            None
+        };
+        Ok(Self { net, pool })
     }
 
     /// The device in words: "CUDA GPU 0" or "CPU".
@@ -164,13 +180,19 @@ impl Detector {
             placements.push((b.scale, b.origin));
         }
         let input = input_tensor(planes, count, size, self.net.device())?;
-        let rows: Vec<f32> = self
-            .net
-            .forward(&input)?
-            .flatten_all()
-            .map_err(NetworkError::from)?
-            .to_vec1()
-            .map_err(NetworkError::from)?;
+        let forward = || -> Result<Vec<f32>, DetectorError> {
+            Ok(self
+                .net
+                .forward(&input)?
+                .flatten_all()
+                .map_err(NetworkError::from)?
+                .to_vec1()
+                .map_err(NetworkError::from)?)
+        };
+        let rows = match &self.pool {
+            Some(pool) => pool.install(forward)?,
+            None => forward()?,
+        };
         let per_picture = rows.len() / count;
         Ok(rows
             .chunks(per_picture.max(1))

@@ -4,6 +4,8 @@
 
 mod depthwise;
 pub mod detector;
+mod fast_math;
+mod kernels;
 pub mod onnx;
 pub mod postprocess;
 pub mod preprocess;

@@ -157,9 +157,16 @@ struct Conv {
 impl Conv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (out_channels, _, k, _) = self.weight.dims4()?;
-        let y = if self.groups > 1 {
-            super::depthwise::depthwise3x3(x, &self.weight, self.stride)?
-        } else if k == 1 && self.stride == 1 {
+        if self.groups > 1 {
+            return Ok(super::depthwise::depthwise3x3(
+                x,
+                &self.weight,
+                &self.bias,
+                self.stride,
+                self.act,
+            )?);
+        }
+        let y = if k == 1 && self.stride == 1 {
             // A 1×1 convolution is a matrix product: [O, C] × [C, H·W].
             let (batch, channels, height, width) = x.dims4()?;
             let weight = self.weight.reshape((out_channels, channels))?;
@@ -170,11 +177,12 @@ impl Conv {
                 height,
                 width,
             ))?
+        } else if k == 3 && self.stride == 1 && self.padding == 1 {
+            super::kernels::conv3x3(x, &self.weight)?
         } else {
             x.conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
         };
-        let y = y.broadcast_add(&self.bias)?;
-        Ok(if self.act { y.silu()? } else { y })
+        Ok(super::kernels::bias_then(y, &self.bias, self.act)?)
     }
 }
 
@@ -365,12 +373,9 @@ fn focus(x: &Tensor) -> Result<Tensor> {
     )?)
 }
 
-/// Max pooling of size `k`, stride 1, "same" padding. Edge replication pads like −∞ would for
-/// a maximum: the replicated value is already inside the window.
+/// Max pooling of size `k`, stride 1, "same" padding.
 fn same_max_pool(x: &Tensor, k: usize) -> Result<Tensor> {
-    let p = k / 2;
-    let padded = x.pad_with_same(2, p, p)?.pad_with_same(3, p, p)?;
-    Ok(padded.max_pool2d_with_stride(k, 1)?)
+    Ok(super::kernels::same_max_pool(x, k)?)
 }
 
 fn upsample2(x: &Tensor) -> Result<Tensor> {
