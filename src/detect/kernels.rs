@@ -72,11 +72,18 @@ pub fn bias_then(x: Tensor, bias: &Tensor, act: bool) -> candle_core::Result<Ten
     }
 }
 
-/// A 3×3 convolution, padding 1, stride 1, as one matrix product over an im2col matrix built
-/// from whole shifted rows (candle's tiled im2col gathers element by element).
-pub fn conv3x3(x: &Tensor, weight: &Tensor) -> candle_core::Result<Tensor> {
+/// A 3×3 convolution, padding 1, stride 1, plus `bias`, then SiLU when `act`: on the CPU a
+/// 1×1 convolution over an im2col matrix built from whole shifted rows (candle's tiled im2col
+/// gathers element by element).
+pub fn conv3x3(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    act: bool,
+) -> candle_core::Result<Tensor> {
     if !x.device().is_cpu() {
-        return x.conv2d(weight, 1, 1, 1, 1);
+        let y = x.conv2d(weight, 1, 1, 1, 1)?.broadcast_add(bias)?;
+        return if act { y.silu() } else { Ok(y) };
     }
     let (batch, channels, height, width) = x.dims4()?;
     let (out_channels, _, _, _) = weight.dims4()?;
@@ -106,12 +113,15 @@ pub fn conv3x3(x: &Tensor, weight: &Tensor) -> candle_core::Result<Tensor> {
                 }
             }
         });
+    // A matrix product blocked for the cache: the im2col matrix (K = channels × 9 rows of a
+    // whole picture) is far larger than the caches, which the product's packing handles.
     let columns = Tensor::from_vec(columns, (batch, k, hw), x.device())?;
-    let weight = weight.reshape((out_channels, k))?;
-    weight
+    let y = weight
+        .reshape((out_channels, k))?
         .broadcast_left(batch)?
         .matmul(&columns)?
-        .reshape((batch, out_channels, height, width))
+        .reshape((batch, out_channels, height, width))?;
+    bias_then(y, bias, act)
 }
 
 /// Max pooling of size `k` (odd), stride 1, "same" size: each output is the maximum of the
@@ -236,8 +246,15 @@ mod tests {
         let device = Device::Cpu;
         let x = Tensor::rand(-1f32, 1f32, (2, 12, 9, 7), &device).unwrap();
         let w = Tensor::rand(-1f32, 1f32, (16, 12, 3, 3), &device).unwrap();
-        let reference = x.conv2d(&w, 1, 1, 1, 1).unwrap();
-        let ours = conv3x3(&x, &w).unwrap();
+        let b = Tensor::rand(-1f32, 1f32, (1, 16, 1, 1), &device).unwrap();
+        let reference = x
+            .conv2d(&w, 1, 1, 1, 1)
+            .unwrap()
+            .broadcast_add(&b)
+            .unwrap()
+            .silu()
+            .unwrap();
+        let ours = conv3x3(&x, &w, &b, true).unwrap();
         assert_eq!(ours.dims(), reference.dims());
         assert!(max_diff(&ours, &reference) < 1e-4);
     }

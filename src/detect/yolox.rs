@@ -178,7 +178,12 @@ impl Conv {
                 width,
             ))?
         } else if k == 3 && self.stride == 1 && self.padding == 1 {
-            super::kernels::conv3x3(x, &self.weight)?
+            return Ok(super::kernels::conv3x3(
+                x,
+                &self.weight,
+                &self.bias,
+                self.act,
+            )?);
         } else {
             x.conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
         };
