@@ -76,6 +76,45 @@ fn main() {
         pre.as_secs_f64() * 1000.0,
         post.as_secs_f64() * 1000.0
     );
+    gpu(&model, &boxed.bgr_planar);
+}
+
+/// With a build that has the `cuda` feature and a GPU: the forward pass on GPU 0 at batch 1
+/// and 8 (per frame), including the upload of the input and the copy of the rows back.
+fn gpu(model: &Model, planar: &[f32]) {
+    let device = match candle_core::Device::cuda_if_available(0) {
+        Ok(device) if device.is_cuda() => device,
+        _ => {
+            println!("GPU: none (build with --features cuda on a machine with an NVIDIA GPU)");
+            return;
+        }
+    };
+    let net = YoloxNano::from_model(model, &device).expect("network on the GPU");
+    println!("# the same pass on CUDA GPU 0, input upload and rows download included");
+    for batch in [1, 8] {
+        let data: Vec<f32> = planar
+            .iter()
+            .copied()
+            .cycle()
+            .take(batch * planar.len())
+            .collect();
+        let per_batch = median(RUNS, || {
+            let input = input_tensor(data.clone(), batch, (INPUT_SIZE, INPUT_SIZE), &device)
+                .expect("input");
+            let rows: Vec<f32> = net
+                .forward(&input)
+                .expect("forward")
+                .flatten_all()
+                .expect("flatten")
+                .to_vec1()
+                .expect("rows");
+            assert!(!rows.is_empty());
+        });
+        println!(
+            "batch {batch}: {:.2} ms per frame",
+            per_batch.as_secs_f64() * 1000.0 / batch as f64
+        );
+    }
 }
 
 fn median(runs: usize, mut work: impl FnMut()) -> Duration {

@@ -223,15 +223,20 @@ pub struct RgbPicture<'a> {
 }
 
 /// The first CUDA GPU when the build has the `cuda` feature and the machine has one; the CPU
-/// otherwise (with the reason logged when a CUDA build finds no GPU).
+/// otherwise (with the reason logged when a GPU was expected).
 pub fn preferred_device() -> Device {
-    #[cfg(feature = "cuda")]
     match Device::cuda_if_available(0) {
-        Ok(device) if device.is_cuda() => return device,
-        Ok(_) => tracing::warn!("built with CUDA but no GPU is available; detecting on the CPU"),
-        Err(e) => tracing::warn!(error = %e, "CUDA device unusable; detecting on the CPU"),
+        Ok(device) => {
+            if cfg!(feature = "cuda") && device.is_cpu() {
+                tracing::warn!("built with CUDA but no GPU is available; detecting on the CPU");
+            }
+            device
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "CUDA device unusable; detecting on the CPU");
+            Device::Cpu
+        }
     }
-    Device::Cpu
 }
 
 /// The model file in `models_dir`, if it is there and is a known YOLOX-nano file.
