@@ -1,6 +1,6 @@
-//! Detection (in progress, issue 4): for now the reader of ONNX model files, which gives the
-//! weights of a network (its initializers) and its node list without `protoc` or Python.
-//! The YOLOX-nano network in candle-nn and its driver build on it.
+//! Detection: YOLOX-nano as a native candle network, its weights read from the ONNX file
+//! (without `protoc` or Python), CPU kernels where candle's generic ops are slow, letterbox and
+//! grid decode, and the `Detector` that a command or the shared detector worker drives.
 
 mod depthwise;
 pub mod detector;
