@@ -307,28 +307,33 @@ fn detect_prints_boxes_and_refuses_a_missing_or_altered_model() {
     );
 }
 
-#[test]
-fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
-    let cli = Cli::new();
+/// `analyze --json` of a sample clip with the shared model: its JSON lines.
+fn analyze(clip: &str, options: &[&str]) -> Vec<serde_json::Value> {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let clip = shared.join("media/vtest-h264-high.mp4");
-    let out = cli.ok(&[
-        "analyze",
-        "--source",
-        path_str(&clip),
-        "--max-frames",
-        "25",
-        "--detect-fps",
-        "5",
-        "--no-motion-gate",
-        "--json",
-        "--models-dir",
-        path_str(&shared.join("models")),
-    ]);
-    let lines: Vec<serde_json::Value> = out
+    let clip = shared.join("media").join(clip);
+    let models = shared.join("models");
+    let mut args = vec!["analyze", "--source", path_str(&clip), "--json"];
+    args.extend_from_slice(options);
+    args.extend(["--models-dir", path_str(&models)]);
+    Cli::new()
+        .ok(&args)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
+    let lines = analyze(
+        "vtest-h264-high.mp4",
+        &[
+            "--max-frames",
+            "25",
+            "--detect-fps",
+            "5",
+            "--no-motion-gate",
+        ],
+    );
     let summary = &lines.last().unwrap()["summary"];
     assert_eq!(summary["frames"], 25);
     let calls = summary["detect_calls"].as_u64().unwrap();
@@ -354,24 +359,8 @@ fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
 
 #[test]
 fn analyze_with_the_motion_gate_searches_fewer_frames_and_keeps_its_accounts() {
-    let cli = Cli::new();
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     // The road clip starts on a still scene: the gate skips what does not move.
-    let clip = shared.join("media/car-detection.mp4");
-    let out = cli.ok(&[
-        "analyze",
-        "--source",
-        path_str(&clip),
-        "--max-frames",
-        "120",
-        "--json",
-        "--models-dir",
-        path_str(&shared.join("models")),
-    ]);
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = analyze("car-detection.mp4", &["--max-frames", "120"]);
     let summary = &lines.last().unwrap()["summary"];
     assert_eq!(summary["motion_gate"], true);
     let count = |key: &str| summary[key].as_u64().unwrap();

@@ -179,14 +179,7 @@ mod tests {
                         reference = reference.silu().unwrap();
                     }
                     assert_eq!(ours.dims(), reference.dims());
-                    let diff = (ours - reference)
-                        .unwrap()
-                        .abs()
-                        .unwrap()
-                        .max_all()
-                        .unwrap()
-                        .to_scalar::<f32>()
-                        .unwrap();
+                    let diff = crate::detect::max_abs_diff(&ours, &reference);
                     assert!(diff < 1e-5, "{h}×{w} stride {stride} act {act}: {diff}");
                 }
             }

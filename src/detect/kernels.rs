@@ -197,26 +197,18 @@ mod tests {
     use super::*;
     use candle_core::Device;
 
-    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
-    }
-
     #[test]
     fn fused_bias_and_silu_match_candles_ops() {
         let device = Device::Cpu;
         let x = Tensor::rand(-6f32, 6f32, (2, 5, 7, 3), &device).unwrap();
         let b = Tensor::rand(-1f32, 1f32, (1, 5, 1, 1), &device).unwrap();
         let sum = x.broadcast_add(&b).unwrap();
-        assert!(max_diff(&bias_then(x.copy().unwrap(), &b, false).unwrap(), &sum) < 1e-6);
         assert!(
-            max_diff(
+            crate::detect::max_abs_diff(&bias_then(x.copy().unwrap(), &b, false).unwrap(), &sum)
+                < 1e-6
+        );
+        assert!(
+            crate::detect::max_abs_diff(
                 &bias_then(x.copy().unwrap(), &b, true).unwrap(),
                 &sum.silu().unwrap()
             ) < 1e-5
@@ -237,7 +229,11 @@ mod tests {
             let reference = padded.max_pool2d_with_stride(k, 1).unwrap();
             let ours = same_max_pool(&x, k).unwrap();
             assert_eq!(ours.dims(), reference.dims());
-            assert_eq!(max_diff(&ours, &reference), 0.0, "k = {k}");
+            assert_eq!(
+                crate::detect::max_abs_diff(&ours, &reference),
+                0.0,
+                "k = {k}"
+            );
         }
     }
 
@@ -256,6 +252,6 @@ mod tests {
             .unwrap();
         let ours = conv3x3(&x, &w, &b, true).unwrap();
         assert_eq!(ours.dims(), reference.dims());
-        assert!(max_diff(&ours, &reference) < 1e-4);
+        assert!(crate::detect::max_abs_diff(&ours, &reference) < 1e-4);
     }
 }

@@ -10,3 +10,13 @@ pub mod onnx;
 pub mod postprocess;
 pub mod preprocess;
 pub mod yolox;
+
+/// Largest absolute difference between two tensors of the same shape (tests of the kernels).
+#[cfg(test)]
+pub(crate) fn max_abs_diff(a: &candle_core::Tensor, b: &candle_core::Tensor) -> f32 {
+    (a - b)
+        .and_then(|d| d.abs())
+        .and_then(|d| d.max_all())
+        .and_then(|d| d.to_scalar::<f32>())
+        .expect("tensors of one shape")
+}
