@@ -355,6 +355,14 @@ fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
             .any(|d| d["class"] == "person")),
         "the campus clip shows people in every analysed frame"
     );
+    // People seen in several searches are followed as tracks, and labelled with them.
+    assert!(summary["tracks"].as_u64().unwrap() >= 2, "{summary}");
+    let labelled = lines[1..lines.len() - 1]
+        .iter()
+        .flat_map(|l| l["detections"].as_array().unwrap().iter())
+        .filter(|d| d["track"].is_u64())
+        .count();
+    assert!(labelled >= 12, "{labelled} boxes with a track");
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! What the detector publishes for one stream: the detections of each searched frame (kept for
-//! a short while, so a display can match them to the frame it shows), how far the detector
-//! has looked, and counts of what it skipped and why. It also chooses which frame a display
-//! shows so that boxes and picture belong together.
+//! a short while, so a display can match them to the frame it shows), the stream's tracker
+//! (every result goes through it, and each object is labelled with its track), how far the
+//! detector has looked, and counts of what it skipped and why. It also chooses which frame a
+//! display shows so that boxes and picture belong together.
 
 use super::motion::PixelRect;
 use crate::detect::detector::ObjectDetection;
 use crate::ingest::{FrameSlot, SlotFrame};
+use crate::tracking::{Track, Tracker, TrackerConfig};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +30,8 @@ pub struct FrameDetections {
     pub region: Option<PixelRect>,
     /// Milliseconds the search took, 0 when nothing was searched.
     pub latency_ms: f64,
+    /// The confirmed track of each object of [`FrameDetections::all`] (filled when published).
+    pub track_ids: Vec<Option<u64>>,
 }
 
 impl FrameDetections {
@@ -60,6 +64,7 @@ struct FeedInner {
     results: VecDeque<Arc<FrameDetections>>,
     analysed_through: Option<u64>,
     stats: DetectStats,
+    tracker: Tracker,
 }
 
 /// Shared by the detector (writer) and the display (readers) of one stream.
@@ -71,7 +76,10 @@ pub struct DetectionFeed {
 impl DetectionFeed {
     pub fn new(rate_fps: f64) -> Self {
         let feed = Self::default();
-        feed.update(|i| i.stats.rate_fps = rate_fps);
+        feed.update(|i| {
+            i.stats.rate_fps = rate_fps;
+            i.tracker = Tracker::new(TrackerConfig::default());
+        });
         feed
     }
 
@@ -81,10 +89,15 @@ impl DetectionFeed {
         }
     }
 
-    /// Records a result (a search, or a still frame's kept objects).
-    pub fn publish(&self, result: FrameDetections) {
+    /// Records a result (a search, or a still frame's kept objects) after the tracker took it.
+    pub fn publish(&self, mut result: FrameDetections) {
         let searched = result.latency_ms > 0.0;
         self.update(|inner| {
+            let objects: Vec<ObjectDetection> = result.all().copied().collect();
+            inner
+                .tracker
+                .update(result.sequence, result.pts_90k, &objects);
+            result.track_ids = inner.tracker.label(&objects);
             inner.analysed_through = Some(
                 inner
                     .analysed_through
@@ -131,7 +144,16 @@ impl DetectionFeed {
                 .unwrap_or_default(),
             region: None,
             latency_ms: 0.0,
+            track_ids: Vec::new(),
         });
+    }
+
+    /// The stream's confirmed tracks now.
+    pub fn tracks(&self) -> Vec<Track> {
+        self.inner
+            .lock()
+            .map(|i| i.tracker.active().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Records frames the detector never looked at.
@@ -243,6 +265,7 @@ mod tests {
             held: Vec::new(),
             region: None,
             latency_ms: 40.0,
+            track_ids: Vec::new(),
         }
     }
 
@@ -311,5 +334,21 @@ mod tests {
         assert_eq!(feed.stats().detected, 1, "a still frame is not a search");
         assert_eq!(feed.analysed_through(), Some(5));
         assert_eq!(feed.for_frame(4).unwrap().sequence, 0);
+    }
+
+    #[test]
+    fn objects_seen_twice_are_labelled_with_their_track() {
+        let feed = DetectionFeed::new(5.0);
+        feed.publish(result(0, 0));
+        assert_eq!(
+            feed.latest().unwrap().track_ids,
+            vec![None],
+            "one sighting is no track"
+        );
+        feed.publish(result(1, 18_000));
+        let latest = feed.latest().unwrap();
+        let tracks = feed.tracks();
+        assert_eq!(tracks.len(), 1);
+        assert_eq!(latest.track_ids, vec![Some(tracks[0].id)]);
     }
 }

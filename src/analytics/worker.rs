@@ -278,6 +278,7 @@ fn search(detector: &Detector, jobs: Vec<Job>) {
             held,
             region: job.region,
             latency_ms,
+            track_ids: Vec::new(),
         });
     }
 }

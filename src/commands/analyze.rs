@@ -7,6 +7,7 @@ use crate::analytics::{Decision, ScheduleConfig, Scheduler, kept_outside, search
 use crate::cli::AnalyzeArgs;
 use crate::detect::detector::{Detector, ObjectDetection};
 use crate::domain::StreamUrl;
+use crate::tracking::{Tracker, TrackerConfig};
 use crate::video::{self, Decoder, RtspOptions};
 use anyhow::Context as _;
 use serde_json::json;
@@ -40,6 +41,8 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     let mut latencies_ms: Vec<f64> = Vec::new();
     let mut decoded = Vec::new();
     let mut known: Vec<ObjectDetection> = Vec::new();
+    let mut tracker = Tracker::new(TrackerConfig::default());
+    let mut track_ids: std::collections::BTreeSet<u64> = std::collections::BTreeSet::new();
     let mut ended = false;
     while !ended && args.max_frames.is_none_or(|max| frames < max) {
         match source.next_unit() {
@@ -82,8 +85,20 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
                 None => Vec::new(),
             };
             known = detections.iter().chain(&held).copied().collect();
-            let boxes: Vec<_> = detections.iter().map(|d| d.to_json()).collect();
-            let held: Vec<_> = held.iter().map(|d| d.to_json()).collect();
+            tracker.update(index, frame.pts_90k, &known);
+            let labels = tracker.label(&known);
+            let with_track = |(d, track): (&ObjectDetection, &Option<u64>)| {
+                let mut value = d.to_json();
+                value["track"] = json!(track);
+                value
+            };
+            let boxes: Vec<_> = detections.iter().zip(&labels).map(with_track).collect();
+            let held: Vec<_> = held
+                .iter()
+                .zip(&labels[detections.len()..])
+                .map(with_track)
+                .collect();
+            track_ids.extend(labels.iter().flatten());
             let line = json!({
                 "frame": index,
                 "pts_90k": frame.pts_90k,
@@ -117,6 +132,7 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
         "skipped_rate": skipped_rate,
         "skipped_still": skipped_still,
         "region_searches": region_searches,
+        "tracks": track_ids.len(),
         "motion_gate": !args.no_motion_gate,
         "decode_errors": decoder.stats().errors,
         "mean_latency_ms": (mean * 10.0).round() / 10.0,

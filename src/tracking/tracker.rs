@@ -175,6 +175,20 @@ impl Tracker {
             .filter(|t| t.state == TrackState::Confirmed)
     }
 
+    /// The confirmed track whose box overlaps each object most (IoU ≥ 0.5), if any.
+    pub fn label(&self, objects: &[ObjectDetection]) -> Vec<Option<u64>> {
+        objects
+            .iter()
+            .map(|o| {
+                self.active()
+                    .map(|t| (t.id, iou(&o.bbox, &t.bbox())))
+                    .filter(|(_, overlap)| *overlap >= 0.5)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(id, _)| id)
+            })
+            .collect()
+    }
+
     /// Takes the detections of the frame `sequence` at `pts_90k`.
     pub fn update(&mut self, sequence: u64, pts_90k: i64, detections: &[ObjectDetection]) {
         let c = self.config;

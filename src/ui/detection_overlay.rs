@@ -1,6 +1,6 @@
 //! Detected objects drawn over a wall tile's video: one box per object in its class colour
-//! (thinner for objects kept from an earlier search), the class name on larger boxes, and the
-//! class and confidence in a tooltip when the pointer is over a box.
+//! (thinner for objects kept from an earlier search), the class name and track number on
+//! larger boxes, and class, confidence and track in a tooltip when the pointer is over a box.
 
 use super::i18n::{Language, Text};
 use super::theme;
@@ -44,10 +44,11 @@ pub fn draw(
 ) -> Option<String> {
     let (w, h) = (detections.width, detections.height);
     let pointer = pointer.filter(|p| video.contains(*p));
-    let mut hovered: Option<(ObjectDetection, bool, Rect)> = None;
+    let mut hovered: Option<(ObjectDetection, bool, Rect, Option<u64>)> = None;
     let found = detections.objects.iter().map(|o| (o, false));
     let kept = detections.held.iter().map(|o| (o, true));
-    for (object, held) in found.chain(kept) {
+    for (index, (object, held)) in found.chain(kept).enumerate() {
+        let track = detections.track_ids.get(index).copied().flatten();
         let rect = screen_rect(object.bbox, w, h, video);
         if rect.width() < 2.0 || rect.height() < 2.0 {
             continue;
@@ -56,9 +57,12 @@ pub fn draw(
         let width = if held { 1.0 } else { 2.0 };
         painter.rect_stroke(rect, 0.0, Stroke::new(width, colour), StrokeKind::Outside);
         if rect.height() > 36.0 && rect.width() > 30.0 {
-            let label = class_name(object.class, lang);
+            let label = match track {
+                Some(id) => format!("{} {id}", class_name(object.class, lang)),
+                None => class_name(object.class, lang).to_owned(),
+            };
             let font = FontId::proportional(11.0);
-            let galley = painter.layout_no_wrap(label.to_owned(), font, Color32::BLACK);
+            let galley = painter.layout_no_wrap(label, font, Color32::BLACK);
             let tag = Rect::from_min_size(
                 rect.min - egui::vec2(0.0, galley.size().y + 2.0),
                 galley.size() + egui::vec2(6.0, 2.0),
@@ -72,12 +76,12 @@ pub fn draw(
             painter.galley(tag.min + egui::vec2(3.0, 1.0), galley, Color32::BLACK);
         }
         if pointer.is_some_and(|p| rect.contains(p))
-            && hovered.is_none_or(|(_, _, r)| rect.area() < r.area())
+            && hovered.is_none_or(|(_, _, r, _)| rect.area() < r.area())
         {
-            hovered = Some((*object, held, rect));
+            hovered = Some((*object, held, rect, track));
         }
     }
-    let (object, held, rect) = hovered?;
+    let (object, held, rect, track) = hovered?;
     painter.rect_stroke(
         rect,
         0.0,
@@ -90,6 +94,9 @@ pub fn draw(
         Text::Confidence.get(lang),
         object.score * 100.0
     );
+    if let Some(id) = track {
+        text.push_str(&format!("\n{} {id}", Text::TrackNumber.get(lang)));
+    }
     if held {
         text.push('\n');
         text.push_str(Text::HeldObject.get(lang));

@@ -86,6 +86,7 @@ pub enum Text {
     ClassTrafficLight,
     Confidence,
     HeldObject,
+    TrackNumber,
     Lost,
     Ago,
     LastError,
@@ -193,6 +194,7 @@ impl Text {
             Text::ClassTruck => ("xe tải", "truck"),
             Text::ClassTrafficLight => ("đèn tín hiệu", "traffic light"),
             Text::Confidence => ("độ tin cậy", "confidence"),
+            Text::TrackNumber => ("Đối tượng số", "Track"),
             Text::HeldObject => (
                 "giữ từ lượt trước (không chuyển động)",
                 "kept from an earlier search (not moving)",
