@@ -15,6 +15,7 @@ pub mod domain;
 pub mod ingest;
 pub mod offscreen;
 pub mod registry;
+pub mod rules;
 pub mod service;
 pub mod store;
 pub mod tracking;

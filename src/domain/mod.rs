@@ -8,9 +8,11 @@ mod junction;
 mod object_class;
 mod stream_url;
 pub mod text_fold;
+mod violation;
 
 pub use camera::{Camera, CameraKind, CameraStatus};
 pub use geo::{GeoError, GeoPoint};
 pub use junction::Junction;
 pub use object_class::ObjectClass;
 pub use stream_url::{StreamUrl, StreamUrlError};
+pub use violation::ViolationKind;
