@@ -55,6 +55,37 @@ pub enum Command {
     /// Connect to a camera or file and report codec, size, frame rate and time to the first
     /// picture (exit status 1 when no picture can be decoded).
     Probe(ProbeArgs),
+    /// Run the violation rules on recorded tracks and signal states (see docs/rules-replay.md).
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RulesCommand {
+    /// Re-run the rules on recorded tracks and print the events they raise.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Junction geometry of the camera (JSON).
+    #[arg(long)]
+    pub geometry: PathBuf,
+    /// Ground points of tracks (JSON lines: t_ms, track, class, x, y).
+    #[arg(long)]
+    pub tracks: PathBuf,
+    /// Signal changes (JSON lines: t_ms, group, state).
+    #[arg(long, conflicts_with = "plan")]
+    pub signals: Option<PathBuf>,
+    /// A fixed-time signal plan (JSON: cycle_s, offset_s, groups).
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Milliseconds into red during which crossing the stop line is tolerated.
+    #[arg(long, default_value_t = 500)]
+    pub grace_ms: i64,
+    /// Print JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]

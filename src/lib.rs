@@ -17,6 +17,7 @@ pub mod offscreen;
 pub mod registry;
 pub mod rules;
 pub mod service;
+pub mod signals;
 pub mod store;
 pub mod tracking;
 pub mod ui;

@@ -33,5 +33,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Probe(args)) => commands::probe(args),
         Some(Command::Detect(args)) => commands::detect(args, &Setup::resolve(&cli, true)?),
         Some(Command::Analyze(args)) => commands::analyze(args, &Setup::resolve(&cli, true)?),
+        Some(Command::Rules(command)) => commands::rules(command),
     }
 }

@@ -399,3 +399,91 @@ fn analyze_with_the_motion_gate_searches_fewer_frames_and_keeps_its_accounts() {
         }
     }
 }
+
+/// `rules replay` on the documented example (docs/rules-replay.md): its JSON lines.
+fn replay(options: &[&str]) -> Vec<serde_json::Value> {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let geometry = docs.join("a1-north.geometry.json");
+    let tracks = docs.join("a1-north.tracks.jsonl");
+    let mut args = vec![
+        "rules",
+        "replay",
+        "--geometry",
+        path_str(&geometry),
+        "--tracks",
+        path_str(&tracks),
+        "--json",
+    ];
+    args.extend_from_slice(options);
+    Cli::new()
+        .ok(&args)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn rules_replay_raises_the_documented_red_light_events_and_only_those() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let signals = docs.join("a1.signals.jsonl");
+    let plan = docs.join("a1.plan.json");
+    let tracks_of = |lines: &[serde_json::Value]| -> Vec<u64> {
+        lines[..lines.len() - 1]
+            .iter()
+            .map(|l| l["track"].as_u64().unwrap())
+            .collect()
+    };
+    let lines = replay(&["--signals", path_str(&signals)]);
+    assert_eq!(tracks_of(&lines), vec![1, 6], "{lines:?}");
+    let car = &lines[0];
+    assert_eq!(car["clause"], "6.9.b");
+    assert_eq!(car["fine_vnd"], serde_json::json!([18_000_000, 20_000_000]));
+    assert_eq!(car["points"], 4);
+    assert!((car["time_into_red_ms"].as_i64().unwrap() - 2_000).abs() <= 1);
+    assert_eq!(lines[1]["clause"], "7.7.c", "the motorbike's clause");
+    assert_eq!(lines.last().unwrap()["summary"]["tracks"], 7);
+    // The fixed-time plan gives the same; a shorter grace time catches track 7 too.
+    let with_plan = replay(&["--plan", path_str(&plan)]);
+    assert_eq!(tracks_of(&with_plan), vec![1, 6]);
+    let strict = replay(&["--plan", path_str(&plan), "--grace-ms", "200"]);
+    assert_eq!(tracks_of(&strict), vec![7, 1, 6]);
+}
+
+#[test]
+fn rules_replay_says_what_is_wrong_in_its_files() {
+    let cli = Cli::new();
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let tracks = cli.file(
+        "tracks.jsonl",
+        "{\"t_ms\": 0, \"track\": 1, \"class\": \"car\", \"x\": 1, \"y\": 2}\n{\"t_ms\": 200, \"track\": 1, \"class\": \"tank\", \"x\": 1, \"y\": 2}\n",
+    );
+    let geometry = docs.join("a1-north.geometry.json");
+    let stderr = cli.fails(&[
+        "rules",
+        "replay",
+        "--geometry",
+        path_str(&geometry),
+        "--tracks",
+        path_str(&tracks),
+    ]);
+    assert!(stderr.contains("tracks.jsonl:2:"), "{stderr}");
+    assert!(stderr.contains("tank"), "{stderr}");
+    let text = std::fs::read_to_string(&geometry).unwrap().replacen(
+        "\"signal_group\": \"A\"",
+        "\"signal_group\": \"\"",
+        1,
+    );
+    let bad_geometry = cli.file("g.json", &text);
+    let stderr = cli.fails(&[
+        "rules",
+        "replay",
+        "--geometry",
+        path_str(&bad_geometry),
+        "--tracks",
+        path_str(&tracks),
+    ]);
+    assert!(
+        stderr.contains("approach N: has no signal group"),
+        "{stderr}"
+    );
+}

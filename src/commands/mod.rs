@@ -6,6 +6,7 @@ mod cameras;
 mod console;
 mod detect;
 mod probe;
+mod rules;
 mod screenshot;
 
 pub use analyze::run as analyze;
@@ -13,6 +14,7 @@ pub use cameras::run as cameras;
 pub use console::run as console;
 pub use detect::run as detect;
 pub use probe::run as probe;
+pub use rules::run as rules;
 pub use screenshot::run as screenshot;
 
 use crate::basemap::BaseMapChoice;

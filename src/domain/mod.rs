@@ -1,11 +1,13 @@
-//! Plain domain types of the console: cameras, junctions, positions, stream addresses and the
-//! Vietnamese text folding used by search. Nothing here depends on another module of the crate,
+//! Plain domain types of the console: cameras, junctions, positions, stream addresses, junction
+//! geometry, signal states, violation kinds and the Vietnamese text folding used by search. Nothing here depends on another module of the crate,
 //! on the database, on threads or on the UI.
 
 mod camera;
 mod geo;
+pub mod geometry;
 mod junction;
 mod object_class;
+pub mod signal;
 mod stream_url;
 pub mod text_fold;
 mod violation;

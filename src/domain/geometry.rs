@@ -1,0 +1,332 @@
+//! A camera's junction geometry in its image plane: stop lines per approach with the signal
+//! group that controls them, lanes with their direction of travel and allowed turns, no-stopping
+//! and no-parking zones with a dwell limit, solid centre lines, crosswalks, and the regions of
+//! the signal heads. Stored as versioned JSON; `validate` says what is wrong and where.
+
+use serde::{Deserialize, Serialize};
+
+/// Schema version this build reads and writes.
+pub const GEOMETRY_VERSION: u32 = 1;
+
+/// A point in picture pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Turn {
+    Left,
+    Straight,
+    Right,
+    UTurn,
+}
+
+/// A way into the junction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approach {
+    pub id: String,
+    /// The stop line, two points.
+    pub stop_line: [Point; 2],
+    /// Direction of travel into the junction: from the first point towards the second.
+    pub entry_direction: [Point; 2],
+    /// The signal group whose heads control this approach.
+    pub signal_group: String,
+    /// A sign allows turning right on red here.
+    #[serde(default)]
+    pub right_turn_on_red: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lane {
+    pub id: String,
+    pub approach: String,
+    pub polygon: Vec<Point>,
+    /// Allowed direction of travel: from the first point towards the second.
+    pub direction: [Point; 2],
+    pub allowed_turns: Vec<Turn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZoneKind {
+    NoStopping,
+    NoParking,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    pub id: String,
+    pub kind: ZoneKind,
+    pub polygon: Vec<Point>,
+    /// Seconds a vehicle may stay still in the zone.
+    pub dwell_limit_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalHead {
+    pub group: String,
+    /// The head's region in the picture (for reading its colour).
+    pub polygon: Vec<Point>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JunctionGeometry {
+    pub version: u32,
+    pub camera: String,
+    pub frame: FrameSize,
+    /// Picture → ground plane (metres), row-major 3×3, when surveyed.
+    #[serde(default)]
+    pub homography: Option<[[f64; 3]; 3]>,
+    pub approaches: Vec<Approach>,
+    #[serde(default)]
+    pub lanes: Vec<Lane>,
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+    /// Solid centre lines (no crossing, so no overtaking), as polylines.
+    #[serde(default)]
+    pub solid_lines: Vec<Vec<Point>>,
+    #[serde(default)]
+    pub crosswalks: Vec<Vec<Point>>,
+    #[serde(default)]
+    pub signal_heads: Vec<SignalHead>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GeometryError {
+    #[error("geometry is not valid JSON: {0}")]
+    Parse(String),
+    #[error("geometry version {found} is not supported (this console reads {GEOMETRY_VERSION})")]
+    Version { found: u32 },
+    #[error("{place}: {problem}")]
+    Invalid { place: String, problem: String },
+}
+
+impl JunctionGeometry {
+    /// Reads and validates geometry JSON.
+    pub fn from_json(text: &str) -> Result<Self, GeometryError> {
+        let geometry: Self =
+            serde_json::from_str(text).map_err(|e| GeometryError::Parse(e.to_string()))?;
+        geometry.validate()?;
+        Ok(geometry)
+    }
+
+    /// Closed polygons (three points or more, not all in a line), every point inside the
+    /// frame, unique ids, every approach with a signal group, every lane on a known approach.
+    pub fn validate(&self) -> Result<(), GeometryError> {
+        if self.version != GEOMETRY_VERSION {
+            return Err(GeometryError::Version {
+                found: self.version,
+            });
+        }
+        let invalid = |place: String, problem: &str| {
+            Err(GeometryError::Invalid {
+                place,
+                problem: problem.to_owned(),
+            })
+        };
+        let (w, h) = (f64::from(self.frame.width), f64::from(self.frame.height));
+        if w <= 0.0 || h <= 0.0 {
+            return invalid("frame".into(), "width and height must be positive");
+        }
+        let inside = |p: &Point| p.x >= 0.0 && p.y >= 0.0 && p.x <= w && p.y <= h;
+        let check_points =
+            |place: String, points: &[Point]| match points.iter().position(|p| !inside(p)) {
+                Some(i) => invalid(
+                    format!("{place}, point {}", i + 1),
+                    "lies outside the frame",
+                ),
+                None => Ok(()),
+            };
+        let check_polygon = |place: String, points: &[Point]| {
+            check_points(place.clone(), points)?;
+            if points.len() < 3 || polygon_area(points).abs() < 1.0 {
+                return invalid(
+                    place,
+                    "is not a closed polygon (three points or more, with an area)",
+                );
+            }
+            Ok(())
+        };
+        let mut ids: Vec<&str> = Vec::new();
+        for a in &self.approaches {
+            let place = format!("approach {}", a.id);
+            if a.id.is_empty() || ids.contains(&a.id.as_str()) {
+                return invalid(place, "needs a unique id");
+            }
+            ids.push(&a.id);
+            check_points(format!("{place}, stop line"), &a.stop_line)?;
+            check_points(format!("{place}, entry direction"), &a.entry_direction)?;
+            if a.signal_group.trim().is_empty() {
+                return invalid(place, "has no signal group");
+            }
+            if distance(a.stop_line[0], a.stop_line[1]) < 1.0
+                || distance(a.entry_direction[0], a.entry_direction[1]) < 1.0
+            {
+                return invalid(
+                    place,
+                    "stop line and entry direction need two distinct points",
+                );
+            }
+        }
+        for lane in &self.lanes {
+            let place = format!("lane {}", lane.id);
+            if !self.approaches.iter().any(|a| a.id == lane.approach) {
+                return invalid(place, "names an approach that does not exist");
+            }
+            check_polygon(place.clone(), &lane.polygon)?;
+            check_points(format!("{place}, direction"), &lane.direction)?;
+        }
+        for zone in &self.zones {
+            check_polygon(format!("zone {}", zone.id), &zone.polygon)?;
+            if zone.dwell_limit_s <= 0.0 {
+                return invalid(format!("zone {}", zone.id), "needs a positive dwell limit");
+            }
+        }
+        for (i, line) in self.solid_lines.iter().enumerate() {
+            check_points(format!("solid line {}", i + 1), line)?;
+            if line.len() < 2 {
+                return invalid(format!("solid line {}", i + 1), "needs two points or more");
+            }
+        }
+        for (i, crosswalk) in self.crosswalks.iter().enumerate() {
+            check_polygon(format!("crosswalk {}", i + 1), crosswalk)?;
+        }
+        for head in &self.signal_heads {
+            check_polygon(
+                format!("signal head of group {}", head.group),
+                &head.polygon,
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn approach(&self, id: &str) -> Option<&Approach> {
+        self.approaches.iter().find(|a| a.id == id)
+    }
+}
+
+fn distance(a: Point, b: Point) -> f64 {
+    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+}
+
+/// Signed area (shoelace).
+fn polygon_area(points: &[Point]) -> f64 {
+    let n = points.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (points[i], points[(i + 1) % n]);
+            a.x * b.y - b.x * a.y
+        })
+        .sum::<f64>()
+        / 2.0
+}
+
+/// Where the segment `p → q` crosses the line through `a`–`b` (within the segment `a`–`b`),
+/// as the fraction along `p → q`; `None` when it does not.
+pub fn crossing(p: Point, q: Point, a: Point, b: Point) -> Option<f64> {
+    let r = (q.x - p.x, q.y - p.y);
+    let s = (b.x - a.x, b.y - a.y);
+    let denom = r.0 * s.1 - r.1 * s.0;
+    if denom.abs() < 1e-12 {
+        return None;
+    }
+    let ap = (a.x - p.x, a.y - p.y);
+    let t = (ap.0 * s.1 - ap.1 * s.0) / denom;
+    let u = (ap.0 * r.1 - ap.1 * r.0) / denom;
+    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u)).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const SAMPLE: &str = r#"{
+      "version": 1, "camera": "DBP-GT-A1-N", "frame": {"width": 1280, "height": 720},
+      "approaches": [{"id": "N", "stop_line": [{"x": 300, "y": 400}, {"x": 900, "y": 400}],
+                      "entry_direction": [{"x": 600, "y": 700}, {"x": 600, "y": 300}],
+                      "signal_group": "A"}],
+      "lanes": [{"id": "N1", "approach": "N",
+                 "polygon": [{"x": 300, "y": 720}, {"x": 600, "y": 720}, {"x": 600, "y": 400}, {"x": 300, "y": 400}],
+                 "direction": [{"x": 450, "y": 700}, {"x": 450, "y": 420}], "allowed_turns": ["straight", "left"]}],
+      "zones": [{"id": "Z1", "kind": "no-stopping", "dwell_limit_s": 30,
+                 "polygon": [{"x": 0, "y": 0}, {"x": 100, "y": 0}, {"x": 100, "y": 100}]}]
+    }"#;
+
+    #[test]
+    fn a_good_geometry_reads_and_bad_ones_say_where() {
+        let g = JunctionGeometry::from_json(SAMPLE).unwrap();
+        assert_eq!(g.approach("N").unwrap().signal_group, "A");
+        let outside = SAMPLE.replace(r#"{"x": 100, "y": 100}"#, r#"{"x": 100, "y": 800}"#);
+        assert_eq!(
+            JunctionGeometry::from_json(&outside)
+                .unwrap_err()
+                .to_string(),
+            "zone Z1, point 3: lies outside the frame"
+        );
+        let open = SAMPLE.replace(r#", {"x": 100, "y": 100}]"#, "]");
+        assert!(
+            JunctionGeometry::from_json(&open)
+                .unwrap_err()
+                .to_string()
+                .starts_with("zone Z1: is not a closed polygon")
+        );
+        let no_group = SAMPLE.replace(r#""signal_group": "A""#, r#""signal_group": " ""#);
+        assert_eq!(
+            JunctionGeometry::from_json(&no_group)
+                .unwrap_err()
+                .to_string(),
+            "approach N: has no signal group"
+        );
+        let stray = SAMPLE.replace(r#""approach": "N""#, r#""approach": "S""#);
+        assert!(
+            JunctionGeometry::from_json(&stray)
+                .unwrap_err()
+                .to_string()
+                .contains("lane N1")
+        );
+        let unknown = SAMPLE.replace(r#""version": 1,"#, r#""version": 1, "colour": "red","#);
+        assert!(
+            matches!(JunctionGeometry::from_json(&unknown), Err(GeometryError::Parse(m)) if m.contains("colour"))
+        );
+        let future = SAMPLE.replace(r#""version": 1"#, r#""version": 2"#);
+        assert_eq!(
+            JunctionGeometry::from_json(&future),
+            Err(GeometryError::Version { found: 2 })
+        );
+    }
+
+    #[test]
+    fn segments_cross_lines_where_they_should() {
+        let p = |x, y| Point { x, y };
+        let t = crossing(p(0.0, 0.0), p(0.0, 10.0), p(-5.0, 4.0), p(5.0, 4.0)).unwrap();
+        assert!((t - 0.4).abs() < 1e-12);
+        assert_eq!(
+            crossing(p(0.0, 0.0), p(0.0, 3.0), p(-5.0, 4.0), p(5.0, 4.0)),
+            None
+        );
+        assert_eq!(
+            crossing(p(9.0, 0.0), p(9.0, 10.0), p(-5.0, 4.0), p(5.0, 4.0)),
+            None
+        );
+        assert_eq!(
+            crossing(p(0.0, 0.0), p(10.0, 0.0), p(-5.0, 0.0), p(5.0, 0.0)),
+            None,
+            "parallel"
+        );
+    }
+}

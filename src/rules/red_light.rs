@@ -1,0 +1,345 @@
+//! Red light (ND 168 6.9.b cars, 7.7.c motorbikes): a vehicle's ground point crosses the stop
+//! line of an approach, moving into the junction, while the approach's signal group is red and
+//! has been for longer than the grace time. Not a violation: crossing on amber or green, having
+//! crossed before the light turned red, waiting behind the line, or turning right where a sign
+//! allows it on red (decided once the vehicle's path shows the turn). One event per vehicle.
+
+use super::{RuleEvent, TrackPoint};
+use crate::domain::ViolationKind;
+use crate::domain::geometry::{Approach, JunctionGeometry, Point, crossing};
+use crate::domain::signal::SignalColour;
+use crate::signals::SignalSource;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RedLightConfig {
+    /// Milliseconds into red during which crossing is tolerated.
+    pub grace_ms: i64,
+    /// Pixels the vehicle must travel past the line before its turn is judged.
+    pub turn_judge_px: f64,
+    /// A heading change to the right of more than this many degrees is a right turn.
+    pub right_turn_deg: f64,
+}
+
+impl Default for RedLightConfig {
+    fn default() -> Self {
+        Self {
+            grace_ms: 500,
+            turn_judge_px: 60.0,
+            right_turn_deg: 35.0,
+        }
+    }
+}
+
+/// A red crossing waiting for the vehicle's turn to be seen.
+#[derive(Debug, Clone)]
+struct Pending {
+    event: RuleEvent,
+    at_line: Point,
+    entry: (f64, f64),
+}
+
+#[derive(Debug, Default)]
+struct TrackMemory {
+    last: Option<(i64, Point)>,
+    crossed: HashSet<String>,
+    pending: Option<Pending>,
+}
+
+pub struct RedLightRule {
+    config: RedLightConfig,
+    approaches: Vec<Approach>,
+    tracks: HashMap<u64, TrackMemory>,
+    reported: HashSet<u64>,
+}
+
+impl RedLightRule {
+    pub fn new(geometry: &JunctionGeometry, config: RedLightConfig) -> Self {
+        Self {
+            config,
+            approaches: geometry.approaches.clone(),
+            tracks: HashMap::new(),
+            reported: HashSet::new(),
+        }
+    }
+
+    /// Takes a track's ground point; returns the violations it completes.
+    pub fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
+        let here = Point {
+            x: point.x,
+            y: point.y,
+        };
+        let memory = self.tracks.entry(point.track).or_default();
+        let mut events = Vec::new();
+        // A red crossing where right turns are allowed: judge the turn once far enough.
+        if let Some(pending) = &memory.pending {
+            let moved = (here.x - pending.at_line.x, here.y - pending.at_line.y);
+            if moved.0.hypot(moved.1) >= self.config.turn_judge_px {
+                let pending = memory.pending.take().expect("checked above");
+                if !turned_right(pending.entry, moved, self.config.right_turn_deg) {
+                    events.push(pending.event);
+                }
+            }
+        }
+        let previous = memory.last.replace((point.t_ms, here));
+        let Some((t0, from)) = previous else {
+            return events;
+        };
+        if self.reported.contains(&point.track) || memory.pending.is_some() {
+            return events;
+        }
+        for approach in &self.approaches {
+            if memory.crossed.contains(&approach.id) {
+                continue; // jitter back and forth over the line counts once
+            }
+            let Some(fraction) = crossing(from, here, approach.stop_line[0], approach.stop_line[1])
+            else {
+                continue;
+            };
+            let entry = (
+                approach.entry_direction[1].x - approach.entry_direction[0].x,
+                approach.entry_direction[1].y - approach.entry_direction[0].y,
+            );
+            let step = (here.x - from.x, here.y - from.y);
+            if step.0 * entry.0 + step.1 * entry.1 <= 0.0 {
+                continue; // leaving the junction, not entering
+            }
+            memory.crossed.insert(approach.id.clone());
+            let at_ms = t0 + ((point.t_ms - t0) as f64 * fraction).round() as i64;
+            let signal = signals.state_at(&approach.signal_group, at_ms);
+            let into_red = signal.time_in_state_ms(at_ms);
+            let red_beyond_grace = signal.colour == SignalColour::Red
+                && into_red.is_none_or(|ms| ms > self.config.grace_ms);
+            if !red_beyond_grace {
+                continue;
+            }
+            let seconds = (point.t_ms - t0) as f64 / 1000.0;
+            let speed = if seconds > 0.0 {
+                Some(step.0.hypot(step.1) / seconds)
+            } else {
+                None
+            };
+            let event = RuleEvent {
+                kind: ViolationKind::RedLight,
+                track: point.track,
+                class: point.class,
+                approach: Some(approach.id.clone()),
+                at_ms,
+                evidence_ms: vec![t0, at_ms, point.t_ms],
+                time_into_red_ms: into_red,
+                speed_px_s: speed,
+            };
+            self.reported.insert(point.track);
+            let line_point = Point {
+                x: from.x + step.0 * fraction,
+                y: from.y + step.1 * fraction,
+            };
+            if approach.right_turn_on_red {
+                memory.pending = Some(Pending {
+                    event,
+                    at_line: line_point,
+                    entry,
+                });
+            } else {
+                events.push(event);
+            }
+            break;
+        }
+        events
+    }
+
+    /// The track ended: a red crossing still waiting for its turn is a violation (the vehicle
+    /// was not seen turning right).
+    pub fn track_ended(&mut self, track: u64) -> Vec<RuleEvent> {
+        self.tracks
+            .remove(&track)
+            .and_then(|m| m.pending)
+            .map(|p| vec![p.event])
+            .unwrap_or_default()
+    }
+
+    /// Every track ended (the end of a recording).
+    pub fn finish(&mut self) -> Vec<RuleEvent> {
+        let mut ids: Vec<u64> = self.tracks.keys().copied().collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .flat_map(|id| self.track_ended(id))
+            .collect()
+    }
+}
+
+/// Whether moving by `moved` after entering along `entry` is a turn to the right by more than
+/// `degrees` (picture coordinates: y grows downwards).
+fn turned_right(entry: (f64, f64), moved: (f64, f64), degrees: f64) -> bool {
+    let cross = entry.0 * moved.1 - entry.1 * moved.0;
+    let dot = entry.0 * moved.0 + entry.1 * moved.1;
+    let angle = cross.atan2(dot).to_degrees();
+    angle > degrees
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ObjectClass;
+    use crate::domain::signal::SignalChange;
+    use crate::signals::SignalTimeline;
+
+    /// Approach N: vehicles drive up the picture (y decreasing) over the stop line at y = 400;
+    /// approach E (right turn on red allowed) drives left over x = 900.
+    fn geometry() -> JunctionGeometry {
+        JunctionGeometry::from_json(
+            r#"{"version": 1, "camera": "T", "frame": {"width": 1280, "height": 720},
+            "approaches": [
+              {"id": "N", "stop_line": [{"x": 300, "y": 400}, {"x": 700, "y": 400}],
+               "entry_direction": [{"x": 500, "y": 700}, {"x": 500, "y": 300}], "signal_group": "A"},
+              {"id": "E", "stop_line": [{"x": 900, "y": 100}, {"x": 900, "y": 350}],
+               "entry_direction": [{"x": 1200, "y": 200}, {"x": 800, "y": 200}], "signal_group": "B",
+               "right_turn_on_red": true}]}"#,
+        )
+        .unwrap()
+    }
+
+    /// A and B: green from 0 s, amber at 10 s, red from 13 s, green again from 30 s.
+    fn signals() -> SignalTimeline {
+        let mut changes = Vec::new();
+        for group in ["A", "B"] {
+            for (t_ms, state) in [
+                (0, SignalColour::Green),
+                (10_000, SignalColour::Amber),
+                (13_000, SignalColour::Red),
+                (30_000, SignalColour::Green),
+            ] {
+                changes.push(SignalChange {
+                    t_ms,
+                    group: group.into(),
+                    state,
+                });
+            }
+        }
+        SignalTimeline::from_changes(changes)
+    }
+
+    fn run(points: &[(u64, i64, f64, f64)]) -> Vec<RuleEvent> {
+        let mut rule = RedLightRule::new(&geometry(), RedLightConfig::default());
+        let signals = signals();
+        let mut events = Vec::new();
+        for &(track, t_ms, x, y) in points {
+            let point = TrackPoint {
+                t_ms,
+                track,
+                class: ObjectClass::Car,
+                x,
+                y,
+            };
+            events.extend(rule.observe(&point, &signals));
+        }
+        events.extend(rule.finish());
+        events
+    }
+
+    /// A vehicle on approach N crossing the line (y = 400) at `cross_s`, 200 px/s.
+    fn drive_north(track: u64, cross_s: f64) -> Vec<(u64, i64, f64, f64)> {
+        (0..20)
+            .map(|i| {
+                let t = cross_s - 1.0 + f64::from(i) * 0.2;
+                (
+                    track,
+                    (t * 1000.0).round() as i64,
+                    500.0,
+                    400.0 - 200.0 * (t - cross_s) - 0.1,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn crossing_well_into_red_is_a_violation_with_time_into_red_and_speed() {
+        let events = run(&drive_north(1, 15.0));
+        assert_eq!(events.len(), 1, "{events:?}");
+        let e = &events[0];
+        assert_eq!(
+            (e.kind, e.track, e.approach.as_deref()),
+            (ViolationKind::RedLight, 1, Some("N"))
+        );
+        assert!((e.at_ms - 15_000).abs() <= 1, "{}", e.at_ms);
+        assert_eq!(
+            e.time_into_red_ms.map(|ms| (ms - 2_000).abs() <= 1),
+            Some(true)
+        );
+        assert!((e.speed_px_s.unwrap() - 200.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn amber_green_grace_and_crossed_before_red_are_not_violations() {
+        assert!(run(&drive_north(1, 11.0)).is_empty(), "amber");
+        assert!(run(&drive_north(1, 5.0)).is_empty(), "green");
+        assert!(
+            run(&drive_north(1, 13.3)).is_empty(),
+            "within the grace time"
+        );
+        // Already past the line when it turned red: moving on in the junction is fine.
+        let past: Vec<_> = drive_north(1, 12.9);
+        assert!(run(&past).is_empty());
+    }
+
+    #[test]
+    fn waiting_behind_the_line_at_red_then_going_on_green_is_not_a_violation() {
+        // Stopped 30 px before the line through the red (its box jittering), then off on green.
+        let mut points: Vec<_> = (0..85)
+            .map(|i| {
+                (
+                    3,
+                    13_000 + i * 200,
+                    500.0,
+                    430.0 + if i % 2 == 0 { 2.0 } else { -2.0 },
+                )
+            })
+            .collect();
+        points.extend((1..10).map(|i| (3, 30_000 + i * 200, 500.0, 430.0 - 20.0 * i as f64)));
+        assert!(run(&points).is_empty());
+        // The same vehicle leaving at 29 s, before the green, is a violation.
+        let mut early: Vec<_> = points.iter().copied().filter(|p| p.1 < 29_000).collect();
+        early.extend((1..10).map(|i| (3, 29_000 + i * 200, 500.0, 430.0 - 20.0 * i as f64)));
+        assert_eq!(run(&early).len(), 1);
+    }
+
+    #[test]
+    fn jitter_over_the_line_counts_once_and_a_lost_track_found_again_is_one_vehicle() {
+        // Crosses at red, then its box jitters back over the line and forward again.
+        let mut points = drive_north(4, 16.0);
+        points.extend([(4, 19_200, 500.0, 401.0), (4, 19_400, 500.0, 399.0)]);
+        // Lost for two seconds, found again further on.
+        points.push((4, 21_600, 500.0, 200.0));
+        let events = run(&points);
+        assert_eq!(events.len(), 1, "{events:?}");
+    }
+
+    #[test]
+    fn turning_right_on_red_where_allowed_is_not_a_violation_but_going_straight_is() {
+        // Approach E drives left (x decreasing) over x = 900 at 16 s, then turns right: for a
+        // vehicle heading left in the picture, right is up (smaller y).
+        let turn: Vec<_> = (0..12)
+            .map(|i| {
+                let t_ms = 15_000 + i * 200;
+                let (x, y) = if i <= 5 {
+                    (1000.0 - 20.0 * i as f64, 200.0)
+                } else {
+                    (900.0, 200.0 - 25.0 * (i - 5) as f64)
+                };
+                (5, t_ms, x, y)
+            })
+            .collect();
+        assert!(run(&turn).is_empty(), "right turn on red, allowed");
+        let straight: Vec<_> = (0..12)
+            .map(|i| (6, 15_000 + i * 200, 1000.0 - 20.0 * i as f64, 200.0))
+            .collect();
+        let events = run(&straight);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].approach.as_deref(), Some("E"));
+        // Lost before the turn could be seen: reported at the end.
+        let short: Vec<_> = (0..7)
+            .map(|i| (7, 15_000 + i * 200, 1000.0 - 20.0 * i as f64, 200.0))
+            .collect();
+        assert_eq!(run(&short).len(), 1);
+    }
+}

@@ -1,0 +1,83 @@
+//! A timeline of signal changes per group (from a controller feed or a recording).
+
+use super::SignalSource;
+use crate::domain::signal::{GroupState, SignalChange, SignalColour};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignalTimeline {
+    groups: BTreeMap<String, Vec<(i64, SignalColour)>>,
+}
+
+impl SignalTimeline {
+    /// From changes in any order.
+    pub fn from_changes(changes: impl IntoIterator<Item = SignalChange>) -> Self {
+        let mut timeline = Self::default();
+        for change in changes {
+            timeline.push(change);
+        }
+        timeline
+    }
+
+    /// Adds a change, keeping each group's changes in time order.
+    pub fn push(&mut self, change: SignalChange) {
+        let list = self.groups.entry(change.group).or_default();
+        let at = list.partition_point(|(t, _)| *t <= change.t_ms);
+        list.insert(at, (change.t_ms, change.state));
+    }
+}
+
+impl SignalSource for SignalTimeline {
+    fn state_at(&self, group: &str, t_ms: i64) -> GroupState {
+        let Some(list) = self.groups.get(group) else {
+            return GroupState::UNKNOWN;
+        };
+        let at = list.partition_point(|(t, _)| *t <= t_ms);
+        if at == 0 {
+            return GroupState::UNKNOWN;
+        }
+        let (mut since, colour) = list[at - 1];
+        // Repeated reports of one state do not restart it.
+        let mut i = at - 1;
+        while i > 0 && list[i - 1].1 == colour {
+            i -= 1;
+            since = list[i].0;
+        }
+        // The first known state has lasted since an unknown moment.
+        let since_ms = (i > 0).then_some(since);
+        GroupState { colour, since_ms }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(t_ms: i64, state: SignalColour) -> SignalChange {
+        SignalChange {
+            t_ms,
+            group: "A".into(),
+            state,
+        }
+    }
+
+    #[test]
+    fn the_state_at_a_moment_and_how_long_it_has_lasted() {
+        let timeline = SignalTimeline::from_changes([
+            change(10_000, SignalColour::Red),
+            change(0, SignalColour::Green),
+            change(7_000, SignalColour::Amber),
+            change(12_000, SignalColour::Red), // a repeated report
+        ]);
+        assert_eq!(timeline.state_at("A", -5), GroupState::UNKNOWN);
+        assert_eq!(timeline.state_at("B", 5_000), GroupState::UNKNOWN);
+        let green = timeline.state_at("A", 3_000);
+        assert_eq!((green.colour, green.since_ms), (SignalColour::Green, None));
+        let red = timeline.state_at("A", 13_500);
+        assert_eq!(
+            (red.colour, red.since_ms),
+            (SignalColour::Red, Some(10_000))
+        );
+        assert_eq!(red.time_in_state_ms(13_500), Some(3_500));
+    }
+}
