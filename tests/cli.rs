@@ -450,6 +450,45 @@ fn rules_replay_raises_the_documented_red_light_events_and_only_those() {
 }
 
 #[test]
+fn rules_replay_raises_the_documented_events_of_the_other_rules() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let geometry = docs.join("a1-north.geometry.json");
+    let tracks = docs.join("a1-north.other.tracks.jsonl");
+    let out = Cli::new().ok(&[
+        "rules",
+        "replay",
+        "--geometry",
+        path_str(&geometry),
+        "--tracks",
+        path_str(&tracks),
+        "--json",
+    ]);
+    let events: Vec<(u64, String, String)> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("summary").is_none())
+        .map(|v| {
+            (
+                v["track"].as_u64().unwrap(),
+                v["kind"].as_str().unwrap().to_owned(),
+                v["clause"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expect = |t: u64, k: &str, c: &str| (t, k.to_owned(), c.to_owned());
+    assert_eq!(
+        events,
+        vec![
+            expect(12, "illegal-stopping", "6.3.đ"),
+            expect(11, "wrong-way", "7.7.a"),
+            expect(14, "improper-overtaking", "6.5.a"),
+            expect(15, "unsafe-turn", "6.3.c"),
+        ],
+        "the bus (13) and the left turn (16) are not violations"
+    );
+}
+
+#[test]
 fn rules_replay_says_what_is_wrong_in_its_files() {
     let cli = Cli::new();
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");

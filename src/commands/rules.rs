@@ -4,7 +4,7 @@
 use crate::cli::{ReplayArgs, RulesCommand};
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::signal::{GroupState, SignalChange};
-use crate::rules::{Catalogue, RedLightConfig, RedLightRule, RuleEvent, TrackPoint};
+use crate::rules::{Catalogue, RedLightConfig, RuleConfig, RuleEvent, RuleSet, TrackPoint};
 use crate::signals::{FixedTimePlan, SignalSource, SignalTimeline};
 use anyhow::{Context as _, bail};
 use serde::de::DeserializeOwned;
@@ -52,16 +52,19 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
             Box::new(NoSignals)
         }
     };
-    let config = RedLightConfig {
-        grace_ms: args.grace_ms,
-        ..RedLightConfig::default()
+    let config = RuleConfig {
+        red_light: RedLightConfig {
+            grace_ms: args.grace_ms,
+            ..RedLightConfig::default()
+        },
+        ..RuleConfig::default()
     };
-    let mut red_light = RedLightRule::new(&geometry, config);
+    let mut rules = RuleSet::new(&geometry, config);
     let mut events = Vec::new();
     for point in &points {
-        events.extend(red_light.observe(point, signals.as_ref()));
+        events.extend(rules.observe(point, signals.as_ref()));
     }
-    events.extend(red_light.finish());
+    events.extend(rules.finish());
     events.sort_by_key(|e| (e.at_ms, e.track));
     let catalogue = Catalogue::bundled();
     for event in &events {

@@ -73,6 +73,9 @@ pub struct Zone {
     pub polygon: Vec<Point>,
     /// Seconds a vehicle may stay still in the zone.
     pub dwell_limit_s: f64,
+    /// Classes allowed to stop here (e.g. `["bus"]` at a bus stop).
+    #[serde(default)]
+    pub exempt: Vec<crate::domain::ObjectClass>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,6 +239,33 @@ fn polygon_area(points: &[Point]) -> f64 {
         / 2.0
 }
 
+/// Whether `p` lies inside the polygon (even–odd rule).
+pub fn inside(p: Point, polygon: &[Point]) -> bool {
+    let n = polygon.len();
+    let mut inside = false;
+    for i in 0..n {
+        let (a, b) = (polygon[i], polygon[(i + 1) % n]);
+        if (a.y > p.y) != (b.y > p.y) {
+            let x = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y);
+            if p.x < x {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}
+
+/// Signed distance of `p` from the line through `a → b`: the sign tells the side (positive
+/// where y grows for a line pointing along +x), zero on the line.
+pub fn side(p: Point, a: Point, b: Point) -> f64 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let length = dx.hypot(dy);
+    if length == 0.0 {
+        return 0.0;
+    }
+    (dx * (p.y - a.y) - dy * (p.x - a.x)) / length
+}
+
 /// Where the segment `p → q` crosses the line through `a`–`b` (within the segment `a`–`b`),
 /// as the fraction along `p → q`; `None` when it does not.
 pub fn crossing(p: Point, q: Point, a: Point, b: Point) -> Option<f64> {
@@ -308,6 +338,18 @@ mod tests {
             JunctionGeometry::from_json(&future),
             Err(GeometryError::Version { found: 2 })
         );
+    }
+
+    #[test]
+    fn points_in_polygons_and_sides_of_lines() {
+        let p = |x, y| Point { x, y };
+        let square = [p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)];
+        assert!(inside(p(5.0, 5.0), &square));
+        assert!(!inside(p(15.0, 5.0), &square));
+        assert!(!inside(p(5.0, -1.0), &square));
+        let (a, b) = (p(0.0, 0.0), p(10.0, 0.0));
+        assert_eq!(side(p(3.0, 4.0), a, b), 4.0);
+        assert_eq!(side(p(3.0, -2.0), a, b), -2.0);
     }
 
     #[test]

@@ -1,13 +1,72 @@
 //! The rules of ND 168 the console enforces: the catalogue of violations and penalties (data),
-//! and one small state machine per rule over track points, junction geometry and signal state
-//! (red light so far; the others come with issue 5). Rules see ground points of tracks in time
+//! and one small state machine per rule over track points, junction geometry and signal state:
+//! red light, wrong way, stopping/parking in zones, crossing a solid line, forbidden turns (the
+//! public-order rules come next). Rules see ground points of tracks in time
 //! order and return events; they never touch video, threads or the database.
 
 pub mod catalogue;
 pub mod red_light;
+pub mod solid_line;
+pub mod stopping;
+pub mod turn;
+pub mod wrong_way;
 
 pub use catalogue::{Catalogue, CatalogueError, Penalty, Vehicle, Violation};
 pub use red_light::{RedLightConfig, RedLightRule};
+pub use solid_line::SolidLineRule;
+pub use stopping::StoppingRule;
+pub use turn::TurnRule;
+pub use wrong_way::{WrongWayConfig, WrongWayRule};
+
+use crate::domain::geometry::JunctionGeometry;
+use crate::signals::SignalSource;
+
+/// A rule: sees track points in time order and returns the events they complete.
+pub trait Rule {
+    fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent>;
+    /// The recording (or the tracks) ended: events still waiting are decided.
+    fn finish(&mut self) -> Vec<RuleEvent>;
+}
+
+/// Tuning of the rules that have any.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RuleConfig {
+    pub red_light: RedLightConfig,
+    pub wrong_way: WrongWayConfig,
+}
+
+/// Every rule for one camera's geometry.
+pub struct RuleSet {
+    rules: Vec<Box<dyn Rule>>,
+}
+
+impl RuleSet {
+    pub fn new(geometry: &JunctionGeometry, config: RuleConfig) -> Self {
+        Self {
+            rules: vec![
+                Box::new(RedLightRule::new(geometry, config.red_light)),
+                Box::new(WrongWayRule::new(geometry, config.wrong_way)),
+                Box::new(StoppingRule::new(geometry)),
+                Box::new(SolidLineRule::new(geometry)),
+                Box::new(TurnRule::new(geometry)),
+            ],
+        }
+    }
+
+    pub fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
+        self.rules
+            .iter_mut()
+            .flat_map(|rule| rule.observe(point, signals))
+            .collect()
+    }
+
+    pub fn finish(&mut self) -> Vec<RuleEvent> {
+        self.rules
+            .iter_mut()
+            .flat_map(|rule| rule.finish())
+            .collect()
+    }
+}
 
 use crate::domain::{ObjectClass, ViolationKind};
 use serde::{Deserialize, Serialize};
@@ -38,4 +97,25 @@ pub struct RuleEvent {
     pub time_into_red_ms: Option<i64>,
     /// Speed at the moment, picture pixels per second.
     pub speed_px_s: Option<f64>,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// The rules' test junction: approach N drives up the picture over the stop line y = 400
+    /// from lane N1 (x 300–700, straight and left allowed); approach E drives left over x = 900
+    /// (right turn on red allowed); a no-stopping zone at the north exit (30 s, buses exempt);
+    /// a solid centre line down x = 700 below the stop line.
+    pub(crate) const GEOMETRY: &str = r#"{"version": 1, "camera": "T", "frame": {"width": 1280, "height": 720},
+      "approaches": [
+        {"id": "N", "stop_line": [{"x": 300, "y": 400}, {"x": 700, "y": 400}],
+         "entry_direction": [{"x": 500, "y": 700}, {"x": 500, "y": 300}], "signal_group": "A"},
+        {"id": "E", "stop_line": [{"x": 900, "y": 100}, {"x": 900, "y": 350}],
+         "entry_direction": [{"x": 1200, "y": 200}, {"x": 800, "y": 200}], "signal_group": "B",
+         "right_turn_on_red": true}],
+      "lanes": [{"id": "N1", "approach": "N",
+         "polygon": [{"x": 300, "y": 720}, {"x": 700, "y": 720}, {"x": 700, "y": 400}, {"x": 300, "y": 400}],
+         "direction": [{"x": 500, "y": 700}, {"x": 500, "y": 420}], "allowed_turns": ["straight", "left"]}],
+      "zones": [{"id": "north-exit", "kind": "no-stopping", "dwell_limit_s": 30, "exempt": ["bus"],
+         "polygon": [{"x": 300, "y": 0}, {"x": 700, "y": 0}, {"x": 700, "y": 120}, {"x": 300, "y": 120}]}],
+      "solid_lines": [[{"x": 700, "y": 420}, {"x": 700, "y": 720}]]}"#;
 }

@@ -4,7 +4,7 @@
 //! crossed before the light turned red, waiting behind the line, or turning right where a sign
 //! allows it on red (decided once the vehicle's path shows the turn). One event per vehicle.
 
-use super::{RuleEvent, TrackPoint};
+use super::{Rule, RuleEvent, TrackPoint};
 use crate::domain::ViolationKind;
 use crate::domain::geometry::{Approach, JunctionGeometry, Point, crossing};
 use crate::domain::signal::SignalColour;
@@ -63,8 +63,20 @@ impl RedLightRule {
         }
     }
 
+    /// The track ended: a red crossing still waiting for its turn is a violation (the vehicle
+    /// was not seen turning right).
+    pub fn track_ended(&mut self, track: u64) -> Vec<RuleEvent> {
+        self.tracks
+            .remove(&track)
+            .and_then(|m| m.pending)
+            .map(|p| vec![p.event])
+            .unwrap_or_default()
+    }
+}
+
+impl Rule for RedLightRule {
     /// Takes a track's ground point; returns the violations it completes.
-    pub fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
+    fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
         let here = Point {
             x: point.x,
             y: point.y,
@@ -148,18 +160,8 @@ impl RedLightRule {
         events
     }
 
-    /// The track ended: a red crossing still waiting for its turn is a violation (the vehicle
-    /// was not seen turning right).
-    pub fn track_ended(&mut self, track: u64) -> Vec<RuleEvent> {
-        self.tracks
-            .remove(&track)
-            .and_then(|m| m.pending)
-            .map(|p| vec![p.event])
-            .unwrap_or_default()
-    }
-
     /// Every track ended (the end of a recording).
-    pub fn finish(&mut self) -> Vec<RuleEvent> {
+    fn finish(&mut self) -> Vec<RuleEvent> {
         let mut ids: Vec<u64> = self.tracks.keys().copied().collect();
         ids.sort_unstable();
         ids.into_iter()

@@ -1,0 +1,169 @@
+//! Wrong way (ND 168 6.9.d cars, 7.7.a motorbikes): a vehicle inside a lane moves against the
+//! lane's direction by more than a distance, over more than a time. Net movement is measured,
+//! so jittering boxes and a vehicle that only backs up a little are not reported; one event per
+//! vehicle.
+
+use super::{Rule, RuleEvent, TrackPoint};
+use crate::domain::ViolationKind;
+use crate::domain::geometry::{JunctionGeometry, Lane, Point, inside};
+use crate::signals::SignalSource;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WrongWayConfig {
+    /// Pixels against the lane's direction.
+    pub min_distance_px: f64,
+    /// Milliseconds the movement must span.
+    pub min_time_ms: i64,
+}
+
+impl Default for WrongWayConfig {
+    fn default() -> Self {
+        Self {
+            min_distance_px: 80.0,
+            min_time_ms: 1_000,
+        }
+    }
+}
+
+pub struct WrongWayRule {
+    config: WrongWayConfig,
+    lanes: Vec<Lane>,
+    /// Recent points of each track in a lane: (lane index, t_ms, point).
+    recent: HashMap<u64, VecDeque<(usize, i64, Point)>>,
+    reported: HashSet<u64>,
+}
+
+impl WrongWayRule {
+    pub fn new(geometry: &JunctionGeometry, config: WrongWayConfig) -> Self {
+        Self {
+            config,
+            lanes: geometry.lanes.clone(),
+            recent: HashMap::new(),
+            reported: HashSet::new(),
+        }
+    }
+}
+
+impl Rule for WrongWayRule {
+    fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
+        if self.reported.contains(&point.track) {
+            return Vec::new();
+        }
+        let here = Point {
+            x: point.x,
+            y: point.y,
+        };
+        let Some(lane) = self.lanes.iter().position(|l| inside(here, &l.polygon)) else {
+            self.recent.remove(&point.track);
+            return Vec::new();
+        };
+        let recent = self.recent.entry(point.track).or_default();
+        if recent.back().is_some_and(|(l, _, _)| *l != lane) {
+            recent.clear(); // a new lane: start measuring again
+        }
+        recent.push_back((lane, point.t_ms, here));
+        // Keep a few seconds.
+        while recent
+            .front()
+            .is_some_and(|(_, t, _)| point.t_ms - t > 4 * self.config.min_time_ms.max(1))
+        {
+            recent.pop_front();
+        }
+        let Some(&(_, t0, start)) = recent.front() else {
+            return Vec::new();
+        };
+        let d = &self.lanes[lane].direction;
+        let (dx, dy) = (d[1].x - d[0].x, d[1].y - d[0].y);
+        let length = dx.hypot(dy).max(1e-9);
+        let along = ((here.x - start.x) * dx + (here.y - start.y) * dy) / length;
+        if along <= -self.config.min_distance_px && point.t_ms - t0 >= self.config.min_time_ms {
+            self.reported.insert(point.track);
+            let evidence = vec![t0, point.t_ms];
+            self.recent.remove(&point.track);
+            return vec![RuleEvent {
+                kind: ViolationKind::WrongWay,
+                track: point.track,
+                class: point.class,
+                approach: Some(self.lanes[lane].approach.clone()),
+                at_ms: point.t_ms,
+                evidence_ms: evidence,
+                time_into_red_ms: None,
+                speed_px_s: Some(-along / ((point.t_ms - t0) as f64 / 1000.0)),
+            }];
+        }
+        Vec::new()
+    }
+
+    fn finish(&mut self) -> Vec<RuleEvent> {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ObjectClass;
+
+    fn run(points: &[(u64, i64, f64, f64)]) -> Vec<RuleEvent> {
+        let geometry = JunctionGeometry::from_json(super::super::tests::GEOMETRY).unwrap();
+        let mut rule = WrongWayRule::new(&geometry, WrongWayConfig::default());
+        let signals = crate::signals::SignalTimeline::default();
+        points
+            .iter()
+            .flat_map(|&(track, t_ms, x, y)| {
+                let p = TrackPoint {
+                    t_ms,
+                    track,
+                    class: ObjectClass::Motorbike,
+                    x,
+                    y,
+                };
+                rule.observe(&p, &signals)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn driving_down_an_up_lane_is_wrong_way_and_driving_up_it_is_not() {
+        // Lane N1 (x 300–700, y 400–720) runs up the picture.
+        let down: Vec<_> = (0..10)
+            .map(|i| (1, i * 200, 450.0, 420.0 + 25.0 * i as f64))
+            .collect();
+        let events = run(&down);
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].kind, ViolationKind::WrongWay);
+        let up: Vec<_> = (0..10)
+            .map(|i| (2, i * 200, 450.0, 700.0 - 25.0 * i as f64))
+            .collect();
+        assert!(run(&up).is_empty());
+    }
+
+    #[test]
+    fn jitter_and_a_short_roll_back_are_not_wrong_way() {
+        let jitter: Vec<_> = (0..30)
+            .map(|i| {
+                (
+                    3,
+                    i * 200,
+                    450.0,
+                    600.0 + if i % 2 == 0 { 6.0 } else { -6.0 },
+                )
+            })
+            .collect();
+        assert!(run(&jitter).is_empty());
+        // Rolls back 40 px over two seconds while waiting.
+        let roll: Vec<_> = (0..10)
+            .map(|i| (4, i * 200, 450.0, 600.0 + 4.0 * i as f64))
+            .collect();
+        assert!(run(&roll).is_empty());
+        // Fast but brief: 100 px back in 0.4 s then forward again (a box glitch).
+        let glitch = [
+            (5, 0, 450.0, 600.0),
+            (5, 200, 450.0, 650.0),
+            (5, 400, 450.0, 700.0),
+            (5, 600, 450.0, 600.0),
+        ];
+        assert!(run(&glitch).is_empty());
+    }
+}
