@@ -63,6 +63,8 @@ pub struct Lane {
 pub enum ZoneKind {
     NoStopping,
     NoParking,
+    /// Where a crowd is watched for: more than `max_people` for `dwell_limit_s`.
+    Crowd,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +78,9 @@ pub struct Zone {
     /// Classes allowed to stop here (e.g. `["bus"]` at a bus stop).
     #[serde(default)]
     pub exempt: Vec<crate::domain::ObjectClass>,
+    /// For a crowd zone: more people than this make a crowd.
+    #[serde(default)]
+    pub max_people: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,6 +203,12 @@ impl JunctionGeometry {
             check_polygon(format!("zone {}", zone.id), &zone.polygon)?;
             if zone.dwell_limit_s <= 0.0 {
                 return invalid(format!("zone {}", zone.id), "needs a positive dwell limit");
+            }
+            if (zone.kind == ZoneKind::Crowd) != zone.max_people.is_some() {
+                return invalid(
+                    format!("zone {}", zone.id),
+                    "max_people belongs to crowd zones, and every crowd zone needs it",
+                );
             }
         }
         for (i, line) in self.solid_lines.iter().enumerate() {

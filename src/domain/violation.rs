@@ -17,10 +17,12 @@ pub enum ViolationKind {
     Racing,
     /// A camera's view suddenly black, blurred, covered or moved.
     CameraTampering,
+    /// More people than a zone's limit for longer than its time (public order; no fine).
+    Crowd,
 }
 
 impl ViolationKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::RedLight,
         Self::WrongWay,
         Self::ImproperOvertaking,
@@ -30,5 +32,6 @@ impl ViolationKind {
         Self::Gathering,
         Self::Racing,
         Self::CameraTampering,
+        Self::Crowd,
     ];
 }

@@ -24,6 +24,9 @@ pub struct Violation {
     pub kind: ViolationKind,
     pub name_vi: String,
     pub name_en: String,
+    /// An incident for dispatch without a fine of its own (penalties empty).
+    #[serde(default)]
+    pub incident: bool,
     pub penalties: Vec<Penalty>,
 }
 
@@ -72,8 +75,11 @@ impl Catalogue {
             if catalogue.violations[..i].iter().any(|w| w.kind == v.kind) {
                 return invalid(format!("{:?} is listed twice", v.kind));
             }
-            if v.penalties.is_empty() {
-                return invalid(format!("{:?} has no penalty", v.kind));
+            if v.penalties.is_empty() != v.incident {
+                return invalid(format!(
+                    "{:?}: an offence needs penalties, an incident has none",
+                    v.kind
+                ));
             }
             let mut seen = Vec::new();
             for p in &v.penalties {

@@ -1,10 +1,11 @@
 //! The rules of ND 168 the console enforces: the catalogue of violations and penalties (data),
 //! and one small state machine per rule over track points, junction geometry and signal state:
-//! red light, wrong way, stopping/parking in zones, crossing a solid line, forbidden turns (the
-//! public-order rules come next). Rules see ground points of tracks in time
+//! red light, wrong way, stopping/parking in zones, crossing a solid line, forbidden turns, and
+//! the public-order rules (gathering, crowd, weaving/racing). Rules see ground points of tracks in time
 //! order and return events; they never touch video, threads or the database.
 
 pub mod catalogue;
+pub mod public_order;
 pub mod red_light;
 pub mod solid_line;
 pub mod stopping;
@@ -12,6 +13,7 @@ pub mod turn;
 pub mod wrong_way;
 
 pub use catalogue::{Catalogue, CatalogueError, Penalty, Vehicle, Violation};
+pub use public_order::{CrowdRule, GatheringConfig, GatheringRule, RacingConfig, RacingRule};
 pub use red_light::{RedLightConfig, RedLightRule};
 pub use solid_line::SolidLineRule;
 pub use stopping::StoppingRule;
@@ -33,6 +35,8 @@ pub trait Rule {
 pub struct RuleConfig {
     pub red_light: RedLightConfig,
     pub wrong_way: WrongWayConfig,
+    pub gathering: GatheringConfig,
+    pub racing: RacingConfig,
 }
 
 /// Every rule for one camera's geometry.
@@ -49,6 +53,9 @@ impl RuleSet {
                 Box::new(StoppingRule::new(geometry)),
                 Box::new(SolidLineRule::new(geometry)),
                 Box::new(TurnRule::new(geometry)),
+                Box::new(GatheringRule::new(geometry, config.gathering)),
+                Box::new(CrowdRule::new(geometry)),
+                Box::new(RacingRule::new(config.racing)),
             ],
         }
     }

@@ -27,7 +27,12 @@ pub struct StoppingRule {
 impl StoppingRule {
     pub fn new(geometry: &JunctionGeometry) -> Self {
         Self {
-            zones: geometry.zones.clone(),
+            zones: geometry
+                .zones
+                .iter()
+                .filter(|z| z.kind != ZoneKind::Crowd)
+                .cloned()
+                .collect(),
             stays: HashMap::new(),
             reported: HashSet::new(),
         }
@@ -68,7 +73,7 @@ impl Rule for StoppingRule {
         }
         let kind = match self.zones[zone].kind {
             ZoneKind::NoStopping => ViolationKind::IllegalStopping,
-            ZoneKind::NoParking => ViolationKind::IllegalParking,
+            ZoneKind::NoParking | ZoneKind::Crowd => ViolationKind::IllegalParking,
         };
         vec![RuleEvent {
             kind,
