@@ -113,6 +113,15 @@ pub struct AnalyzeArgs {
     /// and regions, with motion, and still pictures every few seconds).
     #[arg(long)]
     pub no_motion_gate: bool,
+    /// Junction geometry of the camera (JSON): run the violation rules on the tracks.
+    #[arg(long)]
+    pub geometry: Option<PathBuf>,
+    /// Signal changes for the rules (JSON lines: t_ms, group, state), on the stream's clock.
+    #[arg(long, requires = "geometry", conflicts_with = "plan")]
+    pub signals: Option<PathBuf>,
+    /// A fixed-time signal plan for the rules (JSON).
+    #[arg(long, requires = "geometry")]
+    pub plan: Option<PathBuf>,
     /// User name for the camera; the password is read from DISPATCH_RTSP_PASSWORD.
     #[arg(long)]
     pub user: Option<String>,

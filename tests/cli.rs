@@ -529,3 +529,44 @@ fn rules_replay_says_what_is_wrong_in_its_files() {
         "{stderr}"
     );
 }
+
+#[test]
+fn analyze_with_a_junction_drawn_on_a_sample_clip_raises_its_events() {
+    // The campus clip with a no-parking bay around the car parked at the top right (20 s) and
+    // the walkway watched for crowds of more than three people for 5 s
+    // (tests/fixtures/rules/campus.geometry.json): decode → detect → track → rules.
+    let geometry =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/campus.geometry.json");
+    let lines = analyze(
+        "vtest-h264-high.mp4",
+        &["--max-frames", "250", "--geometry", path_str(&geometry)],
+    );
+    let events: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l.get("kind").is_some()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds
+            .iter()
+            .all(|k| ["crowd", "illegal-parking"].contains(k)),
+        "only the drawn rules fire: {kinds:?}"
+    );
+    let parking: Vec<_> = events
+        .iter()
+        .filter(|e| e["kind"] == "illegal-parking")
+        .collect();
+    assert_eq!(parking.len(), 1, "{events:?}");
+    assert_eq!(parking[0]["zone"], "van-bay");
+    assert_eq!(parking[0]["class"], "car");
+    assert_eq!(parking[0]["clause"], "6.3.e");
+    let evidence = parking[0]["evidence_ms"].as_array().unwrap();
+    let parked_for = evidence[1].as_i64().unwrap() - evidence[0].as_i64().unwrap();
+    assert!((20_000..21_000).contains(&parked_for), "{parked_for}");
+    let crowd = events
+        .iter()
+        .find(|e| e["kind"] == "crowd")
+        .expect("a crowd on the walkway");
+    assert_eq!(crowd["zone"], "walkway");
+    assert!(crowd["at_ms"].as_i64().unwrap() < 10_000, "{crowd}");
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["events"].as_u64().unwrap() as usize, events.len());
+}

@@ -7,6 +7,8 @@ use crate::analytics::{Decision, ScheduleConfig, Scheduler, kept_outside, search
 use crate::cli::AnalyzeArgs;
 use crate::detect::detector::{Detector, ObjectDetection};
 use crate::domain::StreamUrl;
+use crate::rules::{Catalogue, RuleConfig, RuleEvent, RuleSet, TrackPoint};
+use crate::signals::SignalSource;
 use crate::tracking::{Tracker, TrackerConfig};
 use crate::video::{self, Decoder, RtspOptions};
 use anyhow::Context as _;
@@ -43,6 +45,20 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     let mut known: Vec<ObjectDetection> = Vec::new();
     let mut tracker = Tracker::new(TrackerConfig::default());
     let mut track_ids: std::collections::BTreeSet<u64> = std::collections::BTreeSet::new();
+    let mut rules = match &args.geometry {
+        Some(path) => {
+            let (geometry, signals) =
+                super::rules::load_inputs(path, args.signals.as_deref(), args.plan.as_deref())?;
+            Some(LiveRules {
+                rules: RuleSet::new(&geometry, RuleConfig::default()),
+                signals,
+                camera: geometry.camera.clone(),
+                catalogue: Catalogue::bundled(),
+                events: 0,
+            })
+        }
+        None => None,
+    };
     let mut ended = false;
     while !ended && args.max_frames.is_none_or(|max| frames < max) {
         match source.next_unit() {
@@ -69,6 +85,11 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
                 }
                 Decision::SkipStill => {
                     skipped_still += 1;
+                    // Nothing moved: the known objects are still there.
+                    tracker.update(index, frame.pts_90k, &known);
+                    if let Some(rules) = &mut rules {
+                        rules.feed(&tracker, frame.pts_90k, args.json);
+                    }
                     continue;
                 }
                 Decision::Detect { region } => region,
@@ -87,6 +108,9 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
             known = detections.iter().chain(&held).copied().collect();
             tracker.update(index, frame.pts_90k, &known);
             let labels = tracker.label(&known);
+            if let Some(rules) = &mut rules {
+                rules.feed(&tracker, frame.pts_90k, args.json);
+            }
             let with_track = |(d, track): (&ObjectDetection, &Option<u64>)| {
                 let mut value = d.to_json();
                 value["track"] = json!(track);
@@ -125,7 +149,9 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
         sorted.iter().sum::<f64>() / sorted.len() as f64
     };
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    let events = rules.as_mut().map_or(0, |r| r.finish(args.json));
     let summary = json!({ "summary": {
+        "events": events,
         "frames": frames,
         "detect_calls": latencies_ms.len(),
         "skipped": skipped_rate + skipped_still,
@@ -141,4 +167,44 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     }});
     println!("{summary}");
     Ok(())
+}
+
+/// The violation rules over the tracker's confirmed tracks, printing events as they come.
+struct LiveRules {
+    rules: RuleSet,
+    signals: Box<dyn SignalSource>,
+    camera: String,
+    catalogue: Catalogue,
+    events: usize,
+}
+
+impl LiveRules {
+    /// Feeds the ground point of each confirmed track seen at `pts_90k`.
+    fn feed(&mut self, tracker: &Tracker, pts_90k: i64, as_json: bool) {
+        for track in tracker.active().filter(|t| t.last_seen_pts_90k == pts_90k) {
+            let b = track.bbox();
+            let point = TrackPoint {
+                t_ms: pts_90k / 90,
+                track: track.id,
+                class: track.class(),
+                x: f64::from((b[0] + b[2]) / 2.0),
+                y: f64::from(b[3]),
+            };
+            for event in self.rules.observe(&point, self.signals.as_ref()) {
+                self.print(&event, as_json);
+            }
+        }
+    }
+
+    fn finish(&mut self, as_json: bool) -> usize {
+        for event in self.rules.finish() {
+            self.print(&event, as_json);
+        }
+        self.events
+    }
+
+    fn print(&mut self, event: &RuleEvent, as_json: bool) {
+        self.events += 1;
+        super::rules::print_event(event, &self.catalogue, &self.camera, as_json);
+    }
 }

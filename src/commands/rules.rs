@@ -26,14 +26,17 @@ impl SignalSource for NoSignals {
     }
 }
 
-fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.geometry)
-        .with_context(|| format!("cannot read {}", args.geometry.display()))?;
+/// The geometry and the signal source the rules need, read from their files.
+pub(super) fn load_inputs(
+    geometry: &Path,
+    signals: Option<&Path>,
+    plan: Option<&Path>,
+) -> anyhow::Result<(JunctionGeometry, Box<dyn SignalSource>)> {
+    let text = std::fs::read_to_string(geometry)
+        .with_context(|| format!("cannot read {}", geometry.display()))?;
     let geometry = JunctionGeometry::from_json(&text)
-        .with_context(|| format!("geometry {}", args.geometry.display()))?;
-    let mut points: Vec<TrackPoint> = json_lines(&args.tracks)?;
-    points.sort_by_key(|p| p.t_ms);
-    let signals: Box<dyn SignalSource> = match (&args.signals, &args.plan) {
+        .with_context(|| format!("geometry {}", geometry.display()))?;
+    let signals: Box<dyn SignalSource> = match (signals, plan) {
         (Some(path), _) => Box::new(SignalTimeline::from_changes(json_lines::<SignalChange>(
             path,
         )?)),
@@ -52,6 +55,17 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
             Box::new(NoSignals)
         }
     };
+    Ok((geometry, signals))
+}
+
+fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
+    let (geometry, signals) = load_inputs(
+        &args.geometry,
+        args.signals.as_deref(),
+        args.plan.as_deref(),
+    )?;
+    let mut points: Vec<TrackPoint> = json_lines(&args.tracks)?;
+    points.sort_by_key(|p| p.t_ms);
     let config = RuleConfig {
         red_light: RedLightConfig {
             grace_ms: args.grace_ms,
@@ -87,7 +101,7 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_event(event: &RuleEvent, catalogue: &Catalogue, camera: &str, as_json: bool) {
+pub(super) fn print_event(event: &RuleEvent, catalogue: &Catalogue, camera: &str, as_json: bool) {
     let penalty = catalogue.penalty(event.kind, event.class);
     let name = catalogue
         .violation(event.kind)
@@ -101,6 +115,7 @@ fn print_event(event: &RuleEvent, catalogue: &Catalogue, camera: &str, as_json: 
                 "track": event.track,
                 "class": event.class.code(),
                 "approach": event.approach,
+                "zone": event.zone,
                 "at_ms": event.at_ms,
                 "time_into_red_ms": event.time_into_red_ms,
                 "speed_px_s": event.speed_px_s.map(|s| (s * 10.0).round() / 10.0),

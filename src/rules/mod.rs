@@ -97,6 +97,8 @@ pub struct RuleEvent {
     pub track: u64,
     pub class: ObjectClass,
     pub approach: Option<String>,
+    /// The zone it happened in (stopping, parking, crowd).
+    pub zone: Option<String>,
     /// When it happened (e.g. the moment of crossing the stop line).
     pub at_ms: i64,
     /// Moments whose frames prove it (before, at, after).

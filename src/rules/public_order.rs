@@ -21,6 +21,7 @@ fn event(kind: ViolationKind, point: &TrackPoint, since_ms: i64) -> RuleEvent {
         track: point.track,
         class: point.class,
         approach: None,
+        zone: None,
         at_ms: since_ms,
         evidence_ms: vec![since_ms, point.t_ms],
         time_into_red_ms: None,
@@ -190,7 +191,7 @@ impl Rule for CrowdRule {
             if !self.reported[z] && point.t_ms - since >= dwell_ms {
                 self.reported[z] = true;
                 let mut e = event(ViolationKind::Crowd, point, since);
-                e.approach = Some(zone.id.clone());
+                e.zone = Some(zone.id.clone());
                 events.push(e);
             }
         }
@@ -434,7 +435,7 @@ mod tests {
         let events = feed(&mut rule, &mut people(6, 40));
         assert_eq!(events.len(), 1);
         assert_eq!(
-            (events[0].kind, events[0].approach.as_deref()),
+            (events[0].kind, events[0].zone.as_deref()),
             (ViolationKind::Crowd, Some("square"))
         );
         let mut rule = CrowdRule::new(&geometry());

@@ -136,6 +136,7 @@ impl Rule for RedLightRule {
                 track: point.track,
                 class: point.class,
                 approach: Some(approach.id.clone()),
+                zone: None,
                 at_ms,
                 evidence_ms: vec![t0, at_ms, point.t_ms],
                 time_into_red_ms: into_red,

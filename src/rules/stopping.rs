@@ -80,6 +80,7 @@ impl Rule for StoppingRule {
             track: point.track,
             class: point.class,
             approach: None,
+            zone: Some(self.zones[zone].id.clone()),
             at_ms: stay.since_ms,
             evidence_ms: vec![stay.since_ms, point.t_ms],
             time_into_red_ms: None,
@@ -131,6 +132,7 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].kind, ViolationKind::IllegalStopping);
         assert_eq!(events[0].evidence_ms, vec![0, 30_000]);
+        assert_eq!(events[0].zone.as_deref(), Some("north-exit"));
     }
 
     #[test]

@@ -88,6 +88,7 @@ impl Rule for TurnRule {
                 track: point.track,
                 class: point.class,
                 approach: Some(lane.approach.clone()),
+                zone: None,
                 at_ms,
                 evidence_ms: vec![at_ms, point.t_ms],
                 time_into_red_ms: None,

@@ -86,6 +86,7 @@ impl Rule for WrongWayRule {
                 track: point.track,
                 class: point.class,
                 approach: Some(self.lanes[lane].approach.clone()),
+                zone: None,
                 at_ms: point.t_ms,
                 evidence_ms: evidence,
                 time_into_red_ms: None,

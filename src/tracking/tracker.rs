@@ -13,6 +13,9 @@ use crate::detect::detector::ObjectDetection;
 use crate::domain::ObjectClass;
 use std::collections::VecDeque;
 
+/// A new detection overlapping a current track of its class group this much is the same object.
+const DUPLICATE_IOU: f32 = 0.6;
+
 /// Tuning of the tracker.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrackerConfig {
@@ -274,10 +277,20 @@ impl Tracker {
                 TrackState::Lost => pts_90k - track.last_seen_pts_90k <= max_lost,
             }
         });
-        // New tracks from confident detections nobody took.
+        // New tracks from confident detections nobody took, unless the object already has a
+        // track (the detector may box one vehicle as both car and truck).
         for &d in &high {
             let det = &detections[d];
             if used[d] || det.score < c.new_track_score {
+                continue;
+            }
+            let group = class_group(det.class);
+            let duplicate = self.tracks.iter().any(|t| {
+                t.state != TrackState::Lost
+                    && class_group(t.class()) == group
+                    && iou(&t.bbox(), &det.bbox) >= DUPLICATE_IOU
+            });
+            if duplicate {
                 continue;
             }
             let mut votes = [0f32; 7];
@@ -545,6 +558,18 @@ mod tests {
             classes.contains(&ObjectClass::Motorbike) && classes.contains(&ObjectClass::Person)
         );
         assert!(active.iter().all(|t| t.hits == 10));
+    }
+
+    #[test]
+    fn one_vehicle_boxed_as_car_and_truck_is_one_track() {
+        let mut tracker = Tracker::new(TrackerConfig::default());
+        for step in 0..5 {
+            let car = det(ObjectClass::Car, 0.8, 600.0, 60.0, 120.0, 80.0);
+            let truck = det(ObjectClass::Truck, 0.7, 602.0, 61.0, 118.0, 80.0);
+            tracker.update(step, step as i64 * STEP, &[car, truck]);
+        }
+        assert_eq!(tracker.tracks().len(), 1);
+        assert_eq!(tracker.active().next().unwrap().class(), ObjectClass::Car);
     }
 
     #[test]
