@@ -179,3 +179,35 @@ fn a_region_search_finds_what_the_whole_picture_search_finds_inside_it() {
     }
     assert!(compared >= 5, "only {compared} frames with a clear person");
 }
+
+#[test]
+fn tampering_is_seen_on_real_video_and_the_sample_clips_raise_none() {
+    use dienbien_dispatch::analytics::{TamperConfig, TamperKind, TamperWatch};
+    let frames = support::decode_file(&media("vtest-h264-baseline.mp4"));
+    let (w, h) = (frames[0].width, frames[0].height);
+    let step = frames[1].pts_90k - frames[0].pts_90k;
+    // The clip as recorded: people walk, the light changes a little, nothing is tampered with.
+    let mut watch = TamperWatch::new(TamperConfig::default());
+    let alerts: Vec<_> = frames
+        .iter()
+        .filter_map(|f| watch.observe(&f.y, w, h, f.pts_90k))
+        .collect();
+    assert!(alerts.is_empty(), "{alerts:?}");
+    // Then the camera is turned (the picture upside down: another still scene), and later
+    // sprayed black.
+    let end = frames.last().unwrap().pts_90k;
+    let turned: Vec<u8> = frames[100].y.iter().rev().copied().collect();
+    let mut kinds = Vec::new();
+    for i in 1..=60 {
+        if let Some(a) = watch.observe(&turned, w, h, end + i * step) {
+            kinds.push(a.kind);
+        }
+    }
+    let black = vec![4u8; (w * h) as usize];
+    for i in 61..=120 {
+        if let Some(a) = watch.observe(&black, w, h, end + i * step) {
+            kinds.push(a.kind);
+        }
+    }
+    assert_eq!(kinds, vec![TamperKind::Moved, TamperKind::Black]);
+}

@@ -57,6 +57,10 @@ pub struct DetectStats {
     /// Mean search time, milliseconds (moving average).
     pub latency_ms: f64,
     pub rate_fps: f64,
+    /// Tampering episodes reported.
+    pub tamper_alerts: u64,
+    /// The tampering episode under way, if any.
+    pub tampered: Option<super::TamperKind>,
 }
 
 #[derive(Debug, Default)]
@@ -154,6 +158,14 @@ impl DetectionFeed {
             .lock()
             .map(|i| i.tracker.active().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Records the state of the camera's view (a new alert counts an episode).
+    pub fn view(&self, alert: Option<super::TamperAlert>, tampered: Option<super::TamperKind>) {
+        self.update(|inner| {
+            inner.stats.tamper_alerts += u64::from(alert.is_some());
+            inner.stats.tampered = tampered;
+        });
     }
 
     /// Records frames the detector never looked at.

@@ -6,11 +6,13 @@
 pub mod feed;
 pub mod motion;
 pub mod schedule;
+pub mod tampering;
 pub mod worker;
 
 pub use feed::{DetectStats, DetectionFeed, DisplayChoice, FrameDetections, choose_display};
 pub use motion::{Motion, MotionConfig, MotionGate, PixelRect};
 pub use schedule::{Decision, ScheduleConfig, Scheduler};
+pub use tampering::{TamperAlert, TamperConfig, TamperKind, TamperWatch};
 pub use worker::{
     DetectorOptions, DetectorService, DetectorStatus, Registered, kept_outside, search_frames,
 };

@@ -227,15 +227,15 @@ impl MotionGate {
     }
 }
 
-struct Cells {
-    columns: u32,
-    rows: u32,
-    values: Vec<f32>,
+pub(crate) struct Cells {
+    pub columns: u32,
+    pub rows: u32,
+    pub values: Vec<f32>,
 }
 
 /// Mean luma of each cell of a grid about `columns` wide with square-ish cells, sampling
 /// every second pixel of every second row.
-fn cell_means(luma: &[u8], width: u32, height: u32, columns: u32) -> Cells {
+pub(crate) fn cell_means(luma: &[u8], width: u32, height: u32, columns: u32) -> Cells {
     let columns = columns.clamp(1, (width / 4).max(1));
     let rows = ((u64::from(height) * u64::from(columns)) / u64::from(width))
         .clamp(1, u64::from(height)) as u32;

@@ -7,6 +7,7 @@
 use super::feed::{DetectionFeed, FrameDetections};
 use super::motion::PixelRect;
 use super::schedule::{Decision, ScheduleConfig, Scheduler};
+use super::tampering::{TamperConfig, TamperWatch};
 use crate::detect::detector::{Detector, DetectorError, ObjectDetection, RgbPicture};
 use crate::detect::preprocess::{PictureCrop, source_span, window_for};
 use crate::ingest::{Doorbell, FrameSlot, SlotFrame};
@@ -139,6 +140,7 @@ impl Drop for DetectorService {
 /// What the worker keeps per stream between rounds.
 struct StreamState {
     scheduler: Scheduler,
+    tamper: TamperWatch,
     last_seen: Option<u64>,
 }
 
@@ -209,6 +211,7 @@ fn collect_jobs(
             .entry(registration.id)
             .or_insert_with(|| StreamState {
                 scheduler: Scheduler::new(registration.config),
+                tamper: TamperWatch::new(TamperConfig::default()),
                 last_seen: None,
             });
         let Some(frame) = registration.slot.latest() else {
@@ -221,6 +224,12 @@ fn collect_jobs(
             registration.feed.missed(frame.sequence - seen - 1);
         }
         state.last_seen = Some(frame.sequence);
+        let f = &frame.frame;
+        let alert = state.tamper.observe(&f.y, f.width, f.height, f.pts_90k);
+        if let Some(alert) = alert {
+            tracing::warn!(?alert, "camera view tampered with");
+        }
+        registration.feed.view(alert, state.tamper.reported());
         let boxes: Vec<[f32; 4]> = registration
             .feed
             .latest()

@@ -3,7 +3,10 @@
 
 use super::Setup;
 use super::probe::PASSWORD_VAR;
-use crate::analytics::{Decision, ScheduleConfig, Scheduler, kept_outside, search_frames};
+use crate::analytics::{
+    Decision, ScheduleConfig, Scheduler, TamperAlert, TamperConfig, TamperWatch, kept_outside,
+    search_frames,
+};
 use crate::cli::AnalyzeArgs;
 use crate::detect::detector::{Detector, ObjectDetection};
 use crate::domain::StreamUrl;
@@ -59,6 +62,8 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let mut tamper = TamperWatch::new(TamperConfig::default());
+    let mut tamper_alerts = 0u64;
     let mut ended = false;
     while !ended && args.max_frames.is_none_or(|max| frames < max) {
         match source.next_unit() {
@@ -77,6 +82,11 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
             }
             let index = frames;
             frames += 1;
+            if let Some(alert) = tamper.observe(&frame.y, frame.width, frame.height, frame.pts_90k)
+            {
+                tamper_alerts += 1;
+                print_tampering(&alert, args.json);
+            }
             let boxes: Vec<[f32; 4]> = known.iter().map(|o| o.bbox).collect();
             let region = match scheduler.decide(&frame, &boxes) {
                 Decision::SkipRate => {
@@ -152,6 +162,7 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     let events = rules.as_mut().map_or(0, |r| r.finish(args.json));
     let summary = json!({ "summary": {
         "events": events,
+        "tamper_alerts": tamper_alerts,
         "frames": frames,
         "detect_calls": latencies_ms.len(),
         "skipped": skipped_rate + skipped_still,
@@ -206,5 +217,27 @@ impl LiveRules {
     fn print(&mut self, event: &RuleEvent, as_json: bool) {
         self.events += 1;
         super::rules::print_event(event, &self.catalogue, &self.camera, as_json);
+    }
+}
+
+/// A tampering alert as a line (JSON: kind camera-tampering, what, since and at in ms).
+fn print_tampering(alert: &TamperAlert, as_json: bool) {
+    let what = match alert.kind {
+        crate::analytics::TamperKind::Black => "black",
+        crate::analytics::TamperKind::Featureless => "featureless",
+        crate::analytics::TamperKind::Moved => "moved",
+    };
+    let (since_ms, at_ms) = (alert.since_pts_90k / 90, alert.at_pts_90k / 90);
+    if as_json {
+        println!(
+            "{}",
+            json!({"kind": "camera-tampering", "what": what, "since_ms": since_ms, "at_ms": at_ms, "clause": "12.11.c"})
+        );
+    } else {
+        println!(
+            "{:>8.1} s  camera view {what} since {:.1} s (ND 168 12.11.c)",
+            at_ms as f64 / 1000.0,
+            since_ms as f64 / 1000.0
+        );
     }
 }

@@ -185,6 +185,10 @@ impl ConsoleApp {
                     entry.status = *status;
                     entry.health = Some(health.clone());
                     entry.detect = self.streams.camera_detect_stats(&entry.camera.code);
+                    // A tampered view is an alarm on the map.
+                    if entry.detect.as_ref().is_some_and(|d| d.tampered.is_some()) {
+                        entry.status = CameraStatus::Alarm;
+                    }
                 }
                 None => {
                     entry.status = CameraStatus::Unknown;

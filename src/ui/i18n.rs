@@ -87,6 +87,9 @@ pub enum Text {
     Confidence,
     HeldObject,
     TrackNumber,
+    TamperBlack,
+    TamperFeatureless,
+    TamperMoved,
     Lost,
     Ago,
     LastError,
@@ -195,6 +198,18 @@ impl Text {
             Text::ClassTrafficLight => ("đèn tín hiệu", "traffic light"),
             Text::Confidence => ("độ tin cậy", "confidence"),
             Text::TrackNumber => ("Đối tượng số", "Track"),
+            Text::TamperBlack => (
+                "Nghi phá hoại camera: mất hình",
+                "Suspected tampering: picture black",
+            ),
+            Text::TamperFeatureless => (
+                "Nghi phá hoại camera: hình bị che hoặc mờ",
+                "Suspected tampering: view covered or blurred",
+            ),
+            Text::TamperMoved => (
+                "Nghi phá hoại camera: camera bị xoay hướng",
+                "Suspected tampering: camera turned away",
+            ),
             Text::HeldObject => (
                 "giữ từ lượt trước (không chuyển động)",
                 "kept from an earlier search (not moving)",

@@ -295,6 +295,13 @@ fn tile_ui(
                         .insert(index, Arc::clone(detections));
                 }
                 runtime.shown.insert(index, (frame, video));
+                if let Some(kind) = context
+                    .streams
+                    .detect_stats(&stream_key)
+                    .and_then(|s| s.tampered)
+                {
+                    tamper_banner(&painter, video, kind, lang);
+                }
             } else {
                 let galley = painter.layout(
                     state_text(&health.state, lang),
@@ -428,6 +435,30 @@ fn overlay(
         status,
         FontId::proportional(11.0),
         colour,
+    );
+}
+
+/// A red band across the middle of the video: the camera's view has been tampered with.
+fn tamper_banner(
+    painter: &egui::Painter,
+    video: Rect,
+    kind: crate::analytics::TamperKind,
+    lang: Language,
+) {
+    use crate::analytics::TamperKind;
+    let text = match kind {
+        TamperKind::Black => Text::TamperBlack,
+        TamperKind::Featureless => Text::TamperFeatureless,
+        TamperKind::Moved => Text::TamperMoved,
+    };
+    let band = Rect::from_center_size(video.center(), Vec2::new(video.width(), 30.0));
+    painter.rect_filled(band, 0.0, Color32::from_rgba_unmultiplied(200, 30, 30, 220));
+    painter.text(
+        band.center(),
+        Align2::CENTER_CENTER,
+        text.get(lang),
+        FontId::proportional(15.0),
+        Color32::WHITE,
     );
 }
 
