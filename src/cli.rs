@@ -194,6 +194,9 @@ pub struct ScreenshotArgs {
     /// Wall layout: tiles per side (1–5).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=5))]
     pub layout: u8,
+    /// Seconds of video to let play before capturing (for alarms and tracks to build up).
+    #[arg(long, default_value_t = 0.0)]
+    pub wait_secs: f64,
     /// Interface language.
     #[arg(long, value_enum, default_value = "vi")]
     pub language: LanguageArg,

@@ -15,6 +15,15 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub map: MapConfig,
     pub detect: DetectConfig,
+    pub rules: RulesConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Folder of junction geometries, `CAMERA-CODE.json` (and optionally a fixed-time signal
+    /// plan `CAMERA-CODE.plan.json`). Default: `geometry/` in the data folder.
+    pub geometry_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -223,6 +232,10 @@ impl Folders {
 
     pub fn default_credentials_file(&self) -> PathBuf {
         self.config.join("credentials.toml")
+    }
+
+    pub fn default_geometry_dir(&self) -> PathBuf {
+        self.data.join("geometry")
     }
 
     pub fn default_tile_cache(&self) -> PathBuf {

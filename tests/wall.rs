@@ -321,7 +321,7 @@ fn the_wall_draws_the_detected_objects_of_the_frame_it_shows_with_confidence_on_
     })
     .unwrap();
     let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-        .with_detector(detector, DetectConfig::default());
+        .with_detector(detector, DetectConfig::default(), None);
     let mut harness = console_with_clips_streams(
         UiSettings {
             language: dienbien_dispatch::ui::Language::English,
@@ -369,4 +369,65 @@ fn the_wall_draws_the_detected_objects_of_the_frame_it_shows_with_confidence_on_
     });
     let stats = app(&harness).camera_detect_stats("DBP-GT-A1-N").unwrap();
     assert!(stats.detected >= 1 && stats.rate_fps == 5.0, "{stats:?}");
+}
+
+#[test]
+fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
+    // The campus clip's camera with its geometry (a crowd watch on the walkway) in the
+    // console's geometry folder: the rules run live on the tracks of the wall's stream.
+    let geometry_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/rules/campus.geometry.json"),
+        geometry_dir.path().join("DBP-GT-A1-N.json"),
+    )
+    .unwrap();
+    let detector = DetectorService::start(DetectorOptions {
+        models_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        max_batch: None,
+    })
+    .unwrap();
+    let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
+        .with_detector(
+            detector,
+            DetectConfig::default(),
+            Some(geometry_dir.path().to_owned()),
+        );
+    let mut harness = console_with_clips_streams(
+        UiSettings {
+            language: dienbien_dispatch::ui::Language::English,
+            ..UiSettings::default()
+        },
+        streams,
+        Clock::System,
+        (1400.0, 800.0),
+    );
+    app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    wait(&mut harness, "a crowd alarm", |h| {
+        app(h)
+            .alarms()
+            .iter()
+            .any(|a| a.event.kind == dienbien_dispatch::domain::ViolationKind::Crowd)
+    });
+    harness.step();
+    let alarm = app(&harness).alarms()[0].clone();
+    assert_eq!(alarm.camera, "DBP-GT-A1-N");
+    assert_eq!(alarm.state, dienbien_dispatch::ui::AlarmState::New);
+    assert_eq!(
+        app(&harness).camera_status("DBP-GT-A1-N"),
+        Some(CameraStatus::Alarm),
+        "a new alarm makes the camera red on the map"
+    );
+    harness.get_by_label("Crowd");
+    // The dispatcher acknowledges it: the camera is no longer in alarm (once no other new
+    // alarm of it is waiting).
+    harness
+        .get_all_by_label("Acknowledge")
+        .next()
+        .unwrap()
+        .click();
+    harness.step();
+    harness.step();
+    let first = &app(&harness).alarms()[app(&harness).alarms().len() - 1];
+    assert_eq!(first.state, dienbien_dispatch::ui::AlarmState::Acknowledged);
 }

@@ -7,7 +7,10 @@
 use super::motion::PixelRect;
 use crate::detect::detector::ObjectDetection;
 use crate::ingest::{FrameSlot, SlotFrame};
+use crate::rules::{RuleEvent, RuleSet, TrackPoint};
+use crate::signals::SignalSource;
 use crate::tracking::{Track, Tracker, TrackerConfig};
+use std::collections::HashSet;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +35,8 @@ pub struct FrameDetections {
     pub latency_ms: f64,
     /// The confirmed track of each object of [`FrameDetections::all`] (filled when published).
     pub track_ids: Vec<Option<u64>>,
+    /// Whether each object's track has raised an event (filled when published).
+    pub flagged: Vec<bool>,
 }
 
 impl FrameDetections {
@@ -69,7 +74,27 @@ struct FeedInner {
     analysed_through: Option<u64>,
     stats: DetectStats,
     tracker: Tracker,
+    rules: Option<StreamRules>,
+    /// Events not yet taken by the console.
+    events: VecDeque<RuleEvent>,
+    /// Tracks that raised an event (highlighted on the wall).
+    flagged: HashSet<u64>,
 }
+
+/// The violation rules of a stream whose camera has a junction geometry.
+struct StreamRules {
+    rules: RuleSet,
+    signals: Box<dyn SignalSource>,
+}
+
+impl std::fmt::Debug for StreamRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamRules")
+    }
+}
+
+/// Events kept for the console at most (the oldest are dropped, counted in the log).
+const KEPT_EVENTS: usize = 256;
 
 /// Shared by the detector (writer) and the display (readers) of one stream.
 #[derive(Debug, Clone, Default)]
@@ -102,6 +127,42 @@ impl DetectionFeed {
                 .tracker
                 .update(result.sequence, result.pts_90k, &objects);
             result.track_ids = inner.tracker.label(&objects);
+            if let Some(stream_rules) = &mut inner.rules {
+                let t_ms = result.pts_90k / 90;
+                let mut raised = Vec::new();
+                for track in inner
+                    .tracker
+                    .active()
+                    .filter(|t| t.last_seen_pts_90k == result.pts_90k)
+                {
+                    let b = track.bbox();
+                    let point = TrackPoint {
+                        t_ms,
+                        track: track.id,
+                        class: track.class(),
+                        x: f64::from((b[0] + b[2]) / 2.0),
+                        y: f64::from(b[3]),
+                    };
+                    raised.extend(
+                        stream_rules
+                            .rules
+                            .observe(&point, stream_rules.signals.as_ref()),
+                    );
+                }
+                for event in raised {
+                    inner.flagged.insert(event.track);
+                    if inner.events.len() >= KEPT_EVENTS {
+                        inner.events.pop_front();
+                        tracing::warn!("rule events not taken by the console; oldest dropped");
+                    }
+                    inner.events.push_back(event);
+                }
+            }
+            result.flagged = result
+                .track_ids
+                .iter()
+                .map(|id| id.is_some_and(|id| inner.flagged.contains(&id)))
+                .collect();
             inner.analysed_through = Some(
                 inner
                     .analysed_through
@@ -149,7 +210,21 @@ impl DetectionFeed {
             region: None,
             latency_ms: 0.0,
             track_ids: Vec::new(),
+            flagged: Vec::new(),
         });
+    }
+
+    /// Runs `rules` on this stream's tracks from now on, with signal states from `signals`.
+    pub fn set_rules(&self, rules: RuleSet, signals: Box<dyn SignalSource>) {
+        self.update(|inner| inner.rules = Some(StreamRules { rules, signals }));
+    }
+
+    /// The events raised since the last call.
+    pub fn take_events(&self) -> Vec<RuleEvent> {
+        self.inner
+            .lock()
+            .map(|mut i| i.events.drain(..).collect())
+            .unwrap_or_default()
     }
 
     /// The stream's confirmed tracks now.
@@ -278,6 +353,7 @@ mod tests {
             region: None,
             latency_ms: 40.0,
             track_ids: Vec::new(),
+            flagged: Vec::new(),
         }
     }
 

@@ -288,6 +288,7 @@ fn search(detector: &Detector, jobs: Vec<Job>) {
             region: job.region,
             latency_ms,
             track_ids: Vec::new(),
+            flagged: Vec::new(),
         });
     }
 }

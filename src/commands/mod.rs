@@ -98,7 +98,15 @@ pub(crate) fn video_streams(
         max_batch: None,
     };
     match crate::analytics::DetectorService::start(options) {
-        Ok(service) => streams.with_detector(service, setup.config.detect.clone()),
+        Ok(service) => {
+            let geometry_dir = setup
+                .config
+                .rules
+                .geometry_dir
+                .clone()
+                .unwrap_or_else(|| setup.folders.default_geometry_dir());
+            streams.with_detector(service, setup.config.detect.clone(), Some(geometry_dir))
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot start the detector thread");
             streams

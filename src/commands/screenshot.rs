@@ -93,9 +93,9 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
                             StreamState::Retrying { .. } | StreamState::Failed { .. }
                         )
                     })
-            }) && started.elapsed() > Duration::from_secs(2)
+            }) && started.elapsed() > Duration::from_secs_f64(args.wait_secs.max(2.0))
                 && detections_ready(&app, args.cameras.len()))
-            || started.elapsed() > VIDEO_TIMEOUT;
+            || started.elapsed() > VIDEO_TIMEOUT + Duration::from_secs_f64(args.wait_secs.max(0.0));
         if app.inventory_loaded() && pictures_ready {
             settled += 1;
         }
@@ -111,7 +111,7 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             );
             return Ok(());
         }
-        if started.elapsed() > DATA_TIMEOUT {
+        if started.elapsed() > DATA_TIMEOUT + Duration::from_secs_f64(args.wait_secs.max(0.0)) {
             bail!("the database did not answer within {DATA_TIMEOUT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -24,7 +24,7 @@ use crate::domain::geometry::JunctionGeometry;
 use crate::signals::SignalSource;
 
 /// A rule: sees track points in time order and returns the events they complete.
-pub trait Rule {
+pub trait Rule: Send {
     fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent>;
     /// The recording (or the tracks) ended: events still waiting are decided.
     fn finish(&mut self) -> Vec<RuleEvent>;

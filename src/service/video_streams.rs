@@ -8,9 +8,13 @@ use crate::analytics::{
     feed::DISPLAY_HISTORY,
 };
 use crate::config::{CameraCredentials, DetectConfig};
+use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{CameraStatus, StreamUrl};
 use crate::ingest::{FrameSlot, IngestOptions, StreamHealth, StreamState, StreamWorker};
+use crate::rules::{RuleConfig, RuleEvent, RuleSet};
+use crate::signals::{FixedTimePlan, SignalSource, SignalTimeline};
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 /// The picture waits at most this long for the detector (90 kHz ticks: half a second).
 const MAX_DISPLAY_DELAY_90K: i64 = 45_000;
@@ -42,6 +46,8 @@ struct Watched {
 struct Detection {
     service: DetectorService,
     config: DetectConfig,
+    /// Where junction geometries (and signal plans) of cameras are, for the rules.
+    geometry_dir: Option<PathBuf>,
 }
 
 /// Every stream being watched now.
@@ -50,6 +56,8 @@ pub struct VideoStreams {
     credentials: CameraCredentials,
     streams: HashMap<StreamKey, Watched>,
     detection: Option<Detection>,
+    /// Problems to show the user (a camera's geometry that cannot be read).
+    problems: Vec<String>,
 }
 
 /// Which status wins when a camera has two streams: a playing stream shows it online.
@@ -69,12 +77,22 @@ impl VideoStreams {
             credentials,
             streams: HashMap::new(),
             detection: None,
+            problems: Vec::new(),
         }
     }
 
     /// Has every stream watched from now on searched by `service`, scheduled by `config`.
-    pub fn with_detector(mut self, service: DetectorService, config: DetectConfig) -> Self {
-        self.detection = Some(Detection { service, config });
+    pub fn with_detector(
+        mut self,
+        service: DetectorService,
+        config: DetectConfig,
+        geometry_dir: Option<PathBuf>,
+    ) -> Self {
+        self.detection = Some(Detection {
+            service,
+            config,
+            geometry_dir,
+        });
         self
     }
 
@@ -115,11 +133,20 @@ impl VideoStreams {
                 (Some(worker), Some(detection)) if detection.config.enabled => {
                     let slot = worker.slot();
                     slot.keep_history(DISPLAY_HISTORY);
-                    Some(
-                        detection
-                            .service
-                            .register(&slot, detection.config.schedule_for(&key.camera)),
-                    )
+                    let registered = detection
+                        .service
+                        .register(&slot, detection.config.schedule_for(&key.camera));
+                    if let Some(dir) = &detection.geometry_dir {
+                        match load_rules(dir, &key.camera) {
+                            Ok(Some((rules, signals))) => registered.feed.set_rules(rules, signals),
+                            Ok(None) => {}
+                            Err(problem) => {
+                                tracing::warn!(camera = %key.camera, %problem, "no rules for this camera");
+                                self.problems.push(problem);
+                            }
+                        }
+                    }
+                    Some(registered)
                 }
                 _ => None,
             };
@@ -172,6 +199,29 @@ impl VideoStreams {
                 detections: None,
             }),
         }
+    }
+
+    /// Events raised by the rules of every watched stream since the last call, by camera.
+    pub fn take_events(&self) -> Vec<(String, RuleEvent)> {
+        let mut events = Vec::new();
+        for (key, watched) in &self.streams {
+            if let Some(registered) = &watched.detection {
+                events.extend(
+                    registered
+                        .feed
+                        .take_events()
+                        .into_iter()
+                        .map(|e| (key.camera.clone(), e)),
+                );
+            }
+        }
+        events.sort_by_key(|(_, e)| e.at_ms);
+        events
+    }
+
+    /// Problems found since the last call (for the status bar).
+    pub fn take_problems(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
     }
 
     /// Detection counts of `key`, when it is searched.
@@ -249,4 +299,33 @@ impl VideoStreams {
     pub fn is_empty(&self) -> bool {
         self.streams.is_empty()
     }
+}
+
+/// A camera's rules and the source of its signal states.
+type CameraRules = (RuleSet, Box<dyn SignalSource>);
+
+/// The rules of camera `code` from `dir/CODE.json` and its optional `dir/CODE.plan.json`;
+/// `None` when the camera has no geometry there. The stream's clock runs the signal plan.
+fn load_rules(dir: &Path, code: &str) -> Result<Option<CameraRules>, String> {
+    let path = dir.join(format!("{code}.json"));
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let geometry = JunctionGeometry::from_json(&text)
+        .map_err(|e| format!("geometry {}: {e}", path.display()))?;
+    let plan_path = dir.join(format!("{code}.plan.json"));
+    let signals: Box<dyn SignalSource> = match std::fs::read_to_string(&plan_path) {
+        Ok(text) => Box::new(
+            FixedTimePlan::from_json(&text)
+                .map_err(|e| format!("signal plan {}: {e}", plan_path.display()))?,
+        ),
+        Err(_) => Box::new(SignalTimeline::default()),
+    };
+    tracing::info!(camera = code, geometry = %path.display(), "rules active");
+    Ok(Some((
+        RuleSet::new(&geometry, RuleConfig::default()),
+        signals,
+    )))
 }

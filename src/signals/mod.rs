@@ -11,7 +11,7 @@ pub use timeline::SignalTimeline;
 use crate::domain::signal::GroupState;
 
 /// A source of signal states.
-pub trait SignalSource {
+pub trait SignalSource: Send + Sync {
     /// What `group` shows at `t_ms`.
     fn state_at(&self, group: &str, t_ms: i64) -> GroupState;
 }

@@ -2,6 +2,7 @@
 //! top and status bars. `logic` drains back-end events; `ui` only draws and collects
 //! [`Action`]s, applied after drawing. The back end is reached only through [`ServiceHandle`].
 
+use super::alarm_list::{Alarm, AlarmState, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
 use super::i18n::{Language, Text};
@@ -61,6 +62,8 @@ pub enum Action {
     ToggleWallWindow,
     /// Scroll the camera list to the selected camera.
     RevealInList,
+    /// Select the camera with this code (from an alarm).
+    SelectCode(String),
 }
 
 /// How soon a changed layout or selection is written to disk.
@@ -97,6 +100,8 @@ pub struct ConsoleApp {
     /// The settings as last written to storage, to know when a save is due.
     saved_settings: Option<UiSettings>,
     streams: VideoStreams,
+    /// Violations and incidents raised by the rules, oldest first.
+    alarms: Vec<Alarm>,
     wall_runtime: WallRuntime,
     target_format: wgpu::TextureFormat,
     clock: crate::clock::Clock,
@@ -132,6 +137,7 @@ impl ConsoleApp {
             last_map_output: MapOutput::default(),
             saved_settings: None,
             streams: options.streams,
+            alarms: Vec::new(),
             wall_runtime: WallRuntime::default(),
             target_format: options
                 .target_format
@@ -177,6 +183,18 @@ impl ConsoleApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(wait_ms));
         }
         self.handle_shortcuts(ctx);
+        // Events of the rules become alarms; problems reading a camera's rules, notices.
+        for (camera, event) in self.streams.take_events() {
+            let id = self.alarms.len() as u64 + 1;
+            self.alarms.push(Alarm {
+                id,
+                camera,
+                event,
+                state: AlarmState::New,
+                received: self.clock.vietnam_time_of_day(),
+            });
+        }
+        self.notices.extend(self.streams.take_problems());
         // Once a frame: each watched camera's status and health (one look per stream).
         let watched = self.streams.cameras();
         for entry in &mut self.entries {
@@ -185,8 +203,10 @@ impl ConsoleApp {
                     entry.status = *status;
                     entry.health = Some(health.clone());
                     entry.detect = self.streams.camera_detect_stats(&entry.camera.code);
-                    // A tampered view is an alarm on the map.
-                    if entry.detect.as_ref().is_some_and(|d| d.tampered.is_some()) {
+                    // A tampered view, or an alarm nobody acknowledged, is red on the map.
+                    if entry.detect.as_ref().is_some_and(|d| d.tampered.is_some())
+                        || camera_alarmed(&self.alarms, &entry.camera.code)
+                    {
                         entry.status = CameraStatus::Alarm;
                     }
                 }
@@ -315,6 +335,22 @@ impl ConsoleApp {
                 .size_range(300.0..=600.0)
                 .show(ui, |ui| {
                     camera_panel_ui(ui, index, entry, lang, &mut actions);
+                });
+        }
+        if !self.alarms.is_empty() {
+            let entries = &self.entries;
+            let name_of = |code: &str| {
+                entries
+                    .iter()
+                    .find(|e| e.camera.code == code)
+                    .map(|e| e.camera.name.clone())
+            };
+            egui::Panel::right("alarm-list")
+                .resizable(true)
+                .default_size(320.0)
+                .size_range(260.0..=520.0)
+                .show(ui, |ui| {
+                    alarm_list_ui(ui, &mut self.alarms, &name_of, lang, &mut actions);
                 });
         }
         let wall_here = self.settings.view == MainView::Wall && !self.settings.wall.own_window;
@@ -578,6 +614,13 @@ impl ConsoleApp {
                 self.settings.selected_camera =
                     self.selected.map(|i| self.entries[i].camera.code.clone());
             }
+            Action::SelectCode(code) => {
+                if let Some(index) = self.entries.iter().position(|e| e.camera.code == code) {
+                    self.apply(Action::Select(Some(index)));
+                    self.apply(Action::CentreOn(index));
+                    self.scroll_list_frames = SCROLL_FRAMES;
+                }
+            }
             Action::CentreOn(index) => {
                 if let Some(entry) = self.entries.get(index) {
                     let p = entry.camera.position;
@@ -707,6 +750,11 @@ impl ConsoleApp {
         tile: usize,
     ) -> Option<std::sync::Arc<crate::analytics::FrameDetections>> {
         self.wall_runtime.shown_detections.get(&tile).cloned()
+    }
+
+    /// The alarms raised so far, oldest first.
+    pub fn alarms(&self) -> &[Alarm] {
+        &self.alarms
     }
 
     /// The shared detector's state; `None` when detection is off.

@@ -53,8 +53,18 @@ pub fn draw(
         if rect.width() < 2.0 || rect.height() < 2.0 {
             continue;
         }
-        let colour = theme::class_colour(object.class);
-        let width = if held { 1.0 } else { 2.0 };
+        // A vehicle that raised an alarm stands out in the alarm colour.
+        let flagged = detections.flagged.get(index).copied().unwrap_or(false);
+        let colour = if flagged {
+            theme::status_colour(crate::domain::CameraStatus::Alarm)
+        } else {
+            theme::class_colour(object.class)
+        };
+        let width = match (flagged, held) {
+            (true, _) => 3.0,
+            (false, true) => 1.0,
+            (false, false) => 2.0,
+        };
         painter.rect_stroke(rect, 0.0, Stroke::new(width, colour), StrokeKind::Outside);
         if rect.height() > 36.0 && rect.width() > 30.0 {
             let label = match track {

@@ -2,6 +2,7 @@
 //! it never opens the database, a socket or a thread itself: the back end is reached through
 //! `service::ServiceHandle`, the base map through `basemap`.
 
+mod alarm_list;
 mod app;
 mod camera_list;
 mod camera_panel;
@@ -15,6 +16,7 @@ mod theme;
 mod video_tile;
 mod wall;
 
+pub use alarm_list::{Alarm, AlarmState};
 pub use app::{ConsoleApp, StartOptions};
 pub use i18n::Language;
 pub use settings::{MainView, UiSettings};

@@ -1,0 +1,172 @@
+//! The alarm list: every violation or incident the rules raised, newest first, with the
+//! dispatcher's workflow new → acknowledged → assigned → closed. A camera with a new alarm is
+//! red on the map; clicking an alarm selects its camera.
+
+use super::app::Action;
+use super::i18n::{Language, Text};
+use super::theme;
+use crate::domain::{CameraStatus, ViolationKind};
+use crate::rules::RuleEvent;
+
+/// Where an alarm is in the dispatcher's hands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmState {
+    New,
+    Acknowledged,
+    Assigned,
+    Closed,
+}
+
+impl AlarmState {
+    /// The next step of the workflow, if any.
+    pub fn next(self) -> Option<Self> {
+        match self {
+            Self::New => Some(Self::Acknowledged),
+            Self::Acknowledged => Some(Self::Assigned),
+            Self::Assigned => Some(Self::Closed),
+            Self::Closed => None,
+        }
+    }
+
+    fn text(self) -> Text {
+        match self {
+            Self::New => Text::AlarmNew,
+            Self::Acknowledged => Text::AlarmAcknowledged,
+            Self::Assigned => Text::AlarmAssigned,
+            Self::Closed => Text::AlarmClosed,
+        }
+    }
+
+    /// The button that moves an alarm on from this state.
+    fn action(self) -> Option<Text> {
+        match self {
+            Self::New => Some(Text::Acknowledge),
+            Self::Acknowledged => Some(Text::Assign),
+            Self::Assigned => Some(Text::Close),
+            Self::Closed => None,
+        }
+    }
+}
+
+/// A raised event as the console keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    pub id: u64,
+    pub camera: String,
+    pub event: RuleEvent,
+    pub state: AlarmState,
+    /// Wall-clock time it arrived, "HH:MM:SS" Vietnam time.
+    pub received: String,
+}
+
+pub fn kind_text(kind: ViolationKind) -> Text {
+    match kind {
+        ViolationKind::RedLight => Text::KindRedLight,
+        ViolationKind::WrongWay => Text::KindWrongWay,
+        ViolationKind::ImproperOvertaking => Text::KindOvertaking,
+        ViolationKind::UnsafeTurn => Text::KindTurn,
+        ViolationKind::IllegalStopping => Text::KindStopping,
+        ViolationKind::IllegalParking => Text::KindParking,
+        ViolationKind::Gathering => Text::KindGathering,
+        ViolationKind::Racing => Text::KindRacing,
+        ViolationKind::CameraTampering => Text::KindTampering,
+        ViolationKind::Crowd => Text::KindCrowd,
+    }
+}
+
+/// The camera has an alarm nobody has acknowledged.
+pub fn camera_alarmed(alarms: &[Alarm], camera: &str) -> bool {
+    alarms
+        .iter()
+        .any(|a| a.camera == camera && a.state == AlarmState::New)
+}
+
+/// Draws the list; `name_of` gives a camera's name from its code.
+pub fn alarm_list_ui(
+    ui: &mut egui::Ui,
+    alarms: &mut [Alarm],
+    name_of: &dyn Fn(&str) -> Option<String>,
+    lang: Language,
+    actions: &mut Vec<Action>,
+) {
+    let open = alarms
+        .iter()
+        .filter(|a| a.state != AlarmState::Closed)
+        .count();
+    ui.horizontal(|ui| {
+        ui.heading(Text::Alarms.get(lang));
+        ui.label(format!("({open})"));
+    });
+    if alarms.is_empty() {
+        ui.label(egui::RichText::new(Text::NoAlarms.get(lang)).weak());
+        return;
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for alarm in alarms.iter_mut().rev() {
+            let colour = match alarm.state {
+                AlarmState::New => theme::status_colour(CameraStatus::Alarm),
+                AlarmState::Closed => egui::Color32::from_gray(110),
+                _ => theme::WARNING,
+            };
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.colored_label(colour, alarm.state.text().get(lang));
+                    ui.label(&alarm.received);
+                    ui.strong(kind_text(alarm.event.kind).get(lang));
+                });
+                let camera = name_of(&alarm.camera).unwrap_or_else(|| alarm.camera.clone());
+                if ui.link(&camera).clicked() {
+                    actions.push(Action::SelectCode(alarm.camera.clone()));
+                }
+                let mut detail = format!(
+                    "{} {} · {}",
+                    super::detection_overlay::class_name(alarm.event.class, lang),
+                    alarm.event.track,
+                    alarm
+                        .event
+                        .approach
+                        .clone()
+                        .or_else(|| alarm.event.zone.clone())
+                        .unwrap_or_default()
+                );
+                if let Some(ms) = alarm.event.time_into_red_ms {
+                    detail.push_str(&format!(
+                        " · {:.1} s {}",
+                        ms as f64 / 1000.0,
+                        Text::IntoRed.get(lang)
+                    ));
+                }
+                ui.label(egui::RichText::new(detail).small());
+                if let (Some(next), Some(button)) = (alarm.state.next(), alarm.state.action())
+                    && ui.small_button(button.get(lang)).clicked()
+                {
+                    alarm.state = next;
+                }
+            });
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workflow_goes_new_acknowledged_assigned_closed() {
+        let mut state = AlarmState::New;
+        let mut seen = vec![state];
+        while let Some(next) = state.next() {
+            state = next;
+            seen.push(state);
+        }
+        assert_eq!(
+            seen,
+            [
+                AlarmState::New,
+                AlarmState::Acknowledged,
+                AlarmState::Assigned,
+                AlarmState::Closed
+            ]
+        );
+    }
+}
