@@ -313,15 +313,24 @@ fn a_camera_dragged_from_the_map_plays_on_the_wall_in_its_own_window() {
     });
 }
 
-#[test]
-fn the_wall_draws_the_detected_objects_of_the_frame_it_shows_with_confidence_on_hover() {
+/// Streams searched by the shared detector with the shared model, with rules for the cameras
+/// whose geometry is in `geometry_dir`.
+fn detecting_streams(geometry_dir: Option<std::path::PathBuf>) -> VideoStreams {
     let detector = DetectorService::start(DetectorOptions {
         models_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
         max_batch: None,
     })
     .unwrap();
-    let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-        .with_detector(detector, DetectConfig::default(), None);
+    VideoStreams::new(IngestOptions::default(), CameraCredentials::default()).with_detector(
+        detector,
+        DetectConfig::default(),
+        geometry_dir,
+    )
+}
+
+#[test]
+fn the_wall_draws_the_detected_objects_of_the_frame_it_shows_with_confidence_on_hover() {
+    let streams = detecting_streams(None);
     let mut harness = console_with_clips_streams(
         UiSettings {
             language: dienbien_dispatch::ui::Language::English,
@@ -382,17 +391,7 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
         geometry_dir.path().join("DBP-GT-A1-N.json"),
     )
     .unwrap();
-    let detector = DetectorService::start(DetectorOptions {
-        models_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
-        max_batch: None,
-    })
-    .unwrap();
-    let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-        .with_detector(
-            detector,
-            DetectConfig::default(),
-            Some(geometry_dir.path().to_owned()),
-        );
+    let streams = detecting_streams(Some(geometry_dir.path().to_owned()));
     let mut harness = console_with_clips_streams(
         UiSettings {
             language: dienbien_dispatch::ui::Language::English,

@@ -20,8 +20,40 @@ pub use stopping::StoppingRule;
 pub use turn::TurnRule;
 pub use wrong_way::{WrongWayConfig, WrongWayRule};
 
-use crate::domain::geometry::JunctionGeometry;
+use crate::domain::geometry::{Approach, JunctionGeometry, Point, crossing};
 use crate::signals::SignalSource;
+
+/// A vehicle entering the junction over an approach's stop line between two ground points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    /// Where along `from → here` the line was crossed (0–1).
+    pub fraction: f64,
+    /// Where it was crossed.
+    pub at_line: Point,
+    /// The approach's direction into the junction.
+    pub direction: (f64, f64),
+}
+
+/// Whether moving `from → here` crosses `approach`'s stop line into the junction (not out).
+pub(crate) fn entering(approach: &Approach, from: Point, here: Point) -> Option<Entry> {
+    let fraction = crossing(from, here, approach.stop_line[0], approach.stop_line[1])?;
+    let direction = (
+        approach.entry_direction[1].x - approach.entry_direction[0].x,
+        approach.entry_direction[1].y - approach.entry_direction[0].y,
+    );
+    let step = (here.x - from.x, here.y - from.y);
+    if step.0 * direction.0 + step.1 * direction.1 <= 0.0 {
+        return None;
+    }
+    Some(Entry {
+        fraction,
+        at_line: Point {
+            x: from.x + step.0 * fraction,
+            y: from.y + step.1 * fraction,
+        },
+        direction,
+    })
+}
 
 /// A rule: sees track points in time order and returns the events they complete.
 pub trait Rule: Send {
@@ -110,6 +142,37 @@ pub struct RuleEvent {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use super::{Rule, RuleEvent, TrackPoint};
+    use crate::domain::ObjectClass;
+    use crate::domain::geometry::JunctionGeometry;
+
+    /// The test junction below, read.
+    pub(crate) fn geometry() -> JunctionGeometry {
+        JunctionGeometry::from_json(GEOMETRY).expect("the test geometry is valid")
+    }
+
+    /// Feeds one track's points `(t_ms, x, y)` of class `class` to `rule` (no signals).
+    pub(crate) fn run_rule(
+        rule: &mut dyn Rule,
+        class: ObjectClass,
+        points: &[(i64, f64, f64)],
+    ) -> Vec<RuleEvent> {
+        let signals = crate::signals::SignalTimeline::default();
+        points
+            .iter()
+            .flat_map(|&(t_ms, x, y)| {
+                let point = TrackPoint {
+                    t_ms,
+                    track: 1,
+                    class,
+                    x,
+                    y,
+                };
+                rule.observe(&point, &signals)
+            })
+            .collect()
+    }
+
     /// The rules' test junction: approach N drives up the picture over the stop line y = 400
     /// from lane N1 (x 300–700, straight and left allowed); approach E drives left over x = 900
     /// (right turn on red allowed); a no-stopping zone at the north exit (30 s, buses exempt);

@@ -4,9 +4,9 @@
 //! crossed before the light turned red, waiting behind the line, or turning right where a sign
 //! allows it on red (decided once the vehicle's path shows the turn). One event per vehicle.
 
-use super::{Rule, RuleEvent, TrackPoint};
+use super::{Rule, RuleEvent, TrackPoint, entering};
 use crate::domain::ViolationKind;
-use crate::domain::geometry::{Approach, JunctionGeometry, Point, crossing};
+use crate::domain::geometry::{Approach, JunctionGeometry, Point};
 use crate::domain::signal::SignalColour;
 use crate::signals::SignalSource;
 use std::collections::{HashMap, HashSet};
@@ -104,18 +104,11 @@ impl Rule for RedLightRule {
             if memory.crossed.contains(&approach.id) {
                 continue; // jitter back and forth over the line counts once
             }
-            let Some(fraction) = crossing(from, here, approach.stop_line[0], approach.stop_line[1])
-            else {
-                continue;
+            let Some(crossed) = entering(approach, from, here) else {
+                continue; // not over this line, or leaving the junction
             };
-            let entry = (
-                approach.entry_direction[1].x - approach.entry_direction[0].x,
-                approach.entry_direction[1].y - approach.entry_direction[0].y,
-            );
+            let (fraction, entry) = (crossed.fraction, crossed.direction);
             let step = (here.x - from.x, here.y - from.y);
-            if step.0 * entry.0 + step.1 * entry.1 <= 0.0 {
-                continue; // leaving the junction, not entering
-            }
             memory.crossed.insert(approach.id.clone());
             let at_ms = t0 + ((point.t_ms - t0) as f64 * fraction).round() as i64;
             let signal = signals.state_at(&approach.signal_group, at_ms);
@@ -143,10 +136,7 @@ impl Rule for RedLightRule {
                 speed_px_s: speed,
             };
             self.reported.insert(point.track);
-            let line_point = Point {
-                x: from.x + step.0 * fraction,
-                y: from.y + step.1 * fraction,
-            };
+            let line_point = crossed.at_line;
             if approach.right_turn_on_red {
                 memory.pending = Some(Pending {
                     event,

@@ -45,27 +45,14 @@ impl Rule for SolidLineRule {
         };
         let memory = self.tracks.entry(point.track).or_default();
         let from = memory.last.replace(here);
-        if let Some((line, segment, at_ms, before)) = memory.pending {
+        if let Some((line, segment, _, before)) = memory.pending {
             let (a, b) = (self.lines[line][segment], self.lines[line][segment + 1]);
             let now = side(here, a, b);
             if now.signum() == before.signum() {
                 memory.pending = None; // back where it came from
-            } else if now.abs() >= CONFIRM_PX {
-                memory.pending = None;
-                self.reported.insert(point.track);
-                return vec![RuleEvent {
-                    kind: ViolationKind::ImproperOvertaking,
-                    track: point.track,
-                    class: point.class,
-                    approach: None,
-                    zone: None,
-                    at_ms,
-                    evidence_ms: vec![at_ms, point.t_ms],
-                    time_into_red_ms: None,
-                    speed_px_s: None,
-                }];
+                return Vec::new();
             }
-            return Vec::new();
+            return self.observe_again(point);
         }
         let Some(from) = from else {
             return Vec::new();
@@ -91,7 +78,8 @@ impl Rule for SolidLineRule {
 }
 
 impl SolidLineRule {
-    /// A crossing may already be confirmed by the point that made it.
+    /// Confirms a pending crossing once the point is far enough over the line (possibly the
+    /// very point that crossed it).
     fn observe_again(&mut self, point: &TrackPoint) -> Vec<RuleEvent> {
         let Some(memory) = self.tracks.get_mut(&point.track) else {
             return Vec::new();
@@ -129,24 +117,8 @@ mod tests {
     use crate::domain::ObjectClass;
 
     fn run(points: &[(i64, f64, f64)]) -> Vec<RuleEvent> {
-        let geometry = JunctionGeometry::from_json(super::super::tests::GEOMETRY).unwrap();
-        let mut rule = SolidLineRule::new(&geometry);
-        let signals = crate::signals::SignalTimeline::default();
-        points
-            .iter()
-            .flat_map(|&(t_ms, x, y)| {
-                rule.observe(
-                    &TrackPoint {
-                        t_ms,
-                        track: 1,
-                        class: ObjectClass::Car,
-                        x,
-                        y,
-                    },
-                    &signals,
-                )
-            })
-            .collect()
+        let mut rule = SolidLineRule::new(&super::super::tests::geometry());
+        super::super::tests::run_rule(&mut rule, ObjectClass::Car, points)
     }
 
     #[test]

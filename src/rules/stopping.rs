@@ -99,24 +99,8 @@ mod tests {
     use crate::domain::ObjectClass;
 
     fn run(class: ObjectClass, points: &[(i64, f64, f64)]) -> Vec<RuleEvent> {
-        let geometry = JunctionGeometry::from_json(super::super::tests::GEOMETRY).unwrap();
-        let mut rule = StoppingRule::new(&geometry);
-        let signals = crate::signals::SignalTimeline::default();
-        points
-            .iter()
-            .flat_map(|&(t_ms, x, y)| {
-                rule.observe(
-                    &TrackPoint {
-                        t_ms,
-                        track: 1,
-                        class,
-                        x,
-                        y,
-                    },
-                    &signals,
-                )
-            })
-            .collect()
+        let mut rule = StoppingRule::new(&super::super::tests::geometry());
+        super::super::tests::run_rule(&mut rule, class, points)
     }
 
     /// Still (with jitter) at (500, 60), inside the 30 s no-stopping zone, for `seconds`.

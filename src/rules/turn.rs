@@ -3,9 +3,9 @@
 //! its heading once well past the line) is not among the lane's allowed turns. One event per
 //! vehicle; a vehicle lost before its turn is seen is not judged.
 
-use super::{Rule, RuleEvent, TrackPoint};
+use super::{Rule, RuleEvent, TrackPoint, entering};
 use crate::domain::ViolationKind;
-use crate::domain::geometry::{Approach, JunctionGeometry, Lane, Point, Turn, crossing, inside};
+use crate::domain::geometry::{Approach, JunctionGeometry, Lane, Point, Turn, inside};
 use crate::signals::SignalSource;
 use std::collections::{HashMap, HashSet};
 
@@ -99,18 +99,9 @@ impl Rule for TurnRule {
             return Vec::new();
         };
         for approach in &self.approaches {
-            let Some(fraction) = crossing(from, here, approach.stop_line[0], approach.stop_line[1])
-            else {
+            let Some(crossed) = entering(approach, from, here) else {
                 continue;
             };
-            let entry = (
-                approach.entry_direction[1].x - approach.entry_direction[0].x,
-                approach.entry_direction[1].y - approach.entry_direction[0].y,
-            );
-            let step = (here.x - from.x, here.y - from.y);
-            if step.0 * entry.0 + step.1 * entry.1 <= 0.0 {
-                continue;
-            }
             let lane = self
                 .lanes
                 .iter()
@@ -119,11 +110,8 @@ impl Rule for TurnRule {
                 memory.entered = Some(Entered {
                     lane,
                     at_ms: point.t_ms,
-                    at_line: Point {
-                        x: from.x + step.0 * fraction,
-                        y: from.y + step.1 * fraction,
-                    },
-                    entry,
+                    at_line: crossed.at_line,
+                    entry: crossed.direction,
                 });
             }
             break;
@@ -142,24 +130,8 @@ mod tests {
     use crate::domain::ObjectClass;
 
     fn run(points: &[(i64, f64, f64)]) -> Vec<RuleEvent> {
-        let geometry = JunctionGeometry::from_json(super::super::tests::GEOMETRY).unwrap();
-        let mut rule = TurnRule::new(&geometry);
-        let signals = crate::signals::SignalTimeline::default();
-        points
-            .iter()
-            .flat_map(|&(t_ms, x, y)| {
-                rule.observe(
-                    &TrackPoint {
-                        t_ms,
-                        track: 1,
-                        class: ObjectClass::Car,
-                        x,
-                        y,
-                    },
-                    &signals,
-                )
-            })
-            .collect()
+        let mut rule = TurnRule::new(&super::super::tests::geometry());
+        super::super::tests::run_rule(&mut rule, ObjectClass::Car, points)
     }
 
     /// Up lane N1 over the stop line (y = 400), then off in direction (dx, dy) per step.

@@ -107,22 +107,10 @@ mod tests {
     use crate::domain::ObjectClass;
 
     fn run(points: &[(u64, i64, f64, f64)]) -> Vec<RuleEvent> {
-        let geometry = JunctionGeometry::from_json(super::super::tests::GEOMETRY).unwrap();
-        let mut rule = WrongWayRule::new(&geometry, WrongWayConfig::default());
-        let signals = crate::signals::SignalTimeline::default();
-        points
-            .iter()
-            .flat_map(|&(track, t_ms, x, y)| {
-                let p = TrackPoint {
-                    t_ms,
-                    track,
-                    class: ObjectClass::Motorbike,
-                    x,
-                    y,
-                };
-                rule.observe(&p, &signals)
-            })
-            .collect()
+        let mut rule =
+            WrongWayRule::new(&super::super::tests::geometry(), WrongWayConfig::default());
+        let timed: Vec<(i64, f64, f64)> = points.iter().map(|&(_, t, x, y)| (t, x, y)).collect();
+        super::super::tests::run_rule(&mut rule, ObjectClass::Motorbike, &timed)
     }
 
     #[test]
