@@ -265,3 +265,50 @@ fn a_wrong_database_gives_a_clear_error() {
     );
     assert!(!err.contains("secret"), "{err}");
 }
+
+#[test]
+fn events_are_stored_and_every_decision_on_them_is_audited() {
+    use dienbien_dispatch::store::NewEvent;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let event = |track: i64| NewEvent {
+            camera_code: "DBP-GT-A1-N".into(),
+            kind: "red-light".into(),
+            track,
+            class: "car".into(),
+            place: Some("N".into()),
+            stream_at_ms: 15_000,
+            time_into_red_ms: Some(2_000),
+            clause: Some("6.9.b".into()),
+            detail: serde_json::json!({"evidence_ms": [14_800, 15_000, 15_200]}),
+        };
+        let first = store.record_event(&event(1)).unwrap();
+        let second = store.record_event(&event(2)).unwrap();
+        assert!(second > first, "{}", db.name);
+        store
+            .set_event_state(first, "acknowledged", "dispatcher:lan")
+            .unwrap();
+        let stored = store.recent_events(10).unwrap();
+        assert_eq!(stored.len(), 2, "{}", db.name);
+        assert_eq!((stored[0].id, stored[0].state.as_str()), (second, "new"));
+        assert_eq!(
+            (stored[1].id, stored[1].state.as_str()),
+            (first, "acknowledged")
+        );
+        assert_eq!(stored[1].time_into_red_ms, Some(2_000));
+        assert!(stored[1].detail.contains("evidence_ms"));
+        let audit = &store.recent_audit(1).unwrap()[0];
+        assert_eq!(
+            (
+                audit.action.as_str(),
+                audit.subject.as_str(),
+                audit.actor.as_str()
+            ),
+            ("events.state", first.to_string().as_str(), "dispatcher:lan")
+        );
+        // A state that does not exist, or an event that does not, changes nothing.
+        assert!(store.set_event_state(first, "forgotten", "x").is_err());
+        assert!(store.set_event_state(999_999, "closed", "x").is_err());
+        assert_eq!(store.recent_events(10).unwrap()[1].state, "acknowledged");
+    }
+}

@@ -427,6 +427,28 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
         .click();
     harness.step();
     harness.step();
-    let first = &app(&harness).alarms()[app(&harness).alarms().len() - 1];
-    assert_eq!(first.state, dienbien_dispatch::ui::AlarmState::Acknowledged);
+    let newest = &app(&harness).alarms()[app(&harness).alarms().len() - 1];
+    assert_eq!(
+        newest.state,
+        dienbien_dispatch::ui::AlarmState::Acknowledged
+    );
+    // The events are in the database, and the decision too (state and audit entry).
+    let stored_id = newest.stored_id;
+    let location = common::console::database(&harness);
+    wait(&mut harness, "the decision stored", |_| {
+        let mut store = dienbien_dispatch::store::Store::open(&location).unwrap();
+        let events = store.recent_events(50).unwrap();
+        events
+            .iter()
+            .any(|e| Some(e.id) == stored_id && e.state == "acknowledged")
+    });
+    let mut store = dienbien_dispatch::store::Store::open(&location).unwrap();
+    let events = store.recent_events(50).unwrap();
+    assert!(events.iter().all(|e| e.camera_code == "DBP-GT-A1-N"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "crowd" && e.place.as_deref() == Some("walkway"))
+    );
+    assert_eq!(store.recent_audit(1).unwrap()[0].action, "events.state");
 }

@@ -9,7 +9,7 @@ mod video_streams;
 pub use video_streams::{StreamKey, StreamKind, VideoStreams};
 
 use crate::domain::{Camera, Junction};
-use crate::store::{DatabaseLocation, NewAuditEntry};
+use crate::store::{DatabaseLocation, NewAuditEntry, NewEvent};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 
 /// What the UI asks of the back end.
@@ -19,6 +19,14 @@ pub enum Command {
     ReloadInventory,
     /// Append to the audit log.
     Audit(NewAuditEntry),
+    /// Store an event the rules raised; answered by [`Event::EventRecorded`].
+    RecordEvent { alarm: u64, event: NewEvent },
+    /// Move a stored event on in the dispatcher's workflow (audited).
+    SetEventState {
+        id: i64,
+        state: String,
+        actor: String,
+    },
 }
 
 /// What the back end tells the UI.
@@ -34,6 +42,8 @@ pub enum Event {
     },
     /// The current registry.
     Inventory(Inventory),
+    /// Alarm `alarm` of the UI is stored as event `id`.
+    EventRecorded { alarm: u64, id: i64 },
     /// Something failed; the message says what and where. The worker keeps serving.
     Failed { message: String },
 }

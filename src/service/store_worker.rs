@@ -57,6 +57,25 @@ pub(super) fn run(
         let Ok(command) = command else { break };
         match command {
             Command::ReloadInventory => send_inventory(&mut store, events),
+            Command::RecordEvent { alarm, event } => match store.record_event(&event) {
+                Ok(id) => {
+                    let _ = events.send(Event::EventRecorded { alarm, id });
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, camera = %event.camera_code, "event not stored");
+                    let _ = events.send(Event::Failed {
+                        message: format!("event of {} not stored: {e}", event.camera_code),
+                    });
+                }
+            },
+            Command::SetEventState { id, state, actor } => {
+                if let Err(e) = store.set_event_state(id, &state, &actor) {
+                    tracing::error!(error = %e, id, %state, "event state not stored");
+                    let _ = events.send(Event::Failed {
+                        message: format!("event {id} not moved to {state}: {e}"),
+                    });
+                }
+            }
             Command::Audit(entry) => {
                 if let Err(e) = store.append_audit(&entry) {
                     tracing::error!(error = %e, action = %entry.action, "audit entry lost");

@@ -6,6 +6,7 @@
 
 mod audit;
 mod connection;
+mod events;
 mod location;
 mod registry_tables;
 mod rows;
@@ -13,6 +14,7 @@ mod schema;
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use connection::AnyConnection;
+pub use events::{EVENT_STATES, NewEvent, StoredEvent};
 pub use location::DatabaseLocation;
 pub use registry_tables::ImportSummary;
 

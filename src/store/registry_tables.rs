@@ -111,7 +111,7 @@ impl Store {
     }
 
     /// Runs `work` in a transaction, retrying while another writer holds the lock.
-    fn write_transaction<T>(
+    pub(super) fn write_transaction<T>(
         &mut self,
         mut work: impl FnMut(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

@@ -54,3 +54,20 @@ diesel::table! {
 
 diesel::joinable!(cameras -> junctions (junction_code));
 diesel::allow_tables_to_appear_in_same_query!(cameras, junctions);
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        raised_at_ms -> BigInt,
+        camera_code -> Text,
+        kind -> Text,
+        track -> BigInt,
+        class -> Text,
+        place -> Nullable<Text>,
+        stream_at_ms -> BigInt,
+        time_into_red_ms -> Nullable<BigInt>,
+        clause -> Nullable<Text>,
+        detail -> Text,
+        state -> Text,
+    }
+}

@@ -1,5 +1,5 @@
 //! The alarm list: every violation or incident the rules raised, newest first, with the
-//! dispatcher's workflow new → acknowledged → assigned → closed. A camera with a new alarm is
+//! dispatcher's workflow new → acknowledged → assigned → closed (each step stored and audited). A camera with a new alarm is
 //! red on the map; clicking an alarm selects its camera.
 
 use super::app::Action;
@@ -57,6 +57,8 @@ pub struct Alarm {
     pub state: AlarmState,
     /// Wall-clock time it arrived, "HH:MM:SS" Vietnam time.
     pub received: String,
+    /// Its id in the database, once stored.
+    pub stored_id: Option<i64>,
 }
 
 pub fn kind_text(kind: ViolationKind) -> Text {
@@ -84,7 +86,7 @@ pub fn camera_alarmed(alarms: &[Alarm], camera: &str) -> bool {
 /// Draws the list; `name_of` gives a camera's name from its code.
 pub fn alarm_list_ui(
     ui: &mut egui::Ui,
-    alarms: &mut [Alarm],
+    alarms: &[Alarm],
     name_of: &dyn Fn(&str) -> Option<String>,
     lang: Language,
     actions: &mut Vec<Action>,
@@ -102,7 +104,7 @@ pub fn alarm_list_ui(
         return;
     }
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for alarm in alarms.iter_mut().rev() {
+        for alarm in alarms.iter().rev() {
             let colour = match alarm.state {
                 AlarmState::New => theme::status_colour(CameraStatus::Alarm),
                 AlarmState::Closed => egui::Color32::from_gray(110),
@@ -137,10 +139,10 @@ pub fn alarm_list_ui(
                     ));
                 }
                 ui.label(egui::RichText::new(detail).small());
-                if let (Some(next), Some(button)) = (alarm.state.next(), alarm.state.action())
+                if let Some(button) = alarm.state.action()
                     && ui.small_button(button.get(lang)).clicked()
                 {
-                    alarm.state = next;
+                    actions.push(Action::AdvanceAlarm(alarm.id));
                 }
             });
         }

@@ -64,6 +64,8 @@ pub enum Action {
     RevealInList,
     /// Select the camera with this code (from an alarm).
     SelectCode(String),
+    /// Move alarm `id` to the next step of the workflow.
+    AdvanceAlarm(u64),
 }
 
 /// How soon a changed layout or selection is written to disk.
@@ -163,6 +165,21 @@ impl ConsoleApp {
                     }
                 }
                 Event::Inventory(inventory) => self.set_inventory(inventory),
+                Event::EventRecorded { alarm, id } => {
+                    if let Some(a) = self.alarms.iter_mut().find(|a| a.id == alarm) {
+                        a.stored_id = Some(id);
+                        // Moved on before it was stored: store where it is now.
+                        if a.state != AlarmState::New
+                            && let Some(service) = &self.service
+                        {
+                            let _ = service.send(crate::service::Command::SetEventState {
+                                id,
+                                state: alarm_state_name(a.state).into(),
+                                actor: workstation_actor(),
+                            });
+                        }
+                    }
+                }
                 Event::Failed { message } => {
                     if matches!(self.database, DatabaseState::Opening) {
                         self.database = DatabaseState::Failed(message);
@@ -186,12 +203,22 @@ impl ConsoleApp {
         // Events of the rules become alarms; problems reading a camera's rules, notices.
         for (camera, event) in self.streams.take_events() {
             let id = self.alarms.len() as u64 + 1;
+            if let Some(service) = &self.service {
+                let command = crate::service::Command::RecordEvent {
+                    alarm: id,
+                    event: to_stored(&camera, &event),
+                };
+                if let Err(e) = service.send(command) {
+                    self.notices.push(e.to_string());
+                }
+            }
             self.alarms.push(Alarm {
                 id,
                 camera,
                 event,
                 state: AlarmState::New,
                 received: self.clock.vietnam_time_of_day(),
+                stored_id: None,
             });
         }
         self.notices.extend(self.streams.take_problems());
@@ -350,7 +377,7 @@ impl ConsoleApp {
                 .default_size(320.0)
                 .size_range(260.0..=520.0)
                 .show(ui, |ui| {
-                    alarm_list_ui(ui, &mut self.alarms, &name_of, lang, &mut actions);
+                    alarm_list_ui(ui, &self.alarms, &name_of, lang, &mut actions);
                 });
         }
         let wall_here = self.settings.view == MainView::Wall && !self.settings.wall.own_window;
@@ -614,6 +641,25 @@ impl ConsoleApp {
                 self.settings.selected_camera =
                     self.selected.map(|i| self.entries[i].camera.code.clone());
             }
+            Action::AdvanceAlarm(id) => {
+                let Some(alarm) = self.alarms.iter_mut().find(|a| a.id == id) else {
+                    return;
+                };
+                let Some(next) = alarm.state.next() else {
+                    return;
+                };
+                alarm.state = next;
+                if let (Some(stored), Some(service)) = (alarm.stored_id, &self.service) {
+                    let command = crate::service::Command::SetEventState {
+                        id: stored,
+                        state: alarm_state_name(next).into(),
+                        actor: workstation_actor(),
+                    };
+                    if let Err(e) = service.send(command) {
+                        self.notices.push(e.to_string());
+                    }
+                }
+            }
             Action::SelectCode(code) => {
                 if let Some(index) = self.entries.iter().position(|e| e.camera.code == code) {
                     self.apply(Action::Select(Some(index)));
@@ -858,5 +904,46 @@ fn detector_status_ui(
                 .on_hover_text(&reason);
             ui.colored_label(theme::WARNING, egui::RichText::new(reason).small());
         }
+    }
+}
+
+/// Who acts at this workstation, for the audit log.
+fn workstation_actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("console:{user}")
+}
+
+/// An event as the store keeps it.
+fn to_stored(camera: &str, event: &crate::rules::RuleEvent) -> crate::store::NewEvent {
+    let catalogue = crate::rules::Catalogue::bundled();
+    let kind = serde_json::to_value(event.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    crate::store::NewEvent {
+        camera_code: camera.to_owned(),
+        kind,
+        track: event.track as i64,
+        class: event.class.code().to_owned(),
+        place: event.approach.clone().or_else(|| event.zone.clone()),
+        stream_at_ms: event.at_ms,
+        time_into_red_ms: event.time_into_red_ms,
+        clause: catalogue
+            .penalty(event.kind, event.class)
+            .map(|p| p.clause.clone()),
+        detail: serde_json::json!({
+            "evidence_ms": event.evidence_ms,
+            "speed_px_s": event.speed_px_s,
+        }),
+    }
+}
+
+/// The stored name of an alarm state.
+fn alarm_state_name(state: AlarmState) -> &'static str {
+    match state {
+        AlarmState::New => "new",
+        AlarmState::Acknowledged => "acknowledged",
+        AlarmState::Assigned => "assigned",
+        AlarmState::Closed => "closed",
     }
 }

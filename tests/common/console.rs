@@ -138,3 +138,8 @@ pub fn app_mut<'a>(harness: &'a mut Harness<'_, Console>) -> &'a mut ConsoleApp 
         .as_mut()
         .expect("app created on the first frame")
 }
+
+/// Where the console's database is.
+pub fn database(harness: &Harness<'static, Console>) -> dienbien_dispatch::store::DatabaseLocation {
+    harness.state()._db.location.clone()
+}

@@ -1,0 +1,122 @@
+//! The events the rules raised, stored as they arrive, and the dispatcher's decisions on them
+//! (each state change is also appended to the audit log, in the same transaction).
+
+use super::audit::{NewAuditEntry, append};
+use super::schema::events;
+use super::{Store, StoreError, now_ms};
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// An event to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub camera_code: String,
+    /// `ViolationKind` in kebab case.
+    pub kind: String,
+    pub track: i64,
+    /// `ObjectClass` code.
+    pub class: String,
+    pub place: Option<String>,
+    pub stream_at_ms: i64,
+    pub time_into_red_ms: Option<i64>,
+    pub clause: Option<String>,
+    /// Particulars as JSON.
+    pub detail: serde_json::Value,
+}
+
+/// A stored event (columns in table order).
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub raised_at_ms: i64,
+    pub camera_code: String,
+    pub kind: String,
+    pub track: i64,
+    pub class: String,
+    pub place: Option<String>,
+    pub stream_at_ms: i64,
+    pub time_into_red_ms: Option<i64>,
+    pub clause: Option<String>,
+    pub detail: String,
+    pub state: String,
+}
+
+/// The states an event goes through.
+pub const EVENT_STATES: [&str; 4] = ["new", "acknowledged", "assigned", "closed"];
+
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+struct NewEventRow<'a> {
+    raised_at_ms: i64,
+    camera_code: &'a str,
+    kind: &'a str,
+    track: i64,
+    class: &'a str,
+    place: Option<&'a str>,
+    stream_at_ms: i64,
+    time_into_red_ms: Option<i64>,
+    clause: Option<&'a str>,
+    detail: &'a str,
+    state: &'a str,
+}
+
+impl Store {
+    /// Stores a new event (state "new"); returns its id.
+    pub fn record_event(&mut self, event: &NewEvent) -> Result<i64, StoreError> {
+        let detail = event.detail.to_string();
+        self.write_transaction(|conn| {
+            Ok(diesel::insert_into(events::table)
+                .values(NewEventRow {
+                    raised_at_ms: now_ms(),
+                    camera_code: &event.camera_code,
+                    kind: &event.kind,
+                    track: event.track,
+                    class: &event.class,
+                    place: event.place.as_deref(),
+                    stream_at_ms: event.stream_at_ms,
+                    time_into_red_ms: event.time_into_red_ms,
+                    clause: event.clause.as_deref(),
+                    detail: &detail,
+                    state: EVENT_STATES[0],
+                })
+                .returning(events::id)
+                .get_result(conn)?)
+        })
+    }
+
+    /// Moves event `id` to `state`, recording who did it in the audit log.
+    pub fn set_event_state(&mut self, id: i64, state: &str, actor: &str) -> Result<(), StoreError> {
+        if !EVENT_STATES.contains(&state) {
+            return Err(StoreError::Corrupt {
+                table: "events",
+                key: id.to_string(),
+                reason: format!("'{state}' is not an event state"),
+            });
+        }
+        self.write_transaction(|conn| {
+            let changed = diesel::update(events::table.find(id))
+                .set(events::state.eq(state))
+                .execute(conn)?;
+            if changed == 0 {
+                return Err(StoreError::Query(diesel::result::Error::NotFound));
+            }
+            append(
+                conn,
+                &NewAuditEntry {
+                    actor: actor.to_owned(),
+                    action: "events.state".into(),
+                    subject: id.to_string(),
+                    detail: serde_json::json!({ "state": state }),
+                },
+            )
+        })
+    }
+
+    /// The newest `limit` events, newest first.
+    pub fn recent_events(&mut self, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(events::table
+            .order(events::id.desc())
+            .limit(limit)
+            .load(&mut self.conn)?)
+    }
+}
