@@ -40,6 +40,8 @@ struct Watched {
     start_error: Option<String>,
     /// The stream's place at the detector, when detection is on.
     detection: Option<Registered>,
+    /// The camera's junction geometry, when its rules run.
+    geometry: Option<JunctionGeometry>,
 }
 
 /// The shared detector and how streams are scheduled on it.
@@ -129,6 +131,7 @@ impl VideoStreams {
                     (None, Some(format!("cannot start the ingest thread: {e}")))
                 }
             };
+            let mut geometry = None;
             let detection = match (&worker, &self.detection) {
                 (Some(worker), Some(detection)) if detection.config.enabled => {
                     let slot = worker.slot();
@@ -138,7 +141,10 @@ impl VideoStreams {
                         .register(&slot, detection.config.schedule_for(&key.camera));
                     if let Some(dir) = &detection.geometry_dir {
                         match load_rules(dir, &key.camera) {
-                            Ok(Some((rules, signals))) => registered.feed.set_rules(rules, signals),
+                            Ok(Some((drawn, rules, signals))) => {
+                                registered.feed.set_rules(rules, signals);
+                                geometry = Some(drawn);
+                            }
                             Ok(None) => {}
                             Err(problem) => {
                                 tracing::warn!(camera = %key.camera, %problem, "no rules for this camera");
@@ -157,6 +163,7 @@ impl VideoStreams {
                     worker,
                     start_error,
                     detection,
+                    geometry,
                 },
             ) {
                 self.release(old);
@@ -217,6 +224,11 @@ impl VideoStreams {
         }
         events.sort_by_key(|(_, e)| e.at_ms);
         events
+    }
+
+    /// The junction geometry drawn for `key`'s camera, when its rules run.
+    pub fn geometry(&self, key: &StreamKey) -> Option<&JunctionGeometry> {
+        self.streams.get(key)?.geometry.as_ref()
     }
 
     /// Problems found since the last call (for the status bar).
@@ -302,7 +314,7 @@ impl VideoStreams {
 }
 
 /// A camera's rules and the source of its signal states.
-type CameraRules = (RuleSet, Box<dyn SignalSource>);
+type CameraRules = (JunctionGeometry, RuleSet, Box<dyn SignalSource>);
 
 /// The rules of camera `code` from `dir/CODE.json` and its optional `dir/CODE.plan.json`;
 /// `None` when the camera has no geometry there. The stream's clock runs the signal plan.
@@ -324,8 +336,6 @@ fn load_rules(dir: &Path, code: &str) -> Result<Option<CameraRules>, String> {
         Err(_) => Box::new(SignalTimeline::default()),
     };
     tracing::info!(camera = code, geometry = %path.display(), "rules active");
-    Ok(Some((
-        RuleSet::new(&geometry, RuleConfig::default()),
-        signals,
-    )))
+    let rules = RuleSet::new(&geometry, RuleConfig::default());
+    Ok(Some((geometry, rules, signals)))
 }

@@ -7,6 +7,7 @@ mod app;
 mod camera_list;
 mod camera_panel;
 mod detection_overlay;
+mod geometry_overlay;
 mod i18n;
 mod map_background;
 mod map_layer;

@@ -5,6 +5,7 @@
 
 use super::app::{Action, CameraEntry};
 use super::detection_overlay;
+use super::geometry_overlay;
 use super::i18n::{Language, Text};
 use super::theme;
 use super::video_tile::{VideoTileCallback, letterbox};
@@ -283,6 +284,9 @@ fn tile_ui(
                         target_format: context.target_format,
                     },
                 ));
+                if let Some(geometry) = context.streams.geometry(&stream_key) {
+                    geometry_overlay::draw(&painter, video, geometry);
+                }
                 if let Some(detections) = &shown.detections {
                     let pointer = response.hover_pos();
                     if let Some(tip) =
