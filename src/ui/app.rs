@@ -2,6 +2,7 @@
 //! top and status bars. `logic` drains back-end events; `ui` only draws and collects
 //! [`Action`]s, applied after drawing. The back end is reached only through [`ServiceHandle`].
 
+use super::alarm_layer::{self, AlarmLayer};
 use super::alarm_list::{Alarm, AlarmState, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
@@ -544,6 +545,8 @@ impl ConsoleApp {
                 status: e.status,
             })
             .collect();
+        let all_cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
+        let alarm_spots = alarm_layer::spots(&self.alarms, &all_cameras, &self.junctions);
         let mut output = MapOutput::default();
         let show_schematic = !matches!(availability, Availability::Available);
         let centre = lat_lon(CITY_CENTRE_DEG.0, CITY_CENTRE_DEG.1);
@@ -569,6 +572,7 @@ impl ConsoleApp {
                 language: lang,
                 output: &mut output,
             })
+            .with_plugin(AlarmLayer { spots: alarm_spots })
             .with_plugin(ScaleBar)
             .show(ui, |_, _, _, _| ());
         let map_rect = response.response.rect;

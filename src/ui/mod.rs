@@ -2,6 +2,7 @@
 //! it never opens the database, a socket or a thread itself: the back end is reached through
 //! `service::ServiceHandle`, the base map through `basemap`.
 
+mod alarm_layer;
 mod alarm_list;
 mod app;
 mod camera_list;
