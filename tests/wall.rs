@@ -391,6 +391,12 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
         geometry_dir.path().join("DBP-GT-A1-N.json"),
     )
     .unwrap();
+    // And a fixed-time plan: group A green, amber at 10 s, red at 13 s, green at 30 s.
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/a1.plan.json"),
+        geometry_dir.path().join("DBP-GT-A1-N.plan.json"),
+    )
+    .unwrap();
     let streams = detecting_streams(Some(geometry_dir.path().to_owned()));
     let mut harness = console_with_clips_streams(
         UiSettings {
@@ -418,6 +424,15 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
         "a new alarm makes the camera red on the map"
     );
     harness.get_by_label("Crowd");
+    // The tile shows the state of the approach it watches, from the plan, at its frame's time.
+    use dienbien_dispatch::domain::signal::SignalColour;
+    let at = |seconds: i64| app(&harness).approach_signals("DBP-GT-A1-N", seconds * 90_000);
+    let red = at(15);
+    assert_eq!(red.len(), 1);
+    assert_eq!((red[0].0.as_str(), red[0].1.as_str()), ("path", "A"));
+    assert_eq!(red[0].2.colour, SignalColour::Red);
+    assert_eq!(red[0].2.time_in_state_ms(15_000), Some(2_000));
+    assert_eq!(at(5)[0].2.colour, SignalColour::Green);
     // The dispatcher acknowledges it: the camera is no longer in alarm (once no other new
     // alarm of it is waiting).
     harness

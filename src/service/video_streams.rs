@@ -9,6 +9,7 @@ use crate::analytics::{
 };
 use crate::config::{CameraCredentials, DetectConfig};
 use crate::domain::geometry::JunctionGeometry;
+use crate::domain::signal::GroupState;
 use crate::domain::{CameraStatus, StreamUrl};
 use crate::ingest::{FrameSlot, IngestOptions, StreamHealth, StreamState, StreamWorker};
 use crate::rules::{RuleConfig, RuleEvent, RuleSet};
@@ -40,8 +41,8 @@ struct Watched {
     start_error: Option<String>,
     /// The stream's place at the detector, when detection is on.
     detection: Option<Registered>,
-    /// The camera's junction geometry, when its rules run.
-    geometry: Option<JunctionGeometry>,
+    /// The camera's junction geometry and signal plan, when its rules run.
+    geometry: Option<DrawnJunction>,
 }
 
 /// The shared detector and how streams are scheduled on it.
@@ -228,7 +229,31 @@ impl VideoStreams {
 
     /// The junction geometry drawn for `key`'s camera, when its rules run.
     pub fn geometry(&self, key: &StreamKey) -> Option<&JunctionGeometry> {
-        self.streams.get(key)?.geometry.as_ref()
+        Some(&self.streams.get(key)?.geometry.as_ref()?.geometry)
+    }
+
+    /// What each approach's signal group of `key`'s camera shows at `pts_90k` of its stream
+    /// (from the camera's signal plan): `(approach, group, state)`.
+    pub fn signal_states(
+        &self,
+        key: &StreamKey,
+        pts_90k: i64,
+    ) -> Vec<(String, String, GroupState)> {
+        let Some(drawn) = self.streams.get(key).and_then(|w| w.geometry.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(plan) = &drawn.plan else {
+            return Vec::new();
+        };
+        drawn
+            .geometry
+            .approaches
+            .iter()
+            .map(|a| {
+                let state = plan.state_at(&a.signal_group, pts_90k / 90);
+                (a.id.clone(), a.signal_group.clone(), state)
+            })
+            .collect()
     }
 
     /// Problems found since the last call (for the status bar).
@@ -314,7 +339,14 @@ impl VideoStreams {
 }
 
 /// A camera's rules and the source of its signal states.
-type CameraRules = (JunctionGeometry, RuleSet, Box<dyn SignalSource>);
+type CameraRules = (DrawnJunction, RuleSet, Box<dyn SignalSource>);
+
+/// A camera's geometry and its signal plan, for the wall.
+#[derive(Debug, Clone)]
+pub struct DrawnJunction {
+    pub geometry: JunctionGeometry,
+    pub plan: Option<FixedTimePlan>,
+}
 
 /// The rules of camera `code` from `dir/CODE.json` and its optional `dir/CODE.plan.json`;
 /// `None` when the camera has no geometry there. The stream's clock runs the signal plan.
@@ -328,14 +360,18 @@ fn load_rules(dir: &Path, code: &str) -> Result<Option<CameraRules>, String> {
     let geometry = JunctionGeometry::from_json(&text)
         .map_err(|e| format!("geometry {}: {e}", path.display()))?;
     let plan_path = dir.join(format!("{code}.plan.json"));
-    let signals: Box<dyn SignalSource> = match std::fs::read_to_string(&plan_path) {
-        Ok(text) => Box::new(
+    let plan = match std::fs::read_to_string(&plan_path) {
+        Ok(text) => Some(
             FixedTimePlan::from_json(&text)
                 .map_err(|e| format!("signal plan {}: {e}", plan_path.display()))?,
         ),
-        Err(_) => Box::new(SignalTimeline::default()),
+        Err(_) => None,
+    };
+    let signals: Box<dyn SignalSource> = match &plan {
+        Some(plan) => Box::new(plan.clone()),
+        None => Box::new(SignalTimeline::default()),
     };
     tracing::info!(camera = code, geometry = %path.display(), "rules active");
     let rules = RuleSet::new(&geometry, RuleConfig::default());
-    Ok(Some((geometry, rules, signals)))
+    Ok(Some((DrawnJunction { geometry, plan }, rules, signals)))
 }

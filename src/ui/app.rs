@@ -802,6 +802,31 @@ impl ConsoleApp {
         self.wall_runtime.shown_detections.get(&tile).cloned()
     }
 
+    /// What the signal groups of a camera's approaches show at `pts_90k` of its stream (from
+    /// its signal plan), as its wall tile draws them.
+    pub fn approach_signals(
+        &self,
+        code: &str,
+        pts_90k: i64,
+    ) -> Vec<(String, String, crate::domain::signal::GroupState)> {
+        [
+            crate::service::StreamKind::Main,
+            crate::service::StreamKind::Sub,
+        ]
+        .into_iter()
+        .map(|kind| {
+            self.streams.signal_states(
+                &crate::service::StreamKey {
+                    camera: code.to_owned(),
+                    kind,
+                },
+                pts_90k,
+            )
+        })
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
+    }
+
     /// The alarms raised so far, oldest first.
     pub fn alarms(&self) -> &[Alarm] {
         &self.alarms

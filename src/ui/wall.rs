@@ -298,6 +298,9 @@ fn tile_ui(
                         .shown_detections
                         .insert(index, Arc::clone(detections));
                 }
+                // The signals last, above the boxes.
+                let signals = context.streams.signal_states(&stream_key, frame.pts_90k);
+                signal_glyphs(&painter, video, &signals, frame.pts_90k, lang);
                 runtime.shown.insert(index, (frame, video));
                 if let Some(kind) = context
                     .streams
@@ -440,6 +443,48 @@ fn overlay(
         FontId::proportional(11.0),
         colour,
     );
+}
+
+/// The state of each approach's signal at the shown frame, top right of the video: a lamp in
+/// the group's colour, the approach and group, and the seconds into the state.
+fn signal_glyphs(
+    painter: &egui::Painter,
+    video: Rect,
+    signals: &[(String, String, crate::domain::signal::GroupState)],
+    pts_90k: i64,
+    lang: Language,
+) {
+    use crate::domain::signal::SignalColour;
+    for (row, (approach, group, state)) in signals.iter().enumerate() {
+        let (lamp, name) = match state.colour {
+            SignalColour::Red => (Color32::from_rgb(0xe5, 0x39, 0x35), Text::SignalRed),
+            SignalColour::Amber | SignalColour::FlashingAmber => {
+                (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalAmber)
+            }
+            SignalColour::Green => (Color32::from_rgb(0x43, 0xa0, 0x47), Text::SignalGreen),
+            SignalColour::Off | SignalColour::Unknown => {
+                (Color32::from_gray(120), Text::SignalUnknown)
+            }
+        };
+        let seconds = state
+            .time_in_state_ms(pts_90k / 90)
+            .map_or_else(String::new, |ms| format!(" {:.0} s", ms as f64 / 1000.0));
+        let text = format!("{approach} · {group}: {}{seconds}", name.get(lang));
+        let top = video.min.y + 28.0 + row as f32 * 22.0;
+        let band = Rect::from_min_max(
+            egui::pos2(video.max.x - 190.0, top),
+            egui::pos2(video.max.x - 6.0, top + 20.0),
+        );
+        painter.rect_filled(band, 3.0, Color32::from_black_alpha(170));
+        painter.circle_filled(band.left_center() + Vec2::new(10.0, 0.0), 6.0, lamp);
+        painter.text(
+            band.left_center() + Vec2::new(22.0, 0.0),
+            Align2::LEFT_CENTER,
+            text,
+            FontId::proportional(12.0),
+            Color32::WHITE,
+        );
+    }
 }
 
 /// A red band across the middle of the video: the camera's view has been tampered with.
