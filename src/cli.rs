@@ -58,6 +58,22 @@ pub enum Command {
     /// Run the violation rules on recorded tracks and signal states (see docs/rules-replay.md).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Signal controllers: a simulator of the controller feed (see docs/signal-feed.md).
+    #[command(subcommand)]
+    Signals(SignalsCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SignalsCommand {
+    /// Serve a fixed-time plan as a controller feed on the wall clock, until stopped.
+    Simulate {
+        /// The plan (JSON: cycle_s, offset_s, groups).
+        #[arg(long)]
+        plan: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7070")]
+        listen: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -8,6 +8,7 @@ mod detect;
 mod probe;
 mod rules;
 mod screenshot;
+mod signals;
 
 pub use analyze::run as analyze;
 pub use cameras::run as cameras;
@@ -16,6 +17,7 @@ pub use detect::run as detect;
 pub use probe::run as probe;
 pub use rules::run as rules;
 pub use screenshot::run as screenshot;
+pub use signals::run as signals;
 
 use crate::basemap::BaseMapChoice;
 use crate::cli::Cli;

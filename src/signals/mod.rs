@@ -1,10 +1,13 @@
-//! Where signal states come from, behind one trait: a recorded or live timeline of changes (a
-//! controller feed, or a replay file), and a fixed-time plan for junctions without a feed.
-//! (Reading the signal heads' colours from video is the third source, coming with issue 5.)
+//! Where signal states come from, behind one trait: a timeline of changes (from a replay file),
+//! the controller feed (a TCP line protocol, read into a timeline; docs/signal-feed.md), and a
+//! fixed-time plan for junctions without a feed. (Reading the signal heads' colours from video
+//! is the third source, still to come.)
 
+mod feed;
 mod fixed_time;
 mod timeline;
 
+pub use feed::{ControllerFeed, FeedStatus, serve_plan};
 pub use fixed_time::{FixedTimePlan, PlanError, PlanStep};
 pub use timeline::SignalTimeline;
 

@@ -43,9 +43,12 @@ impl SignalSource for SignalTimeline {
             i -= 1;
             since = list[i].0;
         }
-        // The first known state has lasted since an unknown moment.
-        let since_ms = (i > 0).then_some(since);
-        GroupState { colour, since_ms }
+        // A change's time is when its state began (for the first line of a recording, or the
+        // state a controller reports on connect, too).
+        GroupState {
+            colour,
+            since_ms: Some(since),
+        }
     }
 }
 
@@ -72,7 +75,10 @@ mod tests {
         assert_eq!(timeline.state_at("A", -5), GroupState::UNKNOWN);
         assert_eq!(timeline.state_at("B", 5_000), GroupState::UNKNOWN);
         let green = timeline.state_at("A", 3_000);
-        assert_eq!((green.colour, green.since_ms), (SignalColour::Green, None));
+        assert_eq!(
+            (green.colour, green.since_ms),
+            (SignalColour::Green, Some(0))
+        );
         let red = timeline.state_at("A", 13_500);
         assert_eq!(
             (red.colour, red.since_ms),

@@ -1,0 +1,94 @@
+//! The controller feed end to end on 127.0.0.1: the simulator serves a fixed-time plan, the
+//! feed reads it into the same states; a line that is not a signal change is skipped and
+//! counted; a controller that goes away is reported and read again when it comes back.
+
+use dienbien_dispatch::domain::signal::SignalColour;
+use dienbien_dispatch::signals::{ControllerFeed, FixedTimePlan, SignalSource, serve_plan};
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[test]
+fn the_feed_reads_the_states_the_simulated_controller_serves() {
+    // A quick cycle: green 0–1 s, amber 1–1.5 s, red 1.5–3 s.
+    let plan = FixedTimePlan::from_json(
+        r#"{"cycle_s": 3, "groups": {"A": [{"at_s": 0, "state": "green"}, {"at_s": 1, "state": "amber"}, {"at_s": 1.5, "state": "red"}]}}"#,
+    )
+    .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let stop = Arc::new(AtomicBool::new(false));
+    let server = {
+        let (plan, stop) = (plan.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || serve_plan(listener, plan, stop))
+    };
+    let feed = ControllerFeed::connect(&address).unwrap();
+    // The current state on connect, then three changes of a cycle.
+    wait_for("a cycle of changes", || feed.status().changes >= 4);
+    assert!(feed.status().connected);
+    assert_eq!(feed.status().bad_lines, 0);
+    let now = now_ms();
+    for back_ms in [0, 400, 900, 1700] {
+        let t = now - back_ms;
+        let (ours, theirs) = (feed.state_at("A", t), plan.state_at("A", t));
+        // Around a change the feed may be a few milliseconds behind the plan.
+        let near_change = theirs.since_ms.is_some_and(|s| (t - s).abs() < 60);
+        if !near_change {
+            assert_eq!(ours.colour, theirs.colour, "{back_ms} ms ago");
+            assert_eq!(ours.since_ms, theirs.since_ms, "{back_ms} ms ago");
+        }
+    }
+    assert_eq!(feed.state_at("B", now).colour, SignalColour::Unknown);
+    stop.store(true, Ordering::Relaxed);
+    server.join().unwrap().unwrap();
+}
+
+#[test]
+fn bad_lines_are_skipped_and_a_lost_controller_is_read_again() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let feed = ControllerFeed::connect(&address.to_string()).unwrap();
+    {
+        let (mut client, _) = listener.accept().unwrap();
+        client
+            .write_all(b"hello\n{\"t_ms\": 1000, \"group\": \"A\", \"state\": \"red\"}\n")
+            .unwrap();
+        wait_for("the change", || feed.status().changes == 1);
+        assert_eq!(feed.status().bad_lines, 1);
+        assert_eq!(feed.state_at("A", 2_000).colour, SignalColour::Red);
+    } // the controller hangs up
+    wait_for("the loss reported", || !feed.status().connected);
+    assert!(feed.status().last_error.is_some());
+    let (mut client, _) = listener.accept().unwrap();
+    client
+        .write_all(b"{\"t_ms\": 5000, \"group\": \"A\", \"state\": \"green\"}\n")
+        .unwrap();
+    wait_for("the feed back", || feed.status().changes == 2);
+    assert!(feed.status().connected);
+    assert_eq!(feed.state_at("A", 6_000).colour, SignalColour::Green);
+    assert_eq!(
+        feed.state_at("A", 3_000).colour,
+        SignalColour::Red,
+        "history kept"
+    );
+}
