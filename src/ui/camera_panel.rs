@@ -122,6 +122,20 @@ pub fn camera_panel_ui(
                     stats.missed_busy
                 ),
             );
+            if stats.tamper_alerts > 0 || stats.tampered.is_some() {
+                let now = match stats.tampered {
+                    Some(crate::analytics::TamperKind::Black) => Text::TamperBlack.get(lang),
+                    Some(crate::analytics::TamperKind::Featureless) => {
+                        Text::TamperFeatureless.get(lang)
+                    }
+                    Some(crate::analytics::TamperKind::Moved) => Text::TamperMoved.get(lang),
+                    None => "—",
+                };
+                row(
+                    Text::KindTampering,
+                    format!("{} × · {now}", stats.tamper_alerts),
+                );
+            }
         }
         if !camera.notes.is_empty() {
             row(Text::Notes, camera.notes.clone());
