@@ -35,13 +35,7 @@ fn main() {
         net.device(),
     )
     .expect("input");
-    let rows: Vec<f32> = net
-        .forward(&input)
-        .expect("forward")
-        .flatten_all()
-        .expect("flatten")
-        .to_vec1()
-        .expect("rows");
+    let rows = rows(&net, &input);
     let post = median(RUNS, || {
         let _ = postprocess::decode(&rows, (INPUT_SIZE, INPUT_SIZE), boxed.scale, 0.25, 0.45);
     });
@@ -101,20 +95,23 @@ fn gpu(model: &Model, planar: &[f32]) {
         let per_batch = median(RUNS, || {
             let input = input_tensor(data.clone(), batch, (INPUT_SIZE, INPUT_SIZE), &device)
                 .expect("input");
-            let rows: Vec<f32> = net
-                .forward(&input)
-                .expect("forward")
-                .flatten_all()
-                .expect("flatten")
-                .to_vec1()
-                .expect("rows");
-            assert!(!rows.is_empty());
+            assert!(!rows(&net, &input).is_empty());
         });
         println!(
             "batch {batch}: {:.2} ms per frame",
             per_batch.as_secs_f64() * 1000.0 / batch as f64
         );
     }
+}
+
+/// The network's output rows for `input`, copied to the host.
+fn rows(net: &YoloxNano, input: &candle_core::Tensor) -> Vec<f32> {
+    net.forward(input)
+        .expect("forward")
+        .flatten_all()
+        .expect("flatten")
+        .to_vec1()
+        .expect("rows")
 }
 
 fn median(runs: usize, mut work: impl FnMut()) -> Duration {

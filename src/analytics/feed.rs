@@ -130,19 +130,8 @@ impl DetectionFeed {
             if let Some(stream_rules) = &mut inner.rules {
                 let t_ms = result.pts_90k / 90;
                 let mut raised = Vec::new();
-                for track in inner
-                    .tracker
-                    .active()
-                    .filter(|t| t.last_seen_pts_90k == result.pts_90k)
-                {
-                    let b = track.bbox();
-                    let point = TrackPoint {
-                        t_ms,
-                        track: track.id,
-                        class: track.class(),
-                        x: f64::from((b[0] + b[2]) / 2.0),
-                        y: f64::from(b[3]),
-                    };
+                for track in inner.tracker.seen_at(result.pts_90k) {
+                    let point = TrackPoint::of(track, t_ms);
                     raised.extend(
                         stream_rules
                             .rules

@@ -4,7 +4,7 @@
 //! that stopped are still confirmed.
 
 use super::motion::{Motion, MotionConfig, MotionGate, PixelRect};
-use crate::detect::preprocess::{window_for, window_picture_rect};
+use crate::detect::preprocess::{fit_scale, window_for, window_picture_rect};
 use crate::video::YuvFrame;
 
 const TICKS_PER_SECOND: f64 = 90_000.0;
@@ -115,8 +115,7 @@ impl Scheduler {
         }
         // Some context around the motion, and at least three cells of the network's coarsest
         // grid (96 input pixels at the whole picture's scale) each way.
-        let input = crate::detect::yolox::INPUT_SIZE as f64;
-        let scale = (input / f64::from(width)).min(input / f64::from(height));
+        let scale = fit_scale(width as usize, height as usize);
         let side = |full: u32| ((MIN_REGION_INPUT_PX / scale).ceil() as u32).min(full);
         let region = region.grown(16, side(width), side(height), width, height);
         // Snapped outwards to the network's grid: what the search will really look at.

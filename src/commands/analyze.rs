@@ -185,22 +185,15 @@ struct LiveRules {
     rules: RuleSet,
     signals: Box<dyn SignalSource>,
     camera: String,
-    catalogue: Catalogue,
+    catalogue: &'static Catalogue,
     events: usize,
 }
 
 impl LiveRules {
     /// Feeds the ground point of each confirmed track seen at `pts_90k`.
     fn feed(&mut self, tracker: &Tracker, pts_90k: i64, as_json: bool) {
-        for track in tracker.active().filter(|t| t.last_seen_pts_90k == pts_90k) {
-            let b = track.bbox();
-            let point = TrackPoint {
-                t_ms: pts_90k / 90,
-                track: track.id,
-                class: track.class(),
-                x: f64::from((b[0] + b[2]) / 2.0),
-                y: f64::from(b[3]),
-            };
+        for track in tracker.seen_at(pts_90k) {
+            let point = TrackPoint::of(track, pts_90k / 90);
             for event in self.rules.observe(&point, self.signals.as_ref()) {
                 self.print(&event, as_json);
             }
@@ -216,7 +209,7 @@ impl LiveRules {
 
     fn print(&mut self, event: &RuleEvent, as_json: bool) {
         self.events += 1;
-        super::rules::print_event(event, &self.catalogue, &self.camera, as_json);
+        super::rules::print_event(event, self.catalogue, &self.camera, as_json);
     }
 }
 

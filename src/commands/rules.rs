@@ -3,7 +3,7 @@
 
 use crate::cli::{ReplayArgs, RulesCommand};
 use crate::domain::geometry::JunctionGeometry;
-use crate::domain::signal::{GroupState, SignalChange};
+use crate::domain::signal::SignalChange;
 use crate::rules::{Catalogue, RedLightConfig, RuleConfig, RuleEvent, RuleSet, TrackPoint};
 use crate::signals::{FixedTimePlan, SignalSource, SignalTimeline};
 use anyhow::{Context as _, bail};
@@ -14,15 +14,6 @@ use std::path::Path;
 pub fn run(command: &RulesCommand) -> anyhow::Result<()> {
     match command {
         RulesCommand::Replay(args) => replay(args),
-    }
-}
-
-/// No signal information: every group unknown (no red-light events can be raised).
-struct NoSignals;
-
-impl SignalSource for NoSignals {
-    fn state_at(&self, _: &str, _: i64) -> GroupState {
-        GroupState::UNKNOWN
     }
 }
 
@@ -52,7 +43,7 @@ pub(super) fn load_inputs(
             eprintln!(
                 "note: no --signals or --plan: signal states are unknown, no red-light event can be raised"
             );
-            Box::new(NoSignals)
+            Box::new(SignalTimeline::default())
         }
     };
     Ok((geometry, signals))
@@ -82,7 +73,7 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
     events.sort_by_key(|e| (e.at_ms, e.track));
     let catalogue = Catalogue::bundled();
     for event in &events {
-        print_event(event, &catalogue, &geometry.camera, args.json);
+        print_event(event, catalogue, &geometry.camera, args.json);
     }
     let tracks: std::collections::BTreeSet<u64> = points.iter().map(|p| p.track).collect();
     if args.json {

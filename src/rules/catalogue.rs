@@ -103,9 +103,12 @@ impl Catalogue {
         Ok(catalogue)
     }
 
-    /// The catalogue shipped with the console.
-    pub fn bundled() -> Self {
-        Self::parse(BUNDLED).expect("the bundled catalogue is checked by the tests")
+    /// The catalogue shipped with the console (read once).
+    pub fn bundled() -> &'static Self {
+        static CATALOGUE: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+        CATALOGUE.get_or_init(|| {
+            Self::parse(BUNDLED).expect("the bundled catalogue is checked by the tests")
+        })
     }
 
     pub fn violation(&self, kind: ViolationKind) -> Option<&Violation> {

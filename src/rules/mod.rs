@@ -122,6 +122,20 @@ pub struct TrackPoint {
     pub y: f64,
 }
 
+impl TrackPoint {
+    /// A track's ground point at `t_ms`.
+    pub fn of(track: &crate::tracking::Track, t_ms: i64) -> Self {
+        let (x, y) = track.ground_point();
+        Self {
+            t_ms,
+            track: track.id,
+            class: track.class(),
+            x: f64::from(x),
+            y: f64::from(y),
+        }
+    }
+}
+
 /// A violation or incident a rule raised.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleEvent {

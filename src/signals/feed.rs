@@ -6,7 +6,7 @@
 //! speaks the protocol from a fixed-time plan on the wall clock.
 
 use super::{FixedTimePlan, SignalSource, SignalTimeline};
-use crate::domain::signal::{GroupState, SignalChange};
+use crate::domain::signal::{GroupState, SignalChange, SignalColour};
 use crate::ingest::Backoff;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -182,12 +182,12 @@ fn serve_client(
     stop: &AtomicBool,
 ) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
-    let mut sent: std::collections::BTreeMap<String, GroupState> = Default::default();
+    let mut sent: std::collections::BTreeMap<String, SignalColour> = Default::default();
     while !stop.load(Ordering::Relaxed) {
         let now = now_ms();
         for group in plan.groups.keys() {
             let state = plan.state_at(group, now);
-            if sent.get(group).map(|s| s.colour) != Some(state.colour) {
+            if sent.get(group) != Some(&state.colour) {
                 let change = SignalChange {
                     t_ms: state.since_ms.unwrap_or(now),
                     group: group.clone(),
@@ -196,7 +196,7 @@ fn serve_client(
                 let line = serde_json::to_string(&change).map_err(std::io::Error::other)?;
                 stream.write_all(line.as_bytes())?;
                 stream.write_all(b"\n")?;
-                sent.insert(group.clone(), state);
+                sent.insert(group.clone(), state.colour);
             }
         }
         std::thread::sleep(Duration::from_millis(20));

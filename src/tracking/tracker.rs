@@ -117,6 +117,12 @@ impl Track {
     pub fn velocity(&self) -> (f32, f32) {
         self.filter.velocity()
     }
+
+    /// Where it touches the ground now: the bottom centre of its box.
+    pub fn ground_point(&self) -> (f32, f32) {
+        let b = self.bbox();
+        ((b[0] + b[2]) / 2.0, b[3])
+    }
 }
 
 const CLASSES: [ObjectClass; 7] = [
@@ -169,6 +175,12 @@ impl Tracker {
     /// Every track, tentative and lost ones included.
     pub fn tracks(&self) -> &[Track] {
         &self.tracks
+    }
+
+    /// Confirmed tracks matched in the update at `pts_90k`.
+    pub fn seen_at(&self, pts_90k: i64) -> impl Iterator<Item = &Track> {
+        self.active()
+            .filter(move |t| t.last_seen_pts_90k == pts_90k)
     }
 
     /// Confirmed tracks seen in the last update.
@@ -381,12 +393,8 @@ impl Tracker {
 }
 
 fn push_ground(track: &mut Track, pts_90k: i64, keep: usize) {
-    let b = track.filter.bbox();
-    track.trajectory.push_back(GroundPoint {
-        pts_90k,
-        x: (b[0] + b[2]) / 2.0,
-        y: b[3],
-    });
+    let (x, y) = track.ground_point();
+    track.trajectory.push_back(GroundPoint { pts_90k, x, y });
     while track.trajectory.len() > keep.max(1) {
         track.trajectory.pop_front();
     }

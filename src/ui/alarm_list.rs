@@ -28,6 +28,16 @@ impl AlarmState {
         }
     }
 
+    /// The name the store keeps.
+    pub fn stored_name(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Acknowledged => "acknowledged",
+            Self::Assigned => "assigned",
+            Self::Closed => "closed",
+        }
+    }
+
     fn text(self) -> Text {
         match self {
             Self::New => Text::AlarmNew,

@@ -175,7 +175,7 @@ impl ConsoleApp {
                         {
                             let _ = service.send(crate::service::Command::SetEventState {
                                 id,
-                                state: alarm_state_name(a.state).into(),
+                                state: a.state.stored_name().into(),
                                 actor: workstation_actor(),
                             });
                         }
@@ -656,7 +656,7 @@ impl ConsoleApp {
                 if let (Some(stored), Some(service)) = (alarm.stored_id, &self.service) {
                     let command = crate::service::Command::SetEventState {
                         id: stored,
-                        state: alarm_state_name(next).into(),
+                        state: next.stored_name().into(),
                         actor: workstation_actor(),
                     };
                     if let Err(e) = service.send(command) {
@@ -964,15 +964,5 @@ fn to_stored(camera: &str, event: &crate::rules::RuleEvent) -> crate::store::New
             "evidence_ms": event.evidence_ms,
             "speed_px_s": event.speed_px_s,
         }),
-    }
-}
-
-/// The stored name of an alarm state.
-fn alarm_state_name(state: AlarmState) -> &'static str {
-    match state {
-        AlarmState::New => "new",
-        AlarmState::Acknowledged => "acknowledged",
-        AlarmState::Assigned => "assigned",
-        AlarmState::Closed => "closed",
     }
 }
