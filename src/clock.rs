@@ -37,6 +37,17 @@ impl Clock {
     }
 }
 
+/// `at` as UTC milliseconds since the Unix epoch (0 before it).
+pub fn utc_ms(at: SystemTime) -> i64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Now, as UTC milliseconds since the Unix epoch.
+pub fn now_utc_ms() -> i64 {
+    utc_ms(SystemTime::now())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

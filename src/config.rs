@@ -16,6 +16,26 @@ pub struct Config {
     pub map: MapConfig,
     pub detect: DetectConfig,
     pub rules: RulesConfig,
+    pub signals: SignalsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignalsConfig {
+    /// Controller feeds (docs/signal-feed.md) by junction code, e.g.
+    /// `{ "DBP-GT-A1" = "10.20.0.5:7070" }`.
+    pub feeds: std::collections::BTreeMap<String, String>,
+    /// Read the signal heads drawn in a camera's geometry from its video. Default: true.
+    pub vision: bool,
+}
+
+impl Default for SignalsConfig {
+    fn default() -> Self {
+        Self {
+            feeds: std::collections::BTreeMap::new(),
+            vision: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -324,7 +324,10 @@ fn detecting_streams(geometry_dir: Option<std::path::PathBuf>) -> VideoStreams {
     VideoStreams::new(IngestOptions::default(), CameraCredentials::default()).with_detector(
         detector,
         DetectConfig::default(),
-        geometry_dir,
+        dienbien_dispatch::service::RulesSetup {
+            geometry_dir,
+            ..Default::default()
+        },
     )
 }
 
@@ -429,10 +432,24 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
     let at = |seconds: i64| app(&harness).approach_signals("DBP-GT-A1-N", seconds * 90_000);
     let red = at(15);
     assert_eq!(red.len(), 1);
-    assert_eq!((red[0].0.as_str(), red[0].1.as_str()), ("path", "A"));
-    assert_eq!(red[0].2.colour, SignalColour::Red);
-    assert_eq!(red[0].2.time_in_state_ms(15_000), Some(2_000));
-    assert_eq!(at(5)[0].2.colour, SignalColour::Green);
+    assert_eq!(
+        (red[0].approach.as_str(), red[0].group.as_str()),
+        ("path", "A")
+    );
+    let state = red[0].reading.state;
+    assert_eq!(state.colour, SignalColour::Red);
+    assert_eq!(state.time_in_state_ms(15_000), Some(2_000));
+    assert_eq!(
+        red[0].reading.origin,
+        Some(dienbien_dispatch::signals::SignalOrigin::Plan)
+    );
+    assert_eq!(at(5)[0].reading.state.colour, SignalColour::Green);
+    // The map shows the junction's phase: its one group, at the newest frame.
+    let spots = app(&harness).junction_signals();
+    assert_eq!(spots.len(), 1, "{spots:?}");
+    assert_eq!(spots[0].groups.len(), 1);
+    assert_eq!(spots[0].groups[0].0, "A");
+    assert!(!spots[0].disagree);
     // The dispatcher acknowledges it: the camera is no longer in alarm (once no other new
     // alarm of it is waiting).
     harness

@@ -8,7 +8,7 @@ use super::motion::PixelRect;
 use crate::detect::detector::ObjectDetection;
 use crate::ingest::{FrameSlot, SlotFrame};
 use crate::rules::{RuleEvent, RuleSet, TrackPoint};
-use crate::signals::SignalSource;
+use crate::signals::CameraSignals;
 use crate::tracking::{Track, Tracker, TrackerConfig};
 use std::collections::HashSet;
 use std::collections::VecDeque;
@@ -84,7 +84,7 @@ struct FeedInner {
 /// The violation rules of a stream whose camera has a junction geometry.
 struct StreamRules {
     rules: RuleSet,
-    signals: Box<dyn SignalSource>,
+    signals: Arc<CameraSignals>,
 }
 
 impl std::fmt::Debug for StreamRules {
@@ -132,11 +132,7 @@ impl DetectionFeed {
                 let mut raised = Vec::new();
                 for track in inner.tracker.seen_at(result.pts_90k) {
                     let point = TrackPoint::of(track, t_ms);
-                    raised.extend(
-                        stream_rules
-                            .rules
-                            .observe(&point, stream_rules.signals.as_ref()),
-                    );
+                    raised.extend(stream_rules.rules.observe(&point, &stream_rules.signals));
                 }
                 for event in raised {
                     inner.flagged.insert(event.track);
@@ -204,8 +200,27 @@ impl DetectionFeed {
     }
 
     /// Runs `rules` on this stream's tracks from now on, with signal states from `signals`.
-    pub fn set_rules(&self, rules: RuleSet, signals: Box<dyn SignalSource>) {
+    pub fn set_rules(&self, rules: RuleSet, signals: Arc<CameraSignals>) {
         self.update(|inner| inner.rules = Some(StreamRules { rules, signals }));
+    }
+
+    /// The camera's signal sources, when its rules run.
+    pub fn signals(&self) -> Option<Arc<CameraSignals>> {
+        let inner = self.inner.lock().ok()?;
+        Some(Arc::clone(&inner.rules.as_ref()?.signals))
+    }
+
+    /// A frame the detector took (searched or not): its wall-clock time places the controller
+    /// feed on the stream's clock, and the signal heads are read from it.
+    pub fn observe_frame(&self, frame: &SlotFrame) {
+        let Some(signals) = self.signals() else {
+            return;
+        };
+        let t_ms = frame.frame.pts_90k / 90;
+        signals.set_wall_clock(t_ms, frame.wall_ms);
+        if let Some(vision) = signals.vision() {
+            vision.observe(&frame.frame, t_ms);
+        }
     }
 
     /// The events raised since the last call.
@@ -400,6 +415,7 @@ mod tests {
         let still = SlotFrame {
             sequence: 5,
             frame: frame(5 * 3600),
+            wall_ms: 0,
         };
         feed.skipped_still(&still);
         let latest = feed.latest().unwrap();

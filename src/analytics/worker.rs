@@ -224,6 +224,7 @@ fn collect_jobs(
             registration.feed.missed(frame.sequence - seen - 1);
         }
         state.last_seen = Some(frame.sequence);
+        registration.feed.observe_frame(&frame);
         let f = &frame.frame;
         let alert = state.tamper.observe(&f.y, f.width, f.height, f.pts_90k);
         if let Some(alert) = alert {

@@ -107,7 +107,11 @@ pub(crate) fn video_streams(
                 .geometry_dir
                 .clone()
                 .unwrap_or_else(|| setup.folders.default_geometry_dir());
-            streams.with_detector(service, setup.config.detect.clone(), Some(geometry_dir))
+            let rules = crate::service::RulesSetup {
+                geometry_dir: Some(geometry_dir),
+                signals: setup.config.signals.clone(),
+            };
+            streams.with_detector(service, setup.config.detect.clone(), rules)
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot start the detector thread");

@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex};
 pub struct SlotFrame {
     pub sequence: u64,
     pub frame: Arc<YuvFrame>,
+    /// When the picture was taken, UTC milliseconds: the camera's own clock where its RTCP
+    /// sender reports say, the arrival here otherwise.
+    pub wall_ms: i64,
 }
 
 #[derive(Debug, Default)]
@@ -84,15 +87,24 @@ impl FrameSlot {
         }
     }
 
-    /// Adds a new frame; the oldest beyond the history falls out.
+    /// Adds a new frame that arrived now; the oldest beyond the history falls out.
     pub fn publish(&self, frame: Arc<YuvFrame>) {
+        self.publish_at(frame, crate::clock::now_utc_ms());
+    }
+
+    /// Adds a new frame taken at `wall_ms` (UTC milliseconds).
+    pub fn publish_at(&self, frame: Arc<YuvFrame>, wall_ms: i64) {
         let doorbell = {
             let Ok(mut inner) = self.inner.lock() else {
                 return;
             };
             let sequence = inner.next_sequence;
             inner.next_sequence += 1;
-            inner.recent.push_back(SlotFrame { sequence, frame });
+            inner.recent.push_back(SlotFrame {
+                sequence,
+                frame,
+                wall_ms,
+            });
             inner.trim();
             inner.doorbell.clone()
         };

@@ -213,7 +213,7 @@ impl Worker {
             let unit = match source.next_unit() {
                 None => {
                     let _ = decoder.finish(&mut frames);
-                    decoded += self.publish(&mut frames, &mut meter);
+                    decoded += self.publish(&mut frames, &mut meter, source.as_ref());
                     return SessionEnd::Ended { frames: decoded };
                 }
                 Some(Err(e)) => {
@@ -232,7 +232,7 @@ impl Worker {
             meter.unit(unit.data.len());
             // A decode error is counted by the decoder, which then waits for a keyframe.
             let _ = decoder.decode(&unit, &mut frames);
-            let published = self.publish(&mut frames, &mut meter);
+            let published = self.publish(&mut frames, &mut meter, source.as_ref());
             if decoded == 0 && published > 0 {
                 self.update(|h| {
                     h.state = StreamState::Playing;
@@ -253,9 +253,17 @@ impl Worker {
     }
 
     /// Hands decoded frames to the display slot and the analytics queue; returns how many.
-    fn publish(&self, frames: &mut Vec<YuvFrame>, meter: &mut RateMeter) -> u64 {
+    fn publish(
+        &self,
+        frames: &mut Vec<YuvFrame>,
+        meter: &mut RateMeter,
+        source: &dyn VideoSource,
+    ) -> u64 {
         let mut count = 0;
         for frame in frames.drain(..) {
+            let wall_ms = source
+                .capture_time(frame.pts_90k)
+                .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms);
             let frame = Arc::new(frame);
             let (width, height) = (frame.width, frame.height);
             if let Some(queue) = &self.analytics
@@ -263,7 +271,7 @@ impl Worker {
             {
                 self.update(|h| h.dropped_analytics += 1);
             }
-            self.slot.publish(frame);
+            self.slot.publish_at(frame, wall_ms);
             meter.frame();
             count += 1;
             self.update(|h| {

@@ -6,7 +6,7 @@
 mod store_worker;
 mod video_streams;
 
-pub use video_streams::{StreamKey, StreamKind, VideoStreams};
+pub use video_streams::{ApproachSignal, RulesSetup, StreamKey, StreamKind, VideoStreams};
 
 use crate::domain::{Camera, Junction};
 use crate::store::{DatabaseLocation, NewAuditEntry, NewEvent};

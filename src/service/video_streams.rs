@@ -7,15 +7,17 @@ use crate::analytics::{
     DetectStats, DetectorService, DetectorStatus, DisplayChoice, Registered, choose_display,
     feed::DISPLAY_HISTORY,
 };
-use crate::config::{CameraCredentials, DetectConfig};
+use crate::config::{CameraCredentials, DetectConfig, SignalsConfig};
 use crate::domain::geometry::JunctionGeometry;
-use crate::domain::signal::GroupState;
 use crate::domain::{CameraStatus, StreamUrl};
 use crate::ingest::{FrameSlot, IngestOptions, StreamHealth, StreamState, StreamWorker};
 use crate::rules::{RuleConfig, RuleEvent, RuleSet};
-use crate::signals::{FixedTimePlan, SignalSource, SignalTimeline};
+use crate::signals::{
+    CameraSignals, ControllerFeed, FixedTimePlan, SignalReading, VisionConfig, VisionSignals,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The picture waits at most this long for the detector (90 kHz ticks: half a second).
 const MAX_DISPLAY_DELAY_90K: i64 = 45_000;
@@ -49,8 +51,30 @@ struct Watched {
 struct Detection {
     service: DetectorService,
     config: DetectConfig,
-    /// Where junction geometries (and signal plans) of cameras are, for the rules.
-    geometry_dir: Option<PathBuf>,
+    rules: RulesSetup,
+    /// Controller feeds being read, by address (cameras of one junction share one).
+    feeds: HashMap<String, Arc<ControllerFeed>>,
+    /// Geometries from the database, by camera (they take precedence over files).
+    stored: HashMap<String, JunctionGeometry>,
+    /// Each camera's junction code (for its controller feed).
+    junction_of: HashMap<String, String>,
+}
+
+/// Where cameras' rules and signals come from.
+#[derive(Debug, Clone, Default)]
+pub struct RulesSetup {
+    /// Folder of `CAMERA.json` geometries (used when the database has none for a camera) and
+    /// `CAMERA.plan.json` fixed-time plans.
+    pub geometry_dir: Option<PathBuf>,
+    pub signals: SignalsConfig,
+}
+
+/// One approach's signal group and what it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApproachSignal {
+    pub approach: String,
+    pub group: String,
+    pub reading: SignalReading,
 }
 
 /// Every stream being watched now.
@@ -89,12 +113,15 @@ impl VideoStreams {
         mut self,
         service: DetectorService,
         config: DetectConfig,
-        geometry_dir: Option<PathBuf>,
+        rules: RulesSetup,
     ) -> Self {
         self.detection = Some(Detection {
             service,
             config,
-            geometry_dir,
+            rules,
+            feeds: HashMap::new(),
+            stored: HashMap::new(),
+            junction_of: HashMap::new(),
         });
         self
     }
@@ -133,24 +160,22 @@ impl VideoStreams {
                 }
             };
             let mut geometry = None;
-            let detection = match (&worker, &self.detection) {
+            let detection = match (&worker, &mut self.detection) {
                 (Some(worker), Some(detection)) if detection.config.enabled => {
                     let slot = worker.slot();
                     slot.keep_history(DISPLAY_HISTORY);
                     let registered = detection
                         .service
                         .register(&slot, detection.config.schedule_for(&key.camera));
-                    if let Some(dir) = &detection.geometry_dir {
-                        match load_rules(dir, &key.camera) {
-                            Ok(Some((drawn, rules, signals))) => {
-                                registered.feed.set_rules(rules, signals);
-                                geometry = Some(drawn);
-                            }
-                            Ok(None) => {}
-                            Err(problem) => {
-                                tracing::warn!(camera = %key.camera, %problem, "no rules for this camera");
-                                self.problems.push(problem);
-                            }
+                    match detection.camera_rules(&key.camera) {
+                        Ok(Some((drawn, rules, signals))) => {
+                            registered.feed.set_rules(rules, signals);
+                            geometry = Some(drawn);
+                        }
+                        Ok(None) => {}
+                        Err(problem) => {
+                            tracing::warn!(camera = %key.camera, %problem, "no rules for this camera");
+                            self.problems.push(problem);
                         }
                     }
                     Some(registered)
@@ -232,28 +257,88 @@ impl VideoStreams {
         Some(&self.streams.get(key)?.geometry.as_ref()?.geometry)
     }
 
-    /// What each approach's signal group of `key`'s camera shows at `pts_90k` of its stream
-    /// (from the camera's signal plan): `(approach, group, state)`.
-    pub fn signal_states(
-        &self,
-        key: &StreamKey,
-        pts_90k: i64,
-    ) -> Vec<(String, String, GroupState)> {
-        let Some(drawn) = self.streams.get(key).and_then(|w| w.geometry.as_ref()) else {
+    /// What each approach's signal group of `key`'s camera shows at `pts_90k` of its stream,
+    /// from the first source that knows (feed, plan, the video), with any disagreement.
+    pub fn signal_states(&self, key: &StreamKey, pts_90k: i64) -> Vec<ApproachSignal> {
+        let Some(watched) = self.streams.get(key) else {
             return Vec::new();
         };
-        let Some(plan) = &drawn.plan else {
+        let (Some(drawn), Some(signals)) = (
+            watched.geometry.as_ref(),
+            watched.detection.as_ref().and_then(|r| r.feed.signals()),
+        ) else {
             return Vec::new();
         };
+        if signals.is_empty() {
+            return Vec::new();
+        }
         drawn
             .geometry
             .approaches
             .iter()
-            .map(|a| {
-                let state = plan.state_at(&a.signal_group, pts_90k / 90);
-                (a.id.clone(), a.signal_group.clone(), state)
+            .map(|a| ApproachSignal {
+                approach: a.id.clone(),
+                group: a.signal_group.clone(),
+                reading: signals.reading(&a.signal_group, pts_90k / 90),
             })
             .collect()
+    }
+
+    /// Each watched camera with signals, what its approaches show at its newest frame, and
+    /// that frame's time (stream milliseconds).
+    pub fn signal_overview(&self) -> Vec<(String, Vec<ApproachSignal>, i64)> {
+        let mut overview: Vec<(String, Vec<ApproachSignal>, i64)> = Vec::new();
+        for (key, watched) in &self.streams {
+            if overview.iter().any(|(camera, _, _)| camera == &key.camera) {
+                continue;
+            }
+            let Some(frame) = watched.worker.as_ref().and_then(|w| w.slot().latest()) else {
+                continue;
+            };
+            let states = self.signal_states(key, frame.frame.pts_90k);
+            if !states.is_empty() {
+                overview.push((key.camera.clone(), states, frame.frame.pts_90k / 90));
+            }
+        }
+        overview.sort_by(|a, b| a.0.cmp(&b.0));
+        overview
+    }
+
+    /// Each camera's junction, for its controller feed (from the registry).
+    pub fn set_junctions(&mut self, junction_of: HashMap<String, String>) {
+        if let Some(detection) = &mut self.detection {
+            detection.junction_of = junction_of;
+        }
+    }
+
+    /// Geometries stored in the database, by camera: they replace the files, and the rules of
+    /// watched cameras whose geometry changed start again with the new one.
+    pub fn set_geometries(&mut self, stored: HashMap<String, JunctionGeometry>) {
+        let Some(detection) = &mut self.detection else {
+            return;
+        };
+        let changed: Vec<String> = stored
+            .iter()
+            .filter(|(camera, g)| detection.stored.get(*camera) != Some(*g))
+            .map(|(camera, _)| camera.clone())
+            .collect();
+        detection.stored = stored;
+        for (key, watched) in &mut self.streams {
+            if !changed.contains(&key.camera) {
+                continue;
+            }
+            let Some(registered) = &watched.detection else {
+                continue;
+            };
+            match detection.camera_rules(&key.camera) {
+                Ok(Some((drawn, rules, signals))) => {
+                    registered.feed.set_rules(rules, signals);
+                    watched.geometry = Some(drawn);
+                }
+                Ok(None) => {}
+                Err(problem) => self.problems.push(problem),
+            }
+        }
     }
 
     /// Problems found since the last call (for the status bar).
@@ -338,40 +423,94 @@ impl VideoStreams {
     }
 }
 
-/// A camera's rules and the source of its signal states.
-type CameraRules = (DrawnJunction, RuleSet, Box<dyn SignalSource>);
+/// A camera's rules and the sources of its signal states.
+type CameraRules = (DrawnJunction, RuleSet, Arc<CameraSignals>);
 
-/// A camera's geometry and its signal plan, for the wall.
+/// A camera's geometry, for the wall.
 #[derive(Debug, Clone)]
 pub struct DrawnJunction {
     pub geometry: JunctionGeometry,
-    pub plan: Option<FixedTimePlan>,
 }
 
-/// The rules of camera `code` from `dir/CODE.json` and its optional `dir/CODE.plan.json`;
-/// `None` when the camera has no geometry there. The stream's clock runs the signal plan.
-fn load_rules(dir: &Path, code: &str) -> Result<Option<CameraRules>, String> {
+impl Detection {
+    /// The rules of camera `code`: its geometry from the database, or `DIR/CODE.json`; its
+    /// signals from the junction's controller feed, `DIR/CODE.plan.json` (on the stream's
+    /// clock) and its signal heads read from the video. `None` when it has no geometry.
+    fn camera_rules(&mut self, code: &str) -> Result<Option<CameraRules>, String> {
+        let dir = self.rules.geometry_dir.clone();
+        let geometry = match (self.stored.get(code), &dir) {
+            (Some(stored), _) => stored.clone(),
+            (None, Some(dir)) => match read_geometry(dir, code)? {
+                Some(geometry) => geometry,
+                None => return Ok(None),
+            },
+            (None, None) => return Ok(None),
+        };
+        let plan = match &dir {
+            Some(dir) => read_plan(dir, code)?,
+            None => None,
+        };
+        let feed = self
+            .junction_of
+            .get(code)
+            .and_then(|junction| self.rules.signals.feeds.get(junction))
+            .cloned();
+        let feed = feed.and_then(|address| self.feed(&address));
+        let vision = if self.rules.signals.vision {
+            VisionSignals::new(
+                &geometry.signal_heads,
+                geometry.frame,
+                VisionConfig::default(),
+            )
+            .map(Arc::new)
+        } else {
+            None
+        };
+        let signals = Arc::new(CameraSignals::new(feed, plan, vision));
+        tracing::info!(camera = code, ?signals, "rules active");
+        let rules = RuleSet::new(&geometry, RuleConfig::default());
+        Ok(Some((DrawnJunction { geometry }, rules, signals)))
+    }
+
+    /// The controller feed at `address`, connecting on first use.
+    fn feed(&mut self, address: &str) -> Option<Arc<ControllerFeed>> {
+        if let Some(feed) = self.feeds.get(address) {
+            return Some(Arc::clone(feed));
+        }
+        match ControllerFeed::connect(address) {
+            Ok(feed) => {
+                let feed = Arc::new(feed);
+                self.feeds.insert(address.to_owned(), Arc::clone(&feed));
+                Some(feed)
+            }
+            Err(e) => {
+                tracing::error!(%address, error = %e, "cannot start the signal feed thread");
+                None
+            }
+        }
+    }
+}
+
+/// `dir/CODE.json`, when there.
+fn read_geometry(dir: &Path, code: &str) -> Result<Option<JunctionGeometry>, String> {
     let path = dir.join(format!("{code}.json"));
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let geometry = JunctionGeometry::from_json(&text)
-        .map_err(|e| format!("geometry {}: {e}", path.display()))?;
-    let plan_path = dir.join(format!("{code}.plan.json"));
-    let plan = match std::fs::read_to_string(&plan_path) {
-        Ok(text) => Some(
-            FixedTimePlan::from_json(&text)
-                .map_err(|e| format!("signal plan {}: {e}", plan_path.display()))?,
-        ),
-        Err(_) => None,
-    };
-    let signals: Box<dyn SignalSource> = match &plan {
-        Some(plan) => Box::new(plan.clone()),
-        None => Box::new(SignalTimeline::default()),
-    };
-    tracing::info!(camera = code, geometry = %path.display(), "rules active");
-    let rules = RuleSet::new(&geometry, RuleConfig::default());
-    Ok(Some((DrawnJunction { geometry, plan }, rules, signals)))
+    JunctionGeometry::from_json(&text)
+        .map(Some)
+        .map_err(|e| format!("geometry {}: {e}", path.display()))
+}
+
+/// `dir/CODE.plan.json`, when there.
+fn read_plan(dir: &Path, code: &str) -> Result<Option<FixedTimePlan>, String> {
+    let path = dir.join(format!("{code}.plan.json"));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => FixedTimePlan::from_json(&text)
+            .map(Some)
+            .map_err(|e| format!("signal plan {}: {e}", path.display())),
+        Err(_) => Ok(None),
+    }
 }

@@ -119,7 +119,9 @@ fn read_session(shared: &Shared, stream: TcpStream) -> String {
             Ok(_) => match serde_json::from_str::<SignalChange>(line.trim()) {
                 Ok(change) => {
                     if let Ok(mut timeline) = shared.timeline.lock() {
+                        let t_ms = change.t_ms;
                         timeline.push(change);
+                        timeline.forget_before(t_ms - super::KEPT_HISTORY_MS);
                     }
                     update(shared, |s| s.changes += 1);
                 }

@@ -25,6 +25,20 @@ impl SignalTimeline {
         let at = list.partition_point(|(t, _)| *t <= change.t_ms);
         list.insert(at, (change.t_ms, change.state));
     }
+
+    /// Forgets changes older than `t_ms`, keeping the one in force then (a live feed or a
+    /// reading of the video would otherwise grow without end).
+    pub fn forget_before(&mut self, t_ms: i64) {
+        for list in self.groups.values_mut() {
+            let at = list.partition_point(|(t, _)| *t <= t_ms);
+            // Keep the state in force at `t_ms` and the run of equal reports that began it.
+            let mut keep_from = at.saturating_sub(1);
+            while keep_from > 0 && list[keep_from - 1].1 == list[keep_from].1 {
+                keep_from -= 1;
+            }
+            list.drain(..keep_from);
+        }
+    }
 }
 
 impl SignalSource for SignalTimeline {
@@ -85,5 +99,18 @@ mod tests {
             (SignalColour::Red, Some(10_000))
         );
         assert_eq!(red.time_in_state_ms(13_500), Some(3_500));
+    }
+
+    #[test]
+    fn forgetting_the_past_keeps_the_state_in_force() {
+        let mut timeline = SignalTimeline::from_changes([
+            change(0, SignalColour::Green),
+            change(7_000, SignalColour::Amber),
+            change(10_000, SignalColour::Red),
+            change(12_000, SignalColour::Red),
+        ]);
+        timeline.forget_before(13_000);
+        assert_eq!(timeline.state_at("A", 13_500).since_ms, Some(10_000));
+        assert_eq!(timeline.state_at("A", 5_000), GroupState::UNKNOWN);
     }
 }

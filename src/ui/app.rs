@@ -10,6 +10,7 @@ use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
 use super::settings::{CITY_CENTRE_DEG, MainView, STORAGE_KEY, UiSettings};
+use super::signal_layer::{self, SignalLayer};
 use super::theme;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
@@ -288,6 +289,12 @@ impl ConsoleApp {
             })
             .collect();
         self.junctions = inventory.junctions;
+        self.streams.set_junctions(
+            self.entries
+                .iter()
+                .filter_map(|e| Some((e.camera.code.clone(), e.camera.junction_code.clone()?)))
+                .collect(),
+        );
         self.selected =
             selected_code.and_then(|code| self.entries.iter().position(|e| e.camera.code == code));
         self.inventory_loaded = true;
@@ -547,6 +554,11 @@ impl ConsoleApp {
             .collect();
         let all_cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
         let alarm_spots = alarm_layer::spots(&self.alarms, &all_cameras, &self.junctions);
+        let signal_spots = signal_layer::spots(
+            &self.streams.signal_overview(),
+            &all_cameras,
+            &self.junctions,
+        );
         let mut output = MapOutput::default();
         let show_schematic = !matches!(availability, Availability::Available);
         let centre = lat_lon(CITY_CENTRE_DEG.0, CITY_CENTRE_DEG.1);
@@ -571,6 +583,10 @@ impl ConsoleApp {
                 selected: self.selected,
                 language: lang,
                 output: &mut output,
+            })
+            .with_plugin(SignalLayer {
+                spots: signal_spots,
+                lang,
             })
             .with_plugin(AlarmLayer { spots: alarm_spots })
             .with_plugin(ScaleBar)
@@ -802,13 +818,13 @@ impl ConsoleApp {
         self.wall_runtime.shown_detections.get(&tile).cloned()
     }
 
-    /// What the signal groups of a camera's approaches show at `pts_90k` of its stream (from
-    /// its signal plan), as its wall tile draws them.
+    /// What the signal groups of a camera's approaches show at `pts_90k` of its stream, as
+    /// its wall tile draws them.
     pub fn approach_signals(
         &self,
         code: &str,
         pts_90k: i64,
-    ) -> Vec<(String, String, crate::domain::signal::GroupState)> {
+    ) -> Vec<crate::service::ApproachSignal> {
         [
             crate::service::StreamKind::Main,
             crate::service::StreamKind::Sub,
@@ -825,6 +841,12 @@ impl ConsoleApp {
         })
         .find(|s| !s.is_empty())
         .unwrap_or_default()
+    }
+
+    /// Signal phases the map shows, by junction.
+    pub fn junction_signals(&self) -> Vec<signal_layer::SignalSpot> {
+        let cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
+        signal_layer::spots(&self.streams.signal_overview(), &cameras, &self.junctions)
     }
 
     /// The alarms raised so far, oldest first.

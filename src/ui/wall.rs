@@ -450,32 +450,49 @@ fn overlay(
 fn signal_glyphs(
     painter: &egui::Painter,
     video: Rect,
-    signals: &[(String, String, crate::domain::signal::GroupState)],
+    signals: &[crate::service::ApproachSignal],
     pts_90k: i64,
     lang: Language,
 ) {
-    use crate::domain::signal::SignalColour;
-    for (row, (approach, group, state)) in signals.iter().enumerate() {
-        let (lamp, name) = match state.colour {
-            SignalColour::Red => (Color32::from_rgb(0xe5, 0x39, 0x35), Text::SignalRed),
-            SignalColour::Amber | SignalColour::FlashingAmber => {
-                (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalAmber)
-            }
-            SignalColour::Green => (Color32::from_rgb(0x43, 0xa0, 0x47), Text::SignalGreen),
-            SignalColour::Off | SignalColour::Unknown => {
-                (Color32::from_gray(120), Text::SignalUnknown)
-            }
-        };
+    for (row, signal) in signals.iter().enumerate() {
+        let state = signal.reading.state;
+        let (lamp, name) = signal_look(state.colour);
         let seconds = state
             .time_in_state_ms(pts_90k / 90)
             .map_or_else(String::new, |ms| format!(" {:.0} s", ms as f64 / 1000.0));
-        let text = format!("{approach} · {group}: {}{seconds}", name.get(lang));
+        let source = signal
+            .reading
+            .origin
+            .map_or_else(String::new, |o| format!(" ({})", origin_text(o).get(lang)));
+        let mut text = format!(
+            "{} · {}: {}{seconds}{source}",
+            signal.approach,
+            signal.group,
+            name.get(lang)
+        );
+        if let Some((other, colour)) = signal.reading.disagreement {
+            text.push_str(&format!(
+                " · {}: {} {}",
+                Text::SignalsDisagree.get(lang),
+                origin_text(other).get(lang),
+                signal_look(colour).1.get(lang)
+            ));
+        }
         let top = video.min.y + 28.0 + row as f32 * 22.0;
+        let width = (text.chars().count() as f32 * 6.6 + 30.0).clamp(190.0, video.width() - 12.0);
         let band = Rect::from_min_max(
-            egui::pos2(video.max.x - 190.0, top),
+            egui::pos2(video.max.x - 6.0 - width, top),
             egui::pos2(video.max.x - 6.0, top + 20.0),
         );
         painter.rect_filled(band, 3.0, Color32::from_black_alpha(170));
+        if signal.reading.disagreement.is_some() {
+            painter.rect_stroke(
+                band,
+                3.0,
+                egui::Stroke::new(2.0, theme::WARNING),
+                egui::StrokeKind::Inside,
+            );
+        }
         painter.circle_filled(band.left_center() + Vec2::new(10.0, 0.0), 6.0, lamp);
         painter.text(
             band.left_center() + Vec2::new(22.0, 0.0),
@@ -484,6 +501,29 @@ fn signal_glyphs(
             FontId::proportional(12.0),
             Color32::WHITE,
         );
+    }
+}
+
+/// A signal colour's lamp colour and name.
+pub fn signal_look(colour: crate::domain::signal::SignalColour) -> (Color32, Text) {
+    use crate::domain::signal::SignalColour;
+    match colour {
+        SignalColour::Red => (Color32::from_rgb(0xe5, 0x39, 0x35), Text::SignalRed),
+        SignalColour::Amber => (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalAmber),
+        SignalColour::FlashingAmber => (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalFlashing),
+        SignalColour::Green => (Color32::from_rgb(0x43, 0xa0, 0x47), Text::SignalGreen),
+        SignalColour::Off => (Color32::from_gray(90), Text::SignalOff),
+        SignalColour::Unknown => (Color32::from_gray(120), Text::SignalUnknown),
+    }
+}
+
+/// The name of a signal source.
+pub fn origin_text(origin: crate::signals::SignalOrigin) -> Text {
+    use crate::signals::SignalOrigin;
+    match origin {
+        SignalOrigin::Feed => Text::SourceFeed,
+        SignalOrigin::Plan => Text::SourcePlan,
+        SignalOrigin::Vision => Text::SourceVision,
     }
 }
 

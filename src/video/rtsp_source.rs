@@ -193,6 +193,10 @@ impl VideoSource for RtspSource {
         DecoderConfig::AnnexB(self.info.codec)
     }
 
+    fn capture_time(&self, pts_90k: i64) -> Option<SystemTime> {
+        self.send_time(pts_90k)
+    }
+
     fn lost_packets(&self) -> u64 {
         self.lost_packets
     }

@@ -28,6 +28,11 @@ pub trait VideoSource: Send {
     fn lost_packets(&self) -> u64 {
         0
     }
+    /// When the camera took the picture with this `pts_90k`, by its own clock, when the
+    /// source knows (RTCP sender reports); `None` otherwise.
+    fn capture_time(&self, _pts_90k: i64) -> Option<std::time::SystemTime> {
+        None
+    }
 }
 
 /// Opens the source a URL names: `file:///path` or `rtsp(s)://…`.
