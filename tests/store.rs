@@ -312,3 +312,49 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
         assert_eq!(store.recent_events(10).unwrap()[1].state, "acknowledged");
     }
 }
+
+#[test]
+fn geometries_are_versioned_audited_and_never_changed() {
+    use dienbien_dispatch::domain::geometry::JunctionGeometry;
+    let fixture = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/rules/campus.geometry.json"),
+    )
+    .unwrap();
+    let first = JunctionGeometry::from_json(&fixture).unwrap();
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        assert!(store.latest_geometries().unwrap().is_empty(), "{}", db.name);
+        assert_eq!(store.save_geometry(&first, "editor:lan").unwrap(), 1);
+        // The same geometry again adds no version.
+        assert_eq!(store.save_geometry(&first, "editor:lan").unwrap(), 1);
+        let mut second = first.clone();
+        second.zones[0].dwell_limit_s += 5.0;
+        assert_eq!(store.save_geometry(&second, "editor:lan").unwrap(), 2);
+        let versions = store.geometry_versions(&first.camera).unwrap();
+        assert_eq!(versions.len(), 2, "{}", db.name);
+        assert_eq!(versions[0].geometry, first, "version 1 kept as it was");
+        let latest = store.latest_geometries().unwrap();
+        assert_eq!(latest.len(), 1);
+        assert_eq!((latest[0].version, &latest[0].geometry), (2, &second));
+        let audit = &store.recent_audit(1).unwrap()[0];
+        assert_eq!(
+            (audit.action.as_str(), audit.subject.as_str()),
+            ("geometry.save", first.camera.as_str())
+        );
+        // An invalid geometry is refused with its problem, and nothing is written.
+        let mut broken = second.clone();
+        broken.approaches.clear();
+        broken.zones[0].polygon.truncate(2);
+        let err = store.save_geometry(&broken, "editor:lan").unwrap_err().to_string();
+        assert!(err.contains("not a closed polygon"), "{err}");
+        assert_eq!(store.geometry_versions(&first.camera).unwrap().len(), 2);
+        // The database itself refuses to change a stored version.
+        for sql in [
+            "UPDATE junction_geometries SET body = '{}'",
+            "DELETE FROM junction_geometries",
+        ] {
+            assert!(common::execute_raw(&db.location, sql).is_err(), "{}: {sql}", db.name);
+        }
+    }
+}

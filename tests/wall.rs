@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use common::console::{Console, app, app_mut, console_with_streams, wait};
+use common::console::{Console, app, app_mut, console_with_streams, database, wait};
 use dienbien_dispatch::analytics::{DetectorOptions, DetectorService, DetectorStatus};
 use dienbien_dispatch::clock::Clock;
 use dienbien_dispatch::config::{CameraCredentials, DetectConfig};
@@ -483,4 +483,85 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
             .any(|e| e.kind == "crowd" && e.place.as_deref() == Some("walkway"))
     );
     assert_eq!(store.recent_audit(1).unwrap()[0].action, "events.state");
+}
+
+#[test]
+fn a_junction_drawn_on_a_paused_frame_with_undo_is_saved_as_a_version_and_runs() {
+    use dienbien_dispatch::domain::geometry::Point;
+    let streams = detecting_streams(None);
+    let mut harness = console_with_clips_streams(
+        UiSettings {
+            language: dienbien_dispatch::ui::Language::English,
+            ..UiSettings::default()
+        },
+        streams,
+        Clock::System,
+        (1400.0, 900.0),
+    );
+    let code = "DBP-GT-A1-N";
+    app_mut(&mut harness).select_camera(code);
+    harness.run_steps(2);
+    // The panel's button opens the feed and, with its first picture, the editor.
+    harness.get_by_label("Draw junction geometry").click();
+    wait(&mut harness, "the editor on a picture", |h| {
+        app(h)
+            .geometry_editor()
+            .is_some_and(|e| e.screen_point(Point { x: 0.0, y: 0.0 }).is_some())
+    });
+    // A new window is laid out invisibly on its first frame.
+    harness.run_steps(3);
+    harness.get_by_label_contains("Click both ends of the stop line");
+    let click = |harness: &mut Harness<'_, Console>, x: f64, y: f64| {
+        let pos = app(harness)
+            .geometry_editor()
+            .unwrap()
+            .screen_point(Point { x, y })
+            .unwrap();
+        harness.hover_at(pos);
+        harness.step();
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        harness.run_steps(2);
+    };
+    // A stop line and the way in: an approach of group A.
+    for (x, y) in [(100.0, 300.0), (600.0, 300.0), (350.0, 500.0), (350.0, 350.0)] {
+        click(&mut harness, x, y);
+    }
+    let draft = |h: &Harness<'_, Console>| app(h).geometry_editor().unwrap().draft.clone();
+    assert_eq!(draft(&harness).geometry.approaches.len(), 1);
+    assert_eq!(draft(&harness).geometry.approaches[0].signal_group, "A");
+    harness.get_by_label("The geometry is valid");
+    // Undo takes it back, redo brings it again (keys).
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(2);
+    assert!(draft(&harness).geometry.approaches.is_empty());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    harness.run_steps(2);
+    assert_eq!(draft(&harness).geometry.approaches.len(), 1);
+    // The signal head of group A, two corners.
+    harness.get_by_label("Signal head").click();
+    harness.run_steps(2);
+    click(&mut harness, 700.0, 20.0);
+    click(&mut harness, 740.0, 90.0);
+    assert_eq!(draft(&harness).geometry.signal_heads.len(), 1);
+    // Save: the database holds version 1, the editor says so, the rules run on it.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    wait(&mut harness, "version 1 stored", |h| {
+        app(h).geometry_editor().unwrap().version == Some(1)
+    });
+    let mut store = Store::open(&database(&harness)).unwrap();
+    let versions = store.geometry_versions(code).unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].geometry, draft(&harness).geometry);
+    assert!(!draft(&harness).dirty());
+    wait(&mut harness, "the rules on the saved geometry", |h| {
+        let signals = app(h).approach_signals(code, 0);
+        signals.len() == 1 && signals[0].approach == "A1"
+    });
 }

@@ -8,8 +8,9 @@ mod video_streams;
 
 pub use video_streams::{ApproachSignal, RulesSetup, StreamKey, StreamKind, VideoStreams};
 
+use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, Junction};
-use crate::store::{DatabaseLocation, NewAuditEntry, NewEvent};
+use crate::store::{DatabaseLocation, NewAuditEntry, NewEvent, StoredGeometry};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 
 /// What the UI asks of the back end.
@@ -19,6 +20,12 @@ pub enum Command {
     ReloadInventory,
     /// Append to the audit log.
     Audit(NewAuditEntry),
+    /// Save a camera's junction geometry as its next version (audited); answered by
+    /// [`Event::GeometrySaved`] and [`Event::Geometries`].
+    SaveGeometry {
+        geometry: Box<JunctionGeometry>,
+        saved_by: String,
+    },
     /// Store an event the rules raised; answered by [`Event::EventRecorded`].
     RecordEvent { alarm: u64, event: NewEvent },
     /// Move a stored event on in the dispatcher's workflow (audited).
@@ -44,6 +51,10 @@ pub enum Event {
     Inventory(Inventory),
     /// Alarm `alarm` of the UI is stored as event `id`.
     EventRecorded { alarm: u64, id: i64 },
+    /// The newest geometry version of every camera that has one.
+    Geometries(Vec<StoredGeometry>),
+    /// A camera's geometry is stored as `version`.
+    GeometrySaved { camera: String, version: i32 },
     /// Something failed; the message says what and where. The worker keeps serving.
     Failed { message: String },
 }

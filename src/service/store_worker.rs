@@ -52,6 +52,7 @@ pub(super) fn run(
         return;
     }
     send_inventory(&mut store, events);
+    send_geometries(&mut store, events);
     let waiting = waiting_commands.into_iter().map(Ok);
     for command in waiting.chain(std::iter::from_fn(|| Some(commands.recv()))) {
         let Ok(command) = command else { break };
@@ -74,6 +75,22 @@ pub(super) fn run(
                     let _ = events.send(Event::Failed {
                         message: format!("event {id} not moved to {state}: {e}"),
                     });
+                }
+            }
+            Command::SaveGeometry { geometry, saved_by } => {
+                let camera = geometry.camera.clone();
+                match store.save_geometry(&geometry, &saved_by) {
+                    Ok(version) => {
+                        tracing::info!(%camera, version, "geometry saved");
+                        let _ = events.send(Event::GeometrySaved { camera, version });
+                        send_geometries(&mut store, events);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, %camera, "geometry not saved");
+                        let _ = events.send(Event::Failed {
+                            message: e.to_string(),
+                        });
+                    }
                 }
             }
             Command::Audit(entry) => {
@@ -100,6 +117,19 @@ fn send_inventory(store: &mut Store, events: &SyncSender<Event>) {
         Ok(inventory) => Event::Inventory(inventory),
         Err(e) => {
             tracing::error!(error = %e, "cannot read the registry");
+            Event::Failed {
+                message: e.to_string(),
+            }
+        }
+    };
+    let _ = events.send(event);
+}
+
+fn send_geometries(store: &mut Store, events: &SyncSender<Event>) {
+    let event = match store.latest_geometries() {
+        Ok(stored) => Event::Geometries(stored),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the junction geometries");
             Event::Failed {
                 message: e.to_string(),
             }

@@ -304,6 +304,33 @@ impl VideoStreams {
         overview
     }
 
+    /// The newest frame of `camera` (its main stream when watched, else its sub stream).
+    pub fn latest_frame(&self, camera: &str) -> Option<std::sync::Arc<crate::video::YuvFrame>> {
+        [StreamKind::Main, StreamKind::Sub]
+            .into_iter()
+            .find_map(|kind| {
+                let key = StreamKey {
+                    camera: camera.to_owned(),
+                    kind,
+                };
+                let worker = self.streams.get(&key)?.worker.as_ref()?;
+                Some(worker.slot().latest()?.frame)
+            })
+    }
+
+    /// The geometry `camera`'s rules run on, when one of its streams is watched.
+    pub fn camera_geometry(&self, camera: &str) -> Option<JunctionGeometry> {
+        [StreamKind::Main, StreamKind::Sub]
+            .into_iter()
+            .find_map(|kind| {
+                self.geometry(&StreamKey {
+                    camera: camera.to_owned(),
+                    kind,
+                })
+                .cloned()
+            })
+    }
+
     /// Each camera's junction, for its controller feed (from the registry).
     pub fn set_junctions(&mut self, junction_of: HashMap<String, String>) {
         if let Some(detection) = &mut self.detection {

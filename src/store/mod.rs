@@ -7,6 +7,7 @@
 mod audit;
 mod connection;
 mod events;
+mod geometries;
 mod location;
 mod registry_tables;
 mod rows;
@@ -15,6 +16,7 @@ mod schema;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use connection::AnyConnection;
 pub use events::{EVENT_STATES, NewEvent, StoredEvent};
+pub use geometries::StoredGeometry;
 pub use location::DatabaseLocation;
 pub use registry_tables::ImportSummary;
 
@@ -49,6 +51,8 @@ pub enum StoreError {
         key: String,
         reason: String,
     },
+    #[error("{what} refused, nothing was written: {reason}")]
+    Rejected { what: String, reason: String },
     #[error("import refused, nothing was written:\n{}", format_problems(.0))]
     Import(Vec<ImportProblem>),
 }

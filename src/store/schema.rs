@@ -71,3 +71,14 @@ diesel::table! {
         state -> Text,
     }
 }
+
+diesel::table! {
+    junction_geometries (id) {
+        id -> BigInt,
+        camera_code -> Text,
+        version -> Integer,
+        body -> Text,
+        saved_at_ms -> BigInt,
+        saved_by -> Text,
+    }
+}

@@ -6,6 +6,7 @@ use super::alarm_layer::{self, AlarmLayer};
 use super::alarm_list::{Alarm, AlarmState, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
+use super::geometry_editor::{EditorRequest, GeometryEditor};
 use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
@@ -14,10 +15,12 @@ use super::signal_layer::{self, SignalLayer};
 use super::theme;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
+use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
 use crate::service::{Command, Event, Inventory, ServiceHandle, VideoStreams};
 use crate::store::NewAuditEntry;
 use eframe::egui_wgpu::wgpu;
+use std::collections::HashMap;
 use walkers::{Map, MapMemory, Position, lat_lon};
 
 /// How the console starts.
@@ -68,6 +71,8 @@ pub enum Action {
     SelectCode(String),
     /// Move alarm `id` to the next step of the workflow.
     AdvanceAlarm(u64),
+    /// Draw the junction geometry of camera `index` (on a paused frame of its feed).
+    EditGeometry(usize),
 }
 
 /// How soon a changed layout or selection is written to disk.
@@ -109,6 +114,12 @@ pub struct ConsoleApp {
     wall_runtime: WallRuntime,
     target_format: wgpu::TextureFormat,
     clock: crate::clock::Clock,
+    /// The geometry editor, while open.
+    editor: Option<GeometryEditor>,
+    /// A camera whose geometry is to be drawn as soon as its feed shows a picture.
+    editor_waiting: Option<String>,
+    /// Geometries in the database: the newest version of each camera's.
+    stored_geometries: HashMap<String, (i32, JunctionGeometry)>,
 }
 
 impl ConsoleApp {
@@ -147,6 +158,9 @@ impl ConsoleApp {
                 .target_format
                 .unwrap_or(wgpu::TextureFormat::Rgba8Unorm),
             clock: options.clock,
+            editor: None,
+            editor_waiting: None,
+            stored_geometries: HashMap::new(),
         }
     }
 
@@ -182,7 +196,33 @@ impl ConsoleApp {
                         }
                     }
                 }
+                Event::Geometries(stored) => {
+                    self.stored_geometries = stored
+                        .into_iter()
+                        .map(|g| (g.camera_code, (g.version, g.geometry)))
+                        .collect();
+                    self.streams.set_geometries(
+                        self.stored_geometries
+                            .iter()
+                            .map(|(code, (_, g))| (code.clone(), g.clone()))
+                            .collect(),
+                    );
+                }
+                Event::GeometrySaved { camera, version } => {
+                    if let Some(editor) = self.editor.as_mut().filter(|e| e.camera() == camera) {
+                        editor.saved(version);
+                    }
+                    let lang = self.settings.language;
+                    self.notices.push(format!(
+                        "{} {camera} · {} {version}",
+                        Text::GeometrySaved.get(lang),
+                        Text::Version.get(lang)
+                    ));
+                }
                 Event::Failed { message } => {
+                    if let Some(editor) = &mut self.editor {
+                        editor.saving = false;
+                    }
                     if matches!(self.database, DatabaseState::Opening) {
                         self.database = DatabaseState::Failed(message);
                     } else {
@@ -200,6 +240,9 @@ impl ConsoleApp {
                 _ => 50,
             };
             ctx.request_repaint_after(std::time::Duration::from_millis(wait_ms));
+        }
+        if let Some(request) = self.editor.as_mut().and_then(|e| e.handle_keys(ctx)) {
+            self.editor_request(request);
         }
         self.handle_shortcuts(ctx);
         // Events of the rules become alarms; problems reading a camera's rules, notices.
@@ -404,6 +447,10 @@ impl ConsoleApp {
 
         if self.show_about {
             self.about_ui(ui.ctx(), &mut actions);
+        }
+        self.open_waiting_editor();
+        if let Some(request) = self.editor.as_mut().and_then(|e| e.ui(ui.ctx(), lang)) {
+            self.editor_request(request);
         }
         if self.inventory_loaded {
             self.scroll_list_frames = self.scroll_list_frames.saturating_sub(1);
@@ -713,6 +760,16 @@ impl ConsoleApp {
                     }
                 }
             }
+            Action::EditGeometry(index) => {
+                let Some(code) = self.entries.get(index).map(|e| e.camera.code.clone()) else {
+                    return;
+                };
+                if self.streams.latest_frame(&code).is_none() {
+                    self.apply(Action::OpenFeed(index));
+                }
+                self.editor_waiting = Some(code);
+                self.open_waiting_editor();
+            }
             Action::ZoomTo(position, zoom) => {
                 self.map_memory.center_at(position);
                 let _ = self.map_memory.set_zoom(zoom);
@@ -843,6 +900,52 @@ impl ConsoleApp {
         .unwrap_or_default()
     }
 
+    /// Opens the editor for the camera waiting for it, once its feed has a picture.
+    fn open_waiting_editor(&mut self) {
+        let Some(code) = self.editor_waiting.clone() else {
+            return;
+        };
+        let Some(frame) = self.streams.latest_frame(&code) else {
+            return;
+        };
+        let (existing, version) = match self.stored_geometries.get(&code) {
+            Some((version, geometry)) => (Some(geometry.clone()), Some(*version)),
+            None => (self.streams.camera_geometry(&code), None),
+        };
+        self.editor = Some(GeometryEditor::open(&code, frame, existing, version));
+        self.editor_waiting = None;
+    }
+
+    fn editor_request(&mut self, request: EditorRequest) {
+        match request {
+            EditorRequest::Close => self.editor = None,
+            EditorRequest::Save(geometry) => {
+                let sent = match &self.service {
+                    Some(service) => service
+                        .send(Command::SaveGeometry {
+                            geometry,
+                            saved_by: workstation_actor(),
+                        })
+                        .map_err(|e| e.to_string()),
+                    None => Err(Text::DatabaseUnavailable
+                        .get(self.settings.language)
+                        .to_owned()),
+                };
+                if let Err(e) = sent {
+                    self.notices.push(e);
+                    if let Some(editor) = &mut self.editor {
+                        editor.saving = false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The geometry editor, while open.
+    pub fn geometry_editor(&self) -> Option<&GeometryEditor> {
+        self.editor.as_ref()
+    }
+
     /// Signal phases the map shows, by junction.
     pub fn junction_signals(&self) -> Vec<signal_layer::SignalSpot> {
         let cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
@@ -876,6 +979,11 @@ impl ConsoleApp {
             .iter()
             .find(|(i, _)| *i == tile)
             .map(|(_, r)| *r)
+    }
+
+    /// Selects camera `code` as a click in the list does.
+    pub fn select_camera(&mut self, code: &str) {
+        self.apply(Action::SelectCode(code.to_owned()));
     }
 
     /// Shows `code` on the wall as the "open feed" button does.

@@ -149,6 +149,9 @@ pub fn camera_panel_ui(
         if ui.button(Text::OpenFeed.get(lang)).clicked() {
             actions.push(Action::OpenFeed(index));
         }
+        if ui.button(Text::EditGeometry.get(lang)).clicked() {
+            actions.push(Action::EditGeometry(index));
+        }
         if ui.button(Text::Close.get(lang)).clicked() {
             actions.push(Action::Select(None));
         }

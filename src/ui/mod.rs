@@ -8,6 +8,8 @@ mod app;
 mod camera_list;
 mod camera_panel;
 mod detection_overlay;
+mod geometry_draft;
+mod geometry_editor;
 mod geometry_overlay;
 mod i18n;
 mod map_background;
@@ -21,6 +23,8 @@ mod wall;
 
 pub use alarm_list::{Alarm, AlarmState};
 pub use app::{ConsoleApp, StartOptions};
+pub use geometry_draft::{GeometryDraft, Tool};
+pub use geometry_editor::GeometryEditor;
 pub use i18n::Language;
 pub use settings::{MainView, UiSettings};
 pub use signal_layer::SignalSpot;

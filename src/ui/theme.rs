@@ -55,6 +55,7 @@ pub const MAP_BACKGROUND: Color32 = Color32::from_rgb(0x1b, 0x24, 0x2e);
 pub const MAP_GRID: Color32 = Color32::from_rgb(0x26, 0x32, 0x3f);
 pub const WARNING: Color32 = Color32::from_rgb(0xf2, 0xb1, 0x34);
 pub const SELECTED: Color32 = Color32::from_rgb(0x58, 0xa6, 0xff);
+pub const OK: Color32 = Color32::from_rgb(0x3f, 0xb9, 0x50);
 
 pub fn status_colour(status: CameraStatus) -> Color32 {
     match status {

@@ -1,0 +1,2 @@
+DROP TABLE junction_geometries;
+DROP FUNCTION junction_geometries_immutable();

@@ -1,0 +1,420 @@
+//! The junction geometry editor: a window over a paused frame of the camera where the
+//! dispatcher draws stop lines with their entry direction, lanes, zones, solid lines,
+//! crosswalks and signal heads by clicking, with undo / redo, and saves the result as the
+//! camera's next geometry version. Keys: Enter closes an outline, Esc drops the shape under
+//! way, Ctrl+Z undo, Ctrl+Y (or Ctrl+Shift+Z) redo, Ctrl+S save.
+
+use super::geometry_draft::{GeometryDraft, Item, Step, Tool};
+use super::geometry_overlay;
+use super::i18n::{Language, Text};
+use super::theme;
+use crate::domain::geometry::{FrameSize, JunctionGeometry, Point, Turn, ZoneKind};
+use crate::video::YuvFrame;
+use egui::{Color32, Pos2, Rect, Sense, Stroke};
+use std::sync::Arc;
+
+/// What the editor asks of the console after a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditorRequest {
+    Save(Box<JunctionGeometry>),
+    Close,
+}
+
+pub struct GeometryEditor {
+    pub draft: GeometryDraft,
+    frame: Arc<YuvFrame>,
+    texture: Option<egui::TextureHandle>,
+    /// The version the draft started from or was last saved as.
+    pub version: Option<i32>,
+    /// Saved and waiting for the database's answer.
+    pub saving: bool,
+    /// Where the picture was drawn last.
+    picture: Option<Rect>,
+}
+
+impl GeometryEditor {
+    /// Opens on `frame` (paused), from `existing` geometry of `camera` when it has one.
+    pub fn open(
+        camera: &str,
+        frame: Arc<YuvFrame>,
+        existing: Option<JunctionGeometry>,
+        version: Option<i32>,
+    ) -> Self {
+        let size = FrameSize {
+            width: frame.width,
+            height: frame.height,
+        };
+        Self {
+            draft: GeometryDraft::new(camera, size, existing),
+            frame,
+            texture: None,
+            version,
+            saving: false,
+            picture: None,
+        }
+    }
+
+    /// Where picture point `p` (pixels of the geometry's frame) was on the screen last frame.
+    pub fn screen_point(&self, p: Point) -> Option<Pos2> {
+        let video = self.picture?;
+        let frame = self.draft.geometry.frame;
+        Some(egui::pos2(
+            video.min.x + p.x as f32 * video.width() / frame.width.max(1) as f32,
+            video.min.y + p.y as f32 * video.height() / frame.height.max(1) as f32,
+        ))
+    }
+
+    pub fn camera(&self) -> &str {
+        &self.draft.geometry.camera
+    }
+
+    /// The database stored the draft as `version`.
+    pub fn saved(&mut self, version: i32) {
+        self.version = Some(version);
+        self.saving = false;
+        self.draft.mark_saved();
+    }
+
+    /// The editor's keys; call before the console's own shortcuts (it takes Esc and Enter).
+    pub fn handle_keys(&mut self, ctx: &egui::Context) -> Option<EditorRequest> {
+        let shift_command = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
+        let (enter, escape, undo, redo, redo_shift, save) = ctx.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::NONE, egui::Key::Enter),
+                self.draft.drawing() && i.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
+                i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z),
+                i.consume_key(egui::Modifiers::COMMAND, egui::Key::Y),
+                i.consume_key(shift_command, egui::Key::Z),
+                i.consume_key(egui::Modifiers::COMMAND, egui::Key::S),
+            )
+        });
+        if enter {
+            self.draft.finish();
+        }
+        if escape {
+            self.draft.cancel();
+        }
+        if undo {
+            self.draft.undo();
+        }
+        if redo || redo_shift {
+            self.draft.redo();
+        }
+        (save && self.can_save()).then(|| self.save_request())
+    }
+
+    fn can_save(&self) -> bool {
+        !self.saving && self.draft.dirty() && self.draft.problem().is_none()
+    }
+
+    fn save_request(&mut self) -> EditorRequest {
+        self.saving = true;
+        EditorRequest::Save(Box::new(self.draft.geometry.clone()))
+    }
+
+    /// Draws the editor window.
+    pub fn ui(&mut self, ctx: &egui::Context, lang: Language) -> Option<EditorRequest> {
+        let mut request = None;
+        let mut open = true;
+        let title = format!("{} · {}", Text::GeometryEditor.get(lang), self.camera());
+        egui::Window::new(title)
+            .open(&mut open)
+            .default_size([1100.0, 760.0])
+            .resizable(true)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                request = self.contents(ui, lang);
+            });
+        if !open {
+            request = Some(EditorRequest::Close);
+        }
+        request
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui, lang: Language) -> Option<EditorRequest> {
+        let mut request = None;
+        ui.horizontal_wrapped(|ui| {
+            for tool in Tool::ALL {
+                let selected = self.draft.tool == tool;
+                if ui
+                    .selectable_label(selected, tool_text(tool).get(lang))
+                    .clicked()
+                {
+                    self.draft.set_tool(tool);
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| self.options_ui(ui, lang));
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(step_text(self.draft.step()).get(lang)).strong());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .add_enabled(self.can_save(), egui::Button::new(Text::Save.get(lang)))
+                    .on_hover_text("Ctrl+S")
+                    .clicked()
+                {
+                    request = Some(self.save_request());
+                }
+                if ui
+                    .add_enabled(
+                        self.draft.can_redo(),
+                        egui::Button::new(Text::Redo.get(lang)),
+                    )
+                    .on_hover_text("Ctrl+Y")
+                    .clicked()
+                {
+                    self.draft.redo();
+                }
+                if ui
+                    .add_enabled(
+                        self.draft.can_undo(),
+                        egui::Button::new(Text::Undo.get(lang)),
+                    )
+                    .on_hover_text("Ctrl+Z")
+                    .clicked()
+                {
+                    self.draft.undo();
+                }
+                let version = self
+                    .version
+                    .map_or_else(|| "—".to_owned(), |v| v.to_string());
+                let state = if self.draft.dirty() {
+                    Text::Unsaved.get(lang)
+                } else {
+                    ""
+                };
+                ui.label(format!("{} {version} {state}", Text::Version.get(lang)));
+            });
+        });
+        match self.draft.problem() {
+            Some(problem) => theme::warning_strip(ui, &problem),
+            None => {
+                ui.label(egui::RichText::new(Text::GeometryValid.get(lang)).color(theme::OK));
+            }
+        }
+        egui::CollapsingHeader::new(Text::Shapes.get(lang))
+            .default_open(false)
+            .show(ui, |ui| self.shapes_ui(ui, lang));
+        self.picture_ui(ui);
+        request
+    }
+
+    fn options_ui(&mut self, ui: &mut egui::Ui, lang: Language) {
+        let options = &mut self.draft.options;
+        match self.draft.tool {
+            Tool::Approach | Tool::SignalHead => {
+                ui.label(Text::SignalGroup.get(lang));
+                ui.add(egui::TextEdit::singleline(&mut options.group).desired_width(60.0));
+                if self.draft.tool == Tool::Approach {
+                    ui.checkbox(
+                        &mut options.right_turn_on_red,
+                        Text::RightTurnOnRed.get(lang),
+                    );
+                }
+            }
+            Tool::Lane => {
+                ui.label(Text::Approach.get(lang));
+                let current = if options.approach.is_empty() {
+                    "—".to_owned()
+                } else {
+                    options.approach.clone()
+                };
+                egui::ComboBox::from_id_salt("lane-approach")
+                    .selected_text(current)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut options.approach, String::new(), "—");
+                        for a in &self.draft.geometry.approaches {
+                            ui.selectable_value(&mut options.approach, a.id.clone(), &a.id);
+                        }
+                    });
+                ui.label(Text::AllowedTurns.get(lang));
+                for turn in [Turn::Left, Turn::Straight, Turn::Right, Turn::UTurn] {
+                    let mut on = options.turns.contains(&turn);
+                    if ui.checkbox(&mut on, turn_text(turn).get(lang)).changed() {
+                        if on {
+                            options.turns.push(turn);
+                        } else {
+                            options.turns.retain(|t| *t != turn);
+                        }
+                    }
+                }
+            }
+            Tool::Zone => {
+                for kind in [ZoneKind::NoStopping, ZoneKind::NoParking, ZoneKind::Crowd] {
+                    ui.radio_value(&mut options.zone_kind, kind, zone_text(kind).get(lang));
+                }
+                ui.label(Text::DwellLimit.get(lang));
+                ui.add(
+                    egui::DragValue::new(&mut options.dwell_limit_s)
+                        .range(1.0..=3600.0)
+                        .suffix(" s"),
+                );
+                if options.zone_kind == ZoneKind::Crowd {
+                    ui.label(Text::MaxPeople.get(lang));
+                    ui.add(egui::DragValue::new(&mut options.max_people).range(2..=500));
+                }
+            }
+            Tool::SolidLine | Tool::Crosswalk => {}
+        }
+    }
+
+    fn shapes_ui(&mut self, ui: &mut egui::Ui, lang: Language) {
+        let g = &self.draft.geometry;
+        let mut items: Vec<(String, Item)> = Vec::new();
+        for a in &g.approaches {
+            let text = format!(
+                "{} {} · {}",
+                tool_text(Tool::Approach).get(lang),
+                a.id,
+                a.signal_group
+            );
+            items.push((text, Item::Approach(a.id.clone())));
+        }
+        for l in &g.lanes {
+            let text = format!(
+                "{} {} → {}",
+                tool_text(Tool::Lane).get(lang),
+                l.id,
+                l.approach
+            );
+            items.push((text, Item::Lane(l.id.clone())));
+        }
+        for z in &g.zones {
+            let text = format!(
+                "{} {} · {}",
+                zone_text(z.kind).get(lang),
+                z.id,
+                z.dwell_limit_s
+            );
+            items.push((text, Item::Zone(z.id.clone())));
+        }
+        for i in 0..g.solid_lines.len() {
+            let text = format!("{} {}", tool_text(Tool::SolidLine).get(lang), i + 1);
+            items.push((text, Item::SolidLine(i)));
+        }
+        for i in 0..g.crosswalks.len() {
+            let text = format!("{} {}", tool_text(Tool::Crosswalk).get(lang), i + 1);
+            items.push((text, Item::Crosswalk(i)));
+        }
+        for (i, h) in g.signal_heads.iter().enumerate() {
+            let text = format!(
+                "{} {} · {}",
+                tool_text(Tool::SignalHead).get(lang),
+                i + 1,
+                h.group
+            );
+            items.push((text, Item::SignalHead(i)));
+        }
+        let mut remove = None;
+        for (text, item) in items {
+            ui.horizontal(|ui| {
+                ui.label(text);
+                if ui.small_button(Text::Remove.get(lang)).clicked() {
+                    remove = Some(item);
+                }
+            });
+        }
+        if let Some(item) = remove {
+            self.draft.remove(&item);
+        }
+    }
+
+    /// The paused frame, letterboxed into the space left, with the geometry and the shape
+    /// under way drawn over it; clicks add points.
+    fn picture_ui(&mut self, ui: &mut egui::Ui) {
+        let texture = self.texture.get_or_insert_with(|| {
+            let image = egui::ColorImage::from_rgb(
+                [self.frame.width as usize, self.frame.height as usize],
+                &self.frame.to_rgb(),
+            );
+            ui.ctx()
+                .load_texture("geometry-editor-frame", image, egui::TextureOptions::LINEAR)
+        });
+        let available = ui.available_rect_before_wrap();
+        let frame = self.draft.geometry.frame;
+        let video = super::letterbox(available, frame.width, frame.height);
+        self.picture = Some(video);
+        let response = ui.allocate_rect(available, Sense::click());
+        let painter = ui.painter_at(available);
+        painter.rect_filled(available, 0.0, Color32::BLACK);
+        painter.image(
+            texture.id(),
+            video,
+            Rect::from_min_max(Pos2::ZERO, egui::pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
+        geometry_overlay::draw(&painter, video, &self.draft.geometry);
+        let to_screen = |p: &Point| {
+            egui::pos2(
+                video.min.x + p.x as f32 * video.width() / frame.width.max(1) as f32,
+                video.min.y + p.y as f32 * video.height() / frame.height.max(1) as f32,
+            )
+        };
+        let stroke = Stroke::new(2.0, Color32::from_rgb(0xff, 0xeb, 0x3b));
+        if let Some(outline) = self.draft.pending_outline() {
+            let mut points: Vec<Pos2> = outline.iter().map(to_screen).collect();
+            points.push(points[0]);
+            painter.add(egui::Shape::line(points, stroke));
+        }
+        let pending: Vec<Pos2> = self.draft.pending.iter().map(to_screen).collect();
+        if pending.len() >= 2 {
+            painter.add(egui::Shape::line(pending.clone(), stroke));
+        }
+        for p in &pending {
+            painter.circle_filled(*p, 4.0, stroke.color);
+        }
+        if let Some(hover) = response.hover_pos().filter(|p| video.contains(*p))
+            && let Some(last) = pending.last()
+        {
+            painter.line_segment([*last, hover], Stroke::new(1.0, stroke.color));
+        }
+        if response.clicked()
+            && let Some(at) = response.interact_pointer_pos()
+            && video.contains(at)
+        {
+            self.draft.click(Point {
+                x: f64::from((at.x - video.min.x) / video.width() * frame.width as f32),
+                y: f64::from((at.y - video.min.y) / video.height() * frame.height as f32),
+            });
+        }
+    }
+}
+
+fn tool_text(tool: Tool) -> Text {
+    match tool {
+        Tool::Approach => Text::ToolApproach,
+        Tool::Lane => Text::ToolLane,
+        Tool::Zone => Text::ToolZone,
+        Tool::SolidLine => Text::ToolSolidLine,
+        Tool::Crosswalk => Text::ToolCrosswalk,
+        Tool::SignalHead => Text::ToolSignalHead,
+    }
+}
+
+fn step_text(step: Step) -> Text {
+    match step {
+        Step::StopLine => Text::StepStopLine,
+        Step::EntryDirection => Text::StepEntryDirection,
+        Step::Outline => Text::StepOutline,
+        Step::LaneDirection => Text::StepLaneDirection,
+        Step::LinePoints => Text::StepLinePoints,
+        Step::HeadCorners => Text::StepHeadCorners,
+    }
+}
+
+fn turn_text(turn: Turn) -> Text {
+    match turn {
+        Turn::Left => Text::TurnLeft,
+        Turn::Straight => Text::TurnStraight,
+        Turn::Right => Text::TurnRight,
+        Turn::UTurn => Text::TurnU,
+    }
+}
+
+fn zone_text(kind: ZoneKind) -> Text {
+    match kind {
+        ZoneKind::NoStopping => Text::ZoneNoStopping,
+        ZoneKind::NoParking => Text::ZoneNoParking,
+        ZoneKind::Crowd => Text::ZoneCrowd,
+    }
+}
