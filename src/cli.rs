@@ -61,6 +61,26 @@ pub enum Command {
     /// Signal controllers: a simulator of the controller feed (see docs/signal-feed.md).
     #[command(subcommand)]
     Signals(SignalsCommand),
+    /// Junction geometries in the database (versioned; the console's editor saves there too).
+    #[command(subcommand)]
+    Geometry(GeometryCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum GeometryCommand {
+    /// Store geometry files (JSON, docs/rules-replay.md) as the next version of their camera's.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a camera's geometry (the newest version, or `--version N`) as JSON.
+    Export {
+        camera: String,
+        #[arg(long)]
+        version: Option<i32>,
+    },
+    /// List the versions of a camera's geometry: when and by whom each was saved.
+    History { camera: String },
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -43,6 +43,33 @@ pub fn utc_ms(at: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// `utc_ms` as Vietnam date and time, `YYYY-MM-DD HH:MM:SS`.
+pub fn vietnam_datetime(utc_ms: i64) -> String {
+    let secs = utc_ms.div_euclid(1000) + VIETNAM_OFFSET.as_secs() as i64;
+    let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        day_secs / 3600,
+        day_secs % 3600 / 60,
+        day_secs % 60
+    )
+}
+
+/// The proleptic Gregorian date of `days` since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// Now, as UTC milliseconds since the Unix epoch.
 pub fn now_utc_ms() -> i64 {
     utc_ms(SystemTime::now())
@@ -57,5 +84,9 @@ mod tests {
         // 2026-11-29 19:55:35 UTC.
         let at = UNIX_EPOCH + Duration::from_secs(1_795_982_135);
         assert_eq!(Clock::Fixed(at).vietnam_time_of_day(), "02:55:35");
+        assert_eq!(vietnam_datetime(1_795_982_135_000), "2026-11-30 02:55:35");
+        assert_eq!(vietnam_datetime(0), "1970-01-01 07:00:00");
+        // 2024-02-29 23:59:59 in Vietnam, a leap day.
+        assert_eq!(vietnam_datetime(1_709_225_999_000), "2024-02-29 23:59:59");
     }
 }

@@ -35,5 +35,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Analyze(args)) => commands::analyze(args, &Setup::resolve(&cli, true)?),
         Some(Command::Rules(command)) => commands::rules(command),
         Some(Command::Signals(command)) => commands::signals(command),
+        Some(Command::Geometry(command)) => {
+            commands::geometry(command, &Setup::resolve(&cli, true)?)
+        }
     }
 }

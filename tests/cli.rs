@@ -570,3 +570,41 @@ fn analyze_with_a_junction_drawn_on_a_sample_clip_raises_its_events() {
     let summary = &lines.last().unwrap()["summary"];
     assert_eq!(summary["events"].as_u64().unwrap() as usize, events.len());
 }
+
+#[test]
+fn geometry_files_become_versions_in_the_database() {
+    let env = Cli::new();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/campus.geometry.json");
+    let fixture = fixture.to_str().unwrap();
+    let out = env.ok(&["geometry", "import", fixture]);
+    assert!(out.contains("camera DBP-GT-A1-N geometry version 1"), "{out}");
+    // The same file again is the same version.
+    let out = env.ok(&["geometry", "import", fixture]);
+    assert!(out.contains("version 1"), "{out}");
+    // A changed copy is version 2; an invalid file stops the import before anything is stored.
+    let changed = std::fs::read_to_string(fixture)
+        .unwrap()
+        .replace("\"dwell_limit_s\": 20", "\"dwell_limit_s\": 25");
+    let changed = env.file("changed.json", &changed);
+    let broken = env.file("broken.json", "{\"version\": 1, \"camera\": \"X\"}");
+    let err = env.fails(&[
+        "geometry",
+        "import",
+        changed.to_str().unwrap(),
+        broken.to_str().unwrap(),
+    ]);
+    assert!(err.contains("broken.json"), "{err}");
+    let history = env.ok(&["geometry", "history", "DBP-GT-A1-N"]);
+    assert_eq!(history.lines().count(), 1, "{history}");
+    env.ok(&["geometry", "import", changed.to_str().unwrap()]);
+    let history = env.ok(&["geometry", "history", "DBP-GT-A1-N"]);
+    assert!(history.contains("version 2"), "{history}");
+    assert!(history.contains("2 zones"), "{history}");
+    let v1 = env.ok(&["geometry", "export", "DBP-GT-A1-N", "--version", "1"]);
+    assert!(v1.contains("\"dwell_limit_s\": 20.0"), "{v1}");
+    let newest = env.ok(&["geometry", "export", "DBP-GT-A1-N"]);
+    assert!(newest.contains("\"dwell_limit_s\": 25.0"), "{newest}");
+    let err = env.fails(&["geometry", "export", "DBP-NOWHERE"]);
+    assert!(err.contains("camera DBP-NOWHERE has no geometry"), "{err}");
+}
