@@ -110,6 +110,7 @@ pub(super) fn print_event(event: &RuleEvent, catalogue: &Catalogue, camera: &str
                 "at_ms": event.at_ms,
                 "time_into_red_ms": event.time_into_red_ms,
                 "speed_px_s": event.speed_px_s.map(|s| (s * 10.0).round() / 10.0),
+                "speed_kmh": event.speed_kmh.map(|s| (s * 10.0).round() / 10.0),
                 "evidence_ms": event.evidence_ms,
                 "clause": penalty.map(|p| p.clause.clone()),
                 "fine_vnd": penalty.map(|p| [p.fine_min_vnd, p.fine_max_vnd]),

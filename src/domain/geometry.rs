@@ -229,6 +229,17 @@ impl JunctionGeometry {
         Ok(())
     }
 
+    /// Picture point `p` on the ground plane, metres, when the geometry has a homography.
+    pub fn to_ground(&self, p: Point) -> Option<Point> {
+        project(self.homography.as_ref()?, p)
+    }
+
+    /// Metres on the ground between two picture points, when the geometry has a homography.
+    pub fn ground_distance_m(&self, a: Point, b: Point) -> Option<f64> {
+        let (a, b) = (self.to_ground(a)?, self.to_ground(b)?);
+        Some(distance(a, b))
+    }
+
     pub fn approach(&self, id: &str) -> Option<&Approach> {
         self.approaches.iter().find(|a| a.id == id)
     }
@@ -251,6 +262,18 @@ fn polygon_area(points: &[Point]) -> f64 {
 }
 
 /// Whether `p` lies inside the polygon (even–odd rule).
+/// `p` through the homography `h` (row-major 3×3); `None` at the horizon line.
+pub fn project(h: &[[f64; 3]; 3], p: Point) -> Option<Point> {
+    let w = h[2][0] * p.x + h[2][1] * p.y + h[2][2];
+    if w.abs() < 1e-12 || !w.is_finite() {
+        return None;
+    }
+    Some(Point {
+        x: (h[0][0] * p.x + h[0][1] * p.y + h[0][2]) / w,
+        y: (h[1][0] * p.x + h[1][1] * p.y + h[1][2]) / w,
+    })
+}
+
 pub fn inside(p: Point, polygon: &[Point]) -> bool {
     let n = polygon.len();
     let mut inside = false;

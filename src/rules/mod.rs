@@ -152,6 +152,8 @@ pub struct RuleEvent {
     pub time_into_red_ms: Option<i64>,
     /// Speed at the moment, picture pixels per second.
     pub speed_px_s: Option<f64>,
+    /// Speed at the moment on the ground, km/h, where the geometry has a homography.
+    pub speed_kmh: Option<f64>,
 }
 
 #[cfg(test)]

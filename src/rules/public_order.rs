@@ -26,6 +26,7 @@ fn event(kind: ViolationKind, point: &TrackPoint, since_ms: i64) -> RuleEvent {
         evidence_ms: vec![since_ms, point.t_ms],
         time_into_red_ms: None,
         speed_px_s: None,
+        speed_kmh: None,
     }
 }
 

@@ -107,6 +107,7 @@ impl SolidLineRule {
             evidence_ms: vec![at_ms, point.t_ms],
             time_into_red_ms: None,
             speed_px_s: None,
+            speed_kmh: None,
         }]
     }
 }

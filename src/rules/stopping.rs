@@ -85,6 +85,7 @@ impl Rule for StoppingRule {
             evidence_ms: vec![stay.since_ms, point.t_ms],
             time_into_red_ms: None,
             speed_px_s: None,
+            speed_kmh: None,
         }]
     }
 

@@ -93,6 +93,7 @@ impl Rule for TurnRule {
                 evidence_ms: vec![at_ms, point.t_ms],
                 time_into_red_ms: None,
                 speed_px_s: None,
+                speed_kmh: None,
             }];
         }
         let Some(from) = from else {

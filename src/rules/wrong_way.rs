@@ -91,6 +91,7 @@ impl Rule for WrongWayRule {
                 evidence_ms: evidence,
                 time_into_red_ms: None,
                 speed_px_s: Some(-along / ((point.t_ms - t0) as f64 / 1000.0)),
+                speed_kmh: None,
             }];
         }
         Vec::new()

@@ -118,6 +118,7 @@ mod tests {
                 evidence_ms: Vec::new(),
                 time_into_red_ms: None,
                 speed_px_s: None,
+                speed_kmh: None,
             },
             state,
             received: String::new(),

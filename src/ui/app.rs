@@ -1093,6 +1093,7 @@ fn to_stored(camera: &str, event: &crate::rules::RuleEvent) -> crate::store::New
         detail: serde_json::json!({
             "evidence_ms": event.evidence_ms,
             "speed_px_s": event.speed_px_s,
+            "speed_kmh": event.speed_kmh,
         }),
     }
 }
