@@ -155,7 +155,8 @@ pub struct AnalyzeArgs {
     /// Signal changes for the rules (JSON lines: t_ms, group, state), on the stream's clock.
     #[arg(long, requires = "geometry", conflicts_with = "plan")]
     pub signals: Option<PathBuf>,
-    /// A fixed-time signal plan for the rules (JSON).
+    /// A fixed-time signal plan for the rules (JSON). Without `--signals` or `--plan`, the
+    /// signal heads drawn in the geometry are read from the video.
     #[arg(long, requires = "geometry")]
     pub plan: Option<PathBuf>,
     /// User name for the camera; the password is read from DISPATCH_RTSP_PASSWORD.

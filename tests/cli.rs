@@ -578,7 +578,10 @@ fn geometry_files_become_versions_in_the_database() {
         .join("tests/fixtures/rules/campus.geometry.json");
     let fixture = fixture.to_str().unwrap();
     let out = env.ok(&["geometry", "import", fixture]);
-    assert!(out.contains("camera DBP-GT-A1-N geometry version 1"), "{out}");
+    assert!(
+        out.contains("camera DBP-GT-A1-N geometry version 1"),
+        "{out}"
+    );
     // The same file again is the same version.
     let out = env.ok(&["geometry", "import", fixture]);
     assert!(out.contains("version 1"), "{out}");

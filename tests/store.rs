@@ -346,7 +346,10 @@ fn geometries_are_versioned_audited_and_never_changed() {
         let mut broken = second.clone();
         broken.approaches.clear();
         broken.zones[0].polygon.truncate(2);
-        let err = store.save_geometry(&broken, "editor:lan").unwrap_err().to_string();
+        let err = store
+            .save_geometry(&broken, "editor:lan")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a closed polygon"), "{err}");
         assert_eq!(store.geometry_versions(&first.camera).unwrap().len(), 2);
         // The database itself refuses to change a stored version.
@@ -354,7 +357,11 @@ fn geometries_are_versioned_audited_and_never_changed() {
             "UPDATE junction_geometries SET body = '{}'",
             "DELETE FROM junction_geometries",
         ] {
-            assert!(common::execute_raw(&db.location, sql).is_err(), "{}: {sql}", db.name);
+            assert!(
+                common::execute_raw(&db.location, sql).is_err(),
+                "{}: {sql}",
+                db.name
+            );
         }
     }
 }

@@ -530,7 +530,12 @@ fn a_junction_drawn_on_a_paused_frame_with_undo_is_saved_as_a_version_and_runs()
         harness.run_steps(2);
     };
     // A stop line and the way in: an approach of group A.
-    for (x, y) in [(100.0, 300.0), (600.0, 300.0), (350.0, 500.0), (350.0, 350.0)] {
+    for (x, y) in [
+        (100.0, 300.0),
+        (600.0, 300.0),
+        (350.0, 500.0),
+        (350.0, 350.0),
+    ] {
         click(&mut harness, x, y);
     }
     let draft = |h: &Harness<'_, Console>| app(h).geometry_editor().unwrap().draft.clone();

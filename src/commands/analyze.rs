@@ -11,7 +11,7 @@ use crate::cli::AnalyzeArgs;
 use crate::detect::detector::{Detector, ObjectDetection};
 use crate::domain::StreamUrl;
 use crate::rules::{Catalogue, RuleConfig, RuleEvent, RuleSet, TrackPoint};
-use crate::signals::SignalSource;
+use crate::signals::{SignalSource, VisionConfig, VisionSignals};
 use crate::tracking::{Tracker, TrackerConfig};
 use crate::video::{self, Decoder, RtspOptions};
 use anyhow::Context as _;
@@ -48,10 +48,24 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     let mut known: Vec<ObjectDetection> = Vec::new();
     let mut tracker = Tracker::new(TrackerConfig::default());
     let mut track_ids: std::collections::BTreeSet<u64> = std::collections::BTreeSet::new();
+    // Without a recording or a plan of the signals, the signal heads drawn in the geometry
+    // are read from the video, as the console does.
+    let mut vision: Option<std::sync::Arc<VisionSignals>> = None;
     let mut rules = match &args.geometry {
         Some(path) => {
-            let (geometry, signals) =
+            let (geometry, mut signals) =
                 super::rules::load_inputs(path, args.signals.as_deref(), args.plan.as_deref())?;
+            if args.signals.is_none() && args.plan.is_none() {
+                vision = VisionSignals::new(
+                    &geometry.signal_heads,
+                    geometry.frame,
+                    VisionConfig::default(),
+                )
+                .map(std::sync::Arc::new);
+                if let Some(v) = &vision {
+                    signals = Box::new(std::sync::Arc::clone(v));
+                }
+            }
             Some(LiveRules {
                 rules: RuleSet::new(&geometry, RuleConfig::default()),
                 signals,
@@ -82,6 +96,9 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
             }
             let index = frames;
             frames += 1;
+            if let Some(vision) = &vision {
+                vision.observe(&frame, frame.pts_90k / 90);
+            }
             if let Some(alert) = tamper.observe(&frame.y, frame.width, frame.height, frame.pts_90k)
             {
                 tamper_alerts += 1;
