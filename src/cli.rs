@@ -64,6 +64,26 @@ pub enum Command {
     /// Junction geometries in the database (versioned; the console's editor saves there too).
     #[command(subcommand)]
     Geometry(GeometryCommand),
+    /// The audit log: its newest entries, and a check of its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the whole log; exit status 1 and the first broken entry if it
+    /// was altered.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the newest entries, newest first.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

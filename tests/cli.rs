@@ -611,3 +611,27 @@ fn geometry_files_become_versions_in_the_database() {
     let err = env.fails(&["geometry", "export", "DBP-NOWHERE"]);
     assert!(err.contains("camera DBP-NOWHERE has no geometry"), "{err}");
 }
+
+#[test]
+fn audit_verify_passes_on_an_intact_log_and_fails_naming_an_altered_entry() {
+    let env = Cli::new();
+    env.ok(&["cameras", "list"]);
+    let out = env.ok(&["audit", "verify"]);
+    assert!(out.starts_with("audit log intact: "), "{out}");
+    let listed = env.ok(&["audit", "list", "--limit", "5"]);
+    assert!(
+        listed.contains("registry.seed") || !listed.is_empty(),
+        "{listed}"
+    );
+    let location = dienbien_dispatch::store::DatabaseLocation::Sqlite(env.db());
+    common::execute_raw(
+        &location,
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'someone else' WHERE id = 1;",
+    )
+    .unwrap();
+    let err = env.fails(&["audit", "verify"]);
+    assert!(
+        err.contains("audit log altered at entry 1: its contents do not match its hash"),
+        "{err}"
+    );
+}

@@ -236,6 +236,9 @@ fn concurrent_writers_lose_nothing() {
             .filter(|e| e.action == "cameras.import")
             .count();
         assert_eq!(imports, WRITERS);
+        // Appends from four writers at once still make one unbroken chain.
+        let report = store.verify_audit().unwrap();
+        assert_eq!(report.broken, None, "{}", db.name);
         let written = store
             .cameras()
             .unwrap()
@@ -363,5 +366,65 @@ fn geometries_are_versioned_audited_and_never_changed() {
                 db.name
             );
         }
+    }
+}
+
+#[test]
+fn the_audit_chain_holds_and_names_the_entry_someone_altered_behind_the_triggers() {
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        for n in 0..4 {
+            store
+                .append_audit(&NewAuditEntry {
+                    actor: "reviewer:lan".into(),
+                    action: "evidence.view".into(),
+                    subject: format!("event-{n}"),
+                    detail: serde_json::json!({ "n": n }),
+                })
+                .unwrap();
+        }
+        let report = store.verify_audit().unwrap();
+        assert_eq!(report.broken, None, "{}", db.name);
+        assert_eq!(
+            report.unchained, 0,
+            "a new database is chained from its first entry"
+        );
+        assert!(report.entries >= 5, "{report:?}");
+        let target = store.recent_audit(3).unwrap()[2].id;
+        // Someone with database rights drops the guard and edits one entry.
+        let drop_guard = match db.location {
+            dienbien_dispatch::store::DatabaseLocation::Sqlite(_) => {
+                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+            }
+            dienbien_dispatch::store::DatabaseLocation::Postgres(_) => {
+                "DROP TRIGGER audit_log_no_change ON audit_log;"
+            }
+        };
+        common::execute_raw(&db.location, drop_guard).unwrap();
+        common::execute_raw(
+            &db.location,
+            &format!("UPDATE audit_log SET detail = '{{\"n\":7}}' WHERE id = {target}"),
+        )
+        .unwrap();
+        let broken = store
+            .verify_audit()
+            .unwrap()
+            .broken
+            .expect("the edit is found");
+        assert_eq!(broken.id, target, "{}", db.name);
+        assert!(broken.reason.contains("edited"), "{}", broken.reason);
+        // Removing it instead breaks the chain at the entry after it.
+        common::execute_raw(
+            &db.location,
+            &format!("DELETE FROM audit_log WHERE id = {target}"),
+        )
+        .unwrap();
+        let broken = store
+            .verify_audit()
+            .unwrap()
+            .broken
+            .expect("the gap is found");
+        assert!(broken.id > target, "{}: {broken:?}", db.name);
+        assert!(broken.reason.contains("removed"), "{}", broken.reason);
     }
 }

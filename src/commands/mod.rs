@@ -2,6 +2,7 @@
 //! render a screenshot. This is the top of the program: `anyhow` errors, readable messages.
 
 mod analyze;
+mod audit;
 mod cameras;
 mod console;
 mod detect;
@@ -12,6 +13,7 @@ mod screenshot;
 mod signals;
 
 pub use analyze::run as analyze;
+pub use audit::run as audit;
 pub use cameras::run as cameras;
 pub use console::run as console;
 pub use detect::run as detect;

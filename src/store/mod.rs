@@ -13,7 +13,7 @@ mod registry_tables;
 mod rows;
 mod schema;
 
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::{AuditBreak, AuditEntry, AuditReport, NewAuditEntry, check_chain, entry_hash};
 pub use connection::AnyConnection;
 pub use events::{EVENT_STATES, NewEvent, StoredEvent};
 pub use geometries::StoredGeometry;

@@ -47,6 +47,8 @@ pub(super) struct NewAuditRow<'a> {
     pub action: &'a str,
     pub subject: &'a str,
     pub detail: &'a str,
+    pub prev_hash: Option<&'a str>,
+    pub hash: Option<&'a str>,
 }
 
 impl JunctionRow {

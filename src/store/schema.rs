@@ -49,6 +49,8 @@ diesel::table! {
         action -> Text,
         subject -> Text,
         detail -> Text,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
     }
 }
 
