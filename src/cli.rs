@@ -67,6 +67,47 @@ pub enum Command {
     /// The audit log: its newest entries, and a check of its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Record a camera's main stream without re-encoding into MP4 segments indexed in the
+    /// database, until --duration-secs or until stopped (a stop by any means loses at most
+    /// the open segment's last second; the next start recovers it).
+    Record(RecordArgs),
+    /// Recording segments: list them, or bring the index and the files into agreement.
+    #[command(subcommand)]
+    Recordings(RecordingsCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// Camera code (its main stream is recorded unless --source is given).
+    #[arg(long)]
+    pub camera: String,
+    /// A URL or file to record instead of the camera's main stream.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Recordings folder. Default: [recording] dir, or recordings/ in the data folder.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Seconds of video a segment holds (it ends at the next keyframe after).
+    #[arg(long, default_value_t = 60.0)]
+    pub segment_secs: f64,
+    /// Stop after this many seconds of video.
+    #[arg(long)]
+    pub duration_secs: Option<f64>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RecordingsCommand {
+    /// List the indexed segments, oldest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close segments left open by a stop, index files without rows, report rows without
+    /// files (the console and `record` do this at start).
+    Recover {
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

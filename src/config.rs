@@ -17,6 +17,14 @@ pub struct Config {
     pub detect: DetectConfig,
     pub rules: RulesConfig,
     pub signals: SignalsConfig,
+    pub recording: RecordingConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingConfig {
+    /// Where recording segments go. Default: `recordings/` in the data folder.
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -252,6 +260,10 @@ impl Folders {
 
     pub fn default_credentials_file(&self) -> PathBuf {
         self.config.join("credentials.toml")
+    }
+
+    pub fn default_recordings_dir(&self) -> PathBuf {
+        self.data.join("recordings")
     }
 
     pub fn default_geometry_dir(&self) -> PathBuf {

@@ -14,6 +14,7 @@ pub mod detect;
 pub mod domain;
 pub mod ingest;
 pub mod offscreen;
+pub mod recording;
 pub mod registry;
 pub mod rules;
 pub mod service;

@@ -180,6 +180,7 @@ fn hostile_units_never_panic_and_the_decoder_recovers() {
                 let unit = EncodedUnit {
                     data,
                     pts_90k: round as i64 * 9000,
+                    dts_90k: None,
                     keyframe: lcg(&mut seed).is_multiple_of(2),
                 };
                 let _ = decoder.decode(&unit, &mut frames);

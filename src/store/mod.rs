@@ -9,6 +9,7 @@ mod connection;
 mod events;
 mod geometries;
 mod location;
+mod recordings;
 mod registry_tables;
 mod rows;
 mod schema;
@@ -18,6 +19,7 @@ pub use connection::AnyConnection;
 pub use events::{EVENT_STATES, NewEvent, StoredEvent};
 pub use geometries::StoredGeometry;
 pub use location::DatabaseLocation;
+pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;
 
 use crate::registry::ImportProblem;

@@ -84,3 +84,16 @@ diesel::table! {
         saved_by -> Text,
     }
 }
+
+diesel::table! {
+    recordings (id) {
+        id -> BigInt,
+        camera_code -> Text,
+        path -> Text,
+        started_ms -> BigInt,
+        ended_ms -> Nullable<BigInt>,
+        size_bytes -> Nullable<BigInt>,
+        units -> Nullable<BigInt>,
+        state -> Text,
+    }
+}

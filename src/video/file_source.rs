@@ -117,9 +117,13 @@ impl FileSource {
                 }
             };
             self.units_read += 1;
+            let dts_90k = packet
+                .dts()
+                .map(|dts| dts * 90_000 * self.time_base.0 / self.time_base.1);
             return Some(Ok(EncodedUnit {
                 data: data.to_vec(),
                 pts_90k,
+                dts_90k,
                 keyframe: packet.is_key(),
             }));
         }

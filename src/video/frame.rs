@@ -26,6 +26,9 @@ pub struct EncodedUnit {
     pub data: Vec<u8>,
     /// Presentation time on a 90 kHz clock, from the stream's own timestamps.
     pub pts_90k: i64,
+    /// Decoding time on the same clock, where the source knows it (containers); RTSP gives
+    /// presentation times only.
+    pub dts_90k: Option<i64>,
     /// True for an IDR/IRAP picture, where decoding can start.
     pub keyframe: bool,
 }

@@ -1,4 +1,4 @@
-//! Video: encoded access units from a source (file now; RTSP next), decoded with libavcodec
+//! Video: encoded access units from a source (a file or an RTSP camera), decoded with libavcodec
 //! into planar YUV 4:2:0 frames. It knows nothing of the GPU, the UI or the database; frames
 //! stay YUV (the wall converts them to RGB in a shader).
 
@@ -6,6 +6,7 @@ mod colour;
 mod decoder;
 mod file_source;
 mod frame;
+mod parameter_sets;
 mod rtsp_source;
 mod source;
 
@@ -13,6 +14,7 @@ pub use colour::ConversionParams;
 pub use decoder::{DecodeError, Decoder, DecoderConfig, DecoderStats};
 pub use file_source::FileSource;
 pub use frame::{Codec, ColourInfo, ColourMatrix, EncodedUnit, YuvFrame};
+pub use parameter_sets::{annexb_parameters, nal_units, parameter_sets};
 pub use rtsp_source::{RtspOptions, RtspSource};
 pub use source::{StreamInfo, VideoSource, open};
 

@@ -232,6 +232,7 @@ impl VideoSource for RtspSource {
             let pts_90k = timestamp.elapsed() * 90_000 / clock.max(1);
             let keyframe = frame.is_random_access_point();
             return Some(Ok(EncodedUnit {
+                dts_90k: None,
                 data: frame.into_data(),
                 pts_90k,
                 keyframe,

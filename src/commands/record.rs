@@ -1,0 +1,183 @@
+//! `record` (a camera's main stream into indexed MP4 segments, headless) and
+//! `recordings list | recover`.
+
+use super::Setup;
+use crate::cli::{RecordArgs, RecordingsCommand};
+use crate::domain::StreamUrl;
+use crate::recording::{Recorder, RecorderConfig, SegmentEvent, recover};
+use crate::store::{SegmentEnd, Store};
+use crate::video::{self, Decoder, RtspOptions};
+use anyhow::{Context as _, bail};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn recordings_dir(dir: Option<&PathBuf>, setup: &Setup) -> PathBuf {
+    dir.cloned()
+        .or_else(|| setup.config.recording.dir.clone())
+        .unwrap_or_else(|| setup.folders.default_recordings_dir())
+}
+
+pub fn recordings(command: &RecordingsCommand, setup: &Setup) -> anyhow::Result<()> {
+    let mut store = Store::open(&setup.database)?;
+    match command {
+        RecordingsCommand::List { json } => {
+            for row in store.recordings()? {
+                if *json {
+                    println!("{}", serde_json::to_string(&row)?);
+                } else {
+                    let seconds = row.ended_ms.map_or_else(
+                        || "open".to_owned(),
+                        |end| format!("{:.1} s", (end - row.started_ms) as f64 / 1000.0),
+                    );
+                    println!(
+                        "{:<14} {}  {:>8}  {:>9}  {}",
+                        row.camera_code,
+                        crate::clock::vietnam_datetime(row.started_ms),
+                        seconds,
+                        row.state,
+                        row.path
+                    );
+                }
+            }
+            Ok(())
+        }
+        RecordingsCommand::Recover { dir } => {
+            let dir = recordings_dir(dir.as_ref(), setup);
+            let report = recover(&mut store, &dir)?;
+            println!(
+                "recordings in {}: {} recovered, {} indexed, {} lost, {} missing",
+                dir.display(),
+                report.recovered.len(),
+                report.indexed.len(),
+                report.lost.len(),
+                report.missing.len()
+            );
+            for path in &report.missing {
+                println!("missing: {path}");
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
+    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    let dir = recordings_dir(args.dir.as_ref(), setup);
+    let report = recover(&mut store, &dir)?;
+    if report != Default::default() {
+        println!(
+            "recovered {} segments, indexed {}, lost {}, missing {}",
+            report.recovered.len(),
+            report.indexed.len(),
+            report.lost.len(),
+            report.missing.len()
+        );
+    }
+    let text = match &args.source {
+        Some(source) if source.contains("://") => source.clone(),
+        Some(path) => {
+            let path =
+                std::fs::canonicalize(path).with_context(|| format!("cannot find {path}"))?;
+            format!("file://{}", path.display())
+        }
+        None => {
+            let cameras = store.cameras()?;
+            let Some(camera) = cameras.iter().find(|c| c.code == args.camera) else {
+                bail!("camera {} is not in the registry", args.camera);
+            };
+            camera.main_url.to_string()
+        }
+    };
+    let url = StreamUrl::parse(&text).with_context(|| format!("'{text}'"))?;
+    let mut source = video::open(&url, &RtspOptions::default())?;
+    let info = source.info();
+    let is_file = url.scheme().eq_ignore_ascii_case("file");
+    let mut decoder = Decoder::new(&source.decoder_config())?;
+    let mut recorder = Recorder::new(
+        RecorderConfig {
+            camera: args.camera.clone(),
+            dir: dir.clone(),
+            segment_s: args.segment_secs.max(0.5),
+        },
+        source.decoder_config(),
+    );
+    let frame_interval = Duration::from_secs_f64(1.0 / info.frame_rate.unwrap_or(25.0).max(1.0));
+    let started = Instant::now();
+    let mut dimensions = info.dimensions;
+    let (mut units, mut first_pts) = (0u32, None);
+    let mut frames = Vec::new();
+    println!("recording {} into {}", args.camera, dir.display());
+    while let Some(unit) = source.next_unit() {
+        let unit = unit?;
+        if is_file {
+            // A file plays at its own rate, as a camera would send it.
+            let due = started + frame_interval * units;
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
+        units += 1;
+        let first = *first_pts.get_or_insert(unit.pts_90k);
+        if args
+            .duration_secs
+            .is_some_and(|d| (unit.pts_90k - first) as f64 / 90_000.0 >= d)
+        {
+            break;
+        }
+        if dimensions.0 == 0 {
+            // The size comes from the first decoded picture when the source did not say.
+            let _ = decoder.decode(&unit, &mut frames);
+            if let Some(f) = frames.drain(..).next() {
+                dimensions = (f.width, f.height);
+            }
+        }
+        let wall_ms = source
+            .capture_time(unit.pts_90k)
+            .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms);
+        for event in recorder.push(&unit, wall_ms, dimensions)? {
+            index(&mut store, &args.camera, event)?;
+        }
+    }
+    if let Some(event) = recorder.close()? {
+        index(&mut store, &args.camera, event)?;
+    }
+    Ok(())
+}
+
+/// Writes a segment event into the index (its file is already on disk).
+fn index(store: &mut Store, camera: &str, event: SegmentEvent) -> anyhow::Result<()> {
+    match event {
+        SegmentEvent::Opened {
+            camera,
+            path,
+            started_ms,
+        } => {
+            store.recording_opened(&camera, &path.to_string_lossy(), started_ms)?;
+        }
+        SegmentEvent::Closed {
+            path,
+            ended_ms,
+            summary,
+        } => {
+            let path_text = path.to_string_lossy();
+            let started_ms = crate::recording::segment_start_ms(&path).unwrap_or(ended_ms);
+            store.recording_ended(
+                camera,
+                &path_text,
+                started_ms,
+                &SegmentEnd {
+                    ended_ms,
+                    size_bytes: summary.size_bytes as i64,
+                    units: summary.units as i64,
+                    state: "closed",
+                },
+            )?;
+            println!(
+                "segment {} closed: {} pictures, {:.1} s, {} bytes",
+                path_text,
+                summary.units,
+                (summary.last_pts_90k - summary.first_pts_90k) as f64 / 90_000.0,
+                summary.size_bytes
+            );
+        }
+    }
+    Ok(())
+}

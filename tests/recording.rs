@@ -1,0 +1,282 @@
+//! Recording as a user runs it: `record` writes a camera's stream (a sample clip played at its
+//! own rate, or the RTSP test server) into fragmented MP4 segments indexed in the database,
+//! and a recorder killed with SIGKILL loses nothing already committed: on the next start the
+//! open segment is recovered to its last whole fragment and the index and the files agree.
+
+mod common;
+mod support;
+
+use dienbien_dispatch::store::{DatabaseLocation, RecordingRow, Store};
+use dienbien_dispatch::video::{Decoder, FileSource};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use support::{RtspServer, free_port, media};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("dispatch.db")
+    }
+
+    fn recordings(&self) -> PathBuf {
+        self.dir.path().join("recordings")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let home = self.dir.path().join("home");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"));
+        command
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn rows(&self) -> Vec<RecordingRow> {
+        Store::open(&DatabaseLocation::Sqlite(self.db()))
+            .and_then(|mut s| s.recordings())
+            .unwrap_or_default()
+    }
+}
+
+/// Pictures a segment decodes to.
+fn decoded_pictures(path: &Path) -> usize {
+    let mut source = FileSource::open(path).unwrap();
+    let mut decoder = Decoder::new(&source.decoder_config()).unwrap();
+    let mut frames = Vec::new();
+    let mut count = 0;
+    while let Some(Ok(unit)) = source.next_unit() {
+        let _ = decoder.decode(&unit, &mut frames);
+        count += frames.drain(..).count();
+    }
+    let _ = decoder.finish(&mut frames);
+    count + frames.len()
+}
+
+fn sha256(path: &Path) -> String {
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+fn mp4_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn a_clip_with_b_frames_is_recorded_into_segments_that_play_back_whole() {
+    let env = Env::new();
+    let clip = media("vtest-h264-high.mp4");
+    let recordings = env.recordings();
+    let out = env.run(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-N",
+        "--source",
+        clip.to_str().unwrap(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "2",
+        "--duration-secs",
+        "5",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = env.rows();
+    assert!(rows.len() >= 2, "{rows:?}");
+    let mut pictures = 0;
+    for row in &rows {
+        assert_eq!(row.state, "closed");
+        assert_eq!(row.camera_code, "DBP-GT-A1-N");
+        let path = Path::new(&row.path);
+        assert!(path.starts_with(&recordings));
+        assert_eq!(
+            std::fs::metadata(path).unwrap().len() as i64,
+            row.size_bytes.unwrap()
+        );
+        let decoded = decoded_pictures(path);
+        assert_eq!(decoded as i64, row.units.unwrap(), "{}", row.path);
+        pictures += decoded;
+        let ended = row.ended_ms.unwrap();
+        assert!(
+            ended >= row.started_ms && ended - row.started_ms < 3_000,
+            "{row:?}"
+        );
+    }
+    // Five seconds of a 10 pictures/s clip, from its first keyframe.
+    assert!((45..=50).contains(&pictures), "{pictures} pictures");
+    // Segments follow each other without a gap.
+    for pair in rows.windows(2) {
+        let gap = pair[1].started_ms - pair[0].ended_ms.unwrap();
+        assert!((0..=250).contains(&gap), "gap {gap} ms: {pair:?}");
+    }
+    assert_eq!(mp4_files(&recordings).len(), rows.len());
+}
+
+#[test]
+fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_recovers() {
+    let env = Env::new();
+    let clip = media("vtest-h264-high.mp4");
+    let recordings = env.recordings();
+    let mut child = env
+        .command(&[
+            "record",
+            "--camera",
+            "DBP-GT-A1-N",
+            "--source",
+            clip.to_str().unwrap(),
+            "--dir",
+            recordings.to_str().unwrap(),
+            "--segment-secs",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let it close two segments and get well into the next.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while env.rows().iter().filter(|r| r.state == "closed").count() < 2 {
+        assert!(Instant::now() < deadline, "no segments closed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1_200));
+    let before: Vec<(String, String)> = env
+        .rows()
+        .iter()
+        .filter(|r| r.state == "closed")
+        .map(|r| (r.path.clone(), sha256(Path::new(&r.path))))
+        .collect();
+    // SIGKILL: no chance to close anything.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let open: Vec<RecordingRow> = env
+        .rows()
+        .into_iter()
+        .filter(|r| r.state == "open")
+        .collect();
+    assert_eq!(open.len(), 1, "the segment being written is left open");
+
+    let out = env.run(&[
+        "recordings",
+        "recover",
+        "--dir",
+        recordings.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(report.contains("1 recovered"), "{report}");
+    let rows = env.rows();
+    // Nothing committed changed.
+    for (path, hash) in &before {
+        assert_eq!(&sha256(Path::new(path)), hash, "{path} changed");
+    }
+    // The open one is closed at its last readable picture and plays.
+    let recovered = rows.iter().find(|r| r.path == open[0].path).unwrap();
+    assert_eq!(recovered.state, "recovered");
+    assert!(recovered.units.unwrap() >= 1, "{recovered:?}");
+    assert!(decoded_pictures(Path::new(&recovered.path)) >= 1);
+    // The index and the files agree, both ways.
+    let files = mp4_files(&recordings);
+    let indexed: Vec<PathBuf> = rows.iter().map(|r| PathBuf::from(&r.path)).collect();
+    for file in &files {
+        assert!(indexed.contains(file), "{} not indexed", file.display());
+    }
+    for path in &indexed {
+        assert!(path.exists(), "{} indexed but missing", path.display());
+    }
+    assert!(rows.iter().all(|r| r.state != "open"));
+    // The repair is in the audit log, and a second recovery finds nothing to do.
+    let mut store = Store::open(&DatabaseLocation::Sqlite(env.db())).unwrap();
+    assert!(
+        store
+            .recent_audit(5)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "recording.recovered")
+    );
+    let again = env.run(&[
+        "recordings",
+        "recover",
+        "--dir",
+        recordings.to_str().unwrap(),
+    ]);
+    let again = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(
+        again.contains("0 recovered, 0 indexed, 0 lost, 0 missing"),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
+    let env = Env::new();
+    let server = RtspServer::start("vtest-h264-baseline.mp4", free_port(), None);
+    let recordings = env.recordings();
+    let out = env.run(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-W",
+        "--source",
+        &server.url(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "60",
+        "--duration-secs",
+        "3",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = env.rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let path = Path::new(&rows[0].path);
+    let source = FileSource::open(path).unwrap();
+    assert_eq!(source.dimensions(), (768, 576));
+    assert!(
+        decoded_pictures(path) >= 20,
+        "three seconds at 10 pictures/s"
+    );
+}
