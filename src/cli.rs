@@ -74,6 +74,30 @@ pub enum Command {
     /// Recording segments: list them, or bring the index and the files into agreement.
     #[command(subcommand)]
     Recordings(RecordingsCommand),
+    /// Evidence bundles: build one for a stored event from the recordings, or verify one.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum EvidenceCommand {
+    /// Build the signed bundle of stored event ID (stills with the data bar, a ±6 s clip, the
+    /// manifest) from the recordings of its camera.
+    Build {
+        #[arg(long)]
+        event: i64,
+        /// Folder of bundles. Default: [evidence] dir, or evidence/ in the data folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a bundle's signature and every file's SHA-256; exit status 1 naming the first
+    /// file that was altered.
+    Verify {
+        path: PathBuf,
+        /// Also trust this public key (hex), besides this workstation's and the configured ones.
+        #[arg(long)]
+        trust: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -56,6 +56,15 @@ pub fn vietnam_datetime(utc_ms: i64) -> String {
     )
 }
 
+/// `utc_ms` as Vietnam date and time with milliseconds, `YYYY-MM-DD HH:MM:SS.mmm`.
+pub fn vietnam_datetime_ms(utc_ms: i64) -> String {
+    format!(
+        "{}.{:03}",
+        vietnam_datetime(utc_ms),
+        utc_ms.rem_euclid(1000)
+    )
+}
+
 /// The proleptic Gregorian date of `days` since 1970-01-01 (H. Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;

@@ -18,6 +18,16 @@ pub struct Config {
     pub rules: RulesConfig,
     pub signals: SignalsConfig,
     pub recording: RecordingConfig,
+    pub evidence: EvidenceConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvidenceConfig {
+    /// Where evidence bundles go. Default: `evidence/` in the data folder.
+    pub dir: Option<PathBuf>,
+    /// Public keys (hex) of other workstations whose evidence this one accepts.
+    pub trusted_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -260,6 +270,15 @@ impl Folders {
 
     pub fn default_credentials_file(&self) -> PathBuf {
         self.config.join("credentials.toml")
+    }
+
+    pub fn default_evidence_dir(&self) -> PathBuf {
+        self.data.join("evidence")
+    }
+
+    /// The workstation's evidence signing key.
+    pub fn evidence_key(&self) -> PathBuf {
+        self.config.join("evidence-ed25519.key")
     }
 
     pub fn default_recordings_dir(&self) -> PathBuf {

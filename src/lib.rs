@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod detect;
 pub mod domain;
+pub mod evidence;
 pub mod ingest;
 pub mod offscreen;
 pub mod recording;

@@ -35,6 +35,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Analyze(args)) => commands::analyze(args, &Setup::resolve(&cli, true)?),
         Some(Command::Rules(command)) => commands::rules(command),
         Some(Command::Signals(command)) => commands::signals(command),
+        Some(Command::Evidence(command)) => {
+            commands::evidence(command, &Setup::resolve(&cli, true)?)
+        }
         Some(Command::Record(args)) => commands::record(args, &Setup::resolve(&cli, true)?),
         Some(Command::Recordings(command)) => {
             commands::recordings(command, &Setup::resolve(&cli, true)?)

@@ -40,6 +40,21 @@ impl ObjectClass {
             Self::TrafficLight => "traffic-light",
         }
     }
+
+    /// The class of a code as [`Self::code`] writes it.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::Person,
+            Self::Bicycle,
+            Self::Car,
+            Self::Motorbike,
+            Self::Bus,
+            Self::Truck,
+            Self::TrafficLight,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
+    }
 }
 
 #[cfg(test)]

@@ -112,6 +112,11 @@ impl Store {
         })
     }
 
+    /// Event `id`, if stored.
+    pub fn event(&mut self, id: i64) -> Result<Option<StoredEvent>, StoreError> {
+        Ok(events::table.find(id).first(&mut self.conn).optional()?)
+    }
+
     /// The newest `limit` events, newest first.
     pub fn recent_events(&mut self, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
         Ok(events::table

@@ -1,0 +1,334 @@
+//! Building an evidence bundle from the recordings: the units from the keyframe before
+//! `at − 6 s` to `at + 6 s` are copied into `clip.mp4` on one timeline; the same units are
+//! decoded and the pictures nearest each moment (before, at, after the line) become stills
+//! with the data bar burned in; then the manifest and its signature.
+
+use super::EvidenceError;
+use super::data_bar::with_data_bar;
+use super::keys::to_hex;
+use super::manifest::{
+    EvidenceEvent, EvidenceFile, FORMAT, MANIFEST, Manifest, ModelInfo, SIGNATURE, file_sha256,
+    sign,
+};
+use crate::recording::{SegmentWriter, sync_file};
+use crate::store::RecordingRow;
+use crate::video::{Decoder, DecoderConfig, EncodedUnit, FileSource, YuvFrame};
+use ed25519_dalek::SigningKey;
+use std::path::{Path, PathBuf};
+
+/// Half the clip's length.
+const CLIP_HALF_MS: i64 = 6_000;
+
+/// What to put in a bundle.
+#[derive(Debug, Clone)]
+pub struct EvidenceRequest {
+    pub event: EvidenceEvent,
+    /// Moments of the stills, UTC ms (before, at and after the line, for a red light).
+    pub moments_utc_ms: Vec<i64>,
+    /// The lines of the data bar (the same on every still, with the still's own time first).
+    pub bar_lines: Vec<String>,
+    pub geometry_version: Option<i32>,
+    pub model: Option<ModelInfo>,
+    pub workstation: String,
+}
+
+const ROLES: [(&str, &str); 3] = [
+    ("before", "1-truoc-vach"),
+    ("at", "2-tai-vach"),
+    ("after", "3-sau-vach"),
+];
+
+/// A decoded picture and its UTC time.
+struct Still {
+    at_ms: i64,
+    frame: YuvFrame,
+}
+
+/// Builds the bundle under `root`; returns its folder.
+pub fn build(
+    segments: &[RecordingRow],
+    request: &EvidenceRequest,
+    key: &SigningKey,
+    root: &Path,
+) -> Result<PathBuf, EvidenceError> {
+    let event = &request.event;
+    let (from, to) = (
+        event.at_utc_ms - CLIP_HALF_MS,
+        event.at_utc_ms + CLIP_HALF_MS,
+    );
+    let mut covering: Vec<&RecordingRow> = segments
+        .iter()
+        .filter(|s| s.camera_code == event.camera && s.state != "lost")
+        .filter(|s| s.started_ms <= to && s.ended_ms.is_none_or(|end| end >= from))
+        .collect();
+    covering.sort_by_key(|s| s.started_ms);
+    if !covering
+        .iter()
+        .any(|s| s.started_ms <= event.at_utc_ms && s.ended_ms.is_none_or(|e| e >= event.at_utc_ms))
+    {
+        return Err(EvidenceError::NoRecording {
+            camera: event.camera.clone(),
+            at: crate::clock::vietnam_datetime(event.at_utc_ms),
+        });
+    }
+    let name = format!(
+        "{}_{}_{}{}",
+        event.camera,
+        crate::clock::vietnam_datetime(event.at_utc_ms)
+            .replace([' ', ':'], "")
+            .replace('-', ""),
+        serde_json::to_value(event.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        event.id.map_or_else(String::new, |id| format!("_{id}"))
+    );
+    let partial = root.join(format!(".partial-{name}"));
+    let done = root.join(&name);
+    let write_error = |path: &Path, e: String| EvidenceError::Write {
+        path: path.to_owned(),
+        message: e,
+    };
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial).map_err(|e| write_error(&partial, e.to_string()))?;
+
+    let clip_path = partial.join("clip.mp4");
+    let stills = cut_clip(&covering, from, to, &request.moments_utc_ms, &clip_path)?;
+    let mut files = Vec::new();
+    for (index, still) in stills.iter().enumerate() {
+        let Some(still) = still else { continue };
+        let (role, stem) = ROLES.get(index).copied().unwrap_or(("extra", "anh"));
+        let file_name = format!("{stem}.jpg");
+        let path = partial.join(&file_name);
+        let rgb =
+            image::RgbImage::from_raw(still.frame.width, still.frame.height, still.frame.to_rgb())
+                .ok_or_else(|| write_error(&path, "picture size".into()))?;
+        let mut lines = vec![format!(
+            "{} (UTC+7) · ảnh {}/{}",
+            crate::clock::vietnam_datetime_ms(still.at_ms),
+            index + 1,
+            request.moments_utc_ms.len()
+        )];
+        lines.extend(request.bar_lines.iter().cloned());
+        let picture = with_data_bar(&rgb, &lines);
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&path).map_err(|e| write_error(&path, e.to_string()))?,
+        );
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+            .encode_image(&picture)
+            .map_err(|e| write_error(&path, e.to_string()))?;
+        drop(out);
+        files.push((file_name, role.to_owned()));
+    }
+    files.push(("clip.mp4".to_owned(), "clip".to_owned()));
+    let mut listed = Vec::new();
+    for (file_name, role) in files {
+        let path = partial.join(&file_name);
+        sync_file(&path).map_err(|e| write_error(&path, e.to_string()))?;
+        let (sha256, bytes) = file_sha256(&path).map_err(|e| write_error(&path, e.to_string()))?;
+        listed.push(EvidenceFile {
+            name: file_name,
+            role,
+            sha256,
+            bytes,
+        });
+    }
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        event: event.clone(),
+        geometry_version: request.geometry_version,
+        model: request.model.clone(),
+        created_utc_ms: crate::clock::now_utc_ms(),
+        workstation: request.workstation.clone(),
+        public_key: to_hex(key.verifying_key().as_bytes()),
+        files: listed,
+    };
+    let (bytes, signature) = sign(&manifest, key);
+    for (file, content) in [(MANIFEST, bytes), (SIGNATURE, signature.into_bytes())] {
+        let path = partial.join(file);
+        std::fs::write(&path, content).map_err(|e| write_error(&path, e.to_string()))?;
+        sync_file(&path).map_err(|e| write_error(&path, e.to_string()))?;
+    }
+    if done.exists() {
+        return Err(write_error(
+            &done,
+            "a bundle of this name exists already".into(),
+        ));
+    }
+    std::fs::rename(&partial, &done).map_err(|e| write_error(&done, e.to_string()))?;
+    std::fs::File::open(root)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| write_error(root, e.to_string()))?;
+    Ok(done)
+}
+
+/// Copies the units of `[from, to]` (from the keyframe before `from`) into `clip`, and returns
+/// the decoded picture nearest each moment.
+fn cut_clip(
+    segments: &[&RecordingRow],
+    from: i64,
+    to: i64,
+    moments: &[i64],
+    clip: &Path,
+) -> Result<Vec<Option<Still>>, EvidenceError> {
+    let read_error = |path: &str, e: String| EvidenceError::Write {
+        path: PathBuf::from(path),
+        message: e,
+    };
+    let mut stills: Vec<Option<Still>> = moments.iter().map(|_| None).collect();
+    let mut writer: Option<SegmentWriter> = None;
+    for segment in segments {
+        let mut source = FileSource::open(Path::new(&segment.path))
+            .map_err(|e| read_error(&segment.path, e.to_string()))?;
+        let config = source.decoder_config();
+        let mut decoder =
+            Decoder::new(&config).map_err(|e| read_error(&segment.path, e.to_string()))?;
+        let mut gop: Vec<EncodedUnit> = Vec::new();
+        let mut frames = Vec::new();
+        let mut units = Vec::new();
+        while let Some(Ok(unit)) = source.next_unit() {
+            units.push(unit);
+        }
+        // The segment's first picture is at `started_ms`; its timestamps run from there.
+        let zero = units.iter().map(|u| u.pts_90k).min().unwrap_or(0);
+        let utc = |pts: i64| segment.started_ms + (pts - zero) / 90;
+        for unit in units {
+            let at = utc(unit.pts_90k);
+            if at > to {
+                break;
+            }
+            if writer.is_none() {
+                // Keep the group of pictures that will hold `from`.
+                if unit.keyframe {
+                    gop.clear();
+                }
+                gop.push(unit);
+                if at < from {
+                    continue;
+                }
+                let DecoderConfig::Container(_, parameters) = &config else {
+                    return Err(read_error(&segment.path, "not a recording".into()));
+                };
+                writer = Some(
+                    SegmentWriter::create(clip, parameters.clone())
+                        .map_err(|e| read_error(&segment.path, e.to_string()))?,
+                );
+                for pending in std::mem::take(&mut gop) {
+                    write_unit(
+                        writer.as_mut(),
+                        &pending,
+                        segment,
+                        zero,
+                        from,
+                        &mut decoder,
+                        &mut frames,
+                        &utc,
+                        moments,
+                        &mut stills,
+                    )?;
+                }
+                continue;
+            }
+            write_unit(
+                writer.as_mut(),
+                &unit,
+                segment,
+                zero,
+                from,
+                &mut decoder,
+                &mut frames,
+                &utc,
+                moments,
+                &mut stills,
+            )?;
+        }
+        let _ = decoder.finish(&mut frames);
+        keep_nearest(&mut frames, &utc, moments, &mut stills);
+    }
+    match writer {
+        Some(writer) => {
+            writer
+                .finish()
+                .map_err(|e| read_error(&clip.to_string_lossy(), e.to_string()))?;
+        }
+        None => {
+            return Err(read_error(
+                &clip.to_string_lossy(),
+                "no picture in the clip's time".into(),
+            ));
+        }
+    }
+    Ok(stills)
+}
+
+/// Writes one unit on the clip's timeline (90 kHz from `from`), decodes it and keeps the
+/// pictures nearest the moments.
+#[allow(clippy::too_many_arguments)]
+fn write_unit(
+    writer: Option<&mut SegmentWriter>,
+    unit: &EncodedUnit,
+    segment: &RecordingRow,
+    zero: i64,
+    from: i64,
+    decoder: &mut Decoder,
+    frames: &mut Vec<YuvFrame>,
+    utc: &dyn Fn(i64) -> i64,
+    moments: &[i64],
+    stills: &mut [Option<Still>],
+) -> Result<(), EvidenceError> {
+    let shift = (segment.started_ms - from) * 90 - zero;
+    let on_clip = EncodedUnit {
+        data: unit.data.clone(),
+        pts_90k: unit.pts_90k + shift,
+        dts_90k: unit.dts_90k.map(|d| d + shift),
+        keyframe: unit.keyframe,
+    };
+    if let Some(writer) = writer {
+        writer.write(&on_clip).map_err(|e| EvidenceError::Write {
+            path: PathBuf::from(&segment.path),
+            message: e.to_string(),
+        })?;
+    }
+    let _ = decoder.decode(unit, frames);
+    keep_nearest(frames, utc, moments, stills);
+    Ok(())
+}
+
+fn keep_nearest(
+    frames: &mut Vec<YuvFrame>,
+    utc: &dyn Fn(i64) -> i64,
+    moments: &[i64],
+    stills: &mut [Option<Still>],
+) {
+    for frame in frames.drain(..) {
+        let at = utc(frame.pts_90k);
+        for (moment, still) in moments.iter().zip(stills.iter_mut()) {
+            let better = still
+                .as_ref()
+                .is_none_or(|s| (s.at_ms - moment).abs() > (at - moment).abs());
+            if better {
+                *still = Some(Still {
+                    at_ms: at,
+                    frame: frame.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Removes bundles left half written by a crash under `root`; returns how many.
+pub fn remove_partial(root: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(".partial-")
+            && std::fs::remove_dir_all(entry.path()).is_ok()
+        {
+            tracing::warn!(path = %entry.path().display(), "half-written evidence removed");
+            removed += 1;
+        }
+    }
+    removed
+}

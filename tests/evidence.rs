@@ -1,0 +1,255 @@
+//! Evidence end to end: a camera recorded by `record`, a red-light event stored for it, then
+//! `evidence build` (stills with the data bar, a clip cut from the recording, a signed
+//! manifest) and `evidence verify`, which fails naming the file when any one byte of any file
+//! or of the manifest is changed.
+
+mod common;
+mod support;
+
+use dienbien_dispatch::store::{DatabaseLocation, NewEvent, Store};
+use dienbien_dispatch::video::{Decoder, FileSource};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::media;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let home = self.path("home");
+        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+            .arg("--db")
+            .arg(self.path("dispatch.db"))
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env(
+                "DISPATCH_MODELS_DIR",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+            )
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+#[test]
+fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
+    let env = Env::new();
+    let recordings = env.path("recordings");
+    env.ok(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-S",
+        "--source",
+        media("car-detection.mp4").to_str().unwrap(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "4",
+        "--duration-secs",
+        "9",
+    ]);
+    let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
+    let mut store = Store::open(&location).unwrap();
+    let segments = store.recordings().unwrap();
+    assert!(segments.len() >= 2, "{segments:?}");
+    // A car over the line 5 s into the recording, 2 s into red; moments 0.4 s apart.
+    let at_utc_ms = segments[0].started_ms + 5_000;
+    let stream_at_ms = 100_000;
+    let id = store
+        .record_event(&NewEvent {
+            camera_code: "DBP-GT-A1-S".into(),
+            kind: "red-light".into(),
+            track: 7,
+            class: "car".into(),
+            place: Some("S".into()),
+            stream_at_ms,
+            time_into_red_ms: Some(2_000),
+            clause: Some("6.9.b".into()),
+            detail: serde_json::json!({
+                "at_utc_ms": at_utc_ms,
+                "evidence_ms": [stream_at_ms - 400, stream_at_ms, stream_at_ms + 400],
+                "speed_kmh": 36.0,
+                "geometry_version": 2,
+            }),
+        })
+        .unwrap();
+    drop(store);
+    let evidence_root = env.path("evidence");
+    let out = env.ok(&[
+        "evidence",
+        "build",
+        "--event",
+        &id.to_string(),
+        "--out",
+        evidence_root.to_str().unwrap(),
+    ]);
+    assert!(out.contains(&format!("evidence of event {id}: ")), "{out}");
+    let bundle = std::fs::read_dir(&evidence_root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("a bundle");
+    let mut names: Vec<String> = std::fs::read_dir(&bundle)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "1-truoc-vach.jpg",
+            "2-tai-vach.jpg",
+            "3-sau-vach.jpg",
+            "clip.mp4",
+            "manifest.json",
+            "manifest.sig"
+        ]
+    );
+    // The stills: the camera's picture with the data bar below it.
+    let still = image::open(bundle.join("2-tai-vach.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let source = FileSource::open(Path::new(&segments[0].path)).unwrap();
+    let (width, height) = source.dimensions();
+    assert_eq!(still.width(), width);
+    assert!(still.height() > height + 40, "a data bar below the picture");
+    // The clip: about 12 s around the moment, cut from what was recorded (5 s before, 4 after).
+    let mut clip = FileSource::open(&bundle.join("clip.mp4")).unwrap();
+    let mut decoder = Decoder::new(&clip.decoder_config()).unwrap();
+    let (mut frames, mut pictures) = (Vec::new(), 0);
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    while let Some(Ok(unit)) = clip.next_unit() {
+        first = first.min(unit.pts_90k);
+        last = last.max(unit.pts_90k);
+        let _ = decoder.decode(&unit, &mut frames);
+        pictures += frames.drain(..).count();
+    }
+    let seconds = (last - first) as f64 / 90_000.0;
+    assert!((7.5..=9.5).contains(&seconds), "clip of {seconds} s");
+    assert!(pictures > 100, "{pictures} pictures");
+    // The manifest: the event with its clause and fine, the files, the geometry and model.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["event"]["clause"], "6.9.b");
+    assert_eq!(manifest["event"]["fine_min_vnd"], 18_000_000);
+    assert_eq!(manifest["event"]["junction"], "DBP-J-A1");
+    assert_eq!(manifest["geometry_version"], 2);
+    assert_eq!(manifest["model"]["name"], "yolox-nano");
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 4);
+
+    let verify = |env: &Env| env.run(&["evidence", "verify", bundle.to_str().unwrap()]);
+    let out = verify(&env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("evidence intact: 4 files"));
+    // One byte changed anywhere is found, and the file named.
+    for name in names {
+        let path = bundle.join(&name);
+        let original = std::fs::read(&path).unwrap();
+        let mut changed = original.clone();
+        let at = changed.len() / 2;
+        changed[at] ^= 0x01;
+        std::fs::write(&path, &changed).unwrap();
+        let err = env.fails(&["evidence", "verify", bundle.to_str().unwrap()]);
+        assert!(err.contains(&format!(": {name} ")), "{name}: {err}");
+        std::fs::write(&path, &original).unwrap();
+    }
+    assert!(verify(&env).status.success(), "restored");
+    // A file slipped into the bundle is named too.
+    std::fs::write(bundle.join("extra.jpg"), b"x").unwrap();
+    let err = env.fails(&["evidence", "verify", bundle.to_str().unwrap()]);
+    assert!(
+        err.contains("extra.jpg is not part of the signed evidence"),
+        "{err}"
+    );
+    std::fs::remove_file(bundle.join("extra.jpg")).unwrap();
+    // Another workstation does not trust this key unless told to.
+    let other = Env::new();
+    let err = other.fails(&["evidence", "verify", bundle.to_str().unwrap()]);
+    assert!(
+        err.contains("which this workstation does not trust"),
+        "{err}"
+    );
+    let key = manifest["public_key"].as_str().unwrap();
+    other.ok(&[
+        "evidence",
+        "verify",
+        bundle.to_str().unwrap(),
+        "--trust",
+        key,
+    ]);
+    // The build is in the audit log.
+    let mut store = Store::open(&location).unwrap();
+    assert!(
+        store
+            .recent_audit(3)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "evidence.build" && e.subject == id.to_string())
+    );
+}
+
+#[test]
+fn an_event_without_a_recording_is_refused_clearly() {
+    let env = Env::new();
+    env.ok(&["cameras", "list"]);
+    let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
+    let mut store = Store::open(&location).unwrap();
+    let id = store
+        .record_event(&NewEvent {
+            camera_code: "DBP-GT-A1-S".into(),
+            kind: "red-light".into(),
+            track: 1,
+            class: "motorbike".into(),
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: None,
+            clause: None,
+            detail: serde_json::json!({ "at_utc_ms": 1_796_000_000_000_i64 }),
+        })
+        .unwrap();
+    let err = env.fails(&["evidence", "build", "--event", &id.to_string()]);
+    assert!(
+        err.contains("no recording of camera DBP-GT-A1-S covers"),
+        "{err}"
+    );
+    let err = env.fails(&["evidence", "build", "--event", "999"]);
+    assert!(err.contains("event 999 is not in the database"), "{err}");
+}
