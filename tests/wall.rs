@@ -482,6 +482,14 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
             .iter()
             .any(|e| e.kind == "crowd" && e.place.as_deref() == Some("walkway"))
     );
+    // Each event carries its wall-clock time (for its recording and evidence): within the
+    // last minute, from the frames' capture times.
+    let now = dienbien_dispatch::clock::now_utc_ms();
+    for e in &events {
+        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap();
+        let at = detail["at_utc_ms"].as_i64().expect("a wall-clock time");
+        assert!((now - 60_000..=now).contains(&at), "{at} vs {now}");
+    }
     assert_eq!(store.recent_audit(1).unwrap()[0].action, "events.state");
 }
 

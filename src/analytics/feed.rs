@@ -79,6 +79,8 @@ struct FeedInner {
     events: VecDeque<RuleEvent>,
     /// Tracks that raised an event (highlighted on the wall).
     flagged: HashSet<u64>,
+    /// Wall-clock (UTC) minus stream milliseconds, from the newest frame the detector took.
+    wall_offset_ms: Option<i64>,
 }
 
 /// The violation rules of a stream whose camera has a junction geometry.
@@ -213,10 +215,11 @@ impl DetectionFeed {
     /// A frame the detector took (searched or not): its wall-clock time places the controller
     /// feed on the stream's clock, and the signal heads are read from it.
     pub fn observe_frame(&self, frame: &SlotFrame) {
+        let t_ms = frame.frame.pts_90k / 90;
+        self.update(|inner| inner.wall_offset_ms = Some(frame.wall_ms - t_ms));
         let Some(signals) = self.signals() else {
             return;
         };
-        let t_ms = frame.frame.pts_90k / 90;
         signals.set_wall_clock(t_ms, frame.wall_ms);
         if let Some(vision) = signals.vision() {
             vision.observe(&frame.frame, t_ms);
@@ -229,6 +232,12 @@ impl DetectionFeed {
             .lock()
             .map(|mut i| i.events.drain(..).collect())
             .unwrap_or_default()
+    }
+
+    /// UTC milliseconds minus stream milliseconds of this stream's frames (from the newest
+    /// frame the detector took): how an event's stream time maps to the wall clock.
+    pub fn wall_offset_ms(&self) -> Option<i64> {
+        self.inner.lock().ok()?.wall_offset_ms
     }
 
     /// The stream's confirmed tracks now.

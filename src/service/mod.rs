@@ -6,7 +6,9 @@
 mod store_worker;
 mod video_streams;
 
-pub use video_streams::{ApproachSignal, RulesSetup, StreamKey, StreamKind, VideoStreams};
+pub use video_streams::{
+    ApproachSignal, LiveEvent, RulesSetup, StreamKey, StreamKind, VideoStreams,
+};
 
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, Junction};

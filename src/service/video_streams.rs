@@ -69,6 +69,15 @@ pub struct RulesSetup {
     pub signals: SignalsConfig,
 }
 
+/// An event a camera's rules raised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveEvent {
+    pub camera: String,
+    pub event: RuleEvent,
+    /// When it happened on the wall clock (UTC ms), from the frames' capture times.
+    pub at_utc_ms: Option<i64>,
+}
+
 /// One approach's signal group and what it shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApproachSignal {
@@ -234,21 +243,22 @@ impl VideoStreams {
         }
     }
 
-    /// Events raised by the rules of every watched stream since the last call, by camera.
-    pub fn take_events(&self) -> Vec<(String, RuleEvent)> {
+    /// Events raised by the rules of every watched stream since the last call, oldest first.
+    pub fn take_events(&self) -> Vec<LiveEvent> {
         let mut events = Vec::new();
         for (key, watched) in &self.streams {
             if let Some(registered) = &watched.detection {
-                events.extend(
-                    registered
-                        .feed
-                        .take_events()
-                        .into_iter()
-                        .map(|e| (key.camera.clone(), e)),
-                );
+                let offset = registered.feed.wall_offset_ms();
+                events.extend(registered.feed.take_events().into_iter().map(|event| {
+                    LiveEvent {
+                        camera: key.camera.clone(),
+                        at_utc_ms: offset.map(|o| event.at_ms + o),
+                        event,
+                    }
+                }));
             }
         }
-        events.sort_by_key(|(_, e)| e.at_ms);
+        events.sort_by_key(|e| e.event.at_ms);
         events
     }
 

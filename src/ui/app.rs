@@ -246,12 +246,14 @@ impl ConsoleApp {
         }
         self.handle_shortcuts(ctx);
         // Events of the rules become alarms; problems reading a camera's rules, notices.
-        for (camera, event) in self.streams.take_events() {
+        for live in self.streams.take_events() {
             let id = self.alarms.len() as u64 + 1;
+            let geometry_version = self.stored_geometries.get(&live.camera).map(|(v, _)| *v);
+            let (camera, event) = (live.camera.clone(), live.event.clone());
             if let Some(service) = &self.service {
                 let command = crate::service::Command::RecordEvent {
                     alarm: id,
-                    event: to_stored(&camera, &event),
+                    event: to_stored(&live, geometry_version),
                 };
                 if let Err(e) = service.send(command) {
                     self.notices.push(e.to_string());
@@ -1073,7 +1075,11 @@ fn workstation_actor() -> String {
 }
 
 /// An event as the store keeps it.
-fn to_stored(camera: &str, event: &crate::rules::RuleEvent) -> crate::store::NewEvent {
+fn to_stored(
+    live: &crate::service::LiveEvent,
+    geometry_version: Option<i32>,
+) -> crate::store::NewEvent {
+    let (camera, event) = (&live.camera, &live.event);
     let catalogue = crate::rules::Catalogue::bundled();
     let kind = serde_json::to_value(event.kind)
         .ok()
@@ -1094,6 +1100,8 @@ fn to_stored(camera: &str, event: &crate::rules::RuleEvent) -> crate::store::New
             "evidence_ms": event.evidence_ms,
             "speed_px_s": event.speed_px_s,
             "speed_kmh": event.speed_kmh,
+            "at_utc_ms": live.at_utc_ms,
+            "geometry_version": geometry_version,
         }),
     }
 }
