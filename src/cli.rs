@@ -132,6 +132,15 @@ pub enum RecordingsCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Delete footage past its retention ([recording] continuous_days, event_days) and, when
+    /// the disk is short of space, the oldest continuous footage; every deletion audited.
+    Prune {
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Say what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

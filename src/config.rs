@@ -30,11 +30,39 @@ pub struct EvidenceConfig {
     pub trusted_keys: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RecordingConfig {
     /// Where recording segments go. Default: `recordings/` in the data folder.
     pub dir: Option<PathBuf>,
+    /// Days continuous footage is kept. Default: 30.
+    pub continuous_days: f64,
+    /// Days footage within 6 s of an event is kept. Default: 90.
+    pub event_days: f64,
+    /// Free share of the disk to keep, in percent; below it the oldest continuous footage is
+    /// deleted first, never event footage. Default: 10.
+    pub min_free_percent: f64,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            continuous_days: 30.0,
+            event_days: 90.0,
+            min_free_percent: 10.0,
+        }
+    }
+}
+
+impl RecordingConfig {
+    pub fn policy(&self) -> crate::recording::RetentionPolicy {
+        crate::recording::RetentionPolicy {
+            continuous_days: self.continuous_days.max(0.0),
+            event_days: self.event_days.max(self.continuous_days).max(0.0),
+            min_free: (self.min_free_percent / 100.0).clamp(0.0, 0.9),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -280,3 +280,118 @@ fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
         "three seconds at 10 pictures/s"
     );
 }
+
+#[test]
+fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_each_deletion() {
+    let env = Env::new();
+    let clip = media("vtest-h264-high.mp4");
+    let recordings = env.recordings();
+    let out = env.run(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-N",
+        "--source",
+        clip.to_str().unwrap(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "2",
+        "--duration-secs",
+        "10",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = env.rows();
+    assert!(rows.len() >= 5, "{rows:?}");
+    // An event in the first segment: the segments within 6 s of it are event footage.
+    let location = DatabaseLocation::Sqlite(env.db());
+    let mut store = Store::open(&location).unwrap();
+    let middle = &rows[0];
+    store
+        .record_event(&dienbien_dispatch::store::NewEvent {
+            camera_code: "DBP-GT-A1-N".into(),
+            kind: "red-light".into(),
+            track: 1,
+            class: "car".into(),
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: None,
+            clause: None,
+            detail: serde_json::json!({ "at_utc_ms": middle.started_ms + 500 }),
+        })
+        .unwrap();
+    // Continuous footage kept no time at all, event footage a day.
+    let config = env.dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[recording]\ncontinuous_days = 0.0\nevent_days = 1.0\nmin_free_percent = 0.0\n",
+    )
+    .unwrap();
+    let prune = |dry: bool| {
+        let mut args = vec!["recordings", "prune", "--dir", recordings.to_str().unwrap()];
+        if dry {
+            args.push("--dry-run");
+        }
+        env.command(&args)
+            .env("DISPATCH_CONFIG", &config)
+            .output()
+            .unwrap()
+    };
+    let dry = prune(true);
+    let dry = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(dry.contains("would delete"), "{dry}");
+    assert_eq!(
+        mp4_files(&recordings).len(),
+        rows.len(),
+        "a dry run deletes nothing"
+    );
+    let out = prune(false);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = env.rows();
+    // Within 6 s of the event: the middle segment and its neighbours are event footage.
+    let kept: Vec<&RecordingRow> = after.iter().filter(|r| r.state != "deleted").collect();
+    let deleted: Vec<&RecordingRow> = after.iter().filter(|r| r.state == "deleted").collect();
+    assert!(kept.iter().any(|r| r.path == middle.path));
+    assert!(!deleted.is_empty(), "{after:?}");
+    for row in &deleted {
+        assert!(!Path::new(&row.path).exists(), "{} still on disk", row.path);
+        let gap = (middle.started_ms + 500 - row.ended_ms.unwrap())
+            .abs()
+            .min((row.started_ms - middle.started_ms - 500).abs());
+        assert!(gap > 6_000, "event footage deleted: {row:?}");
+    }
+    for row in &kept {
+        assert!(Path::new(&row.path).exists());
+    }
+    let audit = store.recent_audit(50).unwrap();
+    let deletions = audit
+        .iter()
+        .filter(|e| e.action == "recording.delete")
+        .count();
+    assert_eq!(deletions, deleted.len());
+    assert_eq!(store.verify_audit().unwrap().broken, None);
+    // A deletion cut short between the index and the file is finished by the recovery.
+    let last = kept.last().unwrap();
+    store
+        .recording_deleted(&last.path, "expired", "test")
+        .unwrap();
+    assert!(Path::new(&last.path).exists());
+    let out = env.run(&[
+        "recordings",
+        "recover",
+        "--dir",
+        recordings.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(
+        !Path::new(&last.path).exists(),
+        "the interrupted deletion is finished"
+    );
+}

@@ -4,7 +4,7 @@
 use super::Setup;
 use crate::cli::{RecordArgs, RecordingsCommand};
 use crate::domain::StreamUrl;
-use crate::recording::{Recorder, RecorderConfig, SegmentEvent, recover};
+use crate::recording::{Recorder, RecorderConfig, SegmentEvent, prune, recover};
 use crate::store::{SegmentEnd, Store};
 use crate::video::{self, Decoder, RtspOptions};
 use anyhow::{Context as _, bail};
@@ -57,6 +57,29 @@ pub fn recordings(command: &RecordingsCommand, setup: &Setup) -> anyhow::Result<
             }
             Ok(())
         }
+        RecordingsCommand::Prune { dir, dry_run } => {
+            let dir = recordings_dir(dir.as_ref(), setup);
+            let policy = setup.config.recording.policy();
+            let report = prune(&mut store, &dir, &policy, *dry_run, &super::cli_actor())?;
+            for (path, reason) in &report.deleted {
+                println!(
+                    "{} {path} ({})",
+                    if *dry_run { "would delete" } else { "deleted" },
+                    reason.name()
+                );
+            }
+            println!(
+                "{} segments, {} bytes{}",
+                report.deleted.len(),
+                report.freed_bytes,
+                if report.disk_low {
+                    "; the disk is still short of free space: only event footage is left"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
     }
 }
 
@@ -106,6 +129,8 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     let mut dimensions = info.dimensions;
     let (mut units, mut first_pts) = (0u32, None);
     let mut frames = Vec::new();
+    let policy = setup.config.recording.policy();
+    let mut last_prune: Option<Instant> = None;
     println!("recording {} into {}", args.camera, dir.display());
     while let Some(unit) = source.next_unit() {
         let unit = unit?;
@@ -133,7 +158,18 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
             .capture_time(unit.pts_90k)
             .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms);
         for event in recorder.push(&unit, wall_ms, dimensions)? {
+            let closed = matches!(event, SegmentEvent::Closed { .. });
             index(&mut store, &args.camera, event)?;
+            // Retention and the disk guard after a segment closes, at most every 10 minutes.
+            if closed && last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(600)) {
+                last_prune = Some(Instant::now());
+                let report = prune(&mut store, &dir, &policy, false, "system:retention")?;
+                if report.disk_low {
+                    eprintln!(
+                        "warning: the recordings disk is nearly full; only event footage is left"
+                    );
+                }
+            }
         }
     }
     if let Some(event) = recorder.close()? {

@@ -6,10 +6,14 @@
 
 mod recorder;
 mod recovery;
+mod retention;
 mod segment;
 
 pub use recorder::{Recorder, RecorderConfig, SegmentEvent};
 pub use recovery::{RecoveryReport, recover, scan_segment};
+pub use retention::{
+    DeleteReason, PrunePlan, PruneReport, RetentionPolicy, disk_space, plan, prune,
+};
 pub use segment::{SegmentSummary, SegmentWriter, sync_file};
 
 use std::path::{Path, PathBuf};

@@ -21,6 +21,8 @@ pub struct RecoveryReport {
     pub indexed: Vec<PathBuf>,
     /// Rows whose file is gone.
     pub missing: Vec<String>,
+    /// Files of rows marked deleted that a stop left on disk, now removed.
+    pub finished_deletions: usize,
 }
 
 /// What a segment file holds: pictures, and the first and last presentation times (90 kHz).
@@ -109,6 +111,14 @@ pub fn recover(store: &mut Store, dir: &Path) -> Result<RecoveryReport, RecordEr
     for row in &rows {
         let path = PathBuf::from(&row.path);
         if !path.starts_with(dir) {
+            continue;
+        }
+        if row.state == "deleted" {
+            // A deletion interrupted between the index and the file: finish it.
+            if path.exists() && std::fs::remove_file(&path).is_ok() {
+                tracing::warn!(path = %row.path, "finished deleting a recording");
+                report.finished_deletions += 1;
+            }
             continue;
         }
         if !path.exists() {

@@ -249,13 +249,17 @@ impl VideoStreams {
         for (key, watched) in &self.streams {
             if let Some(registered) = &watched.detection {
                 let offset = registered.feed.wall_offset_ms();
-                events.extend(registered.feed.take_events().into_iter().map(|event| {
-                    LiveEvent {
-                        camera: key.camera.clone(),
-                        at_utc_ms: offset.map(|o| event.at_ms + o),
-                        event,
-                    }
-                }));
+                events.extend(
+                    registered
+                        .feed
+                        .take_events()
+                        .into_iter()
+                        .map(|event| LiveEvent {
+                            camera: key.camera.clone(),
+                            at_utc_ms: offset.map(|o| event.at_ms + o),
+                            event,
+                        }),
+                );
             }
         }
         events.sort_by_key(|e| e.event.at_ms);

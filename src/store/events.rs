@@ -112,6 +112,20 @@ impl Store {
         })
     }
 
+    /// Every event's camera and wall-clock time (events stored without one are left out).
+    pub fn event_times(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows: Vec<(String, String)> = events::table
+            .select((events::camera_code, events::detail))
+            .load(&mut self.conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(camera, detail)| {
+                let detail: serde_json::Value = serde_json::from_str(&detail).ok()?;
+                Some((camera, detail.get("at_utc_ms")?.as_i64()?))
+            })
+            .collect())
+    }
+
     /// Event `id`, if stored.
     pub fn event(&mut self, id: i64) -> Result<Option<StoredEvent>, StoreError> {
         Ok(events::table.find(id).first(&mut self.conn).optional()?)

@@ -85,6 +85,30 @@ impl Store {
         })
     }
 
+    /// Marks a segment deleted (`reason`) and audits it, in one transaction; the caller
+    /// removes the file afterwards.
+    pub fn recording_deleted(
+        &mut self,
+        path: &str,
+        reason: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.write_transaction(|conn| {
+            diesel::update(table::table.filter(table::path.eq(path)))
+                .set(table::state.eq("deleted"))
+                .execute(conn)?;
+            super::audit::append(
+                conn,
+                &super::NewAuditEntry {
+                    actor: actor.to_owned(),
+                    action: "recording.delete".into(),
+                    subject: path.to_owned(),
+                    detail: serde_json::json!({ "reason": reason }),
+                },
+            )
+        })
+    }
+
     /// Every indexed segment, oldest first.
     pub fn recordings(&mut self) -> Result<Vec<RecordingRow>, StoreError> {
         Ok(table::table
