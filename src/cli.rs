@@ -77,6 +77,68 @@ pub enum Command {
     /// Evidence bundles: build one for a stored event from the recordings, or verify one.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Review of violations: the queue, confirm or reject, the notice, the portal export.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReviewCommand {
+    /// Violations waiting for review, newest first.
+    List {
+        /// Decided ones too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        class: Option<String>,
+        #[arg(long)]
+        camera: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirm event ID as a violation, with the plate read from the evidence.
+    Confirm {
+        id: i64,
+        /// The plate as written on it, e.g. 27A-123.45 or 27-B1 123.45.
+        #[arg(long)]
+        plate: String,
+        /// white, yellow, blue or red.
+        #[arg(long)]
+        colour: String,
+        /// The vehicle's class when the detector's was wrong (car, motorbike, bus, truck).
+        #[arg(long)]
+        class: Option<String>,
+    },
+    /// Reject event ID: plate-unreadable, no-violation, priority-vehicle, officer-directed,
+    /// duplicate, equipment-fault or other.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Write the notice of confirmed event ID (A4 PDF, Vietnamese).
+    Notice {
+        id: i64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Export the confirmed violations as portal rows (columns in the portal's order).
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Debug, clap::Subcommand)]

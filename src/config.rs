@@ -19,6 +19,8 @@ pub struct Config {
     pub signals: SignalsConfig,
     pub recording: RecordingConfig,
     pub evidence: EvidenceConfig,
+    /// Who detects and who resolves violations, as notices and the portal name them.
+    pub agency: crate::notice::Agency,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -14,6 +14,7 @@ pub mod detect;
 pub mod domain;
 pub mod evidence;
 pub mod ingest;
+pub mod notice;
 pub mod offscreen;
 pub mod recording;
 pub mod registry;

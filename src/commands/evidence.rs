@@ -127,6 +127,7 @@ fn build(id: i64, root: &std::path::Path, setup: &Setup) -> anyhow::Result<()> {
         subject: id.to_string(),
         detail: serde_json::json!({ "path": path.to_string_lossy() }),
     })?;
+    store.attach_evidence(id, &path.to_string_lossy(), &cli_actor())?;
     println!(
         "evidence of event {id}: {} (signed by {})",
         path.display(),

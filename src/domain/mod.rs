@@ -1,5 +1,5 @@
 //! Plain domain types of the console: cameras, junctions, positions, stream addresses, junction
-//! geometry, signal states, violation kinds and the Vietnamese text folding used by search. Nothing here depends on another module of the crate,
+//! geometry, signal states, violation kinds, plates, review decisions and deadlines, and the Vietnamese text folding used by search. Nothing here depends on another module of the crate,
 //! on the database, on threads or on the UI.
 
 mod camera;
@@ -7,6 +7,8 @@ mod geo;
 pub mod geometry;
 mod junction;
 mod object_class;
+mod plate;
+mod review;
 pub mod signal;
 mod stream_url;
 pub mod text_fold;
@@ -16,5 +18,7 @@ pub use camera::{Camera, CameraKind, CameraStatus};
 pub use geo::{GeoError, GeoPoint};
 pub use junction::Junction;
 pub use object_class::ObjectClass;
+pub use plate::{Plate, PlateColour, PlateError};
+pub use review::{Deadlines, RejectReason, countdown_vi, deadlines};
 pub use stream_url::{StreamUrl, StreamUrlError};
 pub use violation::ViolationKind;

@@ -39,6 +39,15 @@ pub struct StoredEvent {
     pub clause: Option<String>,
     pub detail: String,
     pub state: String,
+    pub plate_text: Option<String>,
+    pub plate_colour: Option<String>,
+    /// confirmed or rejected; `None` while waiting for review.
+    pub decision: Option<String>,
+    pub reject_reason: Option<String>,
+    pub reviewer: Option<String>,
+    pub reviewed_at_ms: Option<i64>,
+    pub evidence_path: Option<String>,
+    pub notice_at_ms: Option<i64>,
 }
 
 /// The states an event goes through.

@@ -11,6 +11,7 @@ mod geometries;
 mod location;
 mod recordings;
 mod registry_tables;
+mod review;
 mod rows;
 mod schema;
 
@@ -21,6 +22,7 @@ pub use geometries::StoredGeometry;
 pub use location::DatabaseLocation;
 pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;
+pub use review::{Confirmation, ReviewFilter};
 
 use crate::registry::ImportProblem;
 

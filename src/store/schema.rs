@@ -71,6 +71,14 @@ diesel::table! {
         clause -> Nullable<Text>,
         detail -> Text,
         state -> Text,
+        plate_text -> Nullable<Text>,
+        plate_colour -> Nullable<Text>,
+        decision -> Nullable<Text>,
+        reject_reason -> Nullable<Text>,
+        reviewer -> Nullable<Text>,
+        reviewed_at_ms -> Nullable<BigInt>,
+        evidence_path -> Nullable<Text>,
+        notice_at_ms -> Nullable<BigInt>,
     }
 }
 

@@ -1,0 +1,251 @@
+//! Review of violations: the evidence attached to an event, the reviewer's decision (confirm
+//! with the plate and its colour, or reject with a reason), the notice produced, and the
+//! review queue. Every step appends to the audit log in the same transaction, and a decided
+//! event cannot be decided again.
+
+use super::audit::append;
+use super::schema::events;
+use super::{NewAuditEntry, Store, StoreError, StoredEvent, now_ms};
+use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason};
+use diesel::prelude::*;
+
+/// A confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirmation {
+    pub plate: Plate,
+    pub colour: PlateColour,
+    /// The class as the reviewer sees it, when the detector's was wrong.
+    pub class: Option<ObjectClass>,
+    /// The clause for that class (from the catalogue).
+    pub clause: Option<String>,
+}
+
+/// Which events the queue shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReviewFilter {
+    pub cameras: Option<Vec<String>>,
+    pub kind: Option<String>,
+    pub class: Option<String>,
+    /// Raised between these UTC ms.
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Include decided events too.
+    pub decided: bool,
+}
+
+impl Store {
+    fn audit_in(
+        conn: &mut super::AnyConnection,
+        actor: &str,
+        action: &str,
+        id: i64,
+        detail: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        append(
+            conn,
+            &NewAuditEntry {
+                actor: actor.to_owned(),
+                action: action.to_owned(),
+                subject: id.to_string(),
+                detail,
+            },
+        )
+    }
+
+    fn undecided(conn: &mut super::AnyConnection, id: i64) -> Result<StoredEvent, StoreError> {
+        let event: StoredEvent =
+            events::table
+                .find(id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::Rejected {
+                    what: format!("review of event {id}"),
+                    reason: "no such event".into(),
+                })?;
+        if let Some(decision) = &event.decision {
+            return Err(StoreError::Rejected {
+                what: format!("review of event {id}"),
+                reason: format!(
+                    "it was {decision} already by {}",
+                    event.reviewer.as_deref().unwrap_or("someone")
+                ),
+            });
+        }
+        Ok(event)
+    }
+
+    /// Attaches the evidence bundle at `path` to event `id`.
+    pub fn attach_evidence(&mut self, id: i64, path: &str, actor: &str) -> Result<(), StoreError> {
+        self.write_transaction(|conn| {
+            let changed = diesel::update(events::table.find(id))
+                .set(events::evidence_path.eq(path))
+                .execute(conn)?;
+            if changed == 0 {
+                return Err(StoreError::Query(diesel::result::Error::NotFound));
+            }
+            Self::audit_in(
+                conn,
+                actor,
+                "evidence.attach",
+                id,
+                serde_json::json!({ "path": path }),
+            )
+        })
+    }
+
+    /// A reviewer looked at the evidence of event `id` (Thông tư 67/2024: views are recorded).
+    pub fn record_evidence_view(&mut self, id: i64, actor: &str) -> Result<(), StoreError> {
+        self.write_transaction(|conn| {
+            Self::audit_in(conn, actor, "evidence.view", id, serde_json::json!({}))
+        })
+    }
+
+    /// Confirms event `id` as a violation; it needs its evidence.
+    pub fn confirm_violation(
+        &mut self,
+        id: i64,
+        confirmation: &Confirmation,
+        reviewer: &str,
+    ) -> Result<(), StoreError> {
+        self.write_transaction(|conn| {
+            let event = Self::undecided(conn, id)?;
+            if event.evidence_path.is_none() {
+                return Err(StoreError::Rejected {
+                    what: format!("confirmation of event {id}"),
+                    reason: "it has no evidence bundle yet".into(),
+                });
+            }
+            let class = confirmation
+                .class
+                .map_or(event.class.clone(), |c| c.code().to_owned());
+            let clause = confirmation.clause.clone().or(event.clause.clone());
+            diesel::update(events::table.find(id))
+                .set((
+                    events::decision.eq("confirmed"),
+                    events::plate_text.eq(confirmation.plate.as_str()),
+                    events::plate_colour.eq(confirmation.colour.code()),
+                    events::class.eq(&class),
+                    events::clause.eq(&clause),
+                    events::reviewer.eq(reviewer),
+                    events::reviewed_at_ms.eq(now_ms()),
+                ))
+                .execute(conn)?;
+            Self::audit_in(
+                conn,
+                reviewer,
+                "review.confirm",
+                id,
+                serde_json::json!({
+                    "plate": confirmation.plate.as_str(),
+                    "plate_colour": confirmation.colour.code(),
+                    "class": class,
+                    "class_corrected": class != event.class,
+                    "clause": clause,
+                }),
+            )
+        })
+    }
+
+    /// Rejects event `id` for `reason`.
+    pub fn reject_violation(
+        &mut self,
+        id: i64,
+        reason: RejectReason,
+        note: &str,
+        reviewer: &str,
+    ) -> Result<(), StoreError> {
+        self.write_transaction(|conn| {
+            Self::undecided(conn, id)?;
+            diesel::update(events::table.find(id))
+                .set((
+                    events::decision.eq("rejected"),
+                    events::reject_reason.eq(reason.code()),
+                    events::reviewer.eq(reviewer),
+                    events::reviewed_at_ms.eq(now_ms()),
+                ))
+                .execute(conn)?;
+            Self::audit_in(
+                conn,
+                reviewer,
+                "review.reject",
+                id,
+                serde_json::json!({ "reason": reason.code(), "note": note }),
+            )
+        })
+    }
+
+    /// The notice of confirmed event `id` was produced (or exported) at `path`.
+    pub fn notice_produced(&mut self, id: i64, path: &str, actor: &str) -> Result<(), StoreError> {
+        self.write_transaction(|conn| {
+            let event: StoredEvent = events::table.find(id).first(conn)?;
+            if event.decision.as_deref() != Some("confirmed") {
+                return Err(StoreError::Rejected {
+                    what: format!("notice of event {id}"),
+                    reason: "only a confirmed violation gets a notice".into(),
+                });
+            }
+            diesel::update(events::table.find(id))
+                .set(events::notice_at_ms.eq(event.notice_at_ms.unwrap_or_else(now_ms)))
+                .execute(conn)?;
+            Self::audit_in(
+                conn,
+                actor,
+                "notice.produce",
+                id,
+                serde_json::json!({ "path": path }),
+            )
+        })
+    }
+
+    /// Records an export of `count` rows to `path`.
+    pub fn record_export(
+        &mut self,
+        path: &str,
+        count: usize,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.write_transaction(|conn| {
+            append(
+                conn,
+                &NewAuditEntry {
+                    actor: actor.to_owned(),
+                    action: "review.export".into(),
+                    subject: path.to_owned(),
+                    detail: serde_json::json!({ "rows": count }),
+                },
+            )
+        })
+    }
+
+    /// Events for review, newest first.
+    pub fn review_queue(&mut self, filter: &ReviewFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut query = events::table.into_boxed();
+        if !filter.decided {
+            query = query.filter(events::decision.is_null());
+        }
+        if let Some(cameras) = &filter.cameras {
+            query = query.filter(events::camera_code.eq_any(cameras.clone()));
+        }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(events::kind.eq(kind.clone()));
+        }
+        if let Some(class) = &filter.class {
+            query = query.filter(events::class.eq(class.clone()));
+        }
+        if let Some(from) = filter.from_ms {
+            query = query.filter(events::raised_at_ms.ge(from));
+        }
+        if let Some(to) = filter.to_ms {
+            query = query.filter(events::raised_at_ms.le(to));
+        }
+        Ok(query.order(events::id.desc()).load(&mut self.conn)?)
+    }
+
+    /// Confirmed violations, oldest first (for the export).
+    pub fn confirmed_violations(&mut self) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(events::table
+            .filter(events::decision.eq("confirmed"))
+            .order(events::id.asc())
+            .load(&mut self.conn)?)
+    }
+}

@@ -1,0 +1,273 @@
+//! Review as a reviewer does it from the command line: the queue, a confirmation (plate and
+//! colour; the clause follows the corrected class), a rejection with a reason, the notice as a
+//! PDF whose text (read back by poppler's pdftotext) keeps its Vietnamese diacritics, the
+//! portal export in the portal's column order, and every step in the audit chain.
+
+mod common;
+mod support;
+
+use dienbien_dispatch::notice::PORTAL_COLUMNS;
+use dienbien_dispatch::store::{DatabaseLocation, NewEvent, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::media;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let home = self.path("home");
+        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+            .arg("--db")
+            .arg(self.path("dispatch.db"))
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("USER", "reviewer-lan")
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+fn event(at_utc_ms: i64, class: &str) -> NewEvent {
+    NewEvent {
+        camera_code: "DBP-GT-A1-S".into(),
+        kind: "red-light".into(),
+        track: 3,
+        class: class.into(),
+        place: Some("S".into()),
+        stream_at_ms: 50_000,
+        time_into_red_ms: Some(2_400),
+        clause: None,
+        detail: serde_json::json!({
+            "at_utc_ms": at_utc_ms,
+            "evidence_ms": [49_600, 50_000, 50_400],
+            "speed_kmh": 31.0,
+        }),
+    }
+}
+
+#[test]
+fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
+    let env = Env {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let recordings = env.path("recordings");
+    env.ok(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-S",
+        "--source",
+        media("car-detection.mp4").to_str().unwrap(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "10",
+        "--duration-secs",
+        "6",
+    ]);
+    let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
+    let mut store = Store::open(&location).unwrap();
+    let start = store.recordings().unwrap()[0].started_ms;
+    // The detector took a car for a motorbike; a second event is not a violation.
+    let first = store
+        .record_event(&event(start + 3_000, "motorbike"))
+        .unwrap();
+    let second = store.record_event(&event(start + 4_000, "car")).unwrap();
+    drop(store);
+
+    let queue = env.ok(&["review", "list"]);
+    assert_eq!(queue.lines().count(), 2, "{queue}");
+    assert!(queue.contains("(no evidence yet)"));
+    let err = env.fails(&[
+        "review",
+        "confirm",
+        &first.to_string(),
+        "--plate",
+        "27A-123.45",
+        "--colour",
+        "white",
+    ]);
+    assert!(err.contains("it has no evidence bundle yet"), "{err}");
+    env.ok(&[
+        "evidence",
+        "build",
+        "--event",
+        &first.to_string(),
+        "--out",
+        env.path("evidence").to_str().unwrap(),
+    ]);
+    let err = env.fails(&[
+        "review",
+        "confirm",
+        &first.to_string(),
+        "--plate",
+        "2A-12",
+        "--colour",
+        "white",
+    ]);
+    assert!(err.contains("is not a Vietnamese plate"), "{err}");
+    let out = env.ok(&[
+        "review",
+        "confirm",
+        &first.to_string(),
+        "--plate",
+        "27a 12345",
+        "--colour",
+        "white",
+        "--class",
+        "car",
+    ]);
+    // The clause follows the corrected class: the car's, not the motorbike's 7.7.c.
+    assert!(out.contains("27A-123.45, clause 6.9.b"), "{out}");
+    let err = env.fails(&[
+        "review",
+        "reject",
+        &first.to_string(),
+        "--reason",
+        "duplicate",
+    ]);
+    assert!(
+        err.contains("it was confirmed already by cli:reviewer-lan"),
+        "{err}"
+    );
+    let err = env.fails(&["review", "reject", &second.to_string(), "--reason", "tired"]);
+    assert!(err.contains("use one of plate-unreadable"), "{err}");
+    env.ok(&[
+        "review",
+        "reject",
+        &second.to_string(),
+        "--reason",
+        "no-violation",
+        "--note",
+        "đèn vàng",
+    ]);
+    assert_eq!(
+        env.ok(&["review", "list"]).trim(),
+        "",
+        "nothing left to review"
+    );
+
+    // The notice: an A4 PDF whose text reads back with its diacritics.
+    let notice = env.path("notice.pdf");
+    env.ok(&[
+        "review",
+        "notice",
+        &first.to_string(),
+        "--out",
+        notice.to_str().unwrap(),
+    ]);
+    let text = Command::new("pdftotext")
+        .args(["-layout", notice.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by .ci/run");
+    let text = String::from_utf8(text.stdout).unwrap();
+    for expected in [
+        "THÔNG BÁO",
+        "27A-123.45",
+        "Nền mầu trắng, chữ và số màu đen",
+        "Không chấp hành hiệu lệnh của đèn tín hiệu giao thông",
+        "Từ 18.000.000 đồng đến 20.000.000 đồng",
+        "Ngã tư Đồi A1",
+        "đèn đỏ đã bật 2,4 giây",
+        "cli:reviewer-lan",
+        "Xác minh chủ phương tiện trước",
+    ] {
+        assert!(
+            text.contains(expected),
+            "'{expected}' not in the notice:\n{text}"
+        );
+    }
+    let info = Command::new("pdfinfo").arg(&notice).output().unwrap();
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+    let images = Command::new("pdfimages")
+        .args(["-list", notice.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let images = String::from_utf8(images.stdout).unwrap();
+    assert_eq!(
+        images.lines().filter(|l| l.contains("jpeg")).count(),
+        3,
+        "{images}"
+    );
+
+    // The portal export: the confirmed violation only, columns in the portal's order.
+    let csv_path = env.path("export.csv");
+    env.ok(&["review", "export", "--out", csv_path.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, PORTAL_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "27A-123.45");
+    assert_eq!(&rows[0][2], "Ô tô");
+    assert!(rows[0][5].starts_with("6.9.b. Không chấp hành"));
+    let json = env.ok(&["review", "export", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(value["Biển kiểm soát"], "27A-123.45");
+
+    // Every step is in the audit chain, and the chain holds.
+    let mut store = Store::open(&location).unwrap();
+    let actions: Vec<String> = store
+        .recent_audit(30)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "evidence.attach",
+        "review.confirm",
+        "review.reject",
+        "notice.produce",
+        "review.export",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} missing: {actions:?}"
+        );
+    }
+    assert_eq!(store.verify_audit().unwrap().broken, None);
+    let confirmed = store.event(first).unwrap().unwrap();
+    assert_eq!(
+        (
+            confirmed.class.as_str(),
+            confirmed.clause.as_deref(),
+            confirmed.plate_colour.as_deref()
+        ),
+        ("car", Some("6.9.b"), Some("white"))
+    );
+    assert!(confirmed.notice_at_ms.is_some());
+    assert!(Path::new(confirmed.evidence_path.as_deref().unwrap()).is_dir());
+}
