@@ -112,7 +112,7 @@ pub fn verify(dir: &Path, trusted: &[VerifyingKey]) -> Result<Verified, Evidence
     key.verify(&bytes, &signature).map_err(|_| {
         altered(
             MANIFEST,
-            "was altered after signing (the signature does not match)",
+            "or its signature manifest.sig was altered after signing (they no longer match)",
         )
     })?;
     let signer = fingerprint(&key);
