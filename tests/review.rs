@@ -271,3 +271,145 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
     assert!(confirmed.notice_at_ms.is_some());
     assert!(Path::new(confirmed.evidence_path.as_deref().unwrap()).is_dir());
 }
+
+#[test]
+fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
+    use common::console::{app, console_with_evidence, wait};
+    use dienbien_dispatch::clock::Clock;
+    use dienbien_dispatch::config::CameraCredentials;
+    use dienbien_dispatch::evidence::EvidenceSetup;
+    use dienbien_dispatch::ingest::IngestOptions;
+    use dienbien_dispatch::service::VideoStreams;
+    use dienbien_dispatch::ui::UiSettings;
+    use egui_kittest::kittest::Queryable as _;
+
+    let db = common::sqlite();
+    let DatabaseLocation::Sqlite(db_path) = db.location.clone() else {
+        unreachable!()
+    };
+    let env = Env {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+            .arg("--db")
+            .arg(&db_path)
+            .args(args)
+            .env("HOME", env.path("home"))
+            .env("XDG_CONFIG_HOME", env.path("home/config"))
+            .env("XDG_DATA_HOME", env.path("home/data"))
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let recordings = env.path("recordings");
+    cli(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-S",
+        "--source",
+        media("car-detection.mp4").to_str().unwrap(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "10",
+        "--duration-secs",
+        "6",
+    ]);
+    let mut store = Store::open(&db.location).unwrap();
+    let start = store.recordings().unwrap()[0].started_ms;
+    let older = store.record_event(&event(start + 3_000, "car")).unwrap();
+    let newer = store.record_event(&event(start + 4_000, "car")).unwrap();
+    drop(store);
+    let setup = EvidenceSetup {
+        key_path: env.path("key"),
+        root: env.path("evidence"),
+        models_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+    };
+    let location = db.location.clone();
+    let mut harness = console_with_evidence(
+        db,
+        UiSettings {
+            language: dienbien_dispatch::ui::Language::English,
+            show_camera_list: false,
+            ..UiSettings::default()
+        },
+        (1400.0, 900.0),
+        1.0 / 30.0,
+        VideoStreams::new(IngestOptions::default(), CameraCredentials::default()),
+        Clock::System,
+        Some(setup),
+    );
+    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    harness.key_press(egui::Key::F4);
+    wait(&mut harness, "the queue", |h| {
+        app(h).review_state().queue.len() == 2
+    });
+    // Newest first, and it has no evidence yet: build it from the console.
+    assert_eq!(app(&harness).review_state().selected, Some(newer));
+    harness.get_by_label("Build the evidence").click();
+    wait(&mut harness, "the evidence stills", |h| {
+        app(h)
+            .review_state()
+            .stills
+            .as_ref()
+            .is_some_and(|(id, s)| *id == newer && s.len() == 3)
+    });
+    harness.run_steps(2);
+    // The plate as read, then Ctrl+Enter.
+    let plate = harness.get_by_role(egui::accesskit::Role::TextInput);
+    plate.focus();
+    plate.type_text("27a 123 45");
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    wait(&mut harness, "the next case", |h| {
+        app(h).review_state().selected == Some(older) && app(h).review_state().queue.len() == 1
+    });
+    // The older case has no evidence: it cannot be confirmed, but it can be rejected.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Delete);
+    wait(&mut harness, "an empty queue", |h| {
+        app(h).review_state().queue.is_empty()
+    });
+    harness.run_steps(3);
+    harness.get_by_label("Nothing left to review.");
+    let mut store = Store::open(&location).unwrap();
+    let confirmed = store.event(newer).unwrap().unwrap();
+    assert_eq!(confirmed.decision.as_deref(), Some("confirmed"));
+    assert_eq!(confirmed.plate_text.as_deref(), Some("27A-123.45"));
+    assert!(
+        confirmed
+            .reviewer
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("console:")
+    );
+    let rejected = store.event(older).unwrap().unwrap();
+    assert_eq!(
+        (
+            rejected.decision.as_deref(),
+            rejected.reject_reason.as_deref()
+        ),
+        (Some("rejected"), Some("plate-unreadable"))
+    );
+    let actions: Vec<String> = store
+        .recent_audit(20)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "evidence.view",
+        "evidence.build",
+        "review.confirm",
+        "review.reject",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+    assert_eq!(store.verify_audit().unwrap().broken, None);
+}

@@ -7,7 +7,8 @@ use crate::ui::{ConsoleApp, StartOptions, UiSettings};
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
     let mut notices = setup.warnings.clone();
-    let service = match ServiceHandle::start(setup.database.clone()) {
+    let evidence = super::evidence::evidence_setup(&setup, None);
+    let service = match ServiceHandle::start_with(setup.database.clone(), Some(evidence)) {
         Ok(service) => Some(service),
         Err(e) => {
             notices.push(format!("cannot start the database worker: {e}"));

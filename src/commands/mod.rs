@@ -6,7 +6,7 @@ mod audit;
 mod cameras;
 mod console;
 mod detect;
-mod evidence;
+pub(crate) mod evidence;
 mod geometry;
 mod probe;
 mod record;

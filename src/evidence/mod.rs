@@ -8,6 +8,7 @@ mod bundle;
 mod data_bar;
 mod keys;
 mod manifest;
+mod request;
 
 pub use bundle::{EvidenceRequest, build, remove_partial};
 pub use data_bar::with_data_bar;
@@ -15,6 +16,7 @@ pub use keys::{fingerprint, load_or_create, public_key, to_hex};
 pub use manifest::{
     EvidenceEvent, EvidenceFile, MANIFEST, Manifest, ModelInfo, SIGNATURE, Verified, verify,
 };
+pub use request::{EvidenceSetup, build_for_event, class_vi, workstation};
 
 use std::path::PathBuf;
 
@@ -39,4 +41,8 @@ pub enum EvidenceError {
     NoRecording { camera: String, at: String },
     #[error("evidence {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error("event {id} {reason}")]
+    Event { id: i64, reason: String },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }

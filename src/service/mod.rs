@@ -10,9 +10,14 @@ pub use video_streams::{
     ApproachSignal, LiveEvent, RulesSetup, StreamKey, StreamKind, VideoStreams,
 };
 
+use crate::domain::RejectReason;
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, Junction};
-use crate::store::{DatabaseLocation, NewAuditEntry, NewEvent, StoredGeometry};
+use crate::evidence::EvidenceSetup;
+use crate::store::{
+    Confirmation, DatabaseLocation, NewAuditEntry, NewEvent, ReviewFilter, StoredEvent,
+    StoredGeometry,
+};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 
 /// What the UI asks of the back end.
@@ -27,6 +32,26 @@ pub enum Command {
     SaveGeometry {
         geometry: Box<JunctionGeometry>,
         saved_by: String,
+    },
+    /// The review queue; answered by [`Event::ReviewQueue`].
+    LoadReview(ReviewFilter),
+    /// Open event `id`'s evidence (the view is audited); answered by [`Event::EvidenceOpened`].
+    OpenEvidence { id: i64, actor: String },
+    /// Build event `id`'s evidence bundle from the recordings (on a thread of its own);
+    /// answered by [`Event::EvidenceBuilt`] or [`Event::Failed`].
+    BuildEvidence { id: i64, actor: String },
+    /// Confirm event `id`; answered by [`Event::Reviewed`].
+    Confirm {
+        id: i64,
+        confirmation: Confirmation,
+        actor: String,
+    },
+    /// Reject event `id`; answered by [`Event::Reviewed`].
+    Reject {
+        id: i64,
+        reason: RejectReason,
+        note: String,
+        actor: String,
     },
     /// Store an event the rules raised; answered by [`Event::EventRecorded`].
     RecordEvent { alarm: u64, event: NewEvent },
@@ -57,6 +82,14 @@ pub enum Event {
     Geometries(Vec<StoredGeometry>),
     /// A camera's geometry is stored as `version`.
     GeometrySaved { camera: String, version: i32 },
+    /// Events for review, newest first.
+    ReviewQueue(Vec<StoredEvent>),
+    /// The stills of event `id`'s evidence (RGBA pictures with their names).
+    EvidenceOpened { id: i64, stills: Vec<Still> },
+    /// Event `id`'s evidence bundle is at `path`.
+    EvidenceBuilt { id: i64, path: String },
+    /// Event `id` is decided.
+    Reviewed { id: i64, decision: String },
     /// Something failed; the message says what and where. The worker keeps serving.
     Failed { message: String },
 }
@@ -66,6 +99,21 @@ pub enum Event {
 pub struct Inventory {
     pub junctions: Vec<Junction>,
     pub cameras: Vec<Camera>,
+}
+
+/// An evidence still, decoded for display.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Still {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+impl std::fmt::Debug for Still {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Still({} {}×{})", self.name, self.width, self.height)
+    }
 }
 
 /// Capacity of each channel; commands beyond it are refused, events wait.
@@ -90,11 +138,21 @@ impl ServiceHandle {
     /// Starts the store worker on `location`. Opening happens on the worker; its outcome
     /// arrives as the first event.
     pub fn start(location: DatabaseLocation) -> std::io::Result<Self> {
+        Self::start_with(location, None)
+    }
+
+    /// As [`Self::start`], building evidence bundles with `evidence`.
+    pub fn start_with(
+        location: DatabaseLocation,
+        evidence: Option<EvidenceSetup>,
+    ) -> std::io::Result<Self> {
         let (command_tx, command_rx) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
         let (event_tx, event_rx) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
         std::thread::Builder::new()
             .name("store-worker".into())
-            .spawn(move || store_worker::run(&location, &command_rx, &event_tx))?;
+            .spawn(move || {
+                store_worker::run(&location, evidence.as_ref(), &command_rx, &event_tx)
+            })?;
         Ok(Self {
             commands: command_tx,
             events: event_rx,

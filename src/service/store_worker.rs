@@ -2,7 +2,8 @@
 //! while it cannot, then serves commands until the UI hangs up. Every failure is reported as an
 //! event and logged once; commands that arrive before the database opens are kept, not lost.
 
-use super::{Command, Event, Inventory};
+use super::{Command, Event, Inventory, Still};
+use crate::evidence::EvidenceSetup;
 use crate::store::{DatabaseLocation, Store};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::Duration;
@@ -13,6 +14,7 @@ const LONGEST_RETRY: Duration = Duration::from_secs(30);
 
 pub(super) fn run(
     location: &DatabaseLocation,
+    evidence: Option<&EvidenceSetup>,
     commands: &Receiver<Command>,
     events: &SyncSender<Event>,
 ) {
@@ -93,6 +95,47 @@ pub(super) fn run(
                     }
                 }
             }
+            Command::LoadReview(filter) => match store.review_queue(&filter) {
+                Ok(queue) => {
+                    let _ = events.send(Event::ReviewQueue(queue));
+                }
+                Err(e) => fail(events, format!("review queue: {e}")),
+            },
+            Command::OpenEvidence { id, actor } => open_evidence(&mut store, id, &actor, events),
+            Command::BuildEvidence { id, actor } => match evidence {
+                Some(setup) => spawn_build(location, setup, id, actor, events),
+                None => fail(
+                    events,
+                    "evidence cannot be built here: no evidence folder".into(),
+                ),
+            },
+            Command::Confirm {
+                id,
+                confirmation,
+                actor,
+            } => match store.confirm_violation(id, &confirmation, &actor) {
+                Ok(()) => {
+                    let _ = events.send(Event::Reviewed {
+                        id,
+                        decision: "confirmed".into(),
+                    });
+                }
+                Err(e) => fail(events, e.to_string()),
+            },
+            Command::Reject {
+                id,
+                reason,
+                note,
+                actor,
+            } => match store.reject_violation(id, reason, &note, &actor) {
+                Ok(()) => {
+                    let _ = events.send(Event::Reviewed {
+                        id,
+                        decision: "rejected".into(),
+                    });
+                }
+                Err(e) => fail(events, e.to_string()),
+            },
             Command::Audit(entry) => {
                 if let Err(e) = store.append_audit(&entry) {
                     tracing::error!(error = %e, action = %entry.action, "audit entry lost");
@@ -136,4 +179,84 @@ fn send_geometries(store: &mut Store, events: &SyncSender<Event>) {
         }
     };
     let _ = events.send(event);
+}
+
+fn fail(events: &SyncSender<Event>, message: String) {
+    tracing::error!(%message, "command failed");
+    let _ = events.send(Event::Failed { message });
+}
+
+/// Reads the stills of event `id`'s bundle and audits the view.
+fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Event>) {
+    let bundle = match store.event(id) {
+        Ok(Some(event)) => event.evidence_path,
+        Ok(None) => return fail(events, format!("event {id} is not in the database")),
+        Err(e) => return fail(events, e.to_string()),
+    };
+    let Some(bundle) = bundle else {
+        let _ = events.send(Event::EvidenceOpened {
+            id,
+            stills: Vec::new(),
+        });
+        return;
+    };
+    if let Err(e) = store.record_evidence_view(id, actor) {
+        return fail(events, e.to_string());
+    }
+    let mut stills = Vec::new();
+    for name in ["1-truoc-vach.jpg", "2-tai-vach.jpg", "3-sau-vach.jpg"] {
+        let path = std::path::Path::new(&bundle).join(name);
+        match image::open(&path) {
+            Ok(picture) => {
+                let rgba = picture.to_rgba8();
+                stills.push(Still {
+                    name: name.to_owned(),
+                    width: rgba.width(),
+                    height: rgba.height(),
+                    rgba: rgba.into_raw(),
+                });
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "evidence still unreadable")
+            }
+        }
+    }
+    let _ = events.send(Event::EvidenceOpened { id, stills });
+}
+
+/// Builds event `id`'s evidence on a thread of its own (it decodes seconds of video), with a
+/// connection of its own.
+fn spawn_build(
+    location: &DatabaseLocation,
+    setup: &EvidenceSetup,
+    id: i64,
+    actor: String,
+    events: &SyncSender<Event>,
+) {
+    let (location, setup, sender) = (location.clone(), setup.clone(), events.clone());
+    let spawned = std::thread::Builder::new()
+        .name("evidence-build".into())
+        .spawn(move || {
+            let built = Store::open(&location)
+                .map_err(crate::evidence::EvidenceError::from)
+                .and_then(|mut store| {
+                    crate::evidence::build_for_event(&mut store, id, &setup, &actor)
+                });
+            let event = match built {
+                Ok(path) => Event::EvidenceBuilt {
+                    id,
+                    path: path.to_string_lossy().into_owned(),
+                },
+                Err(e) => {
+                    tracing::error!(error = %e, id, "evidence not built");
+                    Event::Failed {
+                        message: e.to_string(),
+                    }
+                }
+            };
+            let _ = sender.send(event);
+        });
+    if let Err(e) = spawned {
+        fail(events, format!("cannot start the evidence thread: {e}"));
+    }
 }

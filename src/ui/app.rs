@@ -10,6 +10,7 @@ use super::geometry_editor::{EditorRequest, GeometryEditor};
 use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
+use super::review_view::{ReviewAction, ReviewState, review_ui};
 use super::settings::{CITY_CENTRE_DEG, MainView, STORAGE_KEY, UiSettings};
 use super::signal_layer::{self, SignalLayer};
 use super::theme;
@@ -120,6 +121,8 @@ pub struct ConsoleApp {
     editor_waiting: Option<String>,
     /// Geometries in the database: the newest version of each camera's.
     stored_geometries: HashMap<String, (i32, JunctionGeometry)>,
+    /// The review of violations.
+    review: ReviewState,
 }
 
 impl ConsoleApp {
@@ -161,6 +164,7 @@ impl ConsoleApp {
             editor: None,
             editor_waiting: None,
             stored_geometries: HashMap::new(),
+            review: ReviewState::default(),
         }
     }
 
@@ -208,6 +212,64 @@ impl ConsoleApp {
                             .collect(),
                     );
                 }
+                Event::ReviewQueue(queue) => {
+                    self.review.queue = queue;
+                    let still_there = self
+                        .review
+                        .selected
+                        .is_some_and(|id| self.review.queue.iter().any(|e| e.id == id));
+                    if !still_there && let Some(first) = self.review.queue.first().map(|e| e.id) {
+                        self.review_action(ReviewAction::Open(first));
+                    }
+                }
+                Event::EvidenceOpened { id, stills } => {
+                    let textures = stills
+                        .into_iter()
+                        .map(|still| {
+                            let image = egui::ColorImage::from_rgba_unmultiplied(
+                                [still.width as usize, still.height as usize],
+                                &still.rgba,
+                            );
+                            ctx.load_texture(
+                                format!("evidence-{id}-{}", still.name),
+                                image,
+                                egui::TextureOptions::LINEAR,
+                            )
+                        })
+                        .collect();
+                    self.review.stills = Some((id, textures));
+                }
+                Event::EvidenceBuilt { id, .. } => {
+                    self.review.building.remove(&id);
+                    self.notices.push(format!(
+                        "{} #{id}",
+                        Text::EvidenceReady.get(self.settings.language)
+                    ));
+                    self.reload_review();
+                    if self.review.selected == Some(id) {
+                        self.review_action(ReviewAction::Open(id));
+                    }
+                }
+                Event::Reviewed { id, decision } => {
+                    let text = if decision == "confirmed" {
+                        Text::CaseConfirmed
+                    } else {
+                        Text::CaseRejected
+                    };
+                    self.notices
+                        .push(format!("{} #{id}", text.get(self.settings.language)));
+                    // Move on to the next case in the queue.
+                    let at = self.review.queue.iter().position(|e| e.id == id);
+                    self.review.queue.retain(|e| e.id != id);
+                    let next = at
+                        .and_then(|i| self.review.queue.get(i).or(self.review.queue.last()))
+                        .map(|e| e.id);
+                    match next {
+                        Some(next) => self.review_action(ReviewAction::Open(next)),
+                        None => self.review.selected = None,
+                    }
+                    self.reload_review();
+                }
                 Event::GeometrySaved { camera, version } => {
                     if let Some(editor) = self.editor.as_mut().filter(|e| e.camera() == camera) {
                         editor.saved(version);
@@ -223,6 +285,7 @@ impl ConsoleApp {
                     if let Some(editor) = &mut self.editor {
                         editor.saving = false;
                     }
+                    self.review.building.clear();
                     if matches!(self.database, DatabaseState::Opening) {
                         self.database = DatabaseState::Failed(message);
                     } else {
@@ -346,7 +409,7 @@ impl ConsoleApp {
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
-        let (find, list, escape, about, map, wall) = ctx.input_mut(|i| {
+        let (find, list, escape, about, map, wall, review) = ctx.input_mut(|i| {
             (
                 i.consume_key(egui::Modifiers::COMMAND, egui::Key::F),
                 i.consume_key(egui::Modifiers::COMMAND, egui::Key::L),
@@ -354,6 +417,7 @@ impl ConsoleApp {
                 i.consume_key(egui::Modifiers::NONE, egui::Key::F1),
                 i.consume_key(egui::Modifiers::NONE, egui::Key::F2),
                 i.consume_key(egui::Modifiers::NONE, egui::Key::F3),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F4),
             )
         });
         if map {
@@ -361,6 +425,9 @@ impl ConsoleApp {
         }
         if wall {
             self.apply(Action::ShowView(MainView::Wall));
+        }
+        if review {
+            self.apply(Action::ShowView(MainView::Review));
         }
         if find {
             self.settings.show_camera_list = true;
@@ -437,7 +504,13 @@ impl ConsoleApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                if wall_here {
+                if self.settings.view == MainView::Review {
+                    let mut review_actions = Vec::new();
+                    review_ui(ui, &mut self.review, lang, &mut review_actions);
+                    for action in review_actions {
+                        self.review_action(action);
+                    }
+                } else if wall_here {
                     self.wall_ui(ui, &mut actions);
                 } else {
                     self.map_ui(ui, &mut actions);
@@ -467,7 +540,11 @@ impl ConsoleApp {
         ui.horizontal(|ui| {
             ui.heading(Text::AppTitle.get(lang));
             ui.separator();
-            for (view, label) in [(MainView::Map, Text::MapView), (MainView::Wall, Text::Wall)] {
+            for (view, label) in [
+                (MainView::Map, Text::MapView),
+                (MainView::Wall, Text::Wall),
+                (MainView::Review, Text::ReviewView),
+            ] {
                 if ui
                     .selectable_label(self.settings.view == view, label.get(lang))
                     .clicked()
@@ -779,7 +856,12 @@ impl ConsoleApp {
             Action::SetLanguage(language) => self.settings.language = language,
             Action::ToggleAbout => self.show_about = !self.show_about,
             Action::RevealInList => self.scroll_list_frames = SCROLL_FRAMES,
-            Action::ShowView(view) => self.settings.view = view,
+            Action::ShowView(view) => {
+                self.settings.view = view;
+                if view == MainView::Review {
+                    self.reload_review();
+                }
+            }
             Action::ToggleWallWindow => {
                 self.settings.wall.own_window = !self.settings.wall.own_window;
                 if self.settings.wall.own_window {
@@ -900,6 +982,56 @@ impl ConsoleApp {
         })
         .find(|s| !s.is_empty())
         .unwrap_or_default()
+    }
+
+    fn reload_review(&mut self) {
+        let filter = crate::store::ReviewFilter {
+            kind: self.review.kind_filter.clone(),
+            ..crate::store::ReviewFilter::default()
+        };
+        self.send(Command::LoadReview(filter));
+    }
+
+    fn send(&mut self, command: Command) {
+        if let Some(service) = &self.service
+            && let Err(e) = service.send(command)
+        {
+            self.notices.push(e.to_string());
+        }
+    }
+
+    fn review_action(&mut self, action: ReviewAction) {
+        let actor = workstation_actor();
+        match action {
+            ReviewAction::Open(id) => {
+                self.review.select(id);
+                self.send(Command::OpenEvidence { id, actor });
+            }
+            ReviewAction::Build(id) => {
+                self.review.building.insert(id);
+                self.send(Command::BuildEvidence { id, actor });
+            }
+            ReviewAction::Confirm(id, confirmation) => self.send(Command::Confirm {
+                id,
+                confirmation,
+                actor,
+            }),
+            ReviewAction::Reject(id, reason) => self.send(Command::Reject {
+                id,
+                reason,
+                note: String::new(),
+                actor,
+            }),
+            ReviewAction::Filter(kind) => {
+                self.review.kind_filter = kind;
+                self.reload_review();
+            }
+        }
+    }
+
+    /// The review view's state (the queue, the open case).
+    pub fn review_state(&self) -> &ReviewState {
+        &self.review
     }
 
     /// Opens the editor for the camera waiting for it, once its feed has a picture.

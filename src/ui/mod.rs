@@ -15,6 +15,7 @@ mod i18n;
 mod map_background;
 mod map_layer;
 mod map_layout;
+mod review_view;
 mod settings;
 mod signal_layer;
 mod theme;

@@ -36,6 +36,8 @@ pub enum MainView {
     #[default]
     Map,
     Wall,
+    /// The review of violations (F4).
+    Review,
 }
 
 impl Default for UiSettings {

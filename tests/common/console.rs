@@ -89,7 +89,20 @@ pub fn console_with_streams(
     streams: VideoStreams,
     clock: Clock,
 ) -> Harness<'static, Console> {
-    let service = ServiceHandle::start(db.location.clone()).unwrap();
+    console_with_evidence(db, settings, size, step_secs, streams, clock, None)
+}
+
+/// As [`console_with_streams`], with the back end building evidence bundles with `evidence`.
+pub fn console_with_evidence(
+    db: super::TestDatabase,
+    settings: UiSettings,
+    size: (f32, f32),
+    step_secs: f32,
+    streams: VideoStreams,
+    clock: Clock,
+    evidence: Option<dienbien_dispatch::evidence::EvidenceSetup>,
+) -> Harness<'static, Console> {
+    let service = ServiceHandle::start_with(db.location.clone(), evidence).unwrap();
     let state = Console {
         app: None,
         start: Some(StartOptions {

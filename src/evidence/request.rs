@@ -1,0 +1,197 @@
+//! The bundle of a stored event: what the manifest records (the event with its clause and
+//! fine, the junction, the geometry and model versions), the data bar's lines, the moments of
+//! the stills on the wall clock; then the build from the camera's recordings, attached to the
+//! event and audited. Used by `evidence build` and by the console's review.
+
+use super::{EvidenceError, EvidenceEvent, EvidenceRequest, ModelInfo, build, remove_partial};
+use crate::domain::{ObjectClass, ViolationKind};
+use crate::rules::Catalogue;
+use crate::store::{NewAuditEntry, Store, StoredEvent};
+use std::path::{Path, PathBuf};
+
+/// Where a build finds its key and model and puts its bundle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceSetup {
+    pub key_path: PathBuf,
+    pub root: PathBuf,
+    pub models_dir: PathBuf,
+}
+
+fn event_error(id: i64, reason: String) -> EvidenceError {
+    EvidenceError::Event { id, reason }
+}
+
+/// Builds the bundle of event `id`, attaches it and audits it as `actor`.
+pub fn build_for_event(
+    store: &mut Store,
+    id: i64,
+    setup: &EvidenceSetup,
+    actor: &str,
+) -> Result<PathBuf, EvidenceError> {
+    let stored = store
+        .event(id)?
+        .ok_or_else(|| event_error(id, "is not in the database".into()))?;
+    let removed = remove_partial(&setup.root);
+    if removed > 0 {
+        tracing::warn!(removed, "half-written evidence bundles removed");
+    }
+    let (event, moments) = evidence_event(&stored)?;
+    let cameras = store.cameras()?;
+    let junctions = store.junctions()?;
+    let junction = cameras
+        .iter()
+        .find(|c| c.code == event.camera)
+        .and_then(|c| c.junction_code.as_ref())
+        .and_then(|code| junctions.iter().find(|j| &j.code == code));
+    let event = EvidenceEvent {
+        junction: junction.map(|j| j.code.clone()),
+        ..event
+    };
+    let place = junction.map_or_else(|| event.camera.clone(), |j| j.name.clone());
+    let request = EvidenceRequest {
+        bar_lines: bar_lines(&event, &place),
+        moments_utc_ms: moments,
+        geometry_version: detail(&stored)
+            .get("geometry_version")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|v| i32::try_from(v).ok()),
+        model: model_info(&setup.models_dir),
+        workstation: workstation(),
+        event,
+    };
+    let key = super::load_or_create(&setup.key_path)?;
+    let segments = store.recordings()?;
+    let path = build(&segments, &request, &key, &setup.root)?;
+    store.append_audit(&NewAuditEntry {
+        actor: actor.to_owned(),
+        action: "evidence.build".into(),
+        subject: id.to_string(),
+        detail: serde_json::json!({
+            "path": path.to_string_lossy(),
+            "signer": super::fingerprint(&key.verifying_key()),
+        }),
+    })?;
+    store.attach_evidence(id, &path.to_string_lossy(), actor)?;
+    Ok(path)
+}
+
+fn detail(stored: &StoredEvent) -> serde_json::Value {
+    serde_json::from_str(&stored.detail).unwrap_or(serde_json::Value::Null)
+}
+
+/// The data bar below each still (its first line, the still's own time, is added per still).
+fn bar_lines(event: &EvidenceEvent, place: &str) -> Vec<String> {
+    let catalogue = Catalogue::bundled();
+    let mut violation = catalogue
+        .violation(event.kind)
+        .map_or_else(|| format!("{:?}", event.kind), |v| v.name_vi.clone());
+    if let Some(clause) = &event.clause {
+        violation.push_str(&format!(" · NĐ 168 điểm {clause}"));
+    }
+    let mut facts = Vec::new();
+    if let Some(ms) = event.time_into_red_ms {
+        facts.push(format!("đèn đỏ đã {:.1} s", ms as f64 / 1000.0).replace('.', ","));
+    }
+    if let Some(kmh) = event.speed_kmh {
+        facts.push(format!("tốc độ {kmh:.0} km/h"));
+    }
+    facts.push(format!(
+        "xe {} · đối tượng {}",
+        class_vi(event.class),
+        event.track
+    ));
+    vec![
+        format!("{place} · camera {}", event.camera),
+        violation,
+        facts.join(" · "),
+    ]
+}
+
+fn model_info(models_dir: &Path) -> Option<ModelInfo> {
+    use sha2::Digest as _;
+    let bytes = std::fs::read(models_dir.join("yolox-nano/yolox_nano.onnx")).ok()?;
+    Some(ModelInfo {
+        name: "yolox-nano".into(),
+        sha256: super::to_hex(&sha2::Sha256::digest(bytes)),
+    })
+}
+
+/// The event as the manifest records it, and the moments of its stills (UTC ms).
+fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), EvidenceError> {
+    let detail = detail(stored);
+    let id = stored.id;
+    let at_utc_ms = detail
+        .get("at_utc_ms")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| {
+            event_error(
+                id,
+                "has no time on the wall clock (at_utc_ms), so its recording cannot be found"
+                    .into(),
+            )
+        })?;
+    let kind: ViolationKind =
+        serde_json::from_value(serde_json::Value::String(stored.kind.clone()))
+            .map_err(|_| event_error(id, format!("has an unknown kind '{}'", stored.kind)))?;
+    let class = ObjectClass::from_code(&stored.class)
+        .ok_or_else(|| event_error(id, format!("has an unknown class '{}'", stored.class)))?;
+    // Evidence moments are on the stream's clock; the event's two times place them.
+    let offset = at_utc_ms - stored.stream_at_ms;
+    let mut moments: Vec<i64> = detail
+        .get("evidence_ms")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(serde_json::Value::as_i64)
+                .map(|t| t + offset)
+                .collect()
+        })
+        .unwrap_or_default();
+    if moments.is_empty() {
+        moments = vec![at_utc_ms - 1_000, at_utc_ms, at_utc_ms + 1_000];
+    }
+    let penalty = Catalogue::bundled().penalty(kind, class);
+    Ok((
+        EvidenceEvent {
+            id: Some(id),
+            kind,
+            camera: stored.camera_code.clone(),
+            junction: None,
+            place: stored.place.clone(),
+            track: u64::try_from(stored.track).unwrap_or(0),
+            class,
+            at_utc_ms,
+            time_into_red_ms: stored.time_into_red_ms,
+            speed_kmh: detail.get("speed_kmh").and_then(serde_json::Value::as_f64),
+            clause: stored
+                .clause
+                .clone()
+                .or_else(|| penalty.map(|p| p.clause.clone())),
+            fine_min_vnd: penalty.map(|p| p.fine_min_vnd),
+            fine_max_vnd: penalty.map(|p| p.fine_max_vnd),
+            points: penalty.map(|p| p.points),
+        },
+        moments,
+    ))
+}
+
+pub fn class_vi(class: ObjectClass) -> &'static str {
+    match class {
+        ObjectClass::Car => "ô tô",
+        ObjectClass::Motorbike => "mô tô",
+        ObjectClass::Bus => "xe buýt",
+        ObjectClass::Truck => "xe tải",
+        ObjectClass::Bicycle => "xe đạp",
+        ObjectClass::Person => "người",
+        ObjectClass::TrafficLight => "đèn tín hiệu",
+    }
+}
+
+/// This workstation's name.
+pub fn workstation() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "workstation".into())
+}

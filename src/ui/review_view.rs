@@ -1,0 +1,390 @@
+//! The review view: the queue of violations waiting for a decision (newest first, filter by
+//! kind), and the selected one with its evidence stills, its facts (time, place, vehicle,
+//! clause and fine, time into red, speed), the plate and its colour as the reviewer reads
+//! them, the class if the detector got it wrong, and the decision. Keyboard first:
+//! Ctrl+Enter confirms, Ctrl+Delete rejects with the chosen reason, Ctrl+↓ / Ctrl+↑ move in the
+//! queue. The view only collects actions; the console sends them to the back end.
+
+use super::i18n::{Language, Text};
+use super::theme;
+use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, ViolationKind};
+use crate::store::{Confirmation, StoredEvent};
+use std::collections::HashSet;
+
+/// What the reviewer asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewAction {
+    /// Open an event (its evidence is loaded, and the view is audited).
+    Open(i64),
+    Build(i64),
+    Confirm(i64, Confirmation),
+    Reject(i64, RejectReason),
+    Filter(Option<String>),
+}
+
+pub struct ReviewState {
+    pub queue: Vec<StoredEvent>,
+    pub selected: Option<i64>,
+    pub stills: Option<(i64, Vec<egui::TextureHandle>)>,
+    pub shown_still: usize,
+    pub plate: String,
+    pub colour: PlateColour,
+    pub class: Option<ObjectClass>,
+    pub reason: RejectReason,
+    pub kind_filter: Option<String>,
+    /// Events whose evidence is being built.
+    pub building: HashSet<i64>,
+    /// Why the last confirmation was not sent.
+    pub problem: Option<String>,
+}
+
+impl Default for ReviewState {
+    fn default() -> Self {
+        Self {
+            queue: Vec::new(),
+            selected: None,
+            stills: None,
+            shown_still: 1,
+            plate: String::new(),
+            colour: PlateColour::White,
+            class: None,
+            reason: RejectReason::PlateUnreadable,
+            kind_filter: None,
+            building: HashSet::new(),
+            problem: None,
+        }
+    }
+}
+
+impl ReviewState {
+    /// Selects event `id` with a fresh form.
+    pub fn select(&mut self, id: i64) {
+        self.selected = Some(id);
+        self.plate.clear();
+        self.colour = PlateColour::White;
+        self.class = None;
+        self.problem = None;
+        self.shown_still = 1;
+    }
+
+    fn position(&self) -> Option<usize> {
+        let id = self.selected?;
+        self.queue.iter().position(|e| e.id == id)
+    }
+
+    pub fn current(&self) -> Option<&StoredEvent> {
+        self.queue.get(self.position()?)
+    }
+}
+
+fn kind_name(code: &str, lang: Language) -> String {
+    let kind: Option<ViolationKind> =
+        serde_json::from_value(serde_json::Value::String(code.to_owned())).ok();
+    kind.and_then(|k| crate::rules::Catalogue::bundled().violation(k))
+        .map_or_else(
+            || code.to_owned(),
+            |v| match lang {
+                Language::Vietnamese => v.name_vi.clone(),
+                Language::English => v.name_en.clone(),
+            },
+        )
+}
+
+pub fn review_ui(
+    ui: &mut egui::Ui,
+    state: &mut ReviewState,
+    lang: Language,
+    actions: &mut Vec<ReviewAction>,
+) {
+    handle_keys(ui.ctx(), state, actions);
+    egui::Panel::left("review-queue")
+        .resizable(true)
+        .default_size(380.0)
+        .show(ui, |ui| queue_ui(ui, state, lang, actions));
+    egui::CentralPanel::default().show(ui, |ui| case_ui(ui, state, lang, actions));
+}
+
+fn handle_keys(ctx: &egui::Context, state: &mut ReviewState, actions: &mut Vec<ReviewAction>) {
+    let (confirm, reject, next, previous) = ctx.input_mut(|i| {
+        (
+            i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter),
+            i.consume_key(egui::Modifiers::COMMAND, egui::Key::Delete),
+            i.consume_key(egui::Modifiers::COMMAND, egui::Key::ArrowDown),
+            i.consume_key(egui::Modifiers::COMMAND, egui::Key::ArrowUp),
+        )
+    });
+    if confirm {
+        confirm_action(state, actions);
+    }
+    if reject && let Some(id) = state.selected {
+        actions.push(ReviewAction::Reject(id, state.reason));
+    }
+    let step = |state: &ReviewState, forward: bool| {
+        let at = state.position()?;
+        let to = if forward { at + 1 } else { at.checked_sub(1)? };
+        state.queue.get(to).map(|e| e.id)
+    };
+    if next && let Some(id) = step(state, true) {
+        actions.push(ReviewAction::Open(id));
+    }
+    if previous && let Some(id) = step(state, false) {
+        actions.push(ReviewAction::Open(id));
+    }
+}
+
+fn confirm_action(state: &mut ReviewState, actions: &mut Vec<ReviewAction>) {
+    let Some(event) = state.current() else {
+        return;
+    };
+    let id = event.id;
+    match Plate::parse(&state.plate) {
+        Ok(plate) => {
+            let kind: Option<ViolationKind> =
+                serde_json::from_value(serde_json::Value::String(event.kind.clone())).ok();
+            let class = state.class.or_else(|| ObjectClass::from_code(&event.class));
+            let clause = kind
+                .zip(class)
+                .and_then(|(k, c)| crate::rules::Catalogue::bundled().penalty(k, c))
+                .map(|p| p.clause.clone());
+            state.problem = None;
+            actions.push(ReviewAction::Confirm(
+                id,
+                Confirmation {
+                    plate,
+                    colour: state.colour,
+                    class: state.class,
+                    clause,
+                },
+            ));
+        }
+        Err(e) => state.problem = Some(e.to_string()),
+    }
+}
+
+fn queue_ui(
+    ui: &mut egui::Ui,
+    state: &mut ReviewState,
+    lang: Language,
+    actions: &mut Vec<ReviewAction>,
+) {
+    ui.heading(Text::ReviewQueue.get(lang));
+    let current = state.kind_filter.as_deref().map_or_else(
+        || Text::AllKinds.get(lang).to_owned(),
+        |k| kind_name(k, lang),
+    );
+    egui::ComboBox::from_id_salt("review-kind")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            if ui
+                .selectable_label(state.kind_filter.is_none(), Text::AllKinds.get(lang))
+                .clicked()
+            {
+                actions.push(ReviewAction::Filter(None));
+            }
+            for kind in ViolationKind::ALL {
+                let code = serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let chosen = state.kind_filter.as_deref() == Some(code.as_str());
+                if ui
+                    .selectable_label(chosen, kind_name(&code, lang))
+                    .clicked()
+                {
+                    actions.push(ReviewAction::Filter(Some(code)));
+                }
+            }
+        });
+    ui.label(
+        egui::RichText::new(format!("{} {}", state.queue.len(), Text::Waiting.get(lang))).weak(),
+    );
+    ui.separator();
+    if state.queue.is_empty() {
+        ui.label(Text::NothingToReview.get(lang));
+        return;
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for event in &state.queue {
+            let selected = state.selected == Some(event.id);
+            let time = crate::clock::vietnam_datetime(event.raised_at_ms);
+            let evidence = if event.evidence_path.is_some() {
+                String::new()
+            } else {
+                format!(" · {}", Text::NoEvidenceShort.get(lang))
+            };
+            let text = format!(
+                "#{} {} · {}\n{} · {}{}",
+                event.id,
+                &time[5..16],
+                event.camera_code,
+                kind_name(&event.kind, lang),
+                event.class,
+                evidence
+            );
+            if ui.selectable_label(selected, text).clicked() {
+                actions.push(ReviewAction::Open(event.id));
+            }
+        }
+    });
+}
+
+fn case_ui(
+    ui: &mut egui::Ui,
+    state: &mut ReviewState,
+    lang: Language,
+    actions: &mut Vec<ReviewAction>,
+) {
+    let Some(event) = state.current().cloned() else {
+        ui.label(Text::SelectCase.get(lang));
+        return;
+    };
+    ui.heading(format!("#{} · {}", event.id, kind_name(&event.kind, lang)));
+    let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
+    let at = detail
+        .get("at_utc_ms")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(event.raised_at_ms);
+    let mut facts = vec![
+        format!("{} (UTC+7)", crate::clock::vietnam_datetime_ms(at)),
+        format!("camera {}", event.camera_code),
+        format!("{} · #{}", event.class, event.track),
+    ];
+    if let Some(clause) = &event.clause {
+        facts.push(format!("NĐ 168 {clause}"));
+    }
+    if let Some(ms) = event.time_into_red_ms {
+        facts.push(format!(
+            "{} {:.1} s",
+            Text::IntoRed.get(lang),
+            ms as f64 / 1000.0
+        ));
+    }
+    if let Some(kmh) = detail.get("speed_kmh").and_then(serde_json::Value::as_f64) {
+        facts.push(format!("{kmh:.0} km/h"));
+    }
+    ui.label(facts.join(" · "));
+    ui.separator();
+    // The stills: thumbnails to choose, the chosen one large.
+    match &state.stills {
+        Some((id, textures)) if *id == event.id && !textures.is_empty() => {
+            ui.horizontal(|ui| {
+                for (i, texture) in textures.iter().enumerate() {
+                    let size = texture.size_vec2() * (120.0 / texture.size_vec2().x.max(1.0));
+                    let image = egui::Image::new((texture.id(), size));
+                    let response =
+                        ui.add(egui::Button::image(image).selected(state.shown_still == i));
+                    if response.clicked() {
+                        state.shown_still = i;
+                    }
+                }
+            });
+            if let Some(texture) = textures.get(state.shown_still.min(textures.len() - 1)) {
+                let available = ui.available_size() - egui::vec2(0.0, 150.0);
+                let scale = (available.x / texture.size_vec2().x)
+                    .min(available.y.max(120.0) / texture.size_vec2().y);
+                ui.add(egui::Image::new((
+                    texture.id(),
+                    texture.size_vec2() * scale,
+                )));
+            }
+        }
+        _ if event.evidence_path.is_none() => {
+            theme::warning_strip(ui, Text::NoEvidence.get(lang));
+            let building = state.building.contains(&event.id);
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!building, egui::Button::new(Text::BuildEvidence.get(lang)))
+                    .clicked()
+                {
+                    actions.push(ReviewAction::Build(event.id));
+                }
+                if building {
+                    ui.spinner();
+                }
+            });
+        }
+        _ => {
+            ui.spinner();
+        }
+    }
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.label(Text::PlateNumber.get(lang));
+        ui.add(
+            egui::TextEdit::singleline(&mut state.plate)
+                .hint_text("27A-123.45")
+                .desired_width(140.0),
+        );
+        for colour in PlateColour::ALL {
+            ui.radio_value(
+                &mut state.colour,
+                colour,
+                plate_colour_text(colour).get(lang),
+            );
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label(Text::VehicleClass.get(lang));
+        let shown = state
+            .class
+            .map_or_else(|| event.class.clone(), |c| c.code().to_owned());
+        egui::ComboBox::from_id_salt("review-class")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.class, None, event.class.as_str());
+                for class in [
+                    ObjectClass::Car,
+                    ObjectClass::Motorbike,
+                    ObjectClass::Bus,
+                    ObjectClass::Truck,
+                ] {
+                    ui.selectable_value(&mut state.class, Some(class), class.code());
+                }
+            });
+    });
+    if let Some(problem) = &state.problem {
+        theme::warning_strip(ui, problem);
+    }
+    ui.horizontal(|ui| {
+        let has_evidence = event.evidence_path.is_some();
+        if ui
+            .add_enabled(
+                has_evidence,
+                egui::Button::new(Text::ConfirmViolation.get(lang)),
+            )
+            .on_hover_text("Ctrl+Enter")
+            .clicked()
+        {
+            confirm_action(state, actions);
+        }
+        ui.separator();
+        egui::ComboBox::from_id_salt("review-reason")
+            .selected_text(state.reason.name_vi())
+            .show_ui(ui, |ui| {
+                for reason in RejectReason::ALL {
+                    ui.selectable_value(&mut state.reason, reason, reason.name_vi());
+                }
+            });
+        if ui
+            .button(Text::RejectViolation.get(lang))
+            .on_hover_text("Ctrl+Delete")
+            .clicked()
+        {
+            actions.push(ReviewAction::Reject(event.id, state.reason));
+        }
+    });
+    ui.label(
+        egui::RichText::new(Text::ReviewKeys.get(lang))
+            .small()
+            .weak(),
+    );
+}
+
+fn plate_colour_text(colour: PlateColour) -> Text {
+    match colour {
+        PlateColour::White => Text::PlateWhite,
+        PlateColour::Yellow => Text::PlateYellow,
+        PlateColour::Blue => Text::PlateBlue,
+        PlateColour::Red => Text::PlateRed,
+    }
+}
