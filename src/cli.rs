@@ -80,6 +80,34 @@ pub enum Command {
     /// Review of violations: the queue, confirm or reject, the notice, the portal export.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// The console's users and their roles.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; the password is read from DISPATCH_NEW_PASSWORD, or else from the first
+    /// line of standard input.
+    Add {
+        username: String,
+        /// dispatcher, reviewer, supervisor, trainer or administrator.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    List,
+    /// Change a user's role.
+    SetRole {
+        username: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Disable a user (users are never deleted: the audit log names them).
+    Disable {
+        username: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -635,3 +635,55 @@ fn audit_verify_passes_on_an_intact_log_and_fails_naming_an_altered_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn users_are_added_with_a_role_and_a_bad_role_is_refused() {
+    let env = Cli::new();
+    let home = env.dir.path().join("home");
+    let add = |args: &[&str], password: &str| {
+        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+            .arg("--db")
+            .arg(env.db())
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("DISPATCH_NEW_PASSWORD", password)
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let out = add(
+        &[
+            "users",
+            "add",
+            "lan",
+            "--role",
+            "reviewer",
+            "--name",
+            "Nguyễn Thị Lan",
+        ],
+        "xét duyệt 2026",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = add(&["users", "add", "minh", "--role", "boss"], "12345678");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("'boss' is not a role: use one of dispatcher")
+    );
+    let out = add(&["users", "add", "minh", "--role", "trainer"], "short");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+    env.ok(&["users", "set-role", "lan", "--role", "supervisor"]);
+    env.ok(&["users", "disable", "lan"]);
+    let list = env.ok(&["users", "list"]);
+    assert!(
+        list.contains("lan") && list.contains("supervisor") && list.contains("(disabled)"),
+        "{list}"
+    );
+}

@@ -345,6 +345,7 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
         VideoStreams::new(IngestOptions::default(), CameraCredentials::default()),
         Clock::System,
         Some(setup),
+        false,
     );
     wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
     harness.key_press(egui::Key::F4);

@@ -428,3 +428,71 @@ fn the_audit_chain_holds_and_names_the_entry_someone_altered_behind_the_triggers
         assert!(broken.reason.contains("removed"), "{}", broken.reason);
     }
 }
+
+#[test]
+fn users_sign_in_with_argon2_hashes_and_every_attempt_is_audited() {
+    use dienbien_dispatch::domain::Role;
+    use dienbien_dispatch::store::SignInError;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        store
+            .create_user(
+                "lan",
+                "Nguyễn Thị Lan",
+                Role::Reviewer,
+                "mật khẩu dài",
+                "admin",
+            )
+            .unwrap();
+        let err = store
+            .create_user("lan", "again", Role::Dispatcher, "12345678", "admin")
+            .unwrap_err();
+        assert!(err.to_string().contains("exists already"), "{err}");
+        assert!(
+            store
+                .create_user("x y", "", Role::Trainer, "12345678", "a")
+                .is_err()
+        );
+        assert!(
+            store
+                .create_user("short", "", Role::Trainer, "1234", "a")
+                .is_err()
+        );
+        let user = store.sign_in("lan", "mật khẩu dài").unwrap().unwrap();
+        assert_eq!(
+            (user.role, user.display_name.as_str()),
+            (Role::Reviewer, "Nguyễn Thị Lan")
+        );
+        assert_eq!(
+            store.sign_in("lan", "wrong").unwrap(),
+            Err(SignInError::Wrong)
+        );
+        assert_eq!(
+            store.sign_in("nobody", "wrong").unwrap(),
+            Err(SignInError::Wrong)
+        );
+        store.update_user("lan", None, Some(true), "admin").unwrap();
+        assert_eq!(
+            store.sign_in("lan", "mật khẩu dài").unwrap(),
+            Err(SignInError::Disabled)
+        );
+        // Only the Argon2id hash is stored.
+        let hash = common::query_one(&db.location, "SELECT password_hash AS value FROM users");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(!hash.contains("mật"));
+        let actions: Vec<String> = store
+            .recent_audit(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for action in [
+            "user.create",
+            "user.sign_in",
+            "user.sign_in_failed",
+            "user.update",
+        ] {
+            assert!(actions.iter().any(|a| a == action), "{}: {action}", db.name);
+        }
+    }
+}

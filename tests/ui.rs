@@ -7,7 +7,7 @@ mod common;
 
 use common::console::{Console, app, app_mut, console, console_on, wait};
 use dienbien_dispatch::domain::CameraStatus;
-use dienbien_dispatch::ui::{Language, UiSettings};
+use dienbien_dispatch::ui::{Language, MainView, UiSettings};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
@@ -212,4 +212,143 @@ fn an_unreachable_database_is_reported_and_the_map_still_works() {
     // The rest of the console still runs: the map and its notice are there.
     harness.get_by_label_contains("Không dùng bản đồ nền");
     assert_eq!(app(&harness).camera_codes().len(), 0);
+}
+
+#[test]
+fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
+    use common::console::console_with_evidence;
+    use dienbien_dispatch::clock::Clock;
+    use dienbien_dispatch::config::CameraCredentials;
+    use dienbien_dispatch::domain::Role;
+    use dienbien_dispatch::ingest::IngestOptions;
+    use dienbien_dispatch::service::VideoStreams;
+    use dienbien_dispatch::store::Store;
+
+    let db = common::sqlite();
+    let location = db.location.clone();
+    let mut harness = console_with_evidence(
+        db,
+        UiSettings {
+            language: dienbien_dispatch::ui::Language::English,
+            ..UiSettings::default()
+        },
+        (1280.0, 800.0),
+        1.0 / 30.0,
+        VideoStreams::new(IngestOptions::default(), CameraCredentials::default()),
+        Clock::System,
+        None,
+        true,
+    );
+    /// Types into the `index`-th text field, or into the password field when `index` is
+    /// past the text fields.
+    fn type_into(harness: &mut Harness<'static, Console>, index: usize, text: &str) {
+        let texts = harness
+            .get_all_by_role(egui::accesskit::Role::TextInput)
+            .count();
+        let field = if index < texts {
+            harness
+                .get_all_by_role(egui::accesskit::Role::TextInput)
+                .nth(index)
+                .unwrap()
+        } else {
+            harness.get_by_role(egui::accesskit::Role::PasswordInput)
+        };
+        field.focus();
+        field.type_text(text);
+        harness.run_steps(2);
+    }
+    // A new database has no users: the first administrator is made on the spot.
+    wait(&mut harness, "the first-run form", |h| {
+        h.query_by_label("No users yet: create the first administrator")
+            .is_some()
+    });
+    type_into(&mut harness, 0, "admin");
+    type_into(&mut harness, 1, "Quản trị viên");
+    type_into(&mut harness, 2, "mật khẩu quản trị");
+    harness.get_by_label("Create and sign in").click();
+    wait(&mut harness, "signed in", |h| app(h).session().is_some());
+    assert_eq!(app(&harness).session().unwrap().role, Role::Administrator);
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("Review (F4)").is_none(),
+        "not an administrator's work"
+    );
+    harness.get_by_label("Sign out").click();
+    harness.run_steps(2);
+    assert!(app(&harness).session().is_none());
+    let mut store = Store::open(&location).unwrap();
+    store
+        .create_user(
+            "tuan",
+            "Trần Văn Tuấn",
+            Role::Dispatcher,
+            "điều phối 24/7",
+            "admin",
+        )
+        .unwrap();
+    store
+        .create_user(
+            "lan",
+            "Nguyễn Thị Lan",
+            Role::Reviewer,
+            "xét duyệt 2026",
+            "admin",
+        )
+        .unwrap();
+    /// Signs in; `user` is typed unless the form kept it from a refused attempt.
+    fn sign_in(harness: &mut Harness<'static, Console>, user: Option<&str>, password: &str) {
+        wait(harness, "the sign-in form", |h| {
+            h.query_by_label("Sign in to use the console").is_some()
+        });
+        if let Some(user) = user {
+            type_into(harness, 0, user);
+        }
+        type_into(harness, 1, password);
+        harness.get_by_label("Sign in").click();
+        harness.run_steps(3);
+    }
+    // A wrong password is refused with one message for every kind of wrong.
+    sign_in(&mut harness, Some("tuan"), "sai mật khẩu");
+    wait(&mut harness, "the refusal", |h| {
+        h.query_by_label("wrong user name or password").is_some()
+    });
+    // The dispatcher: the wall, not the review.
+    sign_in(&mut harness, None, "điều phối 24/7");
+    wait(&mut harness, "the dispatcher", |h| {
+        app(h).session().is_some()
+    });
+    harness.run_steps(2);
+    harness.get_by_label("Video wall (F3)");
+    assert!(harness.query_by_label("Review (F4)").is_none());
+    harness.key_press(egui::Key::F4);
+    harness.run_steps(2);
+    assert_eq!(app(&harness).settings_to_save().view, MainView::Map);
+    harness.get_by_label_contains("Your role may not do this");
+    harness.get_by_label("Sign out").click();
+    harness.run_steps(2);
+    // The reviewer gets the review.
+    sign_in(&mut harness, Some("lan"), "xét duyệt 2026");
+    wait(&mut harness, "the reviewer", |h| app(h).session().is_some());
+    harness.key_press(egui::Key::F4);
+    harness.run_steps(2);
+    assert_eq!(app(&harness).settings_to_save().view, MainView::Review);
+    let actions: Vec<String> = store
+        .recent_audit(20)
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.actor))
+        .collect();
+    for expected in [
+        "user.create system:first-run",
+        "user.sign_in admin",
+        "user.sign_out admin",
+        "user.sign_in_failed tuan",
+        "user.sign_in tuan",
+        "user.sign_in lan",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected}: {actions:?}"
+        );
+    }
 }

@@ -49,6 +49,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     streams,
                     target_format: cc.wgpu_render_state.as_ref().map(|rs| rs.target_format),
                     clock: crate::clock::Clock::System,
+                    require_sign_in: true,
                 },
             )))
         }),

@@ -14,6 +14,7 @@ mod review;
 mod rules;
 mod screenshot;
 mod signals;
+mod users;
 
 pub use analyze::run as analyze;
 pub use audit::run as audit;
@@ -28,6 +29,7 @@ pub use review::run as review;
 pub use rules::run as rules;
 pub use screenshot::run as screenshot;
 pub use signals::run as signals;
+pub use users::run as users;
 
 use crate::basemap::BaseMapChoice;
 use crate::cli::Cli;

@@ -50,6 +50,7 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             streams,
             target_format: Some(renderer.target_format()),
             clock: crate::clock::Clock::System,
+            require_sign_in: false,
         },
     );
     let mut cameras_placed = false;

@@ -16,12 +16,12 @@ use crate::domain::{Camera, Junction};
 use crate::evidence::EvidenceSetup;
 use crate::store::{
     Confirmation, DatabaseLocation, NewAuditEntry, NewEvent, ReviewFilter, StoredEvent,
-    StoredGeometry,
+    StoredGeometry, User,
 };
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 
 /// What the UI asks of the back end.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Command {
     /// Read junctions and cameras again and send an [`Event::Inventory`].
     ReloadInventory,
@@ -32,6 +32,14 @@ pub enum Command {
     SaveGeometry {
         geometry: Box<JunctionGeometry>,
         saved_by: String,
+    },
+    /// Check a sign-in; answered by [`Event::SignedIn`] or [`Event::SignInFailed`].
+    SignIn { username: String, password: String },
+    /// Create the first administrator of a database without users, and sign them in.
+    CreateFirstAdministrator {
+        username: String,
+        display_name: String,
+        password: String,
     },
     /// The review queue; answered by [`Event::ReviewQueue`].
     LoadReview(ReviewFilter),
@@ -77,21 +85,42 @@ pub enum Event {
     /// The current registry.
     Inventory(Inventory),
     /// Alarm `alarm` of the UI is stored as event `id`.
-    EventRecorded { alarm: u64, id: i64 },
+    EventRecorded {
+        alarm: u64,
+        id: i64,
+    },
     /// The newest geometry version of every camera that has one.
     Geometries(Vec<StoredGeometry>),
     /// A camera's geometry is stored as `version`.
-    GeometrySaved { camera: String, version: i32 },
+    GeometrySaved {
+        camera: String,
+        version: i32,
+    },
+    /// Whether the database has any user yet (sent when it opens).
+    UsersExist(bool),
+    SignedIn(User),
+    SignInFailed(String),
     /// Events for review, newest first.
     ReviewQueue(Vec<StoredEvent>),
     /// The stills of event `id`'s evidence (RGBA pictures with their names).
-    EvidenceOpened { id: i64, stills: Vec<Still> },
+    EvidenceOpened {
+        id: i64,
+        stills: Vec<Still>,
+    },
     /// Event `id`'s evidence bundle is at `path`.
-    EvidenceBuilt { id: i64, path: String },
+    EvidenceBuilt {
+        id: i64,
+        path: String,
+    },
     /// Event `id` is decided.
-    Reviewed { id: i64, decision: String },
+    Reviewed {
+        id: i64,
+        decision: String,
+    },
     /// Something failed; the message says what and where. The worker keeps serving.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// Junctions and cameras as stored.
@@ -108,6 +137,36 @@ pub struct Still {
     pub width: u32,
     pub height: u32,
     pub rgba: Vec<u8>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Passwords never reach a log.
+        match self {
+            Command::SignIn { username, .. } => write!(f, "SignIn({username}, ***)"),
+            Command::CreateFirstAdministrator { username, .. } => {
+                write!(f, "CreateFirstAdministrator({username}, ***)")
+            }
+            other => write!(f, "{}", command_name(other)),
+        }
+    }
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::ReloadInventory => "ReloadInventory",
+        Command::Audit(_) => "Audit",
+        Command::RecordEvent { .. } => "RecordEvent",
+        Command::SetEventState { .. } => "SetEventState",
+        Command::SaveGeometry { .. } => "SaveGeometry",
+        Command::SignIn { .. } => "SignIn",
+        Command::CreateFirstAdministrator { .. } => "CreateFirstAdministrator",
+        Command::LoadReview(_) => "LoadReview",
+        Command::OpenEvidence { .. } => "OpenEvidence",
+        Command::BuildEvidence { .. } => "BuildEvidence",
+        Command::Confirm { .. } => "Confirm",
+        Command::Reject { .. } => "Reject",
+    }
 }
 
 impl std::fmt::Debug for Still {

@@ -55,6 +55,9 @@ pub(super) fn run(
     }
     send_inventory(&mut store, events);
     send_geometries(&mut store, events);
+    let _ = events.send(Event::UsersExist(
+        store.users().map(|u| !u.is_empty()).unwrap_or(true),
+    ));
     let waiting = waiting_commands.into_iter().map(Ok);
     for command in waiting.chain(std::iter::from_fn(|| Some(commands.recv()))) {
         let Ok(command) = command else { break };
@@ -92,6 +95,47 @@ pub(super) fn run(
                         let _ = events.send(Event::Failed {
                             message: e.to_string(),
                         });
+                    }
+                }
+            }
+            Command::SignIn { username, password } => match store.sign_in(&username, &password) {
+                Ok(Ok(user)) => {
+                    let _ = events.send(Event::SignedIn(user));
+                }
+                Ok(Err(e)) => {
+                    let _ = events.send(Event::SignInFailed(e.to_string()));
+                }
+                Err(e) => fail(events, e.to_string()),
+            },
+            Command::CreateFirstAdministrator {
+                username,
+                display_name,
+                password,
+            } => {
+                let created = match store.users() {
+                    Ok(users) if users.is_empty() => store.create_user(
+                        &username,
+                        &display_name,
+                        crate::domain::Role::Administrator,
+                        &password,
+                        "system:first-run",
+                    ),
+                    Ok(_) => Err(crate::store::StoreError::Rejected {
+                        what: "the first administrator".into(),
+                        reason: "there are users already: sign in".into(),
+                    }),
+                    Err(e) => Err(e),
+                };
+                match created.and_then(|()| store.sign_in(&username, &password)) {
+                    Ok(Ok(user)) => {
+                        let _ = events.send(Event::UsersExist(true));
+                        let _ = events.send(Event::SignedIn(user));
+                    }
+                    Ok(Err(e)) => {
+                        let _ = events.send(Event::SignInFailed(e.to_string()));
+                    }
+                    Err(e) => {
+                        let _ = events.send(Event::SignInFailed(e.to_string()));
                     }
                 }
             }

@@ -14,6 +14,7 @@ mod registry_tables;
 mod review;
 mod rows;
 mod schema;
+mod users;
 
 pub use audit::{AuditBreak, AuditEntry, AuditReport, NewAuditEntry, check_chain, entry_hash};
 pub use connection::AnyConnection;
@@ -23,6 +24,7 @@ pub use location::DatabaseLocation;
 pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;
 pub use review::{Confirmation, ReviewFilter};
+pub use users::{SignInError, User};
 
 use crate::registry::ImportProblem;
 

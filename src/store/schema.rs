@@ -105,3 +105,14 @@ diesel::table! {
         state -> Text,
     }
 }
+
+diesel::table! {
+    users (username) {
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at_ms -> BigInt,
+    }
+}

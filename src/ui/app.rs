@@ -12,10 +12,12 @@ use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
 use super::review_view::{ReviewAction, ReviewState, review_ui};
 use super::settings::{CITY_CENTRE_DEG, MainView, STORAGE_KEY, UiSettings};
+use super::sign_in::{SignInForm, SignInRequest, sign_in_ui};
 use super::signal_layer::{self, SignalLayer};
 use super::theme;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
+use crate::domain::Permission;
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
 use crate::service::{Command, Event, Inventory, ServiceHandle, VideoStreams};
@@ -39,6 +41,9 @@ pub struct StartOptions {
     pub target_format: Option<wgpu::TextureFormat>,
     /// Real time, or a fixed one for tests and snapshots.
     pub clock: crate::clock::Clock,
+    /// Open on the sign-in screen and act with the signed-in user's role (the console always
+    /// does; tests and screenshots of other parts may run as this workstation).
+    pub require_sign_in: bool,
 }
 
 /// One camera as the interface shows it.
@@ -74,6 +79,7 @@ pub enum Action {
     AdvanceAlarm(u64),
     /// Draw the junction geometry of camera `index` (on a paused frame of its feed).
     EditGeometry(usize),
+    SignOut,
 }
 
 /// How soon a changed layout or selection is written to disk.
@@ -123,6 +129,10 @@ pub struct ConsoleApp {
     stored_geometries: HashMap<String, (i32, JunctionGeometry)>,
     /// The review of violations.
     review: ReviewState,
+    require_sign_in: bool,
+    /// The signed-in user.
+    session: Option<crate::store::User>,
+    sign_in: SignInForm,
 }
 
 impl ConsoleApp {
@@ -165,6 +175,9 @@ impl ConsoleApp {
             editor_waiting: None,
             stored_geometries: HashMap::new(),
             review: ReviewState::default(),
+            require_sign_in: options.require_sign_in,
+            session: None,
+            sign_in: SignInForm::default(),
         }
     }
 
@@ -186,6 +199,7 @@ impl ConsoleApp {
                 }
                 Event::Inventory(inventory) => self.set_inventory(inventory),
                 Event::EventRecorded { alarm, id } => {
+                    let actor = self.actor();
                     if let Some(a) = self.alarms.iter_mut().find(|a| a.id == alarm) {
                         a.stored_id = Some(id);
                         // Moved on before it was stored: store where it is now.
@@ -195,7 +209,7 @@ impl ConsoleApp {
                             let _ = service.send(crate::service::Command::SetEventState {
                                 id,
                                 state: a.state.stored_name().into(),
-                                actor: workstation_actor(),
+                                actor,
                             });
                         }
                     }
@@ -211,6 +225,22 @@ impl ConsoleApp {
                             .map(|(code, (_, g))| (code.clone(), g.clone()))
                             .collect(),
                     );
+                }
+                Event::UsersExist(exist) => self.sign_in.users_exist = Some(exist),
+                Event::SignedIn(user) => {
+                    tracing::info!(user = %user.username, role = user.role.code(), "signed in");
+                    self.sign_in = SignInForm {
+                        users_exist: Some(true),
+                        ..SignInForm::default()
+                    };
+                    if !user.role.can(Permission::ViewLive) {
+                        self.settings.view = MainView::Map;
+                    }
+                    self.session = Some(user);
+                }
+                Event::SignInFailed(reason) => {
+                    self.sign_in.pending = false;
+                    self.sign_in.problem = Some(reason);
                 }
                 Event::ReviewQueue(queue) => {
                     self.review.queue = queue;
@@ -282,6 +312,7 @@ impl ConsoleApp {
                     ));
                 }
                 Event::Failed { message } => {
+                    self.sign_in.pending = false;
                     if let Some(editor) = &mut self.editor {
                         editor.saving = false;
                     }
@@ -457,6 +488,31 @@ impl ConsoleApp {
 
         egui::Panel::top("top-bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
         egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar_ui(ui));
+        if self.require_sign_in && self.session.is_none() {
+            let request = egui::CentralPanel::default()
+                .show(ui, |ui| sign_in_ui(ui, &mut self.sign_in, lang))
+                .inner;
+            if let Some(request) = request {
+                self.send(match request {
+                    SignInRequest::SignIn { username, password } => {
+                        Command::SignIn { username, password }
+                    }
+                    SignInRequest::CreateAdministrator {
+                        username,
+                        display_name,
+                        password,
+                    } => Command::CreateFirstAdministrator {
+                        username,
+                        display_name,
+                        password,
+                    },
+                });
+            }
+            for action in actions {
+                self.apply(action);
+            }
+            return;
+        }
         if self.settings.show_camera_list {
             egui::Panel::left("camera-list")
                 .resizable(true)
@@ -484,7 +540,7 @@ impl ConsoleApp {
                     camera_panel_ui(ui, index, entry, lang, &mut actions);
                 });
         }
-        if !self.alarms.is_empty() {
+        if !self.alarms.is_empty() && self.can(Permission::ViewLive) {
             let entries = &self.entries;
             let name_of = |code: &str| {
                 entries
@@ -545,6 +601,9 @@ impl ConsoleApp {
                 (MainView::Wall, Text::Wall),
                 (MainView::Review, Text::ReviewView),
             ] {
+                if !self.view_permitted(view) {
+                    continue;
+                }
                 if ui
                     .selectable_label(self.settings.view == view, label.get(lang))
                     .clicked()
@@ -555,6 +614,12 @@ impl ConsoleApp {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button(Text::About.get(lang)).clicked() {
                     actions.push(Action::ToggleAbout);
+                }
+                if let Some(user) = &self.session {
+                    if ui.button(Text::SignOut.get(lang)).clicked() {
+                        actions.push(Action::SignOut);
+                    }
+                    ui.label(format!("{} · {}", user.display_name, user.role.name_vi()));
                 }
                 for (language, label) in [(Language::English, "EN"), (Language::Vietnamese, "VI")] {
                     if ui
@@ -567,6 +632,9 @@ impl ConsoleApp {
                 }
             });
         });
+        if !self.can(Permission::ViewLive) && self.session.is_some() {
+            theme::warning_strip(ui, Text::NoLiveForRole.get(lang));
+        }
         let unsurveyed = self
             .entries
             .iter()
@@ -781,13 +849,43 @@ impl ConsoleApp {
     }
 
     fn apply(&mut self, action: Action) {
+        let needed = match &action {
+            Action::OpenFeed(_) | Action::ToggleWallWindow => Some(Permission::ViewLive),
+            Action::AdvanceAlarm(_) => Some(Permission::HandleAlarms),
+            Action::EditGeometry(_) => Some(Permission::EditGeometry),
+            Action::ShowView(view) if !self.view_permitted(*view) => Some(Permission::Review),
+            _ => None,
+        };
+        if needed.is_some_and(|p| !self.can(p))
+            || matches!(&action, Action::ShowView(v) if !self.view_permitted(*v))
+        {
+            self.notices
+                .push(Text::NotPermitted.get(self.settings.language).to_owned());
+            return;
+        }
         match action {
+            Action::SignOut => {
+                if let Some(user) = self.session.take() {
+                    self.send(Command::Audit(NewAuditEntry {
+                        actor: user.username.clone(),
+                        action: "user.sign_out".into(),
+                        subject: user.username,
+                        detail: serde_json::json!({}),
+                    }));
+                }
+                self.editor = None;
+                self.review = ReviewState::default();
+                self.settings.view = MainView::Map;
+                // Nothing live stays open for whoever comes next.
+                self.streams.retain(&std::collections::HashSet::new());
+            }
             Action::Select(index) => {
                 self.selected = index.filter(|i| *i < self.entries.len());
                 self.settings.selected_camera =
                     self.selected.map(|i| self.entries[i].camera.code.clone());
             }
             Action::AdvanceAlarm(id) => {
+                let actor = self.actor();
                 let Some(alarm) = self.alarms.iter_mut().find(|a| a.id == id) else {
                     return;
                 };
@@ -799,7 +897,7 @@ impl ConsoleApp {
                     let command = crate::service::Command::SetEventState {
                         id: stored,
                         state: next.stored_name().into(),
-                        actor: workstation_actor(),
+                        actor,
                     };
                     if let Err(e) = service.send(command) {
                         self.notices.push(e.to_string());
@@ -984,6 +1082,35 @@ impl ConsoleApp {
         .unwrap_or_default()
     }
 
+    /// Whether the signed-in user (or this workstation, when no sign-in is required) may.
+    pub fn can(&self, permission: Permission) -> bool {
+        match &self.session {
+            Some(user) => user.role.can(permission),
+            None => !self.require_sign_in && permission != Permission::ManageUsers,
+        }
+    }
+
+    fn view_permitted(&self, view: MainView) -> bool {
+        match view {
+            MainView::Map => true,
+            MainView::Wall => self.can(Permission::ViewLive),
+            MainView::Review => self.can(Permission::Review),
+        }
+    }
+
+    /// Who the audit log names for this console's actions.
+    fn actor(&self) -> String {
+        match &self.session {
+            Some(user) => user.username.clone(),
+            None => workstation_actor(),
+        }
+    }
+
+    /// The signed-in user, if any.
+    pub fn session(&self) -> Option<&crate::store::User> {
+        self.session.as_ref()
+    }
+
     fn reload_review(&mut self) {
         let filter = crate::store::ReviewFilter {
             kind: self.review.kind_filter.clone(),
@@ -1001,7 +1128,14 @@ impl ConsoleApp {
     }
 
     fn review_action(&mut self, action: ReviewAction) {
-        let actor = workstation_actor();
+        let actor = self.actor();
+        if matches!(action, ReviewAction::Confirm(..) | ReviewAction::Reject(..))
+            && !self.can(Permission::Review)
+        {
+            self.notices
+                .push(Text::NotPermitted.get(self.settings.language).to_owned());
+            return;
+        }
         match action {
             ReviewAction::Open(id) => {
                 self.review.select(id);
@@ -1058,7 +1192,7 @@ impl ConsoleApp {
                     Some(service) => service
                         .send(Command::SaveGeometry {
                             geometry,
-                            saved_by: workstation_actor(),
+                            saved_by: self.actor(),
                         })
                         .map_err(|e| e.to_string()),
                     None => Err(Text::DatabaseUnavailable

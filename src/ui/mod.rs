@@ -17,6 +17,7 @@ mod map_layer;
 mod map_layout;
 mod review_view;
 mod settings;
+mod sign_in;
 mod signal_layer;
 mod theme;
 mod video_tile;

@@ -89,10 +89,13 @@ pub fn console_with_streams(
     streams: VideoStreams,
     clock: Clock,
 ) -> Harness<'static, Console> {
-    console_with_evidence(db, settings, size, step_secs, streams, clock, None)
+    console_with_evidence(db, settings, size, step_secs, streams, clock, None, false)
 }
 
-/// As [`console_with_streams`], with the back end building evidence bundles with `evidence`.
+/// As [`console_with_streams`], with the back end building evidence bundles with `evidence`,
+/// and opening on the sign-in screen when `require_sign_in`. (Every seam is an argument: the
+/// tests that need this one spell them all out.)
+#[allow(clippy::too_many_arguments)]
 pub fn console_with_evidence(
     db: super::TestDatabase,
     settings: UiSettings,
@@ -101,6 +104,7 @@ pub fn console_with_evidence(
     streams: VideoStreams,
     clock: Clock,
     evidence: Option<dienbien_dispatch::evidence::EvidenceSetup>,
+    require_sign_in: bool,
 ) -> Harness<'static, Console> {
     let service = ServiceHandle::start_with(db.location.clone(), evidence).unwrap();
     let state = Console {
@@ -113,6 +117,7 @@ pub fn console_with_evidence(
             streams,
             target_format: None,
             clock,
+            require_sign_in,
         }),
         _db: db,
     };

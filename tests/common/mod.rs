@@ -101,6 +101,31 @@ pub fn execute_raw(location: &DatabaseLocation, sql: &str) -> Result<(), String>
     }
 }
 
+/// The text column `value` of the first row `sql` returns, read on a separate connection.
+pub fn query_one(location: &DatabaseLocation, sql: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    match location {
+        DatabaseLocation::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+            diesel::sql_query(sql)
+                .get_result::<Value>(&mut conn)
+                .unwrap()
+                .value
+        }
+        DatabaseLocation::Postgres(url) => {
+            let mut conn = PgConnection::establish(url).unwrap();
+            diesel::sql_query(sql)
+                .get_result::<Value>(&mut conn)
+                .unwrap()
+                .value
+        }
+    }
+}
+
 /// Writes a minimal PMTiles v3 file holding one raster tile (z0) with the given PNG bytes:
 /// an offline map as a command centre would have, only smaller.
 pub fn write_single_tile_pmtiles(path: &std::path::Path, png: &[u8]) {
