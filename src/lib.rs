@@ -18,6 +18,7 @@ pub mod notice;
 pub mod offscreen;
 pub mod recording;
 pub mod registry;
+pub mod replay;
 pub mod rules;
 pub mod service;
 pub mod signals;

@@ -41,6 +41,11 @@ pub enum Command {
         display_name: String,
         password: String,
     },
+    /// Incidents that can be replayed; answered by [`Event::Incidents`].
+    LoadIncidents,
+    /// The recordings of every camera of event `id`'s junction around it (the opening is
+    /// audited); answered by [`Event::IncidentRecordings`].
+    OpenIncident { id: i64, actor: String },
     /// The review queue; answered by [`Event::ReviewQueue`].
     LoadReview(ReviewFilter),
     /// Open event `id`'s evidence (the view is audited); answered by [`Event::EvidenceOpened`].
@@ -100,6 +105,16 @@ pub enum Event {
     UsersExist(bool),
     SignedIn(User),
     SignInFailed(String),
+    /// Events with a wall-clock time, newest first (at most 500).
+    Incidents(Vec<StoredEvent>),
+    /// What replaying incident `id` needs: its moment, the cameras of its junction and their
+    /// recordings.
+    IncidentRecordings {
+        id: i64,
+        at_ms: i64,
+        cameras: Vec<String>,
+        recordings: Vec<crate::store::RecordingRow>,
+    },
     /// Events for review, newest first.
     ReviewQueue(Vec<StoredEvent>),
     /// The stills of event `id`'s evidence (RGBA pictures with their names).
@@ -162,6 +177,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::SignIn { .. } => "SignIn",
         Command::CreateFirstAdministrator { .. } => "CreateFirstAdministrator",
         Command::LoadReview(_) => "LoadReview",
+        Command::LoadIncidents => "LoadIncidents",
+        Command::OpenIncident { .. } => "OpenIncident",
         Command::OpenEvidence { .. } => "OpenEvidence",
         Command::BuildEvidence { .. } => "BuildEvidence",
         Command::Confirm { .. } => "Confirm",

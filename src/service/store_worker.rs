@@ -139,6 +139,24 @@ pub(super) fn run(
                     }
                 }
             }
+            Command::LoadIncidents => {
+                let filter = crate::store::ReviewFilter {
+                    decided: true,
+                    ..Default::default()
+                };
+                match store.review_queue(&filter) {
+                    Ok(events_found) => {
+                        let incidents = events_found
+                            .into_iter()
+                            .filter(|e| e.detail.contains("at_utc_ms"))
+                            .take(500)
+                            .collect();
+                        let _ = events.send(Event::Incidents(incidents));
+                    }
+                    Err(e) => fail(events, e.to_string()),
+                }
+            }
+            Command::OpenIncident { id, actor } => open_incident(&mut store, id, &actor, events),
             Command::LoadReview(filter) => match store.review_queue(&filter) {
                 Ok(queue) => {
                     let _ = events.send(Event::ReviewQueue(queue));
@@ -302,5 +320,61 @@ fn spawn_build(
         });
     if let Err(e) = spawned {
         fail(events, format!("cannot start the evidence thread: {e}"));
+    }
+}
+
+/// The cameras of event `id`'s junction and their recordings around it; audits the opening.
+fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Event>) {
+    let found = (|| -> Result<Option<Event>, crate::store::StoreError> {
+        let Some(event) = store.event(id)? else {
+            return Ok(None);
+        };
+        let Some(at_ms) = serde_json::from_str::<serde_json::Value>(&event.detail)
+            .ok()
+            .and_then(|d| d.get("at_utc_ms")?.as_i64())
+        else {
+            return Ok(None);
+        };
+        let cameras = store.cameras()?;
+        let junction = cameras
+            .iter()
+            .find(|c| c.code == event.camera_code)
+            .and_then(|c| c.junction_code.clone());
+        let mut of_junction: Vec<String> = cameras
+            .iter()
+            .filter(|c| {
+                c.code == event.camera_code || (junction.is_some() && c.junction_code == junction)
+            })
+            .map(|c| c.code.clone())
+            .collect();
+        if !of_junction.contains(&event.camera_code) {
+            of_junction.push(event.camera_code.clone());
+        }
+        let mut recordings = Vec::new();
+        for camera in &of_junction {
+            recordings.extend(store.recordings_between(camera, at_ms - 60_000, at_ms + 60_000)?);
+        }
+        store.append_audit(&crate::store::NewAuditEntry {
+            actor: actor.to_owned(),
+            action: "replay.open".into(),
+            subject: id.to_string(),
+            detail: serde_json::json!({ "cameras": of_junction }),
+        })?;
+        Ok(Some(Event::IncidentRecordings {
+            id,
+            at_ms,
+            cameras: of_junction,
+            recordings,
+        }))
+    })();
+    match found {
+        Ok(Some(event)) => {
+            let _ = events.send(event);
+        }
+        Ok(None) => fail(
+            events,
+            format!("event {id} has no recorded moment to replay"),
+        ),
+        Err(e) => fail(events, e.to_string()),
     }
 }

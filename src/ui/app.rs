@@ -10,6 +10,7 @@ use super::geometry_editor::{EditorRequest, GeometryEditor};
 use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
+use super::replay_view::{ReplayAction, ReplayState, replay_ui};
 use super::review_view::{ReviewAction, ReviewState, review_ui};
 use super::settings::{CITY_CENTRE_DEG, MainView, STORAGE_KEY, UiSettings};
 use super::sign_in::{SignInForm, SignInRequest, sign_in_ui};
@@ -130,6 +131,8 @@ pub struct ConsoleApp {
     /// The review of violations.
     review: ReviewState,
     require_sign_in: bool,
+    /// Replay of recorded incidents.
+    replay: ReplayState,
     /// The signed-in user.
     session: Option<crate::store::User>,
     sign_in: SignInForm,
@@ -176,6 +179,7 @@ impl ConsoleApp {
             stored_geometries: HashMap::new(),
             review: ReviewState::default(),
             require_sign_in: options.require_sign_in,
+            replay: ReplayState::default(),
             session: None,
             sign_in: SignInForm::default(),
         }
@@ -241,6 +245,33 @@ impl ConsoleApp {
                 Event::SignInFailed(reason) => {
                     self.sign_in.pending = false;
                     self.sign_in.problem = Some(reason);
+                }
+                Event::Incidents(incidents) => self.replay.incidents = incidents,
+                Event::IncidentRecordings {
+                    id,
+                    at_ms,
+                    cameras,
+                    recordings,
+                } => {
+                    // Twenty seconds either side; the clock starts five seconds before.
+                    self.replay.session = None;
+                    match crate::replay::ReplaySession::open(
+                        &cameras,
+                        &recordings,
+                        at_ms - 20_000,
+                        at_ms + 20_000,
+                    ) {
+                        Ok(mut session) => {
+                            session.clock.seek(at_ms - 5_000);
+                            self.replay.session = Some(session);
+                            self.replay.open = Some((id, at_ms));
+                            self.replay.problem = None;
+                        }
+                        Err(e) => {
+                            self.replay.open = None;
+                            self.replay.problem = Some(format!("#{id}: {e}"));
+                        }
+                    }
                 }
                 Event::ReviewQueue(queue) => {
                     self.review.queue = queue;
@@ -440,7 +471,7 @@ impl ConsoleApp {
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
-        let (find, list, escape, about, map, wall, review) = ctx.input_mut(|i| {
+        let (find, list, escape, about, map, wall, review, replay) = ctx.input_mut(|i| {
             (
                 i.consume_key(egui::Modifiers::COMMAND, egui::Key::F),
                 i.consume_key(egui::Modifiers::COMMAND, egui::Key::L),
@@ -449,6 +480,7 @@ impl ConsoleApp {
                 i.consume_key(egui::Modifiers::NONE, egui::Key::F2),
                 i.consume_key(egui::Modifiers::NONE, egui::Key::F3),
                 i.consume_key(egui::Modifiers::NONE, egui::Key::F4),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F5),
             )
         });
         if map {
@@ -459,6 +491,9 @@ impl ConsoleApp {
         }
         if review {
             self.apply(Action::ShowView(MainView::Review));
+        }
+        if replay {
+            self.apply(Action::ShowView(MainView::Replay));
         }
         if find {
             self.settings.show_camera_list = true;
@@ -560,7 +595,25 @@ impl ConsoleApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                if self.settings.view == MainView::Review {
+                if self.settings.view == MainView::Replay {
+                    let mut replay_actions = Vec::new();
+                    let geometries: HashMap<String, JunctionGeometry> = self
+                        .stored_geometries
+                        .iter()
+                        .map(|(camera, (_, g))| (camera.clone(), g.clone()))
+                        .collect();
+                    replay_ui(
+                        ui,
+                        &mut self.replay,
+                        &geometries,
+                        self.target_format,
+                        lang,
+                        &mut replay_actions,
+                    );
+                    for action in replay_actions {
+                        self.replay_action(action);
+                    }
+                } else if self.settings.view == MainView::Review {
                     let mut review_actions = Vec::new();
                     review_ui(ui, &mut self.review, lang, &mut review_actions);
                     for action in review_actions {
@@ -600,6 +653,7 @@ impl ConsoleApp {
                 (MainView::Map, Text::MapView),
                 (MainView::Wall, Text::Wall),
                 (MainView::Review, Text::ReviewView),
+                (MainView::Replay, Text::ReplayView),
             ] {
                 if !self.view_permitted(view) {
                     continue;
@@ -875,6 +929,7 @@ impl ConsoleApp {
                 }
                 self.editor = None;
                 self.review = ReviewState::default();
+                self.replay = ReplayState::default();
                 self.settings.view = MainView::Map;
                 // Nothing live stays open for whoever comes next.
                 self.streams.retain(&std::collections::HashSet::new());
@@ -958,6 +1013,9 @@ impl ConsoleApp {
                 self.settings.view = view;
                 if view == MainView::Review {
                     self.reload_review();
+                }
+                if view == MainView::Replay {
+                    self.send(Command::LoadIncidents);
                 }
             }
             Action::ToggleWallWindow => {
@@ -1095,6 +1153,7 @@ impl ConsoleApp {
             MainView::Map => true,
             MainView::Wall => self.can(Permission::ViewLive),
             MainView::Review => self.can(Permission::Review),
+            MainView::Replay => self.can(Permission::Replay),
         }
     }
 
@@ -1125,6 +1184,24 @@ impl ConsoleApp {
         {
             self.notices.push(e.to_string());
         }
+    }
+
+    fn replay_action(&mut self, action: ReplayAction) {
+        match action {
+            ReplayAction::Open(id) => {
+                let actor = self.actor();
+                self.send(Command::OpenIncident { id, actor });
+            }
+            ReplayAction::Close => {
+                self.replay.session = None;
+                self.replay.open = None;
+            }
+        }
+    }
+
+    /// The replay view's state.
+    pub fn replay_state(&self) -> &ReplayState {
+        &self.replay
     }
 
     fn review_action(&mut self, action: ReviewAction) {

@@ -15,6 +15,7 @@ mod i18n;
 mod map_background;
 mod map_layer;
 mod map_layout;
+mod replay_view;
 mod review_view;
 mod settings;
 mod sign_in;

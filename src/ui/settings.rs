@@ -38,6 +38,8 @@ pub enum MainView {
     Wall,
     /// The review of violations (F4).
     Review,
+    /// Replay of recorded incidents (F5).
+    Replay,
 }
 
 impl Default for UiSettings {

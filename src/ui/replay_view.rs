@@ -1,0 +1,279 @@
+//! The replay view (F5): recorded incidents on the left; the chosen one opens every camera of
+//! its junction from the recordings, in lock-step on one clock, with the junction geometry
+//! over each picture and the incident marked on the timeline. Space plays and pauses, the
+//! left and right arrows step a frame, [ and ] change the speed (0.25×–8×), the slider scrubs.
+
+use super::geometry_overlay;
+use super::i18n::{Language, Text};
+use super::video_tile::{VideoTileCallback, letterbox};
+use crate::domain::geometry::JunctionGeometry;
+use crate::replay::{ReplaySession, SPEEDS};
+use crate::store::StoredEvent;
+use eframe::egui_wgpu::{self, wgpu};
+use egui::{Align2, Color32, FontId, Rect, Stroke};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Tile ids of the replay's pictures on the GPU (apart from the wall's).
+const TILE_BASE: u64 = 1_000_000;
+
+/// What the trainer asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayAction {
+    /// Open the incident (event id).
+    Open(i64),
+    Close,
+}
+
+#[derive(Default)]
+pub struct ReplayState {
+    /// Incidents that can be replayed (events with a wall-clock time), newest first.
+    pub incidents: Vec<StoredEvent>,
+    pub session: Option<ReplaySession>,
+    /// The incident open, and its moment (UTC ms).
+    pub open: Option<(i64, i64)>,
+    pub problem: Option<String>,
+}
+
+/// An incident's moment on the wall clock, if it has one.
+pub fn incident_time(event: &StoredEvent) -> Option<i64> {
+    serde_json::from_str::<serde_json::Value>(&event.detail)
+        .ok()?
+        .get("at_utc_ms")?
+        .as_i64()
+}
+
+pub fn replay_ui(
+    ui: &mut egui::Ui,
+    state: &mut ReplayState,
+    geometries: &HashMap<String, JunctionGeometry>,
+    target_format: wgpu::TextureFormat,
+    lang: Language,
+    actions: &mut Vec<ReplayAction>,
+) {
+    if let Some(session) = &mut state.session {
+        handle_keys(ui.ctx(), session);
+        session.update(Instant::now());
+        if session.clock.playing() {
+            ui.ctx().request_repaint();
+        } else if !session.settled() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(15));
+        }
+    }
+    egui::Panel::left("replay-incidents")
+        .resizable(true)
+        .default_size(320.0)
+        .show(ui, |ui| incidents_ui(ui, state, lang, actions));
+    egui::CentralPanel::default().show(ui, |ui| {
+        let Some(session) = &mut state.session else {
+            ui.label(match &state.problem {
+                Some(problem) => problem.as_str(),
+                None => Text::ChooseIncident.get(lang),
+            });
+            return;
+        };
+        controls_ui(ui, session, state.open.map(|(_, at)| at), lang, actions);
+        tiles_ui(
+            ui,
+            session,
+            geometries,
+            target_format,
+            state.open.map(|(_, at)| at),
+        );
+    });
+}
+
+fn handle_keys(ctx: &egui::Context, session: &mut ReplaySession) {
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let (space, left, right, slower, faster) = ctx.input_mut(|i| {
+        (
+            i.consume_key(egui::Modifiers::NONE, egui::Key::Space),
+            i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft),
+            i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight),
+            i.consume_key(egui::Modifiers::NONE, egui::Key::OpenBracket),
+            i.consume_key(egui::Modifiers::NONE, egui::Key::CloseBracket),
+        )
+    });
+    let frame_ms = 40;
+    if space {
+        let playing = session.clock.playing();
+        session.clock.set_playing(!playing);
+    }
+    if left {
+        session.clock.step(-1, frame_ms);
+    }
+    if right {
+        session.clock.step(1, frame_ms);
+    }
+    let index = SPEEDS
+        .iter()
+        .position(|s| (*s - session.clock.speed()).abs() < 1e-9)
+        .unwrap_or(2);
+    if slower && index > 0 {
+        session.clock.set_speed(SPEEDS[index - 1]);
+    }
+    if faster && index + 1 < SPEEDS.len() {
+        session.clock.set_speed(SPEEDS[index + 1]);
+    }
+}
+
+fn incidents_ui(
+    ui: &mut egui::Ui,
+    state: &ReplayState,
+    lang: Language,
+    actions: &mut Vec<ReplayAction>,
+) {
+    ui.heading(Text::Incidents.get(lang));
+    if state.session.is_some() && ui.button(Text::CloseReplay.get(lang)).clicked() {
+        actions.push(ReplayAction::Close);
+    }
+    ui.separator();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for event in &state.incidents {
+            let Some(at) = incident_time(event) else {
+                continue;
+            };
+            let open = state.open.is_some_and(|(id, _)| id == event.id);
+            let text = format!(
+                "#{} {} · {}\n{}",
+                event.id,
+                crate::clock::vietnam_datetime(at),
+                event.camera_code,
+                event.kind
+            );
+            if ui.selectable_label(open, text).clicked() {
+                actions.push(ReplayAction::Open(event.id));
+            }
+        }
+    });
+}
+
+fn controls_ui(
+    ui: &mut egui::Ui,
+    session: &mut ReplaySession,
+    incident_at: Option<i64>,
+    lang: Language,
+    _actions: &mut Vec<ReplayAction>,
+) {
+    let (from, to) = session.clock.span();
+    ui.horizontal(|ui| {
+        let playing = session.clock.playing();
+        let label = if playing { Text::Pause } else { Text::Play };
+        if ui.button(label.get(lang)).on_hover_text("Space").clicked() {
+            session.clock.set_playing(!playing);
+        }
+        if ui.button("−1").clicked() {
+            session.clock.step(-1, 40);
+        }
+        if ui.button("+1").clicked() {
+            session.clock.step(1, 40);
+        }
+        for speed in SPEEDS {
+            let chosen = (session.clock.speed() - speed).abs() < 1e-9;
+            if ui.selectable_label(chosen, format!("{speed}×")).clicked() {
+                session.clock.set_speed(speed);
+            }
+        }
+        ui.label(format!(
+            "{} (UTC+7)",
+            crate::clock::vietnam_datetime_ms(session.clock.position_ms())
+        ));
+    });
+    // The timeline: scrub by dragging, the incident marked in red.
+    let mut position = session.clock.position_ms() as f64;
+    let width = ui.available_width();
+    ui.spacing_mut().slider_width = width - 8.0;
+    let response = ui.add_sized(
+        [width, 18.0],
+        egui::Slider::new(&mut position, from as f64..=to as f64).show_value(false),
+    );
+    if response.changed() {
+        session.clock.seek(position.round() as i64);
+    }
+    if let Some(at) = incident_at {
+        let rect = response.rect;
+        let x = rect.left() + (at - from) as f32 / (to - from).max(1) as f32 * rect.width();
+        ui.painter().line_segment(
+            [
+                egui::pos2(x, rect.top() - 2.0),
+                egui::pos2(x, rect.bottom() + 2.0),
+            ],
+            Stroke::new(3.0, Color32::from_rgb(0xe5, 0x39, 0x35)),
+        );
+    }
+    ui.label(
+        egui::RichText::new(Text::ReplayKeys.get(lang))
+            .small()
+            .weak(),
+    );
+}
+
+fn tiles_ui(
+    ui: &mut egui::Ui,
+    session: &ReplaySession,
+    geometries: &HashMap<String, JunctionGeometry>,
+    target_format: wgpu::TextureFormat,
+    incident_at: Option<i64>,
+) {
+    let shown = session.shown();
+    let area = ui.available_rect_before_wrap();
+    let columns = if shown.len() > 1 { 2 } else { 1 };
+    let rows = shown.len().div_ceil(columns).max(1);
+    let cell = egui::vec2(area.width() / columns as f32, area.height() / rows as f32);
+    let painter = ui.painter_at(area);
+    let t = session.clock.position_ms();
+    for (index, (camera, state)) in shown.iter().enumerate() {
+        let min = area.min
+            + egui::vec2(
+                (index % columns) as f32 * cell.x,
+                (index / columns) as f32 * cell.y,
+            );
+        let rect = Rect::from_min_size(min, cell).shrink(3.0);
+        painter.rect_filled(rect, 2.0, Color32::BLACK);
+        if let Some(recorded) = &state.frame {
+            let frame = &recorded.frame;
+            let video = letterbox(rect, frame.width, frame.height);
+            painter.add(egui_wgpu::Callback::new_paint_callback(
+                video,
+                VideoTileCallback {
+                    tile: TILE_BASE + index as u64,
+                    sequence: recorded.utc_ms as u64,
+                    frame: Arc::clone(frame),
+                    target_format,
+                },
+            ));
+            if let Some(geometry) = geometries.get(camera) {
+                geometry_overlay::draw(&painter, video, geometry);
+            }
+        }
+        let near_incident = incident_at.is_some_and(|at| (t - at).abs() <= 1_000);
+        let colour = if near_incident {
+            Color32::from_rgb(0xe5, 0x39, 0x35)
+        } else {
+            Color32::from_black_alpha(170)
+        };
+        let label = Rect::from_min_size(rect.min, egui::vec2(rect.width().min(260.0), 22.0));
+        painter.rect_filled(label, 0.0, colour);
+        painter.text(
+            label.left_center() + egui::vec2(6.0, 0.0),
+            Align2::LEFT_CENTER,
+            camera,
+            FontId::proportional(13.0),
+            Color32::WHITE,
+        );
+        if let Some(error) = &state.error {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                error,
+                FontId::proportional(13.0),
+                super::theme::WARNING,
+            );
+        }
+    }
+    ui.allocate_rect(area, egui::Sense::hover());
+}

@@ -1,0 +1,237 @@
+//! Replay in lock-step: two cameras recorded at the same time by two `record` processes (the
+//! sample clips played at their own rates) are opened as one replay; at every moment of the
+//! clock, forwards, backwards and frame by frame, each camera shows its picture taken at or
+//! just before that moment (within one of its frames), so the two agree within one frame.
+
+mod common;
+mod support;
+
+use dienbien_dispatch::replay::{RecordedCamera, ReplaySession};
+use dienbien_dispatch::store::{DatabaseLocation, RecordingRow, Store};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::media;
+
+fn record(db: &PathBuf, dir: &PathBuf, camera: &str, clip: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+        .arg("--db")
+        .arg(db)
+        .args(["record", "--camera", camera, "--source"])
+        .arg(media(clip))
+        .arg("--dir")
+        .arg(dir)
+        .args(["--segment-secs", "3", "--duration-secs", "7"])
+        .env("HOME", dir.join("home"))
+        .env_remove("DATABASE_URL")
+        .env_remove("DISPATCH_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Frame interval of each camera, from its recordings.
+fn frame_ms(rows: &[RecordingRow], camera: &str) -> i64 {
+    let (units, ms): (i64, i64) = rows
+        .iter()
+        .filter(|r| r.camera_code == camera)
+        .map(|r| {
+            (
+                r.units.unwrap_or(0),
+                r.ended_ms.unwrap_or(r.started_ms) - r.started_ms,
+            )
+        })
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    ms / (units - 1).max(1)
+}
+
+#[test]
+fn two_cameras_replay_in_lock_step_forwards_backwards_and_by_the_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dispatch.db");
+    let recordings = dir.path().join("recordings");
+    // The database is made first, so the two recorders do not race to create it.
+    Store::open_seeded(&DatabaseLocation::Sqlite(db.clone())).unwrap();
+    let mut a = record(&db, &recordings, "CAM-A", "vtest-h264-high.mp4");
+    let mut b = record(&db, &recordings, "CAM-B", "car-detection.mp4");
+    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let rows = Store::open(&DatabaseLocation::Sqlite(db))
+        .unwrap()
+        .recordings()
+        .unwrap();
+    let span = |camera: &str| RecordedCamera::new(camera, &rows).span().unwrap();
+    let (a_span, b_span) = (span("CAM-A"), span("CAM-B"));
+    let (from, to) = (a_span.0.max(b_span.0), a_span.1.min(b_span.1));
+    assert!(
+        to - from > 4_000,
+        "the recordings overlap: {a_span:?} {b_span:?}"
+    );
+    let (a_frame, b_frame) = (frame_ms(&rows, "CAM-A"), frame_ms(&rows, "CAM-B"));
+    assert!(
+        (80..=120).contains(&a_frame) && (30..=90).contains(&b_frame),
+        "{a_frame} {b_frame}"
+    );
+
+    let opened = Instant::now();
+    let cameras = vec!["CAM-A".to_owned(), "CAM-B".to_owned()];
+    let mut session = ReplaySession::open(&cameras, &rows, from, to).unwrap();
+    let settle = |session: &mut ReplaySession| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        session.update(Instant::now());
+        while !session.settled() {
+            assert!(Instant::now() < deadline, "the cameras never answered");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    settle(&mut session);
+    eprintln!(
+        "replay of 2 cameras opened in {} ms",
+        opened.elapsed().as_millis()
+    );
+    let check = |session: &ReplaySession| {
+        let t = session.clock.position_ms();
+        let shown = session.shown();
+        let mut times = Vec::new();
+        for (camera, s) in &shown {
+            let frame = s
+                .frame
+                .as_ref()
+                .unwrap_or_else(|| panic!("{camera} shows nothing at {t}"));
+            let interval = if camera == "CAM-A" { a_frame } else { b_frame };
+            let behind = t - frame.utc_ms;
+            assert!(
+                (0..=interval + 5).contains(&behind),
+                "{camera} at {t}: its picture is {behind} ms old (one frame is {interval} ms)"
+            );
+            times.push(frame.utc_ms);
+        }
+        assert!(
+            (times[0] - times[1]).abs() <= a_frame.max(b_frame) + 5,
+            "the cameras disagree at {t}: {times:?}"
+        );
+        times
+    };
+    // Forwards through the overlap.
+    let mut last: Option<Vec<i64>> = None;
+    let mut t = from + 200;
+    while t < to - 200 {
+        session.clock.seek(t);
+        settle(&mut session);
+        let times = check(&session);
+        if let Some(previous) = &last {
+            assert!(
+                times
+                    .iter()
+                    .zip(previous)
+                    .all(|(now, before)| now >= before)
+            );
+        }
+        last = Some(times);
+        t += 370;
+    }
+    // Backwards jumps, and a frame at a time.
+    for t in [to - 500, from + 3_000, from + 400] {
+        session.clock.seek(t);
+        settle(&mut session);
+        check(&session);
+    }
+    let before = session.shown()[0].1.frame.as_ref().unwrap().utc_ms;
+    for _ in 0..5 {
+        session.clock.step(1, a_frame);
+        settle(&mut session);
+        check(&session);
+    }
+    let after = session.shown()[0].1.frame.as_ref().unwrap().utc_ms;
+    assert!(
+        (after - before - 5 * a_frame).abs() <= a_frame,
+        "five steps move CAM-A five frames: {before} → {after}"
+    );
+}
+
+#[test]
+fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays() {
+    use common::console::{app, console_with_evidence, wait};
+    use dienbien_dispatch::clock::Clock;
+    use dienbien_dispatch::config::CameraCredentials;
+    use dienbien_dispatch::ingest::IngestOptions;
+    use dienbien_dispatch::service::VideoStreams;
+    use dienbien_dispatch::store::NewEvent;
+    use dienbien_dispatch::ui::{MainView, UiSettings};
+    use egui_kittest::kittest::Queryable as _;
+
+    let db = common::sqlite();
+    let DatabaseLocation::Sqlite(db_path) = db.location.clone() else {
+        unreachable!()
+    };
+    Store::open_seeded(&db.location).unwrap();
+    let recordings = db_path.parent().unwrap().join("recordings");
+    // Two cameras of the A1 Hill junction, recorded at the same time.
+    let mut a = record(&db_path, &recordings, "DBP-GT-A1-N", "vtest-h264-high.mp4");
+    let mut b = record(&db_path, &recordings, "DBP-GT-A1-S", "car-detection.mp4");
+    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let mut store = Store::open(&db.location).unwrap();
+    let rows = store.recordings().unwrap();
+    let at = rows.iter().map(|r| r.started_ms).max().unwrap() + 3_000;
+    let id = store
+        .record_event(&NewEvent {
+            camera_code: "DBP-GT-A1-S".into(),
+            kind: "red-light".into(),
+            track: 2,
+            class: "car".into(),
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: Some(1_500),
+            clause: None,
+            detail: serde_json::json!({ "at_utc_ms": at }),
+        })
+        .unwrap();
+    drop(store);
+    let location = db.location.clone();
+    let mut harness = console_with_evidence(
+        db,
+        UiSettings {
+            language: dienbien_dispatch::ui::Language::English,
+            show_camera_list: false,
+            ..UiSettings::default()
+        },
+        (1400.0, 900.0),
+        1.0 / 30.0,
+        VideoStreams::new(IngestOptions::default(), CameraCredentials::default()),
+        Clock::System,
+        None,
+        false,
+    );
+    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    harness.key_press(egui::Key::F5);
+    wait(&mut harness, "the incidents", |h| {
+        !app(h).replay_state().incidents.is_empty()
+    });
+    assert_eq!(app(&harness).settings_to_save().view, MainView::Replay);
+    harness.get_by_label_contains(&format!("#{id} ")).click();
+    wait(&mut harness, "both cameras showing", |h| {
+        app(h).replay_state().session.as_ref().is_some_and(|s| {
+            s.shown().len() == 2 && s.shown().iter().all(|(_, shown)| shown.frame.is_some())
+        })
+    });
+    let session = app(&harness).replay_state().session.as_ref().unwrap();
+    let mut cameras = session.cameras();
+    cameras.sort();
+    assert_eq!(cameras, ["DBP-GT-A1-N", "DBP-GT-A1-S"]);
+    // The clock starts five seconds before the incident; Space plays.
+    let start = session.clock.position_ms();
+    assert_eq!(start, at - 5_000);
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(10);
+    let session = app(&harness).replay_state().session.as_ref().unwrap();
+    assert!(session.clock.playing());
+    assert!(session.clock.position_ms() > start);
+    let mut store = Store::open(&location).unwrap();
+    assert!(
+        store
+            .recent_audit(5)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "replay.open" && e.subject == id.to_string())
+    );
+}
