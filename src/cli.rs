@@ -193,8 +193,12 @@ pub enum EvidenceCommand {
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
     /// Camera code (its main stream is recorded unless --source is given).
-    #[arg(long)]
-    pub camera: String,
+    #[arg(long, required_unless_present = "all")]
+    pub camera: Option<String>,
+    /// Record every enabled camera of the registry, each on a thread of its own that
+    /// reconnects after any failure (0.5 s doubling to 30 s), until stopped.
+    #[arg(long, conflicts_with_all = ["camera", "source"])]
+    pub all: bool,
     /// A URL or file to record instead of the camera's main stream.
     #[arg(long)]
     pub source: Option<String>,
@@ -204,7 +208,7 @@ pub struct RecordArgs {
     /// Seconds of video a segment holds (it ends at the next keyframe after).
     #[arg(long, default_value_t = 60.0)]
     pub segment_secs: f64,
-    /// Stop after this many seconds of video.
+    /// Stop after this many seconds of video (with --all: of wall-clock time).
     #[arg(long)]
     pub duration_secs: Option<f64>,
 }

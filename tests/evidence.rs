@@ -259,3 +259,116 @@ fn an_event_without_a_recording_is_refused_clearly() {
     let err = env.fails(&["evidence", "build", "--event", "999"]);
     assert!(err.contains("event 999 is not in the database"), "{err}");
 }
+
+#[test]
+fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_whole() {
+    let env = Env::new();
+    let recordings = env.path("recordings");
+    env.ok(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-S",
+        "--source",
+        media("car-detection.mp4").to_str().unwrap(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "20",
+        "--duration-secs",
+        "8",
+    ]);
+    let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
+    let mut store = Store::open(&location).unwrap();
+    let start = store.recordings().unwrap()[0].started_ms;
+    let id = store
+        .record_event(&NewEvent {
+            camera_code: "DBP-GT-A1-S".into(),
+            kind: "red-light".into(),
+            track: 1,
+            class: "car".into(),
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: Some(1_000),
+            clause: None,
+            detail: serde_json::json!({ "at_utc_ms": start + 4_000 }),
+        })
+        .unwrap();
+    drop(store);
+    let root = env.path("evidence");
+    // Kill builds at several moments of their work.
+    for delay_ms in [30, 120, 300] {
+        let home = env.path("home");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+            .arg("--db")
+            .arg(env.path("dispatch.db"))
+            .args(["evidence", "build", "--event", &id.to_string(), "--out"])
+            .arg(&root)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever is under a final name is whole and verifies; the event names no bundle
+        // that is not there.
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(".partial-") {
+                env.ok(&["evidence", "verify", entry.path().to_str().unwrap()]);
+            }
+        }
+        let mut store = Store::open(&location).unwrap();
+        if let Some(path) = store.event(id).unwrap().unwrap().evidence_path {
+            assert!(Path::new(&path).is_dir(), "{path}");
+        }
+        let finished = std::fs::read_dir(&root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| !e.file_name().to_string_lossy().starts_with(".partial-"));
+        if finished {
+            break; // this build got to its end before the kill
+        }
+    }
+    // The next build clears what a killed one left and makes a whole bundle (unless one
+    // finished already: a bundle is never overwritten).
+    let finished = std::fs::read_dir(&root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| !e.file_name().to_string_lossy().starts_with(".partial-"));
+    if !finished {
+        env.ok(&[
+            "evidence",
+            "build",
+            "--event",
+            &id.to_string(),
+            "--out",
+            root.to_str().unwrap(),
+        ]);
+    } else {
+        let err = env.fails(&[
+            "evidence",
+            "build",
+            "--event",
+            &id.to_string(),
+            "--out",
+            root.to_str().unwrap(),
+        ]);
+        assert!(err.contains("exists already"), "{err}");
+    }
+    let names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(!names[0].starts_with(".partial-"));
+    env.ok(&["evidence", "verify", root.join(&names[0]).to_str().unwrap()]);
+}

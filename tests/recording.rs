@@ -395,3 +395,45 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
         "the interrupted deletion is finished"
     );
 }
+
+#[test]
+fn every_enabled_camera_is_recorded_at_once_and_closed_cleanly_at_the_end() {
+    let env = Env::new();
+    let csv = format!(
+        "code,name,kind,lat_deg,lon_deg,main_url\nREC-1,Clip one,overview,21.38,103.02,file://{}\nREC-2,Clip two,overview,21.38,103.02,file://{}\n",
+        media("vtest-h264-baseline.mp4").display(),
+        media("car-detection.mp4").display()
+    );
+    let file = env.dir.path().join("clips.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = env.run(&["cameras", "import", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recordings = env.recordings();
+    let out = env.run(&[
+        "record",
+        "--all",
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "2",
+        "--duration-secs",
+        "5",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = env.rows();
+    for camera in ["REC-1", "REC-2"] {
+        let own: Vec<&RecordingRow> = rows.iter().filter(|r| r.camera_code == camera).collect();
+        assert!(own.len() >= 2, "{camera}: {own:?}");
+        assert!(own.iter().all(|r| r.state == "closed"), "{own:?}");
+    }
+    // The sample cameras (placeholder addresses) recorded nothing, and said why in the log.
+    assert!(rows.iter().all(|r| r.camera_code.starts_with("REC-")));
+}

@@ -186,6 +186,24 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
             detail: serde_json::json!({ "at_utc_ms": at }),
         })
         .unwrap();
+    // What the console drew over A1-S then: a car, track 2, flagged, every 200 ms.
+    let overlays: Vec<dienbien_dispatch::domain::overlay::RecordedOverlay> = (0..100)
+        .map(|i| dienbien_dispatch::domain::overlay::RecordedOverlay {
+            camera: "DBP-GT-A1-S".into(),
+            at_ms: at - 10_000 + i * 200,
+            width: 1280,
+            height: 720,
+            boxes: vec![dienbien_dispatch::domain::overlay::OverlayBox {
+                bbox: [100.0, 100.0, 300.0, 260.0],
+                class: dienbien_dispatch::domain::ObjectClass::Car,
+                score: 0.8,
+                track: Some(2),
+                flagged: true,
+            }],
+            signals: Vec::new(),
+        })
+        .collect();
+    store.record_overlays(&overlays).unwrap();
     drop(store);
     let location = db.location.clone();
     let mut harness = console_with_evidence(
@@ -218,6 +236,21 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     let mut cameras = session.cameras();
     cameras.sort();
     assert_eq!(cameras, ["DBP-GT-A1-N", "DBP-GT-A1-S"]);
+    // The overlays of the moment shown are the recorded ones.
+    let shown_s = session
+        .shown()
+        .into_iter()
+        .find(|(c, _)| c == "DBP-GT-A1-S")
+        .and_then(|(_, s)| s.frame)
+        .unwrap();
+    let overlay = dienbien_dispatch::ui::overlay_at(
+        &app(&harness).replay_state().overlays,
+        "DBP-GT-A1-S",
+        shown_s.utc_ms,
+    )
+    .expect("an overlay for the picture shown");
+    assert_eq!(overlay.boxes[0].track, Some(2));
+    assert!(shown_s.utc_ms - overlay.at_ms <= 200);
     // The clock starts five seconds before the incident; Space plays.
     let start = session.clock.position_ms();
     assert_eq!(start, at - 5_000);

@@ -496,3 +496,37 @@ fn users_sign_in_with_argon2_hashes_and_every_attempt_is_audited() {
         }
     }
 }
+
+#[test]
+fn overlays_are_recorded_in_batches_and_read_back_by_camera_and_time() {
+    use dienbien_dispatch::domain::ObjectClass;
+    use dienbien_dispatch::domain::overlay::{OverlayBox, RecordedOverlay};
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let overlay = |camera: &str, at_ms: i64| RecordedOverlay {
+            camera: camera.into(),
+            at_ms,
+            width: 768,
+            height: 576,
+            boxes: vec![OverlayBox {
+                bbox: [10.0, 20.0, 110.0, 220.0],
+                class: ObjectClass::Car,
+                score: 0.9,
+                track: Some(4),
+                flagged: at_ms >= 2_000,
+            }],
+            signals: Vec::new(),
+        };
+        let batch: Vec<RecordedOverlay> = (0..30)
+            .map(|i| overlay(if i % 2 == 0 { "A" } else { "B" }, i * 200))
+            .collect();
+        store.record_overlays(&batch).unwrap();
+        let read = store
+            .overlays_between(&["A".to_owned()], 1_000, 3_000)
+            .unwrap();
+        assert_eq!(read.len(), 5, "{}", db.name);
+        assert!(read.windows(2).all(|w| w[0].at_ms < w[1].at_ms));
+        assert_eq!(read[0], overlay("A", 1_200));
+        assert!(read.last().unwrap().boxes[0].flagged);
+    }
+}

@@ -381,6 +381,13 @@ fn the_wall_draws_the_detected_objects_of_the_frame_it_shows_with_confidence_on_
     });
     let stats = app(&harness).camera_detect_stats("DBP-GT-A1-N").unwrap();
     assert!(stats.detected >= 1 && stats.rate_fps == 5.0, "{stats:?}");
+    // What was drawn is recorded for replays: boxes with tracks, on the wall clock.
+    let location = database(&harness);
+    wait(&mut harness, "overlays recorded", |_| {
+        Store::open(&location)
+            .and_then(|mut s| s.overlays_between(&["DBP-GT-A1-N".to_owned()], 0, i64::MAX))
+            .is_ok_and(|o| o.iter().any(|o| o.boxes.iter().any(|b| b.track.is_some())))
+    });
 }
 
 #[test]

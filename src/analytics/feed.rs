@@ -81,7 +81,22 @@ struct FeedInner {
     flagged: HashSet<u64>,
     /// Wall-clock (UTC) minus stream milliseconds, from the newest frame the detector took.
     wall_offset_ms: Option<i64>,
+    /// What was drawn over published results, not yet taken for recording.
+    overlays: VecDeque<OverlayDraft>,
 }
+
+/// The boxes of one published result, on the stream's clock (the console adds the camera, the
+/// wall-clock time and the signals before storing it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverlayDraft {
+    pub t_ms: i64,
+    pub width: u32,
+    pub height: u32,
+    pub boxes: Vec<crate::domain::overlay::OverlayBox>,
+}
+
+/// Overlays kept for recording at most (the oldest are dropped when nobody takes them).
+const KEPT_OVERLAYS: usize = 600;
 
 /// The violation rules of a stream whose camera has a junction geometry.
 struct StreamRules {
@@ -165,6 +180,26 @@ impl DetectionFeed {
                     0.8 * stats.latency_ms + 0.2 * result.latency_ms
                 };
             }
+            let boxes = result
+                .all()
+                .zip(result.track_ids.iter().zip(&result.flagged))
+                .map(|(o, (track, flagged))| crate::domain::overlay::OverlayBox {
+                    bbox: o.bbox,
+                    class: o.class,
+                    score: o.score,
+                    track: *track,
+                    flagged: *flagged,
+                })
+                .collect();
+            inner.overlays.push_back(OverlayDraft {
+                t_ms: result.pts_90k / 90,
+                width: result.width,
+                height: result.height,
+                boxes,
+            });
+            while inner.overlays.len() > KEPT_OVERLAYS {
+                inner.overlays.pop_front();
+            }
             inner.results.push_back(Arc::new(result));
             while inner.results.len() > KEPT_RESULTS {
                 inner.results.pop_front();
@@ -231,6 +266,14 @@ impl DetectionFeed {
         self.inner
             .lock()
             .map(|mut i| i.events.drain(..).collect())
+            .unwrap_or_default()
+    }
+
+    /// What was drawn since the last call, for recording.
+    pub fn take_overlays(&self) -> Vec<OverlayDraft> {
+        self.inner
+            .lock()
+            .map(|mut i| i.overlays.drain(..).collect())
             .unwrap_or_default()
     }
 

@@ -9,6 +9,7 @@ use crate::store::{SegmentEnd, Store};
 use crate::video::{self, Decoder, RtspOptions};
 use anyhow::{Context as _, bail};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 fn recordings_dir(dir: Option<&PathBuf>, setup: &Setup) -> PathBuf {
@@ -96,6 +97,15 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
             report.missing.len()
         );
     }
+    let job = Job {
+        dir: dir.clone(),
+        segment_s: args.segment_secs.max(0.5),
+        policy: setup.config.recording.policy(),
+    };
+    if args.all {
+        return record_all(store, &job, setup, args.duration_secs);
+    }
+    let camera = args.camera.clone().unwrap_or_default();
     let text = match &args.source {
         Some(source) if source.contains("://") => source.clone(),
         Some(path) => {
@@ -105,22 +115,129 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
         }
         None => {
             let cameras = store.cameras()?;
-            let Some(camera) = cameras.iter().find(|c| c.code == args.camera) else {
-                bail!("camera {} is not in the registry", args.camera);
+            let Some(found) = cameras.iter().find(|c| c.code == camera) else {
+                bail!("camera {camera} is not in the registry");
             };
-            camera.main_url.to_string()
+            found.main_url.to_string()
         }
     };
     let url = StreamUrl::parse(&text).with_context(|| format!("'{text}'"))?;
-    let mut source = video::open(&url, &RtspOptions::default())?;
+    let stop = AtomicBool::new(false);
+    record_stream(
+        &mut store,
+        &camera,
+        &url,
+        &RtspOptions::default(),
+        &job,
+        args.duration_secs,
+        &stop,
+    )
+}
+
+/// What every recording of one run shares.
+struct Job {
+    dir: PathBuf,
+    segment_s: f64,
+    policy: crate::recording::RetentionPolicy,
+}
+
+/// Every enabled camera on a thread of its own, reconnecting after failures, until
+/// `duration_secs` of wall-clock time have passed (or forever).
+fn record_all(
+    mut store: Store,
+    job: &Job,
+    setup: &Setup,
+    duration_secs: Option<f64>,
+) -> anyhow::Result<()> {
+    let credentials =
+        crate::config::CameraCredentials::load(&setup.folders.default_credentials_file())
+            .unwrap_or_default();
+    let cameras: Vec<_> = store.cameras()?.into_iter().filter(|c| c.enabled).collect();
+    drop(store);
+    println!(
+        "recording {} cameras into {}",
+        cameras.len(),
+        job.dir.display()
+    );
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for camera in &cameras {
+            let (stop, location) = (&stop, &setup.database);
+            let options = RtspOptions {
+                credentials: camera
+                    .credentials_ref
+                    .as_deref()
+                    .and_then(|r| credentials.get(r)),
+                ..RtspOptions::default()
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("record-{}", camera.code))
+                .spawn_scoped(scope, move || {
+                    let mut backoff = crate::ingest::Backoff::new(
+                        Duration::from_millis(500),
+                        Duration::from_secs(30),
+                    );
+                    while !stop.load(Ordering::Relaxed) {
+                        let outcome = Store::open(location).map_err(anyhow::Error::from).and_then(
+                            |mut store| {
+                                record_stream(
+                                    &mut store,
+                                    &camera.code,
+                                    &camera.main_url,
+                                    &options,
+                                    job,
+                                    None,
+                                    stop,
+                                )
+                            },
+                        );
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let delay = backoff.next_delay();
+                        match outcome {
+                            Ok(()) => tracing::info!(camera = %camera.code, "stream ended; reading it again"),
+                            Err(e) => tracing::warn!(camera = %camera.code, error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64, "recording failed"),
+                        }
+                        let until = Instant::now() + delay;
+                        while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(camera = %camera.code, error = %e, "cannot start a recording thread");
+            }
+        }
+        let started = Instant::now();
+        while duration_secs.is_none_or(|d| started.elapsed().as_secs_f64() < d) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    Ok(())
+}
+
+/// Records one stream into segments until it ends, fails, `duration_secs` of its video have
+/// passed or `stop` is set; the open segment is closed on the way out.
+fn record_stream(
+    store: &mut Store,
+    camera: &str,
+    url: &StreamUrl,
+    options: &RtspOptions,
+    job: &Job,
+    duration_secs: Option<f64>,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    let mut source = video::open(url, options)?;
     let info = source.info();
     let is_file = url.scheme().eq_ignore_ascii_case("file");
     let mut decoder = Decoder::new(&source.decoder_config())?;
     let mut recorder = Recorder::new(
         RecorderConfig {
-            camera: args.camera.clone(),
-            dir: dir.clone(),
-            segment_s: args.segment_secs.max(0.5),
+            camera: camera.to_owned(),
+            dir: job.dir.clone(),
+            segment_s: job.segment_s,
         },
         source.decoder_config(),
     );
@@ -129,53 +246,56 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     let mut dimensions = info.dimensions;
     let (mut units, mut first_pts) = (0u32, None);
     let mut frames = Vec::new();
-    let policy = setup.config.recording.policy();
     let mut last_prune: Option<Instant> = None;
-    println!("recording {} into {}", args.camera, dir.display());
-    while let Some(unit) = source.next_unit() {
-        let unit = unit?;
-        if is_file {
-            // A file plays at its own rate, as a camera would send it.
-            let due = started + frame_interval * units;
-            std::thread::sleep(due.saturating_duration_since(Instant::now()));
-        }
-        units += 1;
-        let first = *first_pts.get_or_insert(unit.pts_90k);
-        if args
-            .duration_secs
-            .is_some_and(|d| (unit.pts_90k - first) as f64 / 90_000.0 >= d)
-        {
-            break;
-        }
-        if dimensions.0 == 0 {
-            // The size comes from the first decoded picture when the source did not say.
-            let _ = decoder.decode(&unit, &mut frames);
-            if let Some(f) = frames.drain(..).next() {
-                dimensions = (f.width, f.height);
+    println!("recording {camera} into {}", job.dir.display());
+    let outcome = (|| -> anyhow::Result<()> {
+        while let Some(unit) = source.next_unit() {
+            let unit = unit?;
+            if stop.load(Ordering::Relaxed) {
+                break;
             }
-        }
-        let wall_ms = source
-            .capture_time(unit.pts_90k)
-            .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms);
-        for event in recorder.push(&unit, wall_ms, dimensions)? {
-            let closed = matches!(event, SegmentEvent::Closed { .. });
-            index(&mut store, &args.camera, event)?;
-            // Retention and the disk guard after a segment closes, at most every 10 minutes.
-            if closed && last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(600)) {
-                last_prune = Some(Instant::now());
-                let report = prune(&mut store, &dir, &policy, false, "system:retention")?;
-                if report.disk_low {
-                    eprintln!(
-                        "warning: the recordings disk is nearly full; only event footage is left"
-                    );
+            if is_file {
+                // A file plays at its own rate, as a camera would send it.
+                let due = started + frame_interval * units;
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            }
+            units += 1;
+            let first = *first_pts.get_or_insert(unit.pts_90k);
+            if duration_secs.is_some_and(|d| (unit.pts_90k - first) as f64 / 90_000.0 >= d) {
+                break;
+            }
+            if dimensions.0 == 0 {
+                // The size comes from the first decoded picture when the source did not say.
+                let _ = decoder.decode(&unit, &mut frames);
+                if let Some(f) = frames.drain(..).next() {
+                    dimensions = (f.width, f.height);
+                }
+            }
+            let wall_ms = source
+                .capture_time(unit.pts_90k)
+                .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms);
+            for event in recorder.push(&unit, wall_ms, dimensions)? {
+                let closed = matches!(event, SegmentEvent::Closed { .. });
+                index(store, camera, event)?;
+                // Retention and the disk guard after a segment closes, at most every 10 min.
+                if closed && last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(600)) {
+                    last_prune = Some(Instant::now());
+                    let report = prune(store, &job.dir, &job.policy, false, "system:retention")?;
+                    if report.disk_low {
+                        eprintln!(
+                            "warning: the recordings disk is nearly full; only event footage is left"
+                        );
+                    }
                 }
             }
         }
-    }
+        Ok(())
+    })();
+    // Whatever happened, the open segment is ended and indexed.
     if let Some(event) = recorder.close()? {
-        index(&mut store, &args.camera, event)?;
+        index(store, camera, event)?;
     }
-    Ok(())
+    outcome
 }
 
 /// Writes a segment event into the index (its file is already on disk).

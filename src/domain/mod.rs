@@ -7,6 +7,7 @@ mod geo;
 pub mod geometry;
 mod junction;
 mod object_class;
+pub mod overlay;
 mod plate;
 mod review;
 mod role;

@@ -41,6 +41,8 @@ pub enum Command {
         display_name: String,
         password: String,
     },
+    /// Store what was drawn over the pictures (for replays).
+    RecordOverlays(Vec<crate::domain::overlay::RecordedOverlay>),
     /// Incidents that can be replayed; answered by [`Event::Incidents`].
     LoadIncidents,
     /// The recordings of every camera of event `id`'s junction around it (the opening is
@@ -114,6 +116,8 @@ pub enum Event {
         at_ms: i64,
         cameras: Vec<String>,
         recordings: Vec<crate::store::RecordingRow>,
+        /// What was drawn over those cameras' pictures then.
+        overlays: Vec<crate::domain::overlay::RecordedOverlay>,
     },
     /// Events for review, newest first.
     ReviewQueue(Vec<StoredEvent>),
@@ -178,6 +182,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::CreateFirstAdministrator { .. } => "CreateFirstAdministrator",
         Command::LoadReview(_) => "LoadReview",
         Command::LoadIncidents => "LoadIncidents",
+        Command::RecordOverlays(_) => "RecordOverlays",
         Command::OpenIncident { .. } => "OpenIncident",
         Command::OpenEvidence { .. } => "OpenEvidence",
         Command::BuildEvidence { .. } => "BuildEvidence",

@@ -139,6 +139,11 @@ pub(super) fn run(
                     }
                 }
             }
+            Command::RecordOverlays(batch) => {
+                if let Err(e) = store.record_overlays(&batch) {
+                    tracing::warn!(error = %e, rows = batch.len(), "overlays not recorded");
+                }
+            }
             Command::LoadIncidents => {
                 let filter = crate::store::ReviewFilter {
                     decided: true,
@@ -354,6 +359,7 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
         for camera in &of_junction {
             recordings.extend(store.recordings_between(camera, at_ms - 60_000, at_ms + 60_000)?);
         }
+        let overlays = store.overlays_between(&of_junction, at_ms - 60_000, at_ms + 60_000)?;
         store.append_audit(&crate::store::NewAuditEntry {
             actor: actor.to_owned(),
             action: "replay.open".into(),
@@ -365,6 +371,7 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             at_ms,
             cameras: of_junction,
             recordings,
+            overlays,
         }))
     })();
     match found {

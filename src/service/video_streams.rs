@@ -266,6 +266,42 @@ impl VideoStreams {
         events
     }
 
+    /// What was drawn over every watched stream since the last call, on the wall clock with
+    /// each approach's signal, for recording (streams without a wall-clock time yet wait).
+    pub fn take_overlays(&self) -> Vec<crate::domain::overlay::RecordedOverlay> {
+        use crate::domain::overlay::{OverlaySignal, RecordedOverlay};
+        let mut taken = Vec::new();
+        for (key, watched) in &self.streams {
+            let Some(registered) = &watched.detection else {
+                continue;
+            };
+            let Some(offset) = registered.feed.wall_offset_ms() else {
+                continue;
+            };
+            for draft in registered.feed.take_overlays() {
+                let signals = self
+                    .signal_states(key, draft.t_ms * 90)
+                    .into_iter()
+                    .map(|s| OverlaySignal {
+                        approach: s.approach,
+                        group: s.group,
+                        colour: s.reading.state.colour,
+                        since_ms: s.reading.state.since_ms.map(|since| since + offset),
+                    })
+                    .collect();
+                taken.push(RecordedOverlay {
+                    camera: key.camera.clone(),
+                    at_ms: draft.t_ms + offset,
+                    width: draft.width,
+                    height: draft.height,
+                    boxes: draft.boxes,
+                    signals,
+                });
+            }
+        }
+        taken
+    }
+
     /// The junction geometry drawn for `key`'s camera, when its rules run.
     pub fn geometry(&self, key: &StreamKey) -> Option<&JunctionGeometry> {
         Some(&self.streams.get(key)?.geometry.as_ref()?.geometry)

@@ -9,6 +9,7 @@ mod connection;
 mod events;
 mod geometries;
 mod location;
+mod overlays;
 mod recordings;
 mod registry_tables;
 mod review;

@@ -116,3 +116,12 @@ diesel::table! {
         created_at_ms -> BigInt,
     }
 }
+
+diesel::table! {
+    overlays (id) {
+        id -> BigInt,
+        camera_code -> Text,
+        at_ms -> BigInt,
+        body -> Text,
+    }
+}

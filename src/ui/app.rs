@@ -133,6 +133,9 @@ pub struct ConsoleApp {
     require_sign_in: bool,
     /// Replay of recorded incidents.
     replay: ReplayState,
+    /// Overlays drawn since the last batch was sent for recording.
+    overlay_batch: Vec<crate::domain::overlay::RecordedOverlay>,
+    overlay_sent: std::time::Instant,
     /// The signed-in user.
     session: Option<crate::store::User>,
     sign_in: SignInForm,
@@ -180,6 +183,8 @@ impl ConsoleApp {
             review: ReviewState::default(),
             require_sign_in: options.require_sign_in,
             replay: ReplayState::default(),
+            overlay_batch: Vec::new(),
+            overlay_sent: std::time::Instant::now(),
             session: None,
             sign_in: SignInForm::default(),
         }
@@ -252,7 +257,16 @@ impl ConsoleApp {
                     at_ms,
                     cameras,
                     recordings,
+                    overlays,
                 } => {
+                    self.replay.overlays.clear();
+                    for overlay in overlays {
+                        self.replay
+                            .overlays
+                            .entry(overlay.camera.clone())
+                            .or_default()
+                            .push(overlay);
+                    }
                     // Twenty seconds either side; the clock starts five seconds before.
                     self.replay.session = None;
                     match crate::replay::ReplaySession::open(
@@ -394,6 +408,16 @@ impl ConsoleApp {
             });
         }
         self.notices.extend(self.streams.take_problems());
+        // What was drawn goes to the store in batches, about once a second (for replays).
+        self.overlay_batch.extend(self.streams.take_overlays());
+        if !self.overlay_batch.is_empty()
+            && (self.overlay_sent.elapsed() >= std::time::Duration::from_secs(1)
+                || self.overlay_batch.len() >= 500)
+        {
+            let batch = std::mem::take(&mut self.overlay_batch);
+            self.send(Command::RecordOverlays(batch));
+            self.overlay_sent = std::time::Instant::now();
+        }
         // Once a frame: each watched camera's status and health (one look per stream).
         let watched = self.streams.cameras();
         for entry in &mut self.entries {

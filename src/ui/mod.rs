@@ -29,6 +29,7 @@ pub use app::{ConsoleApp, StartOptions};
 pub use geometry_draft::{GeometryDraft, Tool};
 pub use geometry_editor::GeometryEditor;
 pub use i18n::Language;
+pub use replay_view::overlay_at;
 pub use settings::{MainView, UiSettings};
 pub use signal_layer::SignalSpot;
 pub use video_tile::{VideoTileCallback, letterbox};

@@ -7,6 +7,7 @@ use super::geometry_overlay;
 use super::i18n::{Language, Text};
 use super::video_tile::{VideoTileCallback, letterbox};
 use crate::domain::geometry::JunctionGeometry;
+use crate::domain::overlay::RecordedOverlay;
 use crate::replay::{ReplaySession, SPEEDS};
 use crate::store::StoredEvent;
 use eframe::egui_wgpu::{self, wgpu};
@@ -34,6 +35,21 @@ pub struct ReplayState {
     /// The incident open, and its moment (UTC ms).
     pub open: Option<(i64, i64)>,
     pub problem: Option<String>,
+    /// What was drawn over each camera's pictures then, in time order.
+    pub overlays: HashMap<String, Vec<RecordedOverlay>>,
+}
+
+/// The overlay drawn over `camera`'s picture taken at `utc_ms` (the last one at or before it,
+/// within half a second).
+pub fn overlay_at<'a>(
+    overlays: &'a HashMap<String, Vec<RecordedOverlay>>,
+    camera: &str,
+    utc_ms: i64,
+) -> Option<&'a RecordedOverlay> {
+    let list = overlays.get(camera)?;
+    let at = list.partition_point(|o| o.at_ms <= utc_ms);
+    let overlay = list.get(at.checked_sub(1)?)?;
+    (utc_ms - overlay.at_ms <= 500).then_some(overlay)
 }
 
 /// An incident's moment on the wall clock, if it has one.
@@ -79,6 +95,7 @@ pub fn replay_ui(
             ui,
             session,
             geometries,
+            &state.overlays,
             target_format,
             state.open.map(|(_, at)| at),
         );
@@ -216,6 +233,7 @@ fn tiles_ui(
     ui: &mut egui::Ui,
     session: &ReplaySession,
     geometries: &HashMap<String, JunctionGeometry>,
+    overlays: &HashMap<String, Vec<RecordedOverlay>>,
     target_format: wgpu::TextureFormat,
     incident_at: Option<i64>,
 ) {
@@ -249,6 +267,9 @@ fn tiles_ui(
             if let Some(geometry) = geometries.get(camera) {
                 geometry_overlay::draw(&painter, video, geometry);
             }
+            if let Some(overlay) = overlay_at(overlays, camera, recorded.utc_ms) {
+                draw_overlay(&painter, video, overlay);
+            }
         }
         let near_incident = incident_at.is_some_and(|at| (t - at).abs() <= 1_000);
         let colour = if near_incident {
@@ -276,4 +297,52 @@ fn tiles_ui(
         }
     }
     ui.allocate_rect(area, egui::Sense::hover());
+}
+
+/// The recorded boxes (class colour, track number, red when the track raised an event) and
+/// signals over the picture in `video`.
+fn draw_overlay(painter: &egui::Painter, video: Rect, overlay: &RecordedOverlay) {
+    let sx = video.width() / overlay.width.max(1) as f32;
+    let sy = video.height() / overlay.height.max(1) as f32;
+    let painter = painter.with_clip_rect(video);
+    for b in &overlay.boxes {
+        let rect = Rect::from_min_max(
+            egui::pos2(video.min.x + b.bbox[0] * sx, video.min.y + b.bbox[1] * sy),
+            egui::pos2(video.min.x + b.bbox[2] * sx, video.min.y + b.bbox[3] * sy),
+        );
+        let colour = if b.flagged {
+            Color32::from_rgb(0xe5, 0x39, 0x35)
+        } else {
+            super::theme::class_colour(b.class)
+        };
+        painter.rect_stroke(
+            rect,
+            0.0,
+            Stroke::new(2.0, colour),
+            egui::StrokeKind::Outside,
+        );
+        let label = match b.track {
+            Some(track) => format!("{} {track}", b.class.code()),
+            None => b.class.code().to_owned(),
+        };
+        painter.text(
+            rect.left_top() - egui::vec2(0.0, 2.0),
+            Align2::LEFT_BOTTOM,
+            label,
+            FontId::proportional(11.0),
+            colour,
+        );
+    }
+    for (row, s) in overlay.signals.iter().enumerate() {
+        let (lamp, _) = super::wall::signal_look(s.colour);
+        let at = egui::pos2(video.max.x - 120.0, video.min.y + 30.0 + row as f32 * 18.0);
+        painter.circle_filled(at, 6.0, lamp);
+        painter.text(
+            at + egui::vec2(10.0, 0.0),
+            Align2::LEFT_CENTER,
+            format!("{} · {}", s.approach, s.group),
+            FontId::proportional(12.0),
+            Color32::WHITE,
+        );
+    }
 }
