@@ -83,6 +83,33 @@ pub enum Command {
     /// The console's users and their roles.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The trainers' library of saved incidents, and exercises made from them.
+    #[command(subcommand)]
+    Library(LibraryCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LibraryCommand {
+    List,
+    /// Save event ID's incident: every camera of its junction, SECONDS either side.
+    Save {
+        #[arg(long)]
+        event: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        notes: String,
+        #[arg(long, default_value_t = 20)]
+        seconds: i64,
+    },
+    /// Make an exercise of library entry ID: each camera's recording of its span copied into
+    /// DIR (no re-encoding) and registered as a simulated camera (TRAIN<ID>-<CAMERA>, same
+    /// junction and place) that plays on the wall with detection and rules like a live one.
+    Exercise {
+        id: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -38,6 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Evidence(command)) => {
             commands::evidence(command, &Setup::resolve(&cli, true)?)
         }
+        Some(Command::Library(command)) => commands::library(command, &Setup::resolve(&cli, true)?),
         Some(Command::Users(command)) => commands::users(command, &Setup::resolve(&cli, true)?),
         Some(Command::Review(command)) => commands::review(command, &Setup::resolve(&cli, true)?),
         Some(Command::Record(args)) => commands::record(args, &Setup::resolve(&cli, true)?),

@@ -259,12 +259,126 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     let session = app(&harness).replay_state().session.as_ref().unwrap();
     assert!(session.clock.playing());
     assert!(session.clock.position_ms() > start);
+    // The trainer keeps it in the library, with a name.
+    let name = harness
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .unwrap();
+    name.focus();
+    name.type_text("Xe vượt đèn đỏ, Đồi A1");
+    harness.run_steps(2);
+    harness.get_by_label("Save to the library").click();
+    wait(&mut harness, "the library entry", |h| {
+        app(h).replay_state().library.len() == 1
+    });
+    let entry = app(&harness).replay_state().library[0].clone();
+    assert_eq!(entry.name, "Xe vượt đèn đỏ, Đồi A1");
+    assert_eq!(entry.event_id, Some(id));
+    assert_eq!(entry.cameras.len(), 2);
     let mut store = Store::open(&location).unwrap();
+    let audit = store.recent_audit(10).unwrap();
     assert!(
-        store
-            .recent_audit(5)
-            .unwrap()
+        audit
             .iter()
             .any(|e| e.action == "replay.open" && e.subject == id.to_string())
     );
+    assert!(audit.iter().any(|e| e.action == "library.save"));
+}
+
+#[test]
+fn a_saved_incident_becomes_an_exercise_of_simulated_cameras() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dispatch.db");
+    let recordings = dir.path().join("recordings");
+    let location = DatabaseLocation::Sqlite(db.clone());
+    Store::open_seeded(&location).unwrap();
+    let mut a = record(&db, &recordings, "DBP-GT-A1-N", "vtest-h264-high.mp4");
+    let mut b = record(&db, &recordings, "DBP-GT-A1-S", "car-detection.mp4");
+    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let mut store = Store::open(&location).unwrap();
+    let rows = store.recordings().unwrap();
+    // Three and a half seconds into the recordings (both began within a moment of each other).
+    let at = rows.iter().map(|r| r.started_ms).min().unwrap() + 3_500;
+    let id = store
+        .record_event(&dienbien_dispatch::store::NewEvent {
+            camera_code: "DBP-GT-A1-S".into(),
+            kind: "red-light".into(),
+            track: 2,
+            class: "car".into(),
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: None,
+            clause: None,
+            detail: serde_json::json!({ "at_utc_ms": at }),
+        })
+        .unwrap();
+    drop(store);
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("HOME", dir.path().join("home"))
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let saved = cli(&[
+        "library",
+        "save",
+        "--event",
+        &id.to_string(),
+        "--name",
+        "Vượt đèn đỏ ở Đồi A1",
+        "--notes",
+        "Chú ý pha đèn",
+        "--seconds",
+        "2",
+    ]);
+    assert!(saved.contains("saved as library entry 1"), "{saved}");
+    let list = cli(&["library", "list"]);
+    assert!(
+        list.contains("Vượt đèn đỏ ở Đồi A1") && list.contains("DBP-GT-A1-S"),
+        "{list}"
+    );
+    let exercises = dir.path().join("exercises");
+    let out = cli(&[
+        "library",
+        "exercise",
+        "1",
+        "--out",
+        exercises.to_str().unwrap(),
+    ]);
+    assert!(out.contains("simulated cameras ready"), "{out}");
+    // Each recorded camera of the junction is a camera of its own now, playing its copy.
+    let cameras = Store::open(&location).unwrap().cameras().unwrap();
+    for code in ["DBP-GT-A1-N", "DBP-GT-A1-S"] {
+        let simulated = cameras
+            .iter()
+            .find(|c| c.code == format!("TRAIN1-{code}"))
+            .unwrap_or_else(|| panic!("TRAIN1-{code} not registered"));
+        assert_eq!(simulated.junction_code.as_deref(), Some("DBP-J-A1"));
+        let url = simulated.main_url.to_string();
+        let path = url.trim_start_matches("file://");
+        let mut source =
+            dienbien_dispatch::video::FileSource::open(std::path::Path::new(path)).unwrap();
+        let (mut first, mut last, mut units) = (i64::MAX, i64::MIN, 0);
+        while let Some(Ok(unit)) = source.next_unit() {
+            first = first.min(unit.pts_90k);
+            last = last.max(unit.pts_90k);
+            units += 1;
+        }
+        let seconds = (last - first) as f64 / 90_000.0;
+        assert!(
+            (3.0..=6.5).contains(&seconds) && units > 20,
+            "{code}: {seconds} s, {units}"
+        );
+    }
 }

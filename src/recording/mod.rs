@@ -4,11 +4,13 @@
 //! (`recovery.rs`). Segments live under `DIR/CAMERA/YYYY-MM-DD/` (Vietnam date), named by the
 //! Vietnam time and the UTC milliseconds of their first picture.
 
+mod export;
 mod recorder;
 mod recovery;
 mod retention;
 mod segment;
 
+pub use export::export_span;
 pub use recorder::{Recorder, RecorderConfig, SegmentEvent};
 pub use recovery::{RecoveryReport, recover, scan_segment};
 pub use retention::{

@@ -43,6 +43,15 @@ pub enum Command {
     },
     /// Store what was drawn over the pictures (for replays).
     RecordOverlays(Vec<crate::domain::overlay::RecordedOverlay>),
+    /// The trainers' library; answered by [`Event::Library`].
+    LoadLibrary,
+    /// Save an incident to the library (audited); answered by [`Event::Library`].
+    SaveToLibrary {
+        entry: crate::store::LibraryEntry,
+        actor: String,
+    },
+    /// Open a library entry for replay (audited); answered by [`Event::IncidentRecordings`].
+    OpenLibraryEntry { id: i64, actor: String },
     /// Incidents that can be replayed; answered by [`Event::Incidents`].
     LoadIncidents,
     /// The recordings of every camera of event `id`'s junction around it (the opening is
@@ -109,11 +118,16 @@ pub enum Event {
     SignInFailed(String),
     /// Events with a wall-clock time, newest first (at most 500).
     Incidents(Vec<StoredEvent>),
+    /// The trainers' library, newest first.
+    Library(Vec<crate::store::LibraryEntry>),
     /// What replaying incident `id` needs: its moment, the cameras of its junction and their
     /// recordings.
     IncidentRecordings {
         id: i64,
         at_ms: i64,
+        /// The span to replay, UTC ms.
+        from_ms: i64,
+        to_ms: i64,
         cameras: Vec<String>,
         recordings: Vec<crate::store::RecordingRow>,
         /// What was drawn over those cameras' pictures then.
@@ -182,6 +196,9 @@ fn command_name(command: &Command) -> &'static str {
         Command::CreateFirstAdministrator { .. } => "CreateFirstAdministrator",
         Command::LoadReview(_) => "LoadReview",
         Command::LoadIncidents => "LoadIncidents",
+        Command::LoadLibrary => "LoadLibrary",
+        Command::SaveToLibrary { .. } => "SaveToLibrary",
+        Command::OpenLibraryEntry { .. } => "OpenLibraryEntry",
         Command::RecordOverlays(_) => "RecordOverlays",
         Command::OpenIncident { .. } => "OpenIncident",
         Command::OpenEvidence { .. } => "OpenEvidence",

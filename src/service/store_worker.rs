@@ -144,6 +144,16 @@ pub(super) fn run(
                     tracing::warn!(error = %e, rows = batch.len(), "overlays not recorded");
                 }
             }
+            Command::LoadLibrary => send_library(&mut store, events),
+            Command::SaveToLibrary { entry, actor } => {
+                match store.save_to_library(&entry, &actor) {
+                    Ok(_) => send_library(&mut store, events),
+                    Err(e) => fail(events, e.to_string()),
+                }
+            }
+            Command::OpenLibraryEntry { id, actor } => {
+                open_library_entry(&mut store, id, &actor, events);
+            }
             Command::LoadIncidents => {
                 let filter = crate::store::ReviewFilter {
                     decided: true,
@@ -369,6 +379,8 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
         Ok(Some(Event::IncidentRecordings {
             id,
             at_ms,
+            from_ms: at_ms - 20_000,
+            to_ms: at_ms + 20_000,
             cameras: of_junction,
             recordings,
             overlays,
@@ -382,6 +394,51 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             events,
             format!("event {id} has no recorded moment to replay"),
         ),
+        Err(e) => fail(events, e.to_string()),
+    }
+}
+
+fn send_library(store: &mut Store, events: &SyncSender<Event>) {
+    match store.library() {
+        Ok(entries) => {
+            let _ = events.send(Event::Library(entries));
+        }
+        Err(e) => fail(events, e.to_string()),
+    }
+}
+
+/// The recordings (and overlays) of a library entry's cameras and span; audits the opening.
+fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Event>) {
+    let found = (|| -> Result<Option<Event>, crate::store::StoreError> {
+        let Some(entry) = store.library()?.into_iter().find(|e| e.id == id) else {
+            return Ok(None);
+        };
+        let mut recordings = Vec::new();
+        for camera in &entry.cameras {
+            recordings.extend(store.recordings_between(camera, entry.from_ms, entry.to_ms)?);
+        }
+        let overlays = store.overlays_between(&entry.cameras, entry.from_ms, entry.to_ms)?;
+        store.append_audit(&crate::store::NewAuditEntry {
+            actor: actor.to_owned(),
+            action: "library.open".into(),
+            subject: id.to_string(),
+            detail: serde_json::json!({ "name": entry.name }),
+        })?;
+        Ok(Some(Event::IncidentRecordings {
+            id: entry.event_id.unwrap_or(-id),
+            at_ms: (entry.from_ms + entry.to_ms) / 2,
+            from_ms: entry.from_ms,
+            to_ms: entry.to_ms,
+            cameras: entry.cameras,
+            recordings,
+            overlays,
+        }))
+    })();
+    match found {
+        Ok(Some(event)) => {
+            let _ = events.send(event);
+        }
+        Ok(None) => fail(events, format!("library entry {id} does not exist")),
         Err(e) => fail(events, e.to_string()),
     }
 }

@@ -8,6 +8,7 @@ mod audit;
 mod connection;
 mod events;
 mod geometries;
+mod library;
 mod location;
 mod overlays;
 mod recordings;
@@ -21,6 +22,7 @@ pub use audit::{AuditBreak, AuditEntry, AuditReport, NewAuditEntry, check_chain,
 pub use connection::AnyConnection;
 pub use events::{EVENT_STATES, NewEvent, StoredEvent};
 pub use geometries::StoredGeometry;
+pub use library::LibraryEntry;
 pub use location::DatabaseLocation;
 pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;

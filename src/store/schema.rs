@@ -125,3 +125,17 @@ diesel::table! {
         body -> Text,
     }
 }
+
+diesel::table! {
+    incident_library (id) {
+        id -> BigInt,
+        name -> Text,
+        notes -> Text,
+        cameras -> Text,
+        from_ms -> BigInt,
+        to_ms -> BigInt,
+        event_id -> Nullable<BigInt>,
+        saved_by -> Text,
+        saved_at_ms -> BigInt,
+    }
+}

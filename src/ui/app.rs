@@ -252,9 +252,12 @@ impl ConsoleApp {
                     self.sign_in.problem = Some(reason);
                 }
                 Event::Incidents(incidents) => self.replay.incidents = incidents,
+                Event::Library(entries) => self.replay.library = entries,
                 Event::IncidentRecordings {
                     id,
                     at_ms,
+                    from_ms,
+                    to_ms,
                     cameras,
                     recordings,
                     overlays,
@@ -269,14 +272,10 @@ impl ConsoleApp {
                     }
                     // Twenty seconds either side; the clock starts five seconds before.
                     self.replay.session = None;
-                    match crate::replay::ReplaySession::open(
-                        &cameras,
-                        &recordings,
-                        at_ms - 20_000,
-                        at_ms + 20_000,
-                    ) {
+                    match crate::replay::ReplaySession::open(&cameras, &recordings, from_ms, to_ms)
+                    {
                         Ok(mut session) => {
-                            session.clock.seek(at_ms - 5_000);
+                            session.clock.seek((at_ms - 5_000).max(from_ms));
                             self.replay.session = Some(session);
                             self.replay.open = Some((id, at_ms));
                             self.replay.problem = None;
@@ -1040,6 +1039,7 @@ impl ConsoleApp {
                 }
                 if view == MainView::Replay {
                     self.send(Command::LoadIncidents);
+                    self.send(Command::LoadLibrary);
                 }
             }
             Action::ToggleWallWindow => {
@@ -1219,6 +1219,29 @@ impl ConsoleApp {
             ReplayAction::Close => {
                 self.replay.session = None;
                 self.replay.open = None;
+            }
+            ReplayAction::OpenSaved(id) => {
+                let actor = self.actor();
+                self.send(Command::OpenLibraryEntry { id, actor });
+            }
+            ReplayAction::Save { name, notes } => {
+                let Some(session) = &self.replay.session else {
+                    return;
+                };
+                let (from_ms, to_ms) = session.clock.span();
+                let entry = crate::store::LibraryEntry {
+                    id: 0,
+                    name,
+                    notes,
+                    cameras: session.cameras(),
+                    from_ms,
+                    to_ms,
+                    event_id: self.replay.open.map(|(id, _)| id).filter(|id| *id > 0),
+                    saved_by: String::new(),
+                    saved_at_ms: 0,
+                };
+                let actor = self.actor();
+                self.send(Command::SaveToLibrary { entry, actor });
             }
         }
     }

@@ -24,6 +24,13 @@ const TILE_BASE: u64 = 1_000_000;
 pub enum ReplayAction {
     /// Open the incident (event id).
     Open(i64),
+    /// Open a library entry (its id).
+    OpenSaved(i64),
+    /// Save the open replay to the library.
+    Save {
+        name: String,
+        notes: String,
+    },
     Close,
 }
 
@@ -37,6 +44,11 @@ pub struct ReplayState {
     pub problem: Option<String>,
     /// What was drawn over each camera's pictures then, in time order.
     pub overlays: HashMap<String, Vec<RecordedOverlay>>,
+    /// The trainers' library, newest first.
+    pub library: Vec<crate::store::LibraryEntry>,
+    /// The name and notes typed for saving the open replay.
+    pub save_name: String,
+    pub save_notes: String,
 }
 
 /// The overlay drawn over `camera`'s picture taken at `utc_ms` (the last one at or before it,
@@ -140,15 +152,56 @@ fn handle_keys(ctx: &egui::Context, session: &mut ReplaySession) {
 
 fn incidents_ui(
     ui: &mut egui::Ui,
-    state: &ReplayState,
+    state: &mut ReplayState,
     lang: Language,
     actions: &mut Vec<ReplayAction>,
 ) {
-    ui.heading(Text::Incidents.get(lang));
-    if state.session.is_some() && ui.button(Text::CloseReplay.get(lang)).clicked() {
-        actions.push(ReplayAction::Close);
+    if state.session.is_some() {
+        if ui.button(Text::CloseReplay.get(lang)).clicked() {
+            actions.push(ReplayAction::Close);
+        }
+        ui.add(
+            egui::TextEdit::singleline(&mut state.save_name)
+                .hint_text(Text::IncidentName.get(lang)),
+        );
+        ui.add(
+            egui::TextEdit::multiline(&mut state.save_notes)
+                .hint_text(Text::IncidentNotes.get(lang))
+                .desired_rows(2),
+        );
+        let named = !state.save_name.trim().is_empty();
+        if ui
+            .add_enabled(named, egui::Button::new(Text::SaveToLibrary.get(lang)))
+            .clicked()
+        {
+            actions.push(ReplayAction::Save {
+                name: std::mem::take(&mut state.save_name),
+                notes: std::mem::take(&mut state.save_notes),
+            });
+        }
+        ui.separator();
+    }
+    ui.heading(Text::Library.get(lang));
+    for entry in &state.library {
+        let text = format!(
+            "{}
+{} · {}",
+            entry.name,
+            crate::clock::vietnam_datetime(entry.from_ms),
+            entry.cameras.join(", ")
+        );
+        let response = ui.selectable_label(false, text);
+        let response = if entry.notes.is_empty() {
+            response
+        } else {
+            response.on_hover_text(&entry.notes)
+        };
+        if response.clicked() {
+            actions.push(ReplayAction::OpenSaved(entry.id));
+        }
     }
     ui.separator();
+    ui.heading(Text::Incidents.get(lang));
     egui::ScrollArea::vertical().show(ui, |ui| {
         for event in &state.incidents {
             let Some(at) = incident_time(event) else {

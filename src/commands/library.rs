@@ -1,0 +1,133 @@
+//! `library list | save | exercise`.
+
+use super::{Setup, cli_actor};
+use crate::cli::LibraryCommand;
+use crate::recording::export_span;
+use crate::registry::parse_csv;
+use crate::store::{LibraryEntry, NewAuditEntry, Store};
+use anyhow::{Context as _, bail};
+
+pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
+    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    match command {
+        LibraryCommand::List => {
+            for e in store.library()? {
+                println!(
+                    "{:>4}  {}  {:>4} s  {:<40} {}",
+                    e.id,
+                    crate::clock::vietnam_datetime(e.from_ms),
+                    (e.to_ms - e.from_ms) / 1000,
+                    e.name,
+                    e.cameras.join(", ")
+                );
+            }
+            Ok(())
+        }
+        LibraryCommand::Save {
+            event,
+            name,
+            notes,
+            seconds,
+        } => {
+            let Some(stored) = store.event(*event)? else {
+                bail!("event {event} is not in the database");
+            };
+            let at = serde_json::from_str::<serde_json::Value>(&stored.detail)
+                .ok()
+                .and_then(|d| d.get("at_utc_ms")?.as_i64())
+                .with_context(|| format!("event {event} has no recorded moment"))?;
+            let cameras = store.cameras()?;
+            let junction = cameras
+                .iter()
+                .find(|c| c.code == stored.camera_code)
+                .and_then(|c| c.junction_code.clone());
+            let mut of_junction: Vec<String> = cameras
+                .iter()
+                .filter(|c| {
+                    c.code == stored.camera_code
+                        || (junction.is_some() && c.junction_code == junction)
+                })
+                .map(|c| c.code.clone())
+                .collect();
+            if of_junction.is_empty() {
+                of_junction.push(stored.camera_code.clone());
+            }
+            let id = store.save_to_library(
+                &LibraryEntry {
+                    id: 0,
+                    name: name.clone(),
+                    notes: notes.clone(),
+                    cameras: of_junction,
+                    from_ms: at - seconds * 1000,
+                    to_ms: at + seconds * 1000,
+                    event_id: Some(*event),
+                    saved_by: String::new(),
+                    saved_at_ms: 0,
+                },
+                &cli_actor(),
+            )?;
+            println!("saved as library entry {id}");
+            Ok(())
+        }
+        LibraryCommand::Exercise { id, out } => {
+            let Some(entry) = store.library()?.into_iter().find(|e| e.id == *id) else {
+                bail!("library entry {id} does not exist");
+            };
+            let root = out
+                .clone()
+                .unwrap_or_else(|| setup.folders.data.join("exercises"))
+                .join(format!("library-{id}"));
+            std::fs::create_dir_all(&root)
+                .with_context(|| format!("cannot create {}", root.display()))?;
+            let segments = store.recordings()?;
+            let cameras = store.cameras()?;
+            let mut rows = Vec::new();
+            for code in &entry.cameras {
+                let file = root.join(format!("{code}.mp4"));
+                let _ = std::fs::remove_file(&file);
+                match export_span(&segments, code, entry.from_ms, entry.to_ms, &file) {
+                    Ok(pictures) => {
+                        println!("{code}: {pictures} pictures → {}", file.display());
+                        let Some(camera) = cameras.iter().find(|c| &c.code == code) else {
+                            continue;
+                        };
+                        rows.push(format!(
+                            "TRAIN{id}-{code},\"Huấn luyện #{id} – {}\",{},{},{},{},{},file://{},\"Camera mô phỏng cho huấn luyện (thư viện #{id}: {})\"",
+                            camera.name.replace('"', "'"),
+                            camera.kind.code(),
+                            camera.position.lat_deg,
+                            camera.position.lon_deg,
+                            camera.position_surveyed,
+                            camera.junction_code.clone().unwrap_or_default(),
+                            file.display(),
+                            entry.name.replace('"', "'")
+                        ));
+                    }
+                    Err(e) => println!("{code}: {e}"),
+                }
+            }
+            if rows.is_empty() {
+                bail!("nothing of library entry {id} was recorded");
+            }
+            let csv = format!(
+                "code,name,kind,lat_deg,lon_deg,position_surveyed,junction_code,main_url,notes\n{}\n",
+                rows.join("\n")
+            );
+            let registry = parse_csv(&csv).map_err(crate::store::StoreError::Import)?;
+            let summary =
+                store.import_registry(&registry, &cli_actor(), &format!("library {id}"))?;
+            store.append_audit(&NewAuditEntry {
+                actor: cli_actor(),
+                action: "library.exercise".into(),
+                subject: id.to_string(),
+                detail: serde_json::json!({ "cameras": rows.len(), "folder": root.to_string_lossy() }),
+            })?;
+            println!(
+                "{} simulated cameras ready ({} new); put them on the wall to run the exercise",
+                rows.len(),
+                summary.cameras_added
+            );
+            Ok(())
+        }
+    }
+}
