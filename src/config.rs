@@ -20,7 +20,7 @@ pub struct Config {
     pub recording: RecordingConfig,
     pub evidence: EvidenceConfig,
     /// Who detects and who resolves violations, as notices and the portal name them.
-    pub agency: crate::notice::Agency,
+    pub agency: crate::domain::Agency,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -331,6 +331,7 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
         key_path: env.path("key"),
         root: env.path("evidence"),
         models_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        agency: dienbien_dispatch::domain::Agency::default(),
     };
     let location = db.location.clone();
     let mut harness = console_with_evidence(
@@ -379,6 +380,22 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
     });
     harness.run_steps(3);
     harness.get_by_label("Nothing left to review.");
+    // The confirmed one, with the owner's deadline counting down, gets its notice.
+    harness
+        .get_by_label_contains("Confirmed · deadlines (1)")
+        .click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("identify the owner: còn 9 ngày");
+    harness.get_by_label("Write the notice").click();
+    wait(&mut harness, "the notice", |h| {
+        h.query_by_label_contains("Notice written").is_some()
+    });
+    let notice = env
+        .path("evidence/notices")
+        .join(format!("thong-bao-{newer}.pdf"));
+    assert!(std::fs::read(&notice).unwrap().starts_with(b"%PDF-1.7"));
+    harness.run_steps(3);
+    harness.get_by_label_contains("escalate: còn 19 ngày");
     let mut store = Store::open(&location).unwrap();
     let confirmed = store.event(newer).unwrap().unwrap();
     assert_eq!(confirmed.decision.as_deref(), Some("confirmed"));

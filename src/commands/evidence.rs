@@ -15,6 +15,7 @@ pub fn evidence_setup(setup: &Setup, out: Option<&std::path::PathBuf>) -> Eviden
             .or_else(|| setup.config.evidence.dir.clone())
             .unwrap_or_else(|| setup.folders.default_evidence_dir()),
         models_dir: setup.models_dir.clone(),
+        agency: setup.config.agency.clone(),
     }
 }
 

@@ -2,10 +2,10 @@
 
 use super::{Setup, cli_actor};
 use crate::cli::{ExportFormat, ReviewCommand};
-use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, ViolationKind, deadlines};
-use crate::notice::{NoticeInput, PortalRow, notice_pdf, portal_csv, portal_json};
+use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, deadlines};
+use crate::notice::{notice_input, notice_pdf, parse_kind, portal_csv, portal_json, portal_row};
 use crate::rules::Catalogue;
-use crate::store::{Confirmation, ReviewFilter, Store, StoredEvent};
+use crate::store::{Confirmation, ReviewFilter, Store};
 use anyhow::{Context as _, bail};
 use std::io::Write as _;
 
@@ -106,7 +106,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             if event.decision.as_deref() != Some("confirmed") {
                 bail!("event {id} is not a confirmed violation: only those get a notice");
             }
-            let input = notice_input(&mut store, &event, setup)?;
+            let input = notice_input(&mut store, &event, &setup.config.agency)?;
             let bytes = notice_pdf(&input, &setup.config.agency)?;
             std::fs::write(out, bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
@@ -139,183 +139,4 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-fn parse_kind(event: &StoredEvent) -> anyhow::Result<ViolationKind> {
-    serde_json::from_value(serde_json::Value::String(event.kind.clone()))
-        .with_context(|| format!("event {}: kind '{}'", event.id, event.kind))
-}
-
-fn vehicle_type(class: &str) -> &'static str {
-    match class {
-        "car" => "Ô tô",
-        "bus" => "Ô tô khách",
-        "truck" => "Ô tô tải",
-        "motorbike" => "Mô tô, xe gắn máy",
-        "bicycle" => "Xe đạp",
-        _ => "Khác",
-    }
-}
-
-/// When it happened, as the portal writes it: `HH:MM, DD/MM/YYYY` (Vietnam time).
-fn portal_time(event: &StoredEvent) -> String {
-    let at = serde_json::from_str::<serde_json::Value>(&event.detail)
-        .ok()
-        .and_then(|d| d.get("at_utc_ms").and_then(serde_json::Value::as_i64))
-        .unwrap_or(event.raised_at_ms);
-    let local = crate::clock::vietnam_datetime(at); // YYYY-MM-DD HH:MM:SS
-    format!(
-        "{}, {}/{}/{}",
-        &local[11..16],
-        &local[8..10],
-        &local[5..7],
-        &local[..4]
-    )
-}
-
-fn portal_row(store: &mut Store, event: &StoredEvent) -> anyhow::Result<PortalRow> {
-    let kind = parse_kind(event)?;
-    let class = ObjectClass::from_code(&event.class);
-    let penalty = class.and_then(|c| Catalogue::bundled().penalty(kind, c));
-    let violation = match penalty {
-        Some(p) => format!("{}. {}", p.clause, p.wording.trim_end_matches(';')),
-        None => Catalogue::bundled()
-            .violation(kind)
-            .map_or_else(|| event.kind.clone(), |v| v.name_vi.clone()),
-    };
-    let cameras = store.cameras()?;
-    let junctions = store.junctions()?;
-    let camera = cameras.iter().find(|c| c.code == event.camera_code);
-    let junction = camera
-        .and_then(|c| c.junction_code.as_ref())
-        .and_then(|code| junctions.iter().find(|j| &j.code == code));
-    let place = match junction {
-        Some(j) => format!("{}, {}, tỉnh Điện Biên", j.name, j.ward),
-        None => camera.map_or_else(|| event.camera_code.clone(), |c| c.name.clone()),
-    };
-    Ok(PortalRow {
-        plate: event.plate_text.clone().unwrap_or_default(),
-        plate_colour: event
-            .plate_colour
-            .as_deref()
-            .and_then(PlateColour::from_code)
-            .map_or_else(String::new, |c| c.name_vi().to_owned()),
-        vehicle_type: vehicle_type(&event.class).to_owned(),
-        time: portal_time(event),
-        place,
-        violation,
-        status: "Chưa xử phạt".into(),
-        detecting_unit: String::new(),
-        resolving_unit: String::new(),
-    })
-}
-
-fn notice_input(
-    store: &mut Store,
-    event: &StoredEvent,
-    setup: &Setup,
-) -> anyhow::Result<NoticeInput> {
-    let row = portal_row(store, event)?.with_agency(&setup.config.agency);
-    let kind = parse_kind(event)?;
-    let penalty =
-        ObjectClass::from_code(&event.class).and_then(|c| Catalogue::bundled().penalty(kind, c));
-    let money = |v: u64| {
-        let digits = v.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push('.');
-            }
-            out.push(c);
-        }
-        out
-    };
-    let fine = penalty.map_or_else(
-        || "—".to_owned(),
-        |p| {
-            format!(
-                "Từ {} đồng đến {} đồng",
-                money(p.fine_min_vnd),
-                money(p.fine_max_vnd)
-            )
-        },
-    );
-    let points = penalty.map_or_else(
-        || "—".to_owned(),
-        |p| {
-            if p.points > 0 {
-                format!("{} điểm", p.points)
-            } else {
-                "Không".to_owned()
-            }
-        },
-    );
-    let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
-    let mut measurements = Vec::new();
-    if let Some(ms) = event.time_into_red_ms {
-        measurements
-            .push(format!("đèn đỏ đã bật {:.1} giây", ms as f64 / 1000.0).replace('.', ","));
-    }
-    if let Some(kmh) = detail.get("speed_kmh").and_then(serde_json::Value::as_f64) {
-        measurements.push(format!("tốc độ qua vạch dừng {kmh:.0} km/h"));
-    }
-    let Some(bundle) = event.evidence_path.as_deref() else {
-        bail!("event {} has no evidence bundle", event.id);
-    };
-    let bundle = std::path::Path::new(bundle);
-    let mut stills = Vec::new();
-    for name in ["1-truoc-vach.jpg", "2-tai-vach.jpg", "3-sau-vach.jpg"] {
-        if let Ok(bytes) = std::fs::read(bundle.join(name)) {
-            stills.push((bytes, name.to_owned()));
-        }
-    }
-    let manifest_sha = std::fs::read(bundle.join(crate::evidence::MANIFEST))
-        .map(|b| {
-            use sha2::Digest as _;
-            crate::evidence::to_hex(&sha2::Sha256::digest(b))
-        })
-        .unwrap_or_default();
-    let confirmed = event
-        .reviewed_at_ms
-        .unwrap_or_else(crate::clock::now_utc_ms);
-    let d = deadlines(confirmed, event.notice_at_ms);
-    Ok(NoticeInput {
-        number: format!(
-            "{}/TB-VPHC-{}",
-            event.id,
-            &crate::clock::vietnam_datetime(confirmed)[..4]
-        ),
-        row,
-        fine,
-        points,
-        measurements,
-        camera: event.camera_code.clone(),
-        operator: event.reviewer.clone().unwrap_or_default(),
-        stills,
-        evidence: format!(
-            "{} (manifest SHA-256 {manifest_sha})",
-            bundle
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        ),
-        deadlines: vec![
-            format!(
-                "Xác minh chủ phương tiện trước: {}",
-                crate::clock::vietnam_datetime(d.identify_owner_by_ms)
-            ),
-            format!(
-                "Quá 20 ngày không giải quyết (đến {}) sẽ thông báo cơ quan đăng ký, đăng kiểm.",
-                crate::clock::vietnam_datetime(d.escalate_by_ms)
-            ),
-        ],
-        issued: {
-            let today = crate::clock::vietnam_datetime(crate::clock::now_utc_ms());
-            format!(
-                "ngày {} tháng {} năm {}",
-                &today[8..10],
-                &today[5..7],
-                &today[..4]
-            )
-        },
-    })
 }

@@ -2,6 +2,7 @@
 //! geometry, signal states, violation kinds, plates, review decisions and deadlines, and the Vietnamese text folding used by search. Nothing here depends on another module of the crate,
 //! on the database, on threads or on the UI.
 
+mod agency;
 mod camera;
 mod geo;
 pub mod geometry;
@@ -16,6 +17,7 @@ mod stream_url;
 pub mod text_fold;
 mod violation;
 
+pub use agency::Agency;
 pub use camera::{Camera, CameraKind, CameraStatus};
 pub use geo::{GeoError, GeoPoint};
 pub use junction::Junction;

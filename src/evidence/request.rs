@@ -15,6 +15,8 @@ pub struct EvidenceSetup {
     pub key_path: PathBuf,
     pub root: PathBuf,
     pub models_dir: PathBuf,
+    /// Who the notices name (they are written to `root/notices/`).
+    pub agency: crate::domain::Agency,
 }
 
 fn event_error(id: i64, reason: String) -> EvidenceError {

@@ -2,33 +2,13 @@
 //! with the evidence pictures and the fields the procedure requires) and the row for the
 //! traffic police portal, in the portal's column order (CSV or JSON).
 
+mod compose;
 mod document;
 mod export;
 pub mod pdf;
 
+pub use compose::{ComposeError, notice_input, parse_kind, portal_row};
 pub use document::{NoticeInput, notice_pdf};
 pub use export::{PORTAL_COLUMNS, PortalRow, portal_csv, portal_json};
 
-/// Who detects and who resolves, as the notice and the portal name them.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Agency {
-    /// Đơn vị phát hiện vi phạm.
-    pub detecting_unit: String,
-    /// Nơi giải quyết vụ việc.
-    pub resolving_unit: String,
-    pub phone: String,
-    /// The names above are samples until the command centre sets them.
-    pub sample: bool,
-}
-
-impl Default for Agency {
-    fn default() -> Self {
-        Self {
-            detecting_unit: "Phòng Cảnh sát giao thông – Công an tỉnh Điện Biên (mẫu)".into(),
-            resolving_unit: "Phòng Cảnh sát giao thông – Công an tỉnh Điện Biên (mẫu)".into(),
-            phone: "(chưa cấu hình)".into(),
-            sample: true,
-        }
-    }
-}
+pub use crate::domain::Agency;

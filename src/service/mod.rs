@@ -64,6 +64,11 @@ pub enum Command {
     /// Build event `id`'s evidence bundle from the recordings (on a thread of its own);
     /// answered by [`Event::EvidenceBuilt`] or [`Event::Failed`].
     BuildEvidence { id: i64, actor: String },
+    /// Confirmed violations with their deadlines; answered by [`Event::Confirmed`].
+    LoadConfirmed,
+    /// Write the notice PDF of confirmed event `id` (audited); answered by
+    /// [`Event::NoticeProduced`].
+    ProduceNotice { id: i64, actor: String },
     /// Confirm event `id`; answered by [`Event::Reviewed`].
     Confirm {
         id: i64,
@@ -150,6 +155,13 @@ pub enum Event {
         id: i64,
         decision: String,
     },
+    /// Confirmed violations, oldest first.
+    Confirmed(Vec<StoredEvent>),
+    /// The notice of event `id` is at `path`.
+    NoticeProduced {
+        id: i64,
+        path: String,
+    },
     /// Something failed; the message says what and where. The worker keeps serving.
     Failed {
         message: String,
@@ -196,6 +208,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::CreateFirstAdministrator { .. } => "CreateFirstAdministrator",
         Command::LoadReview(_) => "LoadReview",
         Command::LoadIncidents => "LoadIncidents",
+        Command::LoadConfirmed => "LoadConfirmed",
+        Command::ProduceNotice { .. } => "ProduceNotice",
         Command::LoadLibrary => "LoadLibrary",
         Command::SaveToLibrary { .. } => "SaveToLibrary",
         Command::OpenLibraryEntry { .. } => "OpenLibraryEntry",

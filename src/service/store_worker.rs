@@ -154,6 +154,19 @@ pub(super) fn run(
             Command::OpenLibraryEntry { id, actor } => {
                 open_library_entry(&mut store, id, &actor, events);
             }
+            Command::LoadConfirmed => match store.confirmed_violations() {
+                Ok(confirmed) => {
+                    let _ = events.send(Event::Confirmed(confirmed));
+                }
+                Err(e) => fail(events, e.to_string()),
+            },
+            Command::ProduceNotice { id, actor } => match evidence {
+                Some(setup) => produce_notice(&mut store, setup, id, &actor, events),
+                None => fail(
+                    events,
+                    "notices cannot be written here: no evidence folder".into(),
+                ),
+            },
             Command::LoadIncidents => {
                 let filter = crate::store::ReviewFilter {
                     decided: true,
@@ -440,5 +453,42 @@ fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSend
         }
         Ok(None) => fail(events, format!("library entry {id} does not exist")),
         Err(e) => fail(events, e.to_string()),
+    }
+}
+
+/// Writes the notice of confirmed event `id` under `root/notices/`.
+fn produce_notice(
+    store: &mut Store,
+    setup: &EvidenceSetup,
+    id: i64,
+    actor: &str,
+    events: &SyncSender<Event>,
+) {
+    let written = (|| -> Result<String, String> {
+        let event = store
+            .event(id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("event {id} is not in the database"))?;
+        if event.decision.as_deref() != Some("confirmed") {
+            return Err(format!("event {id} is not a confirmed violation"));
+        }
+        let input =
+            crate::notice::notice_input(store, &event, &setup.agency).map_err(|e| e.to_string())?;
+        let bytes = crate::notice::notice_pdf(&input, &setup.agency).map_err(|e| e.to_string())?;
+        let dir = setup.root.join("notices");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join(format!("thong-bao-{id}.pdf"));
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let path = path.to_string_lossy().into_owned();
+        store
+            .notice_produced(id, &path, actor)
+            .map_err(|e| e.to_string())?;
+        Ok(path)
+    })();
+    match written {
+        Ok(path) => {
+            let _ = events.send(Event::NoticeProduced { id, path });
+        }
+        Err(message) => fail(events, message),
     }
 }

@@ -253,6 +253,14 @@ impl ConsoleApp {
                 }
                 Event::Incidents(incidents) => self.replay.incidents = incidents,
                 Event::Library(entries) => self.replay.library = entries,
+                Event::Confirmed(confirmed) => self.review.confirmed = confirmed,
+                Event::NoticeProduced { id, path } => {
+                    self.notices.push(format!(
+                        "{} #{id}: {path}",
+                        Text::NoticeWritten.get(self.settings.language)
+                    ));
+                    self.send(Command::LoadConfirmed);
+                }
                 Event::IncidentRecordings {
                     id,
                     at_ms,
@@ -1200,6 +1208,7 @@ impl ConsoleApp {
             ..crate::store::ReviewFilter::default()
         };
         self.send(Command::LoadReview(filter));
+        self.send(Command::LoadConfirmed);
     }
 
     fn send(&mut self, command: Command) {
@@ -1283,6 +1292,14 @@ impl ConsoleApp {
             ReviewAction::Filter(kind) => {
                 self.review.kind_filter = kind;
                 self.reload_review();
+            }
+            ReviewAction::ProduceNotice(id) => {
+                if !self.can(Permission::ProduceNotices) {
+                    self.notices
+                        .push(Text::NotPermitted.get(self.settings.language).to_owned());
+                    return;
+                }
+                self.send(Command::ProduceNotice { id, actor });
             }
         }
     }

@@ -20,6 +20,8 @@ pub enum ReviewAction {
     Confirm(i64, Confirmation),
     Reject(i64, RejectReason),
     Filter(Option<String>),
+    /// Write the notice of a confirmed violation.
+    ProduceNotice(i64),
 }
 
 pub struct ReviewState {
@@ -36,6 +38,10 @@ pub struct ReviewState {
     pub building: HashSet<i64>,
     /// Why the last confirmation was not sent.
     pub problem: Option<String>,
+    /// The zoomed and panned view of the large still (reset for each case).
+    pub scene_rect: egui::Rect,
+    /// Confirmed violations, oldest first, with their deadlines.
+    pub confirmed: Vec<StoredEvent>,
 }
 
 impl Default for ReviewState {
@@ -52,6 +58,8 @@ impl Default for ReviewState {
             kind_filter: None,
             building: HashSet::new(),
             problem: None,
+            scene_rect: egui::Rect::ZERO,
+            confirmed: Vec::new(),
         }
     }
 }
@@ -65,6 +73,7 @@ impl ReviewState {
         self.class = None;
         self.problem = None;
         self.shown_still = 1;
+        self.scene_rect = egui::Rect::ZERO;
     }
 
     fn position(&self) -> Option<usize> {
@@ -198,6 +207,13 @@ fn queue_ui(
     ui.label(
         egui::RichText::new(format!("{} {}", state.queue.len(), Text::Waiting.get(lang))).weak(),
     );
+    egui::CollapsingHeader::new(format!(
+        "{} ({})",
+        Text::ConfirmedDeadlines.get(lang),
+        state.confirmed.len()
+    ))
+    .default_open(false)
+    .show(ui, |ui| confirmed_ui(ui, state, lang, actions));
     ui.separator();
     if state.queue.is_empty() {
         ui.label(Text::NothingToReview.get(lang));
@@ -226,6 +242,48 @@ fn queue_ui(
             }
         }
     });
+}
+
+/// Confirmed violations with the procedure's countdowns and their notices.
+fn confirmed_ui(
+    ui: &mut egui::Ui,
+    state: &ReviewState,
+    lang: Language,
+    actions: &mut Vec<ReviewAction>,
+) {
+    let now = crate::clock::now_utc_ms();
+    for event in &state.confirmed {
+        let confirmed = event.reviewed_at_ms.unwrap_or(event.raised_at_ms);
+        let due = crate::domain::deadlines(confirmed, event.notice_at_ms);
+        let countdown = if event.notice_at_ms.is_some() {
+            format!(
+                "{}: {}",
+                Text::EscalationDue.get(lang),
+                crate::domain::countdown_vi(due.escalate_by_ms, now)
+            )
+        } else {
+            format!(
+                "{}: {}",
+                Text::OwnerDue.get(lang),
+                crate::domain::countdown_vi(due.identify_owner_by_ms, now)
+            )
+        };
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "#{} {} · {countdown}",
+                event.id,
+                event.plate_text.as_deref().unwrap_or("")
+            ));
+            let label = if event.notice_at_ms.is_some() {
+                Text::NoticeAgain
+            } else {
+                Text::ProduceNotice
+            };
+            if ui.small_button(label.get(lang)).clicked() {
+                actions.push(ReviewAction::ProduceNotice(event.id));
+            }
+        });
+    }
 }
 
 fn case_ui(
@@ -275,17 +333,24 @@ fn case_ui(
                         ui.add(egui::Button::image(image).selected(state.shown_still == i));
                     if response.clicked() {
                         state.shown_still = i;
+                        state.scene_rect = egui::Rect::ZERO;
                     }
                 }
             });
             if let Some(texture) = textures.get(state.shown_still.min(textures.len() - 1)) {
-                let available = ui.available_size() - egui::vec2(0.0, 150.0);
-                let scale = (available.x / texture.size_vec2().x)
-                    .min(available.y.max(120.0) / texture.size_vec2().y);
-                ui.add(egui::Image::new((
-                    texture.id(),
-                    texture.size_vec2() * scale,
-                )));
+                // Zoom with the wheel (or pinch), pan by dragging; a new still starts fitted.
+                let available = ui.available_size() - egui::vec2(0.0, 170.0);
+                let size = egui::vec2(available.x, available.y.max(120.0));
+                let image = egui::Image::new((texture.id(), texture.size_vec2()));
+                ui.allocate_ui(size, |ui| {
+                    ui.set_min_size(size);
+                    egui::Scene::new().zoom_range(0.1..=8.0).show(
+                        ui,
+                        &mut state.scene_rect,
+                        |ui| ui.add(image),
+                    );
+                });
+                ui.label(egui::RichText::new(Text::ZoomHint.get(lang)).small().weak());
             }
         }
         _ if event.evidence_path.is_none() => {
