@@ -1,0 +1,259 @@
+//! The whole path on a sample clip, as a command centre would run it: the campus clip plays as
+//! camera DBP-GT-A1-N with its junction drawn in the database (a no-parking bay where a car is
+//! parked); a `record` process records it while the console watches it with detection; the
+//! rules raise the parking violation live; its evidence is built from the recording and
+//! signed; the reviewer confirms it with the plate; the notice is written; and a replay of
+//! the moment shows the recorded picture with the boxes the console drew then.
+
+mod common;
+mod support;
+
+use common::console::{Console, app, app_mut, console_with_evidence};
+use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
+use dienbien_dispatch::clock::Clock;
+use dienbien_dispatch::config::{CameraCredentials, DetectConfig};
+use dienbien_dispatch::domain::ViolationKind;
+use dienbien_dispatch::domain::geometry::JunctionGeometry;
+use dienbien_dispatch::ingest::IngestOptions;
+use dienbien_dispatch::registry::parse_csv;
+use dienbien_dispatch::replay::ReplaySession;
+use dienbien_dispatch::service::VideoStreams;
+use dienbien_dispatch::store::{DatabaseLocation, Store};
+use dienbien_dispatch::ui::UiSettings;
+use egui_kittest::Harness;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::media;
+
+fn wait_long(
+    harness: &mut Harness<'static, Console>,
+    what: &str,
+    done: impl Fn(&Harness<'static, Console>) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness) {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "timed out waiting for {what}"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
+    let db = common::sqlite();
+    let DatabaseLocation::Sqlite(db_path) = db.location.clone() else {
+        unreachable!()
+    };
+    let work = tempfile::tempdir().unwrap();
+    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+    let csv = format!(
+        "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,file://{}\n",
+        media("vtest-h264-high.mp4").display()
+    );
+    store
+        .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
+        .unwrap();
+    let geometry = JunctionGeometry::from_json(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/campus.geometry.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    store.save_geometry(&geometry, "test").unwrap();
+    drop(store);
+    let cli = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"));
+        command
+            .arg("--db")
+            .arg(&db_path)
+            .args(args)
+            .env("HOME", work.path().join("home"))
+            .env("XDG_CONFIG_HOME", work.path().join("home/config"))
+            .env("XDG_DATA_HOME", work.path().join("home/data"))
+            .env(
+                "DISPATCH_MODELS_DIR",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+            )
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG");
+        command
+    };
+    let recordings: PathBuf = work.path().join("recordings");
+    // The recorder and the console start together, as they run side by side.
+    let mut recorder = cli(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-N",
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        "10",
+        "--duration-secs",
+        "32",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let detector = DetectorService::start(DetectorOptions {
+        models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        max_batch: None,
+    })
+    .unwrap();
+    let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
+        .with_detector(detector, DetectConfig::default(), Default::default());
+    let location = db.location.clone();
+    let mut harness = console_with_evidence(
+        db,
+        UiSettings {
+            language: dienbien_dispatch::ui::Language::English,
+            ..UiSettings::default()
+        },
+        (1280.0, 800.0),
+        1.0 / 30.0,
+        streams,
+        Clock::System,
+        None,
+        false,
+    );
+    wait_long(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    // The car parked in the bay is a violation after its 20 s: raised live and stored.
+    wait_long(&mut harness, "the parking violation", |h| {
+        app(h)
+            .alarms()
+            .iter()
+            .any(|a| a.event.kind == ViolationKind::IllegalParking && a.stored_id.is_some())
+    });
+    let alarm = app(&harness)
+        .alarms()
+        .iter()
+        .find(|a| a.event.kind == ViolationKind::IllegalParking)
+        .unwrap()
+        .clone();
+    let id = alarm.stored_id.unwrap();
+    // The console goes on drawing (and recording its overlays) until the recorder is done.
+    while recorder.try_wait().unwrap().is_none() {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(recorder.wait().unwrap().success());
+
+    // Evidence from the recording, signed, attached.
+    let evidence = work.path().join("evidence");
+    let out = cli(&[
+        "evidence",
+        "build",
+        "--event",
+        &id.to_string(),
+        "--out",
+        evidence.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut store = Store::open(&location).unwrap();
+    let event = store.event(id).unwrap().unwrap();
+    let bundle = PathBuf::from(event.evidence_path.clone().unwrap());
+    let verified = cli(&["evidence", "verify", bundle.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["event"]["kind"], "illegal-parking");
+    assert_eq!(manifest["event"]["clause"], "6.3.e");
+    assert_eq!(
+        manifest["geometry_version"], 1,
+        "judged on the stored geometry"
+    );
+    // Reviewed, confirmed with the plate, noticed.
+    let out = cli(&[
+        "review",
+        "confirm",
+        &id.to_string(),
+        "--plate",
+        "27A-456.78",
+        "--colour",
+        "white",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let notice = work.path().join("notice.pdf");
+    let out = cli(&[
+        "review",
+        "notice",
+        &id.to_string(),
+        "--out",
+        notice.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = Command::new("pdftotext")
+        .args([notice.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("27A-456.78") && text.contains("6.3.e"),
+        "{text}"
+    );
+    // The trainer replays the moment: the recorded picture, with the boxes drawn then.
+    let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap();
+    let at = detail["at_utc_ms"].as_i64().unwrap();
+    let rows = store.recordings().unwrap();
+    let cameras = vec!["DBP-GT-A1-N".to_owned()];
+    let mut session = ReplaySession::open(&cameras, &rows, at - 5_000, at + 5_000).unwrap();
+    // (A parking violation's moment is when the car stopped: here, as the clip began.)
+    session.clock.seek(at + 1_000);
+    session.update(Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !session.settled() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let shown = session.shown()[0]
+        .1
+        .frame
+        .clone()
+        .expect("a recorded picture");
+    let overlays = store
+        .overlays_between(&cameras, at - 5_000, at + 5_000)
+        .unwrap();
+    let mut by_camera = std::collections::HashMap::new();
+    by_camera.insert("DBP-GT-A1-N".to_owned(), overlays);
+    let overlay = dienbien_dispatch::ui::overlay_at(&by_camera, "DBP-GT-A1-N", shown.utc_ms)
+        .expect("the boxes drawn then");
+    assert!(
+        overlay
+            .boxes
+            .iter()
+            .any(|b| b.class == dienbien_dispatch::domain::ObjectClass::Car)
+    );
+    assert_eq!(store.verify_audit().unwrap().broken, None);
+    // The console (and the database it owns) lives to the end of the test.
+    drop(harness);
+}
