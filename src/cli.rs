@@ -207,6 +207,19 @@ pub enum EvidenceCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Release (delete) the evidence of rejected event ID, with the reason (audited). A
+    /// confirmed violation's evidence is kept for its legal period.
+    Release {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Delete the bundles of events older than the legal period (ND 168 Art. 4: one year),
+    /// each audited.
+    Expire {
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check a bundle's signature and every file's SHA-256; exit status 1 naming the first
     /// file that was altered.
     Verify {

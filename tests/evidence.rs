@@ -372,3 +372,94 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     assert!(!names[0].starts_with(".partial-"));
     env.ok(&["evidence", "verify", root.join(&names[0]).to_str().unwrap()]);
 }
+
+#[test]
+fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_period() {
+    use dienbien_dispatch::domain::{Plate, PlateColour, RejectReason};
+    use dienbien_dispatch::store::Confirmation;
+    let env = Env::new();
+    env.ok(&["cameras", "list"]);
+    let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
+    let mut store = Store::open(&location).unwrap();
+    let day = 86_400_000_i64;
+    let now = dienbien_dispatch::clock::now_utc_ms();
+    let bundle = |name: &str| {
+        let dir = env.path("evidence").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("clip.mp4"), b"x").unwrap();
+        dir.to_string_lossy().into_owned()
+    };
+    let event = |store: &mut Store, at: i64| {
+        store
+            .record_event(&NewEvent {
+                camera_code: "DBP-GT-A1-S".into(),
+                kind: "red-light".into(),
+                track: 1,
+                class: "car".into(),
+                place: None,
+                stream_at_ms: 0,
+                time_into_red_ms: None,
+                clause: None,
+                detail: serde_json::json!({ "at_utc_ms": at }),
+            })
+            .unwrap()
+    };
+    let (rejected, confirmed, old) = (
+        event(&mut store, now - day),
+        event(&mut store, now - day),
+        event(&mut store, now - 400 * day),
+    );
+    for (id, name) in [(rejected, "a"), (confirmed, "b"), (old, "c")] {
+        store.attach_evidence(id, &bundle(name), "test").unwrap();
+    }
+    store
+        .reject_violation(rejected, RejectReason::NoViolation, "", "lan")
+        .unwrap();
+    let confirmation = Confirmation {
+        plate: Plate::parse("27A-123.45").unwrap(),
+        colour: PlateColour::White,
+        class: None,
+        clause: None,
+    };
+    store
+        .confirm_violation(confirmed, &confirmation, "lan")
+        .unwrap();
+    store.confirm_violation(old, &confirmation, "lan").unwrap();
+    drop(store);
+    let err = env.fails(&[
+        "evidence",
+        "release",
+        &confirmed.to_string(),
+        "--reason",
+        "x",
+    ]);
+    assert!(err.contains("kept for its legal period"), "{err}");
+    assert!(env.path("evidence/b").is_dir());
+    env.ok(&[
+        "evidence",
+        "release",
+        &rejected.to_string(),
+        "--reason",
+        "không vi phạm",
+    ]);
+    assert!(!env.path("evidence/a").exists());
+    let dry = env.ok(&["evidence", "expire", "--dry-run"]);
+    assert!(
+        dry.contains(&format!("would expire the evidence of event {old}")),
+        "{dry}"
+    );
+    assert!(env.path("evidence/c").is_dir());
+    env.ok(&["evidence", "expire"]);
+    assert!(!env.path("evidence/c").exists(), "past one year");
+    assert!(env.path("evidence/b").is_dir(), "within its year");
+    let mut store = Store::open(&location).unwrap();
+    let actions: Vec<String> = store
+        .recent_audit(10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.contains(&"evidence.release".to_owned()));
+    assert!(actions.contains(&"evidence.expire".to_owned()));
+    assert_eq!(store.event(rejected).unwrap().unwrap().evidence_path, None);
+}

@@ -172,7 +172,8 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
     let mut store = Store::open(&db.location).unwrap();
     let rows = store.recordings().unwrap();
-    let at = rows.iter().map(|r| r.started_ms).max().unwrap() + 3_000;
+    // Six seconds into the recordings (the clock starts five before, inside them).
+    let at = rows.iter().map(|r| r.started_ms).min().unwrap() + 6_000;
     let id = store
         .record_event(&NewEvent {
             camera_code: "DBP-GT-A1-S".into(),
@@ -204,6 +205,19 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
         })
         .collect();
     store.record_overlays(&overlays).unwrap();
+    // The A1 North geometry was changed after the incident: the replay draws the first one.
+    let geometry = dienbien_dispatch::domain::geometry::JunctionGeometry::from_json(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/rules/campus.geometry.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    store.save_geometry(&geometry, "test").unwrap();
+    let mut changed = geometry.clone();
+    changed.zones[0].dwell_limit_s = 99.0;
+    store.save_geometry(&changed, "test").unwrap();
     drop(store);
     let location = db.location.clone();
     let mut harness = console_with_evidence(
@@ -236,6 +250,11 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     let mut cameras = session.cameras();
     cameras.sort();
     assert_eq!(cameras, ["DBP-GT-A1-N", "DBP-GT-A1-S"]);
+    assert_eq!(
+        app(&harness).replay_state().geometries.get("DBP-GT-A1-N"),
+        Some(&geometry),
+        "the geometry in force then"
+    );
     // The overlays of the moment shown are the recorded ones.
     let shown_s = session
         .shown()

@@ -19,6 +19,18 @@ pub fn evidence_setup(setup: &Setup, out: Option<&std::path::PathBuf>) -> Eviden
     }
 }
 
+/// Evidence is kept a year after the violation (ND 168 Art. 4: the limitation period).
+const LEGAL_PERIOD_MS: i64 = 365 * 86_400_000;
+
+/// Deletes a released or expired bundle (already detached and audited).
+fn remove_bundle(path: &str) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot delete {path}: {e}")),
+    }
+}
+
 pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
     match command {
         EvidenceCommand::Build { event, out } => {
@@ -32,6 +44,46 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
                 path.display(),
                 evidence::fingerprint(&key.verifying_key())
             );
+            Ok(())
+        }
+        EvidenceCommand::Release { id, reason } => {
+            let mut store = Store::open(&setup.database)?;
+            let path = store.detach_evidence(*id, "evidence.release", reason, &cli_actor())?;
+            remove_bundle(&path)?;
+            println!("evidence of event {id} released: {path}");
+            Ok(())
+        }
+        EvidenceCommand::Expire { dry_run } => {
+            let mut store = Store::open(&setup.database)?;
+            let limit = crate::clock::now_utc_ms() - LEGAL_PERIOD_MS;
+            let filter = crate::store::ReviewFilter {
+                decided: true,
+                ..Default::default()
+            };
+            let mut expired = 0;
+            for event in store.review_queue(&filter)? {
+                let at = serde_json::from_str::<serde_json::Value>(&event.detail)
+                    .ok()
+                    .and_then(|d| d.get("at_utc_ms")?.as_i64())
+                    .unwrap_or(event.raised_at_ms);
+                if event.evidence_path.is_none() || at >= limit {
+                    continue;
+                }
+                expired += 1;
+                if *dry_run {
+                    println!("would expire the evidence of event {}", event.id);
+                    continue;
+                }
+                let path = store.detach_evidence(
+                    event.id,
+                    "evidence.expire",
+                    "the legal period ended",
+                    "system:retention",
+                )?;
+                remove_bundle(&path)?;
+                println!("expired the evidence of event {}: {path}", event.id);
+            }
+            println!("{expired} bundles past the legal period");
             Ok(())
         }
         EvidenceCommand::Verify { path, trust } => {

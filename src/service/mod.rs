@@ -137,6 +137,8 @@ pub enum Event {
         recordings: Vec<crate::store::RecordingRow>,
         /// What was drawn over those cameras' pictures then.
         overlays: Vec<crate::domain::overlay::RecordedOverlay>,
+        /// Each camera's junction geometry in force then (the version saved last before).
+        geometries: Vec<(String, JunctionGeometry)>,
     },
     /// Events for review, newest first.
     ReviewQueue(Vec<StoredEvent>),

@@ -383,6 +383,7 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             recordings.extend(store.recordings_between(camera, at_ms - 60_000, at_ms + 60_000)?);
         }
         let overlays = store.overlays_between(&of_junction, at_ms - 60_000, at_ms + 60_000)?;
+        let geometries = geometries_at(store, &of_junction, at_ms)?;
         store.append_audit(&crate::store::NewAuditEntry {
             actor: actor.to_owned(),
             action: "replay.open".into(),
@@ -397,6 +398,7 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             cameras: of_junction,
             recordings,
             overlays,
+            geometries,
         }))
     })();
     match found {
@@ -431,6 +433,7 @@ fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSend
             recordings.extend(store.recordings_between(camera, entry.from_ms, entry.to_ms)?);
         }
         let overlays = store.overlays_between(&entry.cameras, entry.from_ms, entry.to_ms)?;
+        let geometries = geometries_at(store, &entry.cameras, entry.from_ms)?;
         store.append_audit(&crate::store::NewAuditEntry {
             actor: actor.to_owned(),
             action: "library.open".into(),
@@ -445,6 +448,7 @@ fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSend
             cameras: entry.cameras,
             recordings,
             overlays,
+            geometries,
         }))
     })();
     match found {
@@ -491,4 +495,26 @@ fn produce_notice(
         }
         Err(message) => fail(events, message),
     }
+}
+
+/// Each camera's geometry version in force at `at_ms` (saved last before it; the first one
+/// when all were saved later).
+fn geometries_at(
+    store: &mut Store,
+    cameras: &[String],
+    at_ms: i64,
+) -> Result<Vec<(String, crate::domain::geometry::JunctionGeometry)>, crate::store::StoreError> {
+    let mut found = Vec::new();
+    for camera in cameras {
+        let versions = store.geometry_versions(camera)?;
+        let chosen = versions
+            .iter()
+            .rev()
+            .find(|g| g.saved_at_ms <= at_ms)
+            .or(versions.first());
+        if let Some(g) = chosen {
+            found.push((camera.clone(), g.geometry.clone()));
+        }
+    }
+    Ok(found)
 }

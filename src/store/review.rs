@@ -93,6 +93,52 @@ impl Store {
         })
     }
 
+    /// Detaches event `id`'s evidence bundle because it is released (a rejected case) or its
+    /// legal period ended (`action`: evidence.release or evidence.expire); returns the path,
+    /// which the caller deletes afterwards. A confirmed violation's evidence is released only
+    /// by expiry.
+    pub fn detach_evidence(
+        &mut self,
+        id: i64,
+        action: &str,
+        reason: &str,
+        actor: &str,
+    ) -> Result<String, StoreError> {
+        self.write_transaction(|conn| {
+            let event: StoredEvent = events::table
+                .find(id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::Rejected {
+                    what: format!("evidence of event {id}"),
+                    reason: "no such event".into(),
+                })?;
+            let Some(path) = event.evidence_path.clone() else {
+                return Err(StoreError::Rejected {
+                    what: format!("evidence of event {id}"),
+                    reason: "it has no evidence bundle".into(),
+                });
+            };
+            if action == "evidence.release" && event.decision.as_deref() != Some("rejected") {
+                return Err(StoreError::Rejected {
+                    what: format!("release of event {id}'s evidence"),
+                    reason: "only a rejected case's evidence may be released; a violation's is kept for its legal period (ND 168 Art. 4: one year)".into(),
+                });
+            }
+            diesel::update(events::table.find(id))
+                .set(events::evidence_path.eq(None::<String>))
+                .execute(conn)?;
+            Self::audit_in(
+                conn,
+                actor,
+                action,
+                id,
+                serde_json::json!({ "path": path, "reason": reason }),
+            )?;
+            Ok(path)
+        })
+    }
+
     /// A reviewer looked at the evidence of event `id` (Thông tư 67/2024: views are recorded).
     pub fn record_evidence_view(&mut self, id: i64, actor: &str) -> Result<(), StoreError> {
         self.write_transaction(|conn| {

@@ -269,7 +269,9 @@ impl ConsoleApp {
                     cameras,
                     recordings,
                     overlays,
+                    geometries,
                 } => {
+                    self.replay.geometries = geometries.into_iter().collect();
                     self.replay.overlays.clear();
                     for overlay in overlays {
                         self.replay
@@ -628,11 +630,7 @@ impl ConsoleApp {
             .show(ui, |ui| {
                 if self.settings.view == MainView::Replay {
                     let mut replay_actions = Vec::new();
-                    let geometries: HashMap<String, JunctionGeometry> = self
-                        .stored_geometries
-                        .iter()
-                        .map(|(camera, (_, g))| (camera.clone(), g.clone()))
-                        .collect();
+                    let geometries = self.replay.geometries.clone();
                     replay_ui(
                         ui,
                         &mut self.replay,

@@ -1,6 +1,6 @@
 //! The replay view (F5): recorded incidents on the left; the chosen one opens every camera of
 //! its junction from the recordings, in lock-step on one clock, with the junction geometry
-//! over each picture and the incident marked on the timeline. Space plays and pauses, the
+//! in force then over each picture and the incident marked on the timeline. Space plays and pauses, the
 //! left and right arrows step a frame, [ and ] change the speed (0.25×–8×), the slider scrubs.
 
 use super::geometry_overlay;
@@ -46,6 +46,8 @@ pub struct ReplayState {
     pub overlays: HashMap<String, Vec<RecordedOverlay>>,
     /// The trainers' library, newest first.
     pub library: Vec<crate::store::LibraryEntry>,
+    /// Each camera's junction geometry as it was then.
+    pub geometries: HashMap<String, JunctionGeometry>,
     /// The name and notes typed for saving the open replay.
     pub save_name: String,
     pub save_notes: String,
