@@ -76,6 +76,8 @@ fn two_cameras_replay_in_lock_step_forwards_backwards_and_by_the_frame() {
     let opened = Instant::now();
     let cameras = vec!["CAM-A".to_owned(), "CAM-B".to_owned()];
     let mut session = ReplaySession::open(&cameras, &rows, from, to).unwrap();
+    // The two recordings cover the span without a gap (segments follow each other).
+    assert_eq!(session.recorded_spans(), &[(from, to)]);
     let settle = |session: &mut ReplaySession| {
         let deadline = Instant::now() + Duration::from_secs(10);
         session.update(Instant::now());

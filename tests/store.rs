@@ -530,3 +530,60 @@ fn overlays_are_recorded_in_batches_and_read_back_by_camera_and_time() {
         assert!(read.last().unwrap().boxes[0].flagged);
     }
 }
+
+#[test]
+fn the_review_queue_filters_by_cameras_kind_class_and_time() {
+    use dienbien_dispatch::store::{NewEvent, ReviewFilter};
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let event = |camera: &str, kind: &str, class: &str| NewEvent {
+            camera_code: camera.into(),
+            kind: kind.into(),
+            track: 1,
+            class: class.into(),
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: None,
+            clause: None,
+            detail: serde_json::json!({}),
+        };
+        let a = store
+            .record_event(&event("DBP-GT-A1-N", "red-light", "car"))
+            .unwrap();
+        let b = store
+            .record_event(&event("DBP-GT-A1-S", "red-light", "motorbike"))
+            .unwrap();
+        let c = store
+            .record_event(&event("DBP-GT-QT75-S", "wrong-way", "car"))
+            .unwrap();
+        let ids = |store: &mut Store, filter: ReviewFilter| -> Vec<i64> {
+            store
+                .review_queue(&filter)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect()
+        };
+        assert_eq!(
+            ids(&mut store, ReviewFilter::default()),
+            vec![c, b, a],
+            "newest first"
+        );
+        let junction = ReviewFilter {
+            cameras: Some(vec!["DBP-GT-A1-N".into(), "DBP-GT-A1-S".into()]),
+            ..Default::default()
+        };
+        assert_eq!(ids(&mut store, junction), vec![b, a], "{}", db.name);
+        let cars = ReviewFilter {
+            class: Some("car".into()),
+            kind: Some("red-light".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&mut store, cars), vec![a]);
+        let future = ReviewFilter {
+            from_ms: Some(dienbien_dispatch::clock::now_utc_ms() + 60_000),
+            ..Default::default()
+        };
+        assert!(ids(&mut store, future).is_empty());
+    }
+}

@@ -32,6 +32,8 @@ struct Player {
 pub struct ReplaySession {
     pub clock: ReplayClock,
     players: Vec<Player>,
+    /// Where any of the cameras has recordings, merged, UTC ms.
+    spans: Vec<(i64, i64)>,
 }
 
 impl ReplaySession {
@@ -70,6 +72,7 @@ impl ReplaySession {
         Ok(Self {
             clock: ReplayClock::new(from_ms, to_ms),
             players,
+            spans: recorded_spans(cameras, segments, from_ms, to_ms),
         })
     }
 
@@ -105,6 +108,11 @@ impl ReplaySession {
         self.shown()
             .iter()
             .all(|(_, s)| s.answered_ms == Some(target))
+    }
+
+    /// Where the cameras have recordings within the replay's span (merged), UTC ms.
+    pub fn recorded_spans(&self) -> &[(i64, i64)] {
+        &self.spans
     }
 
     pub fn cameras(&self) -> Vec<String> {
@@ -156,4 +164,35 @@ fn play(camera: &mut RecordedCamera, shared: &Shared) {
             *woken = false;
         }
     }
+}
+
+/// The recorded stretches of `cameras` within `[from_ms, to_ms]`, merged where they touch.
+fn recorded_spans(
+    cameras: &[String],
+    segments: &[RecordingRow],
+    from_ms: i64,
+    to_ms: i64,
+) -> Vec<(i64, i64)> {
+    let mut spans: Vec<(i64, i64)> = segments
+        .iter()
+        .filter(|s| {
+            cameras.contains(&s.camera_code) && !matches!(s.state.as_str(), "lost" | "deleted")
+        })
+        .map(|s| {
+            (
+                s.started_ms.max(from_ms),
+                s.ended_ms.unwrap_or(s.started_ms).min(to_ms),
+            )
+        })
+        .filter(|(a, b)| a < b)
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::new();
+    for (a, b) in spans {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 + 500 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
 }

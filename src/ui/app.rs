@@ -1201,8 +1201,27 @@ impl ConsoleApp {
     }
 
     fn reload_review(&mut self) {
+        self.review.junctions = self
+            .junctions
+            .iter()
+            .map(|j| (j.code.clone(), j.name.clone()))
+            .collect();
+        let cameras = self.review.junction_filter.as_ref().map(|junction| {
+            self.entries
+                .iter()
+                .filter(|e| e.camera.junction_code.as_ref() == Some(junction))
+                .map(|e| e.camera.code.clone())
+                .collect()
+        });
+        let from_ms = self
+            .review
+            .days_filter
+            .map(|days| crate::clock::now_utc_ms() - i64::from(days) * 86_400_000);
         let filter = crate::store::ReviewFilter {
             kind: self.review.kind_filter.clone(),
+            class: self.review.class_filter.clone(),
+            cameras,
+            from_ms,
             ..crate::store::ReviewFilter::default()
         };
         self.send(Command::LoadReview(filter));
@@ -1291,6 +1310,7 @@ impl ConsoleApp {
                 self.review.kind_filter = kind;
                 self.reload_review();
             }
+            ReviewAction::Refilter => self.reload_review(),
             ReviewAction::ProduceNotice(id) => {
                 if !self.can(Permission::ProduceNotices) {
                     self.notices

@@ -266,8 +266,18 @@ fn controls_ui(
     if response.changed() {
         session.clock.seek(position.round() as i64);
     }
+    // Where something was recorded, shaded under the slider.
+    let rect = response.rect;
+    let x_of = |t: i64| rect.left() + (t - from) as f32 / (to - from).max(1) as f32 * rect.width();
+    for (a, b) in session.recorded_spans() {
+        let band = Rect::from_min_max(
+            egui::pos2(x_of(*a), rect.bottom() - 3.0),
+            egui::pos2(x_of(*b), rect.bottom() + 1.0),
+        );
+        ui.painter()
+            .rect_filled(band, 0.0, Color32::from_rgba_unmultiplied(63, 185, 80, 160));
+    }
     if let Some(at) = incident_at {
-        let rect = response.rect;
         let x = rect.left() + (at - from) as f32 / (to - from).max(1) as f32 * rect.width();
         ui.painter().line_segment(
             [

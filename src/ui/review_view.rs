@@ -20,6 +20,8 @@ pub enum ReviewAction {
     Confirm(i64, Confirmation),
     Reject(i64, RejectReason),
     Filter(Option<String>),
+    /// The junction, class or date filter changed.
+    Refilter,
     /// Write the notice of a confirmed violation.
     ProduceNotice(i64),
 }
@@ -34,6 +36,14 @@ pub struct ReviewState {
     pub class: Option<ObjectClass>,
     pub reason: RejectReason,
     pub kind_filter: Option<String>,
+    /// Junction code whose cameras the queue shows.
+    pub junction_filter: Option<String>,
+    /// Vehicle class code the queue shows.
+    pub class_filter: Option<String>,
+    /// Raised within this many days.
+    pub days_filter: Option<u32>,
+    /// The junctions to choose from (code, name).
+    pub junctions: Vec<(String, String)>,
     /// Events whose evidence is being built.
     pub building: HashSet<i64>,
     /// Why the last confirmation was not sent.
@@ -56,6 +66,10 @@ impl Default for ReviewState {
             class: None,
             reason: RejectReason::PlateUnreadable,
             kind_filter: None,
+            junction_filter: None,
+            class_filter: None,
+            days_filter: None,
+            junctions: Vec::new(),
             building: HashSet::new(),
             problem: None,
             scene_rect: egui::Rect::ZERO,
@@ -204,6 +218,88 @@ fn queue_ui(
                 }
             }
         });
+    ui.horizontal_wrapped(|ui| {
+        let junction = state
+            .junction_filter
+            .as_ref()
+            .and_then(|code| state.junctions.iter().find(|(c, _)| c == code))
+            .map_or_else(
+                || Text::AllJunctions.get(lang).to_owned(),
+                |(_, n)| n.clone(),
+            );
+        egui::ComboBox::from_id_salt("review-junction")
+            .selected_text(junction)
+            .width(170.0)
+            .show_ui(ui, |ui| {
+                let mut changed = ui
+                    .selectable_value(
+                        &mut state.junction_filter,
+                        None,
+                        Text::AllJunctions.get(lang),
+                    )
+                    .changed();
+                for (code, name) in state.junctions.clone() {
+                    changed |= ui
+                        .selectable_value(&mut state.junction_filter, Some(code), name)
+                        .changed();
+                }
+                if changed {
+                    actions.push(ReviewAction::Refilter);
+                }
+            });
+        let class = state
+            .class_filter
+            .clone()
+            .unwrap_or_else(|| Text::AllVehicles.get(lang).to_owned());
+        egui::ComboBox::from_id_salt("review-class-filter")
+            .selected_text(class)
+            .show_ui(ui, |ui| {
+                let mut changed = ui
+                    .selectable_value(&mut state.class_filter, None, Text::AllVehicles.get(lang))
+                    .changed();
+                for class in [
+                    ObjectClass::Car,
+                    ObjectClass::Motorbike,
+                    ObjectClass::Bus,
+                    ObjectClass::Truck,
+                    ObjectClass::Person,
+                ] {
+                    changed |= ui
+                        .selectable_value(
+                            &mut state.class_filter,
+                            Some(class.code().to_owned()),
+                            class.code(),
+                        )
+                        .changed();
+                }
+                if changed {
+                    actions.push(ReviewAction::Refilter);
+                }
+            });
+        let days = match state.days_filter {
+            Some(1) => Text::Today.get(lang).to_owned(),
+            Some(d) => format!("{d} {}", Text::Days.get(lang)),
+            None => Text::AnyDate.get(lang).to_owned(),
+        };
+        egui::ComboBox::from_id_salt("review-days")
+            .selected_text(days)
+            .show_ui(ui, |ui| {
+                let mut changed = false;
+                for (value, label) in [
+                    (None, Text::AnyDate.get(lang).to_owned()),
+                    (Some(1), Text::Today.get(lang).to_owned()),
+                    (Some(7), format!("7 {}", Text::Days.get(lang))),
+                    (Some(30), format!("30 {}", Text::Days.get(lang))),
+                ] {
+                    changed |= ui
+                        .selectable_value(&mut state.days_filter, value, label)
+                        .changed();
+                }
+                if changed {
+                    actions.push(ReviewAction::Refilter);
+                }
+            });
+    });
     ui.label(
         egui::RichText::new(format!("{} {}", state.queue.len(), Text::Waiting.get(lang))).weak(),
     );
