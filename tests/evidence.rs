@@ -170,6 +170,12 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     assert_eq!(manifest["geometry_version"], 2);
     assert_eq!(manifest["model"]["name"], "yolox-nano");
     assert_eq!(manifest["files"].as_array().unwrap().len(), 4);
+    // Each still says when its picture was taken: the one at the line, at the event.
+    let at_still = manifest["files"][1]["at_utc_ms"].as_i64().unwrap();
+    assert!(
+        (at_still - at_utc_ms).abs() <= 100,
+        "{at_still} vs {at_utc_ms}"
+    );
 
     let verify = |env: &Env| env.run(&["evidence", "verify", bundle.to_str().unwrap()]);
     let out = verify(&env);

@@ -326,6 +326,24 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
     let start = store.recordings().unwrap()[0].started_ms;
     let older = store.record_event(&event(start + 3_000, "car")).unwrap();
     let newer = store.record_event(&event(start + 4_000, "car")).unwrap();
+    // What the console drew over the camera then: the car, track 3, flagged.
+    let overlays: Vec<dienbien_dispatch::domain::overlay::RecordedOverlay> = (0..60)
+        .map(|i| dienbien_dispatch::domain::overlay::RecordedOverlay {
+            camera: "DBP-GT-A1-S".into(),
+            at_ms: start + i * 100,
+            width: 1280,
+            height: 720,
+            boxes: vec![dienbien_dispatch::domain::overlay::OverlayBox {
+                bbox: [400.0, 300.0, 700.0, 600.0],
+                class: dienbien_dispatch::domain::ObjectClass::Car,
+                score: 0.9,
+                track: Some(3),
+                flagged: true,
+            }],
+            signals: Vec::new(),
+        })
+        .collect();
+    store.record_overlays(&overlays).unwrap();
     drop(store);
     let setup = EvidenceSetup {
         key_path: env.path("key"),
@@ -364,6 +382,26 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
             .is_some_and(|(id, s)| *id == newer && s.len() == 3)
     });
     harness.run_steps(2);
+    // The track is drawn on each still, from what the console drew at its moment.
+    let (_, stills) = app(&harness).review_state().stills.clone().unwrap();
+    assert!(
+        stills.iter().all(|(_, overlay)| overlay
+            .as_ref()
+            .is_some_and(|o| o.boxes[0].track == Some(3))),
+        "every still has its overlay"
+    );
+    // The clip, frame by frame, opens in the replay view; then back to the case.
+    harness.get_by_label("Watch the clip (F5)").click();
+    wait(&mut harness, "the replay of the case", |h| {
+        app(h)
+            .replay_state()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.cameras().contains(&"DBP-GT-A1-S".to_owned()))
+    });
+    harness.key_press(egui::Key::F4);
+    harness.run_steps(3);
+    assert_eq!(app(&harness).review_state().selected, Some(newer));
     // The plate as read, then Ctrl+Enter.
     let plate = harness.get_by_role(egui::accesskit::Role::TextInput);
     plate.focus();

@@ -118,11 +118,11 @@ pub fn build(
             .encode_image(&picture)
             .map_err(|e| write_error(&path, e.to_string()))?;
         drop(out);
-        files.push((file_name, role.to_owned()));
+        files.push((file_name, role.to_owned(), Some(still.at_ms)));
     }
-    files.push(("clip.mp4".to_owned(), "clip".to_owned()));
+    files.push(("clip.mp4".to_owned(), "clip".to_owned(), None));
     let mut listed = Vec::new();
-    for (file_name, role) in files {
+    for (file_name, role, at_utc_ms) in files {
         let path = partial.join(&file_name);
         sync_file(&path).map_err(|e| write_error(&path, e.to_string()))?;
         let (sha256, bytes) = file_sha256(&path).map_err(|e| write_error(&path, e.to_string()))?;
@@ -131,6 +131,7 @@ pub fn build(
             role,
             sha256,
             bytes,
+            at_utc_ms,
         });
     }
     let manifest = Manifest {

@@ -53,6 +53,9 @@ pub struct EvidenceFile {
     pub role: String,
     pub sha256: String,
     pub bytes: u64,
+    /// When the picture of a still was taken, UTC ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_utc_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

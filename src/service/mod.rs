@@ -178,12 +178,16 @@ pub struct Inventory {
 }
 
 /// An evidence still, decoded for display.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct Still {
     pub name: String,
     pub width: u32,
     pub height: u32,
     pub rgba: Vec<u8>,
+    /// When its picture was taken (from the manifest), UTC ms.
+    pub at_ms: Option<i64>,
+    /// What the console drew over that picture, if recorded.
+    pub overlay: Option<crate::domain::overlay::RecordedOverlay>,
 }
 
 impl std::fmt::Debug for Command {

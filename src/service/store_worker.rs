@@ -293,9 +293,31 @@ fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
     if let Err(e) = store.record_evidence_view(id, actor) {
         return fail(events, e.to_string());
     }
+    // Each still's moment (from the manifest) and the overlay drawn then, for the track.
+    let manifest: Option<crate::evidence::Manifest> =
+        std::fs::read(std::path::Path::new(&bundle).join(crate::evidence::MANIFEST))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+    let camera = manifest.as_ref().map(|m| m.event.camera.clone());
+    let moment = |name: &str| {
+        manifest
+            .as_ref()?
+            .files
+            .iter()
+            .find(|f| f.name == name)?
+            .at_utc_ms
+    };
     let mut stills = Vec::new();
     for name in ["1-truoc-vach.jpg", "2-tai-vach.jpg", "3-sau-vach.jpg"] {
         let path = std::path::Path::new(&bundle).join(name);
+        let at_ms = moment(name);
+        let overlay = match (&camera, at_ms) {
+            (Some(camera), Some(at)) => store
+                .overlays_between(std::slice::from_ref(camera), at - 500, at)
+                .ok()
+                .and_then(|mut o| o.pop()),
+            _ => None,
+        };
         match image::open(&path) {
             Ok(picture) => {
                 let rgba = picture.to_rgba8();
@@ -304,6 +326,8 @@ fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
                     width: rgba.width(),
                     height: rgba.height(),
                     rgba: rgba.into_raw(),
+                    at_ms,
+                    overlay,
                 });
             }
             Err(e) => {

@@ -314,11 +314,12 @@ impl ConsoleApp {
                                 [still.width as usize, still.height as usize],
                                 &still.rgba,
                             );
-                            ctx.load_texture(
+                            let texture = ctx.load_texture(
                                 format!("evidence-{id}-{}", still.name),
                                 image,
                                 egui::TextureOptions::LINEAR,
-                            )
+                            );
+                            (texture, still.overlay)
                         })
                         .collect();
                     self.review.stills = Some((id, textures));
@@ -1311,6 +1312,12 @@ impl ConsoleApp {
                 self.reload_review();
             }
             ReviewAction::Refilter => self.reload_review(),
+            ReviewAction::Watch(id) => {
+                self.apply(Action::ShowView(MainView::Replay));
+                if self.settings.view == MainView::Replay {
+                    self.replay_action(ReplayAction::Open(id));
+                }
+            }
             ReviewAction::ProduceNotice(id) => {
                 if !self.can(Permission::ProduceNotices) {
                     self.notices

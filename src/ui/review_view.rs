@@ -11,6 +11,12 @@ use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, ViolationKind
 use crate::store::{Confirmation, StoredEvent};
 use std::collections::HashSet;
 
+/// A still on the GPU and the recorded overlay of its moment (the track drawn on it).
+pub type StillView = (
+    egui::TextureHandle,
+    Option<crate::domain::overlay::RecordedOverlay>,
+);
+
 /// What the reviewer asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReviewAction {
@@ -22,6 +28,8 @@ pub enum ReviewAction {
     Filter(Option<String>),
     /// The junction, class or date filter changed.
     Refilter,
+    /// Open the case's moment in the replay view (every camera, frame by frame).
+    Watch(i64),
     /// Write the notice of a confirmed violation.
     ProduceNotice(i64),
 }
@@ -29,7 +37,8 @@ pub enum ReviewAction {
 pub struct ReviewState {
     pub queue: Vec<StoredEvent>,
     pub selected: Option<i64>,
-    pub stills: Option<(i64, Vec<egui::TextureHandle>)>,
+    /// The stills of the open case, each with what the console drew over its picture.
+    pub stills: Option<(i64, Vec<StillView>)>,
     pub shown_still: usize,
     pub plate: String,
     pub colour: PlateColour,
@@ -422,7 +431,7 @@ fn case_ui(
     match &state.stills {
         Some((id, textures)) if *id == event.id && !textures.is_empty() => {
             ui.horizontal(|ui| {
-                for (i, texture) in textures.iter().enumerate() {
+                for (i, (texture, _)) in textures.iter().enumerate() {
                     let size = texture.size_vec2() * (120.0 / texture.size_vec2().x.max(1.0));
                     let image = egui::Image::new((texture.id(), size));
                     let response =
@@ -433,7 +442,9 @@ fn case_ui(
                     }
                 }
             });
-            if let Some(texture) = textures.get(state.shown_still.min(textures.len() - 1)) {
+            if let Some((texture, overlay)) =
+                textures.get(state.shown_still.min(textures.len() - 1))
+            {
                 // Zoom with the wheel (or pinch), pan by dragging; a new still starts fitted.
                 let available = ui.available_size() - egui::vec2(0.0, 170.0);
                 let size = egui::vec2(available.x, available.y.max(120.0));
@@ -443,7 +454,12 @@ fn case_ui(
                     egui::Scene::new().zoom_range(0.1..=8.0).show(
                         ui,
                         &mut state.scene_rect,
-                        |ui| ui.add(image),
+                        |ui| {
+                            let shown = ui.add(image);
+                            if let Some(overlay) = overlay {
+                                draw_track(ui.painter(), shown.rect, overlay);
+                            }
+                        },
                     );
                 });
                 ui.label(egui::RichText::new(Text::ZoomHint.get(lang)).small().weak());
@@ -534,11 +550,16 @@ fn case_ui(
             actions.push(ReviewAction::Reject(event.id, state.reason));
         }
     });
-    ui.label(
-        egui::RichText::new(Text::ReviewKeys.get(lang))
-            .small()
-            .weak(),
-    );
+    ui.horizontal(|ui| {
+        if ui.button(Text::WatchClip.get(lang)).clicked() {
+            actions.push(ReviewAction::Watch(event.id));
+        }
+        ui.label(
+            egui::RichText::new(Text::ReviewKeys.get(lang))
+                .small()
+                .weak(),
+        );
+    });
 }
 
 fn plate_colour_text(colour: PlateColour) -> Text {
@@ -547,5 +568,41 @@ fn plate_colour_text(colour: PlateColour) -> Text {
         PlateColour::Yellow => Text::PlateYellow,
         PlateColour::Blue => Text::PlateBlue,
         PlateColour::Red => Text::PlateRed,
+    }
+}
+
+/// The boxes the console drew at the still's moment, over the picture part of the still (the
+/// data bar is below it): the violating track in red, the others thin.
+fn draw_track(
+    painter: &egui::Painter,
+    still: egui::Rect,
+    overlay: &crate::domain::overlay::RecordedOverlay,
+) {
+    let scale = still.width() / overlay.width.max(1) as f32;
+    for b in &overlay.boxes {
+        let rect = egui::Rect::from_min_max(
+            still.min + egui::vec2(b.bbox[0], b.bbox[1]) * scale,
+            still.min + egui::vec2(b.bbox[2], b.bbox[3]) * scale,
+        );
+        let (colour, width) = if b.flagged {
+            (egui::Color32::from_rgb(0xe5, 0x39, 0x35), 2.5)
+        } else {
+            (theme::class_colour(b.class), 1.0)
+        };
+        painter.rect_stroke(
+            rect,
+            0.0,
+            egui::Stroke::new(width, colour),
+            egui::StrokeKind::Outside,
+        );
+        if let Some(track) = b.track {
+            painter.text(
+                rect.left_top(),
+                egui::Align2::LEFT_BOTTOM,
+                format!("{} {track}", b.class.code()),
+                egui::FontId::proportional(11.0),
+                colour,
+            );
+        }
     }
 }
