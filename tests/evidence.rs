@@ -469,3 +469,98 @@ fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_peri
     assert!(actions.contains(&"evidence.expire".to_owned()));
     assert_eq!(store.event(rejected).unwrap().unwrap().evidence_path, None);
 }
+
+#[test]
+fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
+    use dienbien_dispatch::recording::SegmentWriter;
+    use dienbien_dispatch::store::SegmentEnd;
+    use dienbien_dispatch::video::{Codec, EncodedUnit, annexb_parameters};
+    let env = Env::new();
+    env.ok(&["cameras", "list"]);
+    // A "recording" of the street photo: five seconds of the same picture (MJPEG in MP4).
+    let photo = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/media/street-car-motorbike-plate.jpg"),
+    )
+    .unwrap();
+    let started = dienbien_dispatch::clock::now_utc_ms() - 20_000;
+    let path = env
+        .path("recordings/DBP-GT-A1-S/day")
+        .join(format!("000000_{started}.mp4"));
+    let mut writer =
+        SegmentWriter::create(&path, annexb_parameters(Codec::Jpeg, 1920, 1080, &[])).unwrap();
+    for i in 0..50 {
+        writer
+            .write(&EncodedUnit {
+                data: photo.clone(),
+                pts_90k: i * 9_000,
+                dts_90k: Some(i * 9_000),
+                keyframe: true,
+            })
+            .unwrap();
+    }
+    let summary = writer.finish().unwrap();
+    let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
+    let mut store = Store::open(&location).unwrap();
+    let path_text = path.to_string_lossy();
+    store
+        .recording_opened("DBP-GT-A1-S", &path_text, started)
+        .unwrap();
+    store
+        .recording_ended(
+            "DBP-GT-A1-S",
+            &path_text,
+            started,
+            &SegmentEnd {
+                ended_ms: started + 4_900,
+                size_bytes: summary.size_bytes as i64,
+                units: 50,
+                state: "closed",
+            },
+        )
+        .unwrap();
+    let id = store
+        .record_event(&NewEvent {
+            camera_code: "DBP-GT-A1-S".into(),
+            kind: "red-light".into(),
+            track: 1,
+            class: "car".into(),
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: Some(1_000),
+            clause: None,
+            detail: serde_json::json!({ "at_utc_ms": started + 2_500 }),
+        })
+        .unwrap();
+    drop(store);
+    env.ok(&[
+        "evidence",
+        "build",
+        "--event",
+        &id.to_string(),
+        "--out",
+        env.path("evidence").to_str().unwrap(),
+    ]);
+    let bundle = Store::open(&location)
+        .unwrap()
+        .event(id)
+        .unwrap()
+        .unwrap()
+        .evidence_path
+        .unwrap();
+    let bundle = Path::new(&bundle);
+    let close_up = image::open(bundle.join("4-bien-so.jpg"))
+        .expect("a plate close-up")
+        .to_rgb8();
+    assert!(close_up.width() >= 360);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    let roles: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["before", "at", "plate", "after", "clip"]);
+    env.ok(&["evidence", "verify", bundle.to_str().unwrap()]);
+}

@@ -7,6 +7,8 @@ pub mod detector;
 mod fast_math;
 mod kernels;
 pub mod onnx;
+pub mod onnx_graph;
+pub mod plate;
 pub mod postprocess;
 pub mod preprocess;
 pub mod yolox;

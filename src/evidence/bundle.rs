@@ -30,6 +30,9 @@ pub struct EvidenceRequest {
     pub geometry_version: Option<i32>,
     pub model: Option<ModelInfo>,
     pub workstation: String,
+    /// The violating vehicle's box in the still at the line, as shares of the picture
+    /// (x1, y1, x2, y2 in 0–1), when the console recorded it: the plate is looked for there.
+    pub vehicle_box: Option<[f32; 4]>,
 }
 
 const ROLES: [(&str, &str); 3] = [
@@ -50,6 +53,7 @@ pub fn build(
     request: &EvidenceRequest,
     key: &SigningKey,
     root: &Path,
+    plates: Option<&crate::detect::plate::PlateDetector>,
 ) -> Result<PathBuf, EvidenceError> {
     let event = &request.event;
     let (from, to) = (
@@ -119,6 +123,34 @@ pub fn build(
             .map_err(|e| write_error(&path, e.to_string()))?;
         drop(out);
         files.push((file_name, role.to_owned(), Some(still.at_ms)));
+        // The plate close-up, from the still at the line.
+        if role == "at"
+            && let Some(detector) = plates
+        {
+            let within = request.vehicle_box.map(|b| {
+                let (w, h) = (rgb.width() as f32, rgb.height() as f32);
+                [b[0] * w, b[1] * h, b[2] * w, b[3] * h]
+            });
+            if let Some((close_up, plate)) = super::plate_close_up(detector, &rgb, within) {
+                let line = format!(
+                    "Biển số phóng to từ ảnh {}/{} · độ tin cậy {:.0} %",
+                    index + 1,
+                    request.moments_utc_ms.len(),
+                    plate.score * 100.0
+                );
+                let picture = with_data_bar(&close_up, &[line]);
+                let name = "4-bien-so.jpg".to_owned();
+                let path = partial.join(&name);
+                let mut out = std::io::BufWriter::new(
+                    std::fs::File::create(&path).map_err(|e| write_error(&path, e.to_string()))?,
+                );
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+                    .encode_image(&picture)
+                    .map_err(|e| write_error(&path, e.to_string()))?;
+                drop(out);
+                files.push((name, "plate".to_owned(), Some(still.at_ms)));
+            }
+        }
     }
     files.push(("clip.mp4".to_owned(), "clip".to_owned(), None));
     let mut listed = Vec::new();

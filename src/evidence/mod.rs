@@ -5,12 +5,14 @@
 //! first file that was altered.
 
 mod bundle;
+mod close_up;
 mod data_bar;
 mod keys;
 mod manifest;
 mod request;
 
 pub use bundle::{EvidenceRequest, build, remove_partial};
+pub use close_up::plate_close_up;
 pub use data_bar::with_data_bar;
 pub use keys::{fingerprint, load_or_create, public_key, to_hex};
 pub use manifest::{

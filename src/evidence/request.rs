@@ -50,7 +50,26 @@ pub fn build_for_event(
         ..event
     };
     let place = junction.map_or_else(|| event.camera.clone(), |j| j.name.clone());
+    // The violating vehicle in the picture at the line, from what the console drew then.
+    let vehicle_box = store
+        .overlays_between(
+            std::slice::from_ref(&event.camera),
+            event.at_utc_ms - 600,
+            event.at_utc_ms + 600,
+        )?
+        .into_iter()
+        .min_by_key(|o| (o.at_ms - event.at_utc_ms).abs())
+        .and_then(|o| {
+            let b = o
+                .boxes
+                .iter()
+                .find(|b| b.track == Some(event.track))
+                .or_else(|| o.boxes.iter().find(|b| b.flagged))?;
+            let (w, h) = (o.width.max(1) as f32, o.height.max(1) as f32);
+            Some([b.bbox[0] / w, b.bbox[1] / h, b.bbox[2] / w, b.bbox[3] / h])
+        });
     let request = EvidenceRequest {
+        vehicle_box,
         bar_lines: bar_lines(&event, &place),
         moments_utc_ms: moments,
         geometry_version: detail(&stored)
@@ -63,7 +82,14 @@ pub fn build_for_event(
     };
     let key = super::load_or_create(&setup.key_path)?;
     let segments = store.recordings()?;
-    let path = build(&segments, &request, &key, &setup.root)?;
+    let plates = match crate::detect::plate::PlateDetector::load(&setup.models_dir) {
+        Ok(detector) => Some(detector),
+        Err(e) => {
+            tracing::warn!(error = %e, "no plate close-up in this bundle");
+            None
+        }
+    };
+    let path = build(&segments, &request, &key, &setup.root, plates.as_ref())?;
     store.append_audit(&NewAuditEntry {
         actor: actor.to_owned(),
         action: "evidence.build".into(),

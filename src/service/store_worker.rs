@@ -308,8 +308,16 @@ fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             .at_utc_ms
     };
     let mut stills = Vec::new();
-    for name in ["1-truoc-vach.jpg", "2-tai-vach.jpg", "3-sau-vach.jpg"] {
+    for name in [
+        "1-truoc-vach.jpg",
+        "2-tai-vach.jpg",
+        "3-sau-vach.jpg",
+        "4-bien-so.jpg",
+    ] {
         let path = std::path::Path::new(&bundle).join(name);
+        if !path.exists() {
+            continue; // no plate close-up in this bundle
+        }
         let at_ms = moment(name);
         let overlay = match (&camera, at_ms) {
             (Some(camera), Some(at)) => store
