@@ -272,6 +272,35 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     .expect("an overlay for the picture shown");
     assert_eq!(overlay.boxes[0].track, Some(2));
     assert!(shown_s.utc_ms - overlay.at_ms <= 200);
+    // A paused picture clicked opens large, to zoom and pan.
+    let tile = app(&harness)
+        .replay_state()
+        .tiles
+        .iter()
+        .find(|(c, _)| c == "DBP-GT-A1-S")
+        .map(|(_, r)| r.center())
+        .unwrap();
+    harness.hover_at(tile);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: tile,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.run_steps(3);
+    let zoom = app(&harness)
+        .replay_state()
+        .zoom
+        .as_ref()
+        .map(|(t, _, _)| t.clone());
+    assert!(
+        zoom.is_some_and(|t| t.starts_with("DBP-GT-A1-S · ")),
+        "the picture opened large"
+    );
+    let session = app(&harness).replay_state().session.as_ref().unwrap();
     // The clock starts five seconds before the incident; Space plays.
     let start = session.clock.position_ms();
     assert_eq!(start, at - 5_000);

@@ -48,6 +48,10 @@ pub struct ReplayState {
     pub library: Vec<crate::store::LibraryEntry>,
     /// Each camera's junction geometry as it was then.
     pub geometries: HashMap<String, JunctionGeometry>,
+    /// A paused picture opened large: its title, the picture and the zoomed view.
+    pub zoom: Option<(String, egui::TextureHandle, Rect)>,
+    /// Where each camera's tile was drawn last.
+    pub tiles: Vec<(String, Rect)>,
     /// The name and notes typed for saving the open replay.
     pub save_name: String,
     pub save_notes: String,
@@ -65,6 +69,9 @@ pub fn overlay_at<'a>(
     let overlay = list.get(at.checked_sub(1)?)?;
     (utc_ms - overlay.at_ms <= 500).then_some(overlay)
 }
+
+/// A camera's picture clicked in the replay.
+type ClickedFrame = (String, crate::replay::RecordedFrame);
 
 /// An incident's moment on the wall clock, if it has one.
 pub fn incident_time(event: &StoredEvent) -> Option<i64> {
@@ -104,8 +111,21 @@ pub fn replay_ui(
             });
             return;
         };
-        controls_ui(ui, session, state.open.map(|(_, at)| at), lang, actions);
-        tiles_ui(
+        let marks: Vec<i64> = state
+            .incidents
+            .iter()
+            .filter(|e| session.cameras().contains(&e.camera_code))
+            .filter_map(incident_time)
+            .collect();
+        controls_ui(
+            ui,
+            session,
+            state.open.map(|(_, at)| at),
+            &marks,
+            lang,
+            actions,
+        );
+        let (clicked, tiles) = tiles_ui(
             ui,
             session,
             geometries,
@@ -113,7 +133,50 @@ pub fn replay_ui(
             target_format,
             state.open.map(|(_, at)| at),
         );
+        state.tiles = tiles;
+        // A paused picture clicked opens large, to zoom and pan.
+        if let Some((camera, frame)) = clicked
+            && !session.clock.playing()
+        {
+            let image = egui::ColorImage::from_rgb(
+                [frame.frame.width as usize, frame.frame.height as usize],
+                &frame.frame.to_rgb(),
+            );
+            let texture = ui
+                .ctx()
+                .load_texture("replay-zoom", image, egui::TextureOptions::LINEAR);
+            let title = format!(
+                "{camera} · {} (UTC+7)",
+                crate::clock::vietnam_datetime_ms(frame.utc_ms)
+            );
+            state.zoom = Some((title, texture, Rect::ZERO));
+        }
     });
+    zoom_window(ui.ctx(), state, lang);
+}
+
+/// The paused picture, large, with wheel zoom and drag pan.
+fn zoom_window(ctx: &egui::Context, state: &mut ReplayState, lang: Language) {
+    let Some((title, texture, scene_rect)) = &mut state.zoom else {
+        return;
+    };
+    let mut open = true;
+    // Over the pictures, never over the incidents and the library on the left.
+    egui::Window::new(title.as_str())
+        .open(&mut open)
+        .anchor(Align2::RIGHT_TOP, [-12.0, 96.0])
+        .default_size([760.0, 520.0])
+        .resizable(true)
+        .show(ctx, |ui| {
+            ui.label(egui::RichText::new(Text::ZoomHint.get(lang)).small().weak());
+            let image = egui::Image::new((texture.id(), texture.size_vec2()));
+            egui::Scene::new()
+                .zoom_range(0.1..=8.0)
+                .show(ui, scene_rect, |ui| ui.add(image));
+        });
+    if !open {
+        state.zoom = None;
+    }
 }
 
 fn handle_keys(ctx: &egui::Context, session: &mut ReplaySession) {
@@ -228,6 +291,7 @@ fn controls_ui(
     ui: &mut egui::Ui,
     session: &mut ReplaySession,
     incident_at: Option<i64>,
+    marks: &[i64],
     lang: Language,
     _actions: &mut Vec<ReplayAction>,
 ) {
@@ -277,6 +341,14 @@ fn controls_ui(
         ui.painter()
             .rect_filled(band, 0.0, Color32::from_rgba_unmultiplied(63, 185, 80, 160));
     }
+    // Every recorded event of these cameras in the span, small; the one opened, red.
+    for at in marks.iter().filter(|t| (from..=to).contains(*t)) {
+        let x = x_of(*at);
+        ui.painter().line_segment(
+            [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
+            Stroke::new(2.0, super::theme::WARNING),
+        );
+    }
     if let Some(at) = incident_at {
         let x = rect.left() + (at - from) as f32 / (to - from).max(1) as f32 * rect.width();
         ui.painter().line_segment(
@@ -301,8 +373,10 @@ fn tiles_ui(
     overlays: &HashMap<String, Vec<RecordedOverlay>>,
     target_format: wgpu::TextureFormat,
     incident_at: Option<i64>,
-) {
+) -> (Option<ClickedFrame>, Vec<(String, Rect)>) {
     let shown = session.shown();
+    let mut clicked = None;
+    let mut tiles = Vec::new();
     let area = ui.available_rect_before_wrap();
     let columns = if shown.len() > 1 { 2 } else { 1 };
     let rows = shown.len().div_ceil(columns).max(1);
@@ -316,7 +390,18 @@ fn tiles_ui(
                 (index / columns) as f32 * cell.y,
             );
         let rect = Rect::from_min_size(min, cell).shrink(3.0);
+        tiles.push((camera.clone(), rect));
         painter.rect_filled(rect, 2.0, Color32::BLACK);
+        let response = ui.interact(
+            rect,
+            ui.make_persistent_id(("replay-tile", index)),
+            egui::Sense::click(),
+        );
+        if response.clicked()
+            && let Some(frame) = &state.frame
+        {
+            clicked = Some((camera.clone(), frame.clone()));
+        }
         if let Some(recorded) = &state.frame {
             let frame = &recorded.frame;
             let video = letterbox(rect, frame.width, frame.height);
@@ -362,6 +447,7 @@ fn tiles_ui(
         }
     }
     ui.allocate_rect(area, egui::Sense::hover());
+    (clicked, tiles)
 }
 
 /// The recorded boxes (class colour, track number, red when the track raised an event) and
