@@ -352,3 +352,26 @@ fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
         );
     }
 }
+
+#[test]
+fn a_nearly_full_recordings_disk_raises_the_alarm_in_the_status_bar() {
+    let mut harness = console(
+        UiSettings {
+            language: Language::English,
+            ..UiSettings::default()
+        },
+        (1280.0, 800.0),
+    );
+    harness.run_steps(2);
+    assert_eq!(app(&harness).recording_disk_low(), None);
+    // Asking for every byte free: whatever this disk holds is too full.
+    let dir = tempfile::tempdir().unwrap();
+    app_mut(&mut harness).watch_recordings_disk(dir.path().to_owned(), 1.0);
+    harness.run_steps(2);
+    assert!(app(&harness).recording_disk_low().is_some());
+    harness.get_by_label_contains("Recordings disk nearly full, free");
+    // A share it has: no alarm.
+    app_mut(&mut harness).watch_recordings_disk(dir.path().to_owned(), 0.0);
+    harness.run_steps(2);
+    assert_eq!(app(&harness).recording_disk_low(), None);
+}

@@ -8,6 +8,13 @@ use crate::ui::{ConsoleApp, StartOptions, UiSettings};
 pub fn run(setup: Setup) -> anyhow::Result<()> {
     let mut notices = setup.warnings.clone();
     let evidence = super::evidence::evidence_setup(&setup, None);
+    let recordings_dir = setup
+        .config
+        .recording
+        .dir
+        .clone()
+        .unwrap_or_else(|| setup.folders.default_recordings_dir());
+    let min_free = setup.config.recording.policy().min_free;
     let service = match ServiceHandle::start_with(setup.database.clone(), Some(evidence)) {
         Ok(service) => Some(service),
         Err(e) => {
@@ -50,6 +57,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     target_format: cc.wgpu_render_state.as_ref().map(|rs| rs.target_format),
                     clock: crate::clock::Clock::System,
                     require_sign_in: true,
+                    recordings: Some((recordings_dir, min_free)),
                 },
             )))
         }),

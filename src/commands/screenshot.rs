@@ -51,6 +51,7 @@ pub fn run(args: &ScreenshotArgs, setup: Setup) -> anyhow::Result<()> {
             target_format: Some(renderer.target_format()),
             clock: crate::clock::Clock::System,
             require_sign_in: false,
+            recordings: None,
         },
     );
     let mut cameras_placed = false;

@@ -45,6 +45,9 @@ pub struct StartOptions {
     /// Open on the sign-in screen and act with the signed-in user's role (the console always
     /// does; tests and screenshots of other parts may run as this workstation).
     pub require_sign_in: bool,
+    /// The recordings folder and the free share of its disk to keep: below it the status bar
+    /// raises the alarm (the recorders delete the oldest continuous footage meanwhile).
+    pub recordings: Option<(std::path::PathBuf, f64)>,
 }
 
 /// One camera as the interface shows it.
@@ -133,6 +136,10 @@ pub struct ConsoleApp {
     require_sign_in: bool,
     /// Replay of recorded incidents.
     replay: ReplayState,
+    /// The recordings folder and its free share to keep, and what was last measured.
+    recordings: Option<(std::path::PathBuf, f64)>,
+    disk_low: Option<f64>,
+    disk_checked: Option<std::time::Instant>,
     /// Overlays drawn since the last batch was sent for recording.
     overlay_batch: Vec<crate::domain::overlay::RecordedOverlay>,
     overlay_sent: std::time::Instant,
@@ -183,6 +190,9 @@ impl ConsoleApp {
             review: ReviewState::default(),
             require_sign_in: options.require_sign_in,
             replay: ReplayState::default(),
+            recordings: options.recordings,
+            disk_low: None,
+            disk_checked: None,
             overlay_batch: Vec::new(),
             overlay_sent: std::time::Instant::now(),
             session: None,
@@ -418,6 +428,18 @@ impl ConsoleApp {
             });
         }
         self.notices.extend(self.streams.take_problems());
+        // The recordings disk, once a minute (a statfs call).
+        if let Some((dir, min_free)) = &self.recordings
+            && self
+                .disk_checked
+                .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60))
+        {
+            self.disk_checked = Some(std::time::Instant::now());
+            self.disk_low = crate::recording::disk_space(dir).and_then(|(free, total)| {
+                let share = free as f64 / total.max(1) as f64;
+                (share < *min_free).then_some(share)
+            });
+        }
         // What was drawn goes to the store in batches, about once a second (for replays).
         self.overlay_batch.extend(self.streams.take_overlays());
         if !self.overlay_batch.is_empty()
@@ -762,6 +784,17 @@ impl ConsoleApp {
             ));
             ui.separator();
             detector_status_ui(ui, self.streams.detector_status(), lang);
+            if let Some(share) = self.disk_low {
+                ui.separator();
+                ui.colored_label(
+                    theme::status_colour(CameraStatus::Alarm),
+                    format!(
+                        "{} {:.0} %",
+                        Text::RecordingDiskLow.get(lang),
+                        share * 100.0
+                    ),
+                );
+            }
             for notice in self.notices.iter().rev().take(2) {
                 ui.separator();
                 ui.colored_label(theme::WARNING, notice);
@@ -1194,6 +1227,17 @@ impl ConsoleApp {
             Some(user) => user.username.clone(),
             None => workstation_actor(),
         }
+    }
+
+    /// Watches the recordings disk of `dir`, raising the alarm below `min_free` (a share).
+    pub fn watch_recordings_disk(&mut self, dir: std::path::PathBuf, min_free: f64) {
+        self.recordings = Some((dir, min_free));
+        self.disk_checked = None;
+    }
+
+    /// The recordings disk's free share when it is below the share to keep.
+    pub fn recording_disk_low(&self) -> Option<f64> {
+        self.disk_low
     }
 
     /// The signed-in user, if any.

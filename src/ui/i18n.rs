@@ -151,6 +151,7 @@ pub enum Text {
     PlateBlue,
     PlateRed,
     EvidenceReady,
+    RecordingDiskLow,
     WatchClip,
     AllJunctions,
     AllVehicles,
@@ -463,6 +464,10 @@ impl Text {
             Text::Today => ("24 giờ qua", "Last 24 h"),
             Text::Days => ("ngày", "days"),
             Text::WatchClip => ("Xem đoạn phim (F5)", "Watch the clip (F5)"),
+            Text::RecordingDiskLow => (
+                "Ổ ghi hình sắp đầy, còn trống",
+                "Recordings disk nearly full, free",
+            ),
             Text::EvidenceReady => ("Đã lập hồ sơ chứng cứ", "Evidence built"),
             Text::CaseConfirmed => ("Đã xác nhận vi phạm", "Violation confirmed"),
             Text::CaseRejected => ("Đã từ chối", "Rejected"),

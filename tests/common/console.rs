@@ -118,6 +118,7 @@ pub fn console_with_evidence(
             target_format: None,
             clock,
             require_sign_in,
+            recordings: None,
         }),
         _db: db,
     };
