@@ -62,10 +62,7 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
             };
             let mut expired = 0;
             for event in store.review_queue(&filter)? {
-                let at = serde_json::from_str::<serde_json::Value>(&event.detail)
-                    .ok()
-                    .and_then(|d| d.get("at_utc_ms")?.as_i64())
-                    .unwrap_or(event.raised_at_ms);
+                let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
                 if event.evidence_path.is_none() || at >= limit {
                     continue;
                 }

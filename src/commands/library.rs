@@ -32,26 +32,10 @@ pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
             let Some(stored) = store.event(*event)? else {
                 bail!("event {event} is not in the database");
             };
-            let at = serde_json::from_str::<serde_json::Value>(&stored.detail)
-                .ok()
-                .and_then(|d| d.get("at_utc_ms")?.as_i64())
+            let at = stored
+                .at_utc_ms()
                 .with_context(|| format!("event {event} has no recorded moment"))?;
-            let cameras = store.cameras()?;
-            let junction = cameras
-                .iter()
-                .find(|c| c.code == stored.camera_code)
-                .and_then(|c| c.junction_code.clone());
-            let mut of_junction: Vec<String> = cameras
-                .iter()
-                .filter(|c| {
-                    c.code == stored.camera_code
-                        || (junction.is_some() && c.junction_code == junction)
-                })
-                .map(|c| c.code.clone())
-                .collect();
-            if of_junction.is_empty() {
-                of_junction.push(stored.camera_code.clone());
-            }
+            let of_junction = store.junction_cameras(&stored.camera_code)?;
             let id = store.save_to_library(
                 &LibraryEntry {
                     id: 0,

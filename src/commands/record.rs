@@ -271,9 +271,7 @@ fn record_stream(
                     dimensions = (f.width, f.height);
                 }
             }
-            let wall_ms = source
-                .capture_time(unit.pts_90k)
-                .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms);
+            let wall_ms = source.capture_utc_ms(unit.pts_90k);
             for event in recorder.push(&unit, wall_ms, dimensions)? {
                 let closed = matches!(event, SegmentEvent::Closed { .. });
                 index(store, camera, event)?;

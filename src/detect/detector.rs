@@ -257,15 +257,20 @@ fn to_object(d: Detection) -> Option<ObjectDetection> {
     })
 }
 
+/// SHA-256 of `bytes` as 64 lowercase hex digits (how models/README.md lists the models).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn verify_checksum(path: &Path) -> Result<(), DetectorError> {
     let bytes = std::fs::read(path).map_err(|source| DetectorError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let actual: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let actual = sha256_hex(&bytes);
     if YOLOX_NANO_SHA256.contains(&actual.as_str()) {
         Ok(())
     } else {

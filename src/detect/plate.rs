@@ -47,13 +47,9 @@ pub struct PlateDetector {
 impl PlateDetector {
     /// Loads `models_dir/plate-hyperlpr/y5fu_320x_sim.onnx` after checking its SHA-256.
     pub fn load(models_dir: &Path) -> Result<Self, PlateError> {
-        use sha2::Digest as _;
         let path = models_dir.join(PLATE_FILE);
         let bytes = std::fs::read(&path).map_err(|_| PlateError::Missing(path.clone()))?;
-        let actual: String = sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let actual = super::detector::sha256_hex(&bytes);
         if actual != PLATE_SHA256 {
             return Err(PlateError::Checksum { path, actual });
         }

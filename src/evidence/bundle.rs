@@ -10,9 +10,9 @@ use super::manifest::{
     EvidenceEvent, EvidenceFile, FORMAT, MANIFEST, Manifest, ModelInfo, SIGNATURE, file_sha256,
     sign,
 };
-use crate::recording::{SegmentWriter, sync_file};
+use crate::recording::{export_span_with, sync_file};
 use crate::store::RecordingRow;
-use crate::video::{Decoder, DecoderConfig, EncodedUnit, FileSource, YuvFrame};
+use crate::video::{Decoder, YuvFrame};
 use ed25519_dalek::SigningKey;
 use std::path::{Path, PathBuf};
 
@@ -60,16 +60,13 @@ pub fn build(
         event.at_utc_ms - CLIP_HALF_MS,
         event.at_utc_ms + CLIP_HALF_MS,
     );
-    let mut covering: Vec<&RecordingRow> = segments
-        .iter()
-        .filter(|s| s.camera_code == event.camera && s.state != "lost")
-        .filter(|s| s.started_ms <= to && s.ended_ms.is_none_or(|end| end >= from))
-        .collect();
-    covering.sort_by_key(|s| s.started_ms);
-    if !covering
-        .iter()
-        .any(|s| s.started_ms <= event.at_utc_ms && s.ended_ms.is_none_or(|e| e >= event.at_utc_ms))
-    {
+    let recorded = segments.iter().any(|s| {
+        s.camera_code == event.camera
+            && !matches!(s.state.as_str(), "lost" | "deleted")
+            && s.started_ms <= event.at_utc_ms
+            && s.ended_ms.is_none_or(|e| e >= event.at_utc_ms)
+    });
+    if !recorded {
         return Err(EvidenceError::NoRecording {
             camera: event.camera.clone(),
             at: crate::clock::vietnam_datetime(event.at_utc_ms),
@@ -97,7 +94,14 @@ pub fn build(
     std::fs::create_dir_all(&partial).map_err(|e| write_error(&partial, e.to_string()))?;
 
     let clip_path = partial.join("clip.mp4");
-    let stills = cut_clip(&covering, from, to, &request.moments_utc_ms, &clip_path)?;
+    let stills = cut_clip(
+        segments,
+        &event.camera,
+        from,
+        to,
+        &request.moments_utc_ms,
+        &clip_path,
+    )?;
     let mut files = Vec::new();
     for (index, still) in stills.iter().enumerate() {
         let Some(still) = still else { continue };
@@ -195,136 +199,57 @@ pub fn build(
     Ok(done)
 }
 
-/// Copies the units of `[from, to]` (from the keyframe before `from`) into `clip`, and returns
-/// the decoded picture nearest each moment.
+/// Copies the camera's units of `[from, to]` (from the keyframe before `from`) into `clip`, and
+/// returns the decoded picture nearest each moment.
 fn cut_clip(
-    segments: &[&RecordingRow],
+    segments: &[RecordingRow],
+    camera: &str,
     from: i64,
     to: i64,
     moments: &[i64],
     clip: &Path,
 ) -> Result<Vec<Option<Still>>, EvidenceError> {
-    let read_error = |path: &str, e: String| EvidenceError::Write {
-        path: PathBuf::from(path),
-        message: e,
-    };
     let mut stills: Vec<Option<Still>> = moments.iter().map(|_| None).collect();
-    let mut writer: Option<SegmentWriter> = None;
-    for segment in segments {
-        let mut source = FileSource::open(Path::new(&segment.path))
-            .map_err(|e| read_error(&segment.path, e.to_string()))?;
-        let config = source.decoder_config();
-        let mut decoder =
-            Decoder::new(&config).map_err(|e| read_error(&segment.path, e.to_string()))?;
-        let mut gop: Vec<EncodedUnit> = Vec::new();
-        let mut frames = Vec::new();
-        let mut units = Vec::new();
-        while let Some(Ok(unit)) = source.next_unit() {
-            units.push(unit);
+    // The decoder of the segment being read, with what places its pictures in time.
+    let mut current: Option<(Decoder, i64, i64)> = None;
+    let mut frames = Vec::new();
+    let mut failed: Option<String> = None;
+    let finish = |current: Option<(Decoder, i64, i64)>,
+                  frames: &mut Vec<YuvFrame>,
+                  stills: &mut [Option<Still>]| {
+        if let Some((mut decoder, started, zero)) = current {
+            let _ = decoder.finish(frames);
+            keep_nearest(frames, &|pts| started + (pts - zero) / 90, moments, stills);
         }
-        // The segment's first picture is at `started_ms`; its timestamps run from there.
-        let zero = units.iter().map(|u| u.pts_90k).min().unwrap_or(0);
-        let utc = |pts: i64| segment.started_ms + (pts - zero) / 90;
-        for unit in units {
-            let at = utc(unit.pts_90k);
-            if at > to {
-                break;
+    };
+    export_span_with(segments, camera, from, to, clip, |read, unit| {
+        let same = current.as_ref().is_some_and(|(_, started, zero)| {
+            *started == read.started_ms && *zero == read.zero_90k
+        });
+        if !same {
+            finish(current.take(), &mut frames, &mut stills);
+            match Decoder::new(&read.config) {
+                Ok(decoder) => current = Some((decoder, read.started_ms, read.zero_90k)),
+                Err(e) => failed = Some(e.to_string()),
             }
-            if writer.is_none() {
-                // Keep the group of pictures that will hold `from`.
-                if unit.keyframe {
-                    gop.clear();
-                }
-                gop.push(unit);
-                if at < from {
-                    continue;
-                }
-                let DecoderConfig::Container(_, parameters) = &config else {
-                    return Err(read_error(&segment.path, "not a recording".into()));
-                };
-                writer = Some(
-                    SegmentWriter::create(clip, parameters.clone())
-                        .map_err(|e| read_error(&segment.path, e.to_string()))?,
-                );
-                for pending in std::mem::take(&mut gop) {
-                    write_unit(
-                        writer.as_mut(),
-                        &pending,
-                        segment,
-                        zero,
-                        from,
-                        &mut decoder,
-                        &mut frames,
-                        &utc,
-                        moments,
-                        &mut stills,
-                    )?;
-                }
-                continue;
-            }
-            write_unit(
-                writer.as_mut(),
-                &unit,
-                segment,
-                zero,
-                from,
-                &mut decoder,
-                &mut frames,
-                &utc,
-                moments,
-                &mut stills,
-            )?;
         }
-        let _ = decoder.finish(&mut frames);
-        keep_nearest(&mut frames, &utc, moments, &mut stills);
-    }
-    match writer {
-        Some(writer) => {
-            writer
-                .finish()
-                .map_err(|e| read_error(&clip.to_string_lossy(), e.to_string()))?;
+        if let Some((decoder, _, _)) = &mut current {
+            let _ = decoder.decode(unit, &mut frames);
+            keep_nearest(&mut frames, &|pts| read.utc_ms(pts), moments, &mut stills);
         }
-        None => {
-            return Err(read_error(
-                &clip.to_string_lossy(),
-                "no picture in the clip's time".into(),
-            ));
-        }
+    })
+    .map_err(|e| EvidenceError::Write {
+        path: clip.to_owned(),
+        message: e.to_string(),
+    })?;
+    finish(current.take(), &mut frames, &mut stills);
+    if let Some(message) = failed {
+        return Err(EvidenceError::Write {
+            path: clip.to_owned(),
+            message,
+        });
     }
     Ok(stills)
-}
-
-/// Writes one unit on the clip's timeline (90 kHz from `from`), decodes it and keeps the
-/// pictures nearest the moments.
-#[allow(clippy::too_many_arguments)]
-fn write_unit(
-    writer: Option<&mut SegmentWriter>,
-    unit: &EncodedUnit,
-    segment: &RecordingRow,
-    zero: i64,
-    from: i64,
-    decoder: &mut Decoder,
-    frames: &mut Vec<YuvFrame>,
-    utc: &dyn Fn(i64) -> i64,
-    moments: &[i64],
-    stills: &mut [Option<Still>],
-) -> Result<(), EvidenceError> {
-    let shift = (segment.started_ms - from) * 90 - zero;
-    let on_clip = EncodedUnit {
-        data: unit.data.clone(),
-        pts_90k: unit.pts_90k + shift,
-        dts_90k: unit.dts_90k.map(|d| d + shift),
-        keyframe: unit.keyframe,
-    };
-    if let Some(writer) = writer {
-        writer.write(&on_clip).map_err(|e| EvidenceError::Write {
-            path: PathBuf::from(&segment.path),
-            message: e.to_string(),
-        })?;
-    }
-    let _ = decoder.decode(unit, frames);
-    keep_nearest(frames, utc, moments, stills);
-    Ok(())
 }
 
 fn keep_nearest(

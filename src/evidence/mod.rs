@@ -16,7 +16,8 @@ pub use close_up::plate_close_up;
 pub use data_bar::with_data_bar;
 pub use keys::{fingerprint, load_or_create, public_key, to_hex};
 pub use manifest::{
-    EvidenceEvent, EvidenceFile, MANIFEST, Manifest, ModelInfo, SIGNATURE, Verified, verify,
+    EvidenceEvent, EvidenceFile, MANIFEST, Manifest, ModelInfo, SIGNATURE, Verified, file_sha256,
+    verify,
 };
 pub use request::{EvidenceSetup, build_for_event, class_vi, workstation};
 

@@ -136,11 +136,11 @@ fn bar_lines(event: &EvidenceEvent, place: &str) -> Vec<String> {
 }
 
 fn model_info(models_dir: &Path) -> Option<ModelInfo> {
-    use sha2::Digest as _;
-    let bytes = std::fs::read(models_dir.join("yolox-nano/yolox_nano.onnx")).ok()?;
+    let path = models_dir.join(crate::detect::detector::YOLOX_NANO_FILE);
+    let (sha256, _) = super::manifest::file_sha256(&path).ok()?;
     Some(ModelInfo {
         name: "yolox-nano".into(),
-        sha256: super::to_hex(&sha2::Sha256::digest(bytes)),
+        sha256,
     })
 }
 
@@ -148,16 +148,12 @@ fn model_info(models_dir: &Path) -> Option<ModelInfo> {
 fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), EvidenceError> {
     let detail = detail(stored);
     let id = stored.id;
-    let at_utc_ms = detail
-        .get("at_utc_ms")
-        .and_then(serde_json::Value::as_i64)
-        .ok_or_else(|| {
-            event_error(
-                id,
-                "has no time on the wall clock (at_utc_ms), so its recording cannot be found"
-                    .into(),
-            )
-        })?;
+    let at_utc_ms = stored.at_utc_ms().ok_or_else(|| {
+        event_error(
+            id,
+            "has no time on the wall clock (at_utc_ms), so its recording cannot be found".into(),
+        )
+    })?;
     let kind: ViolationKind =
         serde_json::from_value(serde_json::Value::String(stored.kind.clone()))
             .map_err(|_| event_error(id, format!("has an unknown kind '{}'", stored.kind)))?;

@@ -261,9 +261,7 @@ impl Worker {
     ) -> u64 {
         let mut count = 0;
         for frame in frames.drain(..) {
-            let wall_ms = source
-                .capture_time(frame.pts_90k)
-                .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms);
+            let wall_ms = source.capture_utc_ms(frame.pts_90k);
             let frame = Arc::new(frame);
             let (width, height) = (frame.width, frame.height);
             if let Some(queue) = &self.analytics

@@ -38,10 +38,7 @@ fn vehicle_type(class: &str) -> &'static str {
 
 /// When it happened, as the portal writes it: `HH:MM, DD/MM/YYYY` (Vietnam time).
 fn portal_time(event: &StoredEvent) -> String {
-    let at = serde_json::from_str::<serde_json::Value>(&event.detail)
-        .ok()
-        .and_then(|d| d.get("at_utc_ms").and_then(serde_json::Value::as_i64))
-        .unwrap_or(event.raised_at_ms);
+    let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
     let local = crate::clock::vietnam_datetime(at); // YYYY-MM-DD HH:MM:SS
     format!(
         "{}, {}/{}/{}",
@@ -156,11 +153,8 @@ pub fn notice_input(
             stills.push((bytes, name.to_owned()));
         }
     }
-    let manifest_sha = std::fs::read(bundle.join(crate::evidence::MANIFEST))
-        .map(|b| {
-            use sha2::Digest as _;
-            crate::evidence::to_hex(&sha2::Sha256::digest(b))
-        })
+    let manifest_sha = crate::evidence::file_sha256(&bundle.join(crate::evidence::MANIFEST))
+        .map(|(sha, _)| sha)
         .unwrap_or_default();
     let confirmed = event
         .reviewed_at_ms

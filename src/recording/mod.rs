@@ -10,7 +10,7 @@ mod recovery;
 mod retention;
 mod segment;
 
-pub use export::export_span;
+pub use export::{SegmentUnits, export_span, export_span_with};
 pub use recorder::{Recorder, RecorderConfig, SegmentEvent};
 pub use recovery::{RecoveryReport, recover, scan_segment};
 pub use retention::{

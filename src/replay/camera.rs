@@ -5,10 +5,10 @@
 //! in lock-step by time alone.
 
 use super::ReplayError;
+use crate::recording::SegmentUnits;
 use crate::store::RecordingRow;
-use crate::video::{Decoder, EncodedUnit, FileSource, YuvFrame};
+use crate::video::{Decoder, YuvFrame};
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::Arc;
 
 /// A decoded picture and when it was taken.
@@ -21,12 +21,10 @@ pub struct RecordedFrame {
 /// The segment being decoded.
 struct Cursor {
     segment: usize,
-    /// Its units with their UTC times, in file order.
-    units: Vec<(i64, EncodedUnit)>,
+    /// Its units, in file order, and their place on the wall clock.
+    read: SegmentUnits,
     next: usize,
     decoder: Decoder,
-    zero_90k: i64,
-    started_ms: i64,
 }
 
 pub struct RecordedCamera {
@@ -71,36 +69,22 @@ impl RecordedCamera {
     /// Opens segment `index` positioned at the keyframe at or before `t_ms`.
     fn open(&mut self, index: usize, t_ms: i64) -> Result<(), ReplayError> {
         let segment = &self.segments[index];
-        let path = Path::new(&segment.path);
-        let mut source = FileSource::open(path).map_err(|e| ReplayError::Read {
+        let fail = |message: String| ReplayError::Read {
             path: segment.path.clone(),
-            message: e.to_string(),
-        })?;
-        let decoder = Decoder::new(&source.decoder_config()).map_err(|e| ReplayError::Read {
-            path: segment.path.clone(),
-            message: e.to_string(),
-        })?;
-        let mut raw = Vec::new();
-        while let Some(Ok(unit)) = source.next_unit() {
-            raw.push(unit);
-        }
-        let zero_90k = raw.iter().map(|u| u.pts_90k).min().unwrap_or(0);
-        let started_ms = segment.started_ms;
-        let units: Vec<(i64, EncodedUnit)> = raw
-            .into_iter()
-            .map(|u| (started_ms + (u.pts_90k - zero_90k) / 90, u))
-            .collect();
-        let next = units
+            message,
+        };
+        let read = SegmentUnits::read(segment).map_err(|e| fail(e.to_string()))?;
+        let decoder = Decoder::new(&read.config).map_err(|e| fail(e.to_string()))?;
+        let next = read
+            .units
             .iter()
-            .rposition(|(at, u)| u.keyframe && *at <= t_ms)
+            .rposition(|u| u.keyframe && read.utc_ms(u.pts_90k) <= t_ms)
             .unwrap_or(0);
         self.cursor = Some(Cursor {
             segment: index,
-            units,
+            read,
             next,
             decoder,
-            zero_90k,
-            started_ms,
         });
         self.ended = false;
         Ok(())
@@ -131,15 +115,15 @@ impl RecordedCamera {
             return Ok(false);
         };
         let mut frames = Vec::new();
-        if cursor.next < cursor.units.len() {
+        if cursor.next < cursor.read.units.len() {
             let _ = cursor
                 .decoder
-                .decode(&cursor.units[cursor.next].1, &mut frames);
+                .decode(&cursor.read.units[cursor.next], &mut frames);
             cursor.next += 1;
         } else {
             let _ = cursor.decoder.finish(&mut frames);
             let following = cursor.segment + 1;
-            let (zero, started) = (cursor.zero_90k, cursor.started_ms);
+            let (zero, started) = (cursor.read.zero_90k, cursor.read.started_ms);
             self.push(frames, zero, started);
             if following < self.segments.len() {
                 let at = self.segments[following].started_ms;
@@ -150,7 +134,7 @@ impl RecordedCamera {
             self.ended = true;
             return Ok(false);
         }
-        let (zero, started) = (cursor.zero_90k, cursor.started_ms);
+        let (zero, started) = (cursor.read.zero_90k, cursor.read.started_ms);
         self.push(frames, zero, started);
         Ok(true)
     }
@@ -178,7 +162,7 @@ impl RecordedCamera {
         let never_opened = self.cursor.is_none() && !self.ended && self.last_t.is_none();
         let reached = self.decoded.back().map(|f| f.utc_ms).or_else(|| {
             let c = self.cursor.as_ref()?;
-            c.units.get(c.next).map(|(at, _)| *at)
+            c.read.units.get(c.next).map(|u| c.read.utc_ms(u.pts_90k))
         });
         let far_ahead = reached.is_some_and(|at| t_ms - at > 3_000);
         if backwards || never_opened || far_ahead {

@@ -176,7 +176,7 @@ pub(super) fn run(
                     Ok(events_found) => {
                         let incidents = events_found
                             .into_iter()
-                            .filter(|e| e.detail.contains("at_utc_ms"))
+                            .filter(|e| e.at_utc_ms().is_some())
                             .take(500)
                             .collect();
                         let _ = events.send(Event::Incidents(incidents));
@@ -389,27 +389,10 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
         let Some(event) = store.event(id)? else {
             return Ok(None);
         };
-        let Some(at_ms) = serde_json::from_str::<serde_json::Value>(&event.detail)
-            .ok()
-            .and_then(|d| d.get("at_utc_ms")?.as_i64())
-        else {
+        let Some(at_ms) = event.at_utc_ms() else {
             return Ok(None);
         };
-        let cameras = store.cameras()?;
-        let junction = cameras
-            .iter()
-            .find(|c| c.code == event.camera_code)
-            .and_then(|c| c.junction_code.clone());
-        let mut of_junction: Vec<String> = cameras
-            .iter()
-            .filter(|c| {
-                c.code == event.camera_code || (junction.is_some() && c.junction_code == junction)
-            })
-            .map(|c| c.code.clone())
-            .collect();
-        if !of_junction.contains(&event.camera_code) {
-            of_junction.push(event.camera_code.clone());
-        }
+        let of_junction = store.junction_cameras(&event.camera_code)?;
         let mut recordings = Vec::new();
         for camera in &of_junction {
             recordings.extend(store.recordings_between(camera, at_ms - 60_000, at_ms + 60_000)?);

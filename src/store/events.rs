@@ -50,6 +50,17 @@ pub struct StoredEvent {
     pub notice_at_ms: Option<i64>,
 }
 
+impl StoredEvent {
+    /// When it happened on the wall clock (UTC ms), when the console knew it (`at_utc_ms` of
+    /// the detail).
+    pub fn at_utc_ms(&self) -> Option<i64> {
+        serde_json::from_str::<serde_json::Value>(&self.detail)
+            .ok()?
+            .get("at_utc_ms")?
+            .as_i64()
+    }
+}
+
 /// The states an event goes through.
 pub const EVENT_STATES: [&str; 4] = ["new", "acknowledged", "assigned", "closed"];
 
@@ -123,15 +134,10 @@ impl Store {
 
     /// Every event's camera and wall-clock time (events stored without one are left out).
     pub fn event_times(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows: Vec<(String, String)> = events::table
-            .select((events::camera_code, events::detail))
-            .load(&mut self.conn)?;
+        let rows: Vec<StoredEvent> = events::table.load(&mut self.conn)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(camera, detail)| {
-                let detail: serde_json::Value = serde_json::from_str(&detail).ok()?;
-                Some((camera, detail.get("at_utc_ms")?.as_i64()?))
-            })
+            .filter_map(|e| Some((e.camera_code.clone(), e.at_utc_ms()?)))
             .collect())
     }
 

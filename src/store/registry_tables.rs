@@ -40,6 +40,25 @@ impl Store {
         rows.into_iter().map(CameraRow::into_domain).collect()
     }
 
+    /// The codes of the cameras at `camera`'s junction, `camera` among them (just `camera`
+    /// when it has no junction or is not in the registry).
+    pub fn junction_cameras(&mut self, camera: &str) -> Result<Vec<String>, StoreError> {
+        let cameras = self.cameras()?;
+        let junction = cameras
+            .iter()
+            .find(|c| c.code == camera)
+            .and_then(|c| c.junction_code.clone());
+        let mut codes: Vec<String> = cameras
+            .iter()
+            .filter(|c| c.code == camera || (junction.is_some() && c.junction_code == junction))
+            .map(|c| c.code.clone())
+            .collect();
+        if codes.is_empty() {
+            codes.push(camera.to_owned());
+        }
+        Ok(codes)
+    }
+
     /// Applies a parsed registry in one transaction: new codes are added, known codes updated.
     /// Cameras must name a junction of the file or of the database. On any problem nothing is
     /// written. The import is recorded in the audit log.

@@ -261,7 +261,12 @@ impl ConsoleApp {
                     self.sign_in.pending = false;
                     self.sign_in.problem = Some(reason);
                 }
-                Event::Incidents(incidents) => self.replay.incidents = incidents,
+                Event::Incidents(incidents) => {
+                    self.replay.incidents = incidents
+                        .into_iter()
+                        .filter_map(|e| Some((e.at_utc_ms()?, e)))
+                        .collect();
+                }
                 Event::Library(entries) => self.replay.library = entries,
                 Event::Confirmed(confirmed) => self.review.confirmed = confirmed,
                 Event::NoticeProduced { id, path } => {
@@ -282,6 +287,13 @@ impl ConsoleApp {
                     geometries,
                 } => {
                     self.replay.geometries = geometries.into_iter().collect();
+                    self.replay.marks = self
+                        .replay
+                        .incidents
+                        .iter()
+                        .filter(|(_, e)| cameras.contains(&e.camera_code))
+                        .map(|(at, _)| *at)
+                        .collect();
                     self.replay.overlays.clear();
                     for overlay in overlays {
                         self.replay
@@ -653,11 +665,9 @@ impl ConsoleApp {
             .show(ui, |ui| {
                 if self.settings.view == MainView::Replay {
                     let mut replay_actions = Vec::new();
-                    let geometries = self.replay.geometries.clone();
                     replay_ui(
                         ui,
                         &mut self.replay,
-                        &geometries,
                         self.target_format,
                         lang,
                         &mut replay_actions,

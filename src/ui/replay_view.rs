@@ -36,8 +36,10 @@ pub enum ReplayAction {
 
 #[derive(Default)]
 pub struct ReplayState {
-    /// Incidents that can be replayed (events with a wall-clock time), newest first.
-    pub incidents: Vec<StoredEvent>,
+    /// Incidents that can be replayed, with their wall-clock moment (UTC ms), newest first.
+    pub incidents: Vec<(i64, StoredEvent)>,
+    /// The moments of the recorded events of the open replay's cameras (the timeline's marks).
+    pub marks: Vec<i64>,
     pub session: Option<ReplaySession>,
     /// The incident open, and its moment (UTC ms).
     pub open: Option<(i64, i64)>,
@@ -73,18 +75,9 @@ pub fn overlay_at<'a>(
 /// A camera's picture clicked in the replay.
 type ClickedFrame = (String, crate::replay::RecordedFrame);
 
-/// An incident's moment on the wall clock, if it has one.
-pub fn incident_time(event: &StoredEvent) -> Option<i64> {
-    serde_json::from_str::<serde_json::Value>(&event.detail)
-        .ok()?
-        .get("at_utc_ms")?
-        .as_i64()
-}
-
 pub fn replay_ui(
     ui: &mut egui::Ui,
     state: &mut ReplayState,
-    geometries: &HashMap<String, JunctionGeometry>,
     target_format: wgpu::TextureFormat,
     lang: Language,
     actions: &mut Vec<ReplayAction>,
@@ -111,24 +104,18 @@ pub fn replay_ui(
             });
             return;
         };
-        let marks: Vec<i64> = state
-            .incidents
-            .iter()
-            .filter(|e| session.cameras().contains(&e.camera_code))
-            .filter_map(incident_time)
-            .collect();
         controls_ui(
             ui,
             session,
             state.open.map(|(_, at)| at),
-            &marks,
+            &state.marks,
             lang,
             actions,
         );
         let (clicked, tiles) = tiles_ui(
             ui,
             session,
-            geometries,
+            &state.geometries,
             &state.overlays,
             target_format,
             state.open.map(|(_, at)| at),
@@ -268,10 +255,8 @@ fn incidents_ui(
     ui.separator();
     ui.heading(Text::Incidents.get(lang));
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for event in &state.incidents {
-            let Some(at) = incident_time(event) else {
-                continue;
-            };
+        for (at, event) in &state.incidents {
+            let at = *at;
             let open = state.open.is_some_and(|(id, _)| id == event.id);
             let text = format!(
                 "#{} {} · {}\n{}",

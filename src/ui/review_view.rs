@@ -403,10 +403,7 @@ fn case_ui(
     };
     ui.heading(format!("#{} · {}", event.id, kind_name(&event.kind, lang)));
     let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
-    let at = detail
-        .get("at_utc_ms")
-        .and_then(serde_json::Value::as_i64)
-        .unwrap_or(event.raised_at_ms);
+    let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
     let mut facts = vec![
         format!("{} (UTC+7)", crate::clock::vietnam_datetime_ms(at)),
         format!("camera {}", event.camera_code),

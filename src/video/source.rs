@@ -33,6 +33,12 @@ pub trait VideoSource: Send {
     fn capture_time(&self, _pts_90k: i64) -> Option<std::time::SystemTime> {
         None
     }
+    /// When the picture with this `pts_90k` was taken, UTC ms: the camera's own clock where
+    /// the source knows it, the arrival here (now) otherwise.
+    fn capture_utc_ms(&self, pts_90k: i64) -> i64 {
+        self.capture_time(pts_90k)
+            .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms)
+    }
 }
 
 /// Opens the source a URL names: `file:///path` or `rtsp(s)://…`.
