@@ -5,66 +5,16 @@
 mod common;
 
 use common::CSV_HEADER;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-struct Cli {
-    dir: tempfile::TempDir,
-}
+/// The console's binary in a folder of its own.
+type Cli = common::cli_env::CliEnv;
 
-impl Cli {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("dispatch.db")
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let home = self.dir.path().join("home");
-        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "{args:?} should fail");
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn camera_count(&self) -> usize {
-        let json = self.ok(&["cameras", "list", "--json"]);
-        let cameras: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
-        cameras.len()
-    }
+fn camera_count(cli: &Cli) -> usize {
+    let json = cli.ok(&["cameras", "list", "--json"]);
+    let cameras: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    cameras.len()
 }
 
 fn path_str(path: &Path) -> &str {
@@ -82,7 +32,7 @@ fn list_shows_the_seeded_sample_with_its_flag() {
         table.contains("50 positions are sample placeholders, to be surveyed"),
         "{table}"
     );
-    assert_eq!(cli.camera_count(), 50);
+    assert_eq!(camera_count(&cli), 50);
 }
 
 #[test]
@@ -100,7 +50,7 @@ fn a_good_file_imports() {
         out.contains("0 junctions added, 0 updated; 1 cameras added, 1 updated"),
         "{out}"
     );
-    assert_eq!(cli.camera_count(), 51);
+    assert_eq!(camera_count(&cli), 51);
     let table = cli.ok(&["cameras", "list"]);
     // The re-surveyed camera lost its sample flag; the new one never had it.
     assert!(
@@ -639,18 +589,9 @@ fn audit_verify_passes_on_an_intact_log_and_fails_naming_an_altered_entry() {
 #[test]
 fn users_are_added_with_a_role_and_a_bad_role_is_refused() {
     let env = Cli::new();
-    let home = env.dir.path().join("home");
     let add = |args: &[&str], password: &str| {
-        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
-            .arg("--db")
-            .arg(env.db())
-            .args(args)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
+        env.command(args)
             .env("DISPATCH_NEW_PASSWORD", password)
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG")
             .output()
             .unwrap()
     };

@@ -6,66 +6,20 @@
 mod common;
 mod support;
 
+use common::cli_env::CliEnv;
 use dienbien_dispatch::store::{DatabaseLocation, NewEvent, Store};
 use dienbien_dispatch::video::{Decoder, FileSource};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 use support::media;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let home = self.path("home");
-        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
-            .arg("--db")
-            .arg(self.path("dispatch.db"))
-            .args(args)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env(
-                "DISPATCH_MODELS_DIR",
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
-            )
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "{args:?} should fail");
-        String::from_utf8(out.stderr).unwrap()
-    }
+/// The binary in a folder of its own, finding the shared models.
+fn new_env() -> CliEnv {
+    CliEnv::new().with_models()
 }
 
 #[test]
 fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
-    let env = Env::new();
+    let env = new_env();
     let recordings = env.path("recordings");
     env.ok(&[
         "record",
@@ -177,7 +131,7 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
         "{at_still} vs {at_utc_ms}"
     );
 
-    let verify = |env: &Env| env.run(&["evidence", "verify", bundle.to_str().unwrap()]);
+    let verify = |env: &CliEnv| env.run(&["evidence", "verify", bundle.to_str().unwrap()]);
     let out = verify(&env);
     assert!(
         out.status.success(),
@@ -213,7 +167,7 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     );
     std::fs::remove_file(bundle.join("extra.jpg")).unwrap();
     // Another workstation does not trust this key unless told to.
-    let other = Env::new();
+    let other = new_env();
     let err = other.fails(&["evidence", "verify", bundle.to_str().unwrap()]);
     assert!(
         err.contains("which this workstation does not trust"),
@@ -240,7 +194,7 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
 
 #[test]
 fn an_event_without_a_recording_is_refused_clearly() {
-    let env = Env::new();
+    let env = new_env();
     env.ok(&["cameras", "list"]);
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
@@ -268,7 +222,7 @@ fn an_event_without_a_recording_is_refused_clearly() {
 
 #[test]
 fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_whole() {
-    let env = Env::new();
+    let env = new_env();
     let recordings = env.path("recordings");
     env.ok(&[
         "record",
@@ -303,17 +257,15 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     let root = env.path("evidence");
     // Kill builds at several moments of their work.
     for delay_ms in [30, 120, 300] {
-        let home = env.path("home");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
-            .arg("--db")
-            .arg(env.path("dispatch.db"))
-            .args(["evidence", "build", "--event", &id.to_string(), "--out"])
-            .arg(&root)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG")
+        let mut child = env
+            .command(&[
+                "evidence",
+                "build",
+                "--event",
+                &id.to_string(),
+                "--out",
+                root.to_str().unwrap(),
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -383,7 +335,7 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
 fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_period() {
     use dienbien_dispatch::domain::{Plate, PlateColour, RejectReason};
     use dienbien_dispatch::store::Confirmation;
-    let env = Env::new();
+    let env = new_env();
     env.ok(&["cameras", "list"]);
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
@@ -475,7 +427,7 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
     use dienbien_dispatch::recording::SegmentWriter;
     use dienbien_dispatch::store::SegmentEnd;
     use dienbien_dispatch::video::{Codec, EncodedUnit, annexb_parameters};
-    let env = Env::new();
+    let env = new_env();
     env.ok(&["cameras", "list"]);
     // A "recording" of the street photo: five seconds of the same picture (MJPEG in MP4).
     let photo = std::fs::read(

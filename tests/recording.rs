@@ -6,57 +6,27 @@
 mod common;
 mod support;
 
+use common::cli_env::CliEnv;
 use dienbien_dispatch::store::{DatabaseLocation, RecordingRow, Store};
 use dienbien_dispatch::video::{Decoder, FileSource};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use support::{RtspServer, free_port, media};
 
-struct Env {
-    dir: tempfile::TempDir,
+type Env = CliEnv;
+
+/// The recordings folder of a test's folder.
+fn recordings(env: &Env) -> PathBuf {
+    env.path("recordings")
 }
 
-impl Env {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("dispatch.db")
-    }
-
-    fn recordings(&self) -> PathBuf {
-        self.dir.path().join("recordings")
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let home = self.dir.path().join("home");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"));
-        command
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn rows(&self) -> Vec<RecordingRow> {
-        Store::open(&DatabaseLocation::Sqlite(self.db()))
-            .and_then(|mut s| s.recordings())
-            .unwrap_or_default()
-    }
+/// The recordings index of a test's database.
+fn indexed(env: &Env) -> Vec<RecordingRow> {
+    Store::open(&DatabaseLocation::Sqlite(env.db()))
+        .and_then(|mut s| s.recordings())
+        .unwrap_or_default()
 }
 
 /// Pictures a segment decodes to.
@@ -98,7 +68,7 @@ fn mp4_files(dir: &Path) -> Vec<PathBuf> {
 fn a_clip_with_b_frames_is_recorded_into_segments_that_play_back_whole() {
     let env = Env::new();
     let clip = media("vtest-h264-high.mp4");
-    let recordings = env.recordings();
+    let recordings = recordings(&env);
     let out = env.run(&[
         "record",
         "--camera",
@@ -117,7 +87,7 @@ fn a_clip_with_b_frames_is_recorded_into_segments_that_play_back_whole() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows = env.rows();
+    let rows = indexed(&env);
     assert!(rows.len() >= 2, "{rows:?}");
     let mut pictures = 0;
     for row in &rows {
@@ -152,7 +122,7 @@ fn a_clip_with_b_frames_is_recorded_into_segments_that_play_back_whole() {
 fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_recovers() {
     let env = Env::new();
     let clip = media("vtest-h264-high.mp4");
-    let recordings = env.recordings();
+    let recordings = recordings(&env);
     let mut child = env
         .command(&[
             "record",
@@ -171,13 +141,12 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
         .unwrap();
     // Let it close two segments and get well into the next.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while env.rows().iter().filter(|r| r.state == "closed").count() < 2 {
+    while indexed(&env).iter().filter(|r| r.state == "closed").count() < 2 {
         assert!(Instant::now() < deadline, "no segments closed");
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(1_200));
-    let before: Vec<(String, String)> = env
-        .rows()
+    let before: Vec<(String, String)> = indexed(&env)
         .iter()
         .filter(|r| r.state == "closed")
         .map(|r| (r.path.clone(), sha256(Path::new(&r.path))))
@@ -185,8 +154,7 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
     // SIGKILL: no chance to close anything.
     child.kill().unwrap();
     child.wait().unwrap();
-    let open: Vec<RecordingRow> = env
-        .rows()
+    let open: Vec<RecordingRow> = indexed(&env)
         .into_iter()
         .filter(|r| r.state == "open")
         .collect();
@@ -205,7 +173,7 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
     );
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(report.contains("1 recovered"), "{report}");
-    let rows = env.rows();
+    let rows = indexed(&env);
     // Nothing committed changed.
     for (path, hash) in &before {
         assert_eq!(&sha256(Path::new(path)), hash, "{path} changed");
@@ -251,7 +219,7 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
 fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
     let env = Env::new();
     let server = RtspServer::start("vtest-h264-baseline.mp4", free_port(), None);
-    let recordings = env.recordings();
+    let recordings = recordings(&env);
     let out = env.run(&[
         "record",
         "--camera",
@@ -270,7 +238,7 @@ fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows = env.rows();
+    let rows = indexed(&env);
     assert_eq!(rows.len(), 1, "{rows:?}");
     let path = Path::new(&rows[0].path);
     let source = FileSource::open(path).unwrap();
@@ -285,7 +253,7 @@ fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
 fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_each_deletion() {
     let env = Env::new();
     let clip = media("vtest-h264-high.mp4");
-    let recordings = env.recordings();
+    let recordings = recordings(&env);
     let out = env.run(&[
         "record",
         "--camera",
@@ -304,7 +272,7 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows = env.rows();
+    let rows = indexed(&env);
     assert!(rows.len() >= 5, "{rows:?}");
     // An event in the first segment: the segments within 6 s of it are event footage.
     let location = DatabaseLocation::Sqlite(env.db());
@@ -354,7 +322,7 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = env.rows();
+    let after = indexed(&env);
     // Within 6 s of the event: the middle segment and its neighbours are event footage.
     let kept: Vec<&RecordingRow> = after.iter().filter(|r| r.state != "deleted").collect();
     let deleted: Vec<&RecordingRow> = after.iter().filter(|r| r.state == "deleted").collect();
@@ -412,7 +380,7 @@ fn every_enabled_camera_is_recorded_at_once_and_closed_cleanly_at_the_end() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let recordings = env.recordings();
+    let recordings = recordings(&env);
     let out = env.run(&[
         "record",
         "--all",
@@ -428,7 +396,7 @@ fn every_enabled_camera_is_recorded_at_once_and_closed_cleanly_at_the_end() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows = env.rows();
+    let rows = indexed(&env);
     for camera in ["REC-1", "REC-2"] {
         let own: Vec<&RecordingRow> = rows.iter().filter(|r| r.camera_code == camera).collect();
         assert!(own.len() >= 2, "{camera}: {own:?}");

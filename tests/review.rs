@@ -6,52 +6,16 @@
 mod common;
 mod support;
 
+use common::cli_env::CliEnv;
 use dienbien_dispatch::notice::PORTAL_COLUMNS;
 use dienbien_dispatch::store::{DatabaseLocation, NewEvent, Store};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use support::media;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let home = self.path("home");
-        Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
-            .arg("--db")
-            .arg(self.path("dispatch.db"))
-            .args(args)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("USER", "reviewer-lan")
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "{args:?} should fail");
-        String::from_utf8(out.stderr).unwrap()
-    }
+/// The binary in a folder of its own, run by reviewer "lan".
+fn new_env() -> CliEnv {
+    CliEnv::new().with_env("USER", "reviewer-lan")
 }
 
 fn event(at_utc_ms: i64, class: &str) -> NewEvent {
@@ -74,9 +38,7 @@ fn event(at_utc_ms: i64, class: &str) -> NewEvent {
 
 #[test]
 fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
-    let env = Env {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let env = new_env();
     let recordings = env.path("recordings");
     env.ok(&[
         "record",
@@ -287,26 +249,9 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
     let DatabaseLocation::Sqlite(db_path) = db.location.clone() else {
         unreachable!()
     };
-    let env = Env {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let env = CliEnv::new().with_database(db_path.clone());
     let cli = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
-            .arg("--db")
-            .arg(&db_path)
-            .args(args)
-            .env("HOME", env.path("home"))
-            .env("XDG_CONFIG_HOME", env.path("home/config"))
-            .env("XDG_DATA_HOME", env.path("home/data"))
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        env.ok(args);
     };
     let recordings = env.path("recordings");
     cli(&[

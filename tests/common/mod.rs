@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod cli_env;
 pub mod console;
 
 use dienbien_dispatch::store::DatabaseLocation;

@@ -1,0 +1,98 @@
+//! The binary as a user runs it, in a folder of its own: its database, home and config there,
+//! never the machine's (`DATABASE_URL` and `DISPATCH_CONFIG` removed).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub struct CliEnv {
+    pub dir: tempfile::TempDir,
+    /// Environment variables every run gets.
+    vars: Vec<(String, String)>,
+    /// A database elsewhere (a console's under test), instead of the folder's own.
+    database: Option<PathBuf>,
+}
+
+impl CliEnv {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            vars: Vec::new(),
+            database: None,
+        }
+    }
+
+    /// Every run uses the database at `path`.
+    pub fn with_database(mut self, path: PathBuf) -> Self {
+        self.database = Some(path);
+        self
+    }
+
+    /// Every run gets `name=value` too.
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.vars.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Every run finds the shared models (`../shared/models`).
+    pub fn with_models(self) -> Self {
+        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models");
+        self.with_env("DISPATCH_MODELS_DIR", &models.to_string_lossy())
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.database
+            .clone()
+            .unwrap_or_else(|| self.path("dispatch.db"))
+    }
+
+    /// Writes `text` to `name` in the folder.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let home = self.path("home");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"));
+        command
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env_remove("DATABASE_URL")
+            .env_remove("DISPATCH_CONFIG");
+        for (name, value) in &self.vars {
+            command.env(name, value);
+        }
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs, expecting success; the standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs, expecting failure; the standard error.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
