@@ -5,10 +5,12 @@
 mod depthwise;
 pub mod detector;
 mod fast_math;
+mod host;
 mod kernels;
 pub mod onnx;
 pub mod onnx_graph;
 pub mod plate;
+mod pointwise;
 pub mod postprocess;
 pub mod preprocess;
 pub mod yolox;

@@ -87,7 +87,7 @@ impl<'a> Convs<'a> {
         })?;
         Ok(Conv {
             weight: Tensor::from_vec(w, (out, inp / groups, k, k), self.device)?,
-            bias: Tensor::from_vec(b, (1, out, 1, 1), self.device)?,
+            bias: Tensor::from_vec(b, out, self.device)?,
             padding: k / 2,
             stride,
             groups,
@@ -134,13 +134,17 @@ impl<'a> Convs<'a> {
         let reg = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
         let reg_pred = self.take(64, 4, 1, 1, false, false)?;
         let obj_pred = self.take(64, 1, 1, 1, false, false)?;
+        let reg_obj_pred = Conv {
+            weight: Tensor::cat(&[&reg_pred.weight, &obj_pred.weight], 0)?,
+            bias: Tensor::cat(&[&reg_pred.bias, &obj_pred.bias], 0)?,
+            ..reg_pred
+        };
         Ok(HeadLevel {
             stem,
             cls,
             cls_pred,
             reg,
-            reg_pred,
-            obj_pred,
+            reg_obj_pred,
         })
     }
 }
@@ -156,7 +160,24 @@ struct Conv {
 
 impl Conv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (out_channels, _, k, _) = self.weight.dims4()?;
+        self.forward_all(&[x], None)
+    }
+
+    /// Over `inputs` side by side in channels, then `+ residual`: only 1×1 convolutions take
+    /// several inputs or a residual.
+    fn forward_all(&self, inputs: &[&Tensor], residual: Option<&Tensor>) -> Result<Tensor> {
+        let (out_channels, in_channels, k, _) = self.weight.dims4()?;
+        if k == 1 && self.stride == 1 && self.groups == 1 {
+            let weight = self.weight.reshape((out_channels, in_channels))?;
+            return Ok(super::pointwise::pointwise(
+                inputs, &weight, &self.bias, self.act, residual,
+            )?);
+        }
+        let (&[x], None) = (inputs, residual) else {
+            return Err(NetworkError::NotYoloxNano(
+                "only 1×1 convolutions take several inputs or a residual".into(),
+            ));
+        };
         if self.groups > 1 {
             return Ok(super::depthwise::depthwise3x3(
                 x,
@@ -166,28 +187,18 @@ impl Conv {
                 self.act,
             )?);
         }
-        let y = if k == 1 && self.stride == 1 {
-            // A 1×1 convolution is a matrix product: [O, C] × [C, H·W].
-            let (batch, channels, height, width) = x.dims4()?;
-            let weight = self.weight.reshape((out_channels, channels))?;
-            let x = x.contiguous()?.reshape((batch, channels, height * width))?;
-            weight.broadcast_left(batch)?.matmul(&x)?.reshape((
-                batch,
-                out_channels,
-                height,
-                width,
-            ))?
-        } else if k == 3 && self.stride == 1 && self.padding == 1 {
+        if k == 3 && self.stride == 1 && self.padding == 1 {
             return Ok(super::kernels::conv3x3(
                 x,
                 &self.weight,
                 &self.bias,
                 self.act,
             )?);
-        } else {
-            x.conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
-        };
-        Ok(super::kernels::bias_then(y, &self.bias, self.act)?)
+        }
+        let y = x
+            .conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
+            .broadcast_add(&self.bias.reshape((1, out_channels, 1, 1))?)?;
+        Ok(if self.act { y.silu()? } else { y })
     }
 }
 
@@ -216,14 +227,16 @@ struct Csp {
 }
 
 impl Csp {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mut a = self.conv1.forward(x)?;
-        let b = self.conv2.forward(x)?;
+    /// Over `inputs` side by side in channels.
+    fn forward(&self, inputs: &[&Tensor]) -> Result<Tensor> {
+        let mut a = self.conv1.forward_all(inputs, None)?;
+        let b = self.conv2.forward_all(inputs, None)?;
         for block in &self.blocks {
-            let y = block.conv2.forward(&block.conv1.forward(&a)?)?;
-            a = if block.shortcut { (y + &a)? } else { y };
+            let hidden = block.conv2.depthwise.forward(&block.conv1.forward(&a)?)?;
+            let residual = block.shortcut.then_some(&a);
+            a = block.conv2.pointwise.forward_all(&[&hidden], residual)?;
         }
-        self.conv3.forward(&Tensor::cat(&[&a, &b], 1)?)
+        self.conv3.forward_all(&[&a, &b], None)
     }
 }
 
@@ -232,21 +245,20 @@ struct HeadLevel {
     cls: [DwConv; 2],
     cls_pred: Conv,
     reg: [DwConv; 2],
-    reg_pred: Conv,
-    obj_pred: Conv,
+    /// Box regression (4) and objectness (1) together: both read the regression branch.
+    reg_obj_pred: Conv,
 }
 
 impl HeadLevel {
-    /// `[1, 85, h·w]`: box regression, objectness and class scores (both after sigmoid).
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// Box regression with objectness `[batch, 5, h, w]` and class logits `[batch, 80, h, w]`.
+    fn forward(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let x = self.stem.forward(x)?;
         let cls = self.cls[1].forward(&self.cls[0].forward(&x)?)?;
-        let cls = candle_nn::ops::sigmoid(&self.cls_pred.forward(&cls)?)?;
         let reg = self.reg[1].forward(&self.reg[0].forward(&x)?)?;
-        let boxes = self.reg_pred.forward(&reg)?;
-        let obj = candle_nn::ops::sigmoid(&self.obj_pred.forward(&reg)?)?;
-        let out = Tensor::cat(&[&boxes, &obj, &cls], 1)?;
-        Ok(out.flatten_from(2)?)
+        Ok((
+            self.reg_obj_pred.forward(&reg)?,
+            self.cls_pred.forward(&cls)?,
+        ))
     }
 }
 
@@ -327,55 +339,37 @@ impl YoloxNano {
     /// `images`: `[batch, 3, h, w]` BGR 0–255, sides multiples of 32 (416 × 416 as exported).
     /// Returns `[batch, rows, 85]` (3549 rows at 416 × 416) like the ONNX graph.
     pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
-        let x = focus(images)?;
+        let x = super::kernels::focus(images)?;
         let x = self.stem.forward(&x)?;
-        let x = self.dark2.1.forward(&self.dark2.0.forward(&x)?)?;
-        let c3 = self.dark3.1.forward(&self.dark3.0.forward(&x)?)?;
-        let c4 = self.dark4.1.forward(&self.dark4.0.forward(&c3)?)?;
+        let x = self.dark2.1.forward(&[&self.dark2.0.forward(&x)?])?;
+        let c3 = self.dark3.1.forward(&[&self.dark3.0.forward(&x)?])?;
+        let c4 = self.dark4.1.forward(&[&self.dark4.0.forward(&c3)?])?;
         let x = self.dark5.0.forward(&c4)?;
         let x = self.dark5.1.forward(&x)?;
         let pooled = [5, 9, 13]
             .into_iter()
             .map(|k| same_max_pool(&x, k))
             .collect::<Result<Vec<_>>>()?;
-        let x = Tensor::cat(&[&x, &pooled[0], &pooled[1], &pooled[2]], 1)?;
-        let c5 = self.dark5.3.forward(&self.dark5.2.forward(&x)?)?;
+        let x = self
+            .dark5
+            .2
+            .forward_all(&[&x, &pooled[0], &pooled[1], &pooled[2]], None)?;
+        let c5 = self.dark5.3.forward(&[&x])?;
 
         let fpn0 = self.lateral0.forward(&c5)?;
-        let up = upsample2(&fpn0)?;
-        let x = self.c3_p4.forward(&Tensor::cat(&[&up, &c4], 1)?)?;
+        let x = self.c3_p4.forward(&[&upsample2(&fpn0)?, &c4])?;
         let fpn1 = self.reduce1.forward(&x)?;
-        let up = upsample2(&fpn1)?;
-        let pan2 = self.c3_p3.forward(&Tensor::cat(&[&up, &c3], 1)?)?;
-        let down = self.bu2.forward(&pan2)?;
-        let pan1 = self.c3_n3.forward(&Tensor::cat(&[&down, &fpn1], 1)?)?;
-        let down = self.bu1.forward(&pan1)?;
-        let pan0 = self.c3_n4.forward(&Tensor::cat(&[&down, &fpn0], 1)?)?;
+        let pan2 = self.c3_p3.forward(&[&upsample2(&fpn1)?, &c3])?;
+        let pan1 = self.c3_n3.forward(&[&self.bu2.forward(&pan2)?, &fpn1])?;
+        let pan0 = self.c3_n4.forward(&[&self.bu1.forward(&pan1)?, &fpn0])?;
 
-        let outputs = [
+        let levels = [
             self.heads[0].forward(&pan2)?,
             self.heads[1].forward(&pan1)?,
             self.heads[2].forward(&pan0)?,
         ];
-        Ok(Tensor::cat(&outputs, 2)?.transpose(1, 2)?.contiguous()?)
+        Ok(super::kernels::head_rows(&levels)?)
     }
-}
-
-/// Space-to-depth: the four pixel phases side by side in channels (top-left, bottom-left,
-/// top-right, bottom-right), as YOLOX's Focus does.
-fn focus(x: &Tensor) -> Result<Tensor> {
-    let (b, c, h, w) = x.dims4()?;
-    // [b, c, h/2, 2(row phase), w/2, 2(col phase)]
-    let x = x.reshape((b, c, h / 2, 2, w / 2, 2))?;
-    let phase = |row: usize, col: usize| -> Result<Tensor> {
-        Ok(x.narrow(3, row, 1)?
-            .narrow(5, col, 1)?
-            .reshape((b, c, h / 2, w / 2))?)
-    };
-    Ok(Tensor::cat(
-        &[phase(0, 0)?, phase(1, 0)?, phase(0, 1)?, phase(1, 1)?],
-        1,
-    )?)
 }
 
 /// Max pooling of size `k`, stride 1, "same" padding.
