@@ -5,14 +5,14 @@
 //! output row is nine multiply-adds over contiguous slices, which the compiler vectorises for
 //! the processor's widest instructions; channels run in parallel.
 
-use super::fast_math::{self, Simd};
+use super::fast_math::{self, Act, Simd};
 use super::host::Output;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 struct Depthwise3x3 {
     stride: usize,
-    act: bool,
+    act: Act,
 }
 
 /// The contiguous f32 data of a tensor's storage.
@@ -260,14 +260,14 @@ fn plane_stride2(
     nine_taps(out, scratch, &taps, k, simd);
 }
 
-/// 3×3 depthwise convolution with padding 1, plus `bias` (`[1, channels, 1, 1]`), then SiLU
-/// when `act`: on the CPU by the kernel above, elsewhere by candle's grouped convolution.
+/// 3×3 depthwise convolution with padding 1, plus `bias` (`[channels]`), then `act`: on the
+/// CPU by the kernel above, elsewhere by candle's grouped convolution.
 pub fn depthwise3x3(
     x: &Tensor,
     weight: &Tensor,
     bias: &Tensor,
     stride: usize,
-    act: bool,
+    act: Act,
 ) -> candle_core::Result<Tensor> {
     if x.device().is_cpu() {
         x.contiguous()?.apply_op3_no_bwd(
@@ -276,12 +276,23 @@ pub fn depthwise3x3(
             &Depthwise3x3 { stride, act },
         )
     } else {
-        let channels = x.dim(1)?;
-        let y = x
-            .conv2d(weight, 1, stride, 1, channels)?
-            .broadcast_add(bias)?;
-        if act { y.silu() } else { Ok(y) }
+        with_candle_ops(x, weight, bias, stride, act)
     }
+}
+
+/// The same with candle's ops (other devices).
+fn with_candle_ops(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    stride: usize,
+    act: Act,
+) -> candle_core::Result<Tensor> {
+    let channels = x.dim(1)?;
+    let y = x
+        .conv2d(weight, 1, stride, 1, channels)?
+        .broadcast_add(&bias.reshape((1, channels, 1, 1))?)?;
+    act.on_tensor(y)
 }
 
 #[cfg(test)]
@@ -330,21 +341,15 @@ mod tests {
         for (h, w) in [(13, 11), (8, 8), (1, 1), (2, 3)] {
             let x = Tensor::rand(-1f32, 1f32, (2, 8, h, w), &device).unwrap();
             let k = Tensor::rand(-1f32, 1f32, (8, 1, 3, 3), &device).unwrap();
-            let b = Tensor::rand(-1f32, 1f32, (1, 8, 1, 1), &device).unwrap();
+            let b = Tensor::rand(-1f32, 1f32, 8, &device).unwrap();
             for stride in [1, 2] {
-                for act in [false, true] {
+                for act in [Act::Linear, Act::Silu] {
                     let ours = depthwise3x3(&x, &k, &b, stride, act).unwrap();
-                    let mut reference = x
-                        .conv2d(&k, 1, stride, 1, 8)
-                        .unwrap()
-                        .broadcast_add(&b)
-                        .unwrap();
-                    if act {
-                        reference = reference.silu().unwrap();
-                    }
+                    // Candle's ops, as on other devices, on the CPU.
+                    let reference = with_candle_ops(&x, &k, &b, stride, act).unwrap();
                     assert_eq!(ours.dims(), reference.dims());
                     let diff = crate::detect::max_abs_diff(&ours, &reference);
-                    assert!(diff < 1e-5, "{h}×{w} stride {stride} act {act}: {diff}");
+                    assert!(diff < 1e-5, "{h}×{w} stride {stride} {act:?}: {diff}");
                 }
             }
         }

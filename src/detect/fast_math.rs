@@ -54,36 +54,58 @@ pub fn silu(x: f32) -> f32 {
     x / (1.0 + exp(-x))
 }
 
-/// `values[i] = silu(values[i] + bias) + residual[i]` (SiLU when `act`, the residual when
-/// given).
+/// The activation that finishes a convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    Linear,
+    Silu,
+    Sigmoid,
+}
+
+impl Act {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        match self {
+            Act::Linear => x,
+            Act::Silu => silu(x),
+            Act::Sigmoid => sigmoid(x),
+        }
+    }
+
+    /// The same with candle's ops (other devices).
+    pub fn on_tensor(self, x: candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
+        match self {
+            Act::Linear => Ok(x),
+            Act::Silu => x.silu(),
+            Act::Sigmoid => candle_nn::ops::sigmoid(&x),
+        }
+    }
+}
+
+/// `values[i] = act(values[i] + bias) + residual[i]` (the residual when given).
 #[inline(always)]
-fn finish_generic(values: &mut [f32], bias: f32, act: bool, residual: Option<&[f32]>) {
-    match (act, residual) {
-        (true, None) => values.iter_mut().for_each(|v| *v = silu(*v + bias)),
-        (true, Some(residual)) => values
+fn finish_generic(values: &mut [f32], bias: f32, act: Act, residual: Option<&[f32]>) {
+    match residual {
+        None => values.iter_mut().for_each(|v| *v = act.apply(*v + bias)),
+        Some(residual) => values
             .iter_mut()
             .zip(residual)
-            .for_each(|(v, r)| *v = silu(*v + bias) + r),
-        (false, None) => values.iter_mut().for_each(|v| *v += bias),
-        (false, Some(residual)) => values
-            .iter_mut()
-            .zip(residual)
-            .for_each(|(v, r)| *v += bias + r),
+            .for_each(|(v, r)| *v = act.apply(*v + bias) + r),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn finish_avx2(values: &mut [f32], bias: f32, act: bool, residual: Option<&[f32]>) {
+fn finish_avx2(values: &mut [f32], bias: f32, act: Act, residual: Option<&[f32]>) {
     finish_generic(values, bias, act, residual);
 }
 
-/// AVX-512 SiLU of 16 values: e^−v by range reduction, the polynomial and `vscalefps`; the
-/// reciprocal of 1 + e^−v by `vrcp14ps` and one Newton step (relative error ~2⁻²⁸) instead
-/// of a division, which is several times slower.
+/// AVX-512 sigmoid of 16 values: e^−v by range reduction, the polynomial and `vscalefps`;
+/// the reciprocal of 1 + e^−v by `vrcp14ps` and one Newton step (relative error ~2⁻²⁸)
+/// instead of a division, which is several times slower.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn silu16(v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
+fn sigmoid16(v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     use std::arch::x86_64::*;
     let [c1, c2, c3, c4, c5] = EXP_POLY.map(|c| _mm512_set1_ps(c));
     let one = _mm512_set1_ps(1.0);
@@ -106,15 +128,26 @@ fn silu16(v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     let p = _mm512_fmadd_ps(p, r, one);
     let d = _mm512_add_ps(_mm512_scalef_ps(p, n), one);
     let y = _mm512_rcp14_ps(d);
-    let y = _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0)));
-    _mm512_mul_ps(v, y)
+    _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0)))
+}
+
+/// `act` of 16 values (SiLU or sigmoid).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn act16(act: Act, v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
+    use std::arch::x86_64::*;
+    match act {
+        Act::Silu => _mm512_mul_ps(v, sigmoid16(v)),
+        Act::Sigmoid => sigmoid16(v),
+        Act::Linear => v,
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn finish_avx512(values: &mut [f32], bias: f32, act: bool, residual: Option<&[f32]>) {
+fn finish_avx512(values: &mut [f32], bias: f32, act: Act, residual: Option<&[f32]>) {
     use std::arch::x86_64::*;
-    if !act {
+    if act == Act::Linear {
         finish_generic(values, bias, act, residual);
         return;
     }
@@ -134,7 +167,7 @@ fn finish_avx512(values: &mut [f32], bias: f32, act: bool, residual: Option<&[f3
         unsafe {
             let v0 = _mm512_add_ps(_mm512_loadu_ps(out.add(i)), b);
             let v1 = _mm512_add_ps(_mm512_loadu_ps(out.add(i + 16)), b);
-            let (mut y0, mut y1) = (silu16(v0), silu16(v1));
+            let (mut y0, mut y1) = (act16(act, v0), act16(act, v1));
             if let Some(r) = residual {
                 y0 = _mm512_add_ps(y0, _mm512_loadu_ps(r.add(i)));
                 y1 = _mm512_add_ps(y1, _mm512_loadu_ps(r.add(i + 16)));
@@ -154,7 +187,7 @@ fn finish_avx512(values: &mut [f32], bias: f32, act: bool, residual: Option<&[f3
         // `values` and (checked above) `residual`.
         unsafe {
             let v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out.add(i)), b);
-            let mut y = silu16(v);
+            let mut y = act16(act, v);
             if let Some(r) = residual {
                 y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, r.add(i)));
             }
@@ -164,9 +197,9 @@ fn finish_avx512(values: &mut [f32], bias: f32, act: bool, residual: Option<&[f3
     }
 }
 
-/// Finishes a convolution's output in place: adds `bias`, applies SiLU when `act`, then adds
-/// `residual` (as long as `values`) when given.
-pub fn finish(values: &mut [f32], bias: f32, act: bool, residual: Option<&[f32]>) {
+/// Finishes a convolution's output in place: adds `bias`, applies `act`, then adds `residual`
+/// (as long as `values`) when given.
+pub fn finish(values: &mut [f32], bias: f32, act: Act, residual: Option<&[f32]>) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx512f") {
         // SAFETY: the processor has AVX-512F, checked just above.
@@ -258,7 +291,7 @@ mod tests {
         // Values from −100 to 100 (past the clamps), a length that is no multiple of 16 or 32.
         let values: Vec<f32> = (0..203).map(|i| (i as f32 - 101.0) * 0.99).collect();
         let residual: Vec<f32> = (0..203).map(|i| (i as f32 * 0.37).sin()).collect();
-        for act in [false, true] {
+        for act in [Act::Linear, Act::Silu, Act::Sigmoid] {
             for r in [None, Some(residual.as_slice())] {
                 let mut generic = values.clone();
                 finish_generic(&mut generic, 0.25, act, r);
@@ -266,8 +299,11 @@ mod tests {
                 finish(&mut best, 0.25, act, r);
                 for (i, (a, b)) in generic.iter().zip(&best).enumerate() {
                     let x = values[i] + 0.25;
-                    let want =
-                        if act { x / (1.0 + (-x).exp()) } else { x } + r.map_or(0.0, |r| r[i]);
+                    let want = match act {
+                        Act::Linear => x,
+                        Act::Silu => x / (1.0 + (-x).exp()),
+                        Act::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+                    } + r.map_or(0.0, |r| r[i]);
                     assert!(
                         (a - want).abs() <= 2e-6 * want.abs().max(1.0),
                         "generic {x}: {a} vs {want}"
@@ -288,17 +324,17 @@ mod tests {
             assert!((silu(x) - want).abs() <= 1e-6 * want.abs().max(1.0), "{x}");
         }
         let mut values = vec![-2.0f32, 0.0, 3.0];
-        finish(&mut values, 1.0, true, None);
+        finish(&mut values, 1.0, Act::Silu, None);
         for (got, x) in values.iter().zip([-1.0f32, 1.0, 4.0]) {
             assert!((got - x / (1.0 + (-x).exp())).abs() < 1e-6);
         }
         let mut values = vec![-2.0f32, 0.0, 3.0];
-        finish(&mut values, 1.0, true, Some(&[1.0, 2.0, 3.0]));
+        finish(&mut values, 1.0, Act::Silu, Some(&[1.0, 2.0, 3.0]));
         for ((got, x), r) in values.iter().zip([-1.0f32, 1.0, 4.0]).zip([1.0, 2.0, 3.0]) {
             assert!((got - x / (1.0 + (-x).exp()) - r).abs() < 1e-6);
         }
         let mut values = vec![-2.0f32, 0.0];
-        finish(&mut values, 1.0, false, Some(&[1.0, 2.0]));
+        finish(&mut values, 1.0, Act::Linear, Some(&[1.0, 2.0]));
         assert_eq!(values, [0.0, 3.0]);
     }
 }

@@ -5,14 +5,16 @@
 mod depthwise;
 pub mod detector;
 mod fast_math;
+mod head;
 mod host;
-mod kernels;
 pub mod onnx;
 pub mod onnx_graph;
 pub mod plate;
 mod pointwise;
+mod pooling;
 pub mod postprocess;
 pub mod preprocess;
+mod stem;
 pub mod yolox;
 
 /// Largest absolute difference between two tensors of the same shape (tests of the kernels).

@@ -5,7 +5,7 @@
 //! of cores on every call and leave bias and activation to passes over the whole tensor.
 //! Other devices run candle's ops.
 
-use super::fast_math;
+use super::fast_math::{self, Act};
 use super::host::{Output, with_f32};
 use candle_core::Tensor;
 use gemm::Parallelism;
@@ -24,14 +24,14 @@ fn band_width(out_channels: usize, in_channels: usize, columns: usize) -> usize 
         .max(1)
 }
 
-/// `weight · concat(inputs) + bias` over channels, then SiLU when `act`, then `+ residual`.
+/// `weight · concat(inputs) + bias` over channels, then `act`, then `+ residual`.
 /// `inputs`: `[batch, c_i, h, w]` with the same batch and size; `weight`: `[out, Σc_i]`;
 /// `bias`: `[out]`; `residual`: `[batch, out, h, w]`.
 pub fn pointwise(
     inputs: &[&Tensor],
     weight: &Tensor,
     bias: &Tensor,
-    act: bool,
+    act: Act,
     residual: Option<&Tensor>,
 ) -> candle_core::Result<Tensor> {
     let Some(first) = inputs.first() else {
@@ -129,7 +129,7 @@ fn on_device(
     inputs: &[&Tensor],
     weight: &Tensor,
     bias: &Tensor,
-    act: bool,
+    act: Act,
     residual: Option<&Tensor>,
 ) -> candle_core::Result<Tensor> {
     let x = Tensor::cat(inputs, 1)?;
@@ -140,7 +140,7 @@ fn on_device(
         .matmul(&x.reshape((batch, channels, height * width))?)?
         .reshape((batch, out_channels, height, width))?
         .broadcast_add(&bias.reshape((1, out_channels, 1, 1))?)?;
-    let y = if act { y.silu()? } else { y };
+    let y = act.on_tensor(y)?;
     match residual {
         Some(residual) => y + residual,
         None => Ok(y),
@@ -156,7 +156,7 @@ mod tests {
         inputs: &[&Tensor],
         w: &Tensor,
         b: &Tensor,
-        act: bool,
+        act: Act,
         r: Option<&Tensor>,
     ) -> Tensor {
         let x = Tensor::cat(inputs, 1).unwrap();
@@ -172,7 +172,7 @@ mod tests {
             .unwrap()
             .broadcast_add(&b.reshape((1, o, 1, 1)).unwrap())
             .unwrap();
-        let y = if act { y.silu().unwrap() } else { y };
+        let y = act.on_tensor(y).unwrap();
         match r {
             Some(r) => (y + r).unwrap(),
             None => y,
@@ -188,17 +188,29 @@ mod tests {
             let weight = Tensor::rand(-1f32, 1f32, (24, 17), &device).unwrap();
             let bias = Tensor::rand(-1f32, 1f32, 24, &device).unwrap();
             let residual = Tensor::rand(-1f32, 1f32, (batch, 24, h, w), &device).unwrap();
-            for act in [false, true] {
+            for act in [Act::Linear, Act::Silu, Act::Sigmoid] {
                 for r in [None, Some(&residual)] {
                     let ours = pointwise(&[&a, &c], &weight, &bias, act, r).unwrap();
                     let want = reference(&[&a, &c], &weight, &bias, act, r);
                     assert_eq!(ours.dims(), want.dims());
                     let diff = crate::detect::max_abs_diff(&ours, &want);
-                    assert!(diff < 1e-4, "{batch}×{h}×{w} act {act}: {diff}");
+                    assert!(diff < 1e-4, "{batch}×{h}×{w} {act:?}: {diff}");
                 }
             }
-            let one = pointwise(&[&a], &weight.narrow(1, 0, 12).unwrap(), &bias, true, None);
-            let want = reference(&[&a], &weight.narrow(1, 0, 12).unwrap(), &bias, true, None);
+            let one = pointwise(
+                &[&a],
+                &weight.narrow(1, 0, 12).unwrap(),
+                &bias,
+                Act::Silu,
+                None,
+            );
+            let want = reference(
+                &[&a],
+                &weight.narrow(1, 0, 12).unwrap(),
+                &bias,
+                Act::Silu,
+                None,
+            );
             assert!(crate::detect::max_abs_diff(&one.unwrap(), &want) < 1e-4);
         }
     }
@@ -209,7 +221,7 @@ mod tests {
         let a = Tensor::zeros((1, 12, 4, 4), candle_core::DType::F32, &device).unwrap();
         let weight = Tensor::zeros((8, 13), candle_core::DType::F32, &device).unwrap();
         let bias = Tensor::zeros(8, candle_core::DType::F32, &device).unwrap();
-        let err = pointwise(&[&a], &weight, &bias, true, None).unwrap_err();
+        let err = pointwise(&[&a], &weight, &bias, Act::Silu, None).unwrap_err();
         assert!(err.to_string().contains("shapes disagree"), "{err}");
     }
 }

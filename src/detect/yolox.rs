@@ -3,7 +3,9 @@
 //! convolution in graph order and checked (shape, groups, stride) as they are taken. Batch norm
 //! is already folded into the convolutions in the exported file.
 
+use super::fast_math::Act;
 use super::onnx::{Model, Node};
+use super::pooling::{spp_pools, upsample2};
 use candle_core::{DType, Device, Tensor};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +93,7 @@ impl<'a> Convs<'a> {
             padding: k / 2,
             stride,
             groups,
-            act,
+            act: if act { Act::Silu } else { Act::Linear },
         })
     }
 
@@ -130,7 +132,11 @@ impl<'a> Convs<'a> {
     fn head_level(&mut self, inp: usize) -> Result<HeadLevel> {
         let stem = self.base(inp, 64, 1, 1)?;
         let cls = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
-        let cls_pred = self.take(64, 80, 1, 1, false, false)?;
+        // Class scores leave the network through the sigmoid, applied with the product.
+        let cls_pred = Conv {
+            act: Act::Sigmoid,
+            ..self.take(64, 80, 1, 1, false, false)?
+        };
         let reg = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
         let reg_pred = self.take(64, 4, 1, 1, false, false)?;
         let obj_pred = self.take(64, 1, 1, 1, false, false)?;
@@ -155,7 +161,7 @@ struct Conv {
     padding: usize,
     stride: usize,
     groups: usize,
-    act: bool,
+    act: Act,
 }
 
 impl Conv {
@@ -188,17 +194,12 @@ impl Conv {
             )?);
         }
         if k == 3 && self.stride == 1 && self.padding == 1 {
-            return Ok(super::kernels::conv3x3(
-                x,
-                &self.weight,
-                &self.bias,
-                self.act,
-            )?);
+            return Ok(super::stem::conv3x3(x, &self.weight, &self.bias, self.act)?);
         }
         let y = x
             .conv2d(&self.weight, self.padding, self.stride, 1, self.groups)?
             .broadcast_add(&self.bias.reshape((1, out_channels, 1, 1))?)?;
-        Ok(if self.act { y.silu()? } else { y })
+        Ok(self.act.on_tensor(y)?)
     }
 }
 
@@ -250,7 +251,8 @@ struct HeadLevel {
 }
 
 impl HeadLevel {
-    /// Box regression with objectness `[batch, 5, h, w]` and class logits `[batch, 80, h, w]`.
+    /// Box regression with the objectness logit `[batch, 5, h, w]` and class scores
+    /// `[batch, 80, h, w]`.
     fn forward(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let x = self.stem.forward(x)?;
         let cls = self.cls[1].forward(&self.cls[0].forward(&x)?)?;
@@ -339,17 +341,14 @@ impl YoloxNano {
     /// `images`: `[batch, 3, h, w]` BGR 0–255, sides multiples of 32 (416 × 416 as exported).
     /// Returns `[batch, rows, 85]` (3549 rows at 416 × 416) like the ONNX graph.
     pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
-        let x = super::kernels::focus(images)?;
+        let x = super::stem::focus(images)?;
         let x = self.stem.forward(&x)?;
         let x = self.dark2.1.forward(&[&self.dark2.0.forward(&x)?])?;
         let c3 = self.dark3.1.forward(&[&self.dark3.0.forward(&x)?])?;
         let c4 = self.dark4.1.forward(&[&self.dark4.0.forward(&c3)?])?;
         let x = self.dark5.0.forward(&c4)?;
         let x = self.dark5.1.forward(&x)?;
-        let pooled = [5, 9, 13]
-            .into_iter()
-            .map(|k| same_max_pool(&x, k))
-            .collect::<Result<Vec<_>>>()?;
+        let pooled = spp_pools(&x)?;
         let x = self
             .dark5
             .2
@@ -368,18 +367,8 @@ impl YoloxNano {
             self.heads[1].forward(&pan1)?,
             self.heads[2].forward(&pan0)?,
         ];
-        Ok(super::kernels::head_rows(&levels)?)
+        Ok(super::head::head_rows(&levels)?)
     }
-}
-
-/// Max pooling of size `k`, stride 1, "same" padding.
-fn same_max_pool(x: &Tensor, k: usize) -> Result<Tensor> {
-    Ok(super::kernels::same_max_pool(x, k)?)
-}
-
-fn upsample2(x: &Tensor) -> Result<Tensor> {
-    let (_, _, h, w) = x.dims4()?;
-    Ok(x.upsample_nearest2d(h * 2, w * 2)?)
 }
 
 /// A `[batch, 3, height, width]` f32 tensor from BGR planar data, picture after picture

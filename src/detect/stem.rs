@@ -1,0 +1,255 @@
+//! The network's stem on the CPU: Focus (space-to-depth) in one pass instead of four strided
+//! copies and a concatenation, and the 3×3 convolution after it in bands of output rows: an
+//! im2col matrix of whole shifted rows per band, a matrix product, bias and SiLU while the band
+//! is in cache (candle's im2col gathers element by element, for the whole picture at once).
+//! Other devices run candle's ops.
+
+use super::fast_math::{self, Act};
+use super::host::{Output, with_f32};
+use candle_core::Tensor;
+use rayon::prelude::*;
+
+/// Focus's phase order: (row, column) offsets of the four phases in channel order.
+const PHASES: [(usize, usize); 4] = [(0, 0), (1, 0), (0, 1), (1, 1)];
+
+/// Space-to-depth: the four pixel phases side by side in channels (top-left, bottom-left,
+/// top-right, bottom-right), as YOLOX's Focus does.
+pub fn focus(x: &Tensor) -> candle_core::Result<Tensor> {
+    let (batch, channels, height, width) = x.dims4()?;
+    if !x.device().is_cpu() {
+        return focus_with_candle_ops(x);
+    }
+    let (h, w) = (height / 2, width / 2);
+    with_f32(&[x], |views| {
+        let data = views[0].0;
+        let mut output = Output::new(batch * 4 * channels * h * w);
+        let out = output.ptr();
+        // One task per picture, channel and row phase: it writes both column phases.
+        (0..batch * channels * 2).into_par_iter().for_each(|task| {
+            let (b, c, dy) = (task / (2 * channels), (task / 2) % channels, task % 2);
+            let src = &data[(b * channels + c) * height * width..][..height * width];
+            let plane = |dx: usize| {
+                let phase = PHASES.iter().position(|&p| p == (dy, dx)).unwrap_or(0);
+                (b * 4 + phase) * channels + c
+            };
+            // SAFETY: output planes (dy, 0) and (dy, 1) of this picture and channel are this
+            // task's alone, and written in full below.
+            let (left, right) = unsafe {
+                (
+                    out.slice(plane(0) * h * w, h * w),
+                    out.slice(plane(1) * h * w, h * w),
+                )
+            };
+            fast_math::with_best_simd(
+                #[inline(always)]
+                |_| {
+                    for y in 0..h {
+                        let row = &src[(2 * y + dy) * width..][..2 * w];
+                        let (l, r) = (&mut left[y * w..][..w], &mut right[y * w..][..w]);
+                        for ((pair, l), r) in row.chunks_exact(2).zip(l).zip(r) {
+                            *l = pair[0];
+                            *r = pair[1];
+                        }
+                    }
+                },
+            );
+        });
+        // SAFETY: every output plane was written in full.
+        unsafe { output.into_tensor((batch, 4 * channels, h, w)) }
+    })
+}
+
+/// The same with candle's ops (other devices).
+fn focus_with_candle_ops(x: &Tensor) -> candle_core::Result<Tensor> {
+    let (batch, channels, height, width) = x.dims4()?;
+    let (h, w) = (height / 2, width / 2);
+    let x = x.reshape((batch, channels, h, 2, w, 2))?;
+    let phases = PHASES
+        .iter()
+        .map(|&(row, col)| {
+            x.narrow(3, row, 1)?
+                .narrow(5, col, 1)?
+                .reshape((batch, channels, h, w))
+        })
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Tensor::cat(&phases, 1)
+}
+
+/// A 3×3 convolution, padding 1, stride 1, plus `bias` (`[out]`), then `act`: on the CPU in
+/// bands of output rows, each an im2col matrix built from whole shifted rows (candle's
+/// tiled im2col gathers element by element and builds the whole picture's at once) multiplied
+/// by the weights and finished while it is in cache.
+pub fn conv3x3(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    act: Act,
+) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() {
+        return conv3x3_with_candle_ops(x, weight, bias, act);
+    }
+    with_f32(&[x, weight, bias], |views| {
+        let [(data, dims), (weights, weight_dims), (biases, _)] = views else {
+            candle_core::bail!("conv3x3 takes an input, weights and biases");
+        };
+        let &[batch, channels, height, width] = *dims else {
+            candle_core::bail!("conv3x3 input must be [batch, channels, height, width]");
+        };
+        let out_channels = weight_dims[0];
+        if *weight_dims != [out_channels, channels, 3, 3] || biases.len() != out_channels {
+            candle_core::bail!("conv3x3 weight {weight_dims:?} does not fit the input {dims:?}");
+        }
+        let (k, hw) = (channels * 9, height * width);
+        let band_rows = (49_152 / k.max(out_channels) / width.max(1)).clamp(1, height.max(1));
+        let bands = height.div_ceil(band_rows);
+        let mut output = Output::new(batch * out_channels * hw);
+        let out = output.ptr();
+        (0..batch * bands)
+            .into_par_iter()
+            .for_each_init(Vec::new, |columns, task| {
+                let (b, y0) = (task / bands, (task % bands) * band_rows);
+                let rows = band_rows.min(height - y0);
+                let cols = rows * width;
+                columns.clear();
+                columns.resize(k * cols, 0f32);
+                fast_math::with_best_simd(
+                    #[inline(always)]
+                    |_| im2col_band(data, (b, channels, height, width), y0, rows, columns),
+                );
+                let base = b * out_channels * hw + y0 * width;
+                // SAFETY: the output band (this picture's rows y0..y0 + rows of every output
+                // channel, stride hw) is this task's alone; the weights are [out, k]
+                // row-major and the band's im2col matrix [k, cols] row-major.
+                unsafe {
+                    gemm::gemm(
+                        out_channels,
+                        cols,
+                        k,
+                        out.at(base),
+                        1,
+                        hw as isize,
+                        false,
+                        weights.as_ptr(),
+                        1,
+                        k as isize,
+                        columns.as_ptr(),
+                        1,
+                        cols as isize,
+                        1.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
+                    );
+                }
+                for (o, &bias) in biases.iter().enumerate() {
+                    // SAFETY: this band's row of channel `o`, just written, this task's alone.
+                    let row = unsafe { out.slice(base + o * hw, cols) };
+                    fast_math::finish(row, bias, act, None);
+                }
+            });
+        // SAFETY: the bands cover every row of every picture and output channel.
+        unsafe { output.into_tensor((batch, out_channels, height, width)) }
+    })
+}
+
+/// The im2col rows (channel, ky, kx) of output rows `y0..y0 + rows` of picture `b`, zero where
+/// the window leaves the picture; `columns` is zeroed, `channels × 9` rows of `rows × width`.
+#[inline(always)]
+fn im2col_band(
+    data: &[f32],
+    (b, channels, height, width): (usize, usize, usize, usize),
+    y0: usize,
+    rows: usize,
+    columns: &mut [f32],
+) {
+    let hw = height * width;
+    for (r, row) in columns.chunks_mut(rows * width).enumerate() {
+        let (c, ky, kx) = (r / 9, (r % 9) / 3, r % 3);
+        let src = &data[(b * channels + c) * hw..(b * channels + c + 1) * hw];
+        for (dy, dst) in row.chunks_mut(width).enumerate() {
+            let sy = (y0 + dy + ky) as isize - 1;
+            if sy < 0 || sy >= height as isize {
+                continue;
+            }
+            let src_row = &src[sy as usize * width..(sy as usize + 1) * width];
+            // dst[x] = src_row[x + kx − 1]
+            match kx {
+                0 if width > 1 => dst[1..].copy_from_slice(&src_row[..width - 1]),
+                1 => dst.copy_from_slice(src_row),
+                2 if width > 1 => dst[..width - 1].copy_from_slice(&src_row[1..]),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The same with candle's ops (other devices).
+fn conv3x3_with_candle_ops(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    act: Act,
+) -> candle_core::Result<Tensor> {
+    let out_channels = weight.dim(0)?;
+    let y =
+        x.conv2d(weight, 1, 1, 1, 1)?
+            .broadcast_add(&bias.reshape((1, out_channels, 1, 1))?)?;
+    act.on_tensor(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn focus_matches_candles_strided_copies() {
+        let x = Tensor::rand(0f32, 255f32, (2, 3, 10, 14), &Device::Cpu).unwrap();
+        let ours = focus(&x).unwrap();
+        let reference = focus_with_candle_ops(&x).unwrap();
+        assert_eq!(ours.dims(), [2, 12, 5, 7]);
+        assert_eq!(crate::detect::max_abs_diff(&ours, &reference), 0.0);
+        // Channel 3 (bottom-left phase, blue) at (1, 2) is input row 3, column 4.
+        let want = x
+            .get(0)
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .get(3)
+            .unwrap()
+            .get(4)
+            .unwrap();
+        let got = ours
+            .get(0)
+            .unwrap()
+            .get(3)
+            .unwrap()
+            .get(1)
+            .unwrap()
+            .get(2)
+            .unwrap();
+        assert_eq!(
+            want.to_scalar::<f32>().unwrap(),
+            got.to_scalar::<f32>().unwrap()
+        );
+    }
+
+    #[test]
+    fn banded_im2col_convolution_matches_candles() {
+        let device = Device::Cpu;
+        for (h, w) in [(9, 7), (40, 33), (1, 1)] {
+            let x = Tensor::rand(-1f32, 1f32, (2, 12, h, w), &device).unwrap();
+            let weight = Tensor::rand(-1f32, 1f32, (16, 12, 3, 3), &device).unwrap();
+            let bias = Tensor::rand(-1f32, 1f32, 16, &device).unwrap();
+            for act in [Act::Linear, Act::Silu] {
+                let ours = conv3x3(&x, &weight, &bias, act).unwrap();
+                let reference = conv3x3_with_candle_ops(&x, &weight, &bias, act).unwrap();
+                assert_eq!(ours.dims(), reference.dims());
+                let diff = crate::detect::max_abs_diff(&ours, &reference);
+                assert!(diff < 1e-4, "{h}×{w} {act:?}: {diff}");
+            }
+        }
+    }
+}
