@@ -1,7 +1,8 @@
 //! Parity of the candle YOLOX-nano with onnxruntime: on the street photo and on frames of the
 //! sample clips, every box of the onnxruntime reference (tests/fixtures/detect/, made by
 //! tests/support/onnxruntime_reference.py) is found with the same class, IoU ≥ 0.98 and a score
-//! within ±0.01, and no other box is found.
+//! within ±0.01, and no other box is found, with the CPU kernels and with candle's own ops (the
+//! path a GPU takes); a batch gives each picture the rows it gets alone.
 
 mod support;
 
@@ -151,4 +152,45 @@ fn a_wrong_model_is_refused_by_name() {
         .expect("not YOLOX-nano")
         .to_string();
     assert!(err.starts_with("the model is not YOLOX-nano"), "{err}");
+}
+
+#[test]
+fn candles_own_ops_as_on_a_gpu_match_onnxruntime_too() {
+    // The network's path for other devices (candle's ops in place of the CPU kernels), run on
+    // the CPU: the CUDA build runs this code.
+    let net = network();
+    let expected = reference("street-car-motorbike-plate");
+    let (rgb, w, h) = clip_frame_rgb("street-car-motorbike-plate.jpg", 0);
+    let (_, found) = dienbien_dispatch::detect::candle_ops_only(|| detect(&net, &rgb, w, h));
+    assert_matches("street photo, candle's ops", &found, &expected.detections);
+}
+
+#[test]
+fn a_batch_gives_each_picture_its_own_rows() {
+    let net = network();
+    let pictures = [
+        clip_frame_rgb("street-car-motorbike-plate.jpg", 0),
+        clip_frame_rgb("car-detection.mp4", 200),
+    ];
+    let inputs: Vec<Vec<f32>> = pictures
+        .iter()
+        .map(|(rgb, w, h)| letterbox(rgb, *w, *h).bgr_planar)
+        .collect();
+    let rows = |data: Vec<f32>, batch: usize| -> Vec<f32> {
+        let input = input_tensor(data, batch, (INPUT_SIZE, INPUT_SIZE), net.device()).unwrap();
+        let out = net.forward(&input).unwrap();
+        assert_eq!(out.dims(), [batch, 3549, 85]);
+        out.flatten_all().unwrap().to_vec1().unwrap()
+    };
+    let together = rows(inputs.concat(), 2);
+    for (i, input) in inputs.into_iter().enumerate() {
+        let alone = rows(input, 1);
+        let part = &together[i * alone.len()..(i + 1) * alone.len()];
+        let worst = alone
+            .iter()
+            .zip(part)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(worst < 1e-4, "picture {i}: rows differ by {worst}");
+    }
 }

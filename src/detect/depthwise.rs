@@ -6,7 +6,7 @@
 //! the processor's widest instructions; channels run in parallel.
 
 use super::fast_math::{self, Act, Simd};
-use super::host::Output;
+use super::host::{self, Output};
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -269,7 +269,7 @@ pub fn depthwise3x3(
     stride: usize,
     act: Act,
 ) -> candle_core::Result<Tensor> {
-    if x.device().is_cpu() {
+    if host::native(x.device()) {
         x.contiguous()?.apply_op3_no_bwd(
             &weight.contiguous()?,
             &bias.flatten_all()?.contiguous()?,

@@ -4,7 +4,7 @@
 //! cache), instead of sigmoids, concatenations and a transposed copy.
 
 use super::fast_math;
-use super::host::{Output, with_f32};
+use super::host::{self, Output, with_f32};
 use candle_core::Tensor;
 use rayon::prelude::*;
 
@@ -20,7 +20,7 @@ pub fn head_rows(levels: &[(Tensor, Tensor)]) -> candle_core::Result<Tensor> {
     let Some((first, _)) = levels.first() else {
         candle_core::bail!("no head level");
     };
-    if !first.device().is_cpu() {
+    if !host::native(first.device()) {
         return head_rows_with_candle_ops(levels);
     }
     let tensors: Vec<&Tensor> = levels.iter().flat_map(|(r, c)| [r, c]).collect();

@@ -1,7 +1,33 @@
-//! Host-side access for the CPU kernels: a CPU tensor's f32 data read in place, and an output
-//! buffer that parallel workers fill in disjoint parts before it becomes a tensor.
+//! Host-side access for the CPU kernels: whether they serve a device, a CPU tensor's f32 data
+//! read in place, and an output buffer that parallel workers fill in disjoint parts before it
+//! becomes a tensor.
 
 use candle_core::{CpuStorage, Device, Shape, Storage, Tensor};
+use std::cell::Cell;
+
+thread_local! {
+    static CANDLE_OPS_ONLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this module's CPU kernels serve tensors on `device`: on the CPU, unless inside
+/// [`candle_ops_only`] on this thread. Otherwise candle's own ops run, as on a GPU.
+pub fn native(device: &Device) -> bool {
+    device.is_cpu() && !CANDLE_OPS_ONLY.get()
+}
+
+/// Runs `f` with candle's own ops in place of the CPU kernels, on this thread: what the
+/// kernels gain is measured against it (`cargo bench --bench detect`), and tests compare the
+/// two, which also runs the network's GPU path on the CPU.
+pub fn candle_ops_only<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CANDLE_OPS_ONLY.set(self.0);
+        }
+    }
+    let _restore = Restore(CANDLE_OPS_ONLY.replace(true));
+    f()
+}
 
 /// Runs `f` on the contiguous f32 data of CPU tensors (made contiguous first when they are
 /// not), each with its dims.

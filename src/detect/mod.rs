@@ -17,6 +17,8 @@ pub mod preprocess;
 mod stem;
 pub mod yolox;
 
+pub use host::candle_ops_only;
+
 /// Largest absolute difference between two tensors of the same shape (tests of the kernels).
 #[cfg(test)]
 pub(crate) fn max_abs_diff(a: &candle_core::Tensor, b: &candle_core::Tensor) -> f32 {

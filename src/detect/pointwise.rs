@@ -6,7 +6,7 @@
 //! Other devices run candle's ops.
 
 use super::fast_math::{self, Act};
-use super::host::{Output, with_f32};
+use super::host::{self, Output, with_f32};
 use candle_core::Tensor;
 use gemm::Parallelism;
 use rayon::prelude::*;
@@ -37,7 +37,7 @@ pub fn pointwise(
     let Some(first) = inputs.first() else {
         candle_core::bail!("pointwise convolution without input");
     };
-    if !first.device().is_cpu() {
+    if !host::native(first.device()) {
         return on_device(inputs, weight, bias, act, residual);
     }
     let mut all = inputs.to_vec();

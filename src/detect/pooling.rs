@@ -5,7 +5,7 @@
 //! vectorises. Other devices run candle's ops.
 
 use super::fast_math;
-use super::host::{Output, with_f32};
+use super::host::{self, Output, with_f32};
 use candle_core::Tensor;
 use rayon::prelude::*;
 
@@ -40,7 +40,7 @@ fn pool_plane(src: &[f32], out: &mut [f32], width: usize, r: usize, rows: &mut V
 
 /// "Same" max pooling of odd size `k`, stride 1 (edges clipped, as padding with −∞ gives).
 pub fn same_max_pool(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
-    if !x.device().is_cpu() {
+    if !host::native(x.device()) {
         return max_pool_with_candle_ops(x, k);
     }
     let (batch, channels, height, width) = x.dims4()?;
@@ -87,7 +87,7 @@ pub fn spp_pools(x: &Tensor) -> candle_core::Result<[Tensor; 3]> {
 /// Nearest-neighbour upsampling by 2 in both directions.
 pub fn upsample2(x: &Tensor) -> candle_core::Result<Tensor> {
     let (batch, channels, height, width) = x.dims4()?;
-    if !x.device().is_cpu() {
+    if !host::native(x.device()) {
         return x.upsample_nearest2d(2 * height, 2 * width);
     }
     with_f32(&[x], |views| {

@@ -5,7 +5,7 @@
 //! Other devices run candle's ops.
 
 use super::fast_math::{self, Act};
-use super::host::{Output, with_f32};
+use super::host::{self, Output, with_f32};
 use candle_core::Tensor;
 use rayon::prelude::*;
 
@@ -16,7 +16,7 @@ const PHASES: [(usize, usize); 4] = [(0, 0), (1, 0), (0, 1), (1, 1)];
 /// top-right, bottom-right), as YOLOX's Focus does.
 pub fn focus(x: &Tensor) -> candle_core::Result<Tensor> {
     let (batch, channels, height, width) = x.dims4()?;
-    if !x.device().is_cpu() {
+    if !host::native(x.device()) {
         return focus_with_candle_ops(x);
     }
     let (h, w) = (height / 2, width / 2);
@@ -85,7 +85,7 @@ pub fn conv3x3(
     bias: &Tensor,
     act: Act,
 ) -> candle_core::Result<Tensor> {
-    if !x.device().is_cpu() {
+    if !host::native(x.device()) {
         return conv3x3_with_candle_ops(x, weight, bias, act);
     }
     with_f32(&[x, weight, bias], |views| {
