@@ -9,6 +9,7 @@ use super::fast_math::{self, Act, Simd};
 use super::host::{self, Output};
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 struct Depthwise3x3 {
     stride: usize,
@@ -68,8 +69,8 @@ impl CustomOp3 for Depthwise3x3 {
                 let src = &input[plane * height * width..(plane + 1) * height * width];
                 let mut k = [0f32; 9];
                 k.copy_from_slice(&weight[c * 9..c * 9 + 9]);
-                // SAFETY: output plane `plane` is this task's alone and written in full below.
-                let dst = unsafe { out.slice(plane * out_h * out_w, out_h * out_w) };
+                // SAFETY: output plane `plane` is this task's alone.
+                let dst = unsafe { out.uninit(plane * out_h * out_w, out_h * out_w) };
                 fast_math::with_best_simd(
                     #[inline(always)]
                     |simd| {
@@ -80,6 +81,8 @@ impl CustomOp3 for Depthwise3x3 {
                         }
                     },
                 );
+                // SAFETY: the taps wrote every value of the plane.
+                let dst = unsafe { host::assume_init(dst) };
                 fast_math::finish(dst, bias[c], self.act, None);
             });
         // SAFETY: every output plane was written in full.
@@ -97,9 +100,10 @@ struct Taps {
     offsets: [usize; 9],
 }
 
-/// Computes every output row of `taps` into `out` (`rows × width`).
+/// Computes every output row of `taps` into `out` (`rows × width`), writing all of it (or
+/// nothing when the taps lie outside `src`: then the kernel's bounds are wrong and it panics).
 #[inline(always)]
-fn nine_taps(out: &mut [f32], src: &[f32], taps: &Taps, k: &[f32; 9], simd: Simd) {
+fn nine_taps(out: &mut [MaybeUninit<f32>], src: &[f32], taps: &Taps, k: &[f32; 9], simd: Simd) {
     let Taps {
         rows,
         width,
@@ -107,12 +111,11 @@ fn nine_taps(out: &mut [f32], src: &[f32], taps: &Taps, k: &[f32; 9], simd: Simd
         offsets,
     } = *taps;
     let furthest = offsets.iter().max().copied().unwrap_or(0);
-    if rows == 0
-        || (rows - 1) * row_stride + furthest + width > src.len()
-        || out.len() < rows * width
-    {
-        return;
-    }
+    assert!(
+        rows > 0 && (rows - 1) * row_stride + furthest + width <= src.len(),
+        "depthwise taps outside the plane"
+    );
+    assert_eq!(out.len(), rows * width, "depthwise output size");
     #[cfg(target_arch = "x86_64")]
     if simd == Simd::Avx512 {
         // SAFETY: `Simd::Avx512` is only handed out where the processor has AVX-512F; the
@@ -131,7 +134,7 @@ fn nine_taps(out: &mut [f32], src: &[f32], taps: &Taps, k: &[f32; 9], simd: Simd
                     acc + k * t[i]
                 };
             }
-            *o = acc;
+            o.write(acc);
         }
     }
 }
@@ -143,13 +146,13 @@ fn nine_taps(out: &mut [f32], src: &[f32], taps: &Taps, k: &[f32; 9], simd: Simd
 /// The processor has AVX-512F; `src` and `out` hold every row of `taps` (checked by the caller).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn nine_taps_avx512(out: &mut [f32], src: &[f32], taps: &Taps, k: &[f32; 9]) {
+unsafe fn nine_taps_avx512(out: &mut [MaybeUninit<f32>], src: &[f32], taps: &Taps, k: &[f32; 9]) {
     use std::arch::x86_64::*;
     let mut kv = [_mm512_setzero_ps(); 9];
     for (v, &k) in kv.iter_mut().zip(k) {
         *v = _mm512_set1_ps(k);
     }
-    let (src, dst) = (src.as_ptr(), out.as_mut_ptr());
+    let (src, dst) = (src.as_ptr(), out.as_mut_ptr().cast::<f32>());
     for r in 0..taps.rows {
         let row = src.wrapping_add(r * taps.row_stride);
         let out_row = dst.wrapping_add(r * taps.width);
@@ -190,7 +193,7 @@ fn pad(src: &[f32], width: usize, padded: &mut Vec<f32>) {
 /// Stride 1: output row y from padded rows y, y + 1, y + 2 at offsets 0, 1, 2.
 #[inline(always)]
 fn plane_stride1(
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
     src: &[f32],
     width: usize,
     k: &[f32; 9],
@@ -212,7 +215,7 @@ fn plane_stride1(
 /// even[x], odd[x], even[x + 1] of padded rows 2y, 2y + 1, 2y + 2: contiguous slices.
 #[inline(always)]
 fn plane_stride2(
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
     src: &[f32],
     width: usize,
     k: &[f32; 9],
@@ -315,9 +318,10 @@ mod tests {
             offsets: [0, 1, 2, 23, 24, 25, 46, 47, 48],
         };
         let run = |simd| {
-            let mut out = vec![0f32; 37 * 19];
+            let mut out = vec![MaybeUninit::uninit(); 37 * 19];
             nine_taps(&mut out, &src, &taps, &k, simd);
-            out
+            // SAFETY: the taps write every value.
+            unsafe { host::assume_init(&mut out) }.to_vec()
         };
         let baseline = run(Simd::Baseline);
         let mut want = vec![0f32; 37 * 19];

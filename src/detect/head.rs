@@ -44,8 +44,8 @@ pub fn head_rows(levels: &[(Tensor, Tensor)]) -> candle_core::Result<Tensor> {
         let mut output = Output::new(batch * rows * ROW);
         let out = output.ptr();
         (0..batch).into_par_iter().for_each(|b| {
-            // SAFETY: picture b's rows, this task's alone; every value is written below.
-            let dst = unsafe { out.slice(b * rows * ROW, rows * ROW) };
+            // SAFETY: picture b's rows, this task's alone.
+            let dst = unsafe { out.uninit(b * rows * ROW, rows * ROW) };
             let mut first_row = 0;
             for (pair, &hw) in views.chunks(2).zip(&sizes) {
                 let reg_obj = &pair[0].0[b * 5 * hw..(b + 1) * 5 * hw];
@@ -56,12 +56,17 @@ pub fn head_rows(levels: &[(Tensor, Tensor)]) -> candle_core::Result<Tensor> {
                     let block = &mut level[start * ROW..(start + cells) * ROW];
                     let channels = reg_obj.chunks_exact(hw).chain(cls.chunks_exact(hw));
                     for (j, channel) in channels.enumerate() {
-                        for (row, &v) in block.chunks_exact_mut(ROW).zip(&channel[start..]) {
-                            row[j] = v;
+                        let cells = block.chunks_exact_mut(ROW).zip(&channel[start..]);
+                        if j == 4 {
+                            // Objectness leaves through the sigmoid.
+                            cells.for_each(|(row, &v)| {
+                                row[j].write(fast_math::sigmoid(v));
+                            });
+                        } else {
+                            cells.for_each(|(row, &v)| {
+                                row[j].write(v);
+                            });
                         }
-                    }
-                    for row in block.chunks_exact_mut(ROW) {
-                        row[4] = fast_math::sigmoid(row[4]);
                     }
                 }
                 first_row += hw;

@@ -4,6 +4,7 @@
 
 use candle_core::{CpuStorage, Device, Shape, Storage, Tensor};
 use std::cell::Cell;
+use std::mem::MaybeUninit;
 
 thread_local! {
     static CANDLE_OPS_ONLY: Cell<bool> = const { Cell::new(false) };
@@ -78,6 +79,16 @@ impl OutPtr {
         self.0.wrapping_add(offset)
     }
 
+    /// Elements `offset..offset + len`, not yet written, to write.
+    ///
+    /// # Safety
+    /// They lie inside the output's allocation, and no other worker touches them while the
+    /// slice lives.
+    pub unsafe fn uninit<'a>(self, offset: usize, len: usize) -> &'a mut [MaybeUninit<f32>] {
+        // SAFETY: the caller's promise; `MaybeUninit` asks nothing of the values.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(offset).cast(), len) }
+    }
+
     /// Elements `offset..offset + len` as a slice.
     ///
     /// # Safety
@@ -87,6 +98,15 @@ impl OutPtr {
         // SAFETY: the caller's promise.
         unsafe { std::slice::from_raw_parts_mut(self.0.add(offset), len) }
     }
+}
+
+/// `values` once every one of them has been written.
+///
+/// # Safety
+/// Every value has been written.
+pub unsafe fn assume_init(values: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    // SAFETY: `MaybeUninit<f32>` has the layout of `f32`, and the caller's promise.
+    unsafe { &mut *(values as *mut [MaybeUninit<f32>] as *mut [f32]) }
 }
 
 impl Output {

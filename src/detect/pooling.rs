@@ -8,6 +8,7 @@ use super::fast_math;
 use super::host::{self, Output, with_f32};
 use candle_core::Tensor;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// `values[i] = max(values[i], other[i])` over the shorter.
 #[inline(always)]
@@ -18,9 +19,15 @@ fn max_into(values: &mut [f32], other: &[f32]) {
 }
 
 /// One plane's "same" max pooling of radius `r`, stride 1: rows into `rows`, then columns
-/// into `out`.
+/// into `out` (all of it written).
 #[inline(always)]
-fn pool_plane(src: &[f32], out: &mut [f32], width: usize, r: usize, rows: &mut Vec<f32>) {
+fn pool_plane(
+    src: &[f32],
+    out: &mut [MaybeUninit<f32>],
+    width: usize,
+    r: usize,
+    rows: &mut Vec<f32>,
+) {
     let height = src.len() / width;
     rows.clear();
     rows.extend_from_slice(src);
@@ -30,7 +37,11 @@ fn pool_plane(src: &[f32], out: &mut [f32], width: usize, r: usize, rows: &mut V
             max_into(&mut dst[d..], &row[..width - d]);
         }
     }
-    out.copy_from_slice(rows);
+    for (o, &v) in out.iter_mut().zip(rows.iter()) {
+        o.write(v);
+    }
+    // SAFETY: written just above (`out` is as long as the plane).
+    let out = unsafe { host::assume_init(out) };
     for d in 1..=r.min(height - 1) {
         let n = (height - d) * width;
         max_into(&mut out[..n], &rows[d * width..]);
@@ -56,8 +67,8 @@ pub fn same_max_pool(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
             .into_par_iter()
             .for_each_init(Vec::new, |rows, index| {
                 let src = &data[index * plane..(index + 1) * plane];
-                // SAFETY: output plane `index` is this task's alone, written in full below.
-                let dst = unsafe { out.slice(index * plane, plane) };
+                // SAFETY: output plane `index` is this task's alone.
+                let dst = unsafe { out.uninit(index * plane, plane) };
                 fast_math::with_best_simd(
                     #[inline(always)]
                     |_| pool_plane(src, dst, width, k / 2, rows),
