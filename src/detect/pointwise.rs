@@ -1,7 +1,7 @@
 //! 1×1 convolutions on the CPU as matrix products called directly: over one or several inputs
 //! taken side by side in channels (the concatenation is never copied), in bands of columns
-//! small enough to stay in cache, each band finished (bias, SiLU, a residual added) while it is
-//! still there. Candle's matmul would allocate a zeroed output, ask the system for the number
+//! small enough to stay in cache, each band finished (bias, activation, a residual added)
+//! while it is still there. Candle's matmul would allocate a zeroed output, ask the system for the number
 //! of cores on every call and leave bias and activation to passes over the whole tensor.
 //! Other devices run candle's ops.
 
