@@ -4,24 +4,27 @@
 //!   kernels, and at 1 thread with candle's own ops in their place (what the kernels gain;
 //!   candle's element-wise ops then also use a thread pool of their own);
 //! - letterboxing a 1920×1080 photo, and grid decode + NMS;
-//! - then, in the same run, onnxruntime on the same model and input size at 1 and 2 threads,
-//!   and the ratio of the medians (these machines are noisy: compare ratios, not times);
+//! - then, in the same run, the pass against onnxruntime on the same model and input at 1 and
+//!   2 threads, in alternating rounds, as ratios (these machines are noisy: compare ratios);
 //! - with `--features cuda` and an NVIDIA GPU, the pass on the GPU at batch 1 and 8.
 
+use candle_core::Tensor;
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use dienbien_dispatch::detect::candle_ops_only;
 use dienbien_dispatch::detect::onnx::Model;
 use dienbien_dispatch::detect::postprocess;
 use dienbien_dispatch::detect::preprocess::letterbox;
 use dienbien_dispatch::detect::yolox::{INPUT_SIZE, YoloxNano, input_tensor};
-use std::cell::RefCell;
 use std::hint::black_box;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Runs of the peer (onnxruntime) and of the GPU pass.
+/// Runs of the GPU pass.
 const RUNS: usize = 15;
+/// The pause before each side's round against the peer.
+const SETTLE: Duration = Duration::from_millis(200);
 
 fn main() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -46,8 +49,6 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .configure_from_args();
-    // Per-iteration times of each measurement, for the ratio against the peer.
-    let mut ours = Vec::new();
     {
         let mut group = c.benchmark_group("yolox_nano_416_cpu");
         for (name, threads, candle_ops) in [
@@ -63,11 +64,10 @@ fn main() {
                 .num_threads(threads)
                 .build()
                 .expect("thread pool");
-            let times = RefCell::new(Vec::new());
             let id = BenchmarkId::new(name, format!("{threads} thread(s)"));
             group.bench_function(id, |b| {
                 b.iter_custom(|iters| {
-                    let elapsed = pool.install(|| {
+                    pool.install(|| {
                         let pass = || {
                             let started = Instant::now();
                             for _ in 0..iters {
@@ -80,12 +80,9 @@ fn main() {
                         } else {
                             pass()
                         }
-                    });
-                    times.borrow_mut().push(elapsed / iters.max(1) as u32);
-                    elapsed
+                    })
                 })
             });
-            ours.push((name, threads, median_ms(times.into_inner())));
         }
         group.finish();
     }
@@ -105,30 +102,7 @@ fn main() {
         })
     });
 
-    println!(
-        "\n# YOLOX-nano 416×416 forward pass, CPU: medians of the samples above, and the peer"
-    );
-    println!(
-        "{:<22} {:>10} {:>16} {:>7}",
-        "", "ms", "onnxruntime ms", "ratio"
-    );
-    let mut peers = std::collections::BTreeMap::new();
-    for (name, threads, ms) in &ours {
-        let peer = *peers
-            .entry(*threads)
-            .or_insert_with(|| onnxruntime_ms(&model_path, *threads));
-        let label = format!("{name}, {threads} thread(s)");
-        match peer {
-            Some(peer) => println!("{label:<22} {ms:>10.1} {peer:>16.1} {:>6.2}×", ms / peer),
-            None => println!("{label:<22} {ms:>10.1} {:>16} {:>7}", "n/a", "n/a"),
-        }
-    }
-    if let (Some((_, _, kernels)), Some((_, _, generic))) = (ours.first(), ours.last()) {
-        println!(
-            "the CPU kernels: {:.1}× faster than candle's own ops (1 thread)",
-            generic / kernels
-        );
-    }
+    against_onnxruntime(&net, &input, &model_path, &boxed.bgr_planar);
     gpu(&model, &boxed.bgr_planar);
     c.final_summary();
 }
@@ -185,32 +159,153 @@ fn rows(net: &YoloxNano, input: &candle_core::Tensor) -> Vec<f32> {
         .expect("rows")
 }
 
-/// Median milliseconds of onnxruntime's `run` on a random 1×3×416×416 input.
-fn onnxruntime_ms(model: &Path, threads: usize) -> Option<f64> {
-    let script = format!(
-        "import time, numpy as np, onnxruntime as ort\n\
-         o = ort.SessionOptions(); o.intra_op_num_threads = {threads}; o.inter_op_num_threads = 1\n\
-         s = ort.InferenceSession(r'{}', o, providers=['CPUExecutionProvider'])\n\
-         x = np.random.default_rng(1).uniform(0, 255, (1, 3, 416, 416)).astype(np.float32)\n\
-         s.run(None, {{'images': x}})\n\
-         t = []\n\
-         for _ in range({RUNS}):\n    a = time.perf_counter(); s.run(None, {{'images': x}}); t.append(time.perf_counter() - a)\n\
-         print(sorted(t)[len(t) // 2] * 1000)\n",
-        model.display()
+/// The forward pass against onnxruntime on the same model and input, in alternating rounds
+/// (so that a slow spell of this noisy machine falls on both): each round the median of a few
+/// passes of each; the ratio printed is the median of the rounds' ratios.
+fn against_onnxruntime(net: &YoloxNano, input: &Tensor, model: &Path, planar: &[f32]) {
+    let input_file =
+        std::env::temp_dir().join(format!("dienbien-bench-{}.f32", std::process::id()));
+    let bytes: Vec<u8> = planar.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(&input_file, bytes).expect("input for onnxruntime");
+    println!("\n# YOLOX-nano 416×416 forward pass, CPU, against onnxruntime in alternating rounds");
+    println!(
+        "{:<22} {:>10} {:>16} {:>7}",
+        "", "ms", "onnxruntime ms", "ratio"
     );
-    let output = Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        eprintln!(
-            "note: onnxruntime unavailable: {}",
-            String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        );
-        return None;
+    let mut ours_1 = Vec::new();
+    for (name, threads, candle_ops, rounds, passes) in [
+        ("kernels", 1, false, 9, 5),
+        ("kernels", 2, false, 9, 5),
+        ("candle ops", 1, true, 3, 1),
+    ] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let mut peer = Peer::start(model, &input_file, threads);
+        let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            // Idle worker threads of the other side spin a while before they sleep: let them.
+            std::thread::sleep(SETTLE);
+            let ms = pool.install(|| {
+                let run = || {
+                    median_ms(
+                        (0..passes)
+                            .map(|_| {
+                                let started = Instant::now();
+                                black_box(net.forward(input).expect("forward"));
+                                started.elapsed()
+                            })
+                            .collect(),
+                    )
+                };
+                if candle_ops {
+                    candle_ops_only(run)
+                } else {
+                    run()
+                }
+            });
+            ours.push(ms);
+            std::thread::sleep(SETTLE);
+            if let Some(peer_ms) = peer.as_mut().and_then(|p| p.median_ms(5)) {
+                theirs.push(peer_ms);
+                ratios.push(ms / peer_ms);
+            }
+        }
+        let label = format!("{name}, {threads} thread(s)");
+        let ms = median(ours);
+        if ratios.is_empty() {
+            println!("{label:<22} {ms:>10.1} {:>16} {:>7}", "n/a", "n/a");
+        } else {
+            let (peer_ms, ratio) = (median(theirs), median(ratios));
+            println!("{label:<22} {ms:>10.1} {peer_ms:>16.1} {ratio:>6.2}×");
+        }
+        if !candle_ops && threads == 1 {
+            ours_1.push(ms);
+        } else if candle_ops && let Some(&kernels) = ours_1.first() {
+            println!(
+                "the CPU kernels: {:.1}× faster than candle's own ops on 1 thread",
+                ms / kernels
+            );
+        }
     }
-    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+    let _ = std::fs::remove_file(&input_file);
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// onnxruntime (Python, from PyPI) kept running beside the benchmark: it loads the model and
+/// the input once, then times as many passes as it is asked for, a line at a time.
+struct Peer {
+    child: Child,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    fn start(model: &Path, input: &Path, threads: usize) -> Option<Self> {
+        let script = format!(
+            "import sys, time, numpy as np, onnxruntime as ort\n\
+             o = ort.SessionOptions(); o.intra_op_num_threads = {threads}; o.inter_op_num_threads = 1\n\
+             s = ort.InferenceSession(r'{}', o, providers=['CPUExecutionProvider'])\n\
+             x = np.fromfile(r'{}', dtype='<f4').reshape(1, 3, 416, 416)\n\
+             s.run(None, {{'images': x}})\n\
+             print('ready', flush=True)\n\
+             for line in sys.stdin:\n\
+             \x20   t = []\n\
+             \x20   for _ in range(int(line)):\n\
+             \x20       a = time.perf_counter(); s.run(None, {{'images': x}}); t.append(time.perf_counter() - a)\n\
+             \x20   print(sorted(t)[len(t) // 2] * 1000, flush=True)\n",
+            model.display(),
+            input.display()
+        );
+        let mut child = Command::new("python3")
+            .args(["-c", &script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let mut answers = BufReader::new(child.stdout.take()?);
+        let mut line = String::new();
+        let _ = answers.read_line(&mut line);
+        if line.trim() != "ready" {
+            let _ = child.kill();
+            let mut why = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                let _ = stderr.read_to_string(&mut why);
+            }
+            let _ = child.wait();
+            eprintln!(
+                "note: onnxruntime unavailable: {}",
+                why.lines().last().unwrap_or("python3 did not start")
+            );
+            return None;
+        }
+        let requests = child.stdin.take()?;
+        Some(Self {
+            child,
+            requests,
+            answers,
+        })
+    }
+
+    /// The median of `runs` passes, in milliseconds.
+    fn median_ms(&mut self, runs: usize) -> Option<f64> {
+        writeln!(self.requests, "{runs}").ok()?;
+        self.requests.flush().ok()?;
+        let mut line = String::new();
+        self.answers.read_line(&mut line).ok()?;
+        line.trim().parse().ok()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
