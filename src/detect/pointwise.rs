@@ -6,7 +6,7 @@
 //! Other devices run candle's ops.
 
 use super::fast_math::{self, Act};
-use super::host::{self, Output, with_f32};
+use super::host::{self, OutPtr, Output, with_f32};
 use candle_core::Tensor;
 use gemm::Parallelism;
 use rayon::prelude::*;
@@ -22,6 +22,78 @@ fn band_width(out_channels: usize, in_channels: usize, columns: usize) -> usize 
         .next_multiple_of(16)
         .min(columns)
         .max(1)
+}
+
+/// One band's matrix product: row `o < out` of the output (`cols` values at `dst + o·dst_stride`)
+/// gets `Σ_c weights[o·weight_stride + c] · input[c·input_stride + j]` over `k` channels, added
+/// to what it holds when `accumulate`.
+///
+/// # Safety
+/// `dst` addresses those rows inside one allocation that no other task touches meanwhile, and,
+/// when `accumulate`, they have been written.
+pub(super) unsafe fn band_product(
+    dst: *mut f32,
+    dst_stride: usize,
+    accumulate: bool,
+    (weights, weight_stride): (&[f32], usize),
+    (input, input_stride): (&[f32], usize),
+    (out, cols, k): (usize, usize, usize),
+) {
+    if out == 0 || cols == 0 || k == 0 {
+        return;
+    }
+    assert!(
+        weights.len() >= (out - 1) * weight_stride + k
+            && input.len() >= (k - 1) * input_stride + cols,
+        "band product reads past its operands"
+    );
+    // SAFETY: the operands hold every element read (checked just above), the caller vouches for
+    // `dst`.
+    unsafe {
+        gemm::gemm(
+            out,
+            cols,
+            k,
+            dst,
+            1,
+            dst_stride as isize,
+            accumulate,
+            weights.as_ptr(),
+            1,
+            weight_stride as isize,
+            input.as_ptr(),
+            1,
+            input_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
+
+/// Finishes a band written by [`band_product`]: row `o` (`cols` values at `base + o·stride`)
+/// gets `biases[o]`, then `act`, then `residual`'s values at the same place relative to `base`.
+///
+/// # Safety
+/// The rows lie inside the output, have been written, and are this task's alone.
+pub(super) unsafe fn finish_band(
+    out: OutPtr,
+    base: usize,
+    stride: usize,
+    cols: usize,
+    biases: &[f32],
+    act: Act,
+    residual: Option<&[f32]>,
+) {
+    for (o, &bias) in biases.iter().enumerate() {
+        // SAFETY: the caller's promise.
+        let row = unsafe { out.slice(base + o * stride, cols) };
+        let residual = residual.map(|r| &r[o * stride..o * stride + cols]);
+        fast_math::finish(row, bias, act, residual);
+    }
 }
 
 /// `weight · concat(inputs) + bias` over channels, then `act`, then `+ residual`.
@@ -82,42 +154,24 @@ pub fn pointwise(
             let mut offset = 0;
             for (index, (data, dims)) in views[..count].iter().enumerate() {
                 let c = dims[1];
-                // SAFETY: every pointer and stride addresses inside its buffer: the band's
-                // columns of `out_channels` rows (stride hw) of this picture's output, the
-                // weights' columns `offset..offset + c` (row stride in_channels), this
-                // picture's `c` input rows; the output band belongs to this task alone.
+                // SAFETY: the band's columns of `out_channels` rows (stride hw) of this
+                // picture's output belong to this task alone, and were written by the product
+                // of the previous input when accumulating.
                 unsafe {
-                    gemm::gemm(
-                        out_channels,
-                        cols,
-                        c,
+                    band_product(
                         out.at(base),
-                        1,
-                        hw as isize,
+                        hw,
                         index > 0,
-                        weights.as_ptr().add(offset),
-                        1,
-                        in_channels as isize,
-                        data.as_ptr().add(b * c * hw + start),
-                        1,
-                        hw as isize,
-                        1.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        Parallelism::None,
+                        (&weights[offset..], in_channels),
+                        (&data[b * c * hw + start..], hw),
+                        (out_channels, cols, c),
                     );
                 }
                 offset += c;
             }
-            for (o, &bias) in biases.iter().enumerate() {
-                let at = base + o * hw;
-                // SAFETY: this band's row `o`, written by the products above, this task's alone.
-                let row = unsafe { out.slice(at, cols) };
-                let residual = residual.map(|(r, _)| &r[at..at + cols]);
-                fast_math::finish(row, bias, act, residual);
-            }
+            let residual = residual.map(|(r, _)| &r[base..]);
+            // SAFETY: the band, just written, this task's alone.
+            unsafe { finish_band(out, base, hw, cols, biases, act, residual) };
         });
         // SAFETY: the tasks cover every band of every picture and every output row.
         unsafe { output.into_tensor((batch, out_channels, height, width)) }

@@ -6,6 +6,7 @@
 
 use super::fast_math::{self, Act};
 use super::host::{self, Output, with_f32};
+use super::pointwise::{band_product, finish_band};
 use candle_core::Tensor;
 use rayon::prelude::*;
 
@@ -118,35 +119,18 @@ pub fn conv3x3(
                 );
                 let base = b * out_channels * hw + y0 * width;
                 // SAFETY: the output band (this picture's rows y0..y0 + rows of every output
-                // channel, stride hw) is this task's alone; the weights are [out, k]
-                // row-major and the band's im2col matrix [k, cols] row-major.
+                // channel, stride hw) is this task's alone; the product writes it, then it is
+                // finished.
                 unsafe {
-                    gemm::gemm(
-                        out_channels,
-                        cols,
-                        k,
+                    band_product(
                         out.at(base),
-                        1,
-                        hw as isize,
+                        hw,
                         false,
-                        weights.as_ptr(),
-                        1,
-                        k as isize,
-                        columns.as_ptr(),
-                        1,
-                        cols as isize,
-                        1.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        gemm::Parallelism::None,
+                        (weights, k),
+                        (columns, cols),
+                        (out_channels, cols, k),
                     );
-                }
-                for (o, &bias) in biases.iter().enumerate() {
-                    // SAFETY: this band's row of channel `o`, just written, this task's alone.
-                    let row = unsafe { out.slice(base + o * hw, cols) };
-                    fast_math::finish(row, bias, act, None);
+                    finish_band(out, base, hw, cols, biases, act, None);
                 }
             });
         // SAFETY: the bands cover every row of every picture and output channel.
