@@ -20,20 +20,12 @@ fn new_env() -> CliEnv {
 #[test]
 fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     let env = new_env();
-    let recordings = env.path("recordings");
-    env.ok(&[
-        "record",
-        "--camera",
+    env.record(
         "DBP-GT-A1-S",
-        "--source",
         media("car-detection.mp4").to_str().unwrap(),
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "4",
-        "--duration-secs",
-        "9",
-    ]);
+        4,
+        9,
+    );
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
     let segments = store.recordings().unwrap();
@@ -223,20 +215,12 @@ fn an_event_without_a_recording_is_refused_clearly() {
 #[test]
 fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_whole() {
     let env = new_env();
-    let recordings = env.path("recordings");
-    env.ok(&[
-        "record",
-        "--camera",
+    env.record(
         "DBP-GT-A1-S",
-        "--source",
         media("car-detection.mp4").to_str().unwrap(),
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "20",
-        "--duration-secs",
-        "8",
-    ]);
+        20,
+        8,
+    );
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
     let start = store.recordings().unwrap()[0].started_ms;

@@ -68,25 +68,7 @@ fn mp4_files(dir: &Path) -> Vec<PathBuf> {
 fn a_clip_with_b_frames_is_recorded_into_segments_that_play_back_whole() {
     let env = Env::new();
     let clip = media("vtest-h264-high.mp4");
-    let recordings = recordings(&env);
-    let out = env.run(&[
-        "record",
-        "--camera",
-        "DBP-GT-A1-N",
-        "--source",
-        clip.to_str().unwrap(),
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "2",
-        "--duration-secs",
-        "5",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let recordings = env.record("DBP-GT-A1-N", clip.to_str().unwrap(), 2, 5);
     let rows = indexed(&env);
     assert!(rows.len() >= 2, "{rows:?}");
     let mut pictures = 0;
@@ -219,25 +201,7 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
 fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
     let env = Env::new();
     let server = RtspServer::start("vtest-h264-baseline.mp4", free_port(), None);
-    let recordings = recordings(&env);
-    let out = env.run(&[
-        "record",
-        "--camera",
-        "DBP-GT-A1-W",
-        "--source",
-        &server.url(),
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "60",
-        "--duration-secs",
-        "3",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    env.record("DBP-GT-A1-W", &server.url(), 60, 3);
     let rows = indexed(&env);
     assert_eq!(rows.len(), 1, "{rows:?}");
     let path = Path::new(&rows[0].path);
@@ -253,25 +217,7 @@ fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
 fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_each_deletion() {
     let env = Env::new();
     let clip = media("vtest-h264-high.mp4");
-    let recordings = recordings(&env);
-    let out = env.run(&[
-        "record",
-        "--camera",
-        "DBP-GT-A1-N",
-        "--source",
-        clip.to_str().unwrap(),
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "2",
-        "--duration-secs",
-        "10",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let recordings = env.record("DBP-GT-A1-N", clip.to_str().unwrap(), 2, 10);
     let rows = indexed(&env);
     assert!(rows.len() >= 5, "{rows:?}");
     // An event in the first segment: the segments within 6 s of it are event footage.

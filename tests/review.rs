@@ -39,20 +39,12 @@ fn event(at_utc_ms: i64, class: &str) -> NewEvent {
 #[test]
 fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
     let env = new_env();
-    let recordings = env.path("recordings");
-    env.ok(&[
-        "record",
-        "--camera",
+    env.record(
         "DBP-GT-A1-S",
-        "--source",
         media("car-detection.mp4").to_str().unwrap(),
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "10",
-        "--duration-secs",
-        "6",
-    ]);
+        10,
+        6,
+    );
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
     let start = store.recordings().unwrap()[0].started_ms;
@@ -250,23 +242,12 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
         unreachable!()
     };
     let env = CliEnv::new().with_database(db_path.clone());
-    let cli = |args: &[&str]| {
-        env.ok(args);
-    };
-    let recordings = env.path("recordings");
-    cli(&[
-        "record",
-        "--camera",
+    env.record(
         "DBP-GT-A1-S",
-        "--source",
         media("car-detection.mp4").to_str().unwrap(),
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "10",
-        "--duration-secs",
-        "6",
-    ]);
+        10,
+        6,
+    );
     let mut store = Store::open(&db.location).unwrap();
     let start = store.recordings().unwrap()[0].started_ms;
     let older = store.record_event(&event(start + 3_000, "car")).unwrap();

@@ -89,6 +89,33 @@ impl CliEnv {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs `record` for `camera` from `source` (a file or a URL) into the folder's
+    /// `recordings`, in segments of `segment_secs`, for `duration_secs`, expecting success; the
+    /// recordings folder.
+    pub fn record(
+        &self,
+        camera: &str,
+        source: &str,
+        segment_secs: u32,
+        duration_secs: u32,
+    ) -> PathBuf {
+        let recordings = self.path("recordings");
+        self.ok(&[
+            "record",
+            "--camera",
+            camera,
+            "--source",
+            source,
+            "--dir",
+            &recordings.to_string_lossy(),
+            "--segment-secs",
+            &segment_secs.to_string(),
+            "--duration-secs",
+            &duration_secs.to_string(),
+        ]);
+        recordings
+    }
+
     /// Runs, expecting failure; the standard error.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
