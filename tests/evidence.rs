@@ -17,6 +17,21 @@ fn new_env() -> CliEnv {
     CliEnv::new().with_models()
 }
 
+/// A red-light event of track 1 at camera DBP-GT-A1-S at `at_utc_ms`.
+fn red_light(class: &str, time_into_red_ms: Option<i64>, at_utc_ms: i64) -> NewEvent {
+    NewEvent {
+        camera_code: "DBP-GT-A1-S".into(),
+        kind: "red-light".into(),
+        track: 1,
+        class: class.into(),
+        place: None,
+        stream_at_ms: 0,
+        time_into_red_ms,
+        clause: None,
+        detail: serde_json::json!({ "at_utc_ms": at_utc_ms }),
+    }
+}
+
 #[test]
 fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     let env = new_env();
@@ -191,17 +206,7 @@ fn an_event_without_a_recording_is_refused_clearly() {
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
     let id = store
-        .record_event(&NewEvent {
-            camera_code: "DBP-GT-A1-S".into(),
-            kind: "red-light".into(),
-            track: 1,
-            class: "motorbike".into(),
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: None,
-            clause: None,
-            detail: serde_json::json!({ "at_utc_ms": 1_796_000_000_000_i64 }),
-        })
+        .record_event(&red_light("motorbike", None, 1_796_000_000_000_i64))
         .unwrap();
     let err = env.fails(&["evidence", "build", "--event", &id.to_string()]);
     assert!(
@@ -225,17 +230,7 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     let mut store = Store::open(&location).unwrap();
     let start = store.recordings().unwrap()[0].started_ms;
     let id = store
-        .record_event(&NewEvent {
-            camera_code: "DBP-GT-A1-S".into(),
-            kind: "red-light".into(),
-            track: 1,
-            class: "car".into(),
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: Some(1_000),
-            clause: None,
-            detail: serde_json::json!({ "at_utc_ms": start + 4_000 }),
-        })
+        .record_event(&red_light("car", Some(1_000), start + 4_000))
         .unwrap();
     drop(store);
     let root = env.path("evidence");
@@ -331,21 +326,8 @@ fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_peri
         std::fs::write(dir.join("clip.mp4"), b"x").unwrap();
         dir.to_string_lossy().into_owned()
     };
-    let event = |store: &mut Store, at: i64| {
-        store
-            .record_event(&NewEvent {
-                camera_code: "DBP-GT-A1-S".into(),
-                kind: "red-light".into(),
-                track: 1,
-                class: "car".into(),
-                place: None,
-                stream_at_ms: 0,
-                time_into_red_ms: None,
-                clause: None,
-                detail: serde_json::json!({ "at_utc_ms": at }),
-            })
-            .unwrap()
-    };
+    let event =
+        |store: &mut Store, at: i64| store.record_event(&red_light("car", None, at)).unwrap();
     let (rejected, confirmed, old) = (
         event(&mut store, now - day),
         event(&mut store, now - day),
@@ -456,17 +438,7 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
         )
         .unwrap();
     let id = store
-        .record_event(&NewEvent {
-            camera_code: "DBP-GT-A1-S".into(),
-            kind: "red-light".into(),
-            track: 1,
-            class: "car".into(),
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: Some(1_000),
-            clause: None,
-            detail: serde_json::json!({ "at_utc_ms": started + 2_500 }),
-        })
+        .record_event(&red_light("car", Some(1_000), started + 2_500))
         .unwrap();
     drop(store);
     env.ok(&[
