@@ -8,7 +8,7 @@
 mod common;
 mod support;
 
-use common::console::{Console, app, app_mut, console_with_evidence};
+use common::console::{Console, app, app_mut, console_with_evidence, wait_up_to};
 use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
 use dienbien_dispatch::clock::Clock;
 use dienbien_dispatch::config::{CameraCredentials, DetectConfig};
@@ -26,20 +26,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::media;
 
+/// Waits up to 90 s: the violation needs the clip to play and the detector to see it.
 fn wait_long(
     harness: &mut Harness<'static, Console>,
     what: &str,
     done: impl Fn(&Harness<'static, Console>) -> bool,
 ) {
-    let started = Instant::now();
-    while !done(harness) {
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "timed out waiting for {what}"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_up_to(harness, Duration::from_secs(90), what, done);
 }
 
 #[test]

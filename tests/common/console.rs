@@ -30,12 +30,19 @@ pub fn wait(
     what: &str,
     done: impl Fn(&Harness<'static, Console>) -> bool,
 ) {
+    wait_up_to(harness, Duration::from_secs(30), what, done);
+}
+
+/// The same, failing after `limit`.
+pub fn wait_up_to(
+    harness: &mut Harness<'static, Console>,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&Harness<'static, Console>) -> bool,
+) {
     let started = Instant::now();
     while !done(harness) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
         harness.step();
         std::thread::sleep(Duration::from_millis(10));
     }
