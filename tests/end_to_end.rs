@@ -8,6 +8,7 @@
 mod common;
 mod support;
 
+use common::cli_env::CliEnv;
 use common::console::{Console, app, app_mut, console_with_evidence, wait_up_to};
 use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
 use dienbien_dispatch::clock::Clock;
@@ -41,7 +42,7 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
     let DatabaseLocation::Sqlite(db_path) = db.location.clone() else {
         unreachable!()
     };
-    let work = tempfile::tempdir().unwrap();
+    let env = CliEnv::new().with_database(db_path.clone()).with_models();
     let (mut store, _) = Store::open_seeded(&db.location).unwrap();
     let csv = format!(
         "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,file://{}\n",
@@ -59,40 +60,24 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
     .unwrap();
     store.save_geometry(&geometry, "test").unwrap();
     drop(store);
-    let cli = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"));
-        command
-            .arg("--db")
-            .arg(&db_path)
-            .args(args)
-            .env("HOME", work.path().join("home"))
-            .env("XDG_CONFIG_HOME", work.path().join("home/config"))
-            .env("XDG_DATA_HOME", work.path().join("home/data"))
-            .env(
-                "DISPATCH_MODELS_DIR",
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
-            )
-            .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG");
-        command
-    };
-    let recordings: PathBuf = work.path().join("recordings");
+    let recordings: PathBuf = env.path("recordings");
     // The recorder and the console start together, as they run side by side.
-    let mut recorder = cli(&[
-        "record",
-        "--camera",
-        "DBP-GT-A1-N",
-        "--dir",
-        recordings.to_str().unwrap(),
-        "--segment-secs",
-        "10",
-        "--duration-secs",
-        "32",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
+    let mut recorder = env
+        .command(&[
+            "record",
+            "--camera",
+            "DBP-GT-A1-N",
+            "--dir",
+            recordings.to_str().unwrap(),
+            "--segment-secs",
+            "10",
+            "--duration-secs",
+            "32",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let detector = DetectorService::start(DetectorOptions {
         models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
         max_batch: None,
@@ -138,33 +123,19 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
     assert!(recorder.wait().unwrap().success());
 
     // Evidence from the recording, signed, attached.
-    let evidence = work.path().join("evidence");
-    let out = cli(&[
+    let evidence = env.path("evidence");
+    env.ok(&[
         "evidence",
         "build",
         "--event",
         &id.to_string(),
         "--out",
         evidence.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ]);
     let mut store = Store::open(&location).unwrap();
     let event = store.event(id).unwrap().unwrap();
     let bundle = PathBuf::from(event.evidence_path.clone().unwrap());
-    let verified = cli(&["evidence", "verify", bundle.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        verified.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verified.stderr)
-    );
+    env.ok(&["evidence", "verify", bundle.to_str().unwrap()]);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["event"]["kind"], "illegal-parking");
@@ -174,7 +145,7 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
         "judged on the stored geometry"
     );
     // Reviewed, confirmed with the plate, noticed.
-    let out = cli(&[
+    env.ok(&[
         "review",
         "confirm",
         &id.to_string(),
@@ -182,29 +153,15 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
         "27A-456.78",
         "--colour",
         "white",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let notice = work.path().join("notice.pdf");
-    let out = cli(&[
+    ]);
+    let notice = env.path("notice.pdf");
+    env.ok(&[
         "review",
         "notice",
         &id.to_string(),
         "--out",
         notice.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ]);
     let text = Command::new("pdftotext")
         .args([notice.to_str().unwrap(), "-"])
         .output()
