@@ -86,6 +86,39 @@ pub enum Command {
     /// The trainers' library of saved incidents, and exercises made from them.
     #[command(subcommand)]
     Library(LibraryCommand),
+    /// The enforcement engine, headless: takes its share of the enabled cameras by lease in
+    /// the database, records each one's main stream and searches it (detection, tracking,
+    /// signals, rules), storing events, overlays, health and segments, until SIGTERM.
+    Serve(ServeArgs),
+    /// The engines of this database, the cameras each holds and their health.
+    Engines {
+        /// One JSON array of objects (name, host, state, last_heartbeat_ms, capacity, load,
+        /// cameras, health, status).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// This engine's name, unique on the database. Default: the host name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Cameras it may hold. Default: [engine] capacity (16).
+    #[arg(long)]
+    pub capacity: Option<i64>,
+    /// Seconds a camera lease lasts without renewal. Default: [engine] lease_s (10).
+    #[arg(long)]
+    pub lease_secs: Option<f64>,
+    /// Recordings folder. Default: [recording] dir, or recordings/ in the data folder.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Seconds of video a segment holds (it ends at the next keyframe after).
+    #[arg(long, default_value_t = 60.0)]
+    pub segment_secs: f64,
+    /// Stop cleanly after this many seconds (as SIGTERM would).
+    #[arg(long)]
+    pub duration_secs: Option<f64>,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -19,6 +19,7 @@ pub struct Config {
     pub signals: SignalsConfig,
     pub recording: RecordingConfig,
     pub evidence: EvidenceConfig,
+    pub engine: EngineConfig,
     /// Who detects and who resolves violations, as notices and the portal name them.
     pub agency: crate::domain::Agency,
 }
@@ -137,6 +138,52 @@ impl DetectConfig {
             motion_gate: self.motion_gate,
             recheck_s: self.recheck_s.max(0.5),
             ..crate::analytics::ScheduleConfig::default()
+        }
+    }
+}
+
+/// Which of a camera's streams an engine searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnalysedStream {
+    Main,
+    Sub,
+}
+
+/// The engine (`serve`): what it holds and how it shares a site with other engines.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Cameras this engine may hold. Default: 16.
+    pub capacity: i64,
+    /// Seconds a camera lease lasts without renewal; an engine that dies loses its cameras
+    /// to the others after this. Default: 10.
+    pub lease_s: f64,
+    /// The stream searched, by camera code (`"main"` or `"sub"`). Default: the main stream of
+    /// enforcement cameras (plates matter), the sub stream of the others when they have one.
+    pub analyse: std::collections::BTreeMap<String, AnalysedStream>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 16,
+            lease_s: 10.0,
+            analyse: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The stream of `camera` to search.
+    pub fn analysed_stream(&self, camera: &crate::domain::Camera) -> AnalysedStream {
+        if let Some(choice) = self.analyse.get(&camera.code) {
+            return *choice;
+        }
+        if camera.kind == crate::domain::CameraKind::Enforcement || camera.sub_url.is_none() {
+            AnalysedStream::Main
+        } else {
+            AnalysedStream::Sub
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod detect;
 pub mod domain;
+pub mod engine;
 pub mod evidence;
 pub mod ingest;
 pub mod notice;

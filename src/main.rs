@@ -46,6 +46,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::recordings(command, &Setup::resolve(&cli, true)?)
         }
         Some(Command::Audit(command)) => commands::audit(command, &Setup::resolve(&cli, true)?),
+        Some(Command::Serve(args)) => commands::serve(args, &Setup::resolve(&cli, true)?),
+        Some(Command::Engines { json }) => commands::engines(*json, &Setup::resolve(&cli, true)?),
         Some(Command::Geometry(command)) => {
             commands::geometry(command, &Setup::resolve(&cli, true)?)
         }

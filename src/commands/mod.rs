@@ -14,6 +14,7 @@ mod record;
 mod review;
 mod rules;
 mod screenshot;
+mod serve;
 mod signals;
 mod users;
 
@@ -30,6 +31,7 @@ pub use record::{recordings, run as record};
 pub use review::run as review;
 pub use rules::run as rules;
 pub use screenshot::run as screenshot;
+pub use serve::{engines, run as serve};
 pub use signals::run as signals;
 pub use users::run as users;
 

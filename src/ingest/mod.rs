@@ -14,4 +14,4 @@ pub use backoff::Backoff;
 pub use doorbell::Doorbell;
 pub use health::{StreamHealth, StreamState};
 pub use slot::{FrameSlot, SlotFrame};
-pub use worker::{IngestOptions, StreamWorker};
+pub use worker::{IngestOptions, StreamWorker, TappedUnit};

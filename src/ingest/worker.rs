@@ -5,7 +5,7 @@ use super::backoff::Backoff;
 use super::health::{RateMeter, StreamHealth, StreamState};
 use super::slot::FrameSlot;
 use crate::domain::StreamUrl;
-use crate::video::{self, Decoder, RtspOptions, VideoSource, YuvFrame};
+use crate::video::{self, Decoder, DecoderConfig, EncodedUnit, RtspOptions, VideoSource, YuvFrame};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -24,6 +24,24 @@ pub struct IngestOptions {
     pub longest_retry: Duration,
     /// Room in the analytics queue; `None` for no analytics queue.
     pub analytics_capacity: Option<usize>,
+    /// Where every unit read goes as well (a recorder on the same connection), in order and
+    /// without loss: the worker waits for room rather than drop one.
+    pub tap: Option<SyncSender<TappedUnit>>,
+}
+
+/// What a worker hands its tap: each session's coding, then its units as read.
+#[derive(Debug)]
+pub enum TappedUnit {
+    /// A new session with the source: how its units are coded.
+    Session { config: DecoderConfig },
+    /// A unit as read, when it was taken (UTC ms) and the picture size known so far.
+    Unit {
+        unit: EncodedUnit,
+        wall_ms: i64,
+        dimensions: (u32, u32),
+    },
+    /// The session ended (end of file, the camera closed it, or a failure).
+    Ended,
 }
 
 impl Default for IngestOptions {
@@ -35,6 +53,7 @@ impl Default for IngestOptions {
             first_retry: Duration::from_millis(500),
             longest_retry: Duration::from_secs(30),
             analytics_capacity: None,
+            tap: None,
         }
     }
 }
@@ -186,7 +205,24 @@ impl Worker {
         self.update(|h| h.state = StreamState::Stopped);
     }
 
-    fn session(&self, mut source: Box<dyn VideoSource>, is_file: bool) -> SessionEnd {
+    fn session(&self, source: Box<dyn VideoSource>, is_file: bool) -> SessionEnd {
+        self.tap(|| TappedUnit::Session {
+            config: source.decoder_config(),
+        });
+        let end = self.read_session(source, is_file);
+        self.tap(|| TappedUnit::Ended);
+        end
+    }
+
+    /// Hands the tap what `message` makes, waiting for room (nothing is dropped); a tap
+    /// whose receiver is gone is ignored.
+    fn tap(&self, message: impl FnOnce() -> TappedUnit) {
+        if let Some(tap) = &self.options.tap {
+            let _ = tap.send(message());
+        }
+    }
+
+    fn read_session(&self, mut source: Box<dyn VideoSource>, is_file: bool) -> SessionEnd {
         let info = source.info();
         let mut decoder = match Decoder::new(&source.decoder_config()) {
             Ok(d) => d,
@@ -206,6 +242,7 @@ impl Worker {
         let mut frames = Vec::new();
         let mut decoded: u64 = 0;
         let mut units: u32 = 0;
+        let mut dimensions = info.dimensions;
         loop {
             if self.stopped() {
                 return SessionEnd::Stopped;
@@ -232,7 +269,18 @@ impl Worker {
             meter.unit(unit.data.len());
             // A decode error is counted by the decoder, which then waits for a keyframe.
             let _ = decoder.decode(&unit, &mut frames);
+            if let Some(frame) = frames.last() {
+                dimensions = (frame.width, frame.height);
+            }
             let published = self.publish(&mut frames, &mut meter, source.as_ref());
+            if self.options.tap.is_some() {
+                let wall_ms = source.capture_utc_ms(unit.pts_90k);
+                self.tap(|| TappedUnit::Unit {
+                    unit,
+                    wall_ms,
+                    dimensions,
+                });
+            }
             if decoded == 0 && published > 0 {
                 self.update(|h| {
                     h.state = StreamState::Playing;

@@ -12,7 +12,7 @@ mod segment;
 
 pub use export::{SegmentUnits, export_span, export_span_with};
 pub use recorder::{Recorder, RecorderConfig, SegmentEvent};
-pub use recovery::{RecoveryReport, recover, scan_segment};
+pub use recovery::{RecoveryReport, recover, recover_camera, scan_segment};
 pub use retention::{
     DeleteReason, PrunePlan, PruneReport, RetentionPolicy, disk_space, plan, prune,
 };

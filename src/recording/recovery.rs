@@ -105,12 +105,34 @@ fn close_found(
 
 /// Recovers the recordings under `dir` and their index.
 pub fn recover(store: &mut Store, dir: &Path) -> Result<RecoveryReport, RecordError> {
-    let mut report = RecoveryReport::default();
     let rows = store.recordings()?;
+    recover_matching(store, dir, dir, rows, &|_| true)
+}
+
+/// Recovers the recordings of `camera` only (an engine taking over a camera whose last
+/// engine stopped without closing its segment; the other cameras may be recording).
+pub fn recover_camera(
+    store: &mut Store,
+    dir: &Path,
+    camera: &str,
+) -> Result<RecoveryReport, RecordError> {
+    let rows = store.camera_recordings(camera)?;
+    recover_matching(store, dir, &dir.join(camera), rows, &|code| code == camera)
+}
+
+/// Recovers `rows` under `dir` and the files under `files` of the cameras `wanted` accepts.
+fn recover_matching(
+    store: &mut Store,
+    dir: &Path,
+    files: &Path,
+    rows: Vec<crate::store::RecordingRow>,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<RecoveryReport, RecordError> {
+    let mut report = RecoveryReport::default();
     let indexed: HashSet<String> = rows.iter().map(|r| r.path.clone()).collect();
     for row in &rows {
         let path = PathBuf::from(&row.path);
-        if !path.starts_with(dir) {
+        if !path.starts_with(dir) || !wanted(&row.camera_code) {
             continue;
         }
         if row.state == "deleted" {
@@ -134,7 +156,7 @@ pub fn recover(store: &mut Store, dir: &Path) -> Result<RecoveryReport, RecordEr
             }
         }
     }
-    for path in segment_files(dir) {
+    for path in segment_files(files) {
         if indexed.contains(path.to_string_lossy().as_ref()) {
             continue;
         }
@@ -142,6 +164,9 @@ pub fn recover(store: &mut Store, dir: &Path) -> Result<RecoveryReport, RecordEr
         else {
             continue; // not one of ours
         };
+        if !wanted(&camera) {
+            continue;
+        }
         tracing::warn!(path = %path.display(), "segment without an index row: indexing");
         if close_found(store, &camera, &path, started_ms)? {
             report.indexed.push(path);

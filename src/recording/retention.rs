@@ -212,6 +212,7 @@ mod tests {
             size_bytes: Some(size),
             units: Some(600),
             state: "closed".into(),
+            lease_epoch: None,
         }
     }
 

@@ -7,7 +7,7 @@ mod store_worker;
 mod video_streams;
 
 pub use video_streams::{
-    ApproachSignal, LiveEvent, RulesSetup, StreamKey, StreamKind, VideoStreams,
+    ApproachSignal, LiveEvent, RulesSetup, StreamKey, StreamKind, StreamUse, VideoStreams,
 };
 
 use crate::domain::RejectReason;

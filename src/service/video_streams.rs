@@ -60,6 +60,24 @@ struct Detection {
     junction_of: HashMap<String, String>,
 }
 
+/// How a watched stream is used.
+#[derive(Debug, Clone)]
+pub struct StreamUse {
+    /// Searched by the detector (when detection is on). Default: true.
+    pub analyse: bool,
+    /// Every unit read also goes here (a recorder).
+    pub tap: Option<std::sync::mpsc::SyncSender<crate::ingest::TappedUnit>>,
+}
+
+impl Default for StreamUse {
+    fn default() -> Self {
+        Self {
+            analyse: true,
+            tap: None,
+        }
+    }
+}
+
 /// Where cameras' rules and signals come from.
 #[derive(Debug, Clone, Default)]
 pub struct RulesSetup {
@@ -76,6 +94,38 @@ pub struct LiveEvent {
     pub event: RuleEvent,
     /// When it happened on the wall clock (UTC ms), from the frames' capture times.
     pub at_utc_ms: Option<i64>,
+}
+
+impl LiveEvent {
+    /// The event as the store keeps it (`geometry_version`: the stored geometry its rules ran
+    /// on, if any).
+    pub fn to_new_event(&self, geometry_version: Option<i32>) -> crate::store::NewEvent {
+        let (camera, event) = (&self.camera, &self.event);
+        let catalogue = crate::rules::Catalogue::bundled();
+        let kind = serde_json::to_value(event.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        crate::store::NewEvent {
+            camera_code: camera.to_owned(),
+            kind,
+            track: event.track as i64,
+            class: event.class.code().to_owned(),
+            place: event.approach.clone().or_else(|| event.zone.clone()),
+            stream_at_ms: event.at_ms,
+            time_into_red_ms: event.time_into_red_ms,
+            clause: catalogue
+                .penalty(event.kind, event.class)
+                .map(|p| p.clause.clone()),
+            detail: serde_json::json!({
+                "evidence_ms": event.evidence_ms,
+                "speed_px_s": event.speed_px_s,
+                "speed_kmh": event.speed_kmh,
+                "at_utc_ms": self.at_utc_ms,
+                "geometry_version": geometry_version,
+            }),
+        }
+    }
 }
 
 /// One approach's signal group and what it shows.
@@ -148,10 +198,23 @@ impl VideoStreams {
         url: &StreamUrl,
         credentials_ref: Option<&str>,
     ) -> Option<FrameSlot> {
+        self.watch_with(key, url, credentials_ref, StreamUse::default())
+    }
+
+    /// As [`VideoStreams::watch`], saying whether the stream is searched and where its units
+    /// go as well (an engine records the stream it reads, on the same connection).
+    pub fn watch_with(
+        &mut self,
+        key: &StreamKey,
+        url: &StreamUrl,
+        credentials_ref: Option<&str>,
+        usage: StreamUse,
+    ) -> Option<FrameSlot> {
         let current = self.streams.get(key).is_some_and(|w| &w.url == url);
         if !current {
             let mut options = self.options.clone();
             options.rtsp.credentials = credentials_ref.and_then(|r| self.credentials.get(r));
+            options.tap = usage.tap;
             let name = format!(
                 "{}-{}",
                 key.camera,
@@ -170,7 +233,7 @@ impl VideoStreams {
             };
             let mut geometry = None;
             let detection = match (&worker, &mut self.detection) {
-                (Some(worker), Some(detection)) if detection.config.enabled => {
+                (Some(worker), Some(detection)) if detection.config.enabled && usage.analyse => {
                     let slot = worker.slot();
                     slot.keep_history(DISPLAY_HISTORY);
                     let registered = detection

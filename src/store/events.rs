@@ -2,6 +2,7 @@
 //! (each state change is also appended to the audit log, in the same transaction).
 
 use super::audit::{NewAuditEntry, append};
+use super::leases::{LeaseFence, check_fence};
 use super::schema::events;
 use super::{Store, StoreError, now_ms};
 use diesel::prelude::*;
@@ -48,6 +49,8 @@ pub struct StoredEvent {
     pub reviewed_at_ms: Option<i64>,
     pub evidence_path: Option<String>,
     pub notice_at_ms: Option<i64>,
+    /// The camera's lease epoch the writing engine held; `None` when a console wrote it.
+    pub lease_epoch: Option<i64>,
 }
 
 impl StoredEvent {
@@ -78,13 +81,35 @@ struct NewEventRow<'a> {
     clause: Option<&'a str>,
     detail: &'a str,
     state: &'a str,
+    lease_epoch: Option<i64>,
 }
 
 impl Store {
     /// Stores a new event (state "new"); returns its id.
     pub fn record_event(&mut self, event: &NewEvent) -> Result<i64, StoreError> {
+        self.insert_event(event, None)
+    }
+
+    /// Stores a new event raised by an engine that holds the camera's lease `fence`; refused
+    /// ([`StoreError::StaleLease`]) when the lease has been taken over since.
+    pub fn record_event_fenced(
+        &mut self,
+        event: &NewEvent,
+        fence: &LeaseFence,
+    ) -> Result<i64, StoreError> {
+        self.insert_event(event, Some(fence))
+    }
+
+    fn insert_event(
+        &mut self,
+        event: &NewEvent,
+        fence: Option<&LeaseFence>,
+    ) -> Result<i64, StoreError> {
         let detail = event.detail.to_string();
         self.write_transaction(|conn| {
+            if let Some(fence) = fence {
+                check_fence(conn, fence)?;
+            }
             Ok(diesel::insert_into(events::table)
                 .values(NewEventRow {
                     raised_at_ms: now_ms(),
@@ -98,6 +123,7 @@ impl Store {
                     clause: event.clause.as_deref(),
                     detail: &detail,
                     state: EVENT_STATES[0],
+                    lease_epoch: fence.map(|f| f.epoch),
                 })
                 .returning(events::id)
                 .get_result(conn)?)

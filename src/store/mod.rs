@@ -8,6 +8,7 @@ mod audit;
 mod connection;
 mod events;
 mod geometries;
+mod leases;
 mod library;
 mod location;
 mod overlays;
@@ -22,6 +23,7 @@ pub use audit::{AuditBreak, AuditEntry, AuditReport, NewAuditEntry, check_chain,
 pub use connection::AnyConnection;
 pub use events::{EVENT_STATES, NewEvent, StoredEvent};
 pub use geometries::StoredGeometry;
+pub use leases::{EngineInfo, EngineListing, LeaseFence, Renewal, SiteLoad};
 pub use library::LibraryEntry;
 pub use location::DatabaseLocation;
 pub use recordings::{RecordingRow, SegmentEnd};
@@ -59,6 +61,14 @@ pub enum StoreError {
         table: &'static str,
         key: String,
         reason: String,
+    },
+    #[error(
+        "write for camera {camera} refused: engine {engine} no longer holds its lease (epoch {epoch}); another engine took it over"
+    )]
+    StaleLease {
+        camera: String,
+        engine: String,
+        epoch: i64,
     },
     #[error("{what} refused, nothing was written: {reason}")]
     Rejected { what: String, reason: String },

@@ -1,5 +1,6 @@
 //! Recorded overlays: written in batches as the console draws them, read back for a replay.
 
+use super::leases::{LeaseFence, check_fence};
 use super::schema::overlays as table;
 use super::{Store, StoreError};
 use crate::domain::overlay::RecordedOverlay;
@@ -8,6 +9,24 @@ use diesel::prelude::*;
 impl Store {
     /// Stores a batch of overlays in one transaction.
     pub fn record_overlays(&mut self, batch: &[RecordedOverlay]) -> Result<(), StoreError> {
+        self.insert_overlays(batch, None)
+    }
+
+    /// Stores a batch of one camera's overlays drawn by an engine holding its lease `fence`
+    /// (refused whole when the lease has been taken over).
+    pub fn record_overlays_fenced(
+        &mut self,
+        batch: &[RecordedOverlay],
+        fence: &LeaseFence,
+    ) -> Result<(), StoreError> {
+        self.insert_overlays(batch, Some(fence))
+    }
+
+    fn insert_overlays(
+        &mut self,
+        batch: &[RecordedOverlay],
+        fence: Option<&LeaseFence>,
+    ) -> Result<(), StoreError> {
         let rows: Vec<(String, i64, String)> = batch
             .iter()
             .map(|o| {
@@ -19,12 +38,16 @@ impl Store {
             })
             .collect();
         self.write_transaction(|conn| {
+            if let Some(fence) = fence {
+                check_fence(conn, fence)?;
+            }
             for (camera, at_ms, body) in &rows {
                 diesel::insert_into(table::table)
                     .values((
                         table::camera_code.eq(camera),
                         table::at_ms.eq(at_ms),
                         table::body.eq(body),
+                        table::lease_epoch.eq(fence.map(|f| f.epoch)),
                     ))
                     .execute(conn)?;
             }

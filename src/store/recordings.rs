@@ -1,5 +1,6 @@
 //! The index of recording segments: one row per file, written after the file is on disk.
 
+use super::leases::{LeaseFence, check_fence};
 use super::schema::recordings as table;
 use super::{Store, StoreError};
 use diesel::prelude::*;
@@ -17,6 +18,8 @@ pub struct RecordingRow {
     pub units: Option<i64>,
     /// open, closed, recovered or lost.
     pub state: String,
+    /// The camera's lease epoch the recording engine held; `None` for `record`.
+    pub lease_epoch: Option<i64>,
 }
 
 /// How a segment ended.
@@ -37,13 +40,37 @@ impl Store {
         path: &str,
         started_ms: i64,
     ) -> Result<i64, StoreError> {
+        self.recording_opened_with(camera, path, started_ms, None)
+    }
+
+    /// As [`Store::recording_opened`], by an engine holding the camera's lease `fence`.
+    pub fn recording_opened_fenced(
+        &mut self,
+        fence: &LeaseFence,
+        path: &str,
+        started_ms: i64,
+    ) -> Result<i64, StoreError> {
+        self.recording_opened_with(&fence.camera, path, started_ms, Some(fence))
+    }
+
+    fn recording_opened_with(
+        &mut self,
+        camera: &str,
+        path: &str,
+        started_ms: i64,
+        fence: Option<&LeaseFence>,
+    ) -> Result<i64, StoreError> {
         self.write_transaction(|conn| {
+            if let Some(fence) = fence {
+                check_fence(conn, fence)?;
+            }
             Ok(diesel::insert_into(table::table)
                 .values((
                     table::camera_code.eq(camera),
                     table::path.eq(path),
                     table::started_ms.eq(started_ms),
                     table::state.eq("open"),
+                    table::lease_epoch.eq(fence.map(|f| f.epoch)),
                 ))
                 .returning(table::id)
                 .get_result(conn)?)
@@ -59,7 +86,32 @@ impl Store {
         started_ms: i64,
         end: &SegmentEnd,
     ) -> Result<(), StoreError> {
+        self.recording_ended_with(camera, path, started_ms, end, None)
+    }
+
+    /// As [`Store::recording_ended`], by an engine holding the camera's lease `fence`.
+    pub fn recording_ended_fenced(
+        &mut self,
+        fence: &LeaseFence,
+        path: &str,
+        started_ms: i64,
+        end: &SegmentEnd,
+    ) -> Result<(), StoreError> {
+        self.recording_ended_with(&fence.camera, path, started_ms, end, Some(fence))
+    }
+
+    fn recording_ended_with(
+        &mut self,
+        camera: &str,
+        path: &str,
+        started_ms: i64,
+        end: &SegmentEnd,
+        fence: Option<&LeaseFence>,
+    ) -> Result<(), StoreError> {
         self.write_transaction(|conn| {
+            if let Some(fence) = fence {
+                check_fence(conn, fence)?;
+            }
             let updated = diesel::update(table::table.filter(table::path.eq(path)))
                 .set((
                     table::ended_ms.eq(end.ended_ms),
@@ -78,6 +130,7 @@ impl Store {
                         table::size_bytes.eq(end.size_bytes),
                         table::units.eq(end.units),
                         table::state.eq(end.state),
+                        table::lease_epoch.eq(fence.map(|f| f.epoch)),
                     ))
                     .execute(conn)?;
             }
@@ -112,6 +165,14 @@ impl Store {
     /// Every indexed segment, oldest first.
     pub fn recordings(&mut self) -> Result<Vec<RecordingRow>, StoreError> {
         Ok(table::table
+            .order((table::started_ms.asc(), table::id.asc()))
+            .load(&mut self.conn)?)
+    }
+
+    /// Every indexed segment of `camera`, oldest first.
+    pub fn camera_recordings(&mut self, camera: &str) -> Result<Vec<RecordingRow>, StoreError> {
+        Ok(table::table
+            .filter(table::camera_code.eq(camera))
             .order((table::started_ms.asc(), table::id.asc()))
             .load(&mut self.conn)?)
     }

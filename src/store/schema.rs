@@ -79,6 +79,7 @@ diesel::table! {
         reviewed_at_ms -> Nullable<BigInt>,
         evidence_path -> Nullable<Text>,
         notice_at_ms -> Nullable<BigInt>,
+        lease_epoch -> Nullable<BigInt>,
     }
 }
 
@@ -103,6 +104,7 @@ diesel::table! {
         size_bytes -> Nullable<BigInt>,
         units -> Nullable<BigInt>,
         state -> Text,
+        lease_epoch -> Nullable<BigInt>,
     }
 }
 
@@ -123,6 +125,7 @@ diesel::table! {
         camera_code -> Text,
         at_ms -> BigInt,
         body -> Text,
+        lease_epoch -> Nullable<BigInt>,
     }
 }
 
@@ -137,5 +140,30 @@ diesel::table! {
         event_id -> Nullable<BigInt>,
         saved_by -> Text,
         saved_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    engines (name) {
+        name -> Text,
+        host -> Text,
+        pid -> BigInt,
+        capacity -> BigInt,
+        lease_ms -> BigInt,
+        started_at_ms -> BigInt,
+        last_heartbeat_ms -> BigInt,
+        stopped_at_ms -> Nullable<BigInt>,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    camera_leases (camera_code) {
+        camera_code -> Text,
+        engine_name -> Nullable<Text>,
+        epoch -> BigInt,
+        expires_at_ms -> BigInt,
+        acquired_at_ms -> BigInt,
+        health -> Text,
     }
 }

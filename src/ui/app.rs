@@ -424,7 +424,7 @@ impl ConsoleApp {
             if let Some(service) = &self.service {
                 let command = crate::service::Command::RecordEvent {
                     alarm: id,
-                    event: to_stored(&live, geometry_version),
+                    event: live.to_new_event(geometry_version),
                 };
                 if let Err(e) = service.send(command) {
                     self.notices.push(e.to_string());
@@ -1558,36 +1558,4 @@ fn detector_status_ui(
 fn workstation_actor() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     format!("console:{user}")
-}
-
-/// An event as the store keeps it.
-fn to_stored(
-    live: &crate::service::LiveEvent,
-    geometry_version: Option<i32>,
-) -> crate::store::NewEvent {
-    let (camera, event) = (&live.camera, &live.event);
-    let catalogue = crate::rules::Catalogue::bundled();
-    let kind = serde_json::to_value(event.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    crate::store::NewEvent {
-        camera_code: camera.to_owned(),
-        kind,
-        track: event.track as i64,
-        class: event.class.code().to_owned(),
-        place: event.approach.clone().or_else(|| event.zone.clone()),
-        stream_at_ms: event.at_ms,
-        time_into_red_ms: event.time_into_red_ms,
-        clause: catalogue
-            .penalty(event.kind, event.class)
-            .map(|p| p.clause.clone()),
-        detail: serde_json::json!({
-            "evidence_ms": event.evidence_ms,
-            "speed_px_s": event.speed_px_s,
-            "speed_kmh": event.speed_kmh,
-            "at_utc_ms": live.at_utc_ms,
-            "geometry_version": geometry_version,
-        }),
-    }
 }

@@ -1,0 +1,130 @@
+//! `serve` (the engine, headless, until SIGTERM) and `engines` (who holds which camera).
+
+use super::Setup;
+use crate::cli::ServeArgs;
+use crate::engine::{Engine, EngineSettings, install_stop_signals, stop_requested};
+use crate::ingest::Backoff;
+use crate::store::Store;
+use anyhow::Context as _;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
+    install_stop_signals().context("cannot route SIGTERM to the engine")?;
+    let stop = stop_requested();
+    let mut config = setup.config.engine.clone();
+    if let Some(capacity) = args.capacity {
+        config.capacity = capacity.max(0);
+    }
+    if let Some(lease) = args.lease_secs {
+        config.lease_s = lease;
+    }
+    let host = crate::evidence::workstation();
+    let settings = EngineSettings {
+        name: args.name.clone().unwrap_or_else(|| host.clone()),
+        host,
+        database: setup.database.clone(),
+        config,
+        recordings_dir: args
+            .dir
+            .clone()
+            .or_else(|| setup.config.recording.dir.clone())
+            .unwrap_or_else(|| setup.folders.default_recordings_dir()),
+        segment_s: args.segment_secs.max(0.5),
+        policy: setup.config.recording.policy(),
+    };
+    let started = Instant::now();
+    // The database may not be there yet (a server still starting): say so and keep trying.
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+    let mut store = loop {
+        match Store::open_seeded(&setup.database) {
+            Ok((store, _)) => break store,
+            Err(e) => {
+                let delay = backoff.next_delay();
+                tracing::error!(database = %setup.database, error = %e, retry_in_s = delay.as_secs_f64(), "the engine cannot reach its database");
+                eprintln!(
+                    "error: cannot reach the database {}: {e}; retrying in {:.0} s",
+                    setup.database,
+                    delay.as_secs_f64()
+                );
+                let until = Instant::now() + delay;
+                while Instant::now() < until {
+                    if stop.load(Ordering::Relaxed) {
+                        anyhow::bail!(
+                            "stopped before the database {} could be reached",
+                            setup.database
+                        );
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+    };
+    // Refused before the detector loads (Engine::start checks again).
+    if store.engine_alive(&settings.name)? {
+        return Err(crate::engine::EngineError::NameTaken(settings.name.clone()).into());
+    }
+    let credentials = match crate::config::CameraCredentials::load(
+        &setup.folders.default_credentials_file(),
+    ) {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            tracing::error!(error = %e, "camera credentials not read; cameras that need them will be refused");
+            crate::config::CameraCredentials::default()
+        }
+    };
+    let streams = super::video_streams(setup, credentials);
+    println!(
+        "engine {} on {} (capacity {}, lease {:.0} s), recordings in {}",
+        settings.name,
+        setup.database,
+        settings.config.capacity,
+        settings.config.lease_s,
+        settings.recordings_dir.display()
+    );
+    let engine = Engine::start(settings, store, streams)?;
+    let left = args
+        .duration_secs
+        .map(|d| Duration::from_secs_f64(d.max(0.0)).saturating_sub(started.elapsed()));
+    engine.run(stop, left)?;
+    println!("engine stopped; its cameras are free for other engines");
+    Ok(())
+}
+
+/// Prints every engine of the database with the cameras it holds.
+pub fn engines(json: bool, setup: &Setup) -> anyhow::Result<()> {
+    let mut store = Store::open(&setup.database)?;
+    let listing = store.engines()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&listing)?);
+        return Ok(());
+    }
+    if listing.is_empty() {
+        println!("no engine has run on {}", setup.database);
+    }
+    for engine in &listing {
+        println!(
+            "{:<20} {:<8} {:<16} pid {:<7} {}/{} cameras, last heartbeat {}",
+            engine.name,
+            engine.state,
+            engine.host,
+            engine.pid,
+            engine.load,
+            engine.capacity,
+            crate::clock::vietnam_datetime(engine.last_heartbeat_ms)
+        );
+        for camera in &engine.cameras {
+            let health = engine.health.get(camera);
+            let state = health
+                .and_then(|h| h.get("state"))
+                .and_then(|s| s.as_str())
+                .unwrap_or("-");
+            println!("    {camera:<16} {state}");
+        }
+    }
+    let unheld = store.unheld_cameras()?;
+    if !unheld.is_empty() {
+        println!("held by no engine: {}", unheld.join(", "));
+    }
+    Ok(())
+}

@@ -1,0 +1,434 @@
+//! The engine (`serve`) and its leases, against real databases (SQLite always, PostgreSQL when
+//! `DATABASE_URL` names a server): leases taken once, renewed, fenced and taken over; two
+//! engines racing for the same cameras; `serve` recording and judging a camera with no
+//! console open; an engine killed with SIGKILL losing its cameras to the other.
+
+mod common;
+mod support;
+
+use common::cli_env::CliEnv;
+use common::{TestDatabase, every_backend, execute_raw};
+use dienbien_dispatch::domain::geometry::JunctionGeometry;
+use dienbien_dispatch::registry::parse_csv;
+use dienbien_dispatch::store::{DatabaseLocation, LeaseFence, NewEvent, Store, StoreError};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use support::{RtspServer, free_port, media};
+
+/// A database holding only the test's cameras as enabled (the sample inventory is seeded,
+/// then disabled, so engines lease only what the test serves).
+fn site(db: &TestDatabase, cameras: &[(&str, String)]) -> Store {
+    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+    execute_raw(&db.location, "UPDATE cameras SET enabled = FALSE").unwrap();
+    let mut csv = String::from("code,name,kind,lat_deg,lon_deg,junction_code,main_url\n");
+    for (code, url) in cameras {
+        csv.push_str(&format!(
+            "{code},Camera {code},enforcement,21.3858,103.0205,DBP-J-A1,{url}\n"
+        ));
+    }
+    store
+        .import_registry(&parse_csv(&csv).unwrap(), "test", "cameras.csv")
+        .unwrap();
+    store
+}
+
+fn event(camera: &str) -> NewEvent {
+    NewEvent {
+        camera_code: camera.into(),
+        kind: "red-light".into(),
+        track: 1,
+        class: "car".into(),
+        place: None,
+        stream_at_ms: 0,
+        time_into_red_ms: None,
+        clause: None,
+        detail: serde_json::json!({}),
+    }
+}
+
+/// Polls `probe` until it gives a value, failing after `limit`.
+fn poll<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn leases_are_taken_once_renewed_fenced_and_taken_over_after_expiry() {
+    for db in every_backend() {
+        let cameras = [
+            ("LEASE-A", "rtsp://camera-a.invalid/main".to_owned()),
+            ("LEASE-B", "rtsp://camera-b.invalid/main".to_owned()),
+        ];
+        let mut one = site(&db, &cameras);
+        let mut two = Store::open(&db.location).unwrap();
+        let taken = one.take_leases("one", 10, 60_000).unwrap();
+        let codes: Vec<&str> = taken.iter().map(|f| f.camera.as_str()).collect();
+        assert_eq!(codes, ["LEASE-A", "LEASE-B"], "{}", db.name);
+        assert!(taken.iter().all(|f| f.epoch == 1), "{}", db.name);
+        // Held leases are not taken by another engine.
+        assert!(two.take_leases("two", 10, 60_000).unwrap().is_empty());
+        // A write under a held lease carries its epoch.
+        let id = one
+            .record_event_fenced(&event("LEASE-A"), &taken[0])
+            .unwrap();
+        assert_eq!(one.event(id).unwrap().unwrap().lease_epoch, Some(1));
+
+        // LEASE-A is given back; the other engine takes it with the next epoch, and the first
+        // engine's writes for it are refused from then on.
+        one.release_leases(&taken[..1]).unwrap();
+        let second = two.take_leases("two", 10, 60_000).unwrap();
+        assert_eq!(
+            second,
+            vec![LeaseFence {
+                engine: "two".into(),
+                camera: "LEASE-A".into(),
+                epoch: 2
+            }],
+            "{}",
+            db.name
+        );
+        let refused = one.record_event_fenced(&event("LEASE-A"), &taken[0]);
+        assert!(
+            matches!(refused, Err(StoreError::StaleLease { ref camera, epoch: 1, .. }) if camera == "LEASE-A"),
+            "{}: {refused:?}",
+            db.name
+        );
+        assert!(
+            refused
+                .unwrap_err()
+                .to_string()
+                .contains("no longer holds its lease")
+        );
+        let refused = one.recording_opened_fenced(&taken[0], "/nowhere/a.mp4", 0);
+        assert!(matches!(refused, Err(StoreError::StaleLease { .. })));
+        // Renewal tells the first engine what it lost.
+        let renewals: Vec<_> = taken
+            .iter()
+            .map(|f| dienbien_dispatch::store::Renewal {
+                fence: f.clone(),
+                health: serde_json::json!({"state": "playing"}),
+            })
+            .collect();
+        let lost = one.renew_leases(&renewals, 60_000).unwrap();
+        assert_eq!(lost, vec![taken[0].clone()], "{}", db.name);
+
+        // A lease not renewed expires on the database's clock and is taken over.
+        let short = two.take_leases("two", 10, 60_000).unwrap();
+        assert!(short.is_empty());
+        one.renew_leases(&renewals[1..], 300).unwrap();
+        let over = poll("LEASE-B to expire", Duration::from_secs(10), || {
+            let got = two.take_leases("two", 10, 60_000).unwrap();
+            (!got.is_empty()).then_some(got)
+        });
+        assert_eq!(over[0].camera, "LEASE-B");
+        assert_eq!(over[0].epoch, 2);
+        assert!(
+            one.record_event_fenced(&event("LEASE-B"), &taken[1])
+                .is_err()
+        );
+        assert!(two.record_event_fenced(&event("LEASE-B"), &over[0]).is_ok());
+    }
+}
+
+#[test]
+fn engines_racing_for_the_same_cameras_take_each_exactly_once() {
+    for db in every_backend() {
+        let cameras: Vec<(String, String)> = (0..12)
+            .map(|i| {
+                (
+                    format!("RACE-{i:02}"),
+                    format!("rtsp://race-{i}.invalid/main"),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, String)> = cameras
+            .iter()
+            .map(|(c, u)| (c.as_str(), u.clone()))
+            .collect();
+        drop(site(&db, &refs));
+        let location = db.location.clone();
+        let taken: Vec<Vec<LeaseFence>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|n| {
+                    let location = location.clone();
+                    scope.spawn(move || {
+                        let mut store = Store::open(&location).unwrap();
+                        let mut mine = Vec::new();
+                        // Each engine asks for a few at a time, as heartbeats would.
+                        for _ in 0..6 {
+                            mine.extend(store.take_leases(&format!("e{n}"), 2, 60_000).unwrap());
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut all: Vec<String> = taken.iter().flatten().map(|f| f.camera.clone()).collect();
+        all.sort();
+        let expected: Vec<String> = cameras.iter().map(|(c, _)| c.clone()).collect();
+        assert_eq!(all, expected, "{}: every camera exactly once", db.name);
+        assert!(taken.iter().flatten().all(|f| f.epoch == 1));
+    }
+}
+
+/// `serve` with the environment of `env`, as a service would run it.
+fn serve(env: &CliEnv, args: &[&str]) -> Child {
+    let mut all = vec!["serve"];
+    all.extend_from_slice(args);
+    env.command(&all)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+fn engines(env: &CliEnv) -> Vec<serde_json::Value> {
+    let out = env.ok(&["engines", "--json"]);
+    serde_json::from_str::<serde_json::Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn listed<'a>(listing: &'a [serde_json::Value], name: &str) -> Option<&'a serde_json::Value> {
+    listing.iter().find(|e| e["name"] == name)
+}
+
+fn cameras_of(listing: &[serde_json::Value], name: &str) -> Vec<String> {
+    listed(listing, name)
+        .and_then(|e| e["cameras"].as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn terminate(child: &mut Child) {
+    // SAFETY: kill(2) on our own child's pid.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(sent, 0);
+}
+
+/// The environment of a CLI run against `db` (a PostgreSQL URL goes through DATABASE_URL's
+/// flag, a SQLite file through the folder's own database).
+fn env_for(db: &TestDatabase) -> CliEnv {
+    let env = match &db.location {
+        DatabaseLocation::Sqlite(path) => CliEnv::new().with_database(path.clone()),
+        DatabaseLocation::Postgres(url) => CliEnv::new().with_database(PathBuf::from(url)),
+    };
+    env.with_models()
+}
+
+#[test]
+fn serve_records_and_judges_a_camera_with_no_console_open() {
+    let db = common::sqlite();
+    let env = env_for(&db);
+    let clip = format!("file://{}", media("vtest-h264-high.mp4").display());
+    let mut store = site(&db, &[("DBP-GT-A1-N", clip)]);
+    let geometry = JunctionGeometry::from_json(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/campus.geometry.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    store.save_geometry(&geometry, "test").unwrap();
+    let recordings = env.path("recordings");
+    let mut serving = serve(
+        &env,
+        &[
+            "--name",
+            "engine-1",
+            "--dir",
+            recordings.to_str().unwrap(),
+            "--segment-secs",
+            "5",
+        ],
+    );
+    // The parked car is a violation after its 20 s: raised and stored by the engine alone.
+    let parked = poll("the parking violation", Duration::from_secs(120), || {
+        assert!(serving.try_wait().unwrap().is_none(), "serve exited early");
+        store
+            .recent_events(50)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == "illegal-parking")
+    });
+    assert_eq!(parked.camera_code, "DBP-GT-A1-N");
+    assert_eq!(parked.clause.as_deref(), Some("6.3.e"));
+    assert_eq!(parked.lease_epoch, Some(1), "written under the lease");
+    let detail: serde_json::Value = serde_json::from_str(&parked.detail).unwrap();
+    assert_eq!(detail["geometry_version"], 1);
+    // The engine lists itself with the camera it holds and its health.
+    let listing = engines(&env);
+    let me = listed(&listing, "engine-1").expect("the engine is listed");
+    assert_eq!(me["state"], "alive");
+    assert_eq!(me["load"], 1);
+    assert_eq!(cameras_of(&listing, "engine-1"), ["DBP-GT-A1-N"]);
+    assert_eq!(me["health"]["DBP-GT-A1-N"]["state"], "playing");
+    assert!(me["last_heartbeat_ms"].as_i64().unwrap() > 0);
+    // Its overlays are stored for replays.
+    let at = parked.at_utc_ms().unwrap();
+    let overlays = store
+        .overlays_between(&["DBP-GT-A1-N".to_owned()], at - 60_000, at + 60_000)
+        .unwrap();
+    assert!(!overlays.is_empty(), "overlays recorded");
+    // A second engine with the same name is refused with a clear message.
+    let refused = env.fails(&["serve", "--name", "engine-1"]);
+    assert!(
+        refused.contains("another engine named 'engine-1'"),
+        "{refused}"
+    );
+
+    // SIGTERM: segments closed and indexed, the camera given back.
+    terminate(&mut serving);
+    let status = serving.wait().unwrap();
+    assert!(status.success(), "serve exit status {status:?}");
+    let rows = store.recordings().unwrap();
+    assert!(rows.len() >= 2, "segments recorded: {rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.state == "closed" && r.lease_epoch == Some(1)),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| Path::new(&r.path).exists()));
+    let listing = engines(&env);
+    assert_eq!(listed(&listing, "engine-1").unwrap()["state"], "stopped");
+    assert_eq!(listed(&listing, "engine-1").unwrap()["load"], 0);
+}
+
+#[test]
+fn an_engine_killed_loses_its_cameras_to_the_other_within_the_lease() {
+    for db in every_backend() {
+        let servers = [
+            RtspServer::start("vtest-h264-baseline.mp4", free_port(), None),
+            RtspServer::start("vtest-h264-baseline.mp4", free_port(), None),
+        ];
+        let cameras = [("FAIL-A", servers[0].url()), ("FAIL-B", servers[1].url())];
+        let mut store = site(&db, &cameras);
+        // Detection off: this test is about leases and recording.
+        let env = env_for(&db);
+        let config = env.file("config.toml", "[detect]\nenabled = false\n");
+        let env = env.with_env("DISPATCH_CONFIG", config.to_str().unwrap());
+        let recordings = env.path("recordings");
+        let dir = recordings.to_str().unwrap();
+        let common_args = ["--lease-secs", "3", "--dir", dir, "--segment-secs", "2"];
+        let mut first = serve(
+            &env,
+            &[&["--name", "first", "--capacity", "1"], &common_args[..]].concat(),
+        );
+        poll("the first engine's camera", Duration::from_secs(30), || {
+            (cameras_of(&engines(&env), "first").len() == 1).then_some(())
+        });
+        let mut second = serve(
+            &env,
+            &[&["--name", "second", "--capacity", "2"], &common_args[..]].concat(),
+        );
+        // Every camera leased exactly once.
+        let (held_first, held_second) = poll("both cameras held", Duration::from_secs(30), || {
+            let listing = engines(&env);
+            let (a, b) = (
+                cameras_of(&listing, "first"),
+                cameras_of(&listing, "second"),
+            );
+            (a.len() + b.len() == 2).then_some((a, b))
+        });
+        assert_eq!(held_first.len(), 1, "{}: {held_first:?}", db.name);
+        assert!(
+            held_second.iter().all(|c| !held_first.contains(c)),
+            "{}",
+            db.name
+        );
+        let moved = held_first[0].clone();
+        // Let the first engine record its camera for a while.
+        poll(
+            "a segment of the first engine",
+            Duration::from_secs(30),
+            || {
+                store
+                    .recordings()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r.camera_code == moved && r.state == "closed")
+                    .then_some(())
+            },
+        );
+        // Power cut: SIGKILL. Its camera goes to the other engine once the lease runs out.
+        first.kill().unwrap();
+        first.wait().unwrap();
+        let killed_at = Instant::now();
+        poll("the takeover", Duration::from_secs(30), || {
+            (cameras_of(&engines(&env), "second").len() == 2).then_some(())
+        });
+        eprintln!(
+            "{}: camera {moved} taken over {:.1} s after SIGKILL (lease 3 s)",
+            db.name,
+            killed_at.elapsed().as_secs_f64()
+        );
+        let listing = engines(&env);
+        assert_eq!(listed(&listing, "first").unwrap()["state"], "expired");
+        // The second engine records the camera under the next epoch.
+        poll(
+            "a segment under the new epoch",
+            Duration::from_secs(30),
+            || {
+                store
+                    .recordings()
+                    .unwrap()
+                    .iter()
+                    .any(|r| {
+                        r.camera_code == moved && r.lease_epoch == Some(2) && r.state == "closed"
+                    })
+                    .then_some(())
+            },
+        );
+        terminate(&mut second);
+        assert!(second.wait().unwrap().success());
+        // No segment written twice: the first engine's segments all began before the
+        // second's, its open one recovered by the second, and nothing is left open.
+        let rows: Vec<_> = store
+            .recordings()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.camera_code == moved)
+            .collect();
+        let last_first = rows
+            .iter()
+            .filter(|r| r.lease_epoch == Some(1))
+            .map(|r| r.started_ms)
+            .max()
+            .unwrap();
+        let first_second = rows
+            .iter()
+            .filter(|r| r.lease_epoch == Some(2))
+            .map(|r| r.started_ms)
+            .min()
+            .unwrap();
+        assert!(last_first < first_second, "{}: {rows:?}", db.name);
+        // (The segment open at the kill is recovered, or lost when its first fragment had
+        // not reached the disk yet.)
+        assert!(
+            rows.iter().all(|r| r.state != "open"),
+            "{}: {rows:?}",
+            db.name
+        );
+        // A row without an epoch can only be one the recovery indexed from a file.
+        assert!(
+            rows.iter()
+                .all(|r| r.lease_epoch.is_some() || r.state == "recovered" || r.state == "lost"),
+            "{rows:?}"
+        );
+    }
+}
