@@ -32,6 +32,8 @@ pub enum Permission {
     Replay,
     /// Add users and change their roles.
     ManageUsers,
+    /// See the engines, the cameras each holds and their health.
+    ViewEngines,
 }
 
 impl Role {
@@ -79,7 +81,7 @@ impl Role {
             Self::Trainer => matches!(permission, P::Replay),
             Self::Administrator => matches!(
                 permission,
-                P::ViewLive | P::EditGeometry | P::ManageUsers | P::Replay
+                P::ViewLive | P::EditGeometry | P::ManageUsers | P::Replay | P::ViewEngines
             ),
         }
     }
@@ -108,6 +110,9 @@ mod tests {
                 && !Role::Supervisor.can(Permission::ManageUsers)
         );
         assert!(Role::Administrator.can(Permission::ManageUsers));
+        assert!(Role::Administrator.can(Permission::ViewEngines));
+        assert!(Role::Supervisor.can(Permission::ViewEngines));
+        assert!(!Role::Dispatcher.can(Permission::ViewEngines));
         for role in Role::ALL {
             assert_eq!(Role::from_code(role.code()), Some(role));
         }

@@ -3,6 +3,7 @@
 //! methods of [`ServiceHandle`] and drains events once a frame; it never touches the store or a
 //! thread itself. Dropping the handle stops the worker.
 
+mod site_watch;
 mod store_worker;
 mod video_streams;
 
@@ -121,6 +122,16 @@ pub enum Event {
     UsersExist(bool),
     SignedIn(User),
     SignInFailed(String),
+    /// Events stored by anyone (engines, other consoles) that this console has not shown,
+    /// oldest first; at start, the open ones of the last hours.
+    SiteEvents(Vec<StoredEvent>),
+    /// Events whose state another console (or this one) changed: (id, state).
+    EventStates(Vec<(i64, String)>),
+    /// The engines of the site and the enabled cameras no engine holds (every 2 s).
+    Engines {
+        engines: Vec<crate::store::EngineListing>,
+        unheld: Vec<String>,
+    },
     /// Events with a wall-clock time, newest first (at most 500).
     Incidents(Vec<StoredEvent>),
     /// The trainers' library, newest first.

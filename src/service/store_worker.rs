@@ -2,6 +2,7 @@
 //! while it cannot, then serves commands until the UI hangs up. Every failure is reported as an
 //! event and logged once; commands that arrive before the database opens are kept, not lost.
 
+use super::site_watch::{POLL_EVERY, SiteWatch};
 use super::{Command, Event, Inventory, Still};
 use crate::evidence::EvidenceSetup;
 use crate::store::{DatabaseLocation, Store};
@@ -58,13 +59,28 @@ pub(super) fn run(
     let _ = events.send(Event::UsersExist(
         store.users().map(|u| !u.is_empty()).unwrap_or(true),
     ));
-    let waiting = waiting_commands.into_iter().map(Ok);
-    for command in waiting.chain(std::iter::from_fn(|| Some(commands.recv()))) {
-        let Ok(command) = command else { break };
+    let mut site = SiteWatch::default();
+    let mut waiting = waiting_commands.into_iter();
+    let mut last_look: Option<std::time::Instant> = None;
+    loop {
+        // Commands first; between them, and at least every POLL_EVERY, what others changed.
+        if last_look.is_none_or(|t| t.elapsed() >= POLL_EVERY) {
+            last_look = Some(std::time::Instant::now());
+            site.poll(&mut store, events);
+        }
+        let command = match waiting.next() {
+            Some(command) => command,
+            None => match commands.recv_timeout(POLL_EVERY) {
+                Ok(command) => command,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
+        };
         match command {
             Command::ReloadInventory => send_inventory(&mut store, events),
             Command::RecordEvent { alarm, event } => match store.record_event(&event) {
                 Ok(id) => {
+                    site.own(id, crate::store::EVENT_STATES[0]);
                     let _ = events.send(Event::EventRecorded { alarm, id });
                 }
                 Err(e) => {
@@ -75,6 +91,7 @@ pub(super) fn run(
                 }
             },
             Command::SetEventState { id, state, actor } => {
+                site.own(id, &state);
                 if let Err(e) = store.set_event_state(id, &state, &actor) {
                     tracing::error!(error = %e, id, %state, "event state not stored");
                     let _ = events.send(Event::Failed {

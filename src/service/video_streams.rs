@@ -38,6 +38,8 @@ pub struct StreamKey {
 
 struct Watched {
     url: StreamUrl,
+    /// Whether searching was asked for.
+    analyse: bool,
     worker: Option<StreamWorker>,
     /// Why the worker could not be started, if it could not.
     start_error: Option<String>,
@@ -210,7 +212,10 @@ impl VideoStreams {
         credentials_ref: Option<&str>,
         usage: StreamUse,
     ) -> Option<FrameSlot> {
-        let current = self.streams.get(key).is_some_and(|w| &w.url == url);
+        let current = self
+            .streams
+            .get(key)
+            .is_some_and(|w| &w.url == url && w.analyse == usage.analyse);
         if !current {
             let mut options = self.options.clone();
             options.rtsp.credentials = credentials_ref.and_then(|r| self.credentials.get(r));
@@ -258,6 +263,7 @@ impl VideoStreams {
                 key.clone(),
                 Watched {
                     url: url.clone(),
+                    analyse: usage.analyse,
                     worker,
                     start_error,
                     detection,

@@ -4,7 +4,7 @@
 use super::audit::{NewAuditEntry, append};
 use super::leases::{LeaseFence, check_fence};
 use super::schema::events;
-use super::{Store, StoreError, now_ms};
+use super::{AnyConnection, Store, StoreError, now_ms};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -178,5 +178,69 @@ impl Store {
             .order(events::id.desc())
             .limit(limit)
             .load(&mut self.conn)?)
+    }
+
+    /// Events stored after id `after` (by any console or engine), oldest first, at most
+    /// `limit`.
+    pub fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(events::table
+            .filter(events::id.gt(after))
+            .order(events::id.asc())
+            .limit(limit)
+            .load(&mut self.conn)?)
+    }
+
+    /// Events not closed, raised since `since_ms`, oldest first (what a console starting
+    /// shows as its open alarms), at most `limit`.
+    pub fn open_events_since(
+        &mut self,
+        since_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut rows: Vec<StoredEvent> = events::table
+            .filter(events::raised_at_ms.ge(since_ms))
+            .filter(events::state.ne(EVENT_STATES[3]))
+            .order(events::id.desc())
+            .limit(limit)
+            .load(&mut self.conn)?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// The state of each of `ids` (those that exist).
+    pub fn event_states(&mut self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(events::table
+            .filter(events::id.eq_any(ids))
+            .select((events::id, events::state))
+            .load(&mut self.conn)?)
+    }
+
+    /// Asks PostgreSQL to tell this connection when an event is stored or changes state
+    /// (`LISTEN`); false on SQLite, where callers poll.
+    pub fn listen_for_events(&mut self) -> Result<bool, StoreError> {
+        use diesel::connection::SimpleConnection;
+        match &mut self.conn {
+            AnyConnection::Postgresql(pg) => {
+                pg.batch_execute("LISTEN dispatch_events")?;
+                Ok(true)
+            }
+            AnyConnection::Sqlite(_) => Ok(false),
+        }
+    }
+
+    /// Whether any event notification arrived since the last call (PostgreSQL, after
+    /// [`Store::listen_for_events`]); `None` on SQLite.
+    pub fn event_notifications(&mut self) -> Result<Option<usize>, StoreError> {
+        match &mut self.conn {
+            AnyConnection::Postgresql(pg) => {
+                let mut count = 0;
+                for notification in pg.notifications_iter() {
+                    notification?;
+                    count += 1;
+                }
+                Ok(Some(count))
+            }
+            AnyConnection::Sqlite(_) => Ok(None),
+        }
     }
 }

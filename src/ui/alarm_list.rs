@@ -38,6 +38,13 @@ impl AlarmState {
         }
     }
 
+    /// The state the store names `name`.
+    pub fn from_stored(name: &str) -> Option<Self> {
+        [Self::New, Self::Acknowledged, Self::Assigned, Self::Closed]
+            .into_iter()
+            .find(|s| s.stored_name() == name)
+    }
+
     fn text(self) -> Text {
         match self {
             Self::New => Text::AlarmNew,
@@ -69,6 +76,50 @@ pub struct Alarm {
     pub received: String,
     /// Its id in the database, once stored.
     pub stored_id: Option<i64>,
+}
+
+impl Alarm {
+    /// An alarm for an event stored by someone else (an engine, another console); `None` for
+    /// a row this version cannot read (a kind or class it does not know).
+    pub fn from_stored(id: u64, stored: &crate::store::StoredEvent) -> Option<Self> {
+        let kind: ViolationKind =
+            serde_json::from_value(serde_json::Value::String(stored.kind.clone())).ok()?;
+        let class = crate::domain::ObjectClass::from_code(&stored.class)?;
+        let detail: serde_json::Value = serde_json::from_str(&stored.detail).unwrap_or_default();
+        let in_zone = matches!(
+            kind,
+            ViolationKind::IllegalStopping
+                | ViolationKind::IllegalParking
+                | ViolationKind::Gathering
+                | ViolationKind::Crowd
+        );
+        let event = RuleEvent {
+            kind,
+            track: u64::try_from(stored.track).unwrap_or_default(),
+            class,
+            approach: stored.place.clone().filter(|_| !in_zone),
+            zone: stored.place.clone().filter(|_| in_zone),
+            at_ms: stored.stream_at_ms,
+            evidence_ms: detail["evidence_ms"]
+                .as_array()
+                .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect())
+                .unwrap_or_default(),
+            time_into_red_ms: stored.time_into_red_ms,
+            speed_px_s: detail["speed_px_s"].as_f64(),
+            speed_kmh: detail["speed_kmh"].as_f64(),
+        };
+        let received = crate::clock::vietnam_datetime(stored.raised_at_ms);
+        Some(Self {
+            id,
+            camera: stored.camera_code.clone(),
+            event,
+            state: AlarmState::from_stored(&stored.state).unwrap_or(AlarmState::New),
+            received: received
+                .split_once(' ')
+                .map_or(received.clone(), |(_, time)| time.to_owned()),
+            stored_id: Some(stored.id),
+        })
+    }
 }
 
 pub fn kind_text(kind: ViolationKind) -> Text {

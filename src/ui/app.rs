@@ -73,6 +73,7 @@ pub enum Action {
     ZoomTo(Position, f64),
     SetLanguage(Language),
     ToggleAbout,
+    ToggleEngines,
     ShowView(MainView),
     ToggleWallWindow,
     /// Scroll the camera list to the selected camera.
@@ -113,6 +114,10 @@ pub struct ConsoleApp {
     notices: Vec<String>,
     selected: Option<usize>,
     show_about: bool,
+    /// The engines window (F6).
+    show_engines: bool,
+    /// The site's engines and which camera each holds.
+    engines: super::EngineView,
     /// The selection changed outside the list: scroll the list to it for this many frames
     /// (two: the scroll area clamps the offset to the content size it saw the frame before).
     scroll_list_frames: u8,
@@ -174,6 +179,8 @@ impl ConsoleApp {
             notices: options.notices,
             selected: None,
             show_about: false,
+            show_engines: false,
+            engines: super::EngineView::default(),
             scroll_list_frames: SCROLL_FRAMES,
             last_map_output: MapOutput::default(),
             saved_settings: None,
@@ -388,6 +395,34 @@ impl ConsoleApp {
                         Text::Version.get(lang)
                     ));
                 }
+                Event::SiteEvents(stored) => {
+                    for event in stored {
+                        if self.alarms.iter().any(|a| a.stored_id == Some(event.id)) {
+                            continue;
+                        }
+                        let id = self.alarms.len() as u64 + 1;
+                        match Alarm::from_stored(id, &event) {
+                            Some(alarm) => self.alarms.push(alarm),
+                            None => {
+                                tracing::warn!(id = event.id, kind = %event.kind, "an event this console cannot show")
+                            }
+                        }
+                    }
+                }
+                Event::EventStates(changes) => {
+                    for (id, state) in changes {
+                        let state = super::AlarmState::from_stored(&state);
+                        if let (Some(alarm), Some(state)) = (
+                            self.alarms.iter_mut().find(|a| a.stored_id == Some(id)),
+                            state,
+                        ) {
+                            alarm.state = state;
+                        }
+                    }
+                }
+                Event::Engines { engines, unheld } => {
+                    self.engines = super::EngineView::new(engines, unheld);
+                }
                 Event::Failed { message } => {
                     self.sign_in.pending = false;
                     if let Some(editor) = &mut self.editor {
@@ -539,6 +574,10 @@ impl ConsoleApp {
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        let engines = ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F6));
+        if engines {
+            self.apply(Action::ToggleEngines);
+        }
         let (find, list, escape, about, map, wall, review, replay) = ctx.input_mut(|i| {
             (
                 i.consume_key(egui::Modifiers::COMMAND, egui::Key::F),
@@ -573,6 +612,8 @@ impl ConsoleApp {
         if escape {
             if self.show_about {
                 self.show_about = false;
+            } else if self.show_engines {
+                self.show_engines = false;
             } else if self.settings.wall.fullscreen.is_some() {
                 self.settings.wall.fullscreen = None;
             } else {
@@ -640,7 +681,8 @@ impl ConsoleApp {
                 .default_size(400.0)
                 .size_range(300.0..=600.0)
                 .show(ui, |ui| {
-                    camera_panel_ui(ui, index, entry, lang, &mut actions);
+                    let engine_line = self.engines.camera_line(&entry.camera.code, lang);
+                    camera_panel_ui(ui, index, entry, engine_line, lang, &mut actions);
                 });
         }
         if !self.alarms.is_empty() && self.can(Permission::ViewLive) {
@@ -694,6 +736,18 @@ impl ConsoleApp {
         if self.show_about {
             self.about_ui(ui.ctx(), &mut actions);
         }
+        if self.show_engines && self.can(Permission::ViewEngines) {
+            let mut open = true;
+            egui::Window::new(Text::Engines.get(lang))
+                .open(&mut open)
+                .default_width(720.0)
+                .show(ui.ctx(), |ui| {
+                    super::engines_panel::engines_ui(ui, &self.engines, lang)
+                });
+            if !open {
+                actions.push(Action::ToggleEngines);
+            }
+        }
         self.open_waiting_editor();
         if let Some(request) = self.editor.as_mut().and_then(|e| e.ui(ui.ctx(), lang)) {
             self.editor_request(request);
@@ -730,6 +784,13 @@ impl ConsoleApp {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button(Text::About.get(lang)).clicked() {
                     actions.push(Action::ToggleAbout);
+                }
+                if self.can(Permission::ViewEngines)
+                    && ui
+                        .selectable_label(self.show_engines, Text::Engines.get(lang))
+                        .clicked()
+                {
+                    actions.push(Action::ToggleEngines);
                 }
                 if let Some(user) = &self.session {
                     if ui.button(Text::SignOut.get(lang)).clicked() {
@@ -823,6 +884,7 @@ impl ConsoleApp {
         let context = WallContext {
             entries: &self.entries,
             streams: &mut self.streams,
+            engines: &self.engines,
             language: self.settings.language,
             target_format: self.target_format,
             clock: self.clock,
@@ -980,6 +1042,7 @@ impl ConsoleApp {
             Action::OpenFeed(_) | Action::ToggleWallWindow => Some(Permission::ViewLive),
             Action::AdvanceAlarm(_) => Some(Permission::HandleAlarms),
             Action::EditGeometry(_) => Some(Permission::EditGeometry),
+            Action::ToggleEngines => Some(Permission::ViewEngines),
             Action::ShowView(view) if !self.view_permitted(*view) => Some(Permission::Review),
             _ => None,
         };
@@ -1081,6 +1144,7 @@ impl ConsoleApp {
             }
             Action::SetLanguage(language) => self.settings.language = language,
             Action::ToggleAbout => self.show_about = !self.show_about,
+            Action::ToggleEngines => self.show_engines = !self.show_engines,
             Action::RevealInList => self.scroll_list_frames = SCROLL_FRAMES,
             Action::ShowView(view) => {
                 self.settings.view = view;
@@ -1438,6 +1502,11 @@ impl ConsoleApp {
     pub fn junction_signals(&self) -> Vec<signal_layer::SignalSpot> {
         let cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
         signal_layer::spots(&self.streams.signal_overview(), &cameras, &self.junctions)
+    }
+
+    /// The site's engines as last heard from the store.
+    pub fn engines(&self) -> &super::EngineView {
+        &self.engines
     }
 
     /// The alarms raised so far, oldest first.

@@ -12,6 +12,7 @@ pub fn camera_panel_ui(
     ui: &mut egui::Ui,
     index: usize,
     entry: &CameraEntry,
+    engine_line: Option<(String, bool)>,
     lang: Language,
     actions: &mut Vec<Action>,
 ) {
@@ -26,6 +27,13 @@ pub fn camera_panel_ui(
         );
         ui.label(kind_name(camera.kind, lang));
     });
+    if let Some((line, warning)) = engine_line {
+        if warning {
+            ui.colored_label(theme::WARNING, line);
+        } else {
+            ui.label(line);
+        }
+    }
     ui.separator();
     // Rows of label and value. Not a Grid: its column widths carry over from frame to frame,
     // so the panel's layout would depend on its history.

@@ -8,6 +8,7 @@ mod app;
 mod camera_list;
 mod camera_panel;
 mod detection_overlay;
+mod engines_panel;
 mod geometry_draft;
 mod geometry_editor;
 mod geometry_overlay;
@@ -26,6 +27,7 @@ mod wall;
 
 pub use alarm_list::{Alarm, AlarmState};
 pub use app::{ConsoleApp, StartOptions};
+pub use engines_panel::EngineView;
 pub use geometry_draft::{GeometryDraft, Tool};
 pub use geometry_editor::GeometryEditor;
 pub use i18n::Language;

@@ -136,6 +136,8 @@ pub struct WallRuntime {
 pub struct WallContext<'a> {
     pub entries: &'a [CameraEntry],
     pub streams: &'a mut VideoStreams,
+    /// Which engine holds each camera: a held camera is searched by its engine, not here.
+    pub engines: &'a super::EngineView,
     pub language: Language,
     pub target_format: wgpu::TextureFormat,
     pub clock: Clock,
@@ -268,9 +270,14 @@ fn tile_ui(
                 camera: camera.code.clone(),
                 kind,
             };
+            // No second detector for a camera an engine analyses.
+            let usage = crate::service::StreamUse {
+                analyse: !context.engines.holder.contains_key(&camera.code),
+                tap: None,
+            };
             context
                 .streams
-                .watch(&stream_key, url, camera.credentials_ref.as_deref());
+                .watch_with(&stream_key, url, camera.credentials_ref.as_deref(), usage);
             let health = context.streams.health(&stream_key).unwrap_or_default();
             if let Some(shown) = context.streams.display(&stream_key) {
                 let frame = shown.frame.frame;
@@ -328,6 +335,9 @@ fn tile_ui(
                 kind,
                 lang,
             );
+            if let Some((line, warning)) = context.engines.camera_line(&camera.code, lang) {
+                engine_line(&painter, rect, &line, warning);
+            }
             key = Some(stream_key);
         }
     }
@@ -443,6 +453,31 @@ fn overlay(
         FontId::proportional(11.0),
         colour,
     );
+}
+
+/// Which engine analyses the camera (or a warning that none does), under the top band.
+fn engine_line(painter: &egui::Painter, rect: Rect, line: &str, warning: bool) {
+    let colour = if warning {
+        theme::WARNING
+    } else {
+        Color32::from_gray(200)
+    };
+    let galley = painter.layout(
+        line.to_owned(),
+        FontId::proportional(11.0),
+        colour,
+        (rect.width() - 12.0).max(40.0),
+    );
+    let at = rect.min + Vec2::new(6.0, 24.0);
+    painter.rect_filled(
+        Rect::from_min_size(
+            at - Vec2::new(3.0, 1.0),
+            galley.size() + Vec2::new(6.0, 2.0),
+        ),
+        2.0,
+        Color32::from_black_alpha(150),
+    );
+    painter.galley(at, galley, colour);
 }
 
 /// The state of each approach's signal at the shown frame, top right of the video: a lamp in

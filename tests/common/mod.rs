@@ -30,6 +30,18 @@ impl Drop for TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Another handle on the same database (for a second console); the first one removes it.
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase {
+            location: self.location.clone(),
+            name: self.name,
+            _dir: None,
+            postgres_drop: None,
+        }
+    }
+}
+
 pub fn sqlite() -> TestDatabase {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("nested").join("dispatch.db");

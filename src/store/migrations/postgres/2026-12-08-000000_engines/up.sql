@@ -21,3 +21,12 @@ CREATE TABLE camera_leases (
 ALTER TABLE events ADD COLUMN lease_epoch BIGINT;
 ALTER TABLE recordings ADD COLUMN lease_epoch BIGINT;
 ALTER TABLE overlays ADD COLUMN lease_epoch BIGINT;
+-- Consoles LISTEN on dispatch_events: a new event, or an event's state changed (payload: id).
+CREATE FUNCTION notify_dispatch_event() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('dispatch_events', NEW.id::text);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER events_notify AFTER INSERT OR UPDATE OF state ON events
+    FOR EACH ROW EXECUTE FUNCTION notify_dispatch_event();

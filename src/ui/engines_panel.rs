@@ -1,0 +1,129 @@
+//! The engines window (F6; supervisors and administrators): every engine of the site with its
+//! state, load against capacity, last heartbeat and the cameras it holds with their health,
+//! and the enabled cameras no engine holds. What it shows comes from the store worker every
+//! 2 s; drawing it changes nothing.
+
+use super::i18n::{Language, Text};
+use super::theme;
+use crate::store::EngineListing;
+use std::collections::{HashMap, HashSet};
+
+/// The site's engines as the console last heard of them.
+#[derive(Debug, Clone, Default)]
+pub struct EngineView {
+    pub engines: Vec<EngineListing>,
+    /// Which engine holds each camera.
+    pub holder: HashMap<String, String>,
+    /// Enabled cameras no engine holds.
+    pub unheld: HashSet<String>,
+    /// Whether the console has heard from the store yet.
+    pub known: bool,
+}
+
+impl EngineView {
+    pub fn new(engines: Vec<EngineListing>, unheld: Vec<String>) -> Self {
+        let holder = engines
+            .iter()
+            .filter(|e| e.state == "alive")
+            .flat_map(|e| e.cameras.iter().map(|c| (c.clone(), e.name.clone())))
+            .collect();
+        Self {
+            engines,
+            holder,
+            unheld: unheld.into_iter().collect(),
+            known: true,
+        }
+    }
+
+    /// Whether the site has engines at all (a console alone analyses what it shows).
+    pub fn site_has_engines(&self) -> bool {
+        self.engines.iter().any(|e| e.state == "alive")
+    }
+
+    /// What a tile or the camera panel says of `camera`'s engine: its name, or a warning that
+    /// none holds it (only on a site that has engines).
+    pub fn camera_line(&self, camera: &str, lang: Language) -> Option<(String, bool)> {
+        match self.holder.get(camera) {
+            Some(engine) => Some((format!("{}: {engine}", Text::EngineHolds.get(lang)), false)),
+            None if self.site_has_engines() && self.unheld.contains(camera) => {
+                Some((Text::NoEngineHolds.get(lang).to_owned(), true))
+            }
+            None => None,
+        }
+    }
+}
+
+fn state_text(state: &str) -> Text {
+    match state {
+        "alive" => Text::EngineAlive,
+        "stopped" => Text::EngineStopped,
+        _ => Text::EngineExpired,
+    }
+}
+
+/// Draws the window's contents.
+pub fn engines_ui(ui: &mut egui::Ui, view: &EngineView, lang: Language) {
+    if view.engines.is_empty() {
+        ui.label(Text::EnginesNone.get(lang));
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::Grid::new("engines-grid")
+            .striped(true)
+            .num_columns(5)
+            .show(ui, |ui| {
+                for header in [
+                    Text::EngineName,
+                    Text::EngineState,
+                    Text::EngineLoad,
+                    Text::EngineHeartbeat,
+                    Text::EngineCameras,
+                ] {
+                    ui.strong(header.get(lang));
+                }
+                ui.end_row();
+                for engine in &view.engines {
+                    ui.label(format!("{} ({})", engine.name, engine.host));
+                    let state = state_text(engine.state).get(lang);
+                    if engine.state == "alive" {
+                        ui.label(state);
+                    } else {
+                        ui.colored_label(theme::WARNING, state);
+                    }
+                    ui.label(format!("{} / {}", engine.load, engine.capacity));
+                    ui.label(crate::clock::vietnam_datetime(engine.last_heartbeat_ms));
+                    ui.vertical(|ui| {
+                        for camera in &engine.cameras {
+                            let health = engine.health.get(camera);
+                            let state = health
+                                .and_then(|h| h.get("state"))
+                                .and_then(|s| s.as_str())
+                                .unwrap_or("-");
+                            let fps = health
+                                .and_then(|h| h.get("fps"))
+                                .and_then(serde_json::Value::as_f64)
+                                .map_or_else(String::new, |f| format!(" · {f:.1} fps"));
+                            ui.label(format!("{camera}: {state}{fps}"));
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+        if view.site_has_engines() && !view.unheld.is_empty() {
+            ui.separator();
+            let mut unheld: Vec<&String> = view.unheld.iter().collect();
+            unheld.sort();
+            ui.colored_label(
+                theme::WARNING,
+                format!(
+                    "{}: {}",
+                    Text::EnginesUnheld.get(lang),
+                    unheld
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    });
+}

@@ -1,0 +1,212 @@
+//! Consoles as clients of the site: an event an engine stores reaches every console, an alarm
+//! moved on at one console moves on every other, and the engines with the cameras they hold
+//! are known to each (the tile of a camera no engine holds says so). Both backends.
+
+mod common;
+
+use common::console::{app, console_on, wait, wait_up_to};
+use common::every_backend;
+use dienbien_dispatch::store::{EngineInfo, NewEvent, Store};
+use dienbien_dispatch::ui::{AlarmState, Language, UiSettings};
+use egui_kittest::kittest::Queryable as _;
+use std::time::{Duration, Instant};
+
+fn english() -> UiSettings {
+    UiSettings {
+        language: Language::English,
+        ..UiSettings::default()
+    }
+}
+
+#[test]
+fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere() {
+    for db in every_backend() {
+        let location = db.location.clone();
+        let name = db.name;
+        let shared = db.shared();
+        let mut first = console_on(db, english(), (1280.0, 800.0));
+        let mut second = console_on(shared, english(), (1280.0, 800.0));
+        wait(&mut first, "the first console's database", |h| {
+            app(h).inventory_loaded()
+        });
+        wait(&mut second, "the second console's database", |h| {
+            app(h).inventory_loaded()
+        });
+
+        // An engine holds DBP-GT-A1-N (only it is enabled) and raises a red-light violation.
+        let mut engine = Store::open(&location).unwrap();
+        common::execute_raw(
+            &location,
+            "UPDATE cameras SET enabled = (code = 'DBP-GT-A1-N')",
+        )
+        .unwrap();
+        engine
+            .engine_heartbeat(
+                &EngineInfo {
+                    name: "engine-a".into(),
+                    host: "test".into(),
+                    pid: 1,
+                    capacity: 4,
+                    lease_ms: 60_000,
+                    status: serde_json::json!({}),
+                },
+                true,
+            )
+            .unwrap();
+        let lease = engine.take_leases("engine-a", 4, 60_000).unwrap();
+        assert_eq!(lease.len(), 1, "{name}");
+        // The consoles learn which engine holds the camera.
+        for harness in [&mut first, &mut second] {
+            wait(harness, "the engine listing", |h| {
+                app(h)
+                    .engines()
+                    .holder
+                    .get("DBP-GT-A1-N")
+                    .map(String::as_str)
+                    == Some("engine-a")
+            });
+        }
+        let stored = engine
+            .record_event_fenced(
+                &NewEvent {
+                    camera_code: "DBP-GT-A1-N".into(),
+                    kind: "red-light".into(),
+                    track: 7,
+                    class: "car".into(),
+                    place: Some("north".into()),
+                    stream_at_ms: 12_000,
+                    time_into_red_ms: Some(1_500),
+                    clause: Some("6.9.b".into()),
+                    detail: serde_json::json!({ "evidence_ms": [11_000, 12_000, 13_000] }),
+                },
+                &lease[0],
+            )
+            .unwrap();
+        let written = Instant::now();
+        let shows = |h: &egui_kittest::Harness<'static, common::console::Console>| {
+            app(h).alarms().iter().any(|a| a.stored_id == Some(stored))
+        };
+        for (which, harness) in [("first", &mut first), ("second", &mut second)] {
+            wait_up_to(
+                harness,
+                Duration::from_secs(10),
+                "the engine's event",
+                shows,
+            );
+            eprintln!(
+                "{name}: the engine's event on the {which} console {} ms after it was stored",
+                written.elapsed().as_millis()
+            );
+        }
+        let alarm = app(&second)
+            .alarms()
+            .iter()
+            .find(|a| a.stored_id == Some(stored))
+            .unwrap()
+            .clone();
+        assert_eq!(alarm.camera, "DBP-GT-A1-N");
+        assert_eq!(alarm.event.track, 7);
+        assert_eq!(alarm.event.time_into_red_ms, Some(1_500));
+        assert_eq!(alarm.event.approach.as_deref(), Some("north"));
+        assert_eq!(alarm.event.evidence_ms, [11_000, 12_000, 13_000]);
+        assert_eq!(alarm.state, AlarmState::New);
+
+        // The first console acknowledges it; the second sees it acknowledged.
+        first
+            .get_all_by_label("Acknowledge")
+            .next()
+            .expect("the alarm's button")
+            .click();
+        first.step();
+        let moved = Instant::now();
+        let acknowledged = |h: &egui_kittest::Harness<'static, common::console::Console>| {
+            app(h)
+                .alarms()
+                .iter()
+                .any(|a| a.stored_id == Some(stored) && a.state == AlarmState::Acknowledged)
+        };
+        wait_up_to(
+            &mut second,
+            Duration::from_secs(10),
+            "the acknowledgement",
+            acknowledged,
+        );
+        eprintln!(
+            "{name}: acknowledged on the second console {} ms after the click",
+            moved.elapsed().as_millis()
+        );
+        // Each console shows the alarm once.
+        for harness in [&first, &second] {
+            let copies = app(harness)
+                .alarms()
+                .iter()
+                .filter(|a| a.stored_id == Some(stored))
+                .count();
+            assert_eq!(copies, 1, "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_console_starting_shows_the_open_alarms_and_the_cameras_no_engine_holds() {
+    for db in every_backend() {
+        let location = db.location.clone();
+        let (mut store, _) = Store::open_seeded(&location).unwrap();
+        common::execute_raw(
+            &location,
+            "UPDATE cameras SET enabled = (code IN ('DBP-GT-A1-N', 'DBP-GT-A1-S'))",
+        )
+        .unwrap();
+        store
+            .engine_heartbeat(
+                &EngineInfo {
+                    name: "engine-b".into(),
+                    host: "test".into(),
+                    pid: 1,
+                    capacity: 1,
+                    lease_ms: 60_000,
+                    status: serde_json::json!({}),
+                },
+                true,
+            )
+            .unwrap();
+        let lease = store.take_leases("engine-b", 1, 60_000).unwrap();
+        let open = store
+            .record_event_fenced(
+                &NewEvent {
+                    camera_code: lease[0].camera.clone(),
+                    kind: "illegal-parking".into(),
+                    track: 3,
+                    class: "car".into(),
+                    place: Some("bay".into()),
+                    stream_at_ms: 0,
+                    time_into_red_ms: None,
+                    clause: Some("6.3.e".into()),
+                    detail: serde_json::json!({}),
+                },
+                &lease[0],
+            )
+            .unwrap();
+        drop(store);
+        let mut harness = console_on(db, english(), (1280.0, 800.0));
+        wait(&mut harness, "the open alarm", |h| {
+            app(h).alarms().iter().any(|a| a.stored_id == Some(open))
+        });
+        let alarm = app(&harness).alarms()[0].clone();
+        assert_eq!(alarm.event.zone.as_deref(), Some("bay"));
+        wait(&mut harness, "the engines", |h| app(h).engines().known);
+        let view = app(&harness).engines().clone();
+        assert_eq!(
+            view.holder.get("DBP-GT-A1-N").map(String::as_str),
+            Some("engine-b")
+        );
+        assert!(view.unheld.contains("DBP-GT-A1-S"), "{:?}", view.unheld);
+        let line = view.camera_line("DBP-GT-A1-S", Language::English).unwrap();
+        assert!(
+            line.1 && line.0.starts_with("No engine holds this camera"),
+            "{line:?}"
+        );
+        let line = view.camera_line("DBP-GT-A1-N", Language::English).unwrap();
+        assert_eq!(line, ("Engine: engine-b".to_owned(), false));
+    }
+}
