@@ -162,6 +162,9 @@ pub struct EngineConfig {
     /// The stream searched, by camera code (`"main"` or `"sub"`). Default: the main stream of
     /// enforcement cameras (plates matter), the sub stream of the others when they have one.
     pub analyse: std::collections::BTreeMap<String, AnalysedStream>,
+    /// Whether the console runs an engine of its own (holding every enabled camera it can).
+    /// Default: yes on SQLite (one machine), no on PostgreSQL (engines run as services).
+    pub in_console: Option<bool>,
 }
 
 impl Default for EngineConfig {
@@ -170,6 +173,7 @@ impl Default for EngineConfig {
             capacity: 16,
             lease_s: 10.0,
             analyse: std::collections::BTreeMap::new(),
+            in_console: None,
         }
     }
 }

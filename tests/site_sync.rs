@@ -3,6 +3,7 @@
 //! are known to each (the tile of a camera no engine holds says so). Both backends.
 
 mod common;
+mod support;
 
 use common::console::{app, console_on, wait, wait_up_to};
 use common::every_backend;
@@ -209,4 +210,115 @@ fn a_console_starting_shows_the_open_alarms_and_the_cameras_no_engine_holds() {
         let line = view.camera_line("DBP-GT-A1-N", Language::English).unwrap();
         assert_eq!(line, ("Engine: engine-b".to_owned(), false));
     }
+}
+
+#[test]
+fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
+    use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
+    use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
+    use dienbien_dispatch::engine::{Engine, EngineSettings};
+    use dienbien_dispatch::ingest::IngestOptions;
+    use dienbien_dispatch::service::{RulesSetup, SharedStreams, VideoStreams};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let db = common::sqlite();
+    let location = db.location.clone();
+    let (mut store, _) = Store::open_seeded(&location).unwrap();
+    common::execute_raw(&location, "UPDATE cameras SET enabled = FALSE").unwrap();
+    let clip = format!("file://{}", support::media("vtest-h264-high.mp4").display());
+    let csv = format!(
+        "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,{clip}\n"
+    );
+    store
+        .import_registry(
+            &dienbien_dispatch::registry::parse_csv(&csv).unwrap(),
+            "test",
+            "clips.csv",
+        )
+        .unwrap();
+    drop(store);
+    // The engine of this process reads and searches the camera, and lends what it reads.
+    let shared = SharedStreams::default();
+    let detector = DetectorService::start(DetectorOptions {
+        models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        max_batch: None,
+    })
+    .unwrap();
+    let engine_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
+        .with_detector(detector, DetectConfig::default(), RulesSetup::default())
+        .lending(shared.clone());
+    let recordings = tempfile::tempdir().unwrap();
+    let engine = Engine::start(
+        EngineSettings {
+            name: "wall-engine".into(),
+            host: "test".into(),
+            database: location.clone(),
+            config: EngineConfig::default(),
+            recordings_dir: recordings.path().to_owned(),
+            segment_s: 5.0,
+            policy: Default::default(),
+        },
+        Store::open(&location).unwrap(),
+        engine_streams,
+    )
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let running = std::thread::spawn(move || engine.run(&flag, None));
+
+    // The console has no detector of its own: every box on its wall is the engine's.
+    let wall_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
+        .borrowing(shared.clone());
+    let mut harness = common::console::console_with_streams(
+        db,
+        english(),
+        (1280.0, 800.0),
+        1.0 / 30.0,
+        wall_streams,
+        dienbien_dispatch::clock::Clock::System,
+    );
+    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    wait_up_to(
+        &mut harness,
+        Duration::from_secs(30),
+        "the engine's lease",
+        |h| app(h).engines().holder.contains_key("DBP-GT-A1-N"),
+    );
+    common::console::app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    wait_up_to(
+        &mut harness,
+        Duration::from_secs(60),
+        "the engine's boxes on the tile",
+        |h| {
+            app(h)
+                .wall_tile_detections(0)
+                .is_some_and(|d| !d.objects.is_empty() || !d.held.is_empty())
+        },
+    );
+    assert!(
+        app(&harness).detector_status().is_none(),
+        "no detector in the console"
+    );
+    let (frame, _) = app(&harness).wall_tile(0).expect("a picture on the tile");
+    let boxes = app(&harness).wall_tile_detections(0).unwrap();
+    assert_eq!((boxes.width, boxes.height), (frame.width, frame.height));
+    assert!(
+        shared
+            .get(&dienbien_dispatch::service::StreamKey {
+                camera: "DBP-GT-A1-N".into(),
+                kind: dienbien_dispatch::service::StreamKind::Main,
+            })
+            .is_some()
+    );
+    // The tile names the engine that holds the camera.
+    assert_eq!(
+        app(&harness)
+            .engines()
+            .camera_line("DBP-GT-A1-N", Language::English),
+        Some(("Engine: wall-engine".to_owned(), false))
+    );
+    stop.store(true, Ordering::Relaxed);
+    running.join().unwrap().unwrap();
 }

@@ -2,8 +2,13 @@
 
 use super::Setup;
 use crate::config::CameraCredentials;
+use crate::engine::Engine;
 use crate::service::ServiceHandle;
+use crate::service::SharedStreams;
+use crate::store::{DatabaseLocation, Store};
 use crate::ui::{ConsoleApp, StartOptions, UiSettings};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
     let mut notices = setup.warnings.clone();
@@ -15,6 +20,22 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| setup.folders.default_recordings_dir());
     let min_free = setup.config.recording.policy().min_free;
+    // On one machine the console runs the engine itself: every enabled camera recorded and
+    // analysed whether or not it is on the wall; the wall shows the engine's reading of a
+    // camera (its frames and boxes) instead of reading it twice.
+    let shared = SharedStreams::default();
+    let engine = if runs_engine(&setup) {
+        match ConsoleEngine::start(&setup, engine_credentials(&setup), shared.clone()) {
+            Ok(engine) => Some(engine),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "the console's engine did not start");
+                notices.push(format!("the console's engine did not start: {e:#}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
     let service = match ServiceHandle::start_with(setup.database.clone(), Some(evidence)) {
         Ok(service) => Some(service),
         Err(e) => {
@@ -40,8 +61,8 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     };
     // Detection is optional: without a usable model the console runs and the status bar
     // says why.
-    let streams = super::video_streams(&setup, credentials);
-    eframe::run_native(
+    let streams = super::video_streams(&setup, credentials).borrowing(shared);
+    let outcome = eframe::run_native(
         "dienbien-dispatch",
         options,
         Box::new(move |cc| {
@@ -62,5 +83,72 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
             )))
         }),
     )
-    .map_err(|e| anyhow::anyhow!("the console window could not open: {e}"))
+    .map_err(|e| anyhow::anyhow!("the console window could not open: {e}"));
+    if let Some(engine) = engine {
+        engine.stop();
+    }
+    outcome
 }
+
+/// The camera log-ins the console's engine uses (a file that cannot be read is reported by
+/// the console's own reading of it).
+fn engine_credentials(setup: &Setup) -> CameraCredentials {
+    CameraCredentials::load(&setup.folders.default_credentials_file()).unwrap_or_default()
+}
+
+/// Whether the console runs an engine of its own: `[engine] in_console`, by default on
+/// SQLite (one machine) and not on PostgreSQL (a site's engines run as services).
+fn runs_engine(setup: &Setup) -> bool {
+    setup
+        .config
+        .engine
+        .in_console
+        .unwrap_or(matches!(setup.database, DatabaseLocation::Sqlite(_)))
+}
+
+/// The engine the console runs on a thread of its own.
+struct ConsoleEngine {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ConsoleEngine {
+    /// Registers the engine (as `HOST-console`, or `HOST-console-PID` when another console
+    /// of this machine runs one) and starts its thread.
+    fn start(
+        setup: &Setup,
+        credentials: CameraCredentials,
+        shared: SharedStreams,
+    ) -> anyhow::Result<Self> {
+        let host = crate::evidence::workstation();
+        let (mut store, _) = Store::open_seeded(&setup.database)?;
+        let mut name = format!("{host}-console");
+        if store.engine_alive(&name)? {
+            name = format!("{name}-{}", std::process::id());
+        }
+        let mut settings = super::engine_settings(setup, Some(name), None);
+        // Every enabled camera it can hold, unless the configuration says otherwise.
+        settings.config.capacity = settings.config.capacity.max(CONSOLE_ENGINE_CAPACITY);
+        let streams = super::video_streams(setup, credentials).lending(shared);
+        let engine = Engine::start(settings, store, streams)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("console-engine".into())
+            .spawn(move || {
+                if let Err(e) = engine.run(&flag, None) {
+                    tracing::error!(error = %e, "the console's engine stopped with an error");
+                }
+            })?;
+        Ok(Self { stop, thread })
+    }
+
+    /// Stops the engine cleanly (segments closed, cameras given back) and waits for it.
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}
+
+/// The console's engine holds up to this many cameras (all of a city's).
+const CONSOLE_ENGINE_CAPACITY: i64 = 1024;

@@ -31,6 +31,7 @@ pub use record::{recordings, run as record};
 pub use review::run as review;
 pub use rules::run as rules;
 pub use screenshot::run as screenshot;
+pub(crate) use serve::engine_settings;
 pub use serve::{engines, run as serve};
 pub use signals::run as signals;
 pub use users::run as users;

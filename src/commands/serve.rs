@@ -12,27 +12,14 @@ use std::time::{Duration, Instant};
 pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
     install_stop_signals().context("cannot route SIGTERM to the engine")?;
     let stop = stop_requested();
-    let mut config = setup.config.engine.clone();
+    let mut settings = engine_settings(setup, args.name.clone(), args.dir.clone());
     if let Some(capacity) = args.capacity {
-        config.capacity = capacity.max(0);
+        settings.config.capacity = capacity.max(0);
     }
     if let Some(lease) = args.lease_secs {
-        config.lease_s = lease;
+        settings.config.lease_s = lease;
     }
-    let host = crate::evidence::workstation();
-    let settings = EngineSettings {
-        name: args.name.clone().unwrap_or_else(|| host.clone()),
-        host,
-        database: setup.database.clone(),
-        config,
-        recordings_dir: args
-            .dir
-            .clone()
-            .or_else(|| setup.config.recording.dir.clone())
-            .unwrap_or_else(|| setup.folders.default_recordings_dir()),
-        segment_s: args.segment_secs.max(0.5),
-        policy: setup.config.recording.policy(),
-    };
+    settings.segment_s = args.segment_secs.max(0.5);
     let started = Instant::now();
     // The database may not be there yet (a server still starting): say so and keep trying.
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
@@ -89,6 +76,27 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
     engine.run(stop, left)?;
     println!("engine stopped; its cameras are free for other engines");
     Ok(())
+}
+
+/// An engine's settings from the configuration: named `name` (default: the host name),
+/// recording into `dir` (default: `[recording] dir`, or the data folder's).
+pub(crate) fn engine_settings(
+    setup: &Setup,
+    name: Option<String>,
+    dir: Option<std::path::PathBuf>,
+) -> EngineSettings {
+    let host = crate::evidence::workstation();
+    EngineSettings {
+        name: name.unwrap_or_else(|| host.clone()),
+        host,
+        database: setup.database.clone(),
+        config: setup.config.engine.clone(),
+        recordings_dir: dir
+            .or_else(|| setup.config.recording.dir.clone())
+            .unwrap_or_else(|| setup.folders.default_recordings_dir()),
+        segment_s: 60.0,
+        policy: setup.config.recording.policy(),
+    }
 }
 
 /// Prints every engine of the database with the cameras it holds.

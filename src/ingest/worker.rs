@@ -106,6 +106,11 @@ impl StreamWorker {
         self.slot.clone()
     }
 
+    /// The health as the worker updates it (for a reader elsewhere).
+    pub fn health_handle(&self) -> Arc<Mutex<StreamHealth>> {
+        Arc::clone(&self.health)
+    }
+
     pub fn health(&self) -> StreamHealth {
         self.health.lock().map(|h| h.clone()).unwrap_or_default()
     }

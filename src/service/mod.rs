@@ -3,10 +3,12 @@
 //! methods of [`ServiceHandle`] and drains events once a frame; it never touches the store or a
 //! thread itself. Dropping the handle stops the worker.
 
+mod shared_streams;
 mod site_watch;
 mod store_worker;
 mod video_streams;
 
+pub use shared_streams::{LentStream, SharedStreams};
 pub use video_streams::{
     ApproachSignal, LiveEvent, RulesSetup, StreamKey, StreamKind, StreamUse, VideoStreams,
 };

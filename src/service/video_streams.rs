@@ -3,6 +3,7 @@
 //! detector when detection is on. The UI asks for a stream and gets what to show (the frame and
 //! its detections) and its health; it never starts a thread itself.
 
+use super::shared_streams::{LentStream, SharedStreams};
 use crate::analytics::{
     DetectStats, DetectorService, DetectorStatus, DisplayChoice, Registered, choose_display,
     feed::DISPLAY_HISTORY,
@@ -47,6 +48,19 @@ struct Watched {
     detection: Option<Registered>,
     /// The camera's junction geometry and signal plan, when its rules run.
     geometry: Option<DrawnJunction>,
+    /// Borrowed from another `VideoStreams` of the process (no worker of its own; its
+    /// detection and events belong to the lender).
+    lent: Option<LentStream>,
+}
+
+impl Watched {
+    fn slot(&self) -> Option<FrameSlot> {
+        match (&self.worker, &self.lent) {
+            (Some(worker), _) => Some(worker.slot()),
+            (None, Some(lent)) => Some(lent.slot.clone()),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The shared detector and how streams are scheduled on it.
@@ -146,6 +160,10 @@ pub struct VideoStreams {
     detection: Option<Detection>,
     /// Problems to show the user (a camera's geometry that cannot be read).
     problems: Vec<String>,
+    /// Where this one lends every stream it reads (the console's own engine).
+    lending: Option<SharedStreams>,
+    /// Where this one borrows a stream before reading it itself (the console's wall).
+    borrowing: Option<SharedStreams>,
 }
 
 /// Which status wins when a camera has two streams: a playing stream shows it online.
@@ -166,7 +184,21 @@ impl VideoStreams {
             streams: HashMap::new(),
             detection: None,
             problems: Vec::new(),
+            lending: None,
+            borrowing: None,
         }
+    }
+
+    /// Lends every stream watched from now on through `shared`.
+    pub fn lending(mut self, shared: SharedStreams) -> Self {
+        self.lending = Some(shared);
+        self
+    }
+
+    /// Shows a stream lent through `shared` rather than reading it a second time.
+    pub fn borrowing(mut self, shared: SharedStreams) -> Self {
+        self.borrowing = Some(shared);
+        self
     }
 
     /// Has every stream watched from now on searched by `service`, scheduled by `config`.
@@ -212,11 +244,26 @@ impl VideoStreams {
         credentials_ref: Option<&str>,
         usage: StreamUse,
     ) -> Option<FrameSlot> {
-        let current = self
-            .streams
-            .get(key)
-            .is_some_and(|w| &w.url == url && w.analyse == usage.analyse);
-        if !current {
+        let lent = self.borrowing.as_ref().and_then(|b| b.get(key));
+        let current = self.streams.get(key).is_some_and(|w| {
+            &w.url == url
+                && w.analyse == usage.analyse
+                && w.lent.as_ref().map(|l| l.generation) == lent.as_ref().map(|l| l.generation)
+        });
+        if !current && let Some(lent) = lent {
+            let watched = Watched {
+                url: url.clone(),
+                analyse: usage.analyse,
+                worker: None,
+                start_error: None,
+                detection: lent.detection.clone(),
+                geometry: lent.geometry.clone(),
+                lent: Some(lent),
+            };
+            if let Some(old) = self.streams.insert(key.clone(), watched) {
+                self.release(key, old);
+            }
+        } else if !current {
             let mut options = self.options.clone();
             options.rtsp.credentials = credentials_ref.and_then(|r| self.credentials.get(r));
             options.tap = usage.tap;
@@ -268,19 +315,41 @@ impl VideoStreams {
                     start_error,
                     detection,
                     geometry,
+                    lent: None,
                 },
             ) {
-                self.release(old);
+                self.release(key, old);
             }
+            self.lend(key);
         }
-        self.streams
-            .get(key)
-            .and_then(|w| w.worker.as_ref())
-            .map(StreamWorker::slot)
+        self.streams.get(key).and_then(Watched::slot)
+    }
+
+    /// Lends `key` (when this one lends its streams).
+    fn lend(&self, key: &StreamKey) {
+        let (Some(shared), Some(watched)) = (&self.lending, self.streams.get(key)) else {
+            return;
+        };
+        let Some(worker) = &watched.worker else {
+            return;
+        };
+        shared.lend(
+            key,
+            LentStream {
+                generation: 0,
+                slot: worker.slot(),
+                health: worker.health_handle(),
+                detection: watched.detection.clone(),
+                geometry: watched.geometry.clone(),
+            },
+        );
     }
 
     pub fn health(&self, key: &StreamKey) -> Option<StreamHealth> {
         let watched = self.streams.get(key)?;
+        if let Some(lent) = &watched.lent {
+            return Some(lent.health());
+        }
         match (&watched.worker, &watched.start_error) {
             (Some(worker), _) => Some(worker.health()),
             (None, Some(reason)) => Some(StreamHealth {
@@ -297,7 +366,7 @@ impl VideoStreams {
     /// dealt with and its boxes (so they match the picture), otherwise the newest frame.
     pub fn display(&self, key: &StreamKey) -> Option<DisplayChoice> {
         let watched = self.streams.get(key)?;
-        let slot = watched.worker.as_ref()?.slot();
+        let slot = watched.slot()?;
         match &watched.detection {
             Some(registered) => {
                 let rate = registered.feed.stats().rate_fps.max(0.1);
@@ -316,6 +385,9 @@ impl VideoStreams {
     pub fn take_events(&self) -> Vec<LiveEvent> {
         let mut events = Vec::new();
         for (key, watched) in &self.streams {
+            if watched.lent.is_some() {
+                continue; // the lender takes them
+            }
             if let Some(registered) = &watched.detection {
                 let offset = registered.feed.wall_offset_ms();
                 events.extend(
@@ -341,7 +413,11 @@ impl VideoStreams {
         use crate::domain::overlay::{OverlaySignal, RecordedOverlay};
         let mut taken = Vec::new();
         for (key, watched) in &self.streams {
-            let Some(registered) = &watched.detection else {
+            let Some(registered) = watched
+                .detection
+                .as_ref()
+                .filter(|_| watched.lent.is_none())
+            else {
                 continue;
             };
             let Some(offset) = registered.feed.wall_offset_ms() else {
@@ -411,7 +487,7 @@ impl VideoStreams {
             if overview.iter().any(|(camera, _, _)| camera == &key.camera) {
                 continue;
             }
-            let Some(frame) = watched.worker.as_ref().and_then(|w| w.slot().latest()) else {
+            let Some(frame) = watched.slot().and_then(|slot| slot.latest()) else {
                 continue;
             };
             let states = self.signal_states(key, frame.frame.pts_90k);
@@ -432,8 +508,8 @@ impl VideoStreams {
                     camera: camera.to_owned(),
                     kind,
                 };
-                let worker = self.streams.get(&key)?.worker.as_ref()?;
-                Some(worker.slot().latest()?.frame)
+                let slot = self.streams.get(&key)?.slot()?;
+                Some(slot.latest()?.frame)
             })
     }
 
@@ -469,8 +545,9 @@ impl VideoStreams {
             .map(|(camera, _)| camera.clone())
             .collect();
         detection.stored = stored;
+        let mut relend = Vec::new();
         for (key, watched) in &mut self.streams {
-            if !changed.contains(&key.camera) {
+            if !changed.contains(&key.camera) || watched.lent.is_some() {
                 continue;
             }
             let Some(registered) = &watched.detection else {
@@ -480,10 +557,14 @@ impl VideoStreams {
                 Ok(Some((drawn, rules, signals))) => {
                     registered.feed.set_rules(rules, signals);
                     watched.geometry = Some(drawn);
+                    relend.push(key.clone());
                 }
                 Ok(None) => {}
                 Err(problem) => self.problems.push(problem),
             }
+        }
+        for key in relend {
+            self.lend(&key);
         }
     }
 
@@ -520,13 +601,20 @@ impl VideoStreams {
             .collect();
         for key in gone {
             if let Some(watched) = self.streams.remove(&key) {
-                self.release(watched);
+                self.release(&key, watched);
             }
         }
     }
 
-    /// Takes a stream off the detector; its worker stops when dropped.
-    fn release(&self, watched: Watched) {
+    /// Takes a stream off the detector and back from borrowers; its worker stops when
+    /// dropped. A borrowed stream only goes (the lender owns it).
+    fn release(&self, key: &StreamKey, watched: Watched) {
+        if watched.lent.is_some() {
+            return;
+        }
+        if let Some(shared) = &self.lending {
+            shared.withdraw(key);
+        }
         if let (Some(registered), Some(detection)) = (watched.detection, &self.detection) {
             detection.service.unregister(registered.id);
         }

@@ -15,6 +15,9 @@ pub enum AnyConnection {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("src/store/migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("src/store/migrations/postgres");
 
+/// Tries at migrating (see `connect_and_migrate`).
+const MIGRATION_ATTEMPTS: u32 = 3;
+
 /// How long a SQLite writer waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 
@@ -56,16 +59,33 @@ pub(super) fn connect_and_migrate(
             AnyConnection::Postgresql(conn)
         }
     };
-    let migrated = match &mut conn {
-        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        AnyConnection::Postgresql(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
-    }
-    .map_err(|e| StoreError::Migrate {
-        location: shown.clone(),
-        message: e.to_string(),
-    })?;
+    // Two processes opening a new database at once both find the migrations pending; the
+    // one that loses fails on what the other created, and finds nothing pending next time.
+    let mut attempt = 0;
+    let migrated = loop {
+        attempt += 1;
+        let outcome = match &mut conn {
+            AnyConnection::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+            }
+            AnyConnection::Postgresql(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
+        };
+        match outcome {
+            Ok(count) => break count,
+            Err(e) if attempt < MIGRATION_ATTEMPTS => {
+                tracing::debug!(location = %shown, error = %e, attempt, "migration failed; another process may be migrating: trying again");
+                std::thread::sleep(std::time::Duration::from_millis(200 * attempt as u64));
+            }
+            Err(e) => {
+                return Err(StoreError::Migrate {
+                    location: shown.clone(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    };
     if migrated > 0 {
         tracing::info!(location = %shown, migrations = migrated, "database migrated");
     }
