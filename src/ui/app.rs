@@ -74,6 +74,8 @@ pub enum Action {
     SetLanguage(Language),
     ToggleAbout,
     ToggleEngines,
+    /// The wall's tiles want these streams read, and no others.
+    WatchStreams(Vec<super::wall::WatchRequest>),
     ShowView(MainView),
     ToggleWallWindow,
     /// Scroll the camera list to the selected camera.
@@ -883,20 +885,21 @@ impl ConsoleApp {
     fn wall_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let context = WallContext {
             entries: &self.entries,
-            streams: &mut self.streams,
+            streams: &self.streams,
             engines: &self.engines,
             language: self.settings.language,
             target_format: self.target_format,
             clock: self.clock,
         };
-        let used = wall_ui(
+        let wanted = wall_ui(
             ui,
             context,
             &mut self.settings.wall,
             &mut self.wall_runtime,
             actions,
         );
-        self.streams.retain(&used);
+        // Streams start and stop after drawing, by the back end.
+        actions.push(Action::WatchStreams(wanted));
     }
 
     /// The wall in a window of its own (a second monitor); embedded where the platform has
@@ -1145,6 +1148,21 @@ impl ConsoleApp {
             Action::SetLanguage(language) => self.settings.language = language,
             Action::ToggleAbout => self.show_about = !self.show_about,
             Action::ToggleEngines => self.show_engines = !self.show_engines,
+            Action::WatchStreams(wanted) => {
+                for request in &wanted {
+                    self.streams.watch_with(
+                        &request.key,
+                        &request.url,
+                        request.credentials_ref.as_deref(),
+                        crate::service::StreamUse {
+                            analyse: request.analyse,
+                            tap: None,
+                        },
+                    );
+                }
+                let used = wanted.into_iter().map(|r| r.key).collect();
+                self.streams.retain(&used);
+            }
             Action::RevealInList => self.scroll_list_frames = SCROLL_FRAMES,
             Action::ShowView(view) => {
                 self.settings.view = view;

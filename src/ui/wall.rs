@@ -16,7 +16,7 @@ use crate::video::YuvFrame;
 use eframe::egui_wgpu::{self, wgpu};
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, Vec2};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Tiles per side.
@@ -135,7 +135,7 @@ pub struct WallRuntime {
 
 pub struct WallContext<'a> {
     pub entries: &'a [CameraEntry],
-    pub streams: &'a mut VideoStreams,
+    pub streams: &'a VideoStreams,
     /// Which engine holds each camera: a held camera is searched by its engine, not here.
     pub engines: &'a super::EngineView,
     pub language: Language,
@@ -143,14 +143,25 @@ pub struct WallContext<'a> {
     pub clock: Clock,
 }
 
-/// Draws the wall into `ui`; returns the streams it uses.
+/// A stream a tile wants read, asked of the back end after drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchRequest {
+    pub key: StreamKey,
+    pub url: crate::domain::StreamUrl,
+    pub credentials_ref: Option<String>,
+    /// Searched by the console's detector (no engine holds the camera).
+    pub analyse: bool,
+}
+
+/// Draws the wall into `ui`; returns the streams its tiles want (the caller has them read
+/// after drawing, and the others stopped).
 pub fn wall_ui(
     ui: &mut egui::Ui,
     context: WallContext,
     settings: &mut WallSettings,
     runtime: &mut WallRuntime,
     actions: &mut Vec<Action>,
-) -> HashSet<StreamKey> {
+) -> Vec<WatchRequest> {
     let lang = context.language;
     settings.tiles.resize(25, None);
     ui.horizontal(|ui| {
@@ -204,14 +215,14 @@ pub fn wall_ui(
     runtime.shown.clear();
     runtime.shown_detections.clear();
     runtime.tile_rects.clone_from(&tiles);
-    let mut used = HashSet::new();
+    let mut wanted = Vec::new();
     let large = tiles.len() == 1;
     let mut context = context;
     for (index, rect) in tiles {
-        let key = tile_ui(ui, index, rect, large, &mut context, settings, runtime);
-        used.extend(key);
+        let request = tile_ui(ui, index, rect, large, &mut context, settings, runtime);
+        wanted.extend(request);
     }
-    used
+    wanted
 }
 
 fn tile_ui(
@@ -222,7 +233,7 @@ fn tile_ui(
     context: &mut WallContext,
     settings: &mut WallSettings,
     runtime: &mut WallRuntime,
-) -> Option<StreamKey> {
+) -> Option<WatchRequest> {
     let lang = context.language;
     let response = ui.interact(
         rect,
@@ -271,13 +282,12 @@ fn tile_ui(
                 kind,
             };
             // No second detector for a camera an engine analyses.
-            let usage = crate::service::StreamUse {
+            let request = WatchRequest {
+                key: stream_key.clone(),
+                url: url.clone(),
+                credentials_ref: camera.credentials_ref.clone(),
                 analyse: !context.engines.holder.contains_key(&camera.code),
-                tap: None,
             };
-            context
-                .streams
-                .watch_with(&stream_key, url, camera.credentials_ref.as_deref(), usage);
             let health = context.streams.health(&stream_key).unwrap_or_default();
             if let Some(shown) = context.streams.display(&stream_key) {
                 let frame = shown.frame.frame;
@@ -338,7 +348,7 @@ fn tile_ui(
             if let Some((line, warning)) = context.engines.camera_line(&camera.code, lang) {
                 engine_line(&painter, rect, &line, warning);
             }
-            key = Some(stream_key);
+            key = Some(request);
         }
     }
     let border = if response.dnd_hover_payload::<CameraDrag>().is_some() {
