@@ -66,6 +66,19 @@ struct Held {
     recorder: Option<CameraRecorder>,
     overlays: Vec<RecordedOverlay>,
     started_at: Instant,
+    /// When searches were counted last, and how many were dealt with by then.
+    counted: Option<(Instant, u64)>,
+    /// Searches dealt with per second since the last heartbeat (searched, or skipped
+    /// because nothing moved), while the stream plays.
+    searches_per_s: Option<f64>,
+}
+
+impl Held {
+    /// Whether the detector keeps up with what this camera asks (80 % of its rate at least).
+    fn keeping_up(&self, rate_fps: f64) -> bool {
+        self.searches_per_s
+            .is_none_or(|done| done >= 0.8 * rate_fps)
+    }
 }
 
 /// A camera being given up: its recorder closing its segment.
@@ -156,8 +169,48 @@ impl Engine {
         Ok(())
     }
 
+    /// Searches dealt with per second by each held camera since the last count.
+    fn count_searches(&mut self) {
+        let now = Instant::now();
+        for held in self.held.values_mut() {
+            let playing = self
+                .streams
+                .health(&held.analysed)
+                .is_some_and(|h| h.state == StreamState::Playing);
+            let Some(stats) = self.streams.detect_stats(&held.analysed) else {
+                continue;
+            };
+            let dealt = stats.detected + stats.skipped_still;
+            if let (Some((then, before)), true) = (held.counted, playing) {
+                let seconds = now.duration_since(then).as_secs_f64();
+                if seconds > 0.5 {
+                    held.searches_per_s = Some(dealt.saturating_sub(before) as f64 / seconds);
+                }
+            } else if !playing {
+                held.searches_per_s = None;
+            }
+            held.counted = Some((now, dealt));
+        }
+    }
+
+    /// Held cameras the detector does not keep up with.
+    fn cameras_behind(&self) -> Vec<String> {
+        self.held
+            .iter()
+            .filter(|(_, h)| {
+                let rate = self
+                    .streams
+                    .detect_stats(&h.analysed)
+                    .map_or(0.0, |s| s.rate_fps);
+                !h.keeping_up(rate)
+            })
+            .map(|(code, _)| code.clone())
+            .collect()
+    }
+
     fn info(&self) -> EngineInfo {
         let detector = self.streams.detector_status().map(|s| format!("{s:?}"));
+        let behind = self.cameras_behind();
         EngineInfo {
             name: self.settings.name.clone(),
             host: self.settings.host.clone(),
@@ -167,6 +220,10 @@ impl Engine {
             status: serde_json::json!({
                 "detector": detector,
                 "events_written": self.events_written,
+                // Over capacity every camera is searched less often, in turn (the detector
+                // visits the streams round-robin); these are the ones below 80 % of their rate.
+                "overloaded": !behind.is_empty(),
+                "cameras_behind": behind,
             }),
         }
     }
@@ -175,6 +232,7 @@ impl Engine {
     /// this engine's share of the free cameras, hand back what is over it.
     fn beat(&mut self) -> Result<(), StoreError> {
         let ttl = self.settings.lease_ttl_ms();
+        self.count_searches();
         let info = self.info();
         self.store.engine_heartbeat(&info, false)?;
         let renewals: Vec<Renewal> = self
@@ -350,6 +408,8 @@ impl Engine {
                 recorder,
                 overlays: Vec::new(),
                 started_at: Instant::now(),
+                counted: None,
+                searches_per_s: None,
             },
         );
     }
@@ -491,6 +551,8 @@ impl Engine {
             "last_error": analysed.as_ref().and_then(|h| h.last_error.clone()),
             "searches": stats.as_ref().map(|s| s.detected),
             "searches_per_s_asked": stats.as_ref().map(|s| s.rate_fps),
+            "searches_per_s": held.searches_per_s.map(|r| (r * 10.0).round() / 10.0),
+            "keeping_up": held.keeping_up(stats.as_ref().map_or(0.0, |s| s.rate_fps)),
             "missed_busy": stats.as_ref().map(|s| s.missed_busy),
             "tampered": stats.as_ref().and_then(|s| s.tampered.map(|t| format!("{t:?}"))),
             "recording": recording,

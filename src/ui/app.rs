@@ -857,6 +857,10 @@ impl ConsoleApp {
             ));
             ui.separator();
             detector_status_ui(ui, self.streams.detector_status(), lang);
+            if let Some(line) = self.engines.overload_line(lang) {
+                ui.separator();
+                ui.colored_label(theme::WARNING, line);
+            }
             if let Some(share) = self.disk_low {
                 ui.separator();
                 ui.colored_label(

@@ -40,6 +40,36 @@ impl EngineView {
         self.engines.iter().any(|e| e.state == "alive")
     }
 
+    /// Alive engines that do not keep up with every camera they hold: name and how many
+    /// cameras are searched below their rate.
+    pub fn overloaded(&self) -> Vec<(String, usize)> {
+        self.engines
+            .iter()
+            .filter(|e| e.state == "alive")
+            .filter_map(|e| {
+                let behind = e.status.get("cameras_behind")?.as_array()?.len();
+                (behind > 0).then(|| (e.name.clone(), behind))
+            })
+            .collect()
+    }
+
+    /// A status-bar line for the overloaded engines, if any.
+    pub fn overload_line(&self, lang: Language) -> Option<String> {
+        let overloaded = self.overloaded();
+        if overloaded.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = overloaded
+            .iter()
+            .map(|(name, behind)| format!("{name} ({behind} camera)"))
+            .collect();
+        Some(format!(
+            "{}: {}",
+            Text::EngineOverloaded.get(lang),
+            list.join(", ")
+        ))
+    }
+
     /// What a tile or the camera panel says of `camera`'s engine: its name, or a warning that
     /// none holds it (only on a site that has engines).
     pub fn camera_line(&self, camera: &str, lang: Language) -> Option<(String, bool)> {
@@ -126,4 +156,67 @@ pub fn engines_ui(ui: &mut egui::Ui, view: &EngineView, lang: Language) {
             );
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(name: &str, state: &'static str, cameras: &[&str], behind: &[&str]) -> EngineListing {
+        EngineListing {
+            name: name.into(),
+            host: "host".into(),
+            pid: 1,
+            state,
+            last_heartbeat_ms: 0,
+            started_at_ms: 0,
+            capacity: 4,
+            lease_ms: 10_000,
+            load: cameras.len() as i64,
+            cameras: cameras.iter().map(|c| (*c).to_owned()).collect(),
+            health: serde_json::Map::new(),
+            status: serde_json::json!({ "cameras_behind": behind }),
+        }
+    }
+
+    #[test]
+    fn only_alive_engines_hold_cameras_and_a_camera_nobody_holds_is_named() {
+        let view = EngineView::new(
+            vec![
+                engine("a", "alive", &["C1"], &[]),
+                engine("b", "expired", &["C2"], &[]),
+            ],
+            vec!["C3".into()],
+        );
+        assert_eq!(view.holder.get("C1").map(String::as_str), Some("a"));
+        assert!(!view.holder.contains_key("C2"));
+        assert_eq!(
+            view.camera_line("C1", Language::English),
+            Some(("Engine: a".into(), false))
+        );
+        assert!(view.camera_line("C3", Language::Vietnamese).unwrap().1);
+        // A console alone (no engine alive) warns of nothing.
+        let alone = EngineView::new(vec![engine("b", "stopped", &[], &[])], vec!["C3".into()]);
+        assert_eq!(alone.camera_line("C3", Language::English), None);
+    }
+
+    #[test]
+    fn overloaded_engines_are_named_with_the_cameras_behind() {
+        let view = EngineView::new(
+            vec![
+                engine("a", "alive", &["C1", "C2"], &["C1", "C2"]),
+                engine("b", "alive", &["C3"], &[]),
+                engine("c", "expired", &["C4"], &["C4"]),
+            ],
+            Vec::new(),
+        );
+        assert_eq!(view.overloaded(), vec![("a".to_owned(), 2)]);
+        let line = view.overload_line(Language::English).unwrap();
+        assert!(
+            line.starts_with("Engine over capacity") && line.ends_with("a (2 camera)"),
+            "{line}"
+        );
+        let calm = EngineView::new(vec![engine("b", "alive", &["C3"], &[])], Vec::new());
+        assert_eq!(calm.overload_line(Language::English), None);
+    }
 }

@@ -228,6 +228,7 @@ pub enum Text {
     EngineAlive,
     EngineStopped,
     EngineExpired,
+    EngineOverloaded,
 }
 
 impl Text {
@@ -323,6 +324,10 @@ impl Text {
             Text::EngineAlive => ("đang chạy", "alive"),
             Text::EngineStopped => ("đã dừng", "stopped"),
             Text::EngineExpired => ("mất liên lạc", "expired"),
+            Text::EngineOverloaded => (
+                "Máy phân tích quá tải, camera được quét thưa hơn",
+                "Engine over capacity, cameras searched less often",
+            ),
             Text::StreamConnecting => ("Đang kết nối…", "Connecting…"),
             Text::StreamWaitingPicture => ("Đang chờ hình…", "Waiting for a picture…"),
             Text::StreamRetrying => ("Mất tín hiệu, đang thử lại", "Signal lost, retrying"),
