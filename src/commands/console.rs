@@ -12,6 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
     let mut notices = setup.warnings.clone();
+    // SIGTERM and SIGINT close the window like its close button: the engine then stops
+    // cleanly (segments closed, cameras given back).
+    if let Err(e) = crate::engine::install_stop_signals() {
+        notices.push(format!("stop signals not handled: {e}"));
+    }
     let evidence = super::evidence::evidence_setup(&setup, None);
     let recordings_dir = setup
         .config
@@ -67,7 +72,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             let settings = UiSettings::from_storage(cc.storage);
-            Ok(Box::new(ConsoleApp::new(
+            let mut app = ConsoleApp::new(
                 &cc.egui_ctx,
                 StartOptions {
                     service,
@@ -80,7 +85,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     require_sign_in: true,
                     recordings: Some((recordings_dir, min_free)),
                 },
-            )))
+            );
+            app.close_on(crate::engine::stop_requested());
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the console window could not open: {e}"));

@@ -254,7 +254,12 @@ const CHANNEL_CAPACITY: usize = 64;
 pub struct ServiceHandle {
     commands: SyncSender<Command>,
     events: Receiver<Event>,
+    waker: Waker,
 }
+
+/// How the back end wakes an idle UI when something arrives that nobody asked for (an
+/// engine's alarm, another console's decision).
+pub(crate) type Waker = std::sync::Arc<std::sync::Mutex<Option<Box<dyn Fn() + Send + Sync>>>>;
 
 /// Why a command did not reach the back end.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -279,15 +284,32 @@ impl ServiceHandle {
     ) -> std::io::Result<Self> {
         let (command_tx, command_rx) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
         let (event_tx, event_rx) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
+        let waker = Waker::default();
+        let worker_waker = std::sync::Arc::clone(&waker);
         std::thread::Builder::new()
             .name("store-worker".into())
             .spawn(move || {
-                store_worker::run(&location, evidence.as_ref(), &command_rx, &event_tx)
+                store_worker::run(
+                    &location,
+                    evidence.as_ref(),
+                    &command_rx,
+                    &event_tx,
+                    worker_waker,
+                )
             })?;
         Ok(Self {
             commands: command_tx,
             events: event_rx,
+            waker,
         })
+    }
+
+    /// Has the back end call `wake` after it sends an event the UI did not ask for (the UI
+    /// asks egui for a repaint there, so an idle console shows a new alarm at once).
+    pub fn set_waker(&self, wake: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut waker) = self.waker.lock() {
+            *waker = Some(Box::new(wake));
+        }
     }
 
     /// Queues a command without blocking.

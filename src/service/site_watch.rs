@@ -28,8 +28,9 @@ const FOLLOWED: usize = 500;
 const LOOK_BACK_IDS: i64 = 64;
 
 /// The store worker's view of the site.
-#[derive(Default)]
 pub(super) struct SiteWatch {
+    /// Wakes the UI after something is sent.
+    waker: super::Waker,
     started: bool,
     /// PostgreSQL notifications are on.
     listening: bool,
@@ -44,6 +45,35 @@ pub(super) struct SiteWatch {
 }
 
 impl SiteWatch {
+    pub(super) fn new(waker: super::Waker) -> Self {
+        Self {
+            waker,
+            started: false,
+            listening: false,
+            newest: 0,
+            seen: BTreeSet::new(),
+            states: BTreeMap::new(),
+            last_events: None,
+            last_engines: None,
+        }
+    }
+
+    /// Sends `event` to the UI and wakes it; `wait`: wait for room (what must not be lost),
+    /// else drop it when the queue is full (what comes again).
+    fn tell(&self, events: &SyncSender<Event>, event: Event, wait: bool) {
+        let sent = if wait {
+            events.send(event).is_ok()
+        } else {
+            events.try_send(event).is_ok()
+        };
+        if sent
+            && let Ok(waker) = self.waker.lock()
+            && let Some(wake) = waker.as_ref()
+        {
+            wake();
+        }
+    }
+
     /// Looks for changes when due and sends them to the UI.
     pub(super) fn poll(&mut self, store: &mut Store, events: &SyncSender<Event>) {
         if let Err(e) = self.look(store, events) {
@@ -65,7 +95,7 @@ impl SiteWatch {
             self.last_engines = Some(Instant::now());
             let engines = store.engines()?;
             let unheld = store.unheld_cameras()?;
-            let _ = events.try_send(Event::Engines { engines, unheld });
+            self.tell(events, Event::Engines { engines, unheld }, false);
         }
         let notified = if self.listening {
             store.event_notifications()?.unwrap_or(0) > 0
@@ -86,7 +116,7 @@ impl SiteWatch {
             .collect();
         self.remember(&fresh);
         if !fresh.is_empty() {
-            let _ = events.send(Event::SiteEvents(fresh));
+            self.tell(events, Event::SiteEvents(fresh), true);
         }
         let ids: Vec<i64> = self.states.keys().copied().collect();
         let mut changed = Vec::new();
@@ -97,7 +127,7 @@ impl SiteWatch {
             }
         }
         if !changed.is_empty() {
-            let _ = events.send(Event::EventStates(changed));
+            self.tell(events, Event::EventStates(changed), true);
         }
         Ok(())
     }
@@ -110,7 +140,7 @@ impl SiteWatch {
         self.newest = store.recent_events(1)?.first().map_or(0, |e| e.id);
         self.remember(&open);
         if !open.is_empty() {
-            let _ = events.send(Event::SiteEvents(open));
+            self.tell(events, Event::SiteEvents(open), true);
         }
         self.started = true;
         Ok(())

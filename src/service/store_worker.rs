@@ -18,6 +18,7 @@ pub(super) fn run(
     evidence: Option<&EvidenceSetup>,
     commands: &Receiver<Command>,
     events: &SyncSender<Event>,
+    waker: super::Waker,
 ) {
     let mut waiting_commands = Vec::new();
     let mut retry_in = FIRST_RETRY;
@@ -59,7 +60,7 @@ pub(super) fn run(
     let _ = events.send(Event::UsersExist(
         store.users().map(|u| !u.is_empty()).unwrap_or(true),
     ));
-    let mut site = SiteWatch::default();
+    let mut site = SiteWatch::new(waker);
     let mut waiting = waiting_commands.into_iter();
     let mut last_look: Option<std::time::Instant> = None;
     loop {

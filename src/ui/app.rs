@@ -118,6 +118,8 @@ pub struct ConsoleApp {
     show_about: bool,
     /// The engines window (F6).
     show_engines: bool,
+    /// When this flag is set (SIGTERM, SIGINT) the window closes as if its user closed it.
+    close_on: Option<&'static std::sync::atomic::AtomicBool>,
     /// The site's engines and which camera each holds.
     engines: super::EngineView,
     /// The selection changed outside the list: scroll the list to it for this many frames
@@ -157,6 +159,11 @@ pub struct ConsoleApp {
 
 impl ConsoleApp {
     pub fn new(ctx: &egui::Context, options: StartOptions) -> Self {
+        if let Some(service) = &options.service {
+            // What engines and other consoles change wakes an idle console.
+            let ctx = ctx.clone();
+            service.set_waker(move || ctx.request_repaint());
+        }
         theme::install(ctx);
         let mut map_memory = MapMemory::default();
         let (lat, lon) = options.settings.map_centre_deg;
@@ -182,6 +189,7 @@ impl ConsoleApp {
             selected: None,
             show_about: false,
             show_engines: false,
+            close_on: None,
             engines: super::EngineView::default(),
             scroll_list_frames: SCROLL_FRAMES,
             last_map_output: MapOutput::default(),
@@ -210,7 +218,18 @@ impl ConsoleApp {
     }
 
     /// Drains back-end events; call once per frame before [`Self::ui`].
+    /// Closes the window when `flag` is set (the console's stop signals).
+    pub fn close_on(&mut self, flag: &'static std::sync::atomic::AtomicBool) {
+        self.close_on = Some(flag);
+    }
+
     pub fn logic(&mut self, ctx: &egui::Context) {
+        if self
+            .close_on
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         let mut received = false;
         while let Some(event) = self.service.as_ref().and_then(ServiceHandle::try_next) {
             received = true;
