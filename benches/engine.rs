@@ -9,8 +9,8 @@
 //!   from each thread's CPU time in `/proc/self/task`;
 //! - searches dealt with per second (searched, or skipped because nothing moved) against the
 //!   5 asked, the slowest camera's, and frames the detector never saw;
-//! - pictures decoded per second against the stream's rate, and recording: pictures written
-//!   against pictures received, and the gaps between segments.
+//! - pictures decoded per second against pictures received (the slowest camera's), and
+//!   recording: the share of time its segments cover, and the gaps between segments.
 //!
 //! N "holds" when every camera gets at least 80 % of its searches, decodes every picture and
 //! records without a gap. Environment: `BENCH_CAMERAS` (default `4,8,12,16`),
@@ -229,9 +229,13 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
         let searches = |h: &serde_json::Value| h["searches"].as_u64().unwrap_or(0);
         rates.push((searches(a).saturating_sub(searches(b))) as f64 / seconds);
         unseen += a["missed_busy"].as_u64().unwrap_or(0) - b["missed_busy"].as_u64().unwrap_or(0);
-        decoded.push(a["fps"].as_f64().unwrap_or(0.0));
+        let fps_in = a["fps_in"].as_f64().unwrap_or(0.0);
+        decoded.push(if fps_in > 0.0 {
+            a["fps"].as_f64().unwrap_or(0.0) / fps_in
+        } else {
+            0.0
+        });
     }
-    let stream_fps = 10.0_f64.max(decoded.iter().copied().fold(0.0, f64::max));
     let (recorded_share, gaps) = recording_quality(&mut observer, &codes)?;
     Ok(Row {
         cpu_share: total / std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64),
@@ -241,7 +245,11 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
         searches_per_s: rates.iter().sum::<f64>() / n as f64,
         slowest_searches_per_s: rates.iter().copied().fold(f64::INFINITY, f64::min),
         unseen,
-        decoded_share: decoded.iter().copied().fold(f64::INFINITY, f64::min) / stream_fps,
+        decoded_share: decoded
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+            .min(1.0),
         recorded_share,
         gaps,
         server_share: server,
@@ -270,8 +278,9 @@ fn health(store: &mut Store) -> Result<HashMap<String, serde_json::Value>, Strin
         .collect())
 }
 
-/// Pictures written against pictures the segments span (at the clip's rate), and gaps of
-/// more than a second between one segment's end and the next one's start.
+/// The share of time the segments cover between the first one's start and the last one's
+/// end (the worst camera's), and gaps of more than a second between one segment's end and
+/// the next one's start.
 fn recording_quality(store: &mut Store, codes: &[String]) -> Result<(f64, usize), String> {
     let rows = store.recordings().map_err(|e| e.to_string())?;
     let mut worst: f64 = 1.0;
@@ -279,18 +288,33 @@ fn recording_quality(store: &mut Store, codes: &[String]) -> Result<(f64, usize)
     for code in codes {
         let mut mine: Vec<_> = rows.iter().filter(|r| &r.camera_code == code).collect();
         mine.sort_by_key(|r| r.started_ms);
-        let units: i64 = mine.iter().filter_map(|r| r.units).sum();
         let (Some(first), Some(last)) = (mine.first(), mine.last()) else {
             return Err(format!("nothing recorded of {code}"));
         };
-        let span_s = (last.ended_ms.unwrap_or(last.started_ms) - first.started_ms) as f64 / 1000.0;
-        if span_s > 1.0 {
-            worst = worst.min(units as f64 / (span_s * 10.0 + 1.0));
+        let span = last.ended_ms.unwrap_or(last.started_ms) - first.started_ms;
+        let covered: i64 = mine
+            .iter()
+            .map(|r| r.ended_ms.unwrap_or(r.started_ms) - r.started_ms)
+            .sum();
+        if span > 1000 {
+            // A segment ends at its last picture and the next starts one picture later.
+            let pictures_between = (mine.len() as i64 - 1) * 250;
+            worst = worst.min((covered + pictures_between) as f64 / span as f64);
         }
         gaps += mine
             .windows(2)
             .filter(|w| w[1].started_ms - w[0].ended_ms.unwrap_or(w[0].started_ms) > 1000)
             .count();
+        if std::env::var_os("BENCH_VERBOSE").is_some() {
+            for r in &mine {
+                eprintln!(
+                    "{code}: {} ms, {:?} pictures, {}",
+                    r.ended_ms.unwrap_or(r.started_ms) - r.started_ms,
+                    r.units,
+                    r.state
+                );
+            }
+        }
     }
     Ok((worst.min(1.0), gaps))
 }

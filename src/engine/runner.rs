@@ -547,6 +547,7 @@ impl Engine {
             "state": analysed.as_ref().map(state),
             "main_state": main.as_ref().map(state),
             "fps": analysed.as_ref().map(|h| (h.fps_decoded * 10.0).round() / 10.0),
+            "fps_in": analysed.as_ref().map(|h| (h.fps_in * 10.0).round() / 10.0),
             "size": analysed.as_ref().map(|h| [h.width, h.height]),
             "last_error": analysed.as_ref().and_then(|h| h.last_error.clone()),
             "searches": stats.as_ref().map(|s| s.detected),
