@@ -322,3 +322,110 @@ fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
     stop.store(true, Ordering::Relaxed);
     running.join().unwrap().unwrap();
 }
+
+#[test]
+fn a_tile_draws_the_boxes_an_engine_elsewhere_found_in_the_picture_it_shows() {
+    use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
+    use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
+    use dienbien_dispatch::engine::{Engine, EngineSettings};
+    use dienbien_dispatch::ingest::IngestOptions;
+    use dienbien_dispatch::service::{RulesSetup, VideoStreams};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    // One camera stream (its encoder's clocks) that the engine and the console both join.
+    let server =
+        support::RtspServer::start_with("vtest-h264-high.mp4", support::free_port(), None, true);
+    let db = common::sqlite();
+    let location = db.location.clone();
+    let (mut store, _) = Store::open_seeded(&location).unwrap();
+    common::execute_raw(&location, "UPDATE cameras SET enabled = FALSE").unwrap();
+    let csv = format!(
+        "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,{}\n",
+        server.url()
+    );
+    store
+        .import_registry(
+            &dienbien_dispatch::registry::parse_csv(&csv).unwrap(),
+            "test",
+            "camera.csv",
+        )
+        .unwrap();
+    drop(store);
+    // The engine runs as on another machine: it lends nothing; its boxes reach the console
+    // through the database only.
+    let detector = DetectorService::start(DetectorOptions {
+        models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        max_batch: None,
+    })
+    .unwrap();
+    let engine_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
+        .with_detector(detector, DetectConfig::default(), RulesSetup::default());
+    let recordings = tempfile::tempdir().unwrap();
+    let engine = Engine::start(
+        EngineSettings {
+            name: "far-engine".into(),
+            host: "elsewhere".into(),
+            database: location.clone(),
+            config: EngineConfig::default(),
+            recordings_dir: recordings.path().to_owned(),
+            segment_s: 5.0,
+            policy: Default::default(),
+        },
+        Store::open(&location).unwrap(),
+        engine_streams,
+    )
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let running = std::thread::spawn(move || engine.run(&flag, None));
+
+    let wall_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default());
+    let mut harness = common::console::console_with_streams(
+        db,
+        english(),
+        (1280.0, 800.0),
+        1.0 / 30.0,
+        wall_streams,
+        dienbien_dispatch::clock::Clock::System,
+    );
+    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    wait_up_to(
+        &mut harness,
+        Duration::from_secs(30),
+        "the engine's lease",
+        |h| app(h).engines().holder.contains_key("DBP-GT-A1-N"),
+    );
+    common::console::app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    wait_up_to(
+        &mut harness,
+        Duration::from_secs(60),
+        "the engine's boxes on the tile",
+        |h| {
+            app(h)
+                .wall_tile_remote_overlay(0)
+                .is_some_and(|(_, o)| !o.boxes.is_empty())
+        },
+    );
+    let (picture_ms, overlay) = app(&harness).wall_tile_remote_overlay(0).unwrap().clone();
+    eprintln!(
+        "picture taken at {picture_ms}, {} boxes found at {} by the engine",
+        overlay.boxes.len(),
+        overlay.at_ms
+    );
+    // The boxes are those found in the picture drawn (or in the search just before it).
+    assert!(
+        overlay.at_ms <= picture_ms && picture_ms - overlay.at_ms <= 250,
+        "picture taken at {picture_ms}, boxes of {}",
+        overlay.at_ms
+    );
+    assert_eq!(overlay.camera, "DBP-GT-A1-N");
+    assert!(
+        app(&harness).detector_status().is_none(),
+        "no detector in the console"
+    );
+    stop.store(true, Ordering::Relaxed);
+    running.join().unwrap().unwrap();
+    drop(server);
+}

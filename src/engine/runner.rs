@@ -383,6 +383,7 @@ impl Engine {
             StreamUse {
                 analyse: !analyse_sub,
                 tap,
+                history: 0,
             },
         );
         let mut keys = vec![main.clone()];

@@ -145,6 +145,20 @@ impl FrameSlot {
         Some(chosen)
     }
 
+    /// The newest kept frame taken at `wall_ms` or before, marked as shown (a display that
+    /// waits for what was found in its pictures elsewhere).
+    pub fn show_taken_by(&self, wall_ms: i64) -> Option<SlotFrame> {
+        let mut inner = self.inner.lock().ok()?;
+        let chosen = inner
+            .recent
+            .iter()
+            .rev()
+            .find(|f| f.wall_ms <= wall_ms)
+            .cloned()?;
+        inner.mark_shown(chosen.sequence);
+        Some(chosen)
+    }
+
     /// The newest frame whether or not it was seen, without marking it shown.
     pub fn latest(&self) -> Option<SlotFrame> {
         self.inner.lock().ok()?.latest()

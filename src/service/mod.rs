@@ -46,6 +46,9 @@ pub enum Command {
     },
     /// Store what was drawn over the pictures (for replays).
     RecordOverlays(Vec<crate::domain::overlay::RecordedOverlay>),
+    /// Send what engines elsewhere draw over these cameras as they store it
+    /// ([`Event::LiveOverlays`]); an empty list stops it.
+    FollowOverlays(Vec<String>),
     /// The trainers' library; answered by [`Event::Library`].
     LoadLibrary,
     /// Save an incident to the library (audited); answered by [`Event::Library`].
@@ -129,6 +132,8 @@ pub enum Event {
     SiteEvents(Vec<StoredEvent>),
     /// Events whose state another console (or this one) changed: (id, state).
     EventStates(Vec<(i64, String)>),
+    /// What engines drew over the followed cameras, oldest first.
+    LiveOverlays(Vec<crate::domain::overlay::RecordedOverlay>),
     /// The engines of the site and the enabled cameras no engine holds (every 2 s).
     Engines {
         engines: Vec<crate::store::EngineListing>,
@@ -233,6 +238,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::SaveToLibrary { .. } => "SaveToLibrary",
         Command::OpenLibraryEntry { .. } => "OpenLibraryEntry",
         Command::RecordOverlays(_) => "RecordOverlays",
+        Command::FollowOverlays(_) => "FollowOverlays",
         Command::OpenIncident { .. } => "OpenIncident",
         Command::OpenEvidence { .. } => "OpenEvidence",
         Command::BuildEvidence { .. } => "BuildEvidence",

@@ -23,6 +23,10 @@ const OPEN_ALARMS_HOURS: i64 = 12;
 const BATCH: i64 = 200;
 /// Events whose state is followed (the newest ones shown).
 const FOLLOWED: usize = 500;
+/// Overlay rows read at most in one look.
+const OVERLAY_BATCH: i64 = 500;
+/// Overlay rows below the newest seen read again (ids committed out of order).
+const LOOK_BACK_OVERLAYS: i64 = 256;
 /// Ids below the newest seen are read again this far back: a PostgreSQL id taken by a
 /// transaction that commits later than a newer one is not missed.
 const LOOK_BACK_IDS: i64 = 64;
@@ -42,6 +46,11 @@ pub(super) struct SiteWatch {
     states: BTreeMap<i64, String>,
     last_events: Option<Instant>,
     last_engines: Option<Instant>,
+    /// Cameras whose overlays are followed, and the newest overlay row seen (`None`: start
+    /// from the newest row there is).
+    followed: Vec<String>,
+    overlays_seen: Option<i64>,
+    overlay_ids: BTreeSet<i64>,
 }
 
 impl SiteWatch {
@@ -55,7 +64,57 @@ impl SiteWatch {
             states: BTreeMap::new(),
             last_events: None,
             last_engines: None,
+            followed: Vec::new(),
+            overlays_seen: None,
+            overlay_ids: BTreeSet::new(),
         }
+    }
+
+    /// Follows the overlays of `cameras` from now on (replacing the cameras followed).
+    pub(super) fn follow_overlays(&mut self, cameras: Vec<String>) {
+        if cameras.is_empty() {
+            self.overlays_seen = None;
+            self.overlay_ids.clear();
+        }
+        self.followed = cameras;
+    }
+
+    /// Overlays stored for the followed cameras since the last look.
+    fn look_overlays(
+        &mut self,
+        store: &mut Store,
+        events: &SyncSender<Event>,
+    ) -> Result<(), StoreError> {
+        if self.followed.is_empty() {
+            return Ok(());
+        }
+        let after = match self.overlays_seen {
+            Some(seen) => seen,
+            None => {
+                // Start a little before the newest row: what the engine drew just now.
+                let newest = store.newest_overlay_id()?;
+                self.overlays_seen = Some(newest);
+                newest
+            }
+        };
+        let rows = store.overlays_after(
+            &self.followed,
+            (after - LOOK_BACK_OVERLAYS).max(0),
+            OVERLAY_BATCH,
+        )?;
+        let mut fresh = Vec::new();
+        for (id, overlay) in rows {
+            if self.overlay_ids.insert(id) {
+                fresh.push(overlay);
+            }
+            self.overlays_seen = Some(self.overlays_seen.unwrap_or(0).max(id));
+        }
+        let floor = self.overlays_seen.unwrap_or(0) - LOOK_BACK_OVERLAYS;
+        self.overlay_ids.retain(|id| *id > floor);
+        if !fresh.is_empty() {
+            self.tell(events, Event::LiveOverlays(fresh), false);
+        }
+        Ok(())
     }
 
     /// Sends `event` to the UI and wakes it; `wait`: wait for room (what must not be lost),
@@ -88,6 +147,7 @@ impl SiteWatch {
         if !self.started {
             self.start(store, events)?;
         }
+        self.look_overlays(store, events)?;
         if self
             .last_engines
             .is_none_or(|t| t.elapsed() >= ENGINES_EVERY)

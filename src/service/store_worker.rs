@@ -79,6 +79,10 @@ pub(super) fn run(
         };
         match command {
             Command::ReloadInventory => send_inventory(&mut store, events),
+            Command::FollowOverlays(cameras) => {
+                site.follow_overlays(cameras);
+                last_look = None;
+            }
             Command::RecordEvent { alarm, event } => match store.record_event(&event) {
                 Ok(id) => {
                     site.own(id, crate::store::EVENT_STATES[0]);

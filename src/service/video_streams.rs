@@ -83,6 +83,8 @@ pub struct StreamUse {
     pub analyse: bool,
     /// Every unit read also goes here (a recorder).
     pub tap: Option<std::sync::mpsc::SyncSender<crate::ingest::TappedUnit>>,
+    /// Frames the display keeps (a tile that waits for an engine's boxes from elsewhere).
+    pub history: usize,
 }
 
 impl Default for StreamUse {
@@ -90,6 +92,7 @@ impl Default for StreamUse {
         Self {
             analyse: true,
             tap: None,
+            history: 0,
         }
     }
 }
@@ -283,6 +286,11 @@ impl VideoStreams {
                     (None, Some(format!("cannot start the ingest thread: {e}")))
                 }
             };
+            if let Some(worker) = &worker
+                && usage.history > 0
+            {
+                worker.slot().keep_history(usage.history);
+            }
             let mut geometry = None;
             let detection = match (&worker, &mut self.detection) {
                 (Some(worker), Some(detection)) if detection.config.enabled && usage.analyse => {
@@ -379,6 +387,21 @@ impl VideoStreams {
                 detections: None,
             }),
         }
+    }
+
+    /// Whether `key` shows a stream lent by the engine of this process.
+    pub fn is_lent(&self, key: &StreamKey) -> bool {
+        self.streams.get(key).is_some_and(|w| w.lent.is_some())
+    }
+
+    /// The newest frame of `key` taken at `wall_ms` or before (from the frames it keeps), for
+    /// a display drawing what an engine elsewhere found in that frame.
+    pub fn frame_taken_by(
+        &self,
+        key: &StreamKey,
+        wall_ms: i64,
+    ) -> Option<crate::ingest::SlotFrame> {
+        self.streams.get(key)?.slot()?.show_taken_by(wall_ms)
     }
 
     /// Events raised by the rules of every watched stream since the last call, oldest first.

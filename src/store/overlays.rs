@@ -73,4 +73,33 @@ impl Store {
             .filter_map(|b| serde_json::from_str(b).ok())
             .collect())
     }
+
+    /// Overlays of `cameras` stored after row `after` (an engine elsewhere drawing them
+    /// live), oldest first, at most `limit`, with their row ids.
+    pub fn overlays_after(
+        &mut self,
+        cameras: &[String],
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, RecordedOverlay)>, StoreError> {
+        let rows: Vec<(i64, String)> = table::table
+            .filter(table::camera_code.eq_any(cameras))
+            .filter(table::id.gt(after))
+            .order(table::id.asc())
+            .limit(limit)
+            .select((table::id, table::body))
+            .load(&mut self.conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, body)| Some((id, serde_json::from_str(&body).ok()?)))
+            .collect())
+    }
+
+    /// The newest overlay row's id (where following starts).
+    pub fn newest_overlay_id(&mut self) -> Result<i64, StoreError> {
+        Ok(table::table
+            .select(diesel::dsl::max(table::id))
+            .first::<Option<i64>>(&mut self.conn)?
+            .unwrap_or(0))
+    }
 }

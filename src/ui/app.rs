@@ -64,6 +64,12 @@ pub struct CameraEntry {
     pub search_folded: String,
 }
 
+/// Frames a tile keeps while it waits for the boxes of an engine elsewhere (overlays are
+/// stored once a second): 1.6 s at 25 pictures a second.
+const REMOTE_HISTORY: usize = 40;
+/// Seconds of an engine's overlays kept per camera, in milliseconds.
+const REMOTE_OVERLAYS_MS: i64 = 10_000;
+
 /// A user's intent, collected while drawing and applied afterwards.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -118,6 +124,10 @@ pub struct ConsoleApp {
     show_about: bool,
     /// The engines window (F6).
     show_engines: bool,
+    /// Cameras whose tiles draw the boxes of an engine elsewhere, and those boxes (each
+    /// camera's last seconds, in time order).
+    followed_overlays: Vec<String>,
+    remote_overlays: HashMap<String, Vec<crate::domain::overlay::RecordedOverlay>>,
     /// When this flag is set (SIGTERM, SIGINT) the window closes as if its user closed it.
     close_on: Option<&'static std::sync::atomic::AtomicBool>,
     /// The site's engines and which camera each holds.
@@ -189,6 +199,8 @@ impl ConsoleApp {
             selected: None,
             show_about: false,
             show_engines: false,
+            followed_overlays: Vec::new(),
+            remote_overlays: HashMap::new(),
             close_on: None,
             engines: super::EngineView::default(),
             scroll_list_frames: SCROLL_FRAMES,
@@ -439,6 +451,18 @@ impl ConsoleApp {
                         ) {
                             alarm.state = state;
                         }
+                    }
+                }
+                Event::LiveOverlays(overlays) => {
+                    for overlay in overlays {
+                        let list = self
+                            .remote_overlays
+                            .entry(overlay.camera.clone())
+                            .or_default();
+                        let at = list.partition_point(|o| o.at_ms <= overlay.at_ms);
+                        list.insert(at, overlay);
+                        let newest = list.last().map_or(0, |o| o.at_ms);
+                        list.retain(|o| newest - o.at_ms <= REMOTE_OVERLAYS_MS);
                     }
                 }
                 Event::Engines { engines, unheld } => {
@@ -910,6 +934,7 @@ impl ConsoleApp {
             entries: &self.entries,
             streams: &self.streams,
             engines: &self.engines,
+            remote_overlays: &self.remote_overlays,
             language: self.settings.language,
             target_format: self.target_format,
             clock: self.clock,
@@ -1172,6 +1197,7 @@ impl ConsoleApp {
             Action::ToggleAbout => self.show_about = !self.show_about,
             Action::ToggleEngines => self.show_engines = !self.show_engines,
             Action::WatchStreams(wanted) => {
+                let mut remote = Vec::new();
                 for request in &wanted {
                     self.streams.watch_with(
                         &request.key,
@@ -1180,11 +1206,25 @@ impl ConsoleApp {
                         crate::service::StreamUse {
                             analyse: request.analyse,
                             tap: None,
+                            // A camera an engine elsewhere searches: keep frames until its
+                            // boxes for them arrive through the database.
+                            history: if request.analyse { 0 } else { REMOTE_HISTORY },
                         },
                     );
+                    if !request.analyse && !self.streams.is_lent(&request.key) {
+                        remote.push(request.key.camera.clone());
+                    }
                 }
                 let used = wanted.into_iter().map(|r| r.key).collect();
                 self.streams.retain(&used);
+                remote.sort();
+                remote.dedup();
+                if remote != self.followed_overlays {
+                    self.remote_overlays
+                        .retain(|camera, _| remote.contains(camera));
+                    self.followed_overlays = remote.clone();
+                    self.send(Command::FollowOverlays(remote));
+                }
             }
             Action::RevealInList => self.scroll_list_frames = SCROLL_FRAMES,
             Action::ShowView(view) => {
@@ -1284,6 +1324,15 @@ impl ConsoleApp {
         tile: usize,
     ) -> Option<(std::sync::Arc<crate::video::YuvFrame>, egui::Rect)> {
         self.wall_runtime.shown.get(&tile).cloned()
+    }
+
+    /// The boxes of an engine elsewhere drawn over a wall tile last frame, with the time the
+    /// picture under them was taken.
+    pub fn wall_tile_remote_overlay(
+        &self,
+        tile: usize,
+    ) -> Option<&(i64, crate::domain::overlay::RecordedOverlay)> {
+        self.wall_runtime.shown_remote.get(&tile)
     }
 
     /// The objects drawn over a wall tile last frame.

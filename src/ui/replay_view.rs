@@ -437,7 +437,7 @@ fn tiles_ui(
 
 /// The recorded boxes (class colour, track number, red when the track raised an event) and
 /// signals over the picture in `video`.
-fn draw_overlay(painter: &egui::Painter, video: Rect, overlay: &RecordedOverlay) {
+pub(super) fn draw_overlay(painter: &egui::Painter, video: Rect, overlay: &RecordedOverlay) {
     let sx = video.width() / overlay.width.max(1) as f32;
     let sy = video.height() / overlay.height.max(1) as f32;
     let painter = painter.with_clip_rect(video);

@@ -131,6 +131,35 @@ pub struct WallRuntime {
     pub shown_detections: HashMap<usize, Arc<crate::analytics::FrameDetections>>,
     /// Every tile drawn, with its rectangle.
     pub tile_rects: Vec<(usize, Rect)>,
+    /// The boxes of an engine elsewhere drawn over each tile last frame, with the time the
+    /// picture under them was taken (UTC ms).
+    pub shown_remote: HashMap<usize, (i64, crate::domain::overlay::RecordedOverlay)>,
+}
+
+/// How far behind live a tile waits for an engine's boxes from elsewhere.
+const REMOTE_MAX_DELAY_MS: i64 = 2_500;
+
+/// The frame to show of a stream an engine elsewhere searches: the newest one its overlays
+/// have reached (so boxes and picture belong together), or the newest frame when they lag
+/// more than [`REMOTE_MAX_DELAY_MS`] (drawn without boxes).
+fn remote_display(
+    context: &WallContext,
+    key: &StreamKey,
+) -> Option<crate::analytics::DisplayChoice> {
+    let latest = context.streams.display(key)?;
+    let newest_overlay = context
+        .remote_overlays
+        .get(&key.camera)
+        .and_then(|list| list.last())
+        .map(|o| o.at_ms);
+    let frame = newest_overlay
+        .filter(|at| latest.frame.wall_ms - at <= REMOTE_MAX_DELAY_MS)
+        .and_then(|at| context.streams.frame_taken_by(key, at))
+        .unwrap_or(latest.frame);
+    Some(crate::analytics::DisplayChoice {
+        frame,
+        detections: None,
+    })
 }
 
 pub struct WallContext<'a> {
@@ -138,6 +167,8 @@ pub struct WallContext<'a> {
     pub streams: &'a VideoStreams,
     /// Which engine holds each camera: a held camera is searched by its engine, not here.
     pub engines: &'a super::EngineView,
+    /// What engines elsewhere drew over their cameras, by camera, in time order.
+    pub remote_overlays: &'a HashMap<String, Vec<crate::domain::overlay::RecordedOverlay>>,
     pub language: Language,
     pub target_format: wgpu::TextureFormat,
     pub clock: Clock,
@@ -214,6 +245,7 @@ pub fn wall_ui(
     };
     runtime.shown.clear();
     runtime.shown_detections.clear();
+    runtime.shown_remote.clear();
     runtime.tile_rects.clone_from(&tiles);
     let mut wanted = Vec::new();
     let large = tiles.len() == 1;
@@ -289,7 +321,17 @@ fn tile_ui(
                 analyse: !context.engines.holder.contains_key(&camera.code),
             };
             let health = context.streams.health(&stream_key).unwrap_or_default();
-            if let Some(shown) = context.streams.display(&stream_key) {
+            // A camera an engine of another machine searches: its boxes come through the
+            // database, for the frame they were found in.
+            let remote = context.engines.holder.contains_key(&camera.code)
+                && !context.streams.is_lent(&stream_key);
+            let shown = if remote {
+                remote_display(context, &stream_key)
+            } else {
+                context.streams.display(&stream_key)
+            };
+            if let Some(shown) = shown {
+                let wall_ms = shown.frame.wall_ms;
                 let frame = shown.frame.frame;
                 let video = letterbox(rect, frame.width, frame.height);
                 painter.add(egui_wgpu::Callback::new_paint_callback(
@@ -303,6 +345,13 @@ fn tile_ui(
                 ));
                 if let Some(geometry) = context.streams.geometry(&stream_key) {
                     geometry_overlay::draw(&painter, video, geometry);
+                }
+                if remote
+                    && let Some(drawn) =
+                        super::overlay_at(context.remote_overlays, &camera.code, wall_ms)
+                {
+                    super::replay_view::draw_overlay(&painter, video, drawn);
+                    runtime.shown_remote.insert(index, (wall_ms, drawn.clone()));
                 }
                 if let Some(detections) = &shown.detections {
                     let pointer = response.hover_pos();

@@ -49,6 +49,17 @@ pub struct RtspServer {
 impl RtspServer {
     /// Serves `clip` at `rtsp://127.0.0.1:PORT/cam`; with `credentials`, behind basic auth.
     pub fn start(clip: &str, port: u16, credentials: Option<(&str, &str)>) -> Self {
+        Self::start_with(clip, port, credentials, false)
+    }
+
+    /// As [`RtspServer::start`]; `shared`: one stream that every client joins, as a camera's
+    /// (the same RTP and RTCP clocks for all).
+    pub fn start_with(
+        clip: &str,
+        port: u16,
+        credentials: Option<(&str, &str)>,
+        shared: bool,
+    ) -> Self {
         let codec = if clip.contains("h265") {
             "h265"
         } else {
@@ -64,6 +75,9 @@ impl RtspServer {
             .stderr(Stdio::inherit());
         if let Some((user, password)) = credentials {
             command.args(["--user", user, "--password", password]);
+        }
+        if shared {
+            command.arg("--shared");
         }
         let mut child = command.spawn().expect(
             "cannot start the RTSP test server: install python3-gi gir1.2-gst-rtsp-server-1.0 \

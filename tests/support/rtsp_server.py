@@ -2,7 +2,8 @@
 """A real RTSP server for the integration tests (GStreamer's gst-rtsp-server, from Debian).
 
 Serves one clip (MP4, H.264 or H.265) at rtsp://127.0.0.1:PORT/cam, each client from the
-start of the file at its own pace, optionally behind basic authentication. Prints
+start of the file at its own pace (or, with --shared, one stream every client joins, as a
+camera's), optionally behind basic authentication. Prints
 "READY <port>" on standard output once it listens, then runs until it is killed.
 """
 import argparse
@@ -22,6 +23,11 @@ def main():
     parser.add_argument("--codec", choices=["h264", "h265"], required=True)
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="one stream for every client, as a camera's encoder (the same RTP and RTCP clocks)",
+    )
     args = parser.parse_args()
 
     Gst.init(None)
@@ -34,7 +40,7 @@ def main():
         f'( filesrc location="{args.file}" ! qtdemux ! {args.codec}parse config-interval=-1 '
         f"! rtp{args.codec}pay name=pay0 pt=96 config-interval=-1 )"
     )
-    factory.set_shared(False)
+    factory.set_shared(args.shared)
 
     if args.user:
         auth = GstRtspServer.RTSPAuth()
