@@ -408,19 +408,30 @@ fn a_tile_draws_the_boxes_an_engine_elsewhere_found_in_the_picture_it_shows() {
                 .is_some_and(|(_, o)| !o.boxes.is_empty())
         },
     );
-    let (picture_ms, overlay) = app(&harness).wall_tile_remote_overlay(0).unwrap().clone();
+    // Every picture drawn with boxes carries those found in it, or in the search just before
+    // it (200 ms at 5 searches a second, plus one 100 ms frame when the two sessions' capture
+    // times differ by a few ms, before the first RTCP report), for two seconds of frames.
+    let mut exact = 0;
+    let mut drawn = 0;
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        if let Some((picture_ms, overlay)) = app(&harness).wall_tile_remote_overlay(0).cloned() {
+            assert_eq!(overlay.camera, "DBP-GT-A1-N");
+            assert!(
+                overlay.at_ms <= picture_ms && picture_ms - overlay.at_ms <= 300,
+                "picture taken at {picture_ms}, boxes of {}",
+                overlay.at_ms
+            );
+            drawn += 1;
+            exact += usize::from(overlay.at_ms == picture_ms);
+        }
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
     eprintln!(
-        "picture taken at {picture_ms}, {} boxes found at {} by the engine",
-        overlay.boxes.len(),
-        overlay.at_ms
+        "{drawn} frames drawn with the engine's boxes, {exact} of them found in that very picture"
     );
-    // The boxes are those found in the picture drawn (or in the search just before it).
-    assert!(
-        overlay.at_ms <= picture_ms && picture_ms - overlay.at_ms <= 250,
-        "picture taken at {picture_ms}, boxes of {}",
-        overlay.at_ms
-    );
-    assert_eq!(overlay.camera, "DBP-GT-A1-N");
+    assert!(drawn > 0);
     assert!(
         app(&harness).detector_status().is_none(),
         "no detector in the console"

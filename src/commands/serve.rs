@@ -29,11 +29,6 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
             Err(e) => {
                 let delay = backoff.next_delay();
                 tracing::error!(database = %setup.database, error = %e, retry_in_s = delay.as_secs_f64(), "the engine cannot reach its database");
-                eprintln!(
-                    "error: cannot reach the database {}: {e}; retrying in {:.0} s",
-                    setup.database,
-                    delay.as_secs_f64()
-                );
                 let until = Instant::now() + delay;
                 while Instant::now() < until {
                     if stop.load(Ordering::Relaxed) {

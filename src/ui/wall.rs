@@ -139,27 +139,34 @@ pub struct WallRuntime {
 /// How far behind live a tile waits for an engine's boxes from elsewhere.
 const REMOTE_MAX_DELAY_MS: i64 = 2_500;
 
-/// The frame to show of a stream an engine elsewhere searches: the newest one its overlays
-/// have reached (so boxes and picture belong together), or the newest frame when they lag
-/// more than [`REMOTE_MAX_DELAY_MS`] (drawn without boxes).
+/// The frame to show of a stream an engine elsewhere searches, and whether the engine's
+/// boxes belong to it: the newest frame its overlays have reached, or the newest frame
+/// without boxes when they lag more than [`REMOTE_MAX_DELAY_MS`] or when no kept frame is
+/// that old (the tile has only just started reading).
 fn remote_display(
     context: &WallContext,
     key: &StreamKey,
-) -> Option<crate::analytics::DisplayChoice> {
+) -> Option<(crate::analytics::DisplayChoice, bool)> {
     let latest = context.streams.display(key)?;
     let newest_overlay = context
         .remote_overlays
         .get(&key.camera)
         .and_then(|list| list.last())
         .map(|o| o.at_ms);
-    let frame = newest_overlay
+    let aligned = newest_overlay
         .filter(|at| latest.frame.wall_ms - at <= REMOTE_MAX_DELAY_MS)
-        .and_then(|at| context.streams.frame_taken_by(key, at))
-        .unwrap_or(latest.frame);
-    Some(crate::analytics::DisplayChoice {
-        frame,
-        detections: None,
-    })
+        .and_then(|at| context.streams.frame_taken_by(key, at));
+    let (frame, boxes) = match aligned {
+        Some(frame) => (frame, true),
+        None => (latest.frame, false),
+    };
+    Some((
+        crate::analytics::DisplayChoice {
+            frame,
+            detections: None,
+        },
+        boxes,
+    ))
 }
 
 pub struct WallContext<'a> {
@@ -325,10 +332,10 @@ fn tile_ui(
             // database, for the frame they were found in.
             let remote = context.engines.holder.contains_key(&camera.code)
                 && !context.streams.is_lent(&stream_key);
-            let shown = if remote {
-                remote_display(context, &stream_key)
+            let (shown, remote_boxes) = if remote {
+                remote_display(context, &stream_key).map_or((None, false), |(s, b)| (Some(s), b))
             } else {
-                context.streams.display(&stream_key)
+                (context.streams.display(&stream_key), false)
             };
             if let Some(shown) = shown {
                 let wall_ms = shown.frame.wall_ms;
@@ -346,7 +353,7 @@ fn tile_ui(
                 if let Some(geometry) = context.streams.geometry(&stream_key) {
                     geometry_overlay::draw(&painter, video, geometry);
                 }
-                if remote
+                if remote_boxes
                     && let Some(drawn) =
                         super::overlay_at(context.remote_overlays, &camera.code, wall_ms)
                 {
