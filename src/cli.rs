@@ -99,6 +99,17 @@ pub enum Command {
     },
 }
 
+/// Where recordings go and how long their segments are (`record`, `serve`).
+#[derive(Debug, clap::Args)]
+pub struct SegmentArgs {
+    /// Recordings folder. Default: [recording] dir, or recordings/ in the data folder.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Seconds of video a segment holds (it ends at the next keyframe after).
+    #[arg(long, default_value_t = 60.0)]
+    pub segment_secs: f64,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// This engine's name, unique on the database. Default: the host name.
@@ -110,12 +121,8 @@ pub struct ServeArgs {
     /// Seconds a camera lease lasts without renewal. Default: [engine] lease_s (10).
     #[arg(long)]
     pub lease_secs: Option<f64>,
-    /// Recordings folder. Default: [recording] dir, or recordings/ in the data folder.
-    #[arg(long)]
-    pub dir: Option<PathBuf>,
-    /// Seconds of video a segment holds (it ends at the next keyframe after).
-    #[arg(long, default_value_t = 60.0)]
-    pub segment_secs: f64,
+    #[command(flatten)]
+    pub segments: SegmentArgs,
     /// Stop cleanly after this many seconds (as SIGTERM would).
     #[arg(long)]
     pub duration_secs: Option<f64>,
@@ -275,12 +282,8 @@ pub struct RecordArgs {
     /// A URL or file to record instead of the camera's main stream.
     #[arg(long)]
     pub source: Option<String>,
-    /// Recordings folder. Default: [recording] dir, or recordings/ in the data folder.
-    #[arg(long)]
-    pub dir: Option<PathBuf>,
-    /// Seconds of video a segment holds (it ends at the next keyframe after).
-    #[arg(long, default_value_t = 60.0)]
-    pub segment_secs: f64,
+    #[command(flatten)]
+    pub segments: SegmentArgs,
     /// Stop after this many seconds of video (with --all: of wall-clock time).
     #[arg(long)]
     pub duration_secs: Option<f64>,

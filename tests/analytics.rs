@@ -91,11 +91,21 @@ fn one_detector_serves_several_streams_and_the_display_shows_the_boxes_of_its_fr
         "10 fps searched at 2 fps: {stats:?}"
     );
     assert_eq!(stats.rate_fps, 2.0);
-    // Taken off the detector, a stream is searched no more.
+    // Taken off the detector, a stream is searched no more. (Its search under way may still
+    // finish: once the other stream has been searched twice more, the detector, one thread
+    // visiting the streams in turn, has moved past it.)
     service.unregister(feeds[1].id);
-    std::thread::sleep(Duration::from_millis(300));
+    let searched_other = |more: u64| {
+        let from = feeds[0].feed.stats().detected;
+        wait_for(
+            "the other stream searched again",
+            Duration::from_secs(60),
+            || feeds[0].feed.stats().detected >= from + more,
+        );
+    };
+    searched_other(2);
     let before = feeds[1].feed.stats().detected;
-    std::thread::sleep(Duration::from_millis(1500));
+    searched_other(3);
     assert_eq!(feeds[1].feed.stats().detected, before);
     service.stop();
     campus.stop();

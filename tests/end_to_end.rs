@@ -14,7 +14,6 @@ use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
 use dienbien_dispatch::clock::Clock;
 use dienbien_dispatch::config::{CameraCredentials, DetectConfig};
 use dienbien_dispatch::domain::ViolationKind;
-use dienbien_dispatch::domain::geometry::JunctionGeometry;
 use dienbien_dispatch::ingest::IngestOptions;
 use dienbien_dispatch::registry::parse_csv;
 use dienbien_dispatch::replay::ReplaySession;
@@ -22,7 +21,7 @@ use dienbien_dispatch::service::VideoStreams;
 use dienbien_dispatch::store::{DatabaseLocation, Store};
 use dienbien_dispatch::ui::UiSettings;
 use egui_kittest::Harness;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::media;
@@ -51,14 +50,9 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
     store
         .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
         .unwrap();
-    let geometry = JunctionGeometry::from_json(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/campus.geometry.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    store.save_geometry(&geometry, "test").unwrap();
+    store
+        .save_geometry(&common::campus_geometry(), "test")
+        .unwrap();
     drop(store);
     let recordings: PathBuf = env.path("recordings");
     // The recorder and the console start together, as they run side by side.

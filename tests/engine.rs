@@ -8,7 +8,6 @@ mod support;
 
 use common::cli_env::CliEnv;
 use common::{TestDatabase, every_backend, execute_raw};
-use dienbien_dispatch::domain::geometry::JunctionGeometry;
 use dienbien_dispatch::registry::parse_csv;
 use dienbien_dispatch::store::{DatabaseLocation, LeaseFence, NewEvent, Store, StoreError};
 use std::path::{Path, PathBuf};
@@ -237,14 +236,9 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
     let env = env_for(&db);
     let clip = format!("file://{}", media("vtest-h264-high.mp4").display());
     let mut store = site(&db, &[("DBP-GT-A1-N", clip)]);
-    let geometry = JunctionGeometry::from_json(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/campus.geometry.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    store.save_geometry(&geometry, "test").unwrap();
+    store
+        .save_geometry(&common::campus_geometry(), "test")
+        .unwrap();
     let recordings = env.path("recordings");
     let mut serving = serve(
         &env,

@@ -7,9 +7,17 @@ mod support;
 
 use common::console::{app, console_on, wait, wait_up_to};
 use common::every_backend;
-use dienbien_dispatch::store::{EngineInfo, NewEvent, Store};
+use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
+use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
+use dienbien_dispatch::engine::{Engine, EngineSettings};
+use dienbien_dispatch::ingest::IngestOptions;
+use dienbien_dispatch::service::{RulesSetup, SharedStreams, StreamKey, StreamKind, VideoStreams};
+use dienbien_dispatch::store::{DatabaseLocation, EngineInfo, NewEvent, Store};
 use dienbien_dispatch::ui::{AlarmState, Language, UiSettings};
 use egui_kittest::kittest::Queryable as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 fn english() -> UiSettings {
@@ -212,71 +220,93 @@ fn a_console_starting_shows_the_open_alarms_and_the_cameras_no_engine_holds() {
     }
 }
 
-#[test]
-fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
-    use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
-    use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
-    use dienbien_dispatch::engine::{Engine, EngineSettings};
-    use dienbien_dispatch::ingest::IngestOptions;
-    use dienbien_dispatch::service::{RulesSetup, SharedStreams, VideoStreams};
-    use std::path::PathBuf;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
+/// A database whose only enabled camera is DBP-GT-A1-N, reading `url`.
+fn one_camera(url: &str) -> common::TestDatabase {
     let db = common::sqlite();
-    let location = db.location.clone();
-    let (mut store, _) = Store::open_seeded(&location).unwrap();
-    common::execute_raw(&location, "UPDATE cameras SET enabled = FALSE").unwrap();
-    let clip = format!("file://{}", support::media("vtest-h264-high.mp4").display());
+    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+    common::execute_raw(&db.location, "UPDATE cameras SET enabled = FALSE").unwrap();
     let csv = format!(
-        "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,{clip}\n"
+        "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,{url}\n"
     );
     store
         .import_registry(
             &dienbien_dispatch::registry::parse_csv(&csv).unwrap(),
             "test",
-            "clips.csv",
+            "camera.csv",
         )
         .unwrap();
-    drop(store);
-    // The engine of this process reads and searches the camera, and lends what it reads.
-    let shared = SharedStreams::default();
-    let detector = DetectorService::start(DetectorOptions {
-        models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
-        max_batch: None,
-    })
-    .unwrap();
-    let engine_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-        .with_detector(detector, DetectConfig::default(), RulesSetup::default())
-        .lending(shared.clone());
-    let recordings = tempfile::tempdir().unwrap();
-    let engine = Engine::start(
-        EngineSettings {
-            name: "wall-engine".into(),
-            host: "test".into(),
-            database: location.clone(),
-            config: EngineConfig::default(),
-            recordings_dir: recordings.path().to_owned(),
-            segment_s: 5.0,
-            policy: Default::default(),
-        },
-        Store::open(&location).unwrap(),
-        engine_streams,
-    )
-    .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    let running = std::thread::spawn(move || engine.run(&flag, None));
+    db
+}
 
-    // The console has no detector of its own: every box on its wall is the engine's.
-    let wall_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-        .borrowing(shared.clone());
+/// An engine of this process, on a thread of its own until stopped.
+struct TestEngine {
+    stop: Arc<AtomicBool>,
+    running: std::thread::JoinHandle<Result<(), dienbien_dispatch::engine::EngineError>>,
+    _recordings: tempfile::TempDir,
+}
+
+impl TestEngine {
+    /// Starts engine `name` on `location` with the real detector; with `lend`, it lends the
+    /// streams it reads (the console's own engine), else it lends nothing (an engine on
+    /// another machine).
+    fn start(location: &DatabaseLocation, name: &str, lend: Option<SharedStreams>) -> Self {
+        let detector = DetectorService::start(DetectorOptions {
+            models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+            max_batch: None,
+        })
+        .unwrap();
+        let mut streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
+            .with_detector(detector, DetectConfig::default(), RulesSetup::default());
+        if let Some(shared) = lend {
+            streams = streams.lending(shared);
+        }
+        let recordings = tempfile::tempdir().unwrap();
+        let engine = Engine::start(
+            EngineSettings {
+                name: name.into(),
+                host: "test".into(),
+                database: location.clone(),
+                config: EngineConfig::default(),
+                recordings_dir: recordings.path().to_owned(),
+                segment_s: 5.0,
+                policy: Default::default(),
+            },
+            Store::open(location).unwrap(),
+            streams,
+        )
+        .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let running = std::thread::spawn(move || engine.run(&flag, None));
+        Self {
+            stop,
+            running,
+            _recordings: recordings,
+        }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.running.join().unwrap().unwrap();
+    }
+}
+
+/// A console with no detector of its own on `db` (showing what `borrow` lends, if given),
+/// with DBP-GT-A1-N on its wall once an engine holds it.
+fn console_showing_the_camera(
+    db: common::TestDatabase,
+    borrow: Option<SharedStreams>,
+) -> egui_kittest::Harness<'static, common::console::Console> {
+    let mut streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default());
+    if let Some(shared) = borrow {
+        streams = streams.borrowing(shared);
+    }
     let mut harness = common::console::console_with_streams(
         db,
         english(),
         (1280.0, 800.0),
         1.0 / 30.0,
-        wall_streams,
+        streams,
         dienbien_dispatch::clock::Clock::System,
     );
     wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
@@ -287,6 +317,18 @@ fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
         |h| app(h).engines().holder.contains_key("DBP-GT-A1-N"),
     );
     common::console::app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    harness
+}
+
+#[test]
+fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
+    let clip = format!("file://{}", support::media("vtest-h264-high.mp4").display());
+    let db = one_camera(&clip);
+    // The engine of this process reads and searches the camera, and lends what it reads.
+    let shared = SharedStreams::default();
+    let engine = TestEngine::start(&db.location, "wall-engine", Some(shared.clone()));
+    // The console has no detector of its own: every box on its wall is the engine's.
+    let mut harness = console_showing_the_camera(db, Some(shared.clone()));
     wait_up_to(
         &mut harness,
         Duration::from_secs(60),
@@ -306,9 +348,9 @@ fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
     assert_eq!((boxes.width, boxes.height), (frame.width, frame.height));
     assert!(
         shared
-            .get(&dienbien_dispatch::service::StreamKey {
+            .get(&StreamKey {
                 camera: "DBP-GT-A1-N".into(),
-                kind: dienbien_dispatch::service::StreamKind::Main,
+                kind: StreamKind::Main,
             })
             .is_some()
     );
@@ -319,85 +361,19 @@ fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
             .camera_line("DBP-GT-A1-N", Language::English),
         Some(("Engine: wall-engine".to_owned(), false))
     );
-    stop.store(true, Ordering::Relaxed);
-    running.join().unwrap().unwrap();
+    engine.stop();
 }
 
 #[test]
 fn a_tile_draws_the_boxes_an_engine_elsewhere_found_in_the_picture_it_shows() {
-    use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
-    use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
-    use dienbien_dispatch::engine::{Engine, EngineSettings};
-    use dienbien_dispatch::ingest::IngestOptions;
-    use dienbien_dispatch::service::{RulesSetup, VideoStreams};
-    use std::path::PathBuf;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
     // One camera stream (its encoder's clocks) that the engine and the console both join.
     let server =
         support::RtspServer::start_with("vtest-h264-high.mp4", support::free_port(), None, true);
-    let db = common::sqlite();
-    let location = db.location.clone();
-    let (mut store, _) = Store::open_seeded(&location).unwrap();
-    common::execute_raw(&location, "UPDATE cameras SET enabled = FALSE").unwrap();
-    let csv = format!(
-        "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,{}\n",
-        server.url()
-    );
-    store
-        .import_registry(
-            &dienbien_dispatch::registry::parse_csv(&csv).unwrap(),
-            "test",
-            "camera.csv",
-        )
-        .unwrap();
-    drop(store);
+    let db = one_camera(&server.url());
     // The engine runs as on another machine: it lends nothing; its boxes reach the console
     // through the database only.
-    let detector = DetectorService::start(DetectorOptions {
-        models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
-        max_batch: None,
-    })
-    .unwrap();
-    let engine_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-        .with_detector(detector, DetectConfig::default(), RulesSetup::default());
-    let recordings = tempfile::tempdir().unwrap();
-    let engine = Engine::start(
-        EngineSettings {
-            name: "far-engine".into(),
-            host: "elsewhere".into(),
-            database: location.clone(),
-            config: EngineConfig::default(),
-            recordings_dir: recordings.path().to_owned(),
-            segment_s: 5.0,
-            policy: Default::default(),
-        },
-        Store::open(&location).unwrap(),
-        engine_streams,
-    )
-    .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    let running = std::thread::spawn(move || engine.run(&flag, None));
-
-    let wall_streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default());
-    let mut harness = common::console::console_with_streams(
-        db,
-        english(),
-        (1280.0, 800.0),
-        1.0 / 30.0,
-        wall_streams,
-        dienbien_dispatch::clock::Clock::System,
-    );
-    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
-    wait_up_to(
-        &mut harness,
-        Duration::from_secs(30),
-        "the engine's lease",
-        |h| app(h).engines().holder.contains_key("DBP-GT-A1-N"),
-    );
-    common::console::app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    let engine = TestEngine::start(&db.location, "far-engine", None);
+    let mut harness = console_showing_the_camera(db, None);
     wait_up_to(
         &mut harness,
         Duration::from_secs(60),
@@ -436,7 +412,6 @@ fn a_tile_draws_the_boxes_an_engine_elsewhere_found_in_the_picture_it_shows() {
         app(&harness).detector_status().is_none(),
         "no detector in the console"
     );
-    stop.store(true, Ordering::Relaxed);
-    running.join().unwrap().unwrap();
+    engine.stop();
     drop(server);
 }

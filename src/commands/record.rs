@@ -86,7 +86,7 @@ pub fn recordings(command: &RecordingsCommand, setup: &Setup) -> anyhow::Result<
 
 pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     let (mut store, _) = Store::open_seeded(&setup.database)?;
-    let dir = recordings_dir(args.dir.as_ref(), setup);
+    let dir = recordings_dir(args.segments.dir.as_ref(), setup);
     let report = recover(&mut store, &dir)?;
     if report != Default::default() {
         println!(
@@ -99,7 +99,7 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     }
     let job = Job {
         dir: dir.clone(),
-        segment_s: args.segment_secs.max(0.5),
+        segment_s: args.segments.segment_secs.max(0.5),
         policy: setup.config.recording.policy(),
     };
     if args.all {

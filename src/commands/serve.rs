@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
     install_stop_signals().context("cannot route SIGTERM to the engine")?;
     let stop = stop_requested();
-    let mut settings = engine_settings(setup, args.name.clone(), args.dir.clone());
+    let mut settings = engine_settings(setup, args.name.clone(), args.segments.dir.clone());
     if let Some(capacity) = args.capacity {
         settings.config.capacity = capacity.max(0);
     }
     if let Some(lease) = args.lease_secs {
         settings.config.lease_s = lease;
     }
-    settings.segment_s = args.segment_secs.max(0.5);
+    settings.segment_s = args.segments.segment_secs.max(0.5);
     let started = Instant::now();
     // The database may not be there yet (a server still starting): say so and keep trying.
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
@@ -117,11 +117,7 @@ pub fn engines(json: bool, setup: &Setup) -> anyhow::Result<()> {
             crate::clock::vietnam_datetime(engine.last_heartbeat_ms)
         );
         for camera in &engine.cameras {
-            let health = engine.health.get(camera);
-            let state = health
-                .and_then(|h| h.get("state"))
-                .and_then(|s| s.as_str())
-                .unwrap_or("-");
+            let state = engine.camera_state(camera).unwrap_or("-");
             println!("    {camera:<16} {state}");
         }
     }

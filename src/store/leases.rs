@@ -59,6 +59,13 @@ pub struct EngineListing {
     pub status: serde_json::Value,
 }
 
+impl EngineListing {
+    /// The state of `camera`'s stream as the engine last wrote it ("playing", "retrying: …").
+    pub fn camera_state(&self, camera: &str) -> Option<&str> {
+        self.health.get(camera)?.get("state")?.as_str()
+    }
+}
+
 /// The site as an engine sees it when it decides how many cameras to hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SiteLoad {

@@ -123,12 +123,10 @@ pub fn engines_ui(ui: &mut egui::Ui, view: &EngineView, lang: Language) {
                     ui.label(crate::clock::vietnam_datetime(engine.last_heartbeat_ms));
                     ui.vertical(|ui| {
                         for camera in &engine.cameras {
-                            let health = engine.health.get(camera);
-                            let state = health
-                                .and_then(|h| h.get("state"))
-                                .and_then(|s| s.as_str())
-                                .unwrap_or("-");
-                            let fps = health
+                            let state = engine.camera_state(camera).unwrap_or("-");
+                            let fps = engine
+                                .health
+                                .get(camera)
                                 .and_then(|h| h.get("fps"))
                                 .and_then(serde_json::Value::as_f64)
                                 .map_or_else(String::new, |f| format!(" · {f:.1} fps"));

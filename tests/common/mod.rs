@@ -96,6 +96,17 @@ pub fn every_backend() -> Vec<TestDatabase> {
     backends
 }
 
+/// The campus clip's junction geometry (`tests/fixtures/rules/campus.geometry.json`, camera
+/// DBP-GT-A1-N: a no-parking bay where a car is parked, a walkway where people gather).
+pub fn campus_geometry() -> dienbien_dispatch::domain::geometry::JunctionGeometry {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/campus.geometry.json");
+    dienbien_dispatch::domain::geometry::JunctionGeometry::from_json(
+        &std::fs::read_to_string(path).unwrap(),
+    )
+    .unwrap()
+}
+
 /// A camera CSV header with every column.
 pub const CSV_HEADER: &str = "code,name,kind,lat_deg,lon_deg,position_surveyed,heading_deg,fov_deg,junction_code,main_url,sub_url,enabled,credentials_ref,notes";
 
