@@ -919,11 +919,16 @@ impl ConsoleApp {
                 ui.separator();
                 ui.colored_label(theme::WARNING, notice);
             }
+            // The shortcut hint takes what room the status leaves, cut short rather than drawn
+            // over it.
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(
-                    egui::RichText::new(Text::ShortcutList.get(lang))
-                        .small()
-                        .weak(),
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(Text::ShortcutList.get(lang))
+                            .small()
+                            .weak(),
+                    )
+                    .truncate(),
                 );
             });
         });

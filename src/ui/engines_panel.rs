@@ -61,7 +61,7 @@ impl EngineView {
         }
         let list: Vec<String> = overloaded
             .iter()
-            .map(|(name, behind)| format!("{name} ({behind} camera)"))
+            .map(|(name, behind)| format!("{name}: {behind} camera"))
             .collect();
         Some(format!(
             "{}: {}",
@@ -80,6 +80,25 @@ impl EngineView {
             }
             None => None,
         }
+    }
+}
+
+/// A camera's stream state as the engine wrote it ("playing", "retrying: why", …), in the
+/// interface's language.
+fn stream_state_text(state: &str, lang: Language) -> String {
+    let (head, reason) = state.split_once(": ").unwrap_or((state, ""));
+    let text = match head {
+        "playing" => Text::StreamPlaying,
+        "connecting" => Text::StreamConnecting,
+        "retrying" => Text::StreamRetrying,
+        "failed" => Text::StreamFailed,
+        "stopped" => Text::StreamStopped,
+        _ => return state.to_owned(),
+    };
+    if reason.is_empty() {
+        text.get(lang).to_owned()
+    } else {
+        format!("{}: {reason}", text.get(lang))
     }
 }
 
@@ -123,7 +142,9 @@ pub fn engines_ui(ui: &mut egui::Ui, view: &EngineView, lang: Language) {
                     ui.label(crate::clock::vietnam_datetime(engine.last_heartbeat_ms));
                     ui.vertical(|ui| {
                         for camera in &engine.cameras {
-                            let state = engine.camera_state(camera).unwrap_or("-");
+                            let state = engine
+                                .camera_state(camera)
+                                .map_or_else(|| "-".to_owned(), |s| stream_state_text(s, lang));
                             let fps = engine
                                 .health
                                 .get(camera)
@@ -199,6 +220,19 @@ mod tests {
     }
 
     #[test]
+    fn stream_states_are_told_in_the_interface_language() {
+        assert_eq!(
+            stream_state_text("playing", Language::Vietnamese),
+            "đang nhận hình"
+        );
+        assert_eq!(
+            stream_state_text("retrying: connection refused", Language::English),
+            "Signal lost, retrying: connection refused"
+        );
+        assert_eq!(stream_state_text("odd", Language::English), "odd");
+    }
+
+    #[test]
     fn overloaded_engines_are_named_with_the_cameras_behind() {
         let view = EngineView::new(
             vec![
@@ -210,10 +244,7 @@ mod tests {
         );
         assert_eq!(view.overloaded(), vec![("a".to_owned(), 2)]);
         let line = view.overload_line(Language::English).unwrap();
-        assert!(
-            line.starts_with("Engine over capacity") && line.ends_with("a (2 camera)"),
-            "{line}"
-        );
+        assert_eq!(line, "Engine over capacity: a: 2 camera");
         let calm = EngineView::new(vec![engine("b", "alive", &["C3"], &[])], Vec::new());
         assert_eq!(calm.overload_line(Language::English), None);
     }

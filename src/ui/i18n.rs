@@ -229,6 +229,7 @@ pub enum Text {
     EngineStopped,
     EngineExpired,
     EngineOverloaded,
+    StreamPlaying,
 }
 
 impl Text {
@@ -324,10 +325,8 @@ impl Text {
             Text::EngineAlive => ("đang chạy", "alive"),
             Text::EngineStopped => ("đã dừng", "stopped"),
             Text::EngineExpired => ("mất liên lạc", "expired"),
-            Text::EngineOverloaded => (
-                "Máy phân tích quá tải, camera được quét thưa hơn",
-                "Engine over capacity, cameras searched less often",
-            ),
+            Text::EngineOverloaded => ("Máy phân tích quá tải", "Engine over capacity"),
+            Text::StreamPlaying => ("đang nhận hình", "playing"),
             Text::StreamConnecting => ("Đang kết nối…", "Connecting…"),
             Text::StreamWaitingPicture => ("Đang chờ hình…", "Waiting for a picture…"),
             Text::StreamRetrying => ("Mất tín hiệu, đang thử lại", "Signal lost, retrying"),
