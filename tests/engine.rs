@@ -398,18 +398,13 @@ fn an_engine_killed_loses_its_cameras_to_the_other_within_the_lease() {
             .into_iter()
             .filter(|r| r.camera_code == moved)
             .collect();
-        let last_first = rows
-            .iter()
-            .filter(|r| r.lease_epoch == Some(1))
-            .map(|r| r.started_ms)
-            .max()
-            .unwrap();
-        let first_second = rows
-            .iter()
-            .filter(|r| r.lease_epoch == Some(2))
-            .map(|r| r.started_ms)
-            .min()
-            .unwrap();
+        let starts = |epoch: i64| {
+            rows.iter()
+                .filter(move |r| r.lease_epoch == Some(epoch))
+                .map(|r| r.started_ms)
+        };
+        let last_first = starts(1).max().unwrap();
+        let first_second = starts(2).min().unwrap();
         assert!(last_first < first_second, "{}: {rows:?}", db.name);
         // (The segment open at the kill is recovered, or lost when its first fragment had
         // not reached the disk yet.)

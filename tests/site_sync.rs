@@ -12,7 +12,7 @@ use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
 use dienbien_dispatch::engine::{Engine, EngineSettings};
 use dienbien_dispatch::ingest::IngestOptions;
 use dienbien_dispatch::service::{RulesSetup, SharedStreams, StreamKey, StreamKind, VideoStreams};
-use dienbien_dispatch::store::{DatabaseLocation, EngineInfo, NewEvent, Store};
+use dienbien_dispatch::store::{DatabaseLocation, EngineInfo, LeaseFence, NewEvent, Store};
 use dienbien_dispatch::ui::{AlarmState, Language, UiSettings};
 use egui_kittest::kittest::Queryable as _;
 use std::path::PathBuf;
@@ -25,6 +25,25 @@ fn english() -> UiSettings {
         language: Language::English,
         ..UiSettings::default()
     }
+}
+
+/// Registers engine `name` (capacity `capacity`, a minute's lease) and takes what it may hold,
+/// as `serve` does at its first heartbeat.
+fn hold_as_engine(store: &mut Store, name: &str, capacity: i64) -> Vec<LeaseFence> {
+    store
+        .engine_heartbeat(
+            &EngineInfo {
+                name: name.into(),
+                host: "test".into(),
+                pid: 1,
+                capacity,
+                lease_ms: 60_000,
+                status: serde_json::json!({}),
+            },
+            true,
+        )
+        .unwrap();
+    store.take_leases(name, capacity, 60_000).unwrap()
 }
 
 #[test]
@@ -49,20 +68,7 @@ fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere(
             "UPDATE cameras SET enabled = (code = 'DBP-GT-A1-N')",
         )
         .unwrap();
-        engine
-            .engine_heartbeat(
-                &EngineInfo {
-                    name: "engine-a".into(),
-                    host: "test".into(),
-                    pid: 1,
-                    capacity: 4,
-                    lease_ms: 60_000,
-                    status: serde_json::json!({}),
-                },
-                true,
-            )
-            .unwrap();
-        let lease = engine.take_leases("engine-a", 4, 60_000).unwrap();
+        let lease = hold_as_engine(&mut engine, "engine-a", 4);
         assert_eq!(lease.len(), 1, "{name}");
         // The consoles learn which engine holds the camera.
         for harness in [&mut first, &mut second] {
@@ -166,20 +172,7 @@ fn a_console_starting_shows_the_open_alarms_and_the_cameras_no_engine_holds() {
             "UPDATE cameras SET enabled = (code IN ('DBP-GT-A1-N', 'DBP-GT-A1-S'))",
         )
         .unwrap();
-        store
-            .engine_heartbeat(
-                &EngineInfo {
-                    name: "engine-b".into(),
-                    host: "test".into(),
-                    pid: 1,
-                    capacity: 1,
-                    lease_ms: 60_000,
-                    status: serde_json::json!({}),
-                },
-                true,
-            )
-            .unwrap();
-        let lease = store.take_leases("engine-b", 1, 60_000).unwrap();
+        let lease = hold_as_engine(&mut store, "engine-b", 1);
         let open = store
             .record_event_fenced(
                 &NewEvent {

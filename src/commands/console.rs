@@ -28,9 +28,16 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     // On one machine the console runs the engine itself: every enabled camera recorded and
     // analysed whether or not it is on the wall; the wall shows the engine's reading of a
     // camera (its frames and boxes) instead of reading it twice.
+    let credentials = match CameraCredentials::load(&setup.folders.default_credentials_file()) {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            notices.push(e.to_string());
+            CameraCredentials::default()
+        }
+    };
     let shared = SharedStreams::default();
     let engine = if runs_engine(&setup) {
-        match ConsoleEngine::start(&setup, engine_credentials(&setup), shared.clone()) {
+        match ConsoleEngine::start(&setup, credentials.clone(), shared.clone()) {
             Ok(engine) => Some(engine),
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "the console's engine did not start");
@@ -57,13 +64,6 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         ..Default::default()
     };
     let base_map = setup.base_map.clone();
-    let credentials = match CameraCredentials::load(&setup.folders.default_credentials_file()) {
-        Ok(credentials) => credentials,
-        Err(e) => {
-            notices.push(e.to_string());
-            CameraCredentials::default()
-        }
-    };
     // Detection is optional: without a usable model the console runs and the status bar
     // says why.
     let streams = super::video_streams(&setup, credentials).borrowing(shared);
@@ -95,12 +95,6 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         engine.stop();
     }
     outcome
-}
-
-/// The camera log-ins the console's engine uses (a file that cannot be read is reported by
-/// the console's own reading of it).
-fn engine_credentials(setup: &Setup) -> CameraCredentials {
-    CameraCredentials::load(&setup.folders.default_credentials_file()).unwrap_or_default()
 }
 
 /// Whether the console runs an engine of its own: `[engine] in_console`, by default on

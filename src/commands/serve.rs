@@ -121,7 +121,7 @@ pub fn engines(json: bool, setup: &Setup) -> anyhow::Result<()> {
             println!("    {camera:<16} {state}");
         }
     }
-    let unheld = store.unheld_cameras()?;
+    let unheld = store.unheld_cameras(&listing)?;
     if !unheld.is_empty() {
         println!("held by no engine: {}", unheld.join(", "));
     }

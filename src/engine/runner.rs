@@ -98,6 +98,8 @@ pub struct Engine {
     closing: Vec<Closing>,
     /// Newest stored geometry version per camera (named in events).
     geometry_versions: HashMap<String, i32>,
+    /// The newest geometry row read (`None`: never read).
+    geometries_read: Option<i64>,
     last_renewal: Instant,
     last_prune: Option<Instant>,
     events_written: u64,
@@ -120,6 +122,7 @@ impl Engine {
             held: BTreeMap::new(),
             closing: Vec::new(),
             geometry_versions: HashMap::new(),
+            geometries_read: None,
             last_renewal: Instant::now(),
             last_prune: None,
             events_written: 0,
@@ -282,7 +285,7 @@ impl Engine {
             }
         } else if held > target {
             // Hand cameras back only to an engine that wants more; the newest held go first.
-            let wanting = self.others_wanting(&site)?;
+            let wanting = site.wanted_besides(&self.settings.name);
             if wanting > 0 {
                 let surplus = ((held - target) as usize).min(wanting as usize);
                 let cameras: Vec<String> = self.held.keys().rev().take(surplus).cloned().collect();
@@ -293,10 +296,16 @@ impl Engine {
         Ok(())
     }
 
-    /// The newest stored geometries: a camera's rules start again when its geometry changed
-    /// (an editor saved a version), and events name the version they were judged on.
+    /// The newest stored geometries, read again only when one was saved since: a camera's
+    /// rules start again when its geometry changed (an editor saved a version), and events
+    /// name the version they were judged on.
     fn refresh_geometries(&mut self) -> Result<(), StoreError> {
+        let newest = self.store.newest_geometry_id()?;
+        if self.geometries_read == Some(newest) {
+            return Ok(());
+        }
         let latest = self.store.latest_geometries()?;
+        self.geometries_read = Some(newest);
         self.geometry_versions = latest
             .iter()
             .map(|g| (g.camera_code.clone(), g.version))
@@ -308,16 +317,6 @@ impl Engine {
                 .collect(),
         );
         Ok(())
-    }
-
-    /// How many more cameras the other alive engines want than they hold.
-    fn others_wanting(&mut self, site: &crate::store::SiteLoad) -> Result<i64, StoreError> {
-        let listing = self.store.engines()?;
-        Ok(listing
-            .iter()
-            .filter(|e| e.state == "alive" && e.name != self.settings.name)
-            .map(|e| (site.target(&e.name, e.capacity) - e.load).max(0))
-            .sum())
     }
 
     /// Without a renewal for a whole lease the engine cannot know it still holds anything:

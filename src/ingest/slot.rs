@@ -134,13 +134,13 @@ impl FrameSlot {
 
     /// The newest kept frame whose sequence is at most `limit`, marked as shown.
     pub fn show_up_to(&self, limit: u64) -> Option<SlotFrame> {
+        self.show_newest_where(|f| f.sequence <= limit)
+    }
+
+    /// The newest kept frame that `fits`, marked as shown.
+    fn show_newest_where(&self, fits: impl Fn(&SlotFrame) -> bool) -> Option<SlotFrame> {
         let mut inner = self.inner.lock().ok()?;
-        let chosen = inner
-            .recent
-            .iter()
-            .rev()
-            .find(|f| f.sequence <= limit)
-            .cloned()?;
+        let chosen = inner.recent.iter().rev().find(|f| fits(f)).cloned()?;
         inner.mark_shown(chosen.sequence);
         Some(chosen)
     }
@@ -148,15 +148,7 @@ impl FrameSlot {
     /// The newest kept frame taken at `wall_ms` or before, marked as shown (a display that
     /// waits for what was found in its pictures elsewhere).
     pub fn show_taken_by(&self, wall_ms: i64) -> Option<SlotFrame> {
-        let mut inner = self.inner.lock().ok()?;
-        let chosen = inner
-            .recent
-            .iter()
-            .rev()
-            .find(|f| f.wall_ms <= wall_ms)
-            .cloned()?;
-        inner.mark_shown(chosen.sequence);
-        Some(chosen)
+        self.show_newest_where(|f| f.wall_ms <= wall_ms)
     }
 
     /// The newest frame whether or not it was seen, without marking it shown.

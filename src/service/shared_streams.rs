@@ -51,6 +51,11 @@ impl SharedStreams {
         }
     }
 
+    /// The generation of what is lent as `key` now (cheap: nothing is copied).
+    pub fn generation(&self, key: &StreamKey) -> Option<u64> {
+        self.lent.lock().ok()?.get(key).map(|l| l.generation)
+    }
+
     /// What is lent as `key` now.
     pub fn get(&self, key: &StreamKey) -> Option<LentStream> {
         self.lent.lock().ok()?.get(key).cloned()

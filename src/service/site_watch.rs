@@ -154,7 +154,7 @@ impl SiteWatch {
         {
             self.last_engines = Some(Instant::now());
             let engines = store.engines()?;
-            let unheld = store.unheld_cameras()?;
+            let unheld = store.unheld_cameras(&engines)?;
             self.tell(events, Event::Engines { engines, unheld }, false);
         }
         let notified = if self.listening {

@@ -54,6 +54,11 @@ struct Watched {
 }
 
 impl Watched {
+    /// Its place at this detector: `None` when not searched here (or searched by the lender).
+    fn searched_here(&self) -> Option<&Registered> {
+        self.detection.as_ref().filter(|_| self.lent.is_none())
+    }
+
     fn slot(&self) -> Option<FrameSlot> {
         match (&self.worker, &self.lent) {
             (Some(worker), _) => Some(worker.slot()),
@@ -247,12 +252,17 @@ impl VideoStreams {
         credentials_ref: Option<&str>,
         usage: StreamUse,
     ) -> Option<FrameSlot> {
-        let lent = self.borrowing.as_ref().and_then(|b| b.get(key));
+        // Called for every tile every frame: only the lent generation is compared here.
+        let lent_generation = self.borrowing.as_ref().and_then(|b| b.generation(key));
         let current = self.streams.get(key).is_some_and(|w| {
             &w.url == url
                 && w.analyse == usage.analyse
-                && w.lent.as_ref().map(|l| l.generation) == lent.as_ref().map(|l| l.generation)
+                && w.lent.as_ref().map(|l| l.generation) == lent_generation
         });
+        let lent = match (current, &self.borrowing) {
+            (false, Some(borrowing)) => borrowing.get(key),
+            _ => None,
+        };
         if !current && let Some(lent) = lent {
             let watched = Watched {
                 url: url.clone(),
@@ -408,10 +418,8 @@ impl VideoStreams {
     pub fn take_events(&self) -> Vec<LiveEvent> {
         let mut events = Vec::new();
         for (key, watched) in &self.streams {
-            if watched.lent.is_some() {
-                continue; // the lender takes them
-            }
-            if let Some(registered) = &watched.detection {
+            // A lent stream's events are the lender's to take.
+            if let Some(registered) = watched.searched_here() {
                 let offset = registered.feed.wall_offset_ms();
                 events.extend(
                     registered
@@ -436,11 +444,7 @@ impl VideoStreams {
         use crate::domain::overlay::{OverlaySignal, RecordedOverlay};
         let mut taken = Vec::new();
         for (key, watched) in &self.streams {
-            let Some(registered) = watched
-                .detection
-                .as_ref()
-                .filter(|_| watched.lent.is_none())
-            else {
+            let Some(registered) = watched.searched_here() else {
                 continue;
             };
             let Some(offset) = registered.feed.wall_offset_ms() else {

@@ -104,6 +104,15 @@ impl Store {
         rows.into_iter().map(from_row).collect()
     }
 
+    /// The id of the newest saved version of any camera's geometry (0 when none): it changes
+    /// whenever a geometry is saved, so a reader can tell when to read them again.
+    pub fn newest_geometry_id(&mut self) -> Result<i64, StoreError> {
+        Ok(table::table
+            .select(diesel::dsl::max(table::id))
+            .first::<Option<i64>>(&mut self.conn)?
+            .unwrap_or(0))
+    }
+
     /// The newest version of every camera's geometry, by camera code.
     pub fn latest_geometries(&mut self) -> Result<Vec<StoredGeometry>, StoreError> {
         let rows: Vec<Row> = table::table

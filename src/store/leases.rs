@@ -73,6 +73,8 @@ pub struct SiteLoad {
     pub cameras: i64,
     /// Capacities of the engines alive now (this one included once it has beaten).
     pub capacities: Vec<(String, i64)>,
+    /// Cameras each of them holds now.
+    pub loads: Vec<(String, i64)>,
 }
 
 impl SiteLoad {
@@ -91,6 +93,22 @@ impl SiteLoad {
         }
         let share = (self.cameras * capacity.max(0) + total - 1) / total;
         share.min(capacity.max(0))
+    }
+
+    /// How many more cameras the alive engines other than `engine` want than they hold.
+    pub fn wanted_besides(&self, engine: &str) -> i64 {
+        self.capacities
+            .iter()
+            .filter(|(name, _)| name != engine)
+            .map(|(name, capacity)| {
+                let load = self
+                    .loads
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(0, |(_, l)| *l);
+                (self.target(name, *capacity) - load).max(0)
+            })
+            .sum()
     }
 }
 
@@ -236,15 +254,15 @@ impl Store {
             .filter(cameras::enabled.eq(true))
             .count()
             .get_result(&mut self.conn)?;
-        let capacities = self
+        let alive: Vec<EngineListing> = self
             .engines()?
             .into_iter()
             .filter(|e| e.state == "alive")
-            .map(|e| (e.name, e.capacity))
             .collect();
         Ok(SiteLoad {
             cameras: count,
-            capacities,
+            capacities: alive.iter().map(|e| (e.name.clone(), e.capacity)).collect(),
+            loads: alive.iter().map(|e| (e.name.clone(), e.load)).collect(),
         })
     }
 
@@ -433,20 +451,19 @@ impl Store {
             .collect())
     }
 
-    /// Cameras whose lease is held by no engine now (the console says so on their tiles).
-    pub fn unheld_cameras(&mut self) -> Result<Vec<String>, StoreError> {
+    /// Enabled cameras that none of `engines` (a listing just read) holds: the console says
+    /// so on their tiles.
+    pub fn unheld_cameras(&mut self, engines: &[EngineListing]) -> Result<Vec<String>, StoreError> {
         use super::schema::cameras;
-        let now = self.database_now_ms()?;
-        let held: Vec<String> = camera_leases::table
-            .filter(camera_leases::expires_at_ms.gt(now))
-            .select(camera_leases::camera_code)
-            .load(&mut self.conn)?;
         let enabled: Vec<String> = cameras::table
             .filter(cameras::enabled.eq(true))
             .order(cameras::code.asc())
             .select(cameras::code)
             .load(&mut self.conn)?;
-        Ok(enabled.into_iter().filter(|c| !held.contains(c)).collect())
+        Ok(enabled
+            .into_iter()
+            .filter(|c| !engines.iter().any(|e| e.cameras.contains(c)))
+            .collect())
     }
 }
 
@@ -461,6 +478,7 @@ mod tests {
                 .iter()
                 .map(|(n, c)| ((*n).to_owned(), *c))
                 .collect(),
+            loads: Vec::new(),
         }
     }
 
@@ -475,6 +493,15 @@ mod tests {
         assert_eq!(s.target("b", 24), 15);
         let s = site(40, &[("a", 8), ("b", 8)]);
         assert_eq!(s.target("a", 8), 8);
+    }
+
+    #[test]
+    fn cameras_are_handed_only_to_engines_that_want_more() {
+        let mut s = site(4, &[("a", 4), ("b", 4)]);
+        s.loads = vec![("a".into(), 4), ("b".into(), 0)];
+        assert_eq!(s.wanted_besides("a"), 2);
+        s.loads = vec![("a".into(), 2), ("b".into(), 2)];
+        assert_eq!(s.wanted_besides("a"), 0);
     }
 
     #[test]

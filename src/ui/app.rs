@@ -461,6 +461,9 @@ impl ConsoleApp {
                             .or_default();
                         let at = list.partition_point(|o| o.at_ms <= overlay.at_ms);
                         list.insert(at, overlay);
+                    }
+                    // Each camera keeps its last seconds.
+                    for list in self.remote_overlays.values_mut() {
                         let newest = list.last().map_or(0, |o| o.at_ms);
                         list.retain(|o| newest - o.at_ms <= REMOTE_OVERLAYS_MS);
                     }
