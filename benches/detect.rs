@@ -14,6 +14,7 @@ use dienbien_dispatch::detect::candle_ops_only;
 use dienbien_dispatch::detect::onnx::Model;
 use dienbien_dispatch::detect::postprocess;
 use dienbien_dispatch::detect::preprocess::letterbox;
+use dienbien_dispatch::detect::product::Kernel;
 use dienbien_dispatch::detect::yolox::{INPUT_SIZE, YoloxNano, input_tensor};
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -170,15 +171,20 @@ fn against_onnxruntime(net: &YoloxNano, input: &Tensor, model: &Path, planar: &[
     std::fs::write(&input_file, bytes).expect("input for onnxruntime");
     println!("\n# YOLOX-nano 416×416 forward pass, CPU, against onnxruntime in alternating rounds");
     println!(
-        "{:<22} {:>10} {:>16} {:>7}",
+        "{:<26} {:>10} {:>16} {:>7}",
         "", "ms", "onnxruntime ms", "ratio"
     );
     let mut ours_1 = Vec::new();
-    for (name, threads, candle_ops, rounds, passes) in [
-        ("kernels", 1, false, 9, 7),
-        ("kernels", 2, false, 9, 7),
-        ("candle ops", 1, true, 3, 1),
-    ] {
+    let best = Kernel::current();
+    let mut sides: Vec<(String, usize, Option<Kernel>, usize, usize)> = Kernel::available()
+        .into_iter()
+        .map(|k| (format!("{k:?}"), 1, Some(k), 9, 7))
+        .collect();
+    sides.insert(1, (format!("{best:?}"), 2, Some(best), 9, 7));
+    sides.push(("candle ops".into(), 1, None, 3, 1));
+    for (name, threads, kernel, rounds, passes) in sides {
+        let candle_ops = kernel.is_none();
+        Kernel::choose(kernel).expect("a kernel this processor runs");
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -218,12 +224,12 @@ fn against_onnxruntime(net: &YoloxNano, input: &Tensor, model: &Path, planar: &[
         let label = format!("{name}, {threads} thread(s)");
         let ms = median(ours);
         if ratios.is_empty() {
-            println!("{label:<22} {ms:>10.1} {:>16} {:>7}", "n/a", "n/a");
+            println!("{label:<26} {ms:>10.1} {:>16} {:>7}", "n/a", "n/a");
         } else {
             let (peer_ms, ratio) = (median(theirs), median(ratios));
-            println!("{label:<22} {ms:>10.1} {peer_ms:>16.1} {ratio:>6.2}×");
+            println!("{label:<26} {ms:>10.1} {peer_ms:>16.1} {ratio:>6.2}×");
         }
-        if !candle_ops && threads == 1 {
+        if kernel == Some(best) && threads == 1 {
             ours_1.push(ms);
         } else if candle_ops && let Some(&kernels) = ours_1.first() {
             println!(
@@ -232,6 +238,7 @@ fn against_onnxruntime(net: &YoloxNano, input: &Tensor, model: &Path, planar: &[
             );
         }
     }
+    Kernel::choose(None).expect("the fastest kernel");
     let _ = std::fs::remove_file(&input_file);
 }
 

@@ -14,9 +14,11 @@ mod pointwise;
 mod pooling;
 pub mod postprocess;
 pub mod preprocess;
+pub mod product;
 mod stem;
 pub mod yolox;
 
+pub use fast_math::Act;
 pub use host::candle_ops_only;
 
 /// Largest absolute difference between two tensors of the same shape (tests of the kernels).

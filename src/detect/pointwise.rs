@@ -1,14 +1,14 @@
-//! 1×1 convolutions on the CPU as matrix products called directly: over one or several inputs
-//! taken side by side in channels (the concatenation is never copied), in bands of columns
-//! small enough to stay in cache, each band finished (bias, activation, a residual added)
-//! while it is still there. Candle's matmul would allocate a zeroed output, ask the system for the number
+//! 1×1 convolutions on the CPU as matrix products (our own kernels, [`super::product`]) over
+//! one or several inputs taken side by side in channels (the concatenation is never copied),
+//! in bands of columns small enough to stay in cache, each block of the output finished (bias,
+//! activation, a residual added) by the kernel as soon as its sum is complete. Candle's matmul would allocate a zeroed output, ask the system for the number
 //! of cores on every call and leave bias and activation to passes over the whole tensor.
 //! Other devices run candle's ops.
 
-use super::fast_math::{self, Act};
-use super::host::{self, OutPtr, Output, with_f32};
+use super::fast_math::Act;
+use super::host::{self, Output, with_f32};
+use super::product::{Finish, Kernel, RowsOfB, Shape, multiply_raw};
 use candle_core::Tensor;
-use gemm::Parallelism;
 use rayon::prelude::*;
 
 /// The columns (pixels) of one band: the band's output and input together at most about
@@ -25,8 +25,9 @@ fn band_width(out_channels: usize, in_channels: usize, columns: usize) -> usize 
 }
 
 /// One band's matrix product: row `o < out` of the output (`cols` values at `dst + o·dst_stride`)
-/// gets `Σ_c weights[o·weight_stride + c] · input[c·input_stride + j]` over `k` channels, added
-/// to what it holds when `accumulate`.
+/// gets `Σ_c weights[o·weight_stride + c] · input[start of row c + j]` over `k` channels, added
+/// to what it holds when `accumulate`, then `finish` (laid out as the output) when given, with
+/// the product kernel chosen for this processor.
 ///
 /// # Safety
 /// `dst` addresses those rows inside one allocation that no other task touches meanwhile, and,
@@ -36,63 +37,29 @@ pub(super) unsafe fn band_product(
     dst_stride: usize,
     accumulate: bool,
     (weights, weight_stride): (&[f32], usize),
-    (input, input_stride): (&[f32], usize),
+    (input, input_rows): (&[f32], RowsOfB),
     (out, cols, k): (usize, usize, usize),
+    finish: Option<Finish>,
 ) {
-    if out == 0 || cols == 0 || k == 0 {
-        return;
-    }
-    assert!(
-        weights.len() >= (out - 1) * weight_stride + k
-            && input.len() >= (k - 1) * input_stride + cols,
-        "band product reads past its operands"
-    );
-    // SAFETY: the operands hold every element read (checked just above), the caller vouches for
-    // `dst`.
+    let shape = Shape {
+        m: out,
+        n: cols,
+        k,
+        lda: weight_stride,
+        b_rows: input_rows,
+        ldc: dst_stride,
+    };
+    // SAFETY: the caller's promise; the operands are checked against the shape inside.
     unsafe {
-        gemm::gemm(
-            out,
-            cols,
-            k,
+        multiply_raw(
+            Kernel::current(),
             dst,
-            1,
-            dst_stride as isize,
             accumulate,
-            weights.as_ptr(),
-            1,
-            weight_stride as isize,
-            input.as_ptr(),
-            1,
-            input_stride as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
-}
-
-/// Finishes a band written by [`band_product`]: row `o` (`cols` values at `base + o·stride`)
-/// gets `biases[o]`, then `act`, then `residual`'s values at the same place relative to `base`.
-///
-/// # Safety
-/// The rows lie inside the output, have been written, and are this task's alone.
-pub(super) unsafe fn finish_band(
-    out: OutPtr,
-    base: usize,
-    stride: usize,
-    cols: usize,
-    biases: &[f32],
-    act: Act,
-    residual: Option<&[f32]>,
-) {
-    for (o, &bias) in biases.iter().enumerate() {
-        // SAFETY: the caller's promise.
-        let row = unsafe { out.slice(base + o * stride, cols) };
-        let residual = residual.map(|r| &r[o * stride..o * stride + cols]);
-        fast_math::finish(row, bias, act, residual);
+            weights,
+            input,
+            shape,
+            finish,
+        )
     }
 }
 
@@ -154,6 +121,12 @@ pub fn pointwise(
             let mut offset = 0;
             for (index, (data, dims)) in views[..count].iter().enumerate() {
                 let c = dims[1];
+                // The last input's product finishes the band.
+                let finish = (index + 1 == count).then(|| Finish {
+                    bias: biases,
+                    act,
+                    residual: residual.map(|(r, _)| &r[base..]),
+                });
                 // SAFETY: the band's columns of `out_channels` rows (stride hw) of this
                 // picture's output belong to this task alone, and were written by the product
                 // of the previous input when accumulating.
@@ -163,15 +136,13 @@ pub fn pointwise(
                         hw,
                         index > 0,
                         (&weights[offset..], in_channels),
-                        (&data[b * c * hw + start..], hw),
+                        (&data[b * c * hw + start..], RowsOfB::Stride(hw)),
                         (out_channels, cols, c),
+                        finish,
                     );
                 }
                 offset += c;
             }
-            let residual = residual.map(|(r, _)| &r[base..]);
-            // SAFETY: the band, just written, this task's alone.
-            unsafe { finish_band(out, base, hw, cols, biases, act, residual) };
         });
         // SAFETY: the tasks cover every band of every picture and every output row.
         unsafe { output.into_tensor((batch, out_channels, height, width)) }

@@ -1,12 +1,14 @@
 //! The network's stem on the CPU: Focus (space-to-depth) in one pass instead of four strided
-//! copies and a concatenation, and the 3×3 convolution after it in bands of output rows: an
-//! im2col matrix of whole shifted rows per band, a matrix product, bias and SiLU while the band
-//! is in cache (candle's im2col gathers element by element, for the whole picture at once).
+//! copies and a concatenation, and the 3×3 convolution after it as one matrix product per
+//! output row that reads the shifted rows of the zero-padded input in place (no im2col copy),
+//! finished (bias, SiLU) by the product kernel (candle's im2col gathers element by element,
+//! for the whole picture at once).
 //! Other devices run candle's ops.
 
 use super::fast_math::{self, Act};
 use super::host::{self, Output, with_f32};
-use super::pointwise::{band_product, finish_band};
+use super::pointwise::band_product;
+use super::product::{Finish, RowsOfB};
 use candle_core::Tensor;
 use rayon::prelude::*;
 
@@ -76,10 +78,9 @@ fn focus_with_candle_ops(x: &Tensor) -> candle_core::Result<Tensor> {
     Tensor::cat(&phases, 1)
 }
 
-/// A 3×3 convolution, padding 1, stride 1, plus `bias` (`[out]`), then `act`: on the CPU in
-/// bands of output rows, each an im2col matrix built from whole shifted rows (candle's
-/// tiled im2col gathers element by element and builds the whole picture's at once) multiplied
-/// by the weights and finished while it is in cache.
+/// A 3×3 convolution, padding 1, stride 1, plus `bias` (`[out]`), then `act`: on the CPU, the
+/// input copied once into a zero border, then for each output row the product of the weights
+/// with the nine shifted rows of every channel, read in place.
 pub fn conv3x3(
     x: &Tensor,
     weight: &Tensor,
@@ -101,72 +102,58 @@ pub fn conv3x3(
             candle_core::bail!("conv3x3 weight {weight_dims:?} does not fit the input {dims:?}");
         }
         let (k, hw) = (channels * 9, height * width);
-        let band_rows = (49_152 / k.max(out_channels) / width.max(1)).clamp(1, height.max(1));
+        // The input with a border of zeros: row `p = (c, ky, kx)` of the product's `B` for
+        // output row y is the padded plane c from (y + ky, kx), `width` values, in place.
+        let (padded_width, padded_plane) = (width + 2, (height + 2) * (width + 2));
+        let mut padded = vec![0f32; batch * channels * padded_plane];
+        padded
+            .par_chunks_mut(padded_plane)
+            .zip(data.par_chunks(hw))
+            .for_each(|(plane, source)| {
+                for (y, row) in source.chunks(width).enumerate() {
+                    let at = (y + 1) * padded_width + 1;
+                    plane[at..at + width].copy_from_slice(row);
+                }
+            });
+        let offsets: Vec<usize> = (0..k)
+            .map(|p| {
+                let (c, ky, kx) = (p / 9, (p % 9) / 3, p % 3);
+                c * padded_plane + ky * padded_width + kx
+            })
+            .collect();
+        // Enough tasks for every thread to have four.
+        let band_rows = height
+            .div_ceil(4 * rayon::current_num_threads())
+            .clamp(1, height.max(1));
         let bands = height.div_ceil(band_rows);
         let mut output = Output::new(batch * out_channels * hw);
         let out = output.ptr();
-        (0..batch * bands)
-            .into_par_iter()
-            .for_each_init(Vec::new, |columns, task| {
-                let (b, y0) = (task / bands, (task % bands) * band_rows);
-                let rows = band_rows.min(height - y0);
-                let cols = rows * width;
-                columns.clear();
-                columns.resize(k * cols, 0f32);
-                fast_math::with_best_simd(
-                    #[inline(always)]
-                    |_| im2col_band(data, (b, channels, height, width), y0, rows, columns),
-                );
-                let base = b * out_channels * hw + y0 * width;
-                // SAFETY: the output band (this picture's rows y0..y0 + rows of every output
-                // channel, stride hw) is this task's alone; the product writes it, then it is
-                // finished.
+        (0..batch * bands).into_par_iter().for_each(|task| {
+            let (b, y0) = (task / bands, (task % bands) * band_rows);
+            let picture = &padded[b * channels * padded_plane..][..channels * padded_plane];
+            for y in y0..(y0 + band_rows).min(height) {
+                let base = b * out_channels * hw + y * width;
+                // SAFETY: output row y of every output channel of this picture (stride hw)
+                // is this task's alone; the product writes and finishes it.
                 unsafe {
                     band_product(
                         out.at(base),
                         hw,
                         false,
                         (weights, k),
-                        (columns, cols),
-                        (out_channels, cols, k),
+                        (&picture[y * padded_width..], RowsOfB::Offsets(&offsets)),
+                        (out_channels, width, k),
+                        Some(Finish {
+                            bias: biases,
+                            act,
+                            residual: None,
+                        }),
                     );
-                    finish_band(out, base, hw, cols, biases, act, None);
                 }
-            });
-        // SAFETY: the bands cover every row of every picture and output channel.
+            }
+        });
         unsafe { output.into_tensor((batch, out_channels, height, width)) }
     })
-}
-
-/// The im2col rows (channel, ky, kx) of output rows `y0..y0 + rows` of picture `b`, zero where
-/// the window leaves the picture; `columns` is zeroed, `channels × 9` rows of `rows × width`.
-#[inline(always)]
-fn im2col_band(
-    data: &[f32],
-    (b, channels, height, width): (usize, usize, usize, usize),
-    y0: usize,
-    rows: usize,
-    columns: &mut [f32],
-) {
-    let hw = height * width;
-    for (r, row) in columns.chunks_mut(rows * width).enumerate() {
-        let (c, ky, kx) = (r / 9, (r % 9) / 3, r % 3);
-        let src = &data[(b * channels + c) * hw..(b * channels + c + 1) * hw];
-        for (dy, dst) in row.chunks_mut(width).enumerate() {
-            let sy = (y0 + dy + ky) as isize - 1;
-            if sy < 0 || sy >= height as isize {
-                continue;
-            }
-            let src_row = &src[sy as usize * width..(sy as usize + 1) * width];
-            // dst[x] = src_row[x + kx − 1]
-            match kx {
-                0 if width > 1 => dst[1..].copy_from_slice(&src_row[..width - 1]),
-                1 => dst.copy_from_slice(src_row),
-                2 if width > 1 => dst[..width - 1].copy_from_slice(&src_row[1..]),
-                _ => {}
-            }
-        }
-    }
 }
 
 /// The same with candle's ops (other devices).
@@ -221,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn banded_im2col_convolution_matches_candles() {
+    fn convolution_over_the_padded_input_matches_candles() {
         let device = Device::Cpu;
         for (h, w) in [(9, 7), (40, 33), (1, 1)] {
             let x = Tensor::rand(-1f32, 1f32, (2, 12, h, w), &device).unwrap();
