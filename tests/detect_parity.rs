@@ -1,14 +1,16 @@
 //! Parity of the candle YOLOX-nano with onnxruntime: on the street photo and on frames of the
 //! sample clips, every box of the onnxruntime reference (tests/fixtures/detect/, made by
 //! tests/support/onnxruntime_reference.py) is found with the same class, IoU ≥ 0.98 and a score
-//! within ±0.01, and no other box is found, with the CPU kernels and with candle's own ops (the
-//! path a GPU takes); a batch gives each picture the rows it gets alone.
+//! within ±0.01, and no other box is found, with the CPU kernels (each matrix-product kernel the
+//! processor runs) and with candle's own ops (the path a GPU takes); a batch gives each picture
+//! the rows it gets alone.
 
 mod support;
 
 use dienbien_dispatch::detect::onnx::Model;
 use dienbien_dispatch::detect::postprocess::{self, Detection};
 use dienbien_dispatch::detect::preprocess::letterbox;
+use dienbien_dispatch::detect::product::Kernel;
 use dienbien_dispatch::detect::yolox::{INPUT_SIZE, YoloxNano, input_tensor};
 use std::path::Path;
 use support::media;
@@ -163,6 +165,28 @@ fn candles_own_ops_as_on_a_gpu_match_onnxruntime_too() {
     let (rgb, w, h) = clip_frame_rgb("street-car-motorbike-plate.jpg", 0);
     let (_, found) = dienbien_dispatch::detect::candle_ops_only(|| detect(&net, &rgb, w, h));
     assert_matches("street photo, candle's ops", &found, &expected.detections);
+}
+
+#[test]
+fn every_product_kernel_this_processor_runs_matches_onnxruntime() {
+    // The matrix-product kernels are chosen by the processor's features; each one this machine
+    // can run gives the reference's boxes (the others compute the same sums, so whichever a
+    // test beside this one meets while it switches, its boxes are right too).
+    let net = network();
+    let expected = reference("street-car-motorbike-plate");
+    let (rgb, w, h) = clip_frame_rgb("street-car-motorbike-plate.jpg", 0);
+    let kernels = Kernel::available();
+    eprintln!("product kernels run here: {kernels:?}");
+    for kernel in kernels {
+        Kernel::choose(Some(kernel)).expect("a kernel this processor runs");
+        let (_, found) = detect(&net, &rgb, w, h);
+        assert_matches(
+            &format!("street photo, {kernel:?}"),
+            &found,
+            &expected.detections,
+        );
+    }
+    Kernel::choose(None).expect("the fastest kernel");
 }
 
 #[test]

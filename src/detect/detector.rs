@@ -104,6 +104,13 @@ impl Detector {
         } else {
             None
         };
+        if device.is_cpu() {
+            tracing::info!(
+                product_kernel = ?super::product::Kernel::current(),
+                threads = pool.as_ref().map_or(0, |p| p.current_num_threads()),
+                "detector on the CPU"
+            );
+        }
         Ok(Self { net, pool })
     }
 

@@ -209,8 +209,9 @@ pub unsafe fn multiply_raw(
         for i0 in (0..m).step_by(rows) {
             let height = rows.min(m - i0);
             let tile = Tile {
-                // Rows past the end repeat the last one: computed, never stored.
-                a: std::array::from_fn(|r| a[(i0 + r.min(height - 1)) * lda..].as_ptr()),
+                // Rows past the end repeat the last one: computed, never stored. (Inside `a`:
+                // checked above.)
+                a: std::array::from_fn(|r| a.as_ptr().wrapping_add((i0 + r.min(height - 1)) * lda)),
                 b: b[j0..].as_ptr(),
                 b_rows,
                 k,
@@ -285,27 +286,31 @@ struct TileFinish<'a> {
     residual: Option<*const f32>,
 }
 
-/// The portable micro-kernel: 4 × 8.
+/// The portable micro-kernel: 4 × 8 (a narrower strip goes through a zero-padded copy).
 ///
 /// # Safety
 /// The tile's pointers address what it says.
 unsafe fn portable(t: &Tile) {
-    const R: usize = 4;
     const C: usize = 8;
-    let mut acc = [[0f32; C]; R];
-    for p in 0..t.k {
+    let full = |p: usize| {
+        // SAFETY: 8 values of row p of the strip.
+        unsafe { *t.b.add(t.b_rows.start(p)).cast::<[f32; C]>() }
+    };
+    let narrow = |p: usize| {
         let mut row = [0f32; C];
         // SAFETY: `width` values of row p of the strip.
         let b = unsafe { std::slice::from_raw_parts(t.b.add(t.b_rows.start(p)), t.width) };
         row[..t.width].copy_from_slice(b);
-        for (r, acc) in acc.iter_mut().enumerate() {
-            // SAFETY: row r of `A` holds `k` values.
-            let a = unsafe { *t.a[r].add(p) };
-            for (sum, &x) in acc.iter_mut().zip(&row) {
-                *sum += a * x;
-            }
+        row
+    };
+    // SAFETY: the caller's promise, passed on.
+    let acc = unsafe {
+        if t.width == C {
+            portable_sums(t, full)
+        } else {
+            portable_sums(t, narrow)
         }
-    }
+    };
     for (r, acc) in acc.iter().enumerate().take(t.height) {
         // SAFETY: `width` values of output row r, this call's alone.
         let out = unsafe { std::slice::from_raw_parts_mut(t.c.add(r * t.ldc), t.width) };
@@ -313,6 +318,26 @@ unsafe fn portable(t: &Tile) {
             *o = if t.accumulate { *o + sum } else { sum };
         }
     }
+}
+
+/// The portable kernel's sums over `k`, with row `p` of the strip given by `row(p)`.
+///
+/// # Safety
+/// The tile's rows of `A` hold `k` values each.
+#[inline(always)]
+unsafe fn portable_sums(t: &Tile, row: impl Fn(usize) -> [f32; 8]) -> [[f32; 8]; 4] {
+    let mut acc = [[0f32; 8]; 4];
+    for p in 0..t.k {
+        let b = row(p);
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: row r of `A` holds `k` values.
+            let a = unsafe { *t.a[r].add(p) };
+            for (sum, &x) in acc.iter_mut().zip(&b) {
+                *sum += a * x;
+            }
+        }
+    }
+    acc
 }
 
 #[cfg(target_arch = "x86_64")]
