@@ -100,7 +100,7 @@ pub enum Command {
 }
 
 /// Where recordings go and how long their segments are (`record`, `serve`).
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct SegmentArgs {
     /// Recordings folder. Default: [recording] dir, or recordings/ in the data folder.
     #[arg(long)]
@@ -275,8 +275,8 @@ pub struct RecordArgs {
     /// Camera code (its main stream is recorded unless --source is given).
     #[arg(long, required_unless_present = "all")]
     pub camera: Option<String>,
-    /// Record every enabled camera of the registry, each on a thread of its own that
-    /// reconnects after any failure (0.5 s doubling to 30 s), until stopped.
+    /// Every enabled camera of the registry: the engine (`serve`) with room for all of them,
+    /// recording each (and analysing those configured), until stopped.
     #[arg(long, conflicts_with_all = ["camera", "source"])]
     pub all: bool,
     /// A URL or file to record instead of the camera's main stream.

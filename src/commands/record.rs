@@ -2,7 +2,7 @@
 //! `recordings list | recover`.
 
 use super::Setup;
-use crate::cli::{RecordArgs, RecordingsCommand};
+use crate::cli::{RecordArgs, RecordingsCommand, ServeArgs};
 use crate::domain::StreamUrl;
 use crate::recording::{Recorder, RecorderConfig, SegmentEvent, prune, recover};
 use crate::store::{SegmentEnd, Store};
@@ -85,6 +85,9 @@ pub fn recordings(command: &RecordingsCommand, setup: &Setup) -> anyhow::Result<
 }
 
 pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
+    if args.all {
+        return record_all(args, setup);
+    }
     let (mut store, _) = Store::open_seeded(&setup.database)?;
     let dir = recordings_dir(args.segments.dir.as_ref(), setup);
     let report = recover(&mut store, &dir)?;
@@ -102,9 +105,6 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
         segment_s: args.segments.segment_secs.max(0.5),
         policy: setup.config.recording.policy(),
     };
-    if args.all {
-        return record_all(store, &job, setup, args.duration_secs);
-    }
     let camera = args.camera.clone().unwrap_or_default();
     let text = match &args.source {
         Some(source) if source.contains("://") => source.clone(),
@@ -141,81 +141,24 @@ struct Job {
     policy: crate::recording::RetentionPolicy,
 }
 
-/// Every enabled camera on a thread of its own, reconnecting after failures, until
-/// `duration_secs` of wall-clock time have passed (or forever).
-fn record_all(
-    mut store: Store,
-    job: &Job,
-    setup: &Setup,
-    duration_secs: Option<f64>,
-) -> anyhow::Result<()> {
-    let credentials =
-        crate::config::CameraCredentials::load(&setup.folders.default_credentials_file())
-            .unwrap_or_default();
-    let cameras: Vec<_> = store.cameras()?.into_iter().filter(|c| c.enabled).collect();
-    drop(store);
-    println!(
-        "recording {} cameras into {}",
-        cameras.len(),
-        job.dir.display()
-    );
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for camera in &cameras {
-            let (stop, location) = (&stop, &setup.database);
-            let options = RtspOptions {
-                credentials: camera
-                    .credentials_ref
-                    .as_deref()
-                    .and_then(|r| credentials.get(r)),
-                ..RtspOptions::default()
-            };
-            let spawned = std::thread::Builder::new()
-                .name(format!("record-{}", camera.code))
-                .spawn_scoped(scope, move || {
-                    let mut backoff = crate::ingest::Backoff::new(
-                        Duration::from_millis(500),
-                        Duration::from_secs(30),
-                    );
-                    while !stop.load(Ordering::Relaxed) {
-                        let outcome = Store::open(location).map_err(anyhow::Error::from).and_then(
-                            |mut store| {
-                                record_stream(
-                                    &mut store,
-                                    &camera.code,
-                                    &camera.main_url,
-                                    &options,
-                                    job,
-                                    None,
-                                    stop,
-                                )
-                            },
-                        );
-                        if stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let delay = backoff.next_delay();
-                        match outcome {
-                            Ok(()) => tracing::info!(camera = %camera.code, "stream ended; reading it again"),
-                            Err(e) => tracing::warn!(camera = %camera.code, error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64, "recording failed"),
-                        }
-                        let until = Instant::now() + delay;
-                        while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-                            std::thread::sleep(Duration::from_millis(100));
-                        }
-                    }
-                });
-            if let Err(e) = spawned {
-                tracing::error!(camera = %camera.code, error = %e, "cannot start a recording thread");
-            }
-        }
-        let started = Instant::now();
-        while duration_secs.is_none_or(|d| started.elapsed().as_secs_f64() < d) {
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        stop.store(true, Ordering::Relaxed);
-    });
-    Ok(())
+/// `record --all` is the engine ([`super::serve::run`]) with room for every enabled camera: one
+/// connection per stream, leases (no camera recorded twice where engines run), segments closed
+/// and indexed on SIGTERM or after `--duration-secs`; cameras set to be analysed are analysed.
+fn record_all(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
+    // The database may not answer yet: then the configured capacity, and `serve` retries.
+    let enabled = Store::open_seeded(&setup.database)
+        .and_then(|(mut store, _)| store.cameras())
+        .map(|cameras| cameras.iter().filter(|c| c.enabled).count() as i64)
+        .unwrap_or(0);
+    println!("record --all runs the engine (serve) with room for {enabled} enabled cameras");
+    let serve = ServeArgs {
+        name: None,
+        capacity: Some(enabled.max(setup.config.engine.capacity)),
+        lease_secs: None,
+        segments: args.segments.clone(),
+        duration_secs: args.duration_secs,
+    };
+    super::serve::run(&serve, setup)
 }
 
 /// Records one stream into segments until it ends, fails, `duration_secs` of its video have
