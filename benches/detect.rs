@@ -1,5 +1,5 @@
 //! Detection benchmark (criterion; `cargo bench --bench detect`; the peer figures need
-//! `python3` with `onnxruntime` and `numpy` from PyPI, and the shared model):
+//! `python3` with `onnxruntime` and `numpy` from PyPI):
 //! - the YOLOX-nano 416×416 forward pass on the CPU at 1 and 2 threads with this crate's CPU
 //!   kernels, and at 1 thread with candle's own ops in their place (what the kernels gain;
 //!   candle's element-wise ops then also use a thread pool of their own);
@@ -28,11 +28,11 @@ const RUNS: usize = 15;
 const SETTLE: Duration = Duration::from_millis(50);
 
 fn main() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let model_path = shared.join("models/yolox-nano/yolox_nano.onnx");
-    let model = Model::load(&model_path).expect("the shared YOLOX-nano model");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model_path = root.join("resources/models/yolox-nano/yolox_nano.onnx");
+    let model = Model::load(&model_path).expect("the YOLOX-nano model of resources/models");
     let net = YoloxNano::from_model(&model, &candle_core::Device::Cpu).expect("network");
-    let picture = image::open(shared.join("media/street-car-motorbike-plate.jpg"))
+    let picture = image::open(root.join("resources/samples/street-car-motorbike-plate.jpg"))
         .expect("street photo")
         .to_rgb8();
     let (w, h) = picture.dimensions();

@@ -1,5 +1,5 @@
-//! Engine capacity (run with `cargo bench --bench engine`; needs the shared clips and models
-//! beside the project and GStreamer's RTSP server, as the tests do): one engine on N cameras
+//! Engine capacity (run with `cargo bench --bench engine`; needs the sample clips and models
+//! of resources/ and GStreamer's RTSP server, as the tests do): one engine on N cameras
 //! served over RTSP on 127.0.0.1 by `tests/support/rtsp_server.py`, each camera recorded and
 //! searched at 5 per second with tracking and the rules of the campus geometry, as `serve`
 //! runs them. For each N it reports, over a measured window after a warm-up:
@@ -48,7 +48,7 @@ fn main() {
         .unwrap_or(30);
     let clip = std::env::var("BENCH_CLIP")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("../shared/media/vtest-h264-high.mp4"));
+        .unwrap_or_else(|_| root.join("resources/samples/vtest-h264-high.mp4"));
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|t| {
@@ -167,7 +167,7 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
             .map_err(|e| e.to_string())?;
     }
     let detector = DetectorService::start(DetectorOptions {
-        models_dir: root.join("../shared/models"),
+        models_dir: root.join("resources/models"),
         max_batch: None,
     })
     .map_err(|e| e.to_string())?;

@@ -1,5 +1,5 @@
 //! Video benchmarks (run with `cargo bench --bench video`; needs the `ffmpeg` command for the
-//! peer figures and the shared clips beside the project):
+//! peer figures; the sample clips are those of resources/samples):
 //!
 //! 1. Decode frames/s of our pipeline (libavformat demux → libavcodec decode → tightly packed
 //!    YUV planes) on the 768×576 clips and on 1080p clips generated here, side by side with
@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 const RUNS: usize = 5;
 
 fn main() {
-    let media = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media");
+    let media = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/samples");
     let work = Path::new(env!("CARGO_TARGET_DIR_HINT")).join("bench-media");
     println!("# Decode: ours vs ffmpeg -threads 1 (frames/s, median of {RUNS})");
     println!(

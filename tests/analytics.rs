@@ -1,6 +1,6 @@
 //! The shared detector as the console runs it: real streams (sample clips through ingest
 //! workers), the real model, several streams on one worker, the display matched to the boxes,
-//! and a missing model reported while the video keeps playing.
+//! and a wrong model reported while the video keeps playing.
 
 mod support;
 
@@ -23,7 +23,7 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 }
 
 fn models_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models")
 }
 
 fn play(name: &str) -> StreamWorker {
@@ -113,10 +113,16 @@ fn one_detector_serves_several_streams_and_the_display_shows_the_boxes_of_its_fr
 }
 
 #[test]
-fn without_a_model_the_detector_says_why_and_the_video_still_plays() {
-    let empty = tempfile::tempdir().unwrap();
+fn with_a_wrong_model_the_detector_says_why_and_the_video_still_plays() {
+    // A models folder whose YOLOX-nano file is not the known one (one byte changed): it is
+    // refused, not replaced by the built-in copy behind the user's back.
+    let altered = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(altered.path().join("yolox-nano")).unwrap();
+    let mut bytes = std::fs::read(models_dir().join("yolox-nano/yolox_nano.onnx")).unwrap();
+    bytes[1000] ^= 1;
+    std::fs::write(altered.path().join("yolox-nano/yolox_nano.onnx"), bytes).unwrap();
     let service = DetectorService::start(DetectorOptions {
-        models_dir: empty.path().to_owned(),
+        models_dir: altered.path().to_owned(),
         max_batch: None,
     })
     .unwrap();
@@ -129,7 +135,10 @@ fn without_a_model_the_detector_says_why_and_the_video_still_plays() {
     let DetectorStatus::Unavailable { reason } = service.status() else {
         panic!("no model, no detector");
     };
-    assert!(reason.contains("no detection model at"), "{reason}");
+    assert!(
+        reason.contains("is not a known YOLOX-nano file"),
+        "{reason}"
+    );
     assert!(reason.contains("yolox_nano.onnx"), "{reason}");
     let mut sequences = Vec::new();
     wait_for("pictures", Duration::from_secs(30), || {

@@ -1,5 +1,5 @@
 //! The violation catalogue (`data/nd168-catalogue.toml`) checked against the decree's text in
-//! `../shared/domain/nd168-articles.yaml`: each penalty's wording is the point's text word for
+//! `data/nd168-articles.yaml`: each penalty's wording is the point's text word for
 //! word, its fine range is the one its clause states, and its licence points are those that
 //! Art. 6.16 (cars) or 7.13 (motorbikes) give to that point, or none where they give none.
 
@@ -10,8 +10,8 @@ use std::path::Path;
 /// `key → full_name` of the decree file (a small reader for its regular layout: a key line,
 /// then `full_name:` as a plain, single- or double-quoted scalar or a `|` block).
 fn decree() -> HashMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/domain/nd168-articles.yaml");
-    let text = std::fs::read_to_string(&path).expect("the decree text in ../shared/domain");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/nd168-articles.yaml");
+    let text = std::fs::read_to_string(&path).expect("the decree text in data/");
     let mut map = HashMap::new();
     let mut key: Option<String> = None;
     let mut lines = text.lines().peekable();

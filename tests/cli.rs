@@ -178,7 +178,7 @@ fn an_unknown_file_format_is_refused() {
 #[test]
 fn probe_reports_a_file_and_fails_clearly_on_a_dead_camera() {
     let cli = Cli::new();
-    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media/vtest-h265.mp4");
+    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/samples/vtest-h265.mp4");
     let out = cli.ok(&["probe", &format!("file://{}", clip.display()), "--json"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["codec"], "H.265");
@@ -205,11 +205,11 @@ fn probe_reports_a_file_and_fails_clearly_on_a_dead_camera() {
 }
 
 #[test]
-fn detect_prints_boxes_and_refuses_a_missing_or_altered_model() {
+fn detect_prints_boxes_with_a_given_or_the_built_in_model_and_refuses_an_altered_one() {
     let cli = Cli::new();
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let photo = shared.join("media/street-car-motorbike-plate.jpg");
-    let models = shared.join("models");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let photo = root.join("resources/samples/street-car-motorbike-plate.jpg");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models");
     let out = cli.ok(&[
         "detect",
         path_str(&photo),
@@ -236,9 +236,17 @@ fn detect_prints_boxes_and_refuses_a_missing_or_altered_model() {
         );
     }
 
+    // A models folder without the file: the model built into the program finds the same car.
     let empty = cli.dir.path().join("no-models");
-    let stderr = cli.fails(&["detect", path_str(&photo), "--models-dir", path_str(&empty)]);
-    assert!(stderr.contains("no detection model at"), "{stderr}");
+    let out = cli.ok(&[
+        "detect",
+        path_str(&photo),
+        "--json",
+        "--models-dir",
+        path_str(&empty),
+    ]);
+    let built_in: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(built_in["detections"], line["detections"], "{built_in}");
 
     let altered = cli.dir.path().join("altered");
     std::fs::create_dir_all(altered.join("yolox-nano")).unwrap();
@@ -257,11 +265,11 @@ fn detect_prints_boxes_and_refuses_a_missing_or_altered_model() {
     );
 }
 
-/// `analyze --json` of a sample clip with the shared model: its JSON lines.
+/// `analyze --json` of a sample clip with the repository's model: its JSON lines.
 fn analyze(clip: &str, options: &[&str]) -> Vec<serde_json::Value> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let clip = shared.join("media").join(clip);
-    let models = shared.join("models");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let clip = root.join("resources/samples").join(clip);
+    let models = root.join("resources/models");
     let mut args = vec!["analyze", "--source", path_str(&clip), "--json"];
     args.extend_from_slice(options);
     args.extend(["--models-dir", path_str(&models)]);

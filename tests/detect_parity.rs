@@ -51,8 +51,8 @@ fn reference(name: &str) -> Reference {
 
 fn network() -> YoloxNano {
     let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/yolox-nano/yolox_nano.onnx");
-    let model = Model::load(&path).expect("the shared YOLOX-nano model");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models/yolox-nano/yolox_nano.onnx");
+    let model = Model::load(&path).expect("the YOLOX-nano model of resources/models");
     YoloxNano::from_model(&model, &candle_core::Device::Cpu).unwrap()
 }
 
@@ -147,7 +147,7 @@ fn the_street_photo_matches_onnxruntime() {
 #[test]
 fn a_wrong_model_is_refused_by_name() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/models/plate-hyperlpr/y5fu_320x_sim.onnx");
+        .join("resources/models/plate-hyperlpr/y5fu_320x_sim.onnx");
     let model = Model::load(&path).unwrap();
     let err = YoloxNano::from_model(&model, &candle_core::Device::Cpu)
         .err()

@@ -73,7 +73,7 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
         .spawn()
         .unwrap();
     let detector = DetectorService::start(DetectorOptions {
-        models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
         max_batch: None,
     })
     .unwrap();

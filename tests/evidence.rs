@@ -12,7 +12,7 @@ use dienbien_dispatch::video::{Decoder, FileSource};
 use std::path::Path;
 use support::media;
 
-/// The binary in a folder of its own, finding the shared models.
+/// The binary in a folder of its own, finding the models of resources/models.
 fn new_env() -> CliEnv {
     CliEnv::new().with_models()
 }
@@ -398,7 +398,7 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
     // A "recording" of the street photo: five seconds of the same picture (MJPEG in MP4).
     let photo = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/media/street-car-motorbike-plate.jpg"),
+            .join("resources/samples/street-car-motorbike-plate.jpg"),
     )
     .unwrap();
     let started = dienbien_dispatch::clock::now_utc_ms() - 20_000;

@@ -1,4 +1,4 @@
-//! The ONNX reader on the real YOLOX-nano file of `../shared/models/`: the graph and weights
+//! The ONNX reader on the real YOLOX-nano file of `resources/models/`: the graph and weights
 //! it finds are those that the `onnx` Python package reports for the same file (figures
 //! below were read with it), and a damaged file is refused with the byte where it broke.
 
@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 fn yolox_nano() -> PathBuf {
     let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/yolox-nano/yolox_nano.onnx");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models/yolox-nano/yolox_nano.onnx");
     assert!(
         path.exists(),
-        "model {} is missing: the tests need the shared models folder beside the project",
+        "model {} is missing from the repository",
         path.display()
     );
     path

@@ -6,7 +6,7 @@ use dienbien_dispatch::detect::plate::{PlateDetector, PlateError};
 use std::path::{Path, PathBuf};
 
 fn models() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models")
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn a_plate_is_found_on_the_street_photo_and_a_wrong_file_is_refused() {
     let detector = PlateDetector::load(&models()).unwrap();
     let photo = image::open(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/media/street-car-motorbike-plate.jpg"),
+            .join("resources/samples/street-car-motorbike-plate.jpg"),
     )
     .unwrap()
     .to_rgb8();
@@ -93,7 +93,7 @@ fn the_close_up_is_the_plate_enlarged_and_nothing_without_a_plate() {
     let detector = PlateDetector::load(&models()).unwrap();
     let photo = image::open(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/media/street-car-motorbike-plate.jpg"),
+            .join("resources/samples/street-car-motorbike-plate.jpg"),
     )
     .unwrap()
     .to_rgb8();

@@ -274,7 +274,7 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
     let setup = EvidenceSetup {
         key_path: env.path("key"),
         root: env.path("evidence"),
-        models_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        models_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
         agency: dienbien_dispatch::domain::Agency::default(),
     };
     let location = db.location.clone();

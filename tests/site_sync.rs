@@ -244,7 +244,7 @@ impl TestEngine {
     /// another machine).
     fn start(location: &DatabaseLocation, name: &str, lend: Option<SharedStreams>) -> Self {
         let detector = DetectorService::start(DetectorOptions {
-            models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+            models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
             max_batch: None,
         })
         .unwrap();

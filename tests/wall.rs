@@ -317,7 +317,7 @@ fn a_camera_dragged_from_the_map_plays_on_the_wall_in_its_own_window() {
 /// whose geometry is in `geometry_dir`.
 fn detecting_streams(geometry_dir: Option<std::path::PathBuf>) -> VideoStreams {
     let detector = DetectorService::start(DetectorOptions {
-        models_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models"),
+        models_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
         max_batch: None,
     })
     .unwrap();

@@ -1,6 +1,7 @@
 //! The detector a console or a command uses: finds and verifies the model file, builds the
 //! network on a device, and turns RGB pictures into detections of the console's classes.
 
+use super::bundled::{self, ModelSource};
 use super::onnx::{Model, OnnxError};
 use super::postprocess::{self, Detection};
 use super::preprocess::{InputWindow, Letterboxed, PictureCrop, letterbox, letterbox_window};
@@ -26,9 +27,7 @@ pub const NMS_IOU: f32 = 0.45;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DetectorError {
-    #[error(
-        "no detection model at {0}: download yolox_nano.onnx from the YOLOX GitHub release 0.1.1rc0 into that place (see README, Models)"
-    )]
+    #[error("no detection model at {0} (the built-in one is used instead)")]
     Missing(PathBuf),
     #[error(
         "model {path} is not a known YOLOX-nano file (SHA-256 {actual}); expected one of {expected}"
@@ -86,10 +85,14 @@ impl Detector {
         Self::load_on(models_dir, &preferred_device())
     }
 
-    /// Loads the model onto `device`.
+    /// Loads the model onto `device`: the file in `models_dir` when there is one (checked), else
+    /// the copy built into the program (checked too).
     pub fn load_on(models_dir: &Path, device: &Device) -> Result<Self, DetectorError> {
-        let path = check_model(models_dir)?;
-        let model = Model::load(&path)?;
+        let (model, source) = match check_model(models_dir) {
+            Ok(path) => (Model::load(&path)?, ModelSource::File(path)),
+            Err(DetectorError::Missing(_)) => (built_in()?, ModelSource::BuiltIn),
+            Err(e) => return Err(e),
+        };
         let net = YoloxNano::from_model(&model, device)?;
         let threads = std::env::var("DISPATCH_DETECT_THREADS")
             .ok()
@@ -104,13 +107,13 @@ impl Detector {
         } else {
             None
         };
-        if device.is_cpu() {
-            tracing::info!(
-                product_kernel = ?super::product::Kernel::current(),
-                threads = pool.as_ref().map_or(0, |p| p.current_num_threads()),
-                "detector on the CPU"
-            );
-        }
+        tracing::info!(
+            model = %source,
+            device = if device.is_cpu() { "CPU" } else { "GPU" },
+            product_kernel = ?super::product::Kernel::current(),
+            threads = pool.as_ref().map_or(0, |p| p.current_num_threads()),
+            "detector loaded"
+        );
         Ok(Self { net, pool })
     }
 
@@ -244,6 +247,25 @@ pub fn preferred_device() -> Device {
             Device::Cpu
         }
     }
+}
+
+/// The built-in YOLOX-nano, checked as a file would be.
+fn built_in() -> Result<Model, DetectorError> {
+    let actual = sha256_hex(bundled::YOLOX_NANO);
+    if !YOLOX_NANO_SHA256.contains(&actual.as_str()) {
+        return Err(DetectorError::Checksum {
+            path: PathBuf::from("(built in)"),
+            actual,
+            expected: YOLOX_NANO_SHA256.join(", "),
+        });
+    }
+    Model::parse(bundled::YOLOX_NANO).map_err(|(reason, offset)| {
+        DetectorError::Onnx(OnnxError::Malformed {
+            path: "(built in)".into(),
+            reason,
+            offset,
+        })
+    })
 }
 
 /// The model file in `models_dir`, if it is there and is a known YOLOX-nano file.

@@ -2,6 +2,7 @@
 //! (without `protoc` or Python), CPU kernels where candle's generic ops are slow, letterbox and
 //! grid decode, and the `Detector` that a command or the shared detector worker drives.
 
+pub mod bundled;
 mod depthwise;
 pub mod detector;
 mod fast_math;

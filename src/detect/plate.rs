@@ -45,10 +45,17 @@ pub struct PlateDetector {
 }
 
 impl PlateDetector {
-    /// Loads `models_dir/plate-hyperlpr/y5fu_320x_sim.onnx` after checking its SHA-256.
+    /// Loads `models_dir/plate-hyperlpr/y5fu_320x_sim.onnx`, or the copy built into the
+    /// program when there is no such file, after checking its SHA-256.
     pub fn load(models_dir: &Path) -> Result<Self, PlateError> {
         let path = models_dir.join(PLATE_FILE);
-        let bytes = std::fs::read(&path).map_err(|_| PlateError::Missing(path.clone()))?;
+        let (bytes, path) = if path.is_file() {
+            let bytes = std::fs::read(&path).map_err(|_| PlateError::Missing(path.clone()))?;
+            (std::borrow::Cow::Owned(bytes), path)
+        } else {
+            let built_in = PathBuf::from("(built in)");
+            (std::borrow::Cow::Borrowed(super::bundled::PLATE), built_in)
+        };
         let actual = super::detector::sha256_hex(&bytes);
         if actual != PLATE_SHA256 {
             return Err(PlateError::Checksum { path, actual });

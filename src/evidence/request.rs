@@ -137,7 +137,12 @@ fn bar_lines(event: &EvidenceEvent, place: &str) -> Vec<String> {
 
 fn model_info(models_dir: &Path) -> Option<ModelInfo> {
     let path = models_dir.join(crate::detect::detector::YOLOX_NANO_FILE);
-    let (sha256, _) = super::manifest::file_sha256(&path).ok()?;
+    // The detector runs the file when there is one, else the copy built into the program.
+    let sha256 = if path.is_file() {
+        super::manifest::file_sha256(&path).ok()?.0
+    } else {
+        crate::detect::detector::sha256_hex(crate::detect::bundled::YOLOX_NANO)
+    };
     Some(ModelInfo {
         name: "yolox-nano".into(),
         sha256,

@@ -1090,6 +1090,9 @@ impl ConsoleApp {
                 ui.separator();
                 ui.label(egui::RichText::new(Text::Shortcuts.get(lang)).strong());
                 ui.label(Text::ShortcutList.get(lang));
+                ui.separator();
+                ui.label(egui::RichText::new(Text::Credits.get(lang)).strong());
+                ui.label(Text::CreditList.get(lang));
             });
         if !open {
             actions.push(Action::ToggleAbout);

@@ -44,6 +44,8 @@ pub enum Text {
     Language,
     About,
     AboutBody,
+    Credits,
+    CreditList,
     Version,
     Revision,
     Database,
@@ -282,6 +284,11 @@ impl Text {
             Text::AboutBody => (
                 "Bảng điều khiển trung tâm chỉ huy của Công an tỉnh Điện Biên: bản đồ camera, hình ảnh trực tiếp, phát hiện vi phạm và lưu chứng cứ.",
                 "Command console of the Điện Biên provincial police: camera map, live video, violation detection and evidence.",
+            ),
+            Text::Credits => ("Thành phần của bên thứ ba", "Third-party parts"),
+            Text::CreditList => (
+                "Mô hình YOLOX-nano (Megvii, Apache-2.0) và mô hình phát hiện biển số HyperLPR (Apache-2.0) được tích hợp sẵn trong chương trình; giấy phép và ghi công trong tệp NOTICE.",
+                "The YOLOX-nano model (Megvii, Apache-2.0) and the HyperLPR plate detector (Apache-2.0) are built into the program; licences and attribution in the NOTICE file.",
             ),
             Text::Version => ("Phiên bản", "Version"),
             Text::Revision => ("Bản sửa đổi", "Revision"),

@@ -33,9 +33,9 @@ impl CliEnv {
         self
     }
 
-    /// Every run finds the shared models (`../shared/models`).
+    /// Every run finds the models of the repository (`resources/models`).
     pub fn with_models(self) -> Self {
-        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models");
+        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models");
         self.with_env("DISPATCH_MODELS_DIR", &models.to_string_lossy())
     }
 

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 pub fn media(name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/media")
+        .join("resources/samples")
         .join(name);
     assert!(
         path.exists(),
-        "test clip {} is missing: these tests need the shared media folder beside the project",
+        "test clip {} is missing from the repository (resources/samples)",
         path.display()
     );
     path

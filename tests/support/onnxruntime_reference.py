@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference detections for the parity tests of the candle YOLOX-nano (issue 4).
 
-Runs the shared YOLOX-nano ONNX file with onnxruntime (from PyPI) on the street photo and on
+Runs the repository's YOLOX-nano ONNX file (resources/models/) with onnxruntime (from PyPI) on the street photo and on
 frames of the sample clips, with the pre- and post-processing that the Rust detector implements,
 and writes one JSON fixture per input under tests/fixtures/detect/. The Rust tests read the
 fixtures; they need no Python. Regenerate after changing the pre/post-processing rules:
@@ -30,7 +30,8 @@ import numpy as np
 import onnxruntime as ort
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
+SAMPLES = ROOT / "resources" / "samples"
+MODELS = ROOT / "resources" / "models"
 OUT = ROOT / "tests" / "fixtures" / "detect"
 SIZE = 416
 SCORE_THRESHOLD = 0.25
@@ -61,7 +62,7 @@ def yuv_to_rgb_bt601(y, u, v, full_range=False):
 
 def clip_frame(name, index):
     """Frame `index` of a clip, or the picture of a JPEG, decoded by libavcodec (PyAV)."""
-    with av.open(str(SHARED / "media" / name)) as container:
+    with av.open(str(SAMPLES / name)) as container:
         for i, frame in enumerate(container.decode(video=0)):
             if i == index:
                 full_range = frame.format.name == "yuvj420p"
@@ -159,7 +160,7 @@ def detect(session, rgb):
 
 def main():
     session = ort.InferenceSession(
-        str(SHARED / "models" / "yolox-nano" / "yolox_nano.onnx"),
+        str(MODELS / "yolox-nano" / "yolox_nano.onnx"),
         providers=["CPUExecutionProvider"],
     )
     inputs = {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference output of the licence-plate detector by onnxruntime, for tests/plate.rs.
 
-Runs ../shared/models/plate-hyperlpr/y5fu_320x_sim.onnx on a synthetic input that the Rust
+Runs resources/models/plate-hyperlpr/y5fu_320x_sim.onnx on a synthetic input that the Rust
 test builds the same way, and writes the eight rows with the highest objectness and the sum
 of the whole output to tests/fixtures/plate/synthetic.json. Needs numpy and onnxruntime
 (pip install onnxruntime); the Rust test itself needs no Python.
@@ -13,7 +13,7 @@ import numpy as np
 import onnxruntime as ort
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-MODEL = ROOT.parent / "shared/models/plate-hyperlpr/y5fu_320x_sim.onnx"
+MODEL = ROOT / "resources/models/plate-hyperlpr/y5fu_320x_sim.onnx"
 
 session = ort.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"])
 c, y, x = np.meshgrid(np.arange(3), np.arange(320), np.arange(320), indexing="ij")

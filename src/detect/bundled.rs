@@ -1,0 +1,38 @@
+//! The models that ship inside the program (both Apache-2.0; `LICENSES/` and the About box):
+//! what runs when the models folder holds no file of that name. A file there still wins, and is
+//! checked like these.
+
+/// YOLOX-nano, COCO weights (Megvii), `resources/models/yolox-nano/`.
+pub const YOLOX_NANO: &[u8] = include_bytes!("../../resources/models/yolox-nano/yolox_nano.onnx");
+
+/// The HyperLPR plate detector, `resources/models/plate-hyperlpr/`.
+pub const PLATE: &[u8] = include_bytes!("../../resources/models/plate-hyperlpr/y5fu_320x_sim.onnx");
+
+/// Where a model came from: a file, or the copy built into the program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    File(std::path::PathBuf),
+    BuiltIn,
+}
+
+impl std::fmt::Display for ModelSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelSource::File(path) => write!(f, "{}", path.display()),
+            ModelSource::BuiltIn => f.write_str("the copy built into the program"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::detector::{YOLOX_NANO_SHA256, sha256_hex};
+    use crate::detect::plate::PLATE_SHA256;
+
+    #[test]
+    fn the_built_in_models_are_the_known_files() {
+        assert!(YOLOX_NANO_SHA256.contains(&sha256_hex(YOLOX_NANO).as_str()));
+        assert_eq!(sha256_hex(PLATE), PLATE_SHA256);
+    }
+}
