@@ -53,11 +53,19 @@ pub fn sqlite() -> TestDatabase {
     }
 }
 
-/// The PostgreSQL test server's URL, when `DATABASE_URL` names one.
+/// The PostgreSQL test server's URL, when `DATABASE_URL` names one. Where PostgreSQL is
+/// required (`DISPATCH_REQUIRE_POSTGRES=1`, as `.ci/run` sets), its absence fails the test
+/// instead of leaving it to SQLite alone.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("DATABASE_URL")
+    let url = std::env::var("DATABASE_URL")
         .ok()
-        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+    let required = std::env::var("DISPATCH_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    assert!(
+        url.is_some() || !required,
+        "DISPATCH_REQUIRE_POSTGRES=1 but DATABASE_URL does not name a PostgreSQL server"
+    );
+    url
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
