@@ -310,7 +310,7 @@ fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
     // A wrong password is refused with one message for every kind of wrong.
     sign_in(&mut harness, Some("tuan"), "sai mật khẩu");
     wait(&mut harness, "the refusal", |h| {
-        h.query_by_label("wrong user name or password").is_some()
+        h.query_by_label("Wrong user name or password").is_some()
     });
     // The dispatcher: the wall, not the review.
     sign_in(&mut harness, None, "điều phối 24/7");
@@ -329,6 +329,13 @@ fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
     // The reviewer gets the review.
     sign_in(&mut harness, Some("lan"), "xét duyệt 2026");
     wait(&mut harness, "the reviewer", |h| app(h).session().is_some());
+    harness.run_steps(2);
+    // The dispatcher's refusal was about the dispatcher: it is gone for the reviewer.
+    assert!(
+        harness
+            .query_by_label_contains("Your role may not do this")
+            .is_none()
+    );
     harness.key_press(egui::Key::F4);
     harness.run_steps(2);
     assert_eq!(app(&harness).settings_to_save().view, MainView::Review);

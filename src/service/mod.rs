@@ -23,6 +23,14 @@ use crate::store::{
 };
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 
+/// Why a sign-in (or the first administrator's creation) did not sign anyone in: the refusals
+/// the interface words in its language, or a problem of the database in its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInFailure {
+    Refused(crate::store::SignInError),
+    Problem(String),
+}
+
 /// What the UI asks of the back end.
 #[derive(Clone)]
 pub enum Command {
@@ -126,7 +134,7 @@ pub enum Event {
     /// Whether the database has any user yet (sent when it opens).
     UsersExist(bool),
     SignedIn(User),
-    SignInFailed(String),
+    SignInFailed(SignInFailure),
     /// Events stored by anyone (engines, other consoles) that this console has not shown,
     /// oldest first; at start, the open ones of the last hours.
     SiteEvents(Vec<StoredEvent>),

@@ -3,7 +3,7 @@
 //! event and logged once; commands that arrive before the database opens are kept, not lost.
 
 use super::site_watch::{POLL_EVERY, SiteWatch};
-use super::{Command, Event, Inventory, Still};
+use super::{Command, Event, Inventory, SignInFailure, Still};
 use crate::evidence::EvidenceSetup;
 use crate::store::{DatabaseLocation, Store};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
@@ -125,7 +125,7 @@ pub(super) fn run(
                     let _ = events.send(Event::SignedIn(user));
                 }
                 Ok(Err(e)) => {
-                    let _ = events.send(Event::SignInFailed(e.to_string()));
+                    let _ = events.send(Event::SignInFailed(SignInFailure::Refused(e)));
                 }
                 Err(e) => fail(events, e.to_string()),
             },
@@ -154,10 +154,11 @@ pub(super) fn run(
                         let _ = events.send(Event::SignedIn(user));
                     }
                     Ok(Err(e)) => {
-                        let _ = events.send(Event::SignInFailed(e.to_string()));
+                        let _ = events.send(Event::SignInFailed(SignInFailure::Refused(e)));
                     }
                     Err(e) => {
-                        let _ = events.send(Event::SignInFailed(e.to_string()));
+                        let _ =
+                            events.send(Event::SignInFailed(SignInFailure::Problem(e.to_string())));
                     }
                 }
             }

@@ -21,8 +21,9 @@ use crate::basemap::{Availability, BaseMap, BaseMapChoice};
 use crate::domain::Permission;
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
-use crate::service::{Command, Event, Inventory, ServiceHandle, VideoStreams};
+use crate::service::{Command, Event, Inventory, ServiceHandle, SignInFailure, VideoStreams};
 use crate::store::NewAuditEntry;
+use crate::store::SignInError;
 use eframe::egui_wgpu::wgpu;
 use std::collections::HashMap;
 use walkers::{Map, MapMemory, Position, lat_lon};
@@ -295,11 +296,26 @@ impl ConsoleApp {
                     if !user.role.can(Permission::ViewLive) {
                         self.settings.view = MainView::Map;
                     }
+                    // A refusal shown before signing in was about nobody: it goes.
+                    self.notices.retain(|n| {
+                        [Language::Vietnamese, Language::English]
+                            .iter()
+                            .all(|&l| n.as_str() != Text::NotPermitted.get(l))
+                    });
                     self.session = Some(user);
                 }
-                Event::SignInFailed(reason) => {
+                Event::SignInFailed(failure) => {
+                    let lang = self.settings.language;
                     self.sign_in.pending = false;
-                    self.sign_in.problem = Some(reason);
+                    self.sign_in.problem = Some(match failure {
+                        SignInFailure::Refused(SignInError::Wrong) => {
+                            Text::SignInWrong.get(lang).to_owned()
+                        }
+                        SignInFailure::Refused(SignInError::Disabled) => {
+                            Text::SignInDisabled.get(lang).to_owned()
+                        }
+                        SignInFailure::Problem(problem) => problem,
+                    });
                 }
                 Event::Incidents(incidents) => {
                     self.replay.incidents = incidents

@@ -46,6 +46,8 @@ pub enum Text {
     AboutBody,
     Credits,
     CreditList,
+    SignInWrong,
+    SignInDisabled,
     Version,
     Revision,
     Database,
@@ -466,6 +468,11 @@ impl Text {
             Text::SignIn => ("Đăng nhập", "Sign in"),
             Text::CreateAndSignIn => ("Tạo và đăng nhập", "Create and sign in"),
             Text::SignOut => ("Đăng xuất", "Sign out"),
+            Text::SignInWrong => (
+                "Sai tên đăng nhập hoặc mật khẩu",
+                "Wrong user name or password",
+            ),
+            Text::SignInDisabled => ("Tài khoản này đã bị vô hiệu hoá", "This user is disabled"),
             Text::NotPermitted => (
                 "Vai trò của bạn không được phép làm việc này",
                 "Your role may not do this",
