@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use common::console::{app, console_on, wait, wait_up_to};
+use common::console::{app, app_mut, console_on, wait, wait_up_to};
 use common::every_backend;
 use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
 use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
@@ -407,4 +407,49 @@ fn a_tile_draws_the_boxes_an_engine_elsewhere_found_in_the_picture_it_shows() {
     );
     engine.stop();
     drop(server);
+}
+
+#[test]
+fn with_the_list_a_camera_panel_and_alarms_open_the_wall_keeps_most_of_a_1600_pixel_window() {
+    let db = common::sqlite();
+    let location = db.location.clone();
+    let mut harness = console_on(db, english(), (1600.0, 900.0));
+    wait(&mut harness, "the database", |h| app(h).inventory_loaded());
+    let mut engine = Store::open(&location).unwrap();
+    common::execute_raw(
+        &location,
+        "UPDATE cameras SET enabled = (code = 'DBP-GT-A1-N')",
+    )
+    .unwrap();
+    let lease = hold_as_engine(&mut engine, "engine-a", 4);
+    engine
+        .record_event_fenced(
+            &NewEvent {
+                camera_code: "DBP-GT-A1-N".into(),
+                kind: "red-light".into(),
+                track: 3,
+                class: "car".into(),
+                place: Some("north".into()),
+                stream_at_ms: 5_000,
+                time_into_red_ms: Some(900),
+                clause: Some("6.9.b".into()),
+                detail: serde_json::json!({}),
+            },
+            &lease[0],
+        )
+        .unwrap();
+    wait_up_to(&mut harness, Duration::from_secs(10), "the alarm", |h| {
+        !app(h).alarms().is_empty()
+    });
+    app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    app_mut(&mut harness).select_camera("DBP-GT-A1-N");
+    harness.run_steps(4);
+    // The camera list, the camera panel and the alarm list are all open beside the wall.
+    harness.get_by_label("Video wall (F3)");
+    assert!(!app(&harness).alarms().is_empty());
+    let middle = app(&harness).central_width();
+    assert!(
+        middle >= 0.55 * 1600.0 - 1.0,
+        "the wall keeps {middle} px of 1600"
+    );
 }

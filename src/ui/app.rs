@@ -137,6 +137,8 @@ pub struct ConsoleApp {
     /// (two: the scroll area clamps the offset to the content size it saw the frame before).
     scroll_list_frames: u8,
     last_map_output: MapOutput,
+    /// The width left to the map, wall, review or replay in the middle (last frame).
+    central_width: f32,
     /// The settings as last written to storage, to know when a save is due.
     saved_settings: Option<UiSettings>,
     streams: VideoStreams,
@@ -206,6 +208,7 @@ impl ConsoleApp {
             engines: super::EngineView::default(),
             scroll_list_frames: SCROLL_FRAMES,
             last_map_output: MapOutput::default(),
+            central_width: 0.0,
             saved_settings: None,
             streams: options.streams,
             alarms: Vec::new(),
@@ -721,11 +724,28 @@ impl ConsoleApp {
             }
             return;
         }
+        let camera_panel_open = self.selected.is_some_and(|i| i < self.entries.len());
+        let alarms_open = !self.alarms.is_empty() && self.can(Permission::ViewLive);
+        // The wall keeps most of the window; the map (which pans) lets the panels have theirs.
+        let wall_in_middle = self.settings.view == MainView::Wall && !self.settings.wall.own_window;
+        let [list_width, panel_width, alarm_width] = side_panel_widths(
+            ui.available_rect_before_wrap().width(),
+            [
+                self.settings.show_camera_list,
+                camera_panel_open,
+                alarms_open,
+            ],
+            if wall_in_middle {
+                SIDE_PANELS_SHARE
+            } else {
+                1.0
+            },
+        );
         if self.settings.show_camera_list {
             egui::Panel::left("camera-list")
                 .resizable(true)
-                .default_size(340.0)
-                .size_range(240.0..=560.0)
+                .default_size(list_width.0)
+                .size_range(list_width.1)
                 .show(ui, |ui| {
                     camera_list_ui(
                         ui,
@@ -742,14 +762,14 @@ impl ConsoleApp {
         {
             egui::Panel::right("camera-panel")
                 .resizable(true)
-                .default_size(400.0)
-                .size_range(300.0..=600.0)
+                .default_size(panel_width.0)
+                .size_range(panel_width.1)
                 .show(ui, |ui| {
                     let engine_line = self.engines.camera_line(&entry.camera.code, lang);
                     camera_panel_ui(ui, index, entry, engine_line, lang, &mut actions);
                 });
         }
-        if !self.alarms.is_empty() && self.can(Permission::ViewLive) {
+        if alarms_open {
             let entries = &self.entries;
             let name_of = |code: &str| {
                 entries
@@ -759,8 +779,8 @@ impl ConsoleApp {
             };
             egui::Panel::right("alarm-list")
                 .resizable(true)
-                .default_size(320.0)
-                .size_range(260.0..=520.0)
+                .default_size(alarm_width.0)
+                .size_range(alarm_width.1)
                 .show(ui, |ui| {
                     alarm_list_ui(ui, &self.alarms, &name_of, lang, &mut actions);
                 });
@@ -769,6 +789,7 @@ impl ConsoleApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
+                self.central_width = ui.max_rect().width();
                 if self.settings.view == MainView::Replay {
                     let mut replay_actions = Vec::new();
                     replay_ui(
@@ -1627,6 +1648,11 @@ impl ConsoleApp {
     }
 
     /// The alarms raised so far, oldest first.
+    /// The width the view in the middle had at the last frame (the side panels take the rest).
+    pub fn central_width(&self) -> f32 {
+        self.central_width
+    }
+
     pub fn alarms(&self) -> &[Alarm] {
         &self.alarms
     }
@@ -1744,4 +1770,76 @@ fn detector_status_ui(
 fn workstation_actor() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     format!("console:{user}")
+}
+
+/// At most this share of the window goes to the side panels together (camera list, camera
+/// panel, alarm list) beside the wall, so that the wall keeps the rest.
+const SIDE_PANELS_SHARE: f32 = 0.45;
+
+/// Each side panel's default width and range (list, camera panel, alarm list; `open` says
+/// which are shown): their usual sizes, shrunk together when the open ones would take more
+/// than `share` of `window`, and never dragged past their part of it.
+fn side_panel_widths(
+    window: f32,
+    open: [bool; 3],
+    share: f32,
+) -> [(f32, std::ops::RangeInclusive<f32>); 3] {
+    const USUAL: [(f32, f32, f32); 3] = [
+        (340.0, 240.0, 560.0),
+        (400.0, 300.0, 600.0),
+        (320.0, 260.0, 520.0),
+    ];
+    let budget = (window * share).max(1.0);
+    let wanted: f32 = USUAL
+        .iter()
+        .zip(open)
+        .filter(|(_, open)| *open)
+        .map(|(usual, _)| usual.0)
+        .sum();
+    let scale = if wanted > budget {
+        budget / wanted
+    } else {
+        1.0
+    };
+    USUAL.map(|(default, min, max)| {
+        let share = if wanted > 0.0 {
+            budget * default / wanted
+        } else {
+            max
+        };
+        let low = (min * scale).min(default * scale);
+        let high = max.min(share.max(default * scale)).max(low);
+        (default * scale, low..=high)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn total(widths: &[(f32, std::ops::RangeInclusive<f32>); 3], open: [bool; 3]) -> (f32, f32) {
+        widths
+            .iter()
+            .zip(open)
+            .filter(|(_, open)| *open)
+            .fold((0.0, 0.0), |(d, h), (w, _)| (d + w.0, h + *w.1.end()))
+    }
+
+    #[test]
+    fn side_panels_leave_the_middle_most_of_a_1600_pixel_window() {
+        let all = [true; 3];
+        let widths = side_panel_widths(1600.0, all, SIDE_PANELS_SHARE);
+        let (defaults, highest) = total(&widths, all);
+        assert!(defaults <= 720.0 + 0.01, "{defaults}");
+        assert!(highest <= 720.0 + 0.01, "dragged wide: {highest}");
+        for (default, range) in &widths {
+            assert!(range.contains(default), "{default} outside {range:?}");
+        }
+        // On a wide screen the usual sizes stand.
+        let wide = side_panel_widths(2560.0, all, SIDE_PANELS_SHARE);
+        assert_eq!(wide.map(|w| w.0), [340.0, 400.0, 320.0]);
+        // One panel alone keeps its usual size and range.
+        let alone = side_panel_widths(1600.0, [true, false, false], SIDE_PANELS_SHARE);
+        assert_eq!(alone[0], (340.0, 240.0..=560.0));
+    }
 }
