@@ -46,6 +46,18 @@ fn hold_as_engine(store: &mut Store, name: &str, capacity: i64) -> Vec<LeaseFenc
     store.take_leases(name, capacity, 60_000).unwrap()
 }
 
+/// A store as engine "engine-a" holding DBP-GT-A1-N, made the only enabled camera.
+fn engine_holding_a1_north(location: &DatabaseLocation) -> (Store, Vec<LeaseFence>) {
+    let mut engine = Store::open(location).unwrap();
+    common::execute_raw(
+        location,
+        "UPDATE cameras SET enabled = (code = 'DBP-GT-A1-N')",
+    )
+    .unwrap();
+    let lease = hold_as_engine(&mut engine, "engine-a", 4);
+    (engine, lease)
+}
+
 #[test]
 fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere() {
     for db in every_backend() {
@@ -62,13 +74,7 @@ fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere(
         });
 
         // An engine holds DBP-GT-A1-N (only it is enabled) and raises a red-light violation.
-        let mut engine = Store::open(&location).unwrap();
-        common::execute_raw(
-            &location,
-            "UPDATE cameras SET enabled = (code = 'DBP-GT-A1-N')",
-        )
-        .unwrap();
-        let lease = hold_as_engine(&mut engine, "engine-a", 4);
+        let (mut engine, lease) = engine_holding_a1_north(&location);
         assert_eq!(lease.len(), 1, "{name}");
         // The consoles learn which engine holds the camera.
         for harness in [&mut first, &mut second] {
@@ -415,13 +421,7 @@ fn with_the_list_a_camera_panel_and_alarms_open_the_wall_keeps_most_of_a_1600_pi
     let location = db.location.clone();
     let mut harness = console_on(db, english(), (1600.0, 900.0));
     wait(&mut harness, "the database", |h| app(h).inventory_loaded());
-    let mut engine = Store::open(&location).unwrap();
-    common::execute_raw(
-        &location,
-        "UPDATE cameras SET enabled = (code = 'DBP-GT-A1-N')",
-    )
-    .unwrap();
-    let lease = hold_as_engine(&mut engine, "engine-a", 4);
+    let (mut engine, lease) = engine_holding_a1_north(&location);
     engine
         .record_event_fenced(
             &NewEvent {

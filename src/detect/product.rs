@@ -697,6 +697,15 @@ mod tests {
         }
     }
 
+    /// Whether the product refuses (panics on) these operands for a 4×4 output.
+    fn refused(a: &[f32], b: &[f32], s: Shape, finish: Option<Finish>) -> bool {
+        std::panic::catch_unwind(|| {
+            let mut c = vec![0f32; 16];
+            multiply(Kernel::Portable, &mut c, false, a, b, s, finish);
+        })
+        .is_err()
+    }
+
     #[test]
     fn short_operands_are_refused_not_read_past() {
         let s = Shape {
@@ -707,54 +716,28 @@ mod tests {
             b_rows: RowsOfB::Stride(4),
             ldc: 4,
         };
-        let result = std::panic::catch_unwind(|| {
-            let mut c = vec![0f32; 16];
-            multiply(
-                Kernel::Portable,
-                &mut c,
-                false,
-                &[0.0; 15],
-                &[0.0; 16],
-                s,
-                None,
-            );
-        });
-        assert!(result.is_err());
-        let result = std::panic::catch_unwind(|| {
-            let mut c = vec![0f32; 16];
-            let finish = Finish {
-                bias: &[0.0; 3],
-                act: Act::Silu,
-                residual: None,
-            };
-            multiply(
-                Kernel::Portable,
-                &mut c,
-                false,
-                &[0.0; 16],
-                &[0.0; 16],
-                s,
-                Some(finish),
-            );
-        });
-        assert!(result.is_err(), "a bias for 3 rows of 4");
-        let result = std::panic::catch_unwind(|| {
-            let mut c = vec![0f32; 16];
-            let s = Shape {
-                b_rows: RowsOfB::Offsets(&[0, 4, 8, 13]),
-                ..s
-            };
-            multiply(
-                Kernel::Portable,
-                &mut c,
-                false,
-                &[0.0; 16],
-                &[0.0; 16],
-                s,
-                None,
-            );
-        });
-        assert!(result.is_err(), "a row of B that ends past its slice");
+        assert!(
+            !refused(&[0.0; 16], &[0.0; 16], s, None),
+            "operands that fit"
+        );
+        assert!(refused(&[0.0; 15], &[0.0; 16], s, None), "A one short");
+        let three_biases = Finish {
+            bias: &[0.0; 3],
+            act: Act::Silu,
+            residual: None,
+        };
+        assert!(
+            refused(&[0.0; 16], &[0.0; 16], s, Some(three_biases)),
+            "a bias for 3 rows of 4"
+        );
+        let past = Shape {
+            b_rows: RowsOfB::Offsets(&[0, 4, 8, 13]),
+            ..s
+        };
+        assert!(
+            refused(&[0.0; 16], &[0.0; 16], past, None),
+            "a row of B that ends past its slice"
+        );
     }
 
     #[test]
