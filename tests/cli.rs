@@ -575,12 +575,18 @@ fn audit_verify_passes_on_an_intact_log_and_fails_naming_an_altered_entry() {
     let env = Cli::new();
     env.ok(&["cameras", "list"]);
     let out = env.ok(&["audit", "verify"]);
-    assert!(out.starts_with("audit log intact: "), "{out}");
-    let listed = env.ok(&["audit", "list", "--limit", "5"]);
     assert!(
-        listed.contains("registry.seed") || !listed.is_empty(),
-        "{listed}"
+        out.starts_with("audit log intact: 1 entries, 1 chained"),
+        "{out}"
     );
+    // The one entry: the seeding of the sample inventory, by the system, with its counts.
+    let listed = env.ok(&["audit", "list", "--limit", "5"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 1, "{listed}");
+    let fields: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(fields[0], "1", "{listed}");
+    assert_eq!(&fields[3..5], ["system", "store.seed"], "{listed}");
+    assert!(lines[0].contains("\"cameras_added\":50"), "{listed}");
     let location = dienbien_dispatch::store::DatabaseLocation::Sqlite(env.db());
     common::execute_raw(
         &location,

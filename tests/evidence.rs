@@ -234,72 +234,74 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
         .unwrap();
     drop(store);
     let root = env.path("evidence");
-    // Kill builds at several moments of their work.
-    for delay_ms in [30, 120, 300] {
-        let mut child = env
-            .command(&[
-                "evidence",
-                "build",
-                "--event",
-                &id.to_string(),
-                "--out",
-                root.to_str().unwrap(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
-        // Whatever is under a final name is whole and verifies; the event names no bundle
-        // that is not there.
-        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with(".partial-") {
-                env.ok(&["evidence", "verify", entry.path().to_str().unwrap()]);
-            }
-        }
-        let mut store = Store::open(&location).unwrap();
-        if let Some(path) = store.event(id).unwrap().unwrap().evidence_path {
-            assert!(Path::new(&path).is_dir(), "{path}");
-        }
-        let finished = std::fs::read_dir(&root)
+    let entries = |root: &Path| -> Vec<(String, usize)> {
+        std::fs::read_dir(root)
             .into_iter()
             .flatten()
             .flatten()
-            .any(|e| !e.file_name().to_string_lossy().starts_with(".partial-"));
-        if finished {
-            break; // this build got to its end before the kill
+            .map(|e| {
+                let files = std::fs::read_dir(e.path()).map_or(0, |d| d.count());
+                (e.file_name().to_string_lossy().into_owned(), files)
+            })
+            .collect()
+    };
+    // Killed midway: once its partial folder holds a file, not at a guessed moment.
+    let mut child = env
+        .command(&[
+            "evidence",
+            "build",
+            "--event",
+            &id.to_string(),
+            "--out",
+            root.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let now = entries(&root);
+        if now
+            .iter()
+            .any(|(name, files)| name.starts_with(".partial-") && *files > 0)
+        {
+            break;
         }
+        assert!(
+            !now.iter().any(|(name, _)| !name.starts_with(".partial-")),
+            "the build finished before it could be killed midway: {now:?}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no partial bundle: {now:?}"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended: {now:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    // The next build clears what a killed one left and makes a whole bundle (unless one
-    // finished already: a bundle is never overwritten).
-    let finished = std::fs::read_dir(&root)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| !e.file_name().to_string_lossy().starts_with(".partial-"));
-    if !finished {
-        env.ok(&[
-            "evidence",
-            "build",
-            "--event",
-            &id.to_string(),
-            "--out",
-            root.to_str().unwrap(),
-        ]);
-    } else {
-        let err = env.fails(&[
-            "evidence",
-            "build",
-            "--event",
-            &id.to_string(),
-            "--out",
-            root.to_str().unwrap(),
-        ]);
-        assert!(err.contains("exists already"), "{err}");
-    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Nothing under a final name, and the event names no bundle.
+    let left = entries(&root);
+    assert!(
+        left.iter().all(|(name, _)| name.starts_with(".partial-")),
+        "{left:?}"
+    );
+    let mut store = Store::open(&location).unwrap();
+    assert_eq!(store.event(id).unwrap().unwrap().evidence_path, None);
+    drop(store);
+    // The next build clears what the killed one left and makes a whole bundle.
+    env.ok(&[
+        "evidence",
+        "build",
+        "--event",
+        &id.to_string(),
+        "--out",
+        root.to_str().unwrap(),
+    ]);
     let names: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
         .flatten()
@@ -308,6 +310,16 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     assert_eq!(names.len(), 1, "{names:?}");
     assert!(!names[0].starts_with(".partial-"));
     env.ok(&["evidence", "verify", root.join(&names[0]).to_str().unwrap()]);
+    // A bundle is never overwritten.
+    let err = env.fails(&[
+        "evidence",
+        "build",
+        "--event",
+        &id.to_string(),
+        "--out",
+        root.to_str().unwrap(),
+    ]);
+    assert!(err.contains("exists already"), "{err}");
 }
 
 #[test]

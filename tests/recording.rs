@@ -121,13 +121,25 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Let it close two segments and get well into the next.
+    // Let it close two segments and write a whole fragment of the next (a `moof` box on disk):
+    // the kill then falls mid-segment by construction, not by a guessed sleep.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while indexed(&env).iter().filter(|r| r.state == "closed").count() < 2 {
-        assert!(Instant::now() < deadline, "no segments closed");
-        std::thread::sleep(Duration::from_millis(100));
+    let mid_segment = |rows: &[RecordingRow]| {
+        rows.iter().filter(|r| r.state == "closed").count() >= 2
+            && rows.iter().any(|r| {
+                r.state == "open"
+                    && std::fs::read(&r.path)
+                        .is_ok_and(|bytes| bytes.windows(4).any(|w| w == b"moof"))
+            })
+    };
+    while !mid_segment(&indexed(&env)) {
+        assert!(
+            Instant::now() < deadline,
+            "no segment under way: {:?}",
+            indexed(&env)
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(1_200));
     let before: Vec<(String, String)> = indexed(&env)
         .iter()
         .filter(|r| r.state == "closed")

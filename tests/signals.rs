@@ -78,7 +78,10 @@ fn bad_lines_are_skipped_and_a_lost_controller_is_read_again() {
         assert_eq!(feed.state_at("A", 2_000).colour, SignalColour::Red);
     } // the controller hangs up
     wait_for("the loss reported", || !feed.status().connected);
-    assert!(feed.status().last_error.is_some());
+    assert_eq!(
+        feed.status().last_error.as_deref(),
+        Some("the controller closed the connection")
+    );
     let (mut client, _) = listener.accept().unwrap();
     client
         .write_all(b"{\"t_ms\": 5000, \"group\": \"A\", \"state\": \"green\"}\n")

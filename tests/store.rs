@@ -310,8 +310,17 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
             ("events.state", first.to_string().as_str(), "dispatcher:lan")
         );
         // A state that does not exist, or an event that does not, changes nothing.
-        assert!(store.set_event_state(first, "forgotten", "x").is_err());
-        assert!(store.set_event_state(999_999, "closed", "x").is_err());
+        let err = store
+            .set_event_state(first, "forgotten", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'forgotten' is not an event state"), "{err}");
+        assert!(err.contains("nothing was written"), "{err}");
+        let err = store
+            .set_event_state(999_999, "closed", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("event 999999 is not in the database"), "{err}");
         assert_eq!(store.recent_events(10).unwrap()[1].state, "acknowledged");
     }
 }

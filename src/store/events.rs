@@ -132,19 +132,22 @@ impl Store {
 
     /// Moves event `id` to `state`, recording who did it in the audit log.
     pub fn set_event_state(&mut self, id: i64, state: &str, actor: &str) -> Result<(), StoreError> {
+        let refused = |reason: String| StoreError::Rejected {
+            what: format!("moving event {id} to '{state}'"),
+            reason,
+        };
         if !EVENT_STATES.contains(&state) {
-            return Err(StoreError::Corrupt {
-                table: "events",
-                key: id.to_string(),
-                reason: format!("'{state}' is not an event state"),
-            });
+            return Err(refused(format!(
+                "'{state}' is not an event state (one of {})",
+                EVENT_STATES.join(", ")
+            )));
         }
         self.write_transaction(|conn| {
             let changed = diesel::update(events::table.find(id))
                 .set(events::state.eq(state))
                 .execute(conn)?;
             if changed == 0 {
-                return Err(StoreError::Query(diesel::result::Error::NotFound));
+                return Err(refused(format!("event {id} is not in the database")));
             }
             append(
                 conn,
