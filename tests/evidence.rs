@@ -32,6 +32,25 @@ fn red_light(class: &str, time_into_red_ms: Option<i64>, at_utc_ms: i64) -> NewE
     }
 }
 
+/// The arguments of `evidence build --event ID --out ROOT`.
+fn build_args(id: i64, root: &Path) -> Vec<String> {
+    [
+        "evidence",
+        "build",
+        "--event",
+        &id.to_string(),
+        "--out",
+        root.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `args` as the `&str` slice the CLI helpers take.
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 #[test]
 fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     let env = new_env();
@@ -68,14 +87,7 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
         .unwrap();
     drop(store);
     let evidence_root = env.path("evidence");
-    let out = env.ok(&[
-        "evidence",
-        "build",
-        "--event",
-        &id.to_string(),
-        "--out",
-        evidence_root.to_str().unwrap(),
-    ]);
+    let out = env.ok(&strs(&build_args(id, &evidence_root)));
     assert!(out.contains(&format!("evidence of event {id}: ")), "{out}");
     let bundle = std::fs::read_dir(&evidence_root)
         .unwrap()
@@ -247,14 +259,7 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     };
     // Killed midway: once its partial folder holds a file, not at a guessed moment.
     let mut child = env
-        .command(&[
-            "evidence",
-            "build",
-            "--event",
-            &id.to_string(),
-            "--out",
-            root.to_str().unwrap(),
-        ])
+        .command(&strs(&build_args(id, &root)))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -294,14 +299,7 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     assert_eq!(store.event(id).unwrap().unwrap().evidence_path, None);
     drop(store);
     // The next build clears what the killed one left and makes a whole bundle.
-    env.ok(&[
-        "evidence",
-        "build",
-        "--event",
-        &id.to_string(),
-        "--out",
-        root.to_str().unwrap(),
-    ]);
+    env.ok(&strs(&build_args(id, &root)));
     let names: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
         .flatten()
@@ -311,14 +309,7 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     assert!(!names[0].starts_with(".partial-"));
     env.ok(&["evidence", "verify", root.join(&names[0]).to_str().unwrap()]);
     // A bundle is never overwritten.
-    let err = env.fails(&[
-        "evidence",
-        "build",
-        "--event",
-        &id.to_string(),
-        "--out",
-        root.to_str().unwrap(),
-    ]);
+    let err = env.fails(&strs(&build_args(id, &root)));
     assert!(err.contains("exists already"), "{err}");
 }
 
@@ -453,14 +444,7 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
         .record_event(&red_light("car", Some(1_000), started + 2_500))
         .unwrap();
     drop(store);
-    env.ok(&[
-        "evidence",
-        "build",
-        "--event",
-        &id.to_string(),
-        "--out",
-        env.path("evidence").to_str().unwrap(),
-    ]);
+    env.ok(&strs(&build_args(id, &env.path("evidence"))));
     let bundle = Store::open(&location)
         .unwrap()
         .event(id)
