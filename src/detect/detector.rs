@@ -27,8 +27,6 @@ pub const NMS_IOU: f32 = 0.45;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DetectorError {
-    #[error("no detection model at {0} (the built-in one is used instead)")]
-    Missing(PathBuf),
     #[error(
         "model {path} is not a known YOLOX-nano file (SHA-256 {actual}); expected one of {expected}"
     )]
@@ -88,10 +86,16 @@ impl Detector {
     /// Loads the model onto `device`: the file in `models_dir` when there is one (checked), else
     /// the copy built into the program (checked too).
     pub fn load_on(models_dir: &Path, device: &Device) -> Result<Self, DetectorError> {
-        let (model, source) = match check_model(models_dir) {
-            Ok(path) => (Model::load(&path)?, ModelSource::File(path)),
-            Err(DetectorError::Missing(_)) => (built_in()?, ModelSource::BuiltIn),
-            Err(e) => return Err(e),
+        let path = models_dir.join(YOLOX_NANO_FILE);
+        let (model, source) = if path.is_file() {
+            let bytes = std::fs::read(&path).map_err(|source| DetectorError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            (checked_model(&bytes, &path)?, ModelSource::File(path))
+        } else {
+            let built_in = checked_model(bundled::YOLOX_NANO, Path::new("(built in)"))?;
+            (built_in, ModelSource::BuiltIn)
         };
         let net = YoloxNano::from_model(&model, device)?;
         let threads = std::env::var("DISPATCH_DETECT_THREADS")
@@ -249,33 +253,23 @@ pub fn preferred_device() -> Device {
     }
 }
 
-/// The built-in YOLOX-nano, checked as a file would be.
-fn built_in() -> Result<Model, DetectorError> {
-    let actual = sha256_hex(bundled::YOLOX_NANO);
+/// The model in `bytes` (read from `path`, or built in), if they are a known YOLOX-nano file.
+fn checked_model(bytes: &[u8], path: &Path) -> Result<Model, DetectorError> {
+    let actual = sha256_hex(bytes);
     if !YOLOX_NANO_SHA256.contains(&actual.as_str()) {
         return Err(DetectorError::Checksum {
-            path: PathBuf::from("(built in)"),
+            path: path.to_owned(),
             actual,
             expected: YOLOX_NANO_SHA256.join(", "),
         });
     }
-    Model::parse(bundled::YOLOX_NANO).map_err(|(reason, offset)| {
+    Model::parse(bytes).map_err(|(reason, offset)| {
         DetectorError::Onnx(OnnxError::Malformed {
-            path: "(built in)".into(),
+            path: path.display().to_string(),
             reason,
             offset,
         })
     })
-}
-
-/// The model file in `models_dir`, if it is there and is a known YOLOX-nano file.
-pub fn check_model(models_dir: &Path) -> Result<PathBuf, DetectorError> {
-    let path = models_dir.join(YOLOX_NANO_FILE);
-    if !path.is_file() {
-        return Err(DetectorError::Missing(path));
-    }
-    verify_checksum(&path)?;
-    Ok(path)
 }
 
 fn to_object(d: Detection) -> Option<ObjectDetection> {
@@ -292,21 +286,4 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn verify_checksum(path: &Path) -> Result<(), DetectorError> {
-    let bytes = std::fs::read(path).map_err(|source| DetectorError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let actual = sha256_hex(&bytes);
-    if YOLOX_NANO_SHA256.contains(&actual.as_str()) {
-        Ok(())
-    } else {
-        Err(DetectorError::Checksum {
-            path: path.to_owned(),
-            actual,
-            expected: YOLOX_NANO_SHA256.join(", "),
-        })
-    }
 }

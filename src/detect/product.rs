@@ -55,7 +55,10 @@ impl Kernel {
     /// this processor runs.
     pub fn current() -> Kernel {
         match CHOSEN.load(Ordering::Relaxed) {
-            0 => Kernel::available()[0],
+            0 => Kernel::ALL
+                .into_iter()
+                .find(|k| k.supported())
+                .unwrap_or(Kernel::Portable),
             n => Kernel::ALL[usize::from(n - 1)],
         }
     }
