@@ -35,6 +35,11 @@ pub struct Cli {
     #[arg(long, env = "DISPATCH_MODELS_DIR", global = true)]
     pub models_dir: Option<PathBuf>,
 
+    /// Do not play the built-in sample clips on the sample inventory's cameras (they play
+    /// until a real registry is imported). Also `[samples] play = false`.
+    #[arg(long, global = true)]
+    pub no_samples: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

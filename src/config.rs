@@ -22,6 +22,21 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Who detects and who resolves violations, as notices and the portal name them.
     pub agency: crate::domain::Agency,
+    pub samples: SamplesConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SamplesConfig {
+    /// Play the built-in sample clips on the cameras whose address is `sample://NAME` (the
+    /// sample inventory's four cameras of Ngã tư Đồi A1). Default: true.
+    pub play: bool,
+}
+
+impl Default for SamplesConfig {
+    fn default() -> Self {
+        Self { play: true }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -368,6 +383,11 @@ impl Folders {
 
     pub fn default_geometry_dir(&self) -> PathBuf {
         self.data.join("geometry")
+    }
+
+    /// Where the built-in sample clips are written to be played.
+    pub fn sample_clips(&self) -> PathBuf {
+        self.cache.join("samples")
     }
 
     pub fn default_tile_cache(&self) -> PathBuf {

@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod basemap;
+pub mod city_map;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -21,6 +22,7 @@ pub mod recording;
 pub mod registry;
 pub mod replay;
 pub mod rules;
+pub mod samples;
 pub mod service;
 pub mod signals;
 pub mod store;

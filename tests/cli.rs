@@ -89,7 +89,7 @@ fn each_kind_of_bad_file_is_refused_with_its_line_and_field() {
         (
             "bad-url.csv",
             format!("{CSV_HEADER}\nC1,A,crowd,21.39,103.02,true,,,,http://a.invalid/video,,true,,\n"),
-            "line 2, field 'main_url': URL scheme must be rtsp, rtsps or file (got 'http')",
+            "line 2, field 'main_url': URL scheme must be rtsp, rtsps, file or sample (got 'http')",
         ),
         (
             "password-in-url.csv",
@@ -321,6 +321,39 @@ fn analyze_runs_the_pipeline_headless_at_the_detect_rate() {
         .filter(|d| d["track"].is_u64())
         .count();
     assert!(labelled >= 12, "{labelled} boxes with a track");
+}
+
+#[test]
+fn a_sample_address_plays_the_built_in_clip_unless_samples_are_off() {
+    let cli = Cli::new();
+    let out = cli.ok(&[
+        "analyze",
+        "--source",
+        "sample://vtest-h264-high",
+        "--max-frames",
+        "10",
+        "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["summary"]["frames"], 10, "{out}");
+    // Written once into the user's cache, byte for byte the clip of the repository.
+    let written = cli.path("home/cache/dienbien-dispatch/samples/vtest-h264-high.mp4");
+    let original =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/samples/vtest-h264-high.mp4");
+    assert!(std::fs::read(&written).unwrap() == std::fs::read(original).unwrap());
+
+    let stderr = cli.fails(&["--no-samples", "analyze", "--source", "sample://car-park"]);
+    assert!(
+        stderr.contains(
+            "sample://car-park: sample video is switched off (--no-samples or [samples] play = false)"
+        ),
+        "{stderr}"
+    );
+    let stderr = cli.fails(&["analyze", "--source", "sample://nope"]);
+    assert!(
+        stderr.contains("no sample clip is named 'nope' (built in: vtest-h264-high, vtest-h264-baseline, vtest-h265, car-park)"),
+        "{stderr}"
+    );
 }
 
 #[test]

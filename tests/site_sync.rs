@@ -11,6 +11,7 @@ use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
 use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
 use dienbien_dispatch::engine::{Engine, EngineSettings};
 use dienbien_dispatch::ingest::IngestOptions;
+use dienbien_dispatch::samples::SamplePlayback;
 use dienbien_dispatch::service::{RulesSetup, SharedStreams, StreamKey, StreamKind, VideoStreams};
 use dienbien_dispatch::store::{DatabaseLocation, EngineInfo, LeaseFence, NewEvent, Store};
 use dienbien_dispatch::ui::{AlarmState, Language, UiSettings};
@@ -254,12 +255,22 @@ impl TestEngine {
             max_batch: None,
         })
         .unwrap();
-        let mut streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-            .with_detector(detector, DetectConfig::default(), RulesSetup::default());
+        let recordings = tempfile::tempdir().unwrap();
+        // It plays `sample://` cameras as the console's engine does.
+        let ingest = IngestOptions {
+            samples: SamplePlayback {
+                folder: Some(recordings.path().join("samples")),
+            },
+            ..IngestOptions::default()
+        };
+        let mut streams = VideoStreams::new(ingest, CameraCredentials::default()).with_detector(
+            detector,
+            DetectConfig::default(),
+            RulesSetup::default(),
+        );
         if let Some(shared) = lend {
             streams = streams.lending(shared);
         }
-        let recordings = tempfile::tempdir().unwrap();
         let engine = Engine::start(
             EngineSettings {
                 name: name.into(),
@@ -359,6 +370,90 @@ fn the_wall_shows_the_engines_reading_of_a_camera_with_its_boxes() {
             .engines()
             .camera_line("DBP-GT-A1-N", Language::English),
         Some(("Engine: wall-engine".to_owned(), false))
+    );
+    engine.stop();
+}
+
+/// A first run on the embedded default: a new database with only the sample inventory, the
+/// console's own engine playing the sample clips on the four cameras of Ngã tư Đồi A1 with
+/// their scenes' geometry and signal plans. The wall comes filled with them, the map shows
+/// the junction's signal phase before the wall is even opened, the tile shows boxes with
+/// track numbers, and the rules raise an alarm.
+#[test]
+fn a_first_run_plays_the_sample_junction_with_boxes_a_signal_phase_and_an_alarm() {
+    let db = common::sqlite();
+    Store::open_seeded(&db.location).unwrap();
+    // Only the cameras that play samples: the placeholders would only fail to connect.
+    common::execute_raw(
+        &db.location,
+        "UPDATE cameras SET enabled = (main_url LIKE 'sample://%')",
+    )
+    .unwrap();
+    let shared = SharedStreams::default();
+    let engine = TestEngine::start(&db.location, "first-run", Some(shared.clone()));
+    let streams =
+        VideoStreams::new(IngestOptions::default(), CameraCredentials::default()).borrowing(shared);
+    let mut harness = common::console::console_with_streams(
+        db,
+        english(),
+        (1600.0, 960.0),
+        1.0 / 30.0,
+        streams,
+        dienbien_dispatch::clock::Clock::System,
+    );
+    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    let a1 = ["DBP-GT-A1-E", "DBP-GT-A1-N", "DBP-GT-A1-S", "DBP-GT-A1-W"];
+    let shown: Vec<Option<&str>> = app(&harness).wall_settings().tiles[..4]
+        .iter()
+        .map(|t| t.as_deref())
+        .collect();
+    assert_eq!(
+        shown,
+        a1.map(Some),
+        "the wall comes filled with the sample cameras"
+    );
+    harness.get_by_label_contains("The cameras of Ngã tư Đồi A1 play SAMPLE video");
+    // The map, with no tile open: the junction's phase from the engine's reading.
+    wait_up_to(
+        &mut harness,
+        Duration::from_secs(60),
+        "the signal phase of Ngã tư Đồi A1 on the map",
+        |h| {
+            // Only the junction's cameras are analysed: one spot, with both groups.
+            let spots = app(h).junction_signals();
+            spots.len() == 1
+                && ["A", "B"]
+                    .iter()
+                    .all(|g| spots[0].groups.iter().any(|(group, _, _)| group == g))
+        },
+    );
+    common::console::app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    let tile = 1;
+    wait_up_to(
+        &mut harness,
+        Duration::from_secs(60),
+        "boxes with track numbers on the sample tile",
+        |h| {
+            app(h)
+                .wall_tile_detections(tile)
+                .is_some_and(|d| d.track_ids.iter().any(Option::is_some))
+        },
+    );
+    // The camera's panel says what it plays.
+    common::console::app_mut(&mut harness).select_camera("DBP-GT-A1-N");
+    harness.run_steps(2);
+    harness.get_by_label("sample://vtest-h264-high (sample video)");
+    harness.get_by_label_contains("A SAMPLE clip built into the program");
+    wait_up_to(
+        &mut harness,
+        Duration::from_secs(90),
+        "an alarm from the sample junction",
+        |h| {
+            app(h)
+                .alarms()
+                .iter()
+                .any(|alarm| a1.contains(&alarm.camera.as_str()))
+        },
     );
     engine.stop();
 }

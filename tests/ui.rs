@@ -44,10 +44,10 @@ fn the_map_shows_every_seeded_camera() {
 #[test]
 fn clicking_a_marker_opens_that_cameras_panel() {
     let mut harness = console(UiSettings::default(), (1280.0, 800.0));
-    // Zoom in on the A1 Hill junction so its cameras are drawn one by one.
-    app_mut(&mut harness).set_map_view((21.3852, 103.0205), 18.0);
+    // Zoom in on the Square junction so its cameras are drawn one by one.
+    app_mut(&mut harness).set_map_view((21.3887, 103.01573), 18.5);
     harness.run_steps(3);
-    let code = "DBP-GT-A1-E";
+    let code = "DBP-GT-QT75-E";
     let pos = app(&harness)
         .marker_position(code)
         .expect("the camera is drawn alone at zoom 18");
@@ -152,7 +152,7 @@ fn vietnamese_text_renders() {
     let mut harness = console(
         UiSettings {
             selected_camera: Some("DBP-GT-QT75-S".into()),
-            map_centre_deg: (21.3889, 103.0166),
+            map_centre_deg: (21.3887, 103.01573),
             map_zoom: 17.5,
             ..UiSettings::default()
         },

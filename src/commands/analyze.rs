@@ -35,7 +35,7 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
             .map(|u| (u.clone(), std::env::var(PASSWORD_VAR).unwrap_or_default())),
         ..RtspOptions::default()
     };
-    let mut source = video::open(&url, &options)?;
+    let mut source = video::open_with_samples(&url, &options, &setup.samples)?;
     let mut decoder = Decoder::new(&source.decoder_config())?;
     let mut scheduler = Scheduler::new(ScheduleConfig {
         rate_fps: args.detect_fps.max(0.01),

@@ -50,6 +50,8 @@ pub struct Setup {
     pub base_map: BaseMapChoice,
     /// Where the detection models are.
     pub models_dir: std::path::PathBuf,
+    /// Whether (and from where) `sample://` cameras play the built-in clips.
+    pub samples: crate::samples::SamplePlayback,
     /// Problems that did not stop the start (shown in the console's status bar).
     pub warnings: Vec<String>,
 }
@@ -90,8 +92,12 @@ impl Setup {
             .clone()
             .or_else(|| config.detect.models_dir.clone())
             .unwrap_or_else(|| folders.default_models_dir());
+        let samples = crate::samples::SamplePlayback {
+            folder: (config.samples.play && !cli.no_samples).then(|| folders.sample_clips()),
+        };
         Ok(Self {
             models_dir,
+            samples,
             config,
             folders,
             database,
@@ -107,8 +113,11 @@ pub(crate) fn video_streams(
     setup: &Setup,
     credentials: crate::config::CameraCredentials,
 ) -> crate::service::VideoStreams {
-    let streams =
-        crate::service::VideoStreams::new(crate::ingest::IngestOptions::default(), credentials);
+    let ingest = crate::ingest::IngestOptions {
+        samples: setup.samples.clone(),
+        ..Default::default()
+    };
+    let streams = crate::service::VideoStreams::new(ingest, credentials);
     if !setup.config.detect.enabled {
         return streams;
     }

@@ -104,6 +104,7 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
         dir: dir.clone(),
         segment_s: args.segments.segment_secs.max(0.5),
         policy: setup.config.recording.policy(),
+        samples: setup.samples.clone(),
     };
     let camera = args.camera.clone().unwrap_or_default();
     let text = match &args.source {
@@ -139,6 +140,8 @@ struct Job {
     dir: PathBuf,
     segment_s: f64,
     policy: crate::recording::RetentionPolicy,
+    /// Where `sample://` cameras play from.
+    samples: crate::samples::SamplePlayback,
 }
 
 /// `record --all` is the engine ([`super::serve::run`]) with room for every enabled camera: one
@@ -172,9 +175,9 @@ fn record_stream(
     duration_secs: Option<f64>,
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
-    let mut source = video::open(url, options)?;
+    let mut source = video::open_with_samples(url, options, &job.samples)?;
     let info = source.info();
-    let is_file = url.scheme().eq_ignore_ascii_case("file");
+    let is_file = url.scheme().eq_ignore_ascii_case("file") || url.sample_name().is_some();
     let mut decoder = Decoder::new(&source.decoder_config())?;
     let mut recorder = Recorder::new(
         RecorderConfig {

@@ -92,6 +92,12 @@ pub struct Camera {
 
 impl Camera {
     /// A fixed camera has a known heading and is drawn with a view cone.
+    /// Whether the camera plays a clip built into the program (`sample://`) instead of a
+    /// real stream: the console flags it "video mẫu".
+    pub fn plays_sample(&self) -> bool {
+        self.main_url.sample_name().is_some()
+    }
+
     pub fn is_fixed(&self) -> bool {
         self.heading_deg.is_some()
     }

@@ -1,4 +1,5 @@
-//! Stream addresses of cameras: `rtsp://`, `rtsps://` or `file://`, never with credentials inside.
+//! Stream addresses of cameras: `rtsp://`, `rtsps://`, `file://` or `sample://` (a clip built
+//! into the program, played as a camera), never with credentials inside.
 //!
 //! Credentials live outside the registry (a credentials reference resolved at connect time), so an
 //! address can be logged, exported and shown without leaking a password.
@@ -16,7 +17,7 @@ pub struct StreamUrl(String);
 pub enum StreamUrlError {
     #[error("URL is empty")]
     Empty,
-    #[error("URL scheme must be rtsp, rtsps or file (got '{0}')")]
+    #[error("URL scheme must be rtsp, rtsps, file or sample (got '{0}')")]
     BadScheme(String),
     #[error("URL has no host")]
     NoHost,
@@ -28,6 +29,10 @@ pub enum StreamUrlError {
     RelativeFilePath,
     #[error("URL contains whitespace or control characters")]
     BadCharacters,
+    #[error(
+        "a sample URL names a built-in clip in lower-case letters, digits and '-' (sample://vtest-h264-high)"
+    )]
+    BadSampleName,
 }
 
 impl StreamUrl {
@@ -57,6 +62,12 @@ impl StreamUrl {
                     return Err(StreamUrlError::RelativeFilePath);
                 }
             }
+            "sample" => {
+                let good = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+                if rest.is_empty() || !rest.chars().all(good) {
+                    return Err(StreamUrlError::BadSampleName);
+                }
+            }
             other => return Err(StreamUrlError::BadScheme(other.to_owned())),
         }
         Ok(Self(text.to_owned()))
@@ -66,9 +77,15 @@ impl StreamUrl {
         &self.0
     }
 
-    /// `rtsp`, `rtsps` or `file`.
+    /// `rtsp`, `rtsps`, `file` or `sample`.
     pub fn scheme(&self) -> &str {
         self.0.split_once("://").map_or("", |(s, _)| s)
+    }
+
+    /// The built-in clip a `sample://NAME` address plays, `None` for any other address.
+    pub fn sample_name(&self) -> Option<&str> {
+        let (scheme, rest) = self.0.split_once("://")?;
+        scheme.eq_ignore_ascii_case("sample").then_some(rest)
     }
 }
 
@@ -101,6 +118,7 @@ mod tests {
             "rtsp://10.0.0.5:554/Streaming/Channels/101",
             "RTSPS://cam.example.invalid/main",
             "file:///srv/clips/a1.mp4",
+            "sample://vtest-h264-high",
         ] {
             assert!(StreamUrl::parse(url).is_ok(), "{url}");
         }
@@ -129,5 +147,20 @@ mod tests {
             StreamUrl::parse("cam01"),
             Err(StreamUrlError::BadScheme(_))
         ));
+        for name in ["sample://", "sample://../etc/passwd", "sample://Vtest"] {
+            assert_eq!(
+                StreamUrl::parse(name),
+                Err(StreamUrlError::BadSampleName),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sample_address_names_its_clip() {
+        let url = StreamUrl::parse("sample://car-park").unwrap();
+        assert_eq!(url.sample_name(), Some("car-park"));
+        let file = StreamUrl::parse("file:///srv/clips/a1.mp4").unwrap();
+        assert_eq!(file.sample_name(), None);
     }
 }

@@ -27,6 +27,8 @@ pub struct IngestOptions {
     /// Where every unit read goes as well (a recorder on the same connection), in order and
     /// without loss: the worker waits for room rather than drop one.
     pub tap: Option<SyncSender<TappedUnit>>,
+    /// Where `sample://` addresses play from (off by default).
+    pub samples: crate::samples::SamplePlayback,
 }
 
 /// What a worker hands its tap: each session's coding, then its units as read.
@@ -54,6 +56,7 @@ impl Default for IngestOptions {
             longest_retry: Duration::from_secs(30),
             analytics_capacity: None,
             tap: None,
+            samples: crate::samples::SamplePlayback::default(),
         }
     }
 }
@@ -160,10 +163,16 @@ enum SessionEnd {
 impl Worker {
     fn run(self) {
         let mut backoff = Backoff::new(self.options.first_retry, self.options.longest_retry);
-        let is_file = self.url.scheme().eq_ignore_ascii_case("file");
+        // A built-in sample clip plays as a file does: paced, and again from its start.
+        let is_file =
+            self.url.scheme().eq_ignore_ascii_case("file") || self.url.sample_name().is_some();
         while !self.stopped() {
             self.update(|h| h.state = StreamState::Connecting);
-            let reason = match video::open(&self.url, &self.options.rtsp) {
+            let reason = match video::open_with_samples(
+                &self.url,
+                &self.options.rtsp,
+                &self.options.samples,
+            ) {
                 Err(e) => e.to_string(),
                 Ok(source) => match self.session(source, is_file) {
                     SessionEnd::Stopped => break,

@@ -155,7 +155,7 @@ mod tests {
             [
                 "line 2, field 'lat_deg': latitude 121.38 is not a number between -90 and 90",
                 "line 3, field 'kind': unknown kind 'speed' (expected one of enforcement, flow-count, overview, crowd, neighbourhood)",
-                "line 4, field 'main_url': URL scheme must be rtsp, rtsps or file (got 'http')",
+                "line 4, field 'main_url': URL scheme must be rtsp, rtsps, file or sample (got 'http')",
             ]
         );
     }

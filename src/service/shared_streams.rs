@@ -61,6 +61,14 @@ impl SharedStreams {
         self.lent.lock().ok()?.get(key).cloned()
     }
 
+    /// Every stream lent now.
+    pub fn all(&self) -> Vec<(StreamKey, LentStream)> {
+        self.lent.lock().map_or_else(
+            |_| Vec::new(),
+            |lent| lent.iter().map(|(k, s)| (k.clone(), s.clone())).collect(),
+        )
+    }
+
     /// How many streams are lent.
     pub fn len(&self) -> usize {
         self.lent.lock().map_or(0, |l| l.len())

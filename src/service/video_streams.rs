@@ -309,7 +309,7 @@ impl VideoStreams {
                     let registered = detection
                         .service
                         .register(&slot, detection.config.schedule_for(&key.camera));
-                    match detection.camera_rules(&key.camera) {
+                    match detection.camera_rules(&key.camera, url) {
                         Ok(Some((drawn, rules, signals))) => {
                             registered.feed.set_rules(rules, signals);
                             geometry = Some(drawn);
@@ -485,41 +485,50 @@ impl VideoStreams {
         let Some(watched) = self.streams.get(key) else {
             return Vec::new();
         };
-        let (Some(drawn), Some(signals)) = (
+        approach_signals(
             watched.geometry.as_ref(),
-            watched.detection.as_ref().and_then(|r| r.feed.signals()),
-        ) else {
-            return Vec::new();
-        };
-        if signals.is_empty() {
-            return Vec::new();
-        }
-        drawn
-            .geometry
-            .approaches
-            .iter()
-            .map(|a| ApproachSignal {
-                approach: a.id.clone(),
-                group: a.signal_group.clone(),
-                reading: signals.reading(&a.signal_group, pts_90k / 90),
-            })
-            .collect()
+            watched.detection.as_ref(),
+            pts_90k,
+        )
     }
 
-    /// Each watched camera with signals, what its approaches show at its newest frame, and
-    /// that frame's time (stream milliseconds).
+    /// Each camera with signals that is watched here or lent by this process's engine (so the
+    /// map shows the phases of every junction the engine analyses, on the wall or not), what
+    /// its approaches show at its newest frame, and that frame's time (stream milliseconds).
     pub fn signal_overview(&self) -> Vec<(String, Vec<ApproachSignal>, i64)> {
         let mut overview: Vec<(String, Vec<ApproachSignal>, i64)> = Vec::new();
-        for (key, watched) in &self.streams {
+        let lent = self
+            .borrowing
+            .as_ref()
+            .map(SharedStreams::all)
+            .unwrap_or_default();
+        let watched = self.streams.iter().map(|(key, watched)| {
+            (
+                key,
+                watched.slot(),
+                watched.geometry.as_ref(),
+                watched.detection.as_ref(),
+            )
+        });
+        let lent = lent.iter().map(|(key, stream)| {
+            (
+                key,
+                Some(stream.slot.clone()),
+                stream.geometry.as_ref(),
+                stream.detection.as_ref(),
+            )
+        });
+        for (key, slot, geometry, detection) in watched.chain(lent) {
             if overview.iter().any(|(camera, _, _)| camera == &key.camera) {
                 continue;
             }
-            let Some(frame) = watched.slot().and_then(|slot| slot.latest()) else {
+            let Some(frame) = slot.and_then(|slot| slot.latest()) else {
                 continue;
             };
-            let states = self.signal_states(key, frame.frame.pts_90k);
+            let pts_90k = frame.frame.pts_90k;
+            let states = approach_signals(geometry, detection, pts_90k);
             if !states.is_empty() {
-                overview.push((key.camera.clone(), states, frame.frame.pts_90k / 90));
+                overview.push((key.camera.clone(), states, pts_90k / 90));
             }
         }
         overview.sort_by(|a, b| a.0.cmp(&b.0));
@@ -580,7 +589,7 @@ impl VideoStreams {
             let Some(registered) = &watched.detection else {
                 continue;
             };
-            match detection.camera_rules(&key.camera) {
+            match detection.camera_rules(&key.camera, &watched.url) {
                 Ok(Some((drawn, rules, signals))) => {
                     registered.feed.set_rules(rules, signals);
                     watched.geometry = Some(drawn);
@@ -694,22 +703,30 @@ pub struct DrawnJunction {
 }
 
 impl Detection {
-    /// The rules of camera `code`: its geometry from the database, or `DIR/CODE.json`; its
-    /// signals from the junction's controller feed, `DIR/CODE.plan.json` (on the stream's
+    /// The rules of camera `code`: its geometry from the database, or `DIR/CODE.json`, or
+    /// (for a built-in sample clip at `url`) the clip's scene; its signals from the junction's
+    /// controller feed, `DIR/CODE.plan.json` or the sample scene's plan (on the stream's
     /// clock) and its signal heads read from the video. `None` when it has no geometry.
-    fn camera_rules(&mut self, code: &str) -> Result<Option<CameraRules>, String> {
+    fn camera_rules(&mut self, code: &str, url: &StreamUrl) -> Result<Option<CameraRules>, String> {
         let dir = self.rules.geometry_dir.clone();
-        let geometry = match (self.stored.get(code), &dir) {
-            (Some(stored), _) => stored.clone(),
-            (None, Some(dir)) => match read_geometry(dir, code)? {
-                Some(geometry) => geometry,
-                None => return Ok(None),
-            },
-            (None, None) => return Ok(None),
+        let from_dir = match &dir {
+            Some(dir) => read_geometry(dir, code)?,
+            None => None,
         };
-        let plan = match &dir {
+        let mut plan = match &dir {
             Some(dir) => read_plan(dir, code)?,
             None => None,
+        };
+        let scene = url.sample_name().and_then(|name| sample_scene(name, code));
+        let geometry = match (self.stored.get(code), from_dir, scene) {
+            (Some(stored), _, _) => stored.clone(),
+            (None, Some(geometry), _) => geometry,
+            (None, None, Some(scene)) => {
+                let (geometry, scene_plan) = scene?;
+                plan = plan.or(Some(scene_plan));
+                geometry
+            }
+            (None, None, None) => return Ok(None),
         };
         let feed = self
             .junction_of
@@ -750,6 +767,48 @@ impl Detection {
             }
         }
     }
+}
+
+/// What each approach's signal group shows at `pts_90k`, for a stream with `geometry` whose
+/// rules run in `detection`; empty without either, or without signal sources.
+fn approach_signals(
+    geometry: Option<&DrawnJunction>,
+    detection: Option<&Registered>,
+    pts_90k: i64,
+) -> Vec<ApproachSignal> {
+    let (Some(drawn), Some(signals)) = (geometry, detection.and_then(|r| r.feed.signals())) else {
+        return Vec::new();
+    };
+    if signals.is_empty() {
+        return Vec::new();
+    }
+    drawn
+        .geometry
+        .approaches
+        .iter()
+        .map(|a| ApproachSignal {
+            approach: a.id.clone(),
+            group: a.signal_group.clone(),
+            reading: signals.reading(&a.signal_group, pts_90k / 90),
+        })
+        .collect()
+}
+
+/// The geometry (as camera `code`'s) and signal plan of the scene of built-in clip `name`.
+fn sample_scene(
+    name: &str,
+    code: &str,
+) -> Option<Result<(JunctionGeometry, FixedTimePlan), String>> {
+    let clip = crate::samples::clip(name).ok()?;
+    let scene = JunctionGeometry::from_json(clip.geometry_json)
+        .map_err(|e| format!("sample scene of {name}: {e}"))
+        .and_then(|mut geometry| {
+            geometry.camera = code.to_owned();
+            let plan = FixedTimePlan::from_json(clip.plan_json)
+                .map_err(|e| format!("sample plan of {name}: {e}"))?;
+            Ok((geometry, plan))
+        });
+    Some(scene)
 }
 
 /// `dir/CODE.json`, when there.

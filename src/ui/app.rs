@@ -115,6 +115,8 @@ pub struct ConsoleApp {
     settings: UiSettings,
     service: Option<ServiceHandle>,
     base_map: BaseMap,
+    /// The city's streets drawn when no tiles are available (built in; `None` if unreadable).
+    city_map: Option<crate::city_map::CityMap>,
     map_memory: MapMemory,
     entries: Vec<CameraEntry>,
     junctions: Vec<Junction>,
@@ -172,6 +174,15 @@ pub struct ConsoleApp {
 
 impl ConsoleApp {
     pub fn new(ctx: &egui::Context, options: StartOptions) -> Self {
+        let mut notices = options.notices.clone();
+        let city_map = match crate::city_map::CityMap::bundled() {
+            Ok(map) => Some(map),
+            Err(e) => {
+                tracing::error!(error = %e, "no offline city map");
+                notices.push(e.to_string());
+                None
+            }
+        };
         if let Some(service) = &options.service {
             // What engines and other consoles change wakes an idle console.
             let ctx = ctx.clone();
@@ -198,7 +209,8 @@ impl ConsoleApp {
             junctions: Vec::new(),
             inventory_loaded: false,
             database,
-            notices: options.notices,
+            notices,
+            city_map,
             selected: None,
             show_about: false,
             show_engines: false,
@@ -637,6 +649,13 @@ impl ConsoleApp {
         );
         self.selected =
             selected_code.and_then(|code| self.entries.iter().position(|e| e.camera.code == code));
+        let samples: Vec<&str> = self
+            .entries
+            .iter()
+            .filter(|e| e.camera.enabled && e.camera.plays_sample())
+            .map(|e| e.camera.code.as_str())
+            .collect();
+        self.settings.wall.fill_first(&samples);
         self.inventory_loaded = true;
     }
 
@@ -911,6 +930,9 @@ impl ConsoleApp {
             );
             theme::warning_strip(ui, &text);
         }
+        if self.entries.iter().any(|e| e.camera.plays_sample()) {
+            theme::warning_strip(ui, Text::SampleVideoBanner.get(lang));
+        }
     }
 
     fn status_bar_ui(&self, ui: &mut egui::Ui) {
@@ -1054,6 +1076,10 @@ impl ConsoleApp {
         if show_schematic {
             map = map.with_plugin(Schematic {
                 junctions: &self.junctions,
+                city: self.city_map.as_ref(),
+                data_note: self.city_map.as_ref().map_or_else(String::new, |c| {
+                    format!("{} {}", Text::MapDataOf.get(lang), c.data_date)
+                }),
             });
         }
         let response = map

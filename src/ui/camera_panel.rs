@@ -77,7 +77,12 @@ pub fn camera_panel_ui(
         if let Some(fov) = camera.fov_deg {
             row(Text::FieldOfView, format!("{fov:.0}°"));
         }
-        row(Text::MainStream, camera.main_url.to_string());
+        let main = if camera.plays_sample() {
+            format!("{} ({})", camera.main_url, Text::SampleVideo.get(lang))
+        } else {
+            camera.main_url.to_string()
+        };
+        row(Text::MainStream, main);
         row(
             Text::SubStream,
             camera
@@ -151,6 +156,9 @@ pub fn camera_panel_ui(
     }
     if !camera.position_surveyed {
         theme::warning_strip(ui, Text::SamplePositionsBanner.get(lang));
+    }
+    if camera.plays_sample() {
+        theme::warning_strip(ui, Text::SampleVideoExplained.get(lang));
     }
     ui.add_space(8.0);
     ui.horizontal(|ui| {

@@ -1,17 +1,123 @@
-//! What the map draws besides cameras: the offline schematic (neutral background, graticule and
-//! the junction registry) when no tiles are available, and the scale bar, always.
+//! What the map draws besides cameras when no tiles are available: the city's streets from
+//! the built-in OpenStreetMap extract (credited, with the data's date) where the view covers
+//! the city, a graticule elsewhere, and the junction registry; and the scale bar, always.
 
 use super::theme;
+use crate::city_map::{CityMap, RoadClass};
 use crate::domain::Junction;
 use egui::{Align2, Color32, FontId, Pos2, Response, Stroke, Ui, Vec2};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
-/// Neutral background, a graticule every 0.005° (about 550 m) and the junctions by name.
+/// The offline base: dark background, the city's streets (or a graticule every 0.005°, about
+/// 550 m, outside the city) and the junctions by name.
 pub struct Schematic<'a> {
     pub junctions: &'a [Junction],
+    /// The built-in streets, when they could be read.
+    pub city: Option<&'a CityMap>,
+    /// "dữ liệu 08/2021" or "data of 2021-08", shown with the credit.
+    pub data_note: String,
 }
 
 const GRATICULE_STEP_DEG: f64 = 0.005;
+
+/// Width in metres a road class is drawn at, the fewest and most pixels it takes, its colour
+/// (muted, so that cameras, alarms and signal phases stand out on a dark screen).
+fn road_look(class: RoadClass) -> (f32, f32, f32, Color32) {
+    match class {
+        RoadClass::Primary => (16.0, 2.5, 12.0, Color32::from_rgb(0x6b, 0x63, 0x52)),
+        RoadClass::Secondary => (11.0, 1.8, 9.0, Color32::from_rgb(0x56, 0x63, 0x72)),
+        RoadClass::Street => (7.0, 1.0, 6.0, Color32::from_rgb(0x3f, 0x4b, 0x59)),
+        RoadClass::Minor => (4.0, 0.8, 3.0, Color32::from_rgb(0x31, 0x3b, 0x46)),
+    }
+}
+
+/// Pixels per metre below which a class is left out (too small to read).
+fn hidden_below(class: RoadClass) -> f32 {
+    match class {
+        RoadClass::Primary | RoadClass::Secondary => 0.0,
+        RoadClass::Street => 0.06,
+        RoadClass::Minor => 0.25,
+    }
+}
+
+impl Schematic<'_> {
+    /// Draws the streets in the view; returns whether the view shows the city.
+    fn draw_city(&self, ui: &Ui, projector: &Projector, area: (f64, f64, f64, f64)) -> bool {
+        let Some(city) = self.city.filter(|c| c.covers(area)) else {
+            return false;
+        };
+        let painter = ui.painter();
+        let clip = projector.clip_rect();
+        let centre = projector.unproject(clip.center().to_vec2());
+        let px_per_m = projector.scale_pixel_per_meter(centre);
+        let mut labels: Vec<egui::Rect> = Vec::new();
+        for road in city.roads_in(area) {
+            if px_per_m < hidden_below(road.class) {
+                continue;
+            }
+            let (metres, least_px, most_px, colour) = road_look(road.class);
+            let width = (metres * px_per_m).clamp(least_px, most_px);
+            let points: Vec<Pos2> = road
+                .points
+                .iter()
+                .map(|&(lat, lon)| projector.project(lat_lon(lat, lon)).to_pos2())
+                .collect();
+            painter.add(egui::Shape::line(
+                points.clone(),
+                Stroke::new(width, colour),
+            ));
+            if px_per_m >= 0.3
+                && let Some(name) = &road.name
+            {
+                label_road(painter, &points, name, &mut labels);
+            }
+        }
+        let credit = format!("{} · {}", crate::city_map::ATTRIBUTION, self.data_note);
+        let at = clip.right_bottom() - Vec2::new(8.0, 6.0);
+        let galley =
+            painter.layout_no_wrap(credit, FontId::proportional(11.0), Color32::from_gray(200));
+        let rect = Align2::RIGHT_BOTTOM.anchor_size(at, galley.size());
+        painter.rect_filled(rect.expand(3.0), 2.0, Color32::from_black_alpha(160));
+        painter.galley(rect.min, galley, Color32::from_gray(200));
+        true
+    }
+}
+
+/// The road's name along its longest segment, where it overlaps no other name.
+fn label_road(painter: &egui::Painter, points: &[Pos2], name: &str, placed: &mut Vec<egui::Rect>) {
+    let Some((a, b)) = points
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .max_by(|x, y| (x.1 - x.0).length().total_cmp(&(y.1 - y.0).length()))
+    else {
+        return;
+    };
+    let galley = painter.layout_no_wrap(
+        name.to_owned(),
+        FontId::proportional(12.0),
+        Color32::from_gray(175),
+    );
+    let along = b - a;
+    if along.length() < galley.size().x + 8.0 || !painter.clip_rect().contains(a + along / 2.0) {
+        return;
+    }
+    let mut angle = along.angle();
+    if !(-std::f32::consts::FRAC_PI_2..=std::f32::consts::FRAC_PI_2).contains(&angle) {
+        angle += std::f32::consts::PI;
+    }
+    let middle = a + along / 2.0;
+    let footprint =
+        egui::Rect::from_center_size(middle, Vec2::splat(galley.size().x.max(galley.size().y)));
+    if placed.iter().any(|r| r.intersects(footprint)) {
+        return;
+    }
+    placed.push(footprint);
+    let rotation = egui::emath::Rot2::from_angle(angle);
+    let corner = middle - rotation * (galley.size() / 2.0);
+    painter.add(
+        egui::epaint::TextShape::new(corner, galley, Color32::from_gray(175)).with_angle(angle),
+    );
+}
 
 impl Plugin for Schematic<'_> {
     fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
@@ -23,9 +129,11 @@ impl Plugin for Schematic<'_> {
         let bottom_right = projector.unproject(clip.right_bottom().to_vec2());
         let (lat_min, lat_max) = (bottom_right.y(), top_left.y());
         let (lon_min, lon_max) = (top_left.x(), bottom_right.x());
+        let shows_city = self.draw_city(ui, projector, (lat_min, lon_min, lat_max, lon_max));
+        let painter = ui.painter();
         let lines = ((lat_max - lat_min) / GRATICULE_STEP_DEG).abs()
             + ((lon_max - lon_min) / GRATICULE_STEP_DEG).abs();
-        if lines.is_finite() && lines < 400.0 {
+        if !shows_city && lines.is_finite() && lines < 400.0 {
             let grid = Stroke::new(1.0, theme::MAP_GRID);
             let mut lat = (lat_min / GRATICULE_STEP_DEG).floor() * GRATICULE_STEP_DEG;
             while lat <= lat_max {

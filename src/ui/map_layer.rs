@@ -2,7 +2,7 @@
 //! fixed cameras, clusters where markers would overlap, labels that never overlap, hover
 //! tooltips, and clicks written back to [`MapOutput`] for the app to act on.
 
-use super::i18n::{Language, kind_name, status_name};
+use super::i18n::{Language, Text, kind_name, status_name};
 use super::map_layout::{self, Group};
 use super::theme;
 use super::wall::CameraDrag;
@@ -294,13 +294,17 @@ fn draw_labels(
     let galleys: Vec<_> = singles
         .iter()
         .map(|&i| {
-            ui.fonts_mut(|f| {
-                f.layout_no_wrap(
-                    layer.cameras[i].camera.name.clone(),
-                    font.clone(),
-                    Color32::from_gray(230),
+            let camera = &layer.cameras[i].camera;
+            let label = if camera.plays_sample() {
+                format!(
+                    "{} · {}",
+                    camera.name,
+                    Text::SampleVideo.get(layer.language)
                 )
-            })
+            } else {
+                camera.name.clone()
+            };
+            ui.fonts_mut(|f| f.layout_no_wrap(label, font.clone(), Color32::from_gray(230)))
         })
         .collect();
     let requests: Vec<(Pos2, Vec2)> = singles
@@ -327,13 +331,17 @@ fn draw_tooltip(layer: &CameraLayer, ui: &Ui, group: &Group, pointer: Pos2) {
     let lang = layer.language;
     let text = if group.members.len() == 1 {
         let cam = &layer.cameras[group.members[0]];
-        format!(
+        let mut text = format!(
             "{}\n{} · {} · {}",
             cam.camera.name,
             cam.camera.code,
             kind_name(cam.camera.kind, lang),
             status_name(cam.status, lang)
-        )
+        );
+        if cam.camera.plays_sample() {
+            text.push_str(&format!("\n{}", Text::SampleVideoExplained.get(lang)));
+        }
+        text
     } else {
         let names: Vec<&str> = group
             .members

@@ -31,6 +31,7 @@ pub use engines_panel::EngineView;
 pub use geometry_draft::{GeometryDraft, Tool};
 pub use geometry_editor::GeometryEditor;
 pub use i18n::Language;
+pub use map_background::Schematic;
 pub use replay_view::overlay_at;
 pub use settings::{MainView, UiSettings};
 pub use signal_layer::SignalSpot;

@@ -74,6 +74,9 @@ pub struct WallSettings {
     pub fullscreen: Option<usize>,
     /// Show the wall in a window of its own (for a second monitor).
     pub own_window: bool,
+    /// The wall was first filled (with the cameras playing sample video, if any): done once,
+    /// so a wall the user emptied stays empty.
+    pub first_filled: bool,
 }
 
 impl Default for WallSettings {
@@ -84,6 +87,7 @@ impl Default for WallSettings {
             selected_tile: 0,
             fullscreen: None,
             own_window: false,
+            first_filled: false,
         }
     }
 }
@@ -113,6 +117,22 @@ impl WallSettings {
         self.tiles[tile] = Some(code.to_owned());
         self.selected_tile = tile;
         tile
+    }
+
+    /// On the first inventory ever shown: an empty wall takes the enabled cameras that play
+    /// sample video (up to the layout's tiles), so a first run shows them at once.
+    pub fn fill_first(&mut self, sample_codes: &[&str]) {
+        if self.first_filled {
+            return;
+        }
+        self.first_filled = true;
+        if self.tiles.iter().any(Option::is_some) {
+            return;
+        }
+        for code in sample_codes.iter().take(self.layout.tiles()) {
+            self.place(code);
+        }
+        self.selected_tile = 0;
     }
 }
 
@@ -404,6 +424,9 @@ fn tile_ui(
             if let Some((line, warning)) = context.engines.camera_line(&camera.code, lang) {
                 engine_line(&painter, rect, &line, warning);
             }
+            if camera.plays_sample() {
+                sample_badge(&painter, rect, lang);
+            }
             key = Some(request);
         }
     }
@@ -519,6 +542,28 @@ fn overlay(
         FontId::proportional(11.0),
         colour,
     );
+}
+
+/// "VIDEO MẪU" above the bottom band, right: the tile plays a clip built into the program.
+fn sample_badge(painter: &egui::Painter, rect: Rect, lang: Language) {
+    let galley = painter.layout_no_wrap(
+        Text::SampleVideo.get(lang).to_uppercase(),
+        FontId::proportional(12.0),
+        Color32::BLACK,
+    );
+    let at = egui::pos2(
+        rect.max.x - galley.size().x - 10.0,
+        rect.max.y - 22.0 - galley.size().y - 8.0,
+    );
+    painter.rect_filled(
+        Rect::from_min_size(
+            at - Vec2::new(4.0, 2.0),
+            galley.size() + Vec2::new(8.0, 4.0),
+        ),
+        2.0,
+        theme::WARNING,
+    );
+    painter.galley(at, galley, Color32::BLACK);
 }
 
 /// Which engine analyses the camera (or a warning that none does), under the top band.
@@ -716,5 +761,30 @@ mod tests {
         // The 2×2 wall is full: the selected tile is replaced.
         assert_eq!(wall.place("E"), 2);
         assert_eq!(wall.tiles[2].as_deref(), Some("E"));
+    }
+
+    #[test]
+    fn the_first_inventory_fills_an_empty_wall_once() {
+        let mut wall = WallSettings::default();
+        wall.fill_first(&["N", "E", "S", "W", "X"]);
+        let shown: Vec<Option<&str>> = wall.tiles[..4].iter().map(|t| t.as_deref()).collect();
+        assert_eq!(shown, [Some("N"), Some("E"), Some("S"), Some("W")]);
+        assert!(wall.tiles[4..].iter().all(Option::is_none));
+        assert_eq!(wall.selected_tile, 0);
+        wall.tiles = vec![None; 25];
+        wall.fill_first(&["N"]);
+        assert!(
+            wall.tiles.iter().all(Option::is_none),
+            "an emptied wall stays empty"
+        );
+
+        let mut arranged = WallSettings::default();
+        arranged.place("MINE");
+        arranged.fill_first(&["N"]);
+        assert_eq!(arranged.tiles[0].as_deref(), Some("MINE"));
+        assert!(
+            arranged.tiles[1..].iter().all(Option::is_none),
+            "a wall in use is kept"
+        );
     }
 }

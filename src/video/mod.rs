@@ -16,7 +16,7 @@ pub use file_source::FileSource;
 pub use frame::{Codec, ColourInfo, ColourMatrix, EncodedUnit, YuvFrame};
 pub use parameter_sets::{annexb_parameters, nal_units, parameter_sets};
 pub use rtsp_source::{RtspOptions, RtspSource};
-pub use source::{StreamInfo, VideoSource, open};
+pub use source::{StreamInfo, VideoSource, open, open_with_samples};
 
 /// Why a source could not be opened or read.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,11 @@ pub enum SourceError {
     Auth { url: String, message: String },
     #[error("{url}: {message}")]
     Rtsp { url: String, message: String },
+    #[error("{url}: {source}")]
+    Sample {
+        url: String,
+        source: crate::samples::SampleError,
+    },
 }
 
 /// Initialises libav* once per process (logging quietened to errors).

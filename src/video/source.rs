@@ -5,6 +5,7 @@ use super::decoder::DecoderConfig;
 use super::frame::{Codec, EncodedUnit};
 use super::{FileSource, RtspOptions, RtspSource, SourceError};
 use crate::domain::StreamUrl;
+use crate::samples::SamplePlayback;
 use std::path::PathBuf;
 
 /// What a source says about its stream once opened.
@@ -41,8 +42,27 @@ pub trait VideoSource: Send {
     }
 }
 
-/// Opens the source a URL names: `file:///path` or `rtsp(s)://…`.
+/// Opens the source a URL names: `file:///path` or `rtsp(s)://…` (a `sample://` address is
+/// refused: see [`open_with_samples`]).
 pub fn open(url: &StreamUrl, rtsp: &RtspOptions) -> Result<Box<dyn VideoSource>, SourceError> {
+    open_with_samples(url, rtsp, &SamplePlayback::default())
+}
+
+/// As [`open`], playing a `sample://NAME` address from the built-in clip as `samples` says.
+pub fn open_with_samples(
+    url: &StreamUrl,
+    rtsp: &RtspOptions,
+    samples: &SamplePlayback,
+) -> Result<Box<dyn VideoSource>, SourceError> {
+    if let Some(name) = url.sample_name() {
+        let path = samples
+            .file_for(name)
+            .map_err(|source| SourceError::Sample {
+                url: url.to_string(),
+                source,
+            })?;
+        return Ok(Box::new(FileSource::open(&path)?));
+    }
     match url.scheme().to_ascii_lowercase().as_str() {
         "file" => {
             let path = PathBuf::from(url.as_str().split_once("://").map_or("", |(_, p)| p));

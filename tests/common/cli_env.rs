@@ -66,6 +66,7 @@ impl CliEnv {
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
             .env_remove("DATABASE_URL")
             .env_remove("DISPATCH_CONFIG");
         for (name, value) in &self.vars {
