@@ -36,9 +36,18 @@ pub struct EvidenceRequest {
 }
 
 const ROLES: [(&str, &str); 3] = [
-    ("before", "1-truoc-vach"),
-    ("at", "2-tai-vach"),
-    ("after", "3-sau-vach"),
+    ("before", STILL_FILES[0]),
+    ("at", STILL_FILES[1]),
+    ("after", STILL_FILES[2]),
+];
+
+/// The pictures of a bundle in order: the stills before, at and after the line, then the
+/// plate close-up (absent when no plate was found). Review and the notice read them by name.
+pub const STILL_FILES: [&str; 4] = [
+    "1-truoc-vach.jpg",
+    "2-tai-vach.jpg",
+    "3-sau-vach.jpg",
+    "4-bien-so.jpg",
 ];
 
 /// A decoded picture and its UTC time.
@@ -105,8 +114,8 @@ pub fn build(
     let mut files = Vec::new();
     for (index, still) in stills.iter().enumerate() {
         let Some(still) = still else { continue };
-        let (role, stem) = ROLES.get(index).copied().unwrap_or(("extra", "anh"));
-        let file_name = format!("{stem}.jpg");
+        let (role, file_name) = ROLES.get(index).copied().unwrap_or(("extra", "anh.jpg"));
+        let file_name = file_name.to_owned();
         let path = partial.join(&file_name);
         let rgb =
             image::RgbImage::from_raw(still.frame.width, still.frame.height, still.frame.to_rgb())
@@ -143,7 +152,7 @@ pub fn build(
                     plate.score * 100.0
                 );
                 let picture = with_data_bar(&close_up, &[line]);
-                let name = "4-bien-so.jpg".to_owned();
+                let name = STILL_FILES[3].to_owned();
                 let path = partial.join(&name);
                 let mut out = std::io::BufWriter::new(
                     std::fs::File::create(&path).map_err(|e| write_error(&path, e.to_string()))?,

@@ -11,7 +11,7 @@ mod keys;
 mod manifest;
 mod request;
 
-pub use bundle::{EvidenceRequest, build, remove_partial};
+pub use bundle::{EvidenceRequest, STILL_FILES, build, remove_partial};
 pub use close_up::plate_close_up;
 pub use data_bar::with_data_bar;
 pub use keys::{fingerprint, load_or_create, public_key, to_hex};

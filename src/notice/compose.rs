@@ -143,12 +143,7 @@ pub fn notice_input(
     };
     let bundle = std::path::Path::new(bundle);
     let mut stills = Vec::new();
-    for name in [
-        "1-truoc-vach.jpg",
-        "2-tai-vach.jpg",
-        "3-sau-vach.jpg",
-        "4-bien-so.jpg",
-    ] {
+    for name in crate::evidence::STILL_FILES {
         if let Ok(bytes) = std::fs::read(bundle.join(name)) {
             stills.push((bytes, name.to_owned()));
         }

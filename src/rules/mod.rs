@@ -123,6 +123,14 @@ pub struct TrackPoint {
 }
 
 impl TrackPoint {
+    /// Where the track stands, as a point of the geometry (picture pixels).
+    pub fn at(&self) -> crate::domain::geometry::Point {
+        crate::domain::geometry::Point {
+            x: self.x,
+            y: self.y,
+        }
+    }
+
     /// A track's ground point at `t_ms`.
     pub fn of(track: &crate::tracking::Track, t_ms: i64) -> Self {
         let (x, y) = track.ground_point();

@@ -80,10 +80,7 @@ impl GatheringRule {
 
 impl Rule for GatheringRule {
     fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         let on_road =
             self.carriageway.is_empty() || self.carriageway.iter().any(|p| inside(here, p));
         if !is_vehicle(point.class) || !on_road {
@@ -167,10 +164,7 @@ impl Rule for CrowdRule {
         if point.class != ObjectClass::Person || self.zones.is_empty() {
             return Vec::new();
         }
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         self.people.insert(point.track, (point.t_ms, here));
         self.people
             .retain(|_, (t, _)| point.t_ms - *t <= CURRENT_MS);
@@ -290,13 +284,7 @@ impl Rule for RacingRule {
         }
         let config = self.config;
         let path = self.paths.entry(point.track).or_default();
-        path.push_back((
-            point.t_ms,
-            Point {
-                x: point.x,
-                y: point.y,
-            },
-        ));
+        path.push_back((point.t_ms, point.at()));
         while path
             .front()
             .is_some_and(|(t, _)| point.t_ms - t > config.window_ms)

@@ -80,10 +80,7 @@ impl RedLightRule {
 impl Rule for RedLightRule {
     /// Takes a track's ground point; returns the violations it completes.
     fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         let memory = self.tracks.entry(point.track).or_default();
         let mut events = Vec::new();
         // A red crossing where right turns are allowed: judge the turn once far enough.

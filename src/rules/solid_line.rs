@@ -39,10 +39,7 @@ impl Rule for SolidLineRule {
         if self.reported.contains(&point.track) {
             return Vec::new();
         }
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         let memory = self.tracks.entry(point.track).or_default();
         let from = memory.last.replace(here);
         if let Some((line, segment, _, before)) = memory.pending {
@@ -88,10 +85,7 @@ impl SolidLineRule {
             return Vec::new();
         };
         let (a, b) = (self.lines[line][segment], self.lines[line][segment + 1]);
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         if side(here, a, b).abs() < CONFIRM_PX {
             return Vec::new();
         }

@@ -41,10 +41,7 @@ impl StoppingRule {
 
 impl Rule for StoppingRule {
     fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         let Some(zone) = self
             .zones
             .iter()

@@ -64,10 +64,7 @@ impl Rule for TurnRule {
         if self.judged.contains(&point.track) {
             return Vec::new();
         }
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         let memory = self.tracks.entry(point.track).or_default();
         let from = memory.last.replace(here);
         if let Some(entered) = &memory.entered {

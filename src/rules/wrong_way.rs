@@ -50,10 +50,7 @@ impl Rule for WrongWayRule {
         if self.reported.contains(&point.track) {
             return Vec::new();
         }
-        let here = Point {
-            x: point.x,
-            y: point.y,
-        };
+        let here = point.at();
         let Some(lane) = self.lanes.iter().position(|l| inside(here, &l.polygon)) else {
             self.recent.remove(&point.track);
             return Vec::new();

@@ -3,7 +3,7 @@
 //! event and logged once; commands that arrive before the database opens are kept, not lost.
 
 use super::site_watch::{POLL_EVERY, SiteWatch};
-use super::{Command, Event, Inventory, SignInFailure, Still};
+use super::{Command, Inventory, Reply, SignInFailure, Still};
 use crate::evidence::EvidenceSetup;
 use crate::store::{DatabaseLocation, Store};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
@@ -17,18 +17,22 @@ pub(super) fn run(
     location: &DatabaseLocation,
     evidence: Option<&EvidenceSetup>,
     commands: &Receiver<Command>,
-    events: &SyncSender<Event>,
+    events: &SyncSender<Reply>,
     waker: super::Waker,
 ) {
     let mut waiting_commands = Vec::new();
-    let mut retry_in = FIRST_RETRY;
+    // The same back-off (with jitter) as cameras and engines: consoles of a site whose
+    // database went away do not all come back in the same instant.
+    let mut backoff = crate::ingest::Backoff::new(FIRST_RETRY, LONGEST_RETRY);
     let (mut store, seeded) = loop {
         match Store::open_seeded(location) {
             Ok(opened) => break opened,
             Err(e) => {
-                tracing::error!(error = %e, retry_in_secs = retry_in.as_secs(), "cannot open the database");
-                let message = format!("{e} (retrying in {} s)", retry_in.as_secs());
-                if events.send(Event::Failed { message }).is_err() {
+                let retry_in = backoff.next_delay();
+                let seconds = retry_in.as_secs_f64().round();
+                tracing::error!(error = %e, retry_in_secs = seconds, "cannot open the database");
+                let message = format!("{e} (retrying in {seconds} s)");
+                if events.send(Reply::Failed { message }).is_err() {
                     return;
                 }
                 // Wait for the back-off, keeping whatever the UI asks meanwhile.
@@ -41,12 +45,11 @@ pub(super) fn run(
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
-                retry_in = (retry_in * 2).min(LONGEST_RETRY);
             }
         }
     };
     if events
-        .send(Event::Opened {
+        .send(Reply::Opened {
             location: store.location().to_string(),
             short_name: store.location().short_name(),
             seeded,
@@ -57,7 +60,7 @@ pub(super) fn run(
     }
     send_inventory(&mut store, events);
     send_geometries(&mut store, events);
-    let _ = events.send(Event::UsersExist(
+    let _ = events.send(Reply::UsersExist(
         store.users().map(|u| !u.is_empty()).unwrap_or(true),
     ));
     let mut site = SiteWatch::new(waker);
@@ -86,11 +89,11 @@ pub(super) fn run(
             Command::RecordEvent { alarm, event } => match store.record_event(&event) {
                 Ok(id) => {
                     site.own(id, crate::store::EVENT_STATES[0]);
-                    let _ = events.send(Event::EventRecorded { alarm, id });
+                    let _ = events.send(Reply::EventRecorded { alarm, id });
                 }
                 Err(e) => {
                     tracing::error!(error = %e, camera = %event.camera_code, "event not stored");
-                    let _ = events.send(Event::Failed {
+                    let _ = events.send(Reply::Failed {
                         message: format!("event of {} not stored: {e}", event.camera_code),
                     });
                 }
@@ -99,7 +102,7 @@ pub(super) fn run(
                 site.own(id, &state);
                 if let Err(e) = store.set_event_state(id, &state, &actor) {
                     tracing::error!(error = %e, id, %state, "event state not stored");
-                    let _ = events.send(Event::Failed {
+                    let _ = events.send(Reply::Failed {
                         message: format!("event {id} not moved to {state}: {e}"),
                     });
                 }
@@ -109,12 +112,12 @@ pub(super) fn run(
                 match store.save_geometry(&geometry, &saved_by) {
                     Ok(version) => {
                         tracing::info!(%camera, version, "geometry saved");
-                        let _ = events.send(Event::GeometrySaved { camera, version });
+                        let _ = events.send(Reply::GeometrySaved { camera, version });
                         send_geometries(&mut store, events);
                     }
                     Err(e) => {
                         tracing::error!(error = %e, %camera, "geometry not saved");
-                        let _ = events.send(Event::Failed {
+                        let _ = events.send(Reply::Failed {
                             message: e.to_string(),
                         });
                     }
@@ -122,10 +125,10 @@ pub(super) fn run(
             }
             Command::SignIn { username, password } => match store.sign_in(&username, &password) {
                 Ok(Ok(user)) => {
-                    let _ = events.send(Event::SignedIn(user));
+                    let _ = events.send(Reply::SignedIn(user));
                 }
                 Ok(Err(e)) => {
-                    let _ = events.send(Event::SignInFailed(SignInFailure::Refused(e)));
+                    let _ = events.send(Reply::SignInFailed(SignInFailure::Refused(e)));
                 }
                 Err(e) => fail(events, e.to_string()),
             },
@@ -150,15 +153,15 @@ pub(super) fn run(
                 };
                 match created.and_then(|()| store.sign_in(&username, &password)) {
                     Ok(Ok(user)) => {
-                        let _ = events.send(Event::UsersExist(true));
-                        let _ = events.send(Event::SignedIn(user));
+                        let _ = events.send(Reply::UsersExist(true));
+                        let _ = events.send(Reply::SignedIn(user));
                     }
                     Ok(Err(e)) => {
-                        let _ = events.send(Event::SignInFailed(SignInFailure::Refused(e)));
+                        let _ = events.send(Reply::SignInFailed(SignInFailure::Refused(e)));
                     }
                     Err(e) => {
                         let _ =
-                            events.send(Event::SignInFailed(SignInFailure::Problem(e.to_string())));
+                            events.send(Reply::SignInFailed(SignInFailure::Problem(e.to_string())));
                     }
                 }
             }
@@ -177,12 +180,12 @@ pub(super) fn run(
             Command::OpenLibraryEntry { id, actor } => {
                 open_library_entry(&mut store, id, &actor, events);
             }
-            Command::LoadConfirmed => match store.confirmed_violations() {
-                Ok(confirmed) => {
-                    let _ = events.send(Event::Confirmed(confirmed));
-                }
-                Err(e) => fail(events, e.to_string()),
-            },
+            Command::LoadConfirmed => reply_or_fail(
+                events,
+                store.confirmed_violations(),
+                "confirmed violations",
+                Reply::Confirmed,
+            ),
             Command::ProduceNotice { id, actor } => match evidence {
                 Some(setup) => produce_notice(&mut store, setup, id, &actor, events),
                 None => fail(
@@ -195,25 +198,23 @@ pub(super) fn run(
                     decided: true,
                     ..Default::default()
                 };
-                match store.review_queue(&filter) {
-                    Ok(events_found) => {
-                        let incidents = events_found
+                reply_or_fail(events, store.review_queue(&filter), "incidents", |found| {
+                    Reply::Incidents(
+                        found
                             .into_iter()
                             .filter(|e| e.at_utc_ms().is_some())
                             .take(500)
-                            .collect();
-                        let _ = events.send(Event::Incidents(incidents));
-                    }
-                    Err(e) => fail(events, e.to_string()),
-                }
+                            .collect(),
+                    )
+                });
             }
             Command::OpenIncident { id, actor } => open_incident(&mut store, id, &actor, events),
-            Command::LoadReview(filter) => match store.review_queue(&filter) {
-                Ok(queue) => {
-                    let _ = events.send(Event::ReviewQueue(queue));
-                }
-                Err(e) => fail(events, format!("review queue: {e}")),
-            },
+            Command::LoadReview(filter) => reply_or_fail(
+                events,
+                store.review_queue(&filter),
+                "review queue",
+                Reply::ReviewQueue,
+            ),
             Command::OpenEvidence { id, actor } => open_evidence(&mut store, id, &actor, events),
             Command::BuildEvidence { id, actor } => match evidence {
                 Some(setup) => spawn_build(location, setup, id, actor, events),
@@ -226,33 +227,33 @@ pub(super) fn run(
                 id,
                 confirmation,
                 actor,
-            } => match store.confirm_violation(id, &confirmation, &actor) {
-                Ok(()) => {
-                    let _ = events.send(Event::Reviewed {
-                        id,
-                        decision: "confirmed".into(),
-                    });
-                }
-                Err(e) => fail(events, e.to_string()),
-            },
+            } => reply_or_fail(
+                events,
+                store.confirm_violation(id, &confirmation, &actor),
+                "confirm",
+                |()| Reply::Reviewed {
+                    id,
+                    decision: "confirmed".into(),
+                },
+            ),
             Command::Reject {
                 id,
                 reason,
                 note,
                 actor,
-            } => match store.reject_violation(id, reason, &note, &actor) {
-                Ok(()) => {
-                    let _ = events.send(Event::Reviewed {
-                        id,
-                        decision: "rejected".into(),
-                    });
-                }
-                Err(e) => fail(events, e.to_string()),
-            },
+            } => reply_or_fail(
+                events,
+                store.reject_violation(id, reason, &note, &actor),
+                "reject",
+                |()| Reply::Reviewed {
+                    id,
+                    decision: "rejected".into(),
+                },
+            ),
             Command::Audit(entry) => {
                 if let Err(e) = store.append_audit(&entry) {
                     tracing::error!(error = %e, action = %entry.action, "audit entry lost");
-                    let _ = events.send(Event::Failed {
+                    let _ = events.send(Reply::Failed {
                         message: e.to_string(),
                     });
                 }
@@ -262,52 +263,64 @@ pub(super) fn run(
     tracing::debug!("store worker stopped: the UI hung up");
 }
 
-fn send_inventory(store: &mut Store, events: &SyncSender<Event>) {
+fn send_inventory(store: &mut Store, events: &SyncSender<Reply>) {
     let inventory = store.junctions().and_then(|junctions| {
         Ok(Inventory {
             junctions,
             cameras: store.cameras()?,
         })
     });
-    let event = match inventory {
-        Ok(inventory) => Event::Inventory(inventory),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read the registry");
-            Event::Failed {
-                message: e.to_string(),
-            }
-        }
-    };
-    let _ = events.send(event);
+    reply_or_fail(
+        events,
+        inventory,
+        "cannot read the registry",
+        Reply::Inventory,
+    );
 }
 
-fn send_geometries(store: &mut Store, events: &SyncSender<Event>) {
-    let event = match store.latest_geometries() {
-        Ok(stored) => Event::Geometries(stored),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read the junction geometries");
-            Event::Failed {
-                message: e.to_string(),
-            }
-        }
-    };
-    let _ = events.send(event);
+fn send_geometries(store: &mut Store, events: &SyncSender<Reply>) {
+    reply_or_fail(
+        events,
+        store.latest_geometries(),
+        "cannot read the junction geometries",
+        Reply::Geometries,
+    );
 }
 
-fn fail(events: &SyncSender<Event>, message: String) {
+/// Sends what `make` makes of a result, or the failure (logged with what was being done).
+fn reply_or_fail<T, E: std::fmt::Display>(
+    events: &SyncSender<Reply>,
+    result: Result<T, E>,
+    doing: &str,
+    make: impl FnOnce(T) -> Reply,
+) {
+    match result {
+        Ok(value) => {
+            let _ = events.send(make(value));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, doing, "command failed");
+            let _ = events.send(Reply::Failed {
+                message: e.to_string(),
+            });
+        }
+    }
+}
+
+fn fail(events: &SyncSender<Reply>, message: String) {
     tracing::error!(%message, "command failed");
-    let _ = events.send(Event::Failed { message });
+    let _ = events.send(Reply::Failed { message });
 }
 
 /// Reads the stills of event `id`'s bundle and audits the view.
-fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Event>) {
+fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Reply>) {
     let bundle = match store.event(id) {
         Ok(Some(event)) => event.evidence_path,
         Ok(None) => return fail(events, format!("event {id} is not in the database")),
         Err(e) => return fail(events, e.to_string()),
     };
     let Some(bundle) = bundle else {
-        let _ = events.send(Event::EvidenceOpened {
+        let _ = events.send(Reply::EvidenceOpened {
             id,
             stills: Vec::new(),
         });
@@ -331,12 +344,7 @@ fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             .at_utc_ms
     };
     let mut stills = Vec::new();
-    for name in [
-        "1-truoc-vach.jpg",
-        "2-tai-vach.jpg",
-        "3-sau-vach.jpg",
-        "4-bien-so.jpg",
-    ] {
+    for name in crate::evidence::STILL_FILES {
         let path = std::path::Path::new(&bundle).join(name);
         if !path.exists() {
             continue; // no plate close-up in this bundle
@@ -366,7 +374,7 @@ fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             }
         }
     }
-    let _ = events.send(Event::EvidenceOpened { id, stills });
+    let _ = events.send(Reply::EvidenceOpened { id, stills });
 }
 
 /// Builds event `id`'s evidence on a thread of its own (it decodes seconds of video), with a
@@ -376,7 +384,7 @@ fn spawn_build(
     setup: &EvidenceSetup,
     id: i64,
     actor: String,
-    events: &SyncSender<Event>,
+    events: &SyncSender<Reply>,
 ) {
     let (location, setup, sender) = (location.clone(), setup.clone(), events.clone());
     let spawned = std::thread::Builder::new()
@@ -388,13 +396,13 @@ fn spawn_build(
                     crate::evidence::build_for_event(&mut store, id, &setup, &actor)
                 });
             let event = match built {
-                Ok(path) => Event::EvidenceBuilt {
+                Ok(path) => Reply::EvidenceBuilt {
                     id,
                     path: path.to_string_lossy().into_owned(),
                 },
                 Err(e) => {
                     tracing::error!(error = %e, id, "evidence not built");
-                    Event::Failed {
+                    Reply::Failed {
                         message: e.to_string(),
                     }
                 }
@@ -407,8 +415,8 @@ fn spawn_build(
 }
 
 /// The cameras of event `id`'s junction and their recordings around it; audits the opening.
-fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Event>) {
-    let found = (|| -> Result<Option<Event>, crate::store::StoreError> {
+fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Reply>) {
+    let found = (|| -> Result<Option<Reply>, crate::store::StoreError> {
         let Some(event) = store.event(id)? else {
             return Ok(None);
         };
@@ -428,7 +436,7 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
             subject: id.to_string(),
             detail: serde_json::json!({ "cameras": of_junction }),
         })?;
-        Ok(Some(Event::IncidentRecordings {
+        Ok(Some(Reply::IncidentRecordings {
             id,
             at_ms,
             from_ms: at_ms - 20_000,
@@ -451,18 +459,13 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Ev
     }
 }
 
-fn send_library(store: &mut Store, events: &SyncSender<Event>) {
-    match store.library() {
-        Ok(entries) => {
-            let _ = events.send(Event::Library(entries));
-        }
-        Err(e) => fail(events, e.to_string()),
-    }
+fn send_library(store: &mut Store, events: &SyncSender<Reply>) {
+    reply_or_fail(events, store.library(), "library", Reply::Library);
 }
 
 /// The recordings (and overlays) of a library entry's cameras and span; audits the opening.
-fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Event>) {
-    let found = (|| -> Result<Option<Event>, crate::store::StoreError> {
+fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Reply>) {
+    let found = (|| -> Result<Option<Reply>, crate::store::StoreError> {
         let Some(entry) = store.library()?.into_iter().find(|e| e.id == id) else {
             return Ok(None);
         };
@@ -478,7 +481,7 @@ fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSend
             subject: id.to_string(),
             detail: serde_json::json!({ "name": entry.name }),
         })?;
-        Ok(Some(Event::IncidentRecordings {
+        Ok(Some(Reply::IncidentRecordings {
             id: entry.event_id.unwrap_or(-id),
             at_ms: (entry.from_ms + entry.to_ms) / 2,
             from_ms: entry.from_ms,
@@ -504,7 +507,7 @@ fn produce_notice(
     setup: &EvidenceSetup,
     id: i64,
     actor: &str,
-    events: &SyncSender<Event>,
+    events: &SyncSender<Reply>,
 ) {
     let written = (|| -> Result<String, String> {
         let event = store
@@ -529,7 +532,7 @@ fn produce_notice(
     })();
     match written {
         Ok(path) => {
-            let _ = events.send(Event::NoticeProduced { id, path });
+            let _ = events.send(Reply::NoticeProduced { id, path });
         }
         Err(message) => fail(events, message),
     }
