@@ -229,6 +229,50 @@ fn the_modules_form_no_cycle_and_the_domain_uses_nothing() {
     assert_eq!(code["domain"], BTreeSet::new());
 }
 
+/// Which file of the console (`src/ui/`) uses which (`super::…` and `crate::ui::…` paths).
+fn graph_of_console(root: &Path) -> Graph {
+    let dir = root.join("src/ui");
+    let mut graph = Graph::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "mod" {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&path).unwrap());
+        let mut uses = BTreeSet::new();
+        for prefix in ["super::", "crate::ui::"] {
+            for (at, _) in code.match_indices(prefix) {
+                let used: String = code[at + prefix.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                if !used.is_empty() && used != name {
+                    uses.insert(used);
+                }
+            }
+        }
+        graph.insert(name, uses);
+    }
+    let files: BTreeSet<String> = graph.keys().cloned().collect();
+    for uses in graph.values_mut() {
+        uses.retain(|u| files.contains(u));
+    }
+    graph
+}
+
+#[test]
+fn the_consoles_files_form_no_cycle() {
+    let console = graph_of_console(Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(console.len() > 20, "{console:?}");
+    assert_eq!(find_cycle(&console), None, "{}", render(&console));
+    // Every view hands back actions through action.rs, which knows no view.
+    assert_eq!(
+        console["action"],
+        ["i18n".to_owned(), "settings".to_owned()].into()
+    );
+}
+
 #[test]
 fn the_reader_finds_paths_groups_and_skips_comments_and_tests() {
     let code = code_of(

@@ -3,11 +3,11 @@
 
 mod common;
 
-use dienbien_dispatch::service::{Command, Event, ServiceHandle};
+use dienbien_dispatch::service::{Command, Reply, ServiceHandle};
 use dienbien_dispatch::store::{DatabaseLocation, NewAuditEntry, Store};
 use std::time::{Duration, Instant};
 
-fn next_event(service: &ServiceHandle, timeout: Duration) -> Event {
+fn next_event(service: &ServiceHandle, timeout: Duration) -> Reply {
     let started = Instant::now();
     loop {
         if let Some(event) = service.try_next() {
@@ -28,7 +28,7 @@ fn the_worker_retries_until_the_database_can_be_opened() {
     let service = ServiceHandle::start(location.clone()).unwrap();
 
     match next_event(&service, Duration::from_secs(10)) {
-        Event::Failed { message } => {
+        Reply::Failed { message } => {
             assert!(message.contains("cannot create the folder"), "{message}");
             assert!(message.ends_with("(retrying in 1 s)"), "{message}");
         }
@@ -47,14 +47,14 @@ fn the_worker_retries_until_the_database_can_be_opened() {
 
     let opened = loop {
         match next_event(&service, Duration::from_secs(20)) {
-            Event::Opened { seeded, .. } => break seeded,
-            Event::Failed { .. } => continue,
+            Reply::Opened { seeded, .. } => break seeded,
+            Reply::Failed { .. } => continue,
             other => panic!("unexpected {other:?}"),
         }
     };
     assert!(opened, "a new database is seeded");
     match next_event(&service, Duration::from_secs(10)) {
-        Event::Inventory(inventory) => assert_eq!(inventory.cameras.len(), 50),
+        Reply::Inventory(inventory) => assert_eq!(inventory.cameras.len(), 50),
         other => panic!("expected the inventory, got {other:?}"),
     }
     drop(service);

@@ -266,8 +266,13 @@ fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
     type_into(&mut harness, 1, "Quản trị viên");
     type_into(&mut harness, 2, "mật khẩu quản trị");
     harness.get_by_label("Create and sign in").click();
-    wait(&mut harness, "signed in", |h| app(h).session().is_some());
-    assert_eq!(app(&harness).session().unwrap().role, Role::Administrator);
+    wait(&mut harness, "signed in", |h| {
+        app(h).signed_in_user().is_some()
+    });
+    assert_eq!(
+        app(&harness).signed_in_user().unwrap().role,
+        Role::Administrator
+    );
     harness.run_steps(2);
     assert!(
         harness.query_by_label("Review (F4)").is_none(),
@@ -275,7 +280,7 @@ fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
     );
     harness.get_by_label("Sign out").click();
     harness.run_steps(2);
-    assert!(app(&harness).session().is_none());
+    assert!(app(&harness).signed_in_user().is_none());
     let mut store = Store::open(&location).unwrap();
     store
         .create_user(
@@ -315,7 +320,7 @@ fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
     // The dispatcher: the wall, not the review.
     sign_in(&mut harness, None, "điều phối 24/7");
     wait(&mut harness, "the dispatcher", |h| {
-        app(h).session().is_some()
+        app(h).signed_in_user().is_some()
     });
     harness.run_steps(2);
     harness.get_by_label("Video wall (F3)");
@@ -328,7 +333,9 @@ fn the_console_opens_on_sign_in_and_each_role_is_offered_only_its_work() {
     harness.run_steps(2);
     // The reviewer gets the review.
     sign_in(&mut harness, Some("lan"), "xét duyệt 2026");
-    wait(&mut harness, "the reviewer", |h| app(h).session().is_some());
+    wait(&mut harness, "the reviewer", |h| {
+        app(h).signed_in_user().is_some()
+    });
     harness.run_steps(2);
     // The dispatcher's refusal was about the dispatcher: it is gone for the reviewer.
     assert!(

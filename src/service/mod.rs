@@ -34,17 +34,17 @@ pub enum SignInFailure {
 /// What the UI asks of the back end.
 #[derive(Clone)]
 pub enum Command {
-    /// Read junctions and cameras again and send an [`Event::Inventory`].
+    /// Read junctions and cameras again and send an [`Reply::Inventory`].
     ReloadInventory,
     /// Append to the audit log.
     Audit(NewAuditEntry),
     /// Save a camera's junction geometry as its next version (audited); answered by
-    /// [`Event::GeometrySaved`] and [`Event::Geometries`].
+    /// [`Reply::GeometrySaved`] and [`Reply::Geometries`].
     SaveGeometry {
         geometry: Box<JunctionGeometry>,
         saved_by: String,
     },
-    /// Check a sign-in; answered by [`Event::SignedIn`] or [`Event::SignInFailed`].
+    /// Check a sign-in; answered by [`Reply::SignedIn`] or [`Reply::SignInFailed`].
     SignIn { username: String, password: String },
     /// Create the first administrator of a database without users, and sign them in.
     CreateFirstAdministrator {
@@ -55,48 +55,48 @@ pub enum Command {
     /// Store what was drawn over the pictures (for replays).
     RecordOverlays(Vec<crate::domain::overlay::RecordedOverlay>),
     /// Send what engines elsewhere draw over these cameras as they store it
-    /// ([`Event::LiveOverlays`]); an empty list stops it.
+    /// ([`Reply::LiveOverlays`]); an empty list stops it.
     FollowOverlays(Vec<String>),
-    /// The trainers' library; answered by [`Event::Library`].
+    /// The trainers' library; answered by [`Reply::Library`].
     LoadLibrary,
-    /// Save an incident to the library (audited); answered by [`Event::Library`].
+    /// Save an incident to the library (audited); answered by [`Reply::Library`].
     SaveToLibrary {
         entry: crate::store::LibraryEntry,
         actor: String,
     },
-    /// Open a library entry for replay (audited); answered by [`Event::IncidentRecordings`].
+    /// Open a library entry for replay (audited); answered by [`Reply::IncidentRecordings`].
     OpenLibraryEntry { id: i64, actor: String },
-    /// Incidents that can be replayed; answered by [`Event::Incidents`].
+    /// Incidents that can be replayed; answered by [`Reply::Incidents`].
     LoadIncidents,
     /// The recordings of every camera of event `id`'s junction around it (the opening is
-    /// audited); answered by [`Event::IncidentRecordings`].
+    /// audited); answered by [`Reply::IncidentRecordings`].
     OpenIncident { id: i64, actor: String },
-    /// The review queue; answered by [`Event::ReviewQueue`].
+    /// The review queue; answered by [`Reply::ReviewQueue`].
     LoadReview(ReviewFilter),
-    /// Open event `id`'s evidence (the view is audited); answered by [`Event::EvidenceOpened`].
+    /// Open event `id`'s evidence (the view is audited); answered by [`Reply::EvidenceOpened`].
     OpenEvidence { id: i64, actor: String },
     /// Build event `id`'s evidence bundle from the recordings (on a thread of its own);
-    /// answered by [`Event::EvidenceBuilt`] or [`Event::Failed`].
+    /// answered by [`Reply::EvidenceBuilt`] or [`Reply::Failed`].
     BuildEvidence { id: i64, actor: String },
-    /// Confirmed violations with their deadlines; answered by [`Event::Confirmed`].
+    /// Confirmed violations with their deadlines; answered by [`Reply::Confirmed`].
     LoadConfirmed,
     /// Write the notice PDF of confirmed event `id` (audited); answered by
-    /// [`Event::NoticeProduced`].
+    /// [`Reply::NoticeProduced`].
     ProduceNotice { id: i64, actor: String },
-    /// Confirm event `id`; answered by [`Event::Reviewed`].
+    /// Confirm event `id`; answered by [`Reply::Reviewed`].
     Confirm {
         id: i64,
         confirmation: Confirmation,
         actor: String,
     },
-    /// Reject event `id`; answered by [`Event::Reviewed`].
+    /// Reject event `id`; answered by [`Reply::Reviewed`].
     Reject {
         id: i64,
         reason: RejectReason,
         note: String,
         actor: String,
     },
-    /// Store an event the rules raised; answered by [`Event::EventRecorded`].
+    /// Store an event the rules raised; answered by [`Reply::EventRecorded`].
     RecordEvent { alarm: u64, event: NewEvent },
     /// Move a stored event on in the dispatcher's workflow (audited).
     SetEventState {
@@ -106,9 +106,9 @@ pub enum Command {
     },
 }
 
-/// What the back end tells the UI.
+/// What the back end answers or tells the UI (a reply to a command, or news from the site).
 #[derive(Debug, Clone)]
-pub enum Event {
+pub enum Reply {
     /// The database is open (and was seeded with the sample inventory when new).
     Opened {
         /// Where the database is, password hidden.
@@ -267,7 +267,7 @@ const CHANNEL_CAPACITY: usize = 64;
 /// The UI's end of the back end.
 pub struct ServiceHandle {
     commands: SyncSender<Command>,
-    events: Receiver<Event>,
+    events: Receiver<Reply>,
     waker: Waker,
 }
 
@@ -335,7 +335,7 @@ impl ServiceHandle {
     }
 
     /// The next event, if one is waiting.
-    pub fn try_next(&self) -> Option<Event> {
+    pub fn try_next(&self) -> Option<Reply> {
         match self.events.try_recv() {
             Ok(event) => Some(event),
             Err(TryRecvError::Empty) => None,

@@ -5,7 +5,7 @@
 //! reads the events table only when a notification arrived (or every few seconds, in case a
 //! notification was lost with a connection).
 
-use super::Event;
+use super::Reply;
 use crate::store::{Store, StoreError, StoredEvent};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::SyncSender;
@@ -83,7 +83,7 @@ impl SiteWatch {
     fn look_overlays(
         &mut self,
         store: &mut Store,
-        events: &SyncSender<Event>,
+        events: &SyncSender<Reply>,
     ) -> Result<(), StoreError> {
         if self.followed.is_empty() {
             return Ok(());
@@ -112,14 +112,14 @@ impl SiteWatch {
         let floor = self.overlays_seen.unwrap_or(0) - LOOK_BACK_OVERLAYS;
         self.overlay_ids.retain(|id| *id > floor);
         if !fresh.is_empty() {
-            self.tell(events, Event::LiveOverlays(fresh), false);
+            self.tell(events, Reply::LiveOverlays(fresh), false);
         }
         Ok(())
     }
 
     /// Sends `event` to the UI and wakes it; `wait`: wait for room (what must not be lost),
     /// else drop it when the queue is full (what comes again).
-    fn tell(&self, events: &SyncSender<Event>, event: Event, wait: bool) {
+    fn tell(&self, events: &SyncSender<Reply>, event: Reply, wait: bool) {
         let sent = if wait {
             events.send(event).is_ok()
         } else {
@@ -134,7 +134,7 @@ impl SiteWatch {
     }
 
     /// Looks for changes when due and sends them to the UI.
-    pub(super) fn poll(&mut self, store: &mut Store, events: &SyncSender<Event>) {
+    pub(super) fn poll(&mut self, store: &mut Store, events: &SyncSender<Reply>) {
         if let Err(e) = self.look(store, events) {
             tracing::warn!(error = %e, "cannot read the site's changes; trying again");
             // A lost connection loses its LISTEN too: start again (the UI skips alarms it has).
@@ -143,7 +143,7 @@ impl SiteWatch {
         }
     }
 
-    fn look(&mut self, store: &mut Store, events: &SyncSender<Event>) -> Result<(), StoreError> {
+    fn look(&mut self, store: &mut Store, events: &SyncSender<Reply>) -> Result<(), StoreError> {
         if !self.started {
             self.start(store, events)?;
         }
@@ -155,7 +155,7 @@ impl SiteWatch {
             self.last_engines = Some(Instant::now());
             let engines = store.engines()?;
             let unheld = store.unheld_cameras(&engines)?;
-            self.tell(events, Event::Engines { engines, unheld }, false);
+            self.tell(events, Reply::Engines { engines, unheld }, false);
         }
         let notified = if self.listening {
             store.event_notifications()?.unwrap_or(0) > 0
@@ -176,7 +176,7 @@ impl SiteWatch {
             .collect();
         self.remember(&fresh);
         if !fresh.is_empty() {
-            self.tell(events, Event::SiteEvents(fresh), true);
+            self.tell(events, Reply::SiteEvents(fresh), true);
         }
         let ids: Vec<i64> = self.states.keys().copied().collect();
         let mut changed = Vec::new();
@@ -187,20 +187,20 @@ impl SiteWatch {
             }
         }
         if !changed.is_empty() {
-            self.tell(events, Event::EventStates(changed), true);
+            self.tell(events, Reply::EventStates(changed), true);
         }
         Ok(())
     }
 
     /// The first look: the open alarms of the last hours, and notifications on.
-    fn start(&mut self, store: &mut Store, events: &SyncSender<Event>) -> Result<(), StoreError> {
+    fn start(&mut self, store: &mut Store, events: &SyncSender<Reply>) -> Result<(), StoreError> {
         self.listening = store.listen_for_events()?;
         let since = crate::clock::now_utc_ms() - OPEN_ALARMS_HOURS * 3_600_000;
         let open = store.open_events_since(since, BATCH)?;
         self.newest = store.recent_events(1)?.first().map_or(0, |e| e.id);
         self.remember(&open);
         if !open.is_empty() {
-            self.tell(events, Event::SiteEvents(open), true);
+            self.tell(events, Reply::SiteEvents(open), true);
         }
         self.started = true;
         Ok(())

@@ -2,7 +2,7 @@
 //! dispatcher's workflow new → acknowledged → assigned → closed (each step stored and audited). A camera with a new alarm is
 //! red on the map; clicking an alarm selects its camera.
 
-use super::app::Action;
+use super::action::Action;
 use super::i18n::{Language, Text};
 use super::theme;
 use crate::domain::{CameraStatus, ViolationKind};

@@ -2,6 +2,7 @@
 //! top and status bars. `logic` drains back-end events; `ui` only draws and collects
 //! [`Action`]s, applied after drawing. The back end is reached only through [`ServiceHandle`].
 
+use super::action::{Action, CameraEntry};
 use super::alarm_layer::{self, AlarmLayer};
 use super::alarm_list::{Alarm, AlarmState, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
@@ -16,17 +17,18 @@ use super::settings::{CITY_CENTRE_DEG, MainView, STORAGE_KEY, UiSettings};
 use super::sign_in::{SignInForm, SignInRequest, sign_in_ui};
 use super::signal_layer::{self, SignalLayer};
 use super::theme;
+use super::user::ConsoleUser;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
 use crate::domain::Permission;
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
-use crate::service::{Command, Event, Inventory, ServiceHandle, SignInFailure, VideoStreams};
+use crate::service::{Command, Inventory, Reply, ServiceHandle, SignInFailure, VideoStreams};
 use crate::store::NewAuditEntry;
 use crate::store::SignInError;
 use eframe::egui_wgpu::wgpu;
 use std::collections::HashMap;
-use walkers::{Map, MapMemory, Position, lat_lon};
+use walkers::{Map, MapMemory, lat_lon};
 
 /// How the console starts.
 pub struct StartOptions {
@@ -51,50 +53,11 @@ pub struct StartOptions {
     pub recordings: Option<(std::path::PathBuf, f64)>,
 }
 
-/// One camera as the interface shows it.
-pub struct CameraEntry {
-    pub camera: Camera,
-    pub status: CameraStatus,
-    pub junction_name: String,
-    pub ward: String,
-    /// Health of the stream the wall reads for this camera, when one is watched.
-    pub health: Option<crate::ingest::StreamHealth>,
-    /// Detection counts of that stream, when it is searched.
-    pub detect: Option<crate::analytics::DetectStats>,
-    /// Name, code and junction folded for diacritic-insensitive search.
-    pub search_folded: String,
-}
-
 /// Frames a tile keeps while it waits for the boxes of an engine elsewhere (overlays are
 /// stored once a second): 1.6 s at 25 pictures a second.
 const REMOTE_HISTORY: usize = 40;
 /// Seconds of an engine's overlays kept per camera, in milliseconds.
 const REMOTE_OVERLAYS_MS: i64 = 10_000;
-
-/// A user's intent, collected while drawing and applied afterwards.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Select(Option<usize>),
-    CentreOn(usize),
-    OpenFeed(usize),
-    ZoomTo(Position, f64),
-    SetLanguage(Language),
-    ToggleAbout,
-    ToggleEngines,
-    /// The wall's tiles want these streams read, and no others.
-    WatchStreams(Vec<super::wall::WatchRequest>),
-    ShowView(MainView),
-    ToggleWallWindow,
-    /// Scroll the camera list to the selected camera.
-    RevealInList,
-    /// Select the camera with this code (from an alarm).
-    SelectCode(String),
-    /// Move alarm `id` to the next step of the workflow.
-    AdvanceAlarm(u64),
-    /// Draw the junction geometry of camera `index` (on a paused frame of its feed).
-    EditGeometry(usize),
-    SignOut,
-}
 
 /// How soon a changed layout or selection is written to disk.
 const AUTOSAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -157,7 +120,6 @@ pub struct ConsoleApp {
     stored_geometries: HashMap<String, (i32, JunctionGeometry)>,
     /// The review of violations.
     review: ReviewState,
-    require_sign_in: bool,
     /// Replay of recorded incidents.
     replay: ReplayState,
     /// The recordings folder and its free share to keep, and what was last measured.
@@ -167,8 +129,8 @@ pub struct ConsoleApp {
     /// Overlays drawn since the last batch was sent for recording.
     overlay_batch: Vec<crate::domain::overlay::RecordedOverlay>,
     overlay_sent: std::time::Instant,
-    /// The signed-in user.
-    session: Option<crate::store::User>,
+    /// Who works here: the signed-in user (or this workstation, without sign-in).
+    user: ConsoleUser,
     sign_in: SignInForm,
 }
 
@@ -233,14 +195,13 @@ impl ConsoleApp {
             editor_waiting: None,
             stored_geometries: HashMap::new(),
             review: ReviewState::default(),
-            require_sign_in: options.require_sign_in,
             replay: ReplayState::default(),
             recordings: options.recordings,
             disk_low: None,
             disk_checked: None,
             overlay_batch: Vec::new(),
             overlay_sent: std::time::Instant::now(),
-            session: None,
+            user: ConsoleUser::new(options.require_sign_in),
             sign_in: SignInForm::default(),
         }
     }
@@ -262,7 +223,7 @@ impl ConsoleApp {
         while let Some(event) = self.service.as_ref().and_then(ServiceHandle::try_next) {
             received = true;
             match event {
-                Event::Opened {
+                Reply::Opened {
                     location,
                     short_name,
                     ..
@@ -272,8 +233,8 @@ impl ConsoleApp {
                         short_name,
                     }
                 }
-                Event::Inventory(inventory) => self.set_inventory(inventory),
-                Event::EventRecorded { alarm, id } => {
+                Reply::Inventory(inventory) => self.set_inventory(inventory),
+                Reply::EventRecorded { alarm, id } => {
                     let actor = self.actor();
                     if let Some(a) = self.alarms.iter_mut().find(|a| a.id == alarm) {
                         a.stored_id = Some(id);
@@ -289,7 +250,7 @@ impl ConsoleApp {
                         }
                     }
                 }
-                Event::Geometries(stored) => {
+                Reply::Geometries(stored) => {
                     self.stored_geometries = stored
                         .into_iter()
                         .map(|g| (g.camera_code, (g.version, g.geometry)))
@@ -301,8 +262,8 @@ impl ConsoleApp {
                             .collect(),
                     );
                 }
-                Event::UsersExist(exist) => self.sign_in.users_exist = Some(exist),
-                Event::SignedIn(user) => {
+                Reply::UsersExist(exist) => self.sign_in.users_exist = Some(exist),
+                Reply::SignedIn(user) => {
                     tracing::info!(user = %user.username, role = user.role.code(), "signed in");
                     self.sign_in = SignInForm {
                         users_exist: Some(true),
@@ -317,9 +278,9 @@ impl ConsoleApp {
                             .iter()
                             .all(|&l| n.as_str() != Text::NotPermitted.get(l))
                     });
-                    self.session = Some(user);
+                    self.user.sign_in(user);
                 }
-                Event::SignInFailed(failure) => {
+                Reply::SignInFailed(failure) => {
                     let lang = self.settings.language;
                     self.sign_in.pending = false;
                     self.sign_in.problem = Some(match failure {
@@ -332,22 +293,22 @@ impl ConsoleApp {
                         SignInFailure::Problem(problem) => problem,
                     });
                 }
-                Event::Incidents(incidents) => {
+                Reply::Incidents(incidents) => {
                     self.replay.incidents = incidents
                         .into_iter()
                         .filter_map(|e| Some((e.at_utc_ms()?, e)))
                         .collect();
                 }
-                Event::Library(entries) => self.replay.library = entries,
-                Event::Confirmed(confirmed) => self.review.confirmed = confirmed,
-                Event::NoticeProduced { id, path } => {
+                Reply::Library(entries) => self.replay.library = entries,
+                Reply::Confirmed(confirmed) => self.review.confirmed = confirmed,
+                Reply::NoticeProduced { id, path } => {
                     self.notices.push(format!(
                         "{} #{id}: {path}",
                         Text::NoticeWritten.get(self.settings.language)
                     ));
                     self.send(Command::LoadConfirmed);
                 }
-                Event::IncidentRecordings {
+                Reply::IncidentRecordings {
                     id,
                     at_ms,
                     from_ms,
@@ -389,7 +350,7 @@ impl ConsoleApp {
                         }
                     }
                 }
-                Event::ReviewQueue(queue) => {
+                Reply::ReviewQueue(queue) => {
                     self.review.queue = queue;
                     let still_there = self
                         .review
@@ -399,7 +360,7 @@ impl ConsoleApp {
                         self.review_action(ReviewAction::Open(first));
                     }
                 }
-                Event::EvidenceOpened { id, stills } => {
+                Reply::EvidenceOpened { id, stills } => {
                     let textures = stills
                         .into_iter()
                         .map(|still| {
@@ -417,7 +378,7 @@ impl ConsoleApp {
                         .collect();
                     self.review.stills = Some((id, textures));
                 }
-                Event::EvidenceBuilt { id, .. } => {
+                Reply::EvidenceBuilt { id, .. } => {
                     self.review.building.remove(&id);
                     self.notices.push(format!(
                         "{} #{id}",
@@ -428,7 +389,7 @@ impl ConsoleApp {
                         self.review_action(ReviewAction::Open(id));
                     }
                 }
-                Event::Reviewed { id, decision } => {
+                Reply::Reviewed { id, decision } => {
                     let text = if decision == "confirmed" {
                         Text::CaseConfirmed
                     } else {
@@ -448,7 +409,7 @@ impl ConsoleApp {
                     }
                     self.reload_review();
                 }
-                Event::GeometrySaved { camera, version } => {
+                Reply::GeometrySaved { camera, version } => {
                     if let Some(editor) = self.editor.as_mut().filter(|e| e.camera() == camera) {
                         editor.saved(version);
                     }
@@ -459,7 +420,7 @@ impl ConsoleApp {
                         Text::Version.get(lang)
                     ));
                 }
-                Event::SiteEvents(stored) => {
+                Reply::SiteEvents(stored) => {
                     for event in stored {
                         if self.alarms.iter().any(|a| a.stored_id == Some(event.id)) {
                             continue;
@@ -473,7 +434,7 @@ impl ConsoleApp {
                         }
                     }
                 }
-                Event::EventStates(changes) => {
+                Reply::EventStates(changes) => {
                     for (id, state) in changes {
                         let state = super::AlarmState::from_stored(&state);
                         if let (Some(alarm), Some(state)) = (
@@ -484,7 +445,7 @@ impl ConsoleApp {
                         }
                     }
                 }
-                Event::LiveOverlays(overlays) => {
+                Reply::LiveOverlays(overlays) => {
                     for overlay in overlays {
                         let list = self
                             .remote_overlays
@@ -499,10 +460,10 @@ impl ConsoleApp {
                         list.retain(|o| newest - o.at_ms <= REMOTE_OVERLAYS_MS);
                     }
                 }
-                Event::Engines { engines, unheld } => {
+                Reply::Engines { engines, unheld } => {
                     self.engines = super::EngineView::new(engines, unheld);
                 }
-                Event::Failed { message } => {
+                Reply::Failed { message } => {
                     self.sign_in.pending = false;
                     if let Some(editor) = &mut self.editor {
                         editor.saving = false;
@@ -718,7 +679,7 @@ impl ConsoleApp {
 
         egui::Panel::top("top-bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
         egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar_ui(ui));
-        if self.require_sign_in && self.session.is_none() {
+        if self.user.must_sign_in() {
             let request = egui::CentralPanel::default()
                 .show(ui, |ui| sign_in_ui(ui, &mut self.sign_in, lang))
                 .inner;
@@ -896,7 +857,7 @@ impl ConsoleApp {
                 {
                     actions.push(Action::ToggleEngines);
                 }
-                if let Some(user) = &self.session {
+                if let Some(user) = self.user.signed_in() {
                     if ui.button(Text::SignOut.get(lang)).clicked() {
                         actions.push(Action::SignOut);
                     }
@@ -913,7 +874,7 @@ impl ConsoleApp {
                 }
             });
         });
-        if !self.can(Permission::ViewLive) && self.session.is_some() {
+        if !self.can(Permission::ViewLive) && self.user.signed_in().is_some() {
             theme::warning_strip(ui, Text::NoLiveForRole.get(lang));
         }
         let unsurveyed = self
@@ -1065,7 +1026,7 @@ impl ConsoleApp {
         let centre = lat_lon(CITY_CENTRE_DEG.0, CITY_CENTRE_DEG.1);
         // Pressing on a marker starts a drag of the camera (to the wall), not a pan.
         let on_marker = self.last_map_output.hovered_camera.is_some()
-            || egui::DragAndDrop::has_payload_of_type::<super::wall::CameraDrag>(ui.ctx());
+            || egui::DragAndDrop::has_payload_of_type::<super::action::CameraDrag>(ui.ctx());
         let pan_buttons = if on_marker {
             egui::DragPanButtons::empty()
         } else {
@@ -1180,7 +1141,7 @@ impl ConsoleApp {
         }
         match action {
             Action::SignOut => {
-                if let Some(user) = self.session.take() {
+                if let Some(user) = self.user.sign_out() {
                     self.send(Command::Audit(NewAuditEntry {
                         actor: user.username.clone(),
                         action: "user.sign_out".into(),
@@ -1243,7 +1204,7 @@ impl ConsoleApp {
                 }
                 if let Some(service) = &self.service {
                     let audit = NewAuditEntry {
-                        actor: "dispatcher".into(),
+                        actor: self.user.actor(),
                         action: "camera.open_feed".into(),
                         subject: entry.camera.code.clone(),
                         detail: serde_json::json!({ "tile": tile }),
@@ -1409,6 +1370,11 @@ impl ConsoleApp {
         self.wall_runtime.shown_remote.get(&tile)
     }
 
+    /// The overlays of an engine elsewhere this console holds for `camera` (time order).
+    pub fn remote_overlays_of(&self, camera: &str) -> &[crate::domain::overlay::RecordedOverlay] {
+        self.remote_overlays.get(camera).map_or(&[], Vec::as_slice)
+    }
+
     /// The objects drawn over a wall tile last frame.
     pub fn wall_tile_detections(
         &self,
@@ -1444,27 +1410,16 @@ impl ConsoleApp {
 
     /// Whether the signed-in user (or this workstation, when no sign-in is required) may.
     pub fn can(&self, permission: Permission) -> bool {
-        match &self.session {
-            Some(user) => user.role.can(permission),
-            None => !self.require_sign_in && permission != Permission::ManageUsers,
-        }
+        self.user.can(permission)
     }
 
     fn view_permitted(&self, view: MainView) -> bool {
-        match view {
-            MainView::Map => true,
-            MainView::Wall => self.can(Permission::ViewLive),
-            MainView::Review => self.can(Permission::Review),
-            MainView::Replay => self.can(Permission::Replay),
-        }
+        self.user.view_permitted(view)
     }
 
     /// Who the audit log names for this console's actions.
     fn actor(&self) -> String {
-        match &self.session {
-            Some(user) => user.username.clone(),
-            None => workstation_actor(),
-        }
+        self.user.actor()
     }
 
     /// Watches the recordings disk of `dir`, raising the alarm below `min_free` (a share).
@@ -1479,8 +1434,8 @@ impl ConsoleApp {
     }
 
     /// The signed-in user, if any.
-    pub fn session(&self) -> Option<&crate::store::User> {
-        self.session.as_ref()
+    pub fn signed_in_user(&self) -> Option<&crate::store::User> {
+        self.user.signed_in()
     }
 
     fn reload_review(&mut self) {
@@ -1694,7 +1649,7 @@ impl ConsoleApp {
     }
 
     /// The wall's settings (layout, tiles, selection).
-    pub fn wall_settings(&self) -> &super::wall::WallSettings {
+    pub fn wall_settings(&self) -> &super::settings::WallSettings {
         &self.settings.wall
     }
 
@@ -1790,12 +1745,6 @@ fn detector_status_ui(
             ui.colored_label(theme::WARNING, egui::RichText::new(reason).small());
         }
     }
-}
-
-/// Who acts at this workstation, for the audit log.
-fn workstation_actor() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    format!("console:{user}")
 }
 
 /// At most this share of the window goes to the side panels together (camera list, camera

@@ -1,11 +1,11 @@
 //! The side list of cameras: search (with or without Vietnamese diacritics), filters by kind
 //! and status, and selection shared with the map.
 
-use super::app::{Action, CameraEntry};
+use super::action::CameraDrag;
+use super::action::{Action, CameraEntry};
 use super::i18n::{Language, Text, kind_name, status_name};
 use super::settings::UiSettings;
 use super::theme;
-use super::wall::CameraDrag;
 use crate::domain::text_fold;
 use crate::domain::{CameraKind, CameraStatus};
 

@@ -1,7 +1,7 @@
 //! The panel of the selected camera: what it is, where, its streams and status, and the
 //! button that opens its live feed.
 
-use super::app::{Action, CameraEntry};
+use super::action::{Action, CameraEntry};
 use super::i18n::{Language, Text, kind_name, status_name};
 use super::theme;
 

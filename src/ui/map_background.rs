@@ -57,11 +57,7 @@ impl Schematic<'_> {
             }
             let (metres, least_px, most_px, colour) = road_look(road.class);
             let width = (metres * px_per_m).clamp(least_px, most_px);
-            let points: Vec<Pos2> = road
-                .points
-                .iter()
-                .map(|&(lat, lon)| projector.project(lat_lon(lat, lon)).to_pos2())
-                .collect();
+            let points = on_screen(projector, &road.points);
             painter.add(egui::Shape::line(
                 points.clone(),
                 Stroke::new(width, colour),
@@ -81,6 +77,23 @@ impl Schematic<'_> {
         painter.galley(rect.min, galley, Color32::from_gray(200));
         true
     }
+}
+
+/// A road's points on the screen, leaving out those within 1.5 px of the last one kept (the
+/// whole city at zoom 14 has ~38,000 points, most of them under a pixel apart).
+fn on_screen(projector: &Projector, points: &[(f64, f64)]) -> Vec<Pos2> {
+    let mut kept: Vec<Pos2> = Vec::with_capacity(points.len());
+    let last = points.len().saturating_sub(1);
+    for (i, &(lat, lon)) in points.iter().enumerate() {
+        let point = projector.project(lat_lon(lat, lon)).to_pos2();
+        let far_enough = kept
+            .last()
+            .is_none_or(|previous| previous.distance_sq(point) >= 1.5 * 1.5);
+        if far_enough || i == last {
+            kept.push(point);
+        }
+    }
+    kept
 }
 
 /// The road's name along its longest segment, where it overlaps no other name.

@@ -2,10 +2,10 @@
 //! fixed cameras, clusters where markers would overlap, labels that never overlap, hover
 //! tooltips, and clicks written back to [`MapOutput`] for the app to act on.
 
+use super::action::CameraDrag;
 use super::i18n::{Language, Text, kind_name, status_name};
 use super::map_layout::{self, Group};
 use super::theme;
-use super::wall::CameraDrag;
 use crate::domain::{Camera, CameraKind, CameraStatus};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, Vec2};
 use walkers::{MapMemory, Plugin, Position, Projector, lat_lon};

@@ -2,6 +2,7 @@
 //! it never opens the database, a socket or a thread itself: the back end is reached through
 //! `service::ServiceHandle`, the base map through `basemap`.
 
+mod action;
 mod alarm_layer;
 mod alarm_list;
 mod app;
@@ -22,6 +23,7 @@ mod settings;
 mod sign_in;
 mod signal_layer;
 mod theme;
+mod user;
 mod video_tile;
 mod wall;
 
@@ -33,7 +35,7 @@ pub use geometry_editor::GeometryEditor;
 pub use i18n::Language;
 pub use map_background::Schematic;
 pub use replay_view::overlay_at;
-pub use settings::{MainView, UiSettings};
+pub use settings::{MainView, UiSettings, WallLayout, WallSettings};
 pub use signal_layer::SignalSpot;
+pub use user::ConsoleUser;
 pub use video_tile::{VideoTileCallback, letterbox};
-pub use wall::{WallLayout, WallSettings};

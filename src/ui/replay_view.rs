@@ -470,7 +470,7 @@ pub(super) fn draw_overlay(painter: &egui::Painter, video: Rect, overlay: &Recor
         );
     }
     for (row, s) in overlay.signals.iter().enumerate() {
-        let (lamp, _) = super::wall::signal_look(s.colour);
+        let (lamp, _) = super::theme::signal_look(s.colour);
         let at = egui::pos2(video.max.x - 120.0, video.min.y + 30.0 + row as f32 * 18.0);
         painter.circle_filled(at, 6.0, lamp);
         painter.text(

@@ -4,7 +4,7 @@
 //! does not cover the alarm ring.
 
 use super::i18n::{Language, Text};
-use super::wall::signal_look;
+use super::theme::signal_look;
 use crate::domain::signal::SignalColour;
 use crate::domain::{Camera, Junction};
 use crate::service::ApproachSignal;

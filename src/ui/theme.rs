@@ -114,3 +114,17 @@ pub fn class_colour(class: crate::domain::ObjectClass) -> Color32 {
         ObjectClass::TrafficLight => Color32::from_rgb(0xff, 0xff, 0xff),
     }
 }
+
+/// A signal colour's lamp colour and name.
+pub fn signal_look(colour: crate::domain::signal::SignalColour) -> (Color32, super::i18n::Text) {
+    use super::i18n::Text;
+    use crate::domain::signal::SignalColour;
+    match colour {
+        SignalColour::Red => (Color32::from_rgb(0xe5, 0x39, 0x35), Text::SignalRed),
+        SignalColour::Amber => (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalAmber),
+        SignalColour::FlashingAmber => (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalFlashing),
+        SignalColour::Green => (Color32::from_rgb(0x43, 0xa0, 0x47), Text::SignalGreen),
+        SignalColour::Off => (Color32::from_gray(90), Text::SignalOff),
+        SignalColour::Unknown => (Color32::from_gray(120), Text::SignalUnknown),
+    }
+}

@@ -3,11 +3,12 @@
 //! its panel; double-click (or Enter) makes a tile full screen. Small tiles read a camera's sub
 //! stream, large ones its main stream.
 
-use super::app::{Action, CameraEntry};
+use super::action::{Action, CameraDrag, CameraEntry, WatchRequest};
 use super::detection_overlay;
 use super::geometry_overlay;
 use super::i18n::{Language, Text};
-use super::theme;
+use super::settings::{WallLayout, WallSettings};
+use super::theme::{self, signal_look};
 use super::video_tile::{VideoTileCallback, letterbox};
 use crate::clock::Clock;
 use crate::ingest::{StreamHealth, StreamState};
@@ -15,132 +16,8 @@ use crate::service::{StreamKey, StreamKind, VideoStreams};
 use crate::video::YuvFrame;
 use eframe::egui_wgpu::{self, wgpu};
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, Vec2};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Tiles per side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum WallLayout {
-    One,
-    Two,
-    Three,
-    Four,
-    Five,
-}
-
-impl WallLayout {
-    pub const ALL: [WallLayout; 5] = [
-        WallLayout::One,
-        WallLayout::Two,
-        WallLayout::Three,
-        WallLayout::Four,
-        WallLayout::Five,
-    ];
-
-    pub fn side(self) -> usize {
-        match self {
-            WallLayout::One => 1,
-            WallLayout::Two => 2,
-            WallLayout::Three => 3,
-            WallLayout::Four => 4,
-            WallLayout::Five => 5,
-        }
-    }
-
-    pub fn tiles(self) -> usize {
-        self.side() * self.side()
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            WallLayout::One => "1",
-            WallLayout::Two => "2×2",
-            WallLayout::Three => "3×3",
-            WallLayout::Four => "4×4",
-            WallLayout::Five => "5×5",
-        }
-    }
-}
-
-/// What the wall remembers across restarts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WallSettings {
-    pub layout: WallLayout,
-    /// Camera code shown in each tile (25 slots; the layout shows the first side² of them).
-    pub tiles: Vec<Option<String>>,
-    pub selected_tile: usize,
-    pub fullscreen: Option<usize>,
-    /// Show the wall in a window of its own (for a second monitor).
-    pub own_window: bool,
-    /// The wall was first filled (with the cameras playing sample video, if any): done once,
-    /// so a wall the user emptied stays empty.
-    pub first_filled: bool,
-}
-
-impl Default for WallSettings {
-    fn default() -> Self {
-        Self {
-            layout: WallLayout::Two,
-            tiles: vec![None; 25],
-            selected_tile: 0,
-            fullscreen: None,
-            own_window: false,
-            first_filled: false,
-        }
-    }
-}
-
-impl WallSettings {
-    /// Puts `code` in the selected tile if it is empty, else in the first empty visible tile,
-    /// else in the selected tile; returns the tile used.
-    pub fn place(&mut self, code: &str) -> usize {
-        self.tiles.resize(25, None);
-        let visible = self.layout.tiles();
-        if let Some(existing) = self.tiles[..visible]
-            .iter()
-            .position(|t| t.as_deref() == Some(code))
-        {
-            self.selected_tile = existing;
-            return existing;
-        }
-        let selected = self.selected_tile.min(visible - 1);
-        let tile = if self.tiles[selected].is_none() {
-            selected
-        } else {
-            self.tiles[..visible]
-                .iter()
-                .position(Option::is_none)
-                .unwrap_or(selected)
-        };
-        self.tiles[tile] = Some(code.to_owned());
-        self.selected_tile = tile;
-        tile
-    }
-
-    /// On the first inventory ever shown: an empty wall takes the enabled cameras that play
-    /// sample video (up to the layout's tiles), so a first run shows them at once.
-    pub fn fill_first(&mut self, sample_codes: &[&str]) {
-        if self.first_filled {
-            return;
-        }
-        self.first_filled = true;
-        if self.tiles.iter().any(Option::is_some) {
-            return;
-        }
-        for code in sample_codes.iter().take(self.layout.tiles()) {
-            self.place(code);
-        }
-        self.selected_tile = 0;
-    }
-}
-
-/// A camera being dragged onto the wall.
-#[derive(Debug, Clone)]
-pub struct CameraDrag {
-    pub code: String,
-}
 
 /// What the wall drew last frame (for tests and the screenshot command).
 #[derive(Default)]
@@ -199,16 +76,6 @@ pub struct WallContext<'a> {
     pub language: Language,
     pub target_format: wgpu::TextureFormat,
     pub clock: Clock,
-}
-
-/// A stream a tile wants read, asked of the back end after drawing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WatchRequest {
-    pub key: StreamKey,
-    pub url: crate::domain::StreamUrl,
-    pub credentials_ref: Option<String>,
-    /// Searched by the console's detector (no engine holds the camera).
-    pub analyse: bool,
 }
 
 /// Draws the wall into `ui`; returns the streams its tiles want (the caller has them read
@@ -650,19 +517,6 @@ fn signal_glyphs(
     }
 }
 
-/// A signal colour's lamp colour and name.
-pub fn signal_look(colour: crate::domain::signal::SignalColour) -> (Color32, Text) {
-    use crate::domain::signal::SignalColour;
-    match colour {
-        SignalColour::Red => (Color32::from_rgb(0xe5, 0x39, 0x35), Text::SignalRed),
-        SignalColour::Amber => (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalAmber),
-        SignalColour::FlashingAmber => (Color32::from_rgb(0xff, 0xb3, 0x00), Text::SignalFlashing),
-        SignalColour::Green => (Color32::from_rgb(0x43, 0xa0, 0x47), Text::SignalGreen),
-        SignalColour::Off => (Color32::from_gray(90), Text::SignalOff),
-        SignalColour::Unknown => (Color32::from_gray(120), Text::SignalUnknown),
-    }
-}
-
 /// The name of a signal source.
 pub fn origin_text(origin: crate::signals::SignalOrigin) -> Text {
     use crate::signals::SignalOrigin;
@@ -743,48 +597,4 @@ fn handle_wall_keys(ui: &egui::Ui, settings: &mut WallSettings) {
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placing_fills_the_selected_then_the_first_empty_tile() {
-        let mut wall = WallSettings::default();
-        assert_eq!(wall.place("A"), 0);
-        assert_eq!(wall.place("B"), 1);
-        assert_eq!(wall.place("A"), 0, "already shown: select it");
-        wall.selected_tile = 3;
-        assert_eq!(wall.place("C"), 3);
-        assert_eq!(wall.place("D"), 2);
-        // The 2×2 wall is full: the selected tile is replaced.
-        assert_eq!(wall.place("E"), 2);
-        assert_eq!(wall.tiles[2].as_deref(), Some("E"));
-    }
-
-    #[test]
-    fn the_first_inventory_fills_an_empty_wall_once() {
-        let mut wall = WallSettings::default();
-        wall.fill_first(&["N", "E", "S", "W", "X"]);
-        let shown: Vec<Option<&str>> = wall.tiles[..4].iter().map(|t| t.as_deref()).collect();
-        assert_eq!(shown, [Some("N"), Some("E"), Some("S"), Some("W")]);
-        assert!(wall.tiles[4..].iter().all(Option::is_none));
-        assert_eq!(wall.selected_tile, 0);
-        wall.tiles = vec![None; 25];
-        wall.fill_first(&["N"]);
-        assert!(
-            wall.tiles.iter().all(Option::is_none),
-            "an emptied wall stays empty"
-        );
-
-        let mut arranged = WallSettings::default();
-        arranged.place("MINE");
-        arranged.fill_first(&["N"]);
-        assert_eq!(arranged.tiles[0].as_deref(), Some("MINE"));
-        assert!(
-            arranged.tiles[1..].iter().all(Option::is_none),
-            "a wall in use is kept"
-        );
-    }
 }

@@ -1,0 +1,64 @@
+//! What the console's views hand back while drawing: the [`Action`]s applied after it, the
+//! camera rows every view shows, a camera dragged to the wall and a stream a tile wants read.
+//! Views depend on this file; it depends on no view.
+
+use super::i18n::Language;
+use super::settings::MainView;
+use crate::domain::{Camera, CameraStatus};
+use crate::service::StreamKey;
+use walkers::Position;
+
+/// One camera as the interface shows it.
+pub struct CameraEntry {
+    pub camera: Camera,
+    pub status: CameraStatus,
+    pub junction_name: String,
+    pub ward: String,
+    /// Health of the stream the wall reads for this camera, when one is watched.
+    pub health: Option<crate::ingest::StreamHealth>,
+    /// Detection counts of that stream, when it is searched.
+    pub detect: Option<crate::analytics::DetectStats>,
+    /// Name, code and junction folded for diacritic-insensitive search.
+    pub search_folded: String,
+}
+
+/// A user's intent, collected while drawing and applied afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Select(Option<usize>),
+    CentreOn(usize),
+    OpenFeed(usize),
+    ZoomTo(Position, f64),
+    SetLanguage(Language),
+    ToggleAbout,
+    ToggleEngines,
+    /// The wall's tiles want these streams read, and no others.
+    WatchStreams(Vec<WatchRequest>),
+    ShowView(MainView),
+    ToggleWallWindow,
+    /// Scroll the camera list to the selected camera.
+    RevealInList,
+    /// Select the camera with this code (from an alarm).
+    SelectCode(String),
+    /// Move alarm `id` to the next step of the workflow.
+    AdvanceAlarm(u64),
+    /// Draw the junction geometry of camera `index` (on a paused frame of its feed).
+    EditGeometry(usize),
+    SignOut,
+}
+
+/// A camera being dragged onto the wall.
+#[derive(Debug, Clone)]
+pub struct CameraDrag {
+    pub code: String,
+}
+
+/// A stream a tile wants read, asked of the back end after drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchRequest {
+    pub key: StreamKey,
+    pub url: crate::domain::StreamUrl,
+    pub credentials_ref: Option<String>,
+    /// Searched by the console's detector (no engine holds the camera).
+    pub analyse: bool,
+}
