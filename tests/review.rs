@@ -7,6 +7,7 @@ mod common;
 mod support;
 
 use common::cli_env::CliEnv;
+use dienbien_dispatch::domain::Decision;
 use dienbien_dispatch::notice::PORTAL_COLUMNS;
 use dienbien_dispatch::store::{DatabaseLocation, NewEvent, Store};
 use std::path::Path;
@@ -362,7 +363,7 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
     harness.get_by_label_contains("escalate: còn 19 ngày");
     let mut store = Store::open(&location).unwrap();
     let confirmed = store.event(newer).unwrap().unwrap();
-    assert_eq!(confirmed.decision.as_deref(), Some("confirmed"));
+    assert_eq!(confirmed.decision, Some(Decision::Confirmed));
     assert_eq!(confirmed.plate_text.as_deref(), Some("27A-123.45"));
     assert!(
         confirmed
@@ -373,11 +374,8 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
     );
     let rejected = store.event(older).unwrap().unwrap();
     assert_eq!(
-        (
-            rejected.decision.as_deref(),
-            rejected.reject_reason.as_deref()
-        ),
-        (Some("rejected"), Some("plate-unreadable"))
+        (rejected.decision, rejected.reject_reason.as_deref()),
+        (Some(Decision::Rejected), Some("plate-unreadable"))
     );
     let actions: Vec<String> = store
         .recent_audit(20)

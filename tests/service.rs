@@ -38,7 +38,7 @@ fn the_worker_retries_until_the_database_can_be_opened() {
     service
         .send(Command::Audit(NewAuditEntry {
             actor: "dispatcher".into(),
-            action: "camera.open_feed".into(),
+            action: dienbien_dispatch::domain::AuditAction::CameraOpenFeed,
             subject: "DBP-GT-A1-N".into(),
             detail: serde_json::Value::Null,
         }))

@@ -9,12 +9,13 @@ use common::console::{app, app_mut, console_on, wait, wait_up_to};
 use common::every_backend;
 use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
 use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
+use dienbien_dispatch::domain::EventState;
 use dienbien_dispatch::engine::{Engine, EngineSettings};
 use dienbien_dispatch::ingest::IngestOptions;
 use dienbien_dispatch::samples::SamplePlayback;
 use dienbien_dispatch::service::{RulesSetup, SharedStreams, StreamKey, StreamKind, VideoStreams};
 use dienbien_dispatch::store::{DatabaseLocation, EngineInfo, LeaseFence, NewEvent, Store};
-use dienbien_dispatch::ui::{AlarmState, Language, UiSettings};
+use dienbien_dispatch::ui::{Language, UiSettings};
 use egui_kittest::kittest::Queryable as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -131,7 +132,7 @@ fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere(
         assert_eq!(alarm.event.time_into_red_ms, Some(1_500));
         assert_eq!(alarm.event.approach.as_deref(), Some("north"));
         assert_eq!(alarm.event.evidence_ms, [11_000, 12_000, 13_000]);
-        assert_eq!(alarm.state, AlarmState::New);
+        assert_eq!(alarm.state, EventState::New);
 
         // The first console acknowledges it; the second sees it acknowledged.
         first
@@ -145,7 +146,7 @@ fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere(
             app(h)
                 .alarms()
                 .iter()
-                .any(|a| a.stored_id == Some(stored) && a.state == AlarmState::Acknowledged)
+                .any(|a| a.stored_id == Some(stored) && a.state == EventState::Acknowledged)
         };
         wait_up_to(
             &mut second,

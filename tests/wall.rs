@@ -427,7 +427,7 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
     harness.step();
     let alarm = app(&harness).alarms()[0].clone();
     assert_eq!(alarm.camera, "DBP-GT-A1-N");
-    assert_eq!(alarm.state, dienbien_dispatch::ui::AlarmState::New);
+    assert_eq!(alarm.state, dienbien_dispatch::domain::EventState::New);
     assert_eq!(
         app(&harness).camera_status("DBP-GT-A1-N"),
         Some(CameraStatus::Alarm),
@@ -469,7 +469,7 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
     let newest = &app(&harness).alarms()[app(&harness).alarms().len() - 1];
     assert_eq!(
         newest.state,
-        dienbien_dispatch::ui::AlarmState::Acknowledged
+        dienbien_dispatch::domain::EventState::Acknowledged
     );
     // The events are in the database, and the decision too (state and audit entry).
     let stored_id = newest.stored_id;
@@ -477,9 +477,10 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
     wait(&mut harness, "the decision stored", |_| {
         let mut store = dienbien_dispatch::store::Store::open(&location).unwrap();
         let events = store.recent_events(50).unwrap();
-        events
-            .iter()
-            .any(|e| Some(e.id) == stored_id && e.state == "acknowledged")
+        events.iter().any(|e| {
+            Some(e.id) == stored_id
+                && e.state == dienbien_dispatch::domain::EventState::Acknowledged
+        })
     });
     let mut store = dienbien_dispatch::store::Store::open(&location).unwrap();
     let events = store.recent_events(50).unwrap();

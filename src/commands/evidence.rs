@@ -48,7 +48,12 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
         }
         EvidenceCommand::Release { id, reason } => {
             let mut store = Store::open(&setup.database)?;
-            let path = store.detach_evidence(*id, "evidence.release", reason, &cli_actor())?;
+            let path = store.detach_evidence(
+                *id,
+                crate::domain::AuditAction::EvidenceRelease,
+                reason,
+                &cli_actor(),
+            )?;
             remove_bundle(&path)?;
             println!("evidence of event {id} released: {path}");
             Ok(())
@@ -73,7 +78,7 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
                 }
                 let path = store.detach_evidence(
                     event.id,
-                    "evidence.expire",
+                    crate::domain::AuditAction::EvidenceExpire,
                     "the legal period ended",
                     "system:retention",
                 )?;

@@ -102,7 +102,7 @@ pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
                 store.import_registry(&registry, &cli_actor(), &format!("library {id}"))?;
             store.append_audit(&NewAuditEntry {
                 actor: cli_actor(),
-                action: "library.exercise".into(),
+                action: crate::domain::AuditAction::LibraryExercise,
                 subject: id.to_string(),
                 detail: serde_json::json!({ "cameras": rows.len(), "folder": root.to_string_lossy() }),
             })?;

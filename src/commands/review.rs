@@ -37,7 +37,9 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                         event.camera_code,
                         event.kind,
                         event.class,
-                        event.decision.as_deref().unwrap_or("waiting"),
+                        event
+                            .decision
+                            .map_or("waiting", crate::domain::Decision::code),
                         event
                             .evidence_path
                             .as_deref()
@@ -103,7 +105,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             let Some(event) = store.event(*id)? else {
                 bail!("event {id} is not in the database");
             };
-            if event.decision.as_deref() != Some("confirmed") {
+            if event.decision != Some(crate::domain::Decision::Confirmed) {
                 bail!("event {id} is not a confirmed violation: only those get a notice");
             }
             let input = notice_input(&mut store, &event, &setup.config.agency)?;

@@ -3,7 +3,9 @@
 //! on the database, on threads or on the UI.
 
 mod agency;
+mod audit_action;
 mod camera;
+mod event_state;
 mod geo;
 pub mod geometry;
 mod junction;
@@ -18,7 +20,9 @@ pub mod text_fold;
 mod violation;
 
 pub use agency::Agency;
+pub use audit_action::AuditAction;
 pub use camera::{Camera, CameraKind, CameraStatus};
+pub use event_state::{Decision, EventState, UnknownCode};
 pub use geo::{GeoError, GeoPoint};
 pub use junction::Junction;
 pub use object_class::ObjectClass;

@@ -92,7 +92,7 @@ pub fn build_for_event(
     let path = build(&segments, &request, &key, &setup.root, plates.as_ref())?;
     store.append_audit(&NewAuditEntry {
         actor: actor.to_owned(),
-        action: "evidence.build".into(),
+        action: crate::domain::AuditAction::EvidenceBuild,
         subject: id.to_string(),
         detail: serde_json::json!({
             "path": path.to_string_lossy(),

@@ -96,7 +96,11 @@ fn close_found(
     store.recording_ended(camera, &path_text, started_ms, &end)?;
     store.append_audit(&NewAuditEntry {
         actor: "system:recovery".into(),
-        action: format!("recording.{}", end.state),
+        action: if readable {
+            crate::domain::AuditAction::RecordingRecovered
+        } else {
+            crate::domain::AuditAction::RecordingLost
+        },
         subject: path_text.into_owned(),
         detail,
     })?;

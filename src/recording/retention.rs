@@ -170,7 +170,7 @@ pub fn prune(
         if !dry_run {
             store.append_audit(&crate::store::NewAuditEntry {
                 actor: actor.to_owned(),
-                action: "recording.disk_low".into(),
+                action: crate::domain::AuditAction::RecordingDiskLow,
                 subject: dir.to_string_lossy().into_owned(),
                 detail: serde_json::json!({ "min_free": policy.min_free }),
             })?;

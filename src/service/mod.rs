@@ -101,7 +101,7 @@ pub enum Command {
     /// Move a stored event on in the dispatcher's workflow (audited).
     SetEventState {
         id: i64,
-        state: String,
+        state: crate::domain::EventState,
         actor: String,
     },
 }
@@ -139,7 +139,7 @@ pub enum Reply {
     /// oldest first; at start, the open ones of the last hours.
     SiteEvents(Vec<StoredEvent>),
     /// Events whose state another console (or this one) changed: (id, state).
-    EventStates(Vec<(i64, String)>),
+    EventStates(Vec<(i64, crate::domain::EventState)>),
     /// What engines drew over the followed cameras, oldest first.
     LiveOverlays(Vec<crate::domain::overlay::RecordedOverlay>),
     /// The engines of the site and the enabled cameras no engine holds (every 2 s).

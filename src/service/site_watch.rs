@@ -43,7 +43,7 @@ pub(super) struct SiteWatch {
     /// Ids seen near the newest (to skip the look-back's repeats).
     seen: BTreeSet<i64>,
     /// The state of each followed event, as last told to the UI.
-    states: BTreeMap<i64, String>,
+    states: BTreeMap<i64, crate::domain::EventState>,
     last_events: Option<Instant>,
     last_engines: Option<Instant>,
     /// Cameras whose overlays are followed, and the newest overlay row seen (`None`: start
@@ -182,7 +182,7 @@ impl SiteWatch {
         let mut changed = Vec::new();
         for (id, state) in store.event_states(&ids)? {
             if self.states.get(&id) != Some(&state) {
-                self.states.insert(id, state.clone());
+                self.states.insert(id, state);
                 changed.push((id, state));
             }
         }
@@ -210,7 +210,7 @@ impl SiteWatch {
         for event in seen {
             self.newest = self.newest.max(event.id);
             self.seen.insert(event.id);
-            self.states.insert(event.id, event.state.clone());
+            self.states.insert(event.id, event.state);
         }
         let floor = self.newest - LOOK_BACK_IDS;
         self.seen.retain(|id| *id > floor);
@@ -220,9 +220,9 @@ impl SiteWatch {
     }
 
     /// This console stored or changed `event` itself: follow it without announcing it again.
-    pub(super) fn own(&mut self, id: i64, state: &str) {
+    pub(super) fn own(&mut self, id: i64, state: crate::domain::EventState) {
         self.seen.insert(id);
         self.newest = self.newest.max(id);
-        self.states.insert(id, state.to_owned());
+        self.states.insert(id, state);
     }
 }

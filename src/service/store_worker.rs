@@ -88,7 +88,7 @@ pub(super) fn run(
             }
             Command::RecordEvent { alarm, event } => match store.record_event(&event) {
                 Ok(id) => {
-                    site.own(id, crate::store::EVENT_STATES[0]);
+                    site.own(id, crate::domain::EventState::New);
                     let _ = events.send(Reply::EventRecorded { alarm, id });
                 }
                 Err(e) => {
@@ -99,8 +99,8 @@ pub(super) fn run(
                 }
             },
             Command::SetEventState { id, state, actor } => {
-                site.own(id, &state);
-                if let Err(e) = store.set_event_state(id, &state, &actor) {
+                site.own(id, state);
+                if let Err(e) = store.set_event_state(id, state, &actor) {
                     tracing::error!(error = %e, id, %state, "event state not stored");
                     let _ = events.send(Reply::Failed {
                         message: format!("event {id} not moved to {state}: {e}"),
@@ -432,7 +432,7 @@ fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Re
         let geometries = geometries_at(store, &of_junction, at_ms)?;
         store.append_audit(&crate::store::NewAuditEntry {
             actor: actor.to_owned(),
-            action: "replay.open".into(),
+            action: crate::domain::AuditAction::ReplayOpen,
             subject: id.to_string(),
             detail: serde_json::json!({ "cameras": of_junction }),
         })?;
@@ -477,7 +477,7 @@ fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSend
         let geometries = geometries_at(store, &entry.cameras, entry.from_ms)?;
         store.append_audit(&crate::store::NewAuditEntry {
             actor: actor.to_owned(),
-            action: "library.open".into(),
+            action: crate::domain::AuditAction::LibraryOpen,
             subject: id.to_string(),
             detail: serde_json::json!({ "name": entry.name }),
         })?;
@@ -514,7 +514,7 @@ fn produce_notice(
             .event(id)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("event {id} is not in the database"))?;
-        if event.decision.as_deref() != Some("confirmed") {
+        if event.decision != Some(crate::domain::Decision::Confirmed) {
             return Err(format!("event {id} is not a confirmed violation"));
         }
         let input =

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone)]
 pub struct NewAuditEntry {
     pub actor: String,
-    pub action: String,
+    pub action: crate::domain::AuditAction,
     pub subject: String,
     /// Particulars as JSON.
     pub detail: serde_json::Value,
@@ -82,7 +82,7 @@ pub(super) fn append(conn: &mut AnyConnection, entry: &NewAuditEntry) -> Result<
         &prev_hash,
         at_ms,
         &entry.actor,
-        &entry.action,
+        entry.action.code(),
         &entry.subject,
         &detail,
     );
@@ -90,7 +90,7 @@ pub(super) fn append(conn: &mut AnyConnection, entry: &NewAuditEntry) -> Result<
         .values(NewAuditRow {
             at_ms,
             actor: &entry.actor,
-            action: &entry.action,
+            action: entry.action.code(),
             subject: &entry.subject,
             detail: &detail,
             prev_hash: Some(&prev_hash),

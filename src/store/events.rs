@@ -5,6 +5,7 @@ use super::audit::{NewAuditEntry, append};
 use super::leases::{LeaseFence, check_fence};
 use super::schema::events;
 use super::{AnyConnection, Store, StoreError, now_ms};
+use crate::domain::{Decision, EventState};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -25,8 +26,8 @@ pub struct NewEvent {
     pub detail: serde_json::Value,
 }
 
-/// A stored event (columns in table order).
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
+/// A stored event, its state and decision typed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredEvent {
     pub id: i64,
     pub raised_at_ms: i64,
@@ -39,11 +40,11 @@ pub struct StoredEvent {
     pub time_into_red_ms: Option<i64>,
     pub clause: Option<String>,
     pub detail: String,
-    pub state: String,
+    pub state: EventState,
     pub plate_text: Option<String>,
     pub plate_colour: Option<String>,
-    /// confirmed or rejected; `None` while waiting for review.
-    pub decision: Option<String>,
+    /// `None` while waiting for review.
+    pub decision: Option<Decision>,
     pub reject_reason: Option<String>,
     pub reviewer: Option<String>,
     pub reviewed_at_ms: Option<i64>,
@@ -51,6 +52,77 @@ pub struct StoredEvent {
     pub notice_at_ms: Option<i64>,
     /// The camera's lease epoch the writing engine held; `None` when a console wrote it.
     pub lease_epoch: Option<i64>,
+}
+
+/// An event row as the database holds it (columns in table order); public only because
+/// `StoredEvent`'s `Queryable` names it.
+#[doc(hidden)]
+#[derive(Queryable)]
+pub struct EventRow {
+    id: i64,
+    raised_at_ms: i64,
+    camera_code: String,
+    kind: String,
+    track: i64,
+    class: String,
+    place: Option<String>,
+    stream_at_ms: i64,
+    time_into_red_ms: Option<i64>,
+    clause: Option<String>,
+    detail: String,
+    state: String,
+    plate_text: Option<String>,
+    plate_colour: Option<String>,
+    decision: Option<String>,
+    reject_reason: Option<String>,
+    reviewer: Option<String>,
+    reviewed_at_ms: Option<i64>,
+    evidence_path: Option<String>,
+    notice_at_ms: Option<i64>,
+    lease_epoch: Option<i64>,
+}
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = crate::domain::UnknownCode;
+    fn try_from(row: EventRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            state: EventState::try_from(row.state)?,
+            decision: row.decision.map(Decision::try_from).transpose()?,
+            id: row.id,
+            raised_at_ms: row.raised_at_ms,
+            camera_code: row.camera_code,
+            kind: row.kind,
+            track: row.track,
+            class: row.class,
+            place: row.place,
+            stream_at_ms: row.stream_at_ms,
+            time_into_red_ms: row.time_into_red_ms,
+            clause: row.clause,
+            detail: row.detail,
+            plate_text: row.plate_text,
+            plate_colour: row.plate_colour,
+            reject_reason: row.reject_reason,
+            reviewer: row.reviewer,
+            reviewed_at_ms: row.reviewed_at_ms,
+            evidence_path: row.evidence_path,
+            notice_at_ms: row.notice_at_ms,
+            lease_epoch: row.lease_epoch,
+        })
+    }
+}
+
+/// Events are read as rows and typed here, at the store's boundary (a code the program does
+/// not know is a deserialisation error naming it).
+impl<ST, DB> Queryable<ST, DB> for StoredEvent
+where
+    DB: diesel::backend::Backend,
+    EventRow: Queryable<ST, DB>,
+{
+    type Row = <EventRow as Queryable<ST, DB>>::Row;
+
+    fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
+        Ok(Self::try_from(EventRow::build(row)?)?)
+    }
 }
 
 impl StoredEvent {
@@ -63,9 +135,6 @@ impl StoredEvent {
             .as_i64()
     }
 }
-
-/// The states an event goes through.
-pub const EVENT_STATES: [&str; 4] = ["new", "acknowledged", "assigned", "closed"];
 
 #[derive(Insertable)]
 #[diesel(table_name = events)]
@@ -122,7 +191,7 @@ impl Store {
                     time_into_red_ms: event.time_into_red_ms,
                     clause: event.clause.as_deref(),
                     detail: &detail,
-                    state: EVENT_STATES[0],
+                    state: EventState::New.code(),
                     lease_epoch: fence.map(|f| f.epoch),
                 })
                 .returning(events::id)
@@ -131,20 +200,19 @@ impl Store {
     }
 
     /// Moves event `id` to `state`, recording who did it in the audit log.
-    pub fn set_event_state(&mut self, id: i64, state: &str, actor: &str) -> Result<(), StoreError> {
+    pub fn set_event_state(
+        &mut self,
+        id: i64,
+        state: EventState,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let refused = |reason: String| StoreError::Rejected {
             what: format!("moving event {id} to '{state}'"),
             reason,
         };
-        if !EVENT_STATES.contains(&state) {
-            return Err(refused(format!(
-                "'{state}' is not an event state (one of {})",
-                EVENT_STATES.join(", ")
-            )));
-        }
         self.write_transaction(|conn| {
             let changed = diesel::update(events::table.find(id))
-                .set(events::state.eq(state))
+                .set(events::state.eq(state.code()))
                 .execute(conn)?;
             if changed == 0 {
                 return Err(refused(format!("event {id} is not in the database")));
@@ -153,9 +221,9 @@ impl Store {
                 conn,
                 &NewAuditEntry {
                     actor: actor.to_owned(),
-                    action: "events.state".into(),
+                    action: crate::domain::AuditAction::EventState,
                     subject: id.to_string(),
-                    detail: serde_json::json!({ "state": state }),
+                    detail: serde_json::json!({ "state": state.code() }),
                 },
             )
         })
@@ -202,7 +270,7 @@ impl Store {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let mut rows: Vec<StoredEvent> = events::table
             .filter(events::raised_at_ms.ge(since_ms))
-            .filter(events::state.ne(EVENT_STATES[3]))
+            .filter(events::state.ne(EventState::Closed.code()))
             .order(events::id.desc())
             .limit(limit)
             .load(&mut self.conn)?;
@@ -211,11 +279,22 @@ impl Store {
     }
 
     /// The state of each of `ids` (those that exist).
-    pub fn event_states(&mut self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
-        Ok(events::table
+    pub fn event_states(&mut self, ids: &[i64]) -> Result<Vec<(i64, EventState)>, StoreError> {
+        let rows: Vec<(i64, String)> = events::table
             .filter(events::id.eq_any(ids))
             .select((events::id, events::state))
-            .load(&mut self.conn)?)
+            .load(&mut self.conn)?;
+        rows.into_iter()
+            .map(|(id, code)| {
+                EventState::try_from(code)
+                    .map(|state| (id, state))
+                    .map_err(|e| StoreError::Corrupt {
+                        table: "events",
+                        key: id.to_string(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect()
     }
 
     /// Asks PostgreSQL to tell this connection when an event is stored or changes state

@@ -86,7 +86,7 @@ impl Store {
                 conn,
                 &NewAuditEntry {
                     actor: saved_by.to_owned(),
-                    action: "geometry.save".into(),
+                    action: crate::domain::AuditAction::GeometrySave,
                     subject: geometry.camera.clone(),
                     detail: serde_json::json!({ "version": version }),
                 },

@@ -64,7 +64,7 @@ impl Store {
                 conn,
                 &NewAuditEntry {
                     actor: actor.to_owned(),
-                    action: "library.save".into(),
+                    action: crate::domain::AuditAction::LibrarySave,
                     subject: id.to_string(),
                     detail: serde_json::json!({ "name": entry.name, "cameras": entry.cameras }),
                 },

@@ -21,7 +21,7 @@ mod users;
 
 pub use audit::{AuditBreak, AuditEntry, AuditReport, NewAuditEntry, check_chain, entry_hash};
 pub use connection::AnyConnection;
-pub use events::{EVENT_STATES, NewEvent, StoredEvent};
+pub use events::{NewEvent, StoredEvent};
 pub use geometries::StoredGeometry;
 pub use leases::{EngineInfo, EngineListing, LeaseFence, Renewal, SiteLoad};
 pub use library::LibraryEntry;

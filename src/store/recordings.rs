@@ -154,7 +154,7 @@ impl Store {
                 conn,
                 &super::NewAuditEntry {
                     actor: actor.to_owned(),
-                    action: "recording.delete".into(),
+                    action: crate::domain::AuditAction::RecordingDelete,
                     subject: path.to_owned(),
                     detail: serde_json::json!({ "reason": reason }),
                 },

@@ -91,7 +91,7 @@ impl Store {
         }
         let audit = NewAuditEntry {
             actor: actor.to_owned(),
-            action: "cameras.import".into(),
+            action: crate::domain::AuditAction::CamerasImport,
             subject: source.to_owned(),
             detail: serde_json::Value::Null,
         };
@@ -112,7 +112,7 @@ impl Store {
         }
         let audit = NewAuditEntry {
             actor: "system".into(),
-            action: "store.seed".into(),
+            action: crate::domain::AuditAction::StoreSeed,
             subject: "sample Điện Biên Phủ inventory (positions to be surveyed)".into(),
             detail: serde_json::Value::Null,
         };

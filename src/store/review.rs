@@ -6,7 +6,7 @@
 use super::audit::append;
 use super::schema::events;
 use super::{NewAuditEntry, Store, StoreError, StoredEvent, now_ms};
-use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason};
+use crate::domain::{AuditAction, ObjectClass, Plate, PlateColour, RejectReason};
 use diesel::prelude::*;
 
 /// A confirmation.
@@ -37,7 +37,7 @@ impl Store {
     fn audit_in(
         conn: &mut super::AnyConnection,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         id: i64,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
@@ -45,7 +45,7 @@ impl Store {
             conn,
             &NewAuditEntry {
                 actor: actor.to_owned(),
-                action: action.to_owned(),
+                action,
                 subject: id.to_string(),
                 detail,
             },
@@ -86,7 +86,7 @@ impl Store {
             Self::audit_in(
                 conn,
                 actor,
-                "evidence.attach",
+                AuditAction::EvidenceAttach,
                 id,
                 serde_json::json!({ "path": path }),
             )
@@ -100,7 +100,7 @@ impl Store {
     pub fn detach_evidence(
         &mut self,
         id: i64,
-        action: &str,
+        action: AuditAction,
         reason: &str,
         actor: &str,
     ) -> Result<String, StoreError> {
@@ -119,7 +119,7 @@ impl Store {
                     reason: "it has no evidence bundle".into(),
                 });
             };
-            if action == "evidence.release" && event.decision.as_deref() != Some("rejected") {
+            if action == AuditAction::EvidenceRelease && event.decision != Some(crate::domain::Decision::Rejected) {
                 return Err(StoreError::Rejected {
                     what: format!("release of event {id}'s evidence"),
                     reason: "only a rejected case's evidence may be released; a violation's is kept for its legal period (ND 168 Art. 4: one year)".into(),
@@ -142,7 +142,13 @@ impl Store {
     /// A reviewer looked at the evidence of event `id` (Thông tư 67/2024: views are recorded).
     pub fn record_evidence_view(&mut self, id: i64, actor: &str) -> Result<(), StoreError> {
         self.write_transaction(|conn| {
-            Self::audit_in(conn, actor, "evidence.view", id, serde_json::json!({}))
+            Self::audit_in(
+                conn,
+                actor,
+                AuditAction::EvidenceView,
+                id,
+                serde_json::json!({}),
+            )
         })
     }
 
@@ -179,7 +185,7 @@ impl Store {
             Self::audit_in(
                 conn,
                 reviewer,
-                "review.confirm",
+                AuditAction::ReviewConfirm,
                 id,
                 serde_json::json!({
                     "plate": confirmation.plate.as_str(),
@@ -213,7 +219,7 @@ impl Store {
             Self::audit_in(
                 conn,
                 reviewer,
-                "review.reject",
+                AuditAction::ReviewReject,
                 id,
                 serde_json::json!({ "reason": reason.code(), "note": note }),
             )
@@ -224,7 +230,7 @@ impl Store {
     pub fn notice_produced(&mut self, id: i64, path: &str, actor: &str) -> Result<(), StoreError> {
         self.write_transaction(|conn| {
             let event: StoredEvent = events::table.find(id).first(conn)?;
-            if event.decision.as_deref() != Some("confirmed") {
+            if event.decision != Some(crate::domain::Decision::Confirmed) {
                 return Err(StoreError::Rejected {
                     what: format!("notice of event {id}"),
                     reason: "only a confirmed violation gets a notice".into(),
@@ -236,7 +242,7 @@ impl Store {
             Self::audit_in(
                 conn,
                 actor,
-                "notice.produce",
+                AuditAction::NoticeProduce,
                 id,
                 serde_json::json!({ "path": path }),
             )
@@ -255,7 +261,7 @@ impl Store {
                 conn,
                 &NewAuditEntry {
                     actor: actor.to_owned(),
-                    action: "review.export".into(),
+                    action: AuditAction::ReviewExport,
                     subject: path.to_owned(),
                     detail: serde_json::json!({ "rows": count }),
                 },

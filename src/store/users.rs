@@ -112,7 +112,7 @@ impl Store {
                 conn,
                 &NewAuditEntry {
                     actor: actor.to_owned(),
-                    action: "user.create".into(),
+                    action: crate::domain::AuditAction::UserCreate,
                     subject: username.to_owned(),
                     detail: serde_json::json!({ "role": role.code() }),
                 },
@@ -147,7 +147,7 @@ impl Store {
                 conn,
                 &NewAuditEntry {
                     actor: actor.to_owned(),
-                    action: "user.update".into(),
+                    action: crate::domain::AuditAction::UserUpdate,
                     subject: username.to_owned(),
                     detail: serde_json::json!({
                         "role": role.map(Role::code),
@@ -199,9 +199,9 @@ impl Store {
         self.append_audit(&NewAuditEntry {
             actor: username.to_owned(),
             action: if outcome.is_ok() {
-                "user.sign_in".into()
+                crate::domain::AuditAction::UserSignIn
             } else {
-                "user.sign_in_failed".into()
+                crate::domain::AuditAction::UserSignInFailed
             },
             subject: username.to_owned(),
             detail: serde_json::json!({}),

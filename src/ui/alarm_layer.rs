@@ -2,7 +2,8 @@
 //! junction) with the number of open alarms, red when one of them is serious (red light, wrong
 //! way, racing, tampering), amber otherwise. Drawn above the camera markers.
 
-use super::alarm_list::{Alarm, AlarmState};
+use super::alarm_list::Alarm;
+use crate::domain::EventState;
 use crate::domain::{Camera, Junction, ViolationKind};
 use egui::{Align2, Color32, FontId, Response, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Position, Projector, lat_lon};
@@ -28,7 +29,7 @@ pub fn is_serious(kind: ViolationKind) -> bool {
 /// Gathers the alarms not closed by place: the camera's junction, or the camera itself.
 pub fn spots(alarms: &[Alarm], cameras: &[&Camera], junctions: &[Junction]) -> Vec<AlarmSpot> {
     let mut spots: Vec<(String, AlarmSpot)> = Vec::new();
-    for alarm in alarms.iter().filter(|a| a.state != AlarmState::Closed) {
+    for alarm in alarms.iter().filter(|a| a.state != EventState::Closed) {
         let Some(camera) = cameras.iter().find(|c| c.code == alarm.camera) else {
             continue;
         };
@@ -128,14 +129,14 @@ mod tests {
             alarm(
                 at_junction[0],
                 ViolationKind::IllegalParking,
-                AlarmState::New,
+                EventState::New,
             ),
             alarm(
                 at_junction[1],
                 ViolationKind::RedLight,
-                AlarmState::Acknowledged,
+                EventState::Acknowledged,
             ),
-            alarm(at_junction[1], ViolationKind::RedLight, AlarmState::Closed),
+            alarm(at_junction[1], ViolationKind::RedLight, EventState::Closed),
         ];
         let spots = spots(&alarms, &cameras, &junctions);
         assert_eq!(spots.len(), 1, "both cameras are at the A1 junction");

@@ -5,63 +5,26 @@
 use super::action::Action;
 use super::i18n::{Language, Text};
 use super::theme;
-use crate::domain::{CameraStatus, ViolationKind};
+use crate::domain::{CameraStatus, EventState, ViolationKind};
 use crate::rules::RuleEvent;
 
-/// Where an alarm is in the dispatcher's hands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlarmState {
-    New,
-    Acknowledged,
-    Assigned,
-    Closed,
+/// How the list names a state.
+fn state_text(state: EventState) -> Text {
+    match state {
+        EventState::New => Text::AlarmNew,
+        EventState::Acknowledged => Text::AlarmAcknowledged,
+        EventState::Assigned => Text::AlarmAssigned,
+        EventState::Closed => Text::AlarmClosed,
+    }
 }
 
-impl AlarmState {
-    /// The next step of the workflow, if any.
-    pub fn next(self) -> Option<Self> {
-        match self {
-            Self::New => Some(Self::Acknowledged),
-            Self::Acknowledged => Some(Self::Assigned),
-            Self::Assigned => Some(Self::Closed),
-            Self::Closed => None,
-        }
-    }
-
-    /// The name the store keeps.
-    pub fn stored_name(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Acknowledged => "acknowledged",
-            Self::Assigned => "assigned",
-            Self::Closed => "closed",
-        }
-    }
-
-    /// The state the store names `name`.
-    pub fn from_stored(name: &str) -> Option<Self> {
-        [Self::New, Self::Acknowledged, Self::Assigned, Self::Closed]
-            .into_iter()
-            .find(|s| s.stored_name() == name)
-    }
-
-    fn text(self) -> Text {
-        match self {
-            Self::New => Text::AlarmNew,
-            Self::Acknowledged => Text::AlarmAcknowledged,
-            Self::Assigned => Text::AlarmAssigned,
-            Self::Closed => Text::AlarmClosed,
-        }
-    }
-
-    /// The button that moves an alarm on from this state.
-    fn action(self) -> Option<Text> {
-        match self {
-            Self::New => Some(Text::Acknowledge),
-            Self::Acknowledged => Some(Text::Assign),
-            Self::Assigned => Some(Text::Close),
-            Self::Closed => None,
-        }
+/// The button that moves an alarm on from `state`.
+fn state_button(state: EventState) -> Option<Text> {
+    match state {
+        EventState::New => Some(Text::Acknowledge),
+        EventState::Acknowledged => Some(Text::Assign),
+        EventState::Assigned => Some(Text::Close),
+        EventState::Closed => None,
     }
 }
 
@@ -71,7 +34,7 @@ pub struct Alarm {
     pub id: u64,
     pub camera: String,
     pub event: RuleEvent,
-    pub state: AlarmState,
+    pub state: EventState,
     /// Wall-clock time it arrived, "HH:MM:SS" Vietnam time.
     pub received: String,
     /// Its id in the database, once stored.
@@ -113,7 +76,7 @@ impl Alarm {
             id,
             camera: stored.camera_code.clone(),
             event,
-            state: AlarmState::from_stored(&stored.state).unwrap_or(AlarmState::New),
+            state: stored.state,
             received: received
                 .split_once(' ')
                 .map_or(received.clone(), |(_, time)| time.to_owned()),
@@ -141,7 +104,7 @@ pub fn kind_text(kind: ViolationKind) -> Text {
 pub fn camera_alarmed(alarms: &[Alarm], camera: &str) -> bool {
     alarms
         .iter()
-        .any(|a| a.camera == camera && a.state == AlarmState::New)
+        .any(|a| a.camera == camera && a.state == EventState::New)
 }
 
 /// Draws the list; `name_of` gives a camera's name from its code.
@@ -154,7 +117,7 @@ pub fn alarm_list_ui(
 ) {
     let open = alarms
         .iter()
-        .filter(|a| a.state != AlarmState::Closed)
+        .filter(|a| a.state != EventState::Closed)
         .count();
     ui.horizontal(|ui| {
         ui.heading(Text::Alarms.get(lang));
@@ -167,13 +130,13 @@ pub fn alarm_list_ui(
     egui::ScrollArea::vertical().show(ui, |ui| {
         for alarm in alarms.iter().rev() {
             let colour = match alarm.state {
-                AlarmState::New => theme::status_colour(CameraStatus::Alarm),
-                AlarmState::Closed => egui::Color32::from_gray(110),
+                EventState::New => theme::status_colour(CameraStatus::Alarm),
+                EventState::Closed => egui::Color32::from_gray(110),
                 _ => theme::WARNING,
             };
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.colored_label(colour, alarm.state.text().get(lang));
+                    ui.colored_label(colour, state_text(alarm.state).get(lang));
                     ui.label(&alarm.received);
                     ui.strong(kind_text(alarm.event.kind).get(lang));
                 });
@@ -200,7 +163,7 @@ pub fn alarm_list_ui(
                     ));
                 }
                 ui.label(egui::RichText::new(detail).small());
-                if let Some(button) = alarm.state.action()
+                if let Some(button) = state_button(alarm.state)
                     && ui.small_button(button.get(lang)).clicked()
                 {
                     actions.push(Action::AdvanceAlarm(alarm.id));
@@ -216,7 +179,7 @@ mod tests {
 
     #[test]
     fn the_workflow_goes_new_acknowledged_assigned_closed() {
-        let mut state = AlarmState::New;
+        let mut state = EventState::New;
         let mut seen = vec![state];
         while let Some(next) = state.next() {
             state = next;
@@ -225,10 +188,10 @@ mod tests {
         assert_eq!(
             seen,
             [
-                AlarmState::New,
-                AlarmState::Acknowledged,
-                AlarmState::Assigned,
-                AlarmState::Closed
+                EventState::New,
+                EventState::Acknowledged,
+                EventState::Assigned,
+                EventState::Closed
             ]
         );
     }

@@ -4,7 +4,7 @@
 
 use super::action::{Action, CameraEntry};
 use super::alarm_layer::{self, AlarmLayer};
-use super::alarm_list::{Alarm, AlarmState, alarm_list_ui, camera_alarmed};
+use super::alarm_list::{Alarm, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
 use super::geometry_editor::{EditorRequest, GeometryEditor};
@@ -20,9 +20,9 @@ use super::theme;
 use super::user::ConsoleUser;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
-use crate::domain::Permission;
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
+use crate::domain::{EventState, Permission};
 use crate::service::{Command, Inventory, Reply, ServiceHandle, SignInFailure, VideoStreams};
 use crate::store::NewAuditEntry;
 use crate::store::SignInError;
@@ -239,12 +239,12 @@ impl ConsoleApp {
                     if let Some(a) = self.alarms.iter_mut().find(|a| a.id == alarm) {
                         a.stored_id = Some(id);
                         // Moved on before it was stored: store where it is now.
-                        if a.state != AlarmState::New
+                        if a.state != EventState::New
                             && let Some(service) = &self.service
                         {
                             let _ = service.send(crate::service::Command::SetEventState {
                                 id,
-                                state: a.state.stored_name().into(),
+                                state: a.state,
                                 actor,
                             });
                         }
@@ -436,11 +436,9 @@ impl ConsoleApp {
                 }
                 Reply::EventStates(changes) => {
                     for (id, state) in changes {
-                        let state = super::AlarmState::from_stored(&state);
-                        if let (Some(alarm), Some(state)) = (
-                            self.alarms.iter_mut().find(|a| a.stored_id == Some(id)),
-                            state,
-                        ) {
+                        if let Some(alarm) =
+                            self.alarms.iter_mut().find(|a| a.stored_id == Some(id))
+                        {
                             alarm.state = state;
                         }
                     }
@@ -509,7 +507,7 @@ impl ConsoleApp {
                 id,
                 camera,
                 event,
-                state: AlarmState::New,
+                state: EventState::New,
                 received: self.clock.vietnam_time_of_day(),
                 stored_id: None,
             });
@@ -1144,7 +1142,7 @@ impl ConsoleApp {
                 if let Some(user) = self.user.sign_out() {
                     self.send(Command::Audit(NewAuditEntry {
                         actor: user.username.clone(),
-                        action: "user.sign_out".into(),
+                        action: crate::domain::AuditAction::UserSignOut,
                         subject: user.username,
                         detail: serde_json::json!({}),
                     }));
@@ -1173,7 +1171,7 @@ impl ConsoleApp {
                 if let (Some(stored), Some(service)) = (alarm.stored_id, &self.service) {
                     let command = crate::service::Command::SetEventState {
                         id: stored,
-                        state: next.stored_name().into(),
+                        state: next,
                         actor,
                     };
                     if let Err(e) = service.send(command) {
@@ -1205,7 +1203,7 @@ impl ConsoleApp {
                 if let Some(service) = &self.service {
                     let audit = NewAuditEntry {
                         actor: self.user.actor(),
-                        action: "camera.open_feed".into(),
+                        action: crate::domain::AuditAction::CameraOpenFeed,
                         subject: entry.camera.code.clone(),
                         detail: serde_json::json!({ "tile": tile }),
                     };

@@ -27,7 +27,7 @@ mod user;
 mod video_tile;
 mod wall;
 
-pub use alarm_list::{Alarm, AlarmState};
+pub use alarm_list::Alarm;
 pub use app::{ConsoleApp, StartOptions};
 pub use engines_panel::EngineView;
 pub use geometry_draft::{GeometryDraft, Tool};
