@@ -181,7 +181,7 @@ pub enum Reply {
     /// Event `id` is decided.
     Reviewed {
         id: i64,
-        decision: String,
+        decision: crate::domain::Decision,
     },
     /// Confirmed violations, oldest first.
     Confirmed(Vec<StoredEvent>),

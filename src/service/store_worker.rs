@@ -233,7 +233,7 @@ pub(super) fn run(
                 "confirm",
                 |()| Reply::Reviewed {
                     id,
-                    decision: "confirmed".into(),
+                    decision: crate::domain::Decision::Confirmed,
                 },
             ),
             Command::Reject {
@@ -247,7 +247,7 @@ pub(super) fn run(
                 "reject",
                 |()| Reply::Reviewed {
                     id,
-                    decision: "rejected".into(),
+                    decision: crate::domain::Decision::Rejected,
                 },
             ),
             Command::Audit(entry) => {

@@ -68,8 +68,9 @@ impl Watched {
     }
 }
 
-/// The shared detector and how streams are scheduled on it.
-struct Detection {
+/// Analysis of the watched streams: the shared detector, how each stream is scheduled on it,
+/// and what their rules need (stored geometries, junctions, controller feeds).
+struct Analysis {
     service: DetectorService,
     config: DetectConfig,
     rules: RulesSetup,
@@ -165,7 +166,7 @@ pub struct VideoStreams {
     options: IngestOptions,
     credentials: CameraCredentials,
     streams: HashMap<StreamKey, Watched>,
-    detection: Option<Detection>,
+    analysis: Option<Analysis>,
     /// Problems to show the user (a camera's geometry that cannot be read).
     problems: Vec<String>,
     /// Where this one lends every stream it reads (the console's own engine).
@@ -190,7 +191,7 @@ impl VideoStreams {
             options,
             credentials,
             streams: HashMap::new(),
-            detection: None,
+            analysis: None,
             problems: Vec::new(),
             lending: None,
             borrowing: None,
@@ -216,7 +217,7 @@ impl VideoStreams {
         config: DetectConfig,
         rules: RulesSetup,
     ) -> Self {
-        self.detection = Some(Detection {
+        self.analysis = Some(Analysis {
             service,
             config,
             rules,
@@ -229,7 +230,7 @@ impl VideoStreams {
 
     /// The detector's state; `None` when detection is off.
     pub fn detector_status(&self) -> Option<DetectorStatus> {
-        self.detection.as_ref().map(|d| d.service.status())
+        self.analysis.as_ref().map(|d| d.service.status())
     }
 
     /// Makes sure `key` is read from `url` (restarting the worker if the URL changed) and
@@ -302,7 +303,7 @@ impl VideoStreams {
                 worker.slot().keep_history(usage.history);
             }
             let mut geometry = None;
-            let detection = match (&worker, &mut self.detection) {
+            let detection = match (&worker, &mut self.analysis) {
                 (Some(worker), Some(detection)) if detection.config.enabled && usage.analyse => {
                     let slot = worker.slot();
                     slot.keep_history(DISPLAY_HISTORY);
@@ -564,7 +565,7 @@ impl VideoStreams {
 
     /// Each camera's junction, for its controller feed (from the registry).
     pub fn set_junctions(&mut self, junction_of: HashMap<String, String>) {
-        if let Some(detection) = &mut self.detection {
+        if let Some(detection) = &mut self.analysis {
             detection.junction_of = junction_of;
         }
     }
@@ -572,7 +573,7 @@ impl VideoStreams {
     /// Geometries stored in the database, by camera: they replace the files, and the rules of
     /// watched cameras whose geometry changed start again with the new one.
     pub fn set_geometries(&mut self, stored: HashMap<String, JunctionGeometry>) {
-        let Some(detection) = &mut self.detection else {
+        let Some(detection) = &mut self.analysis else {
             return;
         };
         let changed: Vec<String> = stored
@@ -651,7 +652,7 @@ impl VideoStreams {
         if let Some(shared) = &self.lending {
             shared.withdraw(key);
         }
-        if let (Some(registered), Some(detection)) = (watched.detection, &self.detection) {
+        if let (Some(registered), Some(detection)) = (watched.detection, &self.analysis) {
             detection.service.unregister(registered.id);
         }
     }
@@ -702,7 +703,7 @@ pub struct DrawnJunction {
     pub geometry: JunctionGeometry,
 }
 
-impl Detection {
+impl Analysis {
     /// The rules of camera `code`: its geometry from the database, or `DIR/CODE.json`, or
     /// (for a built-in sample clip at `url`) the clip's scene; its signals from the junction's
     /// controller feed, `DIR/CODE.plan.json` or the sample scene's plan (on the stream's

@@ -1,6 +1,7 @@
-//! What the console's views hand back while drawing: the [`Action`]s applied after it, the
-//! camera rows every view shows, a camera dragged to the wall and a stream a tile wants read.
-//! Views depend on this file; it depends on no view.
+//! What the console's views hand back while drawing: the [`Action`]s applied after it (the
+//! review, replay and geometry editor's own requests among them), the camera rows every view
+//! shows, a camera dragged to the wall and a stream a tile wants read. Views depend on this
+//! file; it depends on no view.
 
 use super::i18n::Language;
 use super::settings::MainView;
@@ -45,6 +46,14 @@ pub enum Action {
     /// Draw the junction geometry of camera `index` (on a paused frame of its feed).
     EditGeometry(usize),
     SignOut,
+    /// A line for the status bar (what a reply said: a notice written, evidence ready).
+    Notice(String),
+    /// What the review view asked for.
+    Review(ReviewAction),
+    /// What the replay view asked for.
+    Replay(ReplayAction),
+    /// What the geometry editor asked for.
+    Editor(EditorRequest),
 }
 
 /// A camera being dragged onto the wall.
@@ -61,4 +70,43 @@ pub struct WatchRequest {
     pub credentials_ref: Option<String>,
     /// Searched by the console's detector (no engine holds the camera).
     pub analyse: bool,
+}
+
+/// What the reviewer asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewAction {
+    /// Open an event (its evidence is loaded, and the view is audited).
+    Open(i64),
+    Build(i64),
+    Confirm(i64, crate::store::Confirmation),
+    Reject(i64, crate::domain::RejectReason),
+    Filter(Option<String>),
+    /// The junction, class or date filter changed.
+    Refilter,
+    /// Open the case's moment in the replay view (every camera, frame by frame).
+    Watch(i64),
+    /// Write the notice of a confirmed violation.
+    ProduceNotice(i64),
+}
+
+/// What the trainer asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayAction {
+    /// Open the incident (event id).
+    Open(i64),
+    /// Open a library entry (its id).
+    OpenSaved(i64),
+    /// Save the open replay to the library.
+    Save {
+        name: String,
+        notes: String,
+    },
+    Close,
+}
+
+/// What the editor asks of the console after a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditorRequest {
+    Save(Box<crate::domain::geometry::JunctionGeometry>),
+    Close,
 }

@@ -2,17 +2,17 @@
 //! top and status bars. `logic` drains back-end events; `ui` only draws and collects
 //! [`Action`]s, applied after drawing. The back end is reached only through [`ServiceHandle`].
 
-use super::action::{Action, CameraEntry};
+use super::action::{Action, CameraEntry, EditorRequest, ReplayAction, ReviewAction};
 use super::alarm_layer::{self, AlarmLayer};
 use super::alarm_list::{Alarm, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
-use super::geometry_editor::{EditorRequest, GeometryEditor};
+use super::geometry_editor::GeometryEditor;
 use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
-use super::replay_view::{ReplayAction, ReplayState, replay_ui};
-use super::review_view::{ReviewAction, ReviewState, review_ui};
+use super::replay_view::{ReplayState, replay_ui};
+use super::review_view::{ReviewState, review_ui};
 use super::settings::{CITY_CENTRE_DEG, MainView, STORAGE_KEY, UiSettings};
 use super::sign_in::{SignInForm, SignInRequest, sign_in_ui};
 use super::signal_layer::{self, SignalLayer};
@@ -23,9 +23,8 @@ use crate::basemap::{Availability, BaseMap, BaseMapChoice};
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
 use crate::domain::{EventState, Permission};
-use crate::service::{Command, Inventory, Reply, ServiceHandle, SignInFailure, VideoStreams};
+use crate::service::{Command, Inventory, Reply, ServiceHandle, VideoStreams};
 use crate::store::NewAuditEntry;
-use crate::store::SignInError;
 use eframe::egui_wgpu::wgpu;
 use std::collections::HashMap;
 use walkers::{Map, MapMemory, lat_lon};
@@ -220,9 +219,21 @@ impl ConsoleApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         let mut received = false;
-        while let Some(event) = self.service.as_ref().and_then(ServiceHandle::try_next) {
+        let mut follow = Vec::new();
+        while let Some(reply) = self.service.as_ref().and_then(ServiceHandle::try_next) {
             received = true;
-            match event {
+            // The views take what is theirs; the console the rest.
+            let lang = self.settings.language;
+            let Some(reply) = self.review.on_reply(reply, ctx, lang, &mut follow) else {
+                continue;
+            };
+            let Some(reply) = self.replay.on_reply(reply) else {
+                continue;
+            };
+            let Some(reply) = self.sign_in.on_reply(reply, self.settings.language) else {
+                continue;
+            };
+            match reply {
                 Reply::Opened {
                     location,
                     short_name,
@@ -262,13 +273,8 @@ impl ConsoleApp {
                             .collect(),
                     );
                 }
-                Reply::UsersExist(exist) => self.sign_in.users_exist = Some(exist),
                 Reply::SignedIn(user) => {
                     tracing::info!(user = %user.username, role = user.role.code(), "signed in");
-                    self.sign_in = SignInForm {
-                        users_exist: Some(true),
-                        ..SignInForm::default()
-                    };
                     if !user.role.can(Permission::ViewLive) {
                         self.settings.view = MainView::Map;
                     }
@@ -279,135 +285,6 @@ impl ConsoleApp {
                             .all(|&l| n.as_str() != Text::NotPermitted.get(l))
                     });
                     self.user.sign_in(user);
-                }
-                Reply::SignInFailed(failure) => {
-                    let lang = self.settings.language;
-                    self.sign_in.pending = false;
-                    self.sign_in.problem = Some(match failure {
-                        SignInFailure::Refused(SignInError::Wrong) => {
-                            Text::SignInWrong.get(lang).to_owned()
-                        }
-                        SignInFailure::Refused(SignInError::Disabled) => {
-                            Text::SignInDisabled.get(lang).to_owned()
-                        }
-                        SignInFailure::Problem(problem) => problem,
-                    });
-                }
-                Reply::Incidents(incidents) => {
-                    self.replay.incidents = incidents
-                        .into_iter()
-                        .filter_map(|e| Some((e.at_utc_ms()?, e)))
-                        .collect();
-                }
-                Reply::Library(entries) => self.replay.library = entries,
-                Reply::Confirmed(confirmed) => self.review.confirmed = confirmed,
-                Reply::NoticeProduced { id, path } => {
-                    self.notices.push(format!(
-                        "{} #{id}: {path}",
-                        Text::NoticeWritten.get(self.settings.language)
-                    ));
-                    self.send(Command::LoadConfirmed);
-                }
-                Reply::IncidentRecordings {
-                    id,
-                    at_ms,
-                    from_ms,
-                    to_ms,
-                    cameras,
-                    recordings,
-                    overlays,
-                    geometries,
-                } => {
-                    self.replay.geometries = geometries.into_iter().collect();
-                    self.replay.marks = self
-                        .replay
-                        .incidents
-                        .iter()
-                        .filter(|(_, e)| cameras.contains(&e.camera_code))
-                        .map(|(at, _)| *at)
-                        .collect();
-                    self.replay.overlays.clear();
-                    for overlay in overlays {
-                        self.replay
-                            .overlays
-                            .entry(overlay.camera.clone())
-                            .or_default()
-                            .push(overlay);
-                    }
-                    // Twenty seconds either side; the clock starts five seconds before.
-                    self.replay.session = None;
-                    match crate::replay::ReplaySession::open(&cameras, &recordings, from_ms, to_ms)
-                    {
-                        Ok(mut session) => {
-                            session.clock.seek((at_ms - 5_000).max(from_ms));
-                            self.replay.session = Some(session);
-                            self.replay.open = Some((id, at_ms));
-                            self.replay.problem = None;
-                        }
-                        Err(e) => {
-                            self.replay.open = None;
-                            self.replay.problem = Some(format!("#{id}: {e}"));
-                        }
-                    }
-                }
-                Reply::ReviewQueue(queue) => {
-                    self.review.queue = queue;
-                    let still_there = self
-                        .review
-                        .selected
-                        .is_some_and(|id| self.review.queue.iter().any(|e| e.id == id));
-                    if !still_there && let Some(first) = self.review.queue.first().map(|e| e.id) {
-                        self.review_action(ReviewAction::Open(first));
-                    }
-                }
-                Reply::EvidenceOpened { id, stills } => {
-                    let textures = stills
-                        .into_iter()
-                        .map(|still| {
-                            let image = egui::ColorImage::from_rgba_unmultiplied(
-                                [still.width as usize, still.height as usize],
-                                &still.rgba,
-                            );
-                            let texture = ctx.load_texture(
-                                format!("evidence-{id}-{}", still.name),
-                                image,
-                                egui::TextureOptions::LINEAR,
-                            );
-                            (texture, still.overlay)
-                        })
-                        .collect();
-                    self.review.stills = Some((id, textures));
-                }
-                Reply::EvidenceBuilt { id, .. } => {
-                    self.review.building.remove(&id);
-                    self.notices.push(format!(
-                        "{} #{id}",
-                        Text::EvidenceReady.get(self.settings.language)
-                    ));
-                    self.reload_review();
-                    if self.review.selected == Some(id) {
-                        self.review_action(ReviewAction::Open(id));
-                    }
-                }
-                Reply::Reviewed { id, decision } => {
-                    let text = if decision == "confirmed" {
-                        Text::CaseConfirmed
-                    } else {
-                        Text::CaseRejected
-                    };
-                    self.notices
-                        .push(format!("{} #{id}", text.get(self.settings.language)));
-                    // Move on to the next case in the queue.
-                    let at = self.review.queue.iter().position(|e| e.id == id);
-                    self.review.queue.retain(|e| e.id != id);
-                    let next = at
-                        .and_then(|i| self.review.queue.get(i).or(self.review.queue.last()))
-                        .map(|e| e.id);
-                    match next {
-                        Some(next) => self.review_action(ReviewAction::Open(next)),
-                        None => self.review.selected = None,
-                    }
-                    self.reload_review();
                 }
                 Reply::GeometrySaved { camera, version } => {
                     if let Some(editor) = self.editor.as_mut().filter(|e| e.camera() == camera) {
@@ -473,7 +350,22 @@ impl ConsoleApp {
                         self.notices.push(message);
                     }
                 }
+                // Taken by the views above.
+                Reply::UsersExist(_)
+                | Reply::SignInFailed(_)
+                | Reply::Incidents(_)
+                | Reply::Library(_)
+                | Reply::IncidentRecordings { .. }
+                | Reply::Confirmed(_)
+                | Reply::NoticeProduced { .. }
+                | Reply::ReviewQueue(_)
+                | Reply::EvidenceOpened { .. }
+                | Reply::EvidenceBuilt { .. }
+                | Reply::Reviewed { .. } => {}
             }
+        }
+        for action in follow {
+            self.apply(action);
         }
         if received {
             ctx.request_repaint();
@@ -777,15 +669,11 @@ impl ConsoleApp {
                         lang,
                         &mut replay_actions,
                     );
-                    for action in replay_actions {
-                        self.replay_action(action);
-                    }
+                    actions.extend(replay_actions.into_iter().map(Action::Replay));
                 } else if self.settings.view == MainView::Review {
                     let mut review_actions = Vec::new();
                     review_ui(ui, &mut self.review, lang, &mut review_actions);
-                    for action in review_actions {
-                        self.review_action(action);
-                    }
+                    actions.extend(review_actions.into_iter().map(Action::Review));
                 } else if wall_here {
                     self.wall_ui(ui, &mut actions);
                 } else {
@@ -813,7 +701,7 @@ impl ConsoleApp {
         }
         self.open_waiting_editor();
         if let Some(request) = self.editor.as_mut().and_then(|e| e.ui(ui.ctx(), lang)) {
-            self.editor_request(request);
+            actions.push(Action::Editor(request));
         }
         if self.inventory_loaded {
             self.scroll_list_frames = self.scroll_list_frames.saturating_sub(1);
@@ -1138,6 +1026,10 @@ impl ConsoleApp {
             return;
         }
         match action {
+            Action::Notice(text) => self.notices.push(text),
+            Action::Review(action) => self.review_action(action),
+            Action::Replay(action) => self.replay_action(action),
+            Action::Editor(request) => self.editor_request(request),
             Action::SignOut => {
                 if let Some(user) = self.user.sign_out() {
                     self.send(Command::Audit(NewAuditEntry {

@@ -4,6 +4,7 @@
 //! camera's next geometry version. Keys: Enter closes an outline, Esc drops the shape under
 //! way, Ctrl+Z undo, Ctrl+Y (or Ctrl+Shift+Z) redo, Ctrl+S save.
 
+use super::action::EditorRequest;
 use super::geometry_draft::{GeometryDraft, Item, Step, Tool};
 use super::geometry_overlay;
 use super::i18n::{Language, Text};
@@ -12,13 +13,6 @@ use crate::domain::geometry::{FrameSize, JunctionGeometry, Point, Turn, ZoneKind
 use crate::video::YuvFrame;
 use egui::{Color32, Pos2, Rect, Sense, Stroke};
 use std::sync::Arc;
-
-/// What the editor asks of the console after a frame.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EditorRequest {
-    Save(Box<JunctionGeometry>),
-    Close,
-}
 
 pub struct GeometryEditor {
     pub draft: GeometryDraft,

@@ -3,12 +3,14 @@
 //! in force then over each picture and the incident marked on the timeline. Space plays and pauses, the
 //! left and right arrows step a frame, [ and ] change the speed (0.25×–8×), the slider scrubs.
 
+use super::action::ReplayAction;
 use super::geometry_overlay;
 use super::i18n::{Language, Text};
 use super::video_tile::{VideoTileCallback, letterbox};
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::overlay::RecordedOverlay;
 use crate::replay::{ReplaySession, SPEEDS};
+use crate::service::Reply;
 use crate::store::StoredEvent;
 use eframe::egui_wgpu::{self, wgpu};
 use egui::{Align2, Color32, FontId, Rect, Stroke};
@@ -18,21 +20,6 @@ use std::time::Instant;
 
 /// Tile ids of the replay's pictures on the GPU (apart from the wall's).
 const TILE_BASE: u64 = 1_000_000;
-
-/// What the trainer asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReplayAction {
-    /// Open the incident (event id).
-    Open(i64),
-    /// Open a library entry (its id).
-    OpenSaved(i64),
-    /// Save the open replay to the library.
-    Save {
-        name: String,
-        notes: String,
-    },
-    Close,
-}
 
 #[derive(Default)]
 pub struct ReplayState {
@@ -74,6 +61,63 @@ pub fn overlay_at<'a>(
 
 /// A camera's picture clicked in the replay.
 type ClickedFrame = (String, crate::replay::RecordedFrame);
+
+impl ReplayState {
+    /// Takes the back end's replies that belong to the replay (the incidents, the library, an
+    /// incident's recordings); gives any other back.
+    pub fn on_reply(&mut self, reply: Reply) -> Option<Reply> {
+        match reply {
+            Reply::Incidents(incidents) => {
+                self.incidents = incidents
+                    .into_iter()
+                    .filter_map(|e| Some((e.at_utc_ms()?, e)))
+                    .collect();
+            }
+            Reply::Library(entries) => self.library = entries,
+            Reply::IncidentRecordings {
+                id,
+                at_ms,
+                from_ms,
+                to_ms,
+                cameras,
+                recordings,
+                overlays,
+                geometries,
+            } => {
+                self.geometries = geometries.into_iter().collect();
+                self.marks = self
+                    .incidents
+                    .iter()
+                    .filter(|(_, e)| cameras.contains(&e.camera_code))
+                    .map(|(at, _)| *at)
+                    .collect();
+                self.overlays.clear();
+                for overlay in overlays {
+                    self.overlays
+                        .entry(overlay.camera.clone())
+                        .or_default()
+                        .push(overlay);
+                }
+                // Twenty seconds either side; the clock starts five seconds before.
+                self.session = None;
+                match crate::replay::ReplaySession::open(&cameras, &recordings, from_ms, to_ms) {
+                    Ok(mut session) => {
+                        session.clock.seek((at_ms - 5_000).max(from_ms));
+                        self.session = Some(session);
+                        self.open = Some((id, at_ms));
+                        self.problem = None;
+                    }
+                    Err(e) => {
+                        self.open = None;
+                        self.problem = Some(format!("#{id}: {e}"));
+                    }
+                }
+            }
+            other => return Some(other),
+        }
+        None
+    }
+}
 
 pub fn replay_ui(
     ui: &mut egui::Ui,

@@ -5,9 +5,11 @@
 //! Ctrl+Enter confirms, Ctrl+Delete rejects with the chosen reason, Ctrl+↓ / Ctrl+↑ move in the
 //! queue. The view only collects actions; the console sends them to the back end.
 
+use super::action::{Action, ReviewAction};
 use super::i18n::{Language, Text};
 use super::theme;
-use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, ViolationKind};
+use crate::domain::{Decision, ObjectClass, Plate, PlateColour, RejectReason, ViolationKind};
+use crate::service::Reply;
 use crate::store::{Confirmation, StoredEvent};
 use std::collections::HashSet;
 
@@ -16,23 +18,6 @@ pub type StillView = (
     egui::TextureHandle,
     Option<crate::domain::overlay::RecordedOverlay>,
 );
-
-/// What the reviewer asked for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReviewAction {
-    /// Open an event (its evidence is loaded, and the view is audited).
-    Open(i64),
-    Build(i64),
-    Confirm(i64, Confirmation),
-    Reject(i64, RejectReason),
-    Filter(Option<String>),
-    /// The junction, class or date filter changed.
-    Refilter,
-    /// Open the case's moment in the replay view (every camera, frame by frame).
-    Watch(i64),
-    /// Write the notice of a confirmed violation.
-    ProduceNotice(i64),
-}
 
 pub struct ReviewState {
     pub queue: Vec<StoredEvent>,
@@ -84,6 +69,89 @@ impl Default for ReviewState {
             scene_rect: egui::Rect::ZERO,
             confirmed: Vec::new(),
         }
+    }
+}
+
+impl ReviewState {
+    /// Takes the back end's replies that belong to the review (the queue, a case's evidence,
+    /// a decision, the confirmed list, a notice written), adding to `follow` the actions they
+    /// lead to (open the next case, reload the queue, a notice in the status bar); gives any
+    /// other reply back.
+    pub fn on_reply(
+        &mut self,
+        reply: Reply,
+        ctx: &egui::Context,
+        lang: Language,
+        follow: &mut Vec<Action>,
+    ) -> Option<Reply> {
+        match reply {
+            Reply::Confirmed(confirmed) => self.confirmed = confirmed,
+            Reply::NoticeProduced { id, path } => {
+                follow.push(Action::Notice(format!(
+                    "{} #{id}: {path}",
+                    Text::NoticeWritten.get(lang)
+                )));
+                follow.push(Action::Review(ReviewAction::Refilter));
+            }
+            Reply::ReviewQueue(queue) => {
+                self.queue = queue;
+                let still_there = self
+                    .selected
+                    .is_some_and(|id| self.queue.iter().any(|e| e.id == id));
+                if !still_there && let Some(first) = self.queue.first().map(|e| e.id) {
+                    follow.push(Action::Review(ReviewAction::Open(first)));
+                }
+            }
+            Reply::EvidenceOpened { id, stills } => {
+                let textures = stills
+                    .into_iter()
+                    .map(|still| {
+                        let image = egui::ColorImage::from_rgba_unmultiplied(
+                            [still.width as usize, still.height as usize],
+                            &still.rgba,
+                        );
+                        let texture = ctx.load_texture(
+                            format!("evidence-{id}-{}", still.name),
+                            image,
+                            egui::TextureOptions::LINEAR,
+                        );
+                        (texture, still.overlay)
+                    })
+                    .collect();
+                self.stills = Some((id, textures));
+            }
+            Reply::EvidenceBuilt { id, .. } => {
+                self.building.remove(&id);
+                follow.push(Action::Notice(format!(
+                    "{} #{id}",
+                    Text::EvidenceReady.get(lang)
+                )));
+                follow.push(Action::Review(ReviewAction::Refilter));
+                if self.selected == Some(id) {
+                    follow.push(Action::Review(ReviewAction::Open(id)));
+                }
+            }
+            Reply::Reviewed { id, decision } => {
+                let text = match decision {
+                    Decision::Confirmed => Text::CaseConfirmed,
+                    Decision::Rejected => Text::CaseRejected,
+                };
+                follow.push(Action::Notice(format!("{} #{id}", text.get(lang))));
+                // Move on to the next case in the queue.
+                let at = self.queue.iter().position(|e| e.id == id);
+                self.queue.retain(|e| e.id != id);
+                let next = at
+                    .and_then(|i| self.queue.get(i).or(self.queue.last()))
+                    .map(|e| e.id);
+                match next {
+                    Some(next) => follow.push(Action::Review(ReviewAction::Open(next))),
+                    None => self.selected = None,
+                }
+                follow.push(Action::Review(ReviewAction::Refilter));
+            }
+            other => return Some(other),
+        }
+        None
     }
 }
 
@@ -601,5 +669,48 @@ fn draw_track(
                 colour,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_moves_on_and_says_so_and_other_replies_are_handed_back() {
+        let mut review = ReviewState {
+            selected: Some(7),
+            ..ReviewState::default()
+        };
+        let ctx = egui::Context::default();
+        let mut follow = Vec::new();
+        let reviewed = Reply::Reviewed {
+            id: 7,
+            decision: Decision::Rejected,
+        };
+        assert!(
+            review
+                .on_reply(reviewed, &ctx, Language::English, &mut follow)
+                .is_none()
+        );
+        assert_eq!(
+            review.selected, None,
+            "the queue is empty: nothing to move on to"
+        );
+        assert_eq!(
+            follow,
+            [
+                Action::Notice("Rejected #7".into()),
+                Action::Review(ReviewAction::Refilter)
+            ]
+        );
+        let other = review.on_reply(
+            Reply::Library(Vec::new()),
+            &ctx,
+            Language::English,
+            &mut follow,
+        );
+        assert!(matches!(other, Some(Reply::Library(_))));
+        assert_eq!(follow.len(), 2);
     }
 }

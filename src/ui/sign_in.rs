@@ -4,6 +4,8 @@
 
 use super::i18n::{Language, Text};
 use super::theme;
+use crate::service::{Reply, SignInFailure};
+use crate::store::SignInError;
 
 #[derive(Debug, Default)]
 pub struct SignInForm {
@@ -30,6 +32,37 @@ pub enum SignInRequest {
         display_name: String,
         password: String,
     },
+}
+
+impl SignInForm {
+    /// Takes the sign-in replies: whether users exist, a refusal (worded here), and a
+    /// success, which clears the form and is handed on (the console takes the user).
+    pub fn on_reply(&mut self, reply: Reply, lang: Language) -> Option<Reply> {
+        match reply {
+            Reply::UsersExist(exist) => self.users_exist = Some(exist),
+            Reply::SignInFailed(failure) => {
+                self.pending = false;
+                self.problem = Some(match failure {
+                    SignInFailure::Refused(SignInError::Wrong) => {
+                        Text::SignInWrong.get(lang).to_owned()
+                    }
+                    SignInFailure::Refused(SignInError::Disabled) => {
+                        Text::SignInDisabled.get(lang).to_owned()
+                    }
+                    SignInFailure::Problem(problem) => problem,
+                });
+            }
+            Reply::SignedIn(user) => {
+                *self = Self {
+                    users_exist: Some(true),
+                    ..Self::default()
+                };
+                return Some(Reply::SignedIn(user));
+            }
+            other => return Some(other),
+        }
+        None
+    }
 }
 
 pub fn sign_in_ui(
@@ -104,4 +137,38 @@ pub fn sign_in_ui(
         }
     });
     request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_worded_here_and_a_success_clears_the_form() {
+        let mut form = SignInForm {
+            username: "lan".into(),
+            password: "sai".into(),
+            pending: true,
+            ..SignInForm::default()
+        };
+        let refused = Reply::SignInFailed(SignInFailure::Refused(SignInError::Wrong));
+        assert!(form.on_reply(refused, Language::Vietnamese).is_none());
+        assert!(!form.pending);
+        assert_eq!(
+            form.problem.as_deref(),
+            Some("Sai tên đăng nhập hoặc mật khẩu")
+        );
+        let user = crate::store::User {
+            username: "lan".into(),
+            display_name: "Lò Thị Lan".into(),
+            role: crate::domain::Role::Reviewer,
+            disabled: false,
+        };
+        let handed_on = form.on_reply(Reply::SignedIn(user), Language::Vietnamese);
+        assert!(matches!(handed_on, Some(Reply::SignedIn(u)) if u.username == "lan"));
+        assert!(form.username.is_empty() && form.password.is_empty() && form.problem.is_none());
+        assert_eq!(form.users_exist, Some(true));
+        let other = form.on_reply(Reply::Library(Vec::new()), Language::Vietnamese);
+        assert!(matches!(other, Some(Reply::Library(_))), "not the form's");
+    }
 }
