@@ -826,7 +826,8 @@ impl ConsoleApp {
             }
             for notice in self.notices.iter().rev().take(2) {
                 ui.separator();
-                ui.colored_label(theme::WARNING, notice);
+                ui.colored_label(theme::WARNING, one_line(notice, STATUS_CHARS))
+                    .on_hover_text(notice);
             }
             // The shortcut hint takes what room the status leaves, cut short rather than drawn
             // over it.
@@ -1632,9 +1633,31 @@ fn detector_status_ui(
         Some(DetectorStatus::Unavailable { reason }) => {
             ui.colored_label(theme::WARNING, Text::DetectorUnavailable.get(lang))
                 .on_hover_text(&reason);
-            ui.colored_label(theme::WARNING, egui::RichText::new(reason).small());
+            ui.colored_label(
+                theme::WARNING,
+                egui::RichText::new(one_line(&reason, STATUS_CHARS)).small(),
+            )
+            .on_hover_text(&reason);
         }
     }
+}
+
+/// The most characters a status-bar message shows (the rest on hover), so that the status
+/// bar stays one line and leaves the key hints their room.
+const STATUS_CHARS: usize = 90;
+
+/// `text` on one line and cut to `max` characters with an ellipsis.
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// At most this share of the window goes to the side panels together (camera list, camera
@@ -1680,6 +1703,20 @@ fn side_panel_widths(
 
 #[cfg(test)]
 mod tests {
+    use super::{STATUS_CHARS, one_line};
+
+    #[test]
+    fn a_status_message_stays_on_one_line() {
+        assert_eq!(one_line("model ready", STATUS_CHARS), "model ready");
+        let long = format!(
+            "model /x.onnx is not a known file\n(SHA-256 {})",
+            "ab".repeat(64)
+        );
+        let short = one_line(&long, STATUS_CHARS);
+        assert_eq!(short.chars().count(), STATUS_CHARS);
+        assert!(short.ends_with('…') && !short.contains('\n'), "{short}");
+    }
+
     use super::*;
 
     fn total(widths: &[(f32, std::ops::RangeInclusive<f32>); 3], open: [bool; 3]) -> (f32, f32) {
