@@ -549,4 +549,11 @@ fn with_the_list_a_camera_panel_and_alarms_open_the_wall_keeps_most_of_a_1600_pi
         middle >= 0.55 * 1600.0 - 1.0,
         "the wall keeps {middle} px of 1600"
     );
+    // Side by side, not over each other: the camera panel's rows start right of the alarms.
+    let alarm_button = harness.get_by_label("Acknowledge").rect();
+    let code_label = harness.get_by_label("Code").rect();
+    assert!(
+        alarm_button.right() <= code_label.left(),
+        "the alarm list ({alarm_button:?}) covers the camera panel ({code_label:?})"
+    );
 }

@@ -161,7 +161,9 @@ pub fn camera_panel_ui(
         theme::warning_strip(ui, Text::SampleVideoExplained.get(lang));
     }
     ui.add_space(8.0);
-    ui.horizontal(|ui| {
+    // Wrapped, so that a narrow panel (beside the wall and the alarms) is not widened by its
+    // buttons over the panel next to it.
+    ui.horizontal_wrapped(|ui| {
         if ui.button(Text::OpenFeed.get(lang)).clicked() {
             actions.push(Action::OpenFeed(index));
         }
