@@ -7,6 +7,7 @@ use super::i18n::{Language, Text};
 use super::theme;
 use crate::domain::{CameraStatus, EventState, ViolationKind};
 use crate::rules::RuleEvent;
+use crate::service::{Command, Reply};
 
 /// How the list names a state.
 fn state_text(state: EventState) -> Text {
@@ -82,6 +83,100 @@ impl Alarm {
                 .map_or(received.clone(), |(_, time)| time.to_owned()),
             stored_id: Some(stored.id),
         })
+    }
+}
+
+/// The console's alarms, oldest first: raised by its own rules or stored by anyone on the
+/// site, moved through the workflow here or elsewhere. They take the back end's replies that
+/// are theirs; what the store must be told comes back as commands for the console to send.
+#[derive(Debug, Default)]
+pub struct Alarms {
+    list: Vec<Alarm>,
+}
+
+impl Alarms {
+    pub fn list(&self) -> &[Alarm] {
+        &self.list
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// An event this console's rules raised: a new alarm (stored once the back end answers);
+    /// returns its id.
+    pub fn raise(&mut self, camera: String, event: RuleEvent, received: String) -> u64 {
+        let id = self.list.len() as u64 + 1;
+        self.list.push(Alarm {
+            id,
+            camera,
+            event,
+            state: EventState::New,
+            received,
+            stored_id: None,
+        });
+        id
+    }
+
+    /// Moves alarm `id` to the next step; the command to store it, when it is stored.
+    pub fn advance(&mut self, id: u64, actor: String) -> Option<Command> {
+        let alarm = self.list.iter_mut().find(|a| a.id == id)?;
+        let next = alarm.state.next()?;
+        alarm.state = next;
+        Some(Command::SetEventState {
+            id: alarm.stored_id?,
+            state: next,
+            actor,
+        })
+    }
+
+    /// Takes the replies that are the alarms' (an alarm stored, events stored elsewhere,
+    /// states changed elsewhere), adding to `commands` what the store must be told; gives any
+    /// other reply back.
+    pub fn on_reply(
+        &mut self,
+        reply: Reply,
+        actor: &str,
+        commands: &mut Vec<Command>,
+    ) -> Option<Reply> {
+        match reply {
+            Reply::EventRecorded { alarm, id } => {
+                if let Some(a) = self.list.iter_mut().find(|a| a.id == alarm) {
+                    a.stored_id = Some(id);
+                    // Moved on before it was stored: store where it is now.
+                    if a.state != EventState::New {
+                        commands.push(Command::SetEventState {
+                            id,
+                            state: a.state,
+                            actor: actor.to_owned(),
+                        });
+                    }
+                }
+            }
+            Reply::SiteEvents(stored) => {
+                for event in stored {
+                    if self.list.iter().any(|a| a.stored_id == Some(event.id)) {
+                        continue;
+                    }
+                    let id = self.list.len() as u64 + 1;
+                    match Alarm::from_stored(id, &event) {
+                        Some(alarm) => self.list.push(alarm),
+                        None => {
+                            tracing::warn!(id = event.id, kind = %event.kind, "an event this console cannot show")
+                        }
+                    }
+                }
+            }
+            Reply::EventStates(changes) => {
+                for (id, state) in changes {
+                    if let Some(alarm) = self.list.iter_mut().find(|a| a.stored_id == Some(id)) {
+                        alarm.state = state;
+                    }
+                }
+            }
+            other => return Some(other),
+        }
+        None
     }
 }
 
@@ -176,23 +271,54 @@ pub fn alarm_list_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ObjectClass;
+
+    fn red_light() -> RuleEvent {
+        RuleEvent {
+            kind: ViolationKind::RedLight,
+            track: 3,
+            class: ObjectClass::Car,
+            approach: Some("N".into()),
+            zone: None,
+            at_ms: 5_000,
+            evidence_ms: vec![4_800, 5_000, 5_200],
+            time_into_red_ms: Some(900),
+            speed_px_s: None,
+            speed_kmh: None,
+        }
+    }
 
     #[test]
-    fn the_workflow_goes_new_acknowledged_assigned_closed() {
-        let mut state = EventState::New;
-        let mut seen = vec![state];
-        while let Some(next) = state.next() {
-            state = next;
-            seen.push(state);
-        }
-        assert_eq!(
-            seen,
-            [
-                EventState::New,
-                EventState::Acknowledged,
-                EventState::Assigned,
-                EventState::Closed
-            ]
+    fn an_alarm_moved_on_before_it_was_stored_is_stored_where_it_is() {
+        let mut alarms = Alarms::default();
+        let id = alarms.raise("DBP-GT-A1-N".into(), red_light(), "08:00:00".into());
+        assert_eq!(alarms.list()[0].state, EventState::New);
+        // Not stored yet: nothing to tell the store.
+        assert!(alarms.advance(id, "lan".into()).is_none());
+        let mut commands = Vec::new();
+        let recorded = Reply::EventRecorded { alarm: id, id: 41 };
+        assert!(alarms.on_reply(recorded, "lan", &mut commands).is_none());
+        assert!(matches!(
+            commands.as_slice(),
+            [Command::SetEventState { id: 41, state: EventState::Acknowledged, actor }] if actor == "lan"
+        ));
+        // Stored: the next step is told at once; a change elsewhere is taken.
+        assert!(matches!(
+            alarms.advance(id, "lan".into()),
+            Some(Command::SetEventState {
+                id: 41,
+                state: EventState::Assigned,
+                ..
+            })
+        ));
+        let elsewhere = Reply::EventStates(vec![(41, EventState::Closed)]);
+        assert!(alarms.on_reply(elsewhere, "lan", &mut commands).is_none());
+        assert_eq!(alarms.list()[0].state, EventState::Closed);
+        assert!(
+            alarms.advance(id, "lan".into()).is_none(),
+            "closed is the end"
         );
+        let other = alarms.on_reply(Reply::Library(Vec::new()), "lan", &mut commands);
+        assert!(matches!(other, Some(Reply::Library(_))));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::action::{Action, CameraEntry, EditorRequest, ReplayAction, ReviewAction};
 use super::alarm_layer::{self, AlarmLayer};
-use super::alarm_list::{Alarm, alarm_list_ui, camera_alarmed};
+use super::alarm_list::{Alarm, Alarms, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
 use super::geometry_editor::GeometryEditor;
@@ -20,9 +20,9 @@ use super::theme;
 use super::user::ConsoleUser;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
+use crate::domain::Permission;
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
-use crate::domain::{EventState, Permission};
 use crate::service::{Command, Inventory, Reply, ServiceHandle, VideoStreams};
 use crate::store::NewAuditEntry;
 use eframe::egui_wgpu::wgpu;
@@ -107,7 +107,7 @@ pub struct ConsoleApp {
     saved_settings: Option<UiSettings>,
     streams: VideoStreams,
     /// Violations and incidents raised by the rules, oldest first.
-    alarms: Vec<Alarm>,
+    alarms: Alarms,
     wall_runtime: WallRuntime,
     target_format: wgpu::TextureFormat,
     clock: crate::clock::Clock,
@@ -184,7 +184,7 @@ impl ConsoleApp {
             central_width: 0.0,
             saved_settings: None,
             streams: options.streams,
-            alarms: Vec::new(),
+            alarms: Alarms::default(),
             wall_runtime: WallRuntime::default(),
             target_format: options
                 .target_format
@@ -220,6 +220,7 @@ impl ConsoleApp {
         }
         let mut received = false;
         let mut follow = Vec::new();
+        let mut commands = Vec::new();
         while let Some(reply) = self.service.as_ref().and_then(ServiceHandle::try_next) {
             received = true;
             // The views take what is theirs; the console the rest.
@@ -231,6 +232,10 @@ impl ConsoleApp {
                 continue;
             };
             let Some(reply) = self.sign_in.on_reply(reply, self.settings.language) else {
+                continue;
+            };
+            let actor = self.actor();
+            let Some(reply) = self.alarms.on_reply(reply, &actor, &mut commands) else {
                 continue;
             };
             match reply {
@@ -245,22 +250,6 @@ impl ConsoleApp {
                     }
                 }
                 Reply::Inventory(inventory) => self.set_inventory(inventory),
-                Reply::EventRecorded { alarm, id } => {
-                    let actor = self.actor();
-                    if let Some(a) = self.alarms.iter_mut().find(|a| a.id == alarm) {
-                        a.stored_id = Some(id);
-                        // Moved on before it was stored: store where it is now.
-                        if a.state != EventState::New
-                            && let Some(service) = &self.service
-                        {
-                            let _ = service.send(crate::service::Command::SetEventState {
-                                id,
-                                state: a.state,
-                                actor,
-                            });
-                        }
-                    }
-                }
                 Reply::Geometries(stored) => {
                     self.stored_geometries = stored
                         .into_iter()
@@ -296,29 +285,6 @@ impl ConsoleApp {
                         Text::GeometrySaved.get(lang),
                         Text::Version.get(lang)
                     ));
-                }
-                Reply::SiteEvents(stored) => {
-                    for event in stored {
-                        if self.alarms.iter().any(|a| a.stored_id == Some(event.id)) {
-                            continue;
-                        }
-                        let id = self.alarms.len() as u64 + 1;
-                        match Alarm::from_stored(id, &event) {
-                            Some(alarm) => self.alarms.push(alarm),
-                            None => {
-                                tracing::warn!(id = event.id, kind = %event.kind, "an event this console cannot show")
-                            }
-                        }
-                    }
-                }
-                Reply::EventStates(changes) => {
-                    for (id, state) in changes {
-                        if let Some(alarm) =
-                            self.alarms.iter_mut().find(|a| a.stored_id == Some(id))
-                        {
-                            alarm.state = state;
-                        }
-                    }
                 }
                 Reply::LiveOverlays(overlays) => {
                     for overlay in overlays {
@@ -361,8 +327,14 @@ impl ConsoleApp {
                 | Reply::ReviewQueue(_)
                 | Reply::EvidenceOpened { .. }
                 | Reply::EvidenceBuilt { .. }
-                | Reply::Reviewed { .. } => {}
+                | Reply::Reviewed { .. }
+                | Reply::EventRecorded { .. }
+                | Reply::SiteEvents(_)
+                | Reply::EventStates(_) => {}
             }
+        }
+        for command in commands {
+            self.send(command);
         }
         for action in follow {
             self.apply(action);
@@ -383,26 +355,11 @@ impl ConsoleApp {
         self.handle_shortcuts(ctx);
         // Events of the rules become alarms; problems reading a camera's rules, notices.
         for live in self.streams.take_events() {
-            let id = self.alarms.len() as u64 + 1;
             let geometry_version = self.stored_geometries.get(&live.camera).map(|(v, _)| *v);
-            let (camera, event) = (live.camera.clone(), live.event.clone());
-            if let Some(service) = &self.service {
-                let command = crate::service::Command::RecordEvent {
-                    alarm: id,
-                    event: live.to_new_event(geometry_version),
-                };
-                if let Err(e) = service.send(command) {
-                    self.notices.push(e.to_string());
-                }
-            }
-            self.alarms.push(Alarm {
-                id,
-                camera,
-                event,
-                state: EventState::New,
-                received: self.clock.vietnam_time_of_day(),
-                stored_id: None,
-            });
+            let event = live.to_new_event(geometry_version);
+            let received = self.clock.vietnam_time_of_day();
+            let alarm = self.alarms.raise(live.camera, live.event, received);
+            self.send(Command::RecordEvent { alarm, event });
         }
         self.notices.extend(self.streams.take_problems());
         // The recordings disk, once a minute (a statfs call).
@@ -437,7 +394,7 @@ impl ConsoleApp {
                     entry.detect = self.streams.camera_detect_stats(&entry.camera.code);
                     // A tampered view, or an alarm nobody acknowledged, is red on the map.
                     if entry.detect.as_ref().is_some_and(|d| d.tampered.is_some())
-                        || camera_alarmed(&self.alarms, &entry.camera.code)
+                        || camera_alarmed(self.alarms.list(), &entry.camera.code)
                     {
                         entry.status = CameraStatus::Alarm;
                     }
@@ -652,7 +609,7 @@ impl ConsoleApp {
                 .default_size(alarm_width.0)
                 .size_range(alarm_width.1)
                 .show(ui, |ui| {
-                    alarm_list_ui(ui, &self.alarms, &name_of, lang, &mut actions);
+                    alarm_list_ui(ui, self.alarms.list(), &name_of, lang, &mut actions);
                 });
         }
         let wall_here = self.settings.view == MainView::Wall && !self.settings.wall.own_window;
@@ -902,7 +859,7 @@ impl ConsoleApp {
             })
             .collect();
         let all_cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
-        let alarm_spots = alarm_layer::spots(&self.alarms, &all_cameras, &self.junctions);
+        let alarm_spots = alarm_layer::spots(self.alarms.list(), &all_cameras, &self.junctions);
         let signal_spots = signal_layer::spots(
             &self.streams.signal_overview(),
             &all_cameras,
@@ -1054,22 +1011,8 @@ impl ConsoleApp {
             }
             Action::AdvanceAlarm(id) => {
                 let actor = self.actor();
-                let Some(alarm) = self.alarms.iter_mut().find(|a| a.id == id) else {
-                    return;
-                };
-                let Some(next) = alarm.state.next() else {
-                    return;
-                };
-                alarm.state = next;
-                if let (Some(stored), Some(service)) = (alarm.stored_id, &self.service) {
-                    let command = crate::service::Command::SetEventState {
-                        id: stored,
-                        state: next,
-                        actor,
-                    };
-                    if let Err(e) = service.send(command) {
-                        self.notices.push(e.to_string());
-                    }
+                if let Some(command) = self.alarms.advance(id, actor) {
+                    self.send(command);
                 }
             }
             Action::SelectCode(code) => {
@@ -1526,7 +1469,7 @@ impl ConsoleApp {
     }
 
     pub fn alarms(&self) -> &[Alarm] {
-        &self.alarms
+        self.alarms.list()
     }
 
     /// The shared detector's state; `None` when detection is off.
