@@ -7,7 +7,7 @@ use super::alarm_layer::{self, AlarmLayer};
 use super::alarm_list::{Alarm, Alarms, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
-use super::geometry_editor::GeometryEditor;
+use super::geometry_editor::{GeometryEditing, GeometryEditor};
 use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
 use super::map_layer::{CameraLayer, MapCamera, MapOutput};
@@ -21,7 +21,6 @@ use super::user::ConsoleUser;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
 use crate::domain::Permission;
-use crate::domain::geometry::JunctionGeometry;
 use crate::domain::{Camera, CameraStatus, Junction, text_fold};
 use crate::service::{Command, Inventory, Reply, ServiceHandle, VideoStreams};
 use crate::store::NewAuditEntry;
@@ -111,12 +110,8 @@ pub struct ConsoleApp {
     wall_runtime: WallRuntime,
     target_format: wgpu::TextureFormat,
     clock: crate::clock::Clock,
-    /// The geometry editor, while open.
-    editor: Option<GeometryEditor>,
-    /// A camera whose geometry is to be drawn as soon as its feed shows a picture.
-    editor_waiting: Option<String>,
-    /// Geometries in the database: the newest version of each camera's.
-    stored_geometries: HashMap<String, (i32, JunctionGeometry)>,
+    /// The stored junction geometries and the editor.
+    geometry: GeometryEditing,
     /// The review of violations.
     review: ReviewState,
     /// Replay of recorded incidents.
@@ -190,9 +185,7 @@ impl ConsoleApp {
                 .target_format
                 .unwrap_or(wgpu::TextureFormat::Rgba8Unorm),
             clock: options.clock,
-            editor: None,
-            editor_waiting: None,
-            stored_geometries: HashMap::new(),
+            geometry: GeometryEditing::default(),
             review: ReviewState::default(),
             replay: ReplayState::default(),
             recordings: options.recordings,
@@ -238,6 +231,9 @@ impl ConsoleApp {
             let Some(reply) = self.alarms.on_reply(reply, &actor, &mut commands) else {
                 continue;
             };
+            let Some(reply) = self.geometry.on_reply(reply, lang, &mut self.notices) else {
+                continue;
+            };
             match reply {
                 Reply::Opened {
                     location,
@@ -250,18 +246,6 @@ impl ConsoleApp {
                     }
                 }
                 Reply::Inventory(inventory) => self.set_inventory(inventory),
-                Reply::Geometries(stored) => {
-                    self.stored_geometries = stored
-                        .into_iter()
-                        .map(|g| (g.camera_code, (g.version, g.geometry)))
-                        .collect();
-                    self.streams.set_geometries(
-                        self.stored_geometries
-                            .iter()
-                            .map(|(code, (_, g))| (code.clone(), g.clone()))
-                            .collect(),
-                    );
-                }
                 Reply::SignedIn(user) => {
                     tracing::info!(user = %user.username, role = user.role.code(), "signed in");
                     if !user.role.can(Permission::ViewLive) {
@@ -274,17 +258,6 @@ impl ConsoleApp {
                             .all(|&l| n.as_str() != Text::NotPermitted.get(l))
                     });
                     self.user.sign_in(user);
-                }
-                Reply::GeometrySaved { camera, version } => {
-                    if let Some(editor) = self.editor.as_mut().filter(|e| e.camera() == camera) {
-                        editor.saved(version);
-                    }
-                    let lang = self.settings.language;
-                    self.notices.push(format!(
-                        "{} {camera} · {} {version}",
-                        Text::GeometrySaved.get(lang),
-                        Text::Version.get(lang)
-                    ));
                 }
                 Reply::LiveOverlays(overlays) => {
                     for overlay in overlays {
@@ -306,9 +279,7 @@ impl ConsoleApp {
                 }
                 Reply::Failed { message } => {
                     self.sign_in.pending = false;
-                    if let Some(editor) = &mut self.editor {
-                        editor.saving = false;
-                    }
+                    self.geometry.save_failed();
                     self.review.building.clear();
                     if matches!(self.database, DatabaseState::Opening) {
                         self.database = DatabaseState::Failed(message);
@@ -330,11 +301,16 @@ impl ConsoleApp {
                 | Reply::Reviewed { .. }
                 | Reply::EventRecorded { .. }
                 | Reply::SiteEvents(_)
-                | Reply::EventStates(_) => {}
+                | Reply::EventStates(_)
+                | Reply::Geometries(_)
+                | Reply::GeometrySaved { .. } => {}
             }
         }
         for command in commands {
             self.send(command);
+        }
+        if let Some(stored) = self.geometry.take_changed() {
+            self.streams.set_geometries(stored);
         }
         for action in follow {
             self.apply(action);
@@ -349,13 +325,18 @@ impl ConsoleApp {
             };
             ctx.request_repaint_after(std::time::Duration::from_millis(wait_ms));
         }
-        if let Some(request) = self.editor.as_mut().and_then(|e| e.handle_keys(ctx)) {
+        if let Some(request) = self
+            .geometry
+            .editor
+            .as_mut()
+            .and_then(|e| e.handle_keys(ctx))
+        {
             self.editor_request(request);
         }
         self.handle_shortcuts(ctx);
         // Events of the rules become alarms; problems reading a camera's rules, notices.
         for live in self.streams.take_events() {
-            let geometry_version = self.stored_geometries.get(&live.camera).map(|(v, _)| *v);
+            let geometry_version = self.geometry.version_of(&live.camera);
             let event = live.to_new_event(geometry_version);
             let received = self.clock.vietnam_time_of_day();
             let alarm = self.alarms.raise(live.camera, live.event, received);
@@ -657,7 +638,12 @@ impl ConsoleApp {
             }
         }
         self.open_waiting_editor();
-        if let Some(request) = self.editor.as_mut().and_then(|e| e.ui(ui.ctx(), lang)) {
+        if let Some(request) = self
+            .geometry
+            .editor
+            .as_mut()
+            .and_then(|e| e.ui(ui.ctx(), lang))
+        {
             actions.push(Action::Editor(request));
         }
         if self.inventory_loaded {
@@ -997,7 +983,7 @@ impl ConsoleApp {
                         detail: serde_json::json!({}),
                     }));
                 }
-                self.editor = None;
+                self.geometry.editor = None;
                 self.review = ReviewState::default();
                 self.replay = ReplayState::default();
                 self.settings.view = MainView::Map;
@@ -1055,7 +1041,7 @@ impl ConsoleApp {
                 if self.streams.latest_frame(&code).is_none() {
                     self.apply(Action::OpenFeed(index));
                 }
-                self.editor_waiting = Some(code);
+                self.geometry.wait_for(code);
                 self.open_waiting_editor();
             }
             Action::ZoomTo(position, zoom) => {
@@ -1407,23 +1393,16 @@ impl ConsoleApp {
 
     /// Opens the editor for the camera waiting for it, once its feed has a picture.
     fn open_waiting_editor(&mut self) {
-        let Some(code) = self.editor_waiting.clone() else {
-            return;
-        };
-        let Some(frame) = self.streams.latest_frame(&code) else {
-            return;
-        };
-        let (existing, version) = match self.stored_geometries.get(&code) {
-            Some((version, geometry)) => (Some(geometry.clone()), Some(*version)),
-            None => (self.streams.camera_geometry(&code), None),
-        };
-        self.editor = Some(GeometryEditor::open(&code, frame, existing, version));
-        self.editor_waiting = None;
+        let streams = &self.streams;
+        self.geometry.open_waiting(
+            |code| streams.latest_frame(code),
+            |code| streams.camera_geometry(code),
+        );
     }
 
     fn editor_request(&mut self, request: EditorRequest) {
         match request {
-            EditorRequest::Close => self.editor = None,
+            EditorRequest::Close => self.geometry.editor = None,
             EditorRequest::Save(geometry) => {
                 let sent = match &self.service {
                     Some(service) => service
@@ -1438,9 +1417,7 @@ impl ConsoleApp {
                 };
                 if let Err(e) = sent {
                     self.notices.push(e);
-                    if let Some(editor) = &mut self.editor {
-                        editor.saving = false;
-                    }
+                    self.geometry.save_failed();
                 }
             }
         }
@@ -1448,7 +1425,7 @@ impl ConsoleApp {
 
     /// The geometry editor, while open.
     pub fn geometry_editor(&self) -> Option<&GeometryEditor> {
-        self.editor.as_ref()
+        self.geometry.editor.as_ref()
     }
 
     /// Signal phases the map shows, by junction.

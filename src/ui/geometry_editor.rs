@@ -10,9 +10,109 @@ use super::geometry_overlay;
 use super::i18n::{Language, Text};
 use super::theme;
 use crate::domain::geometry::{FrameSize, JunctionGeometry, Point, Turn, ZoneKind};
+use crate::service::Reply;
 use crate::video::YuvFrame;
 use egui::{Color32, Pos2, Rect, Sense, Stroke};
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// The junction geometries stored in the database (the newest version of each camera's) and
+/// the editor: open, or waiting for its camera's first picture. Takes the replies that are
+/// its own.
+#[derive(Default)]
+pub struct GeometryEditing {
+    pub editor: Option<GeometryEditor>,
+    waiting: Option<String>,
+    stored: HashMap<String, (i32, JunctionGeometry)>,
+    /// The stored geometries changed since [`GeometryEditing::take_changed`] was last called.
+    changed: bool,
+}
+
+impl GeometryEditing {
+    /// The newest stored version of `camera`'s geometry.
+    pub fn version_of(&self, camera: &str) -> Option<i32> {
+        self.stored.get(camera).map(|(version, _)| *version)
+    }
+
+    /// Opens the editor for `camera` as soon as [`GeometryEditing::open_waiting`] finds a
+    /// picture of it.
+    pub fn wait_for(&mut self, camera: String) {
+        self.waiting = Some(camera);
+    }
+
+    /// Opens the editor on the waiting camera's newest picture (`frame_of`), with its stored
+    /// geometry, else the one its rules run on (`running`), else an empty drawing.
+    pub fn open_waiting(
+        &mut self,
+        frame_of: impl Fn(&str) -> Option<Arc<YuvFrame>>,
+        running: impl Fn(&str) -> Option<JunctionGeometry>,
+    ) {
+        let Some(code) = self.waiting.clone() else {
+            return;
+        };
+        let Some(frame) = frame_of(&code) else {
+            return;
+        };
+        let (existing, version) = match self.stored.get(&code) {
+            Some((version, geometry)) => (Some(geometry.clone()), Some(*version)),
+            None => (running(&code), None),
+        };
+        self.editor = Some(GeometryEditor::open(&code, frame, existing, version));
+        self.waiting = None;
+    }
+
+    /// A save did not reach the back end, or it failed there: the editor may save again.
+    pub fn save_failed(&mut self) {
+        if let Some(editor) = &mut self.editor {
+            editor.saving = false;
+        }
+    }
+
+    /// The stored geometries by camera, when they changed since the last call (for the
+    /// streams' rules).
+    pub fn take_changed(&mut self) -> Option<HashMap<String, JunctionGeometry>> {
+        if !std::mem::take(&mut self.changed) {
+            return None;
+        }
+        Some(
+            self.stored
+                .iter()
+                .map(|(code, (_, g))| (code.clone(), g.clone()))
+                .collect(),
+        )
+    }
+
+    /// Takes the replies that are the geometries' (the stored ones, a save done), adding to
+    /// `notices` what the status bar says; gives any other reply back.
+    pub fn on_reply(
+        &mut self,
+        reply: Reply,
+        lang: Language,
+        notices: &mut Vec<String>,
+    ) -> Option<Reply> {
+        match reply {
+            Reply::Geometries(stored) => {
+                self.stored = stored
+                    .into_iter()
+                    .map(|g| (g.camera_code, (g.version, g.geometry)))
+                    .collect();
+                self.changed = true;
+            }
+            Reply::GeometrySaved { camera, version } => {
+                if let Some(editor) = self.editor.as_mut().filter(|e| e.camera() == camera) {
+                    editor.saved(version);
+                }
+                notices.push(format!(
+                    "{} {camera} · {} {version}",
+                    Text::GeometrySaved.get(lang),
+                    Text::Version.get(lang)
+                ));
+            }
+            other => return Some(other),
+        }
+        None
+    }
+}
 
 pub struct GeometryEditor {
     pub draft: GeometryDraft,
