@@ -35,9 +35,9 @@ fn site(db: &TestDatabase, cameras: &[(&str, String)]) -> Store {
 fn event(camera: &str) -> NewEvent {
     NewEvent {
         camera_code: camera.into(),
-        kind: "red-light".into(),
+        kind: dienbien_dispatch::domain::ViolationKind::RedLight,
         track: 1,
-        class: "car".into(),
+        class: dienbien_dispatch::domain::ObjectClass::Car,
         place: None,
         stream_at_ms: 0,
         time_into_red_ms: None,
@@ -258,7 +258,7 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
             .recent_events(50)
             .unwrap()
             .into_iter()
-            .find(|e| e.kind == "illegal-parking")
+            .find(|e| e.kind == dienbien_dispatch::domain::ViolationKind::IllegalParking)
     });
     assert_eq!(parked.camera_code, "DBP-GT-A1-N");
     assert_eq!(parked.clause.as_deref(), Some("6.3.e"));

@@ -21,9 +21,9 @@ fn new_env() -> CliEnv {
 fn red_light(class: &str, time_into_red_ms: Option<i64>, at_utc_ms: i64) -> NewEvent {
     NewEvent {
         camera_code: "DBP-GT-A1-S".into(),
-        kind: "red-light".into(),
+        kind: dienbien_dispatch::domain::ViolationKind::RedLight,
         track: 1,
-        class: class.into(),
+        class: dienbien_dispatch::domain::ObjectClass::from_code(class).unwrap(),
         place: None,
         stream_at_ms: 0,
         time_into_red_ms,
@@ -70,9 +70,9 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     let id = store
         .record_event(&NewEvent {
             camera_code: "DBP-GT-A1-S".into(),
-            kind: "red-light".into(),
+            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
             track: 7,
-            class: "car".into(),
+            class: dienbien_dispatch::domain::ObjectClass::Car,
             place: Some("S".into()),
             stream_at_ms,
             time_into_red_ms: Some(2_000),

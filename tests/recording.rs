@@ -239,9 +239,9 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
     store
         .record_event(&dienbien_dispatch::store::NewEvent {
             camera_code: "DBP-GT-A1-N".into(),
-            kind: "red-light".into(),
+            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
             track: 1,
-            class: "car".into(),
+            class: dienbien_dispatch::domain::ObjectClass::Car,
             place: None,
             stream_at_ms: 0,
             time_into_red_ms: None,

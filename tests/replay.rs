@@ -179,9 +179,9 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     let id = store
         .record_event(&NewEvent {
             camera_code: "DBP-GT-A1-S".into(),
-            kind: "red-light".into(),
+            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
             track: 2,
-            class: "car".into(),
+            class: dienbien_dispatch::domain::ObjectClass::Car,
             place: None,
             stream_at_ms: 0,
             time_into_red_ms: Some(1_500),
@@ -352,9 +352,9 @@ fn a_saved_incident_becomes_an_exercise_of_simulated_cameras() {
     let id = store
         .record_event(&dienbien_dispatch::store::NewEvent {
             camera_code: "DBP-GT-A1-S".into(),
-            kind: "red-light".into(),
+            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
             track: 2,
-            class: "car".into(),
+            class: dienbien_dispatch::domain::ObjectClass::Car,
             place: None,
             stream_at_ms: 0,
             time_into_red_ms: None,

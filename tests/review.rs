@@ -22,9 +22,9 @@ fn new_env() -> CliEnv {
 fn event(at_utc_ms: i64, class: &str) -> NewEvent {
     NewEvent {
         camera_code: "DBP-GT-A1-S".into(),
-        kind: "red-light".into(),
+        kind: dienbien_dispatch::domain::ViolationKind::RedLight,
         track: 3,
-        class: class.into(),
+        class: dienbien_dispatch::domain::ObjectClass::from_code(class).unwrap(),
         place: Some("S".into()),
         stream_at_ms: 50_000,
         time_into_red_ms: Some(2_400),
@@ -217,7 +217,7 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
     let confirmed = store.event(first).unwrap().unwrap();
     assert_eq!(
         (
-            confirmed.class.as_str(),
+            confirmed.class.code(),
             confirmed.clause.as_deref(),
             confirmed.plate_colour.as_deref()
         ),

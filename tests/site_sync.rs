@@ -93,9 +93,9 @@ fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere(
             .record_event_fenced(
                 &NewEvent {
                     camera_code: "DBP-GT-A1-N".into(),
-                    kind: "red-light".into(),
+                    kind: dienbien_dispatch::domain::ViolationKind::RedLight,
                     track: 7,
-                    class: "car".into(),
+                    class: dienbien_dispatch::domain::ObjectClass::Car,
                     place: Some("north".into()),
                     stream_at_ms: 12_000,
                     time_into_red_ms: Some(1_500),
@@ -185,9 +185,9 @@ fn a_console_starting_shows_the_open_alarms_and_the_cameras_no_engine_holds() {
             .record_event_fenced(
                 &NewEvent {
                     camera_code: lease[0].camera.clone(),
-                    kind: "illegal-parking".into(),
+                    kind: dienbien_dispatch::domain::ViolationKind::IllegalParking,
                     track: 3,
-                    class: "car".into(),
+                    class: dienbien_dispatch::domain::ObjectClass::Car,
                     place: Some("bay".into()),
                     stream_at_ms: 0,
                     time_into_red_ms: None,
@@ -523,9 +523,9 @@ fn with_the_list_a_camera_panel_and_alarms_open_the_wall_keeps_most_of_a_1600_pi
         .record_event_fenced(
             &NewEvent {
                 camera_code: "DBP-GT-A1-N".into(),
-                kind: "red-light".into(),
+                kind: dienbien_dispatch::domain::ViolationKind::RedLight,
                 track: 3,
-                class: "car".into(),
+                class: dienbien_dispatch::domain::ObjectClass::Car,
                 place: Some("north".into()),
                 stream_at_ms: 5_000,
                 time_into_red_ms: Some(900),

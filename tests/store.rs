@@ -279,9 +279,9 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
         let event = |track: i64| NewEvent {
             camera_code: "DBP-GT-A1-N".into(),
-            kind: "red-light".into(),
+            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
             track,
-            class: "car".into(),
+            class: dienbien_dispatch::domain::ObjectClass::Car,
             place: Some("N".into()),
             stream_at_ms: 15_000,
             time_into_red_ms: Some(2_000),
@@ -330,7 +330,7 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
         .unwrap();
         let err = store.recent_events(10).unwrap_err().to_string();
         assert!(
-            err.contains("'forgotten' is not a known event state or decision"),
+            err.contains("'forgotten' is not a code this version knows"),
             "{err}"
         );
     }
@@ -558,9 +558,9 @@ fn the_review_queue_filters_by_cameras_kind_class_and_time() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
         let event = |camera: &str, kind: &str, class: &str| NewEvent {
             camera_code: camera.into(),
-            kind: kind.into(),
+            kind: dienbien_dispatch::domain::ViolationKind::from_code(kind).unwrap(),
             track: 1,
-            class: class.into(),
+            class: dienbien_dispatch::domain::ObjectClass::from_code(class).unwrap(),
             place: None,
             stream_at_ms: 0,
             time_into_red_ms: None,

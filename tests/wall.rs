@@ -485,11 +485,10 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
     let mut store = dienbien_dispatch::store::Store::open(&location).unwrap();
     let events = store.recent_events(50).unwrap();
     assert!(events.iter().all(|e| e.camera_code == "DBP-GT-A1-N"));
-    assert!(
-        events
-            .iter()
-            .any(|e| e.kind == "crowd" && e.place.as_deref() == Some("walkway"))
-    );
+    assert!(events.iter().any(
+        |e| e.kind == dienbien_dispatch::domain::ViolationKind::Crowd
+            && e.place.as_deref() == Some("walkway")
+    ));
     // Each event carries its wall-clock time (for its recording and evidence): within the
     // last minute, from the frames' capture times.
     let now = dienbien_dispatch::clock::now_utc_ms();

@@ -3,7 +3,7 @@
 use super::{Setup, cli_actor};
 use crate::cli::{ExportFormat, ReviewCommand};
 use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, deadlines};
-use crate::notice::{notice_input, notice_pdf, parse_kind, portal_csv, portal_json, portal_row};
+use crate::notice::{notice_input, notice_pdf, portal_csv, portal_json, portal_row};
 use crate::rules::Catalogue;
 use crate::store::{Confirmation, ReviewFilter, Store};
 use anyhow::{Context as _, bail};
@@ -35,8 +35,8 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                         event.id,
                         crate::clock::vietnam_datetime(event.raised_at_ms),
                         event.camera_code,
-                        event.kind,
-                        event.class,
+                        event.kind.code(),
+                        event.class.code(),
                         event
                             .decision
                             .map_or("waiting", crate::domain::Decision::code),
@@ -69,10 +69,9 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             let Some(event) = store.event(*id)? else {
                 bail!("event {id} is not in the database");
             };
-            let kind = parse_kind(&event)?;
-            let effective = class.or_else(|| ObjectClass::from_code(&event.class));
-            let clause = effective
-                .and_then(|c| Catalogue::bundled().penalty(kind, c))
+            let effective = class.unwrap_or(event.class);
+            let clause = Catalogue::bundled()
+                .penalty(event.kind, effective)
                 .map(|p| p.clause.clone());
             store.confirm_violation(
                 *id,

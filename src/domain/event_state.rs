@@ -68,7 +68,7 @@ impl Decision {
 
 /// A code that names no state or decision.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a known event state or decision")]
+#[error("'{0}' is not a code this version knows (event state, decision, kind or class)")]
 pub struct UnknownCode(pub String);
 
 impl TryFrom<String> for EventState {
@@ -129,7 +129,7 @@ mod tests {
             EventState::try_from("open".to_owned())
                 .unwrap_err()
                 .to_string(),
-            "'open' is not a known event state or decision"
+            "'open' is not a code this version knows (event state, decision, kind or class)"
         );
         assert_eq!(
             Decision::try_from("rejected".to_owned()),

@@ -34,4 +34,40 @@ impl ViolationKind {
         Self::CameraTampering,
         Self::Crowd,
     ];
+
+    /// The code the database and the files keep (`red-light`, …), as serde writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::RedLight => "red-light",
+            Self::WrongWay => "wrong-way",
+            Self::ImproperOvertaking => "improper-overtaking",
+            Self::UnsafeTurn => "unsafe-turn",
+            Self::IllegalStopping => "illegal-stopping",
+            Self::IllegalParking => "illegal-parking",
+            Self::Gathering => "gathering",
+            Self::Racing => "racing",
+            Self::CameraTampering => "camera-tampering",
+            Self::Crowd => "crowd",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_codes_are_serdes() {
+        for kind in ViolationKind::ALL {
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.code().into())
+            );
+            assert_eq!(ViolationKind::from_code(kind.code()), Some(kind));
+        }
+    }
 }

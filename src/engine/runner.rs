@@ -469,7 +469,7 @@ impl Engine {
             match self.store.record_event_fenced(&event, &fence) {
                 Ok(id) => {
                     self.events_written += 1;
-                    tracing::info!(camera = %live.camera, id, kind = %event.kind, clause = ?event.clause, "event stored");
+                    tracing::info!(camera = %live.camera, id, kind = event.kind.code(), clause = ?event.clause, "event stored");
                 }
                 Err(StoreError::StaleLease { .. }) => {
                     tracing::warn!(camera = %live.camera, "event refused: the lease was taken over");

@@ -4,7 +4,7 @@
 //! event and audited. Used by `evidence build` and by the console's review.
 
 use super::{EvidenceError, EvidenceEvent, EvidenceRequest, ModelInfo, build, remove_partial};
-use crate::domain::{ObjectClass, ViolationKind};
+use crate::domain::ObjectClass;
 use crate::rules::Catalogue;
 use crate::store::{NewAuditEntry, Store, StoredEvent};
 use std::path::{Path, PathBuf};
@@ -159,11 +159,7 @@ fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), Evi
             "has no time on the wall clock (at_utc_ms), so its recording cannot be found".into(),
         )
     })?;
-    let kind: ViolationKind =
-        serde_json::from_value(serde_json::Value::String(stored.kind.clone()))
-            .map_err(|_| event_error(id, format!("has an unknown kind '{}'", stored.kind)))?;
-    let class = ObjectClass::from_code(&stored.class)
-        .ok_or_else(|| event_error(id, format!("has an unknown class '{}'", stored.class)))?;
+    let (kind, class) = (stored.kind, stored.class);
     // Evidence moments are on the stream's clock; the event's two times place them.
     let offset = at_utc_ms - stored.stream_at_ms;
     let mut moments: Vec<i64> = detail

@@ -4,7 +4,7 @@
 //! deadlines). Used by the command line and by the console.
 
 use super::{Agency, NoticeInput, PortalRow};
-use crate::domain::{ObjectClass, PlateColour, ViolationKind, deadlines};
+use crate::domain::{ObjectClass, PlateColour, deadlines};
 use crate::rules::Catalogue;
 use crate::store::{Store, StoredEvent};
 
@@ -16,22 +16,13 @@ pub enum ComposeError {
     Store(#[from] crate::store::StoreError),
 }
 
-pub fn parse_kind(event: &StoredEvent) -> Result<ViolationKind, ComposeError> {
-    serde_json::from_value(serde_json::Value::String(event.kind.clone())).map_err(|_| {
-        ComposeError::Event {
-            id: event.id,
-            reason: format!("has an unknown kind '{}'", event.kind),
-        }
-    })
-}
-
-fn vehicle_type(class: &str) -> &'static str {
+fn vehicle_type(class: ObjectClass) -> &'static str {
     match class {
-        "car" => "Ô tô",
-        "bus" => "Ô tô khách",
-        "truck" => "Ô tô tải",
-        "motorbike" => "Mô tô, xe gắn máy",
-        "bicycle" => "Xe đạp",
+        ObjectClass::Car => "Ô tô",
+        ObjectClass::Bus => "Ô tô khách",
+        ObjectClass::Truck => "Ô tô tải",
+        ObjectClass::Motorbike => "Mô tô, xe gắn máy",
+        ObjectClass::Bicycle => "Xe đạp",
         _ => "Khác",
     }
 }
@@ -50,14 +41,13 @@ fn portal_time(event: &StoredEvent) -> String {
 }
 
 pub fn portal_row(store: &mut Store, event: &StoredEvent) -> Result<PortalRow, ComposeError> {
-    let kind = parse_kind(event)?;
-    let class = ObjectClass::from_code(&event.class);
-    let penalty = class.and_then(|c| Catalogue::bundled().penalty(kind, c));
+    let kind = event.kind;
+    let penalty = Catalogue::bundled().penalty(kind, event.class);
     let violation = match penalty {
         Some(p) => format!("{}. {}", p.clause, p.wording.trim_end_matches(';')),
         None => Catalogue::bundled()
             .violation(kind)
-            .map_or_else(|| event.kind.clone(), |v| v.name_vi.clone()),
+            .map_or_else(|| kind.code().to_owned(), |v| v.name_vi.clone()),
     };
     let cameras = store.cameras()?;
     let junctions = store.junctions()?;
@@ -76,7 +66,7 @@ pub fn portal_row(store: &mut Store, event: &StoredEvent) -> Result<PortalRow, C
             .as_deref()
             .and_then(PlateColour::from_code)
             .map_or_else(String::new, |c| c.name_vi().to_owned()),
-        vehicle_type: vehicle_type(&event.class).to_owned(),
+        vehicle_type: vehicle_type(event.class).to_owned(),
         time: portal_time(event),
         place,
         violation,
@@ -92,9 +82,7 @@ pub fn notice_input(
     agency: &Agency,
 ) -> Result<NoticeInput, ComposeError> {
     let row = portal_row(store, event)?.with_agency(agency);
-    let kind = parse_kind(event)?;
-    let penalty =
-        ObjectClass::from_code(&event.class).and_then(|c| Catalogue::bundled().penalty(kind, c));
+    let penalty = Catalogue::bundled().penalty(event.kind, event.class);
     let money = |v: u64| {
         let digits = v.to_string();
         let mut out = String::new();

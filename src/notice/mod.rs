@@ -7,7 +7,7 @@ mod document;
 mod export;
 pub mod pdf;
 
-pub use compose::{ComposeError, notice_input, parse_kind, portal_row};
+pub use compose::{ComposeError, notice_input, portal_row};
 pub use document::{NoticeInput, notice_pdf};
 pub use export::{PORTAL_COLUMNS, PortalRow, portal_csv, portal_json};
 

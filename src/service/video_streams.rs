@@ -127,15 +127,11 @@ impl LiveEvent {
     pub fn to_new_event(&self, geometry_version: Option<i32>) -> crate::store::NewEvent {
         let (camera, event) = (&self.camera, &self.event);
         let catalogue = crate::rules::Catalogue::bundled();
-        let kind = serde_json::to_value(event.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         crate::store::NewEvent {
             camera_code: camera.to_owned(),
-            kind,
+            kind: event.kind,
             track: event.track as i64,
-            class: event.class.code().to_owned(),
+            class: event.class,
             place: event.approach.clone().or_else(|| event.zone.clone()),
             stream_at_ms: event.at_ms,
             time_into_red_ms: event.time_into_red_ms,

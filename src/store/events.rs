@@ -5,7 +5,7 @@ use super::audit::{NewAuditEntry, append};
 use super::leases::{LeaseFence, check_fence};
 use super::schema::events;
 use super::{AnyConnection, Store, StoreError, now_ms};
-use crate::domain::{Decision, EventState};
+use crate::domain::{Decision, EventState, ObjectClass, ViolationKind};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -13,11 +13,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
     pub camera_code: String,
-    /// `ViolationKind` in kebab case.
-    pub kind: String,
+    pub kind: ViolationKind,
     pub track: i64,
-    /// `ObjectClass` code.
-    pub class: String,
+    pub class: ObjectClass,
     pub place: Option<String>,
     pub stream_at_ms: i64,
     pub time_into_red_ms: Option<i64>,
@@ -32,9 +30,10 @@ pub struct StoredEvent {
     pub id: i64,
     pub raised_at_ms: i64,
     pub camera_code: String,
-    pub kind: String,
+    pub kind: ViolationKind,
     pub track: i64,
-    pub class: String,
+    /// As the detector saw it, or as the reviewer corrected it.
+    pub class: ObjectClass,
     pub place: Option<String>,
     pub stream_at_ms: i64,
     pub time_into_red_ms: Option<i64>,
@@ -86,14 +85,16 @@ impl TryFrom<EventRow> for StoredEvent {
     type Error = crate::domain::UnknownCode;
     fn try_from(row: EventRow) -> Result<Self, Self::Error> {
         Ok(Self {
+            kind: ViolationKind::from_code(&row.kind)
+                .ok_or(crate::domain::UnknownCode(row.kind))?,
+            class: ObjectClass::from_code(&row.class)
+                .ok_or(crate::domain::UnknownCode(row.class))?,
             state: EventState::try_from(row.state)?,
             decision: row.decision.map(Decision::try_from).transpose()?,
             id: row.id,
             raised_at_ms: row.raised_at_ms,
             camera_code: row.camera_code,
-            kind: row.kind,
             track: row.track,
-            class: row.class,
             place: row.place,
             stream_at_ms: row.stream_at_ms,
             time_into_red_ms: row.time_into_red_ms,
@@ -183,9 +184,9 @@ impl Store {
                 .values(NewEventRow {
                     raised_at_ms: now_ms(),
                     camera_code: &event.camera_code,
-                    kind: &event.kind,
+                    kind: event.kind.code(),
                     track: event.track,
-                    class: &event.class,
+                    class: event.class.code(),
                     place: event.place.as_deref(),
                     stream_at_ms: event.stream_at_ms,
                     time_into_red_ms: event.time_into_red_ms,

@@ -167,16 +167,14 @@ impl Store {
                     reason: "it has no evidence bundle yet".into(),
                 });
             }
-            let class = confirmation
-                .class
-                .map_or(event.class.clone(), |c| c.code().to_owned());
+            let class = confirmation.class.unwrap_or(event.class);
             let clause = confirmation.clause.clone().or(event.clause.clone());
             diesel::update(events::table.find(id))
                 .set((
-                    events::decision.eq("confirmed"),
+                    events::decision.eq(crate::domain::Decision::Confirmed.code()),
                     events::plate_text.eq(confirmation.plate.as_str()),
                     events::plate_colour.eq(confirmation.colour.code()),
-                    events::class.eq(&class),
+                    events::class.eq(class.code()),
                     events::clause.eq(&clause),
                     events::reviewer.eq(reviewer),
                     events::reviewed_at_ms.eq(now_ms()),
@@ -190,7 +188,7 @@ impl Store {
                 serde_json::json!({
                     "plate": confirmation.plate.as_str(),
                     "plate_colour": confirmation.colour.code(),
-                    "class": class,
+                    "class": class.code(),
                     "class_corrected": class != event.class,
                     "clause": clause,
                 }),
@@ -210,7 +208,7 @@ impl Store {
             Self::undecided(conn, id)?;
             diesel::update(events::table.find(id))
                 .set((
-                    events::decision.eq("rejected"),
+                    events::decision.eq(crate::domain::Decision::Rejected.code()),
                     events::reject_reason.eq(reason.code()),
                     events::reviewer.eq(reviewer),
                     events::reviewed_at_ms.eq(now_ms()),
@@ -296,7 +294,7 @@ impl Store {
     /// Confirmed violations, oldest first (for the export).
     pub fn confirmed_violations(&mut self) -> Result<Vec<StoredEvent>, StoreError> {
         Ok(events::table
-            .filter(events::decision.eq("confirmed"))
+            .filter(events::decision.eq(crate::domain::Decision::Confirmed.code()))
             .order(events::id.asc())
             .load(&mut self.conn)?)
     }

@@ -80,7 +80,7 @@ pub enum ReviewAction {
     Build(i64),
     Confirm(i64, crate::store::Confirmation),
     Reject(i64, crate::domain::RejectReason),
-    Filter(Option<String>),
+    Filter(Option<crate::domain::ViolationKind>),
     /// The junction, class or date filter changed.
     Refilter,
     /// Open the case's moment in the replay view (every camera, frame by frame).

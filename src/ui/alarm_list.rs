@@ -43,12 +43,9 @@ pub struct Alarm {
 }
 
 impl Alarm {
-    /// An alarm for an event stored by someone else (an engine, another console); `None` for
-    /// a row this version cannot read (a kind or class it does not know).
-    pub fn from_stored(id: u64, stored: &crate::store::StoredEvent) -> Option<Self> {
-        let kind: ViolationKind =
-            serde_json::from_value(serde_json::Value::String(stored.kind.clone())).ok()?;
-        let class = crate::domain::ObjectClass::from_code(&stored.class)?;
+    /// An alarm for an event stored by someone else (an engine, another console).
+    pub fn from_stored(id: u64, stored: &crate::store::StoredEvent) -> Self {
+        let (kind, class) = (stored.kind, stored.class);
         let detail: serde_json::Value = serde_json::from_str(&stored.detail).unwrap_or_default();
         let in_zone = matches!(
             kind,
@@ -73,7 +70,7 @@ impl Alarm {
             speed_kmh: detail["speed_kmh"].as_f64(),
         };
         let received = crate::clock::vietnam_datetime(stored.raised_at_ms);
-        Some(Self {
+        Self {
             id,
             camera: stored.camera_code.clone(),
             event,
@@ -82,7 +79,7 @@ impl Alarm {
                 .split_once(' ')
                 .map_or(received.clone(), |(_, time)| time.to_owned()),
             stored_id: Some(stored.id),
-        })
+        }
     }
 }
 
@@ -159,12 +156,7 @@ impl Alarms {
                         continue;
                     }
                     let id = self.list.len() as u64 + 1;
-                    match Alarm::from_stored(id, &event) {
-                        Some(alarm) => self.list.push(alarm),
-                        None => {
-                            tracing::warn!(id = event.id, kind = %event.kind, "an event this console cannot show")
-                        }
-                    }
+                    self.list.push(Alarm::from_stored(id, &event));
                 }
             }
             Reply::EventStates(changes) => {

@@ -1276,7 +1276,7 @@ impl ConsoleApp {
             .days_filter
             .map(|days| crate::clock::now_utc_ms() - i64::from(days) * 86_400_000);
         let filter = crate::store::ReviewFilter {
-            kind: self.review.kind_filter.clone(),
+            kind: self.review.kind_filter.map(|k| k.code().to_owned()),
             class: self.review.class_filter.clone(),
             cameras,
             from_ms,

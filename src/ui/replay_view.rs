@@ -307,7 +307,7 @@ fn incidents_ui(
                 event.id,
                 crate::clock::vietnam_datetime(at),
                 event.camera_code,
-                event.kind
+                event.kind.code()
             );
             if ui.selectable_label(open, text).clicked() {
                 actions.push(ReplayAction::Open(event.id));

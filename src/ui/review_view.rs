@@ -29,7 +29,7 @@ pub struct ReviewState {
     pub colour: PlateColour,
     pub class: Option<ObjectClass>,
     pub reason: RejectReason,
-    pub kind_filter: Option<String>,
+    pub kind_filter: Option<ViolationKind>,
     /// Junction code whose cameras the queue shows.
     pub junction_filter: Option<String>,
     /// Vehicle class code the queue shows.
@@ -177,12 +177,11 @@ impl ReviewState {
     }
 }
 
-fn kind_name(code: &str, lang: Language) -> String {
-    let kind: Option<ViolationKind> =
-        serde_json::from_value(serde_json::Value::String(code.to_owned())).ok();
-    kind.and_then(|k| crate::rules::Catalogue::bundled().violation(k))
+fn kind_name(kind: ViolationKind, lang: Language) -> String {
+    crate::rules::Catalogue::bundled()
+        .violation(kind)
         .map_or_else(
-            || code.to_owned(),
+            || kind.code().to_owned(),
             |v| match lang {
                 Language::Vietnamese => v.name_vi.clone(),
                 Language::English => v.name_en.clone(),
@@ -239,12 +238,9 @@ fn confirm_action(state: &mut ReviewState, actions: &mut Vec<ReviewAction>) {
     let id = event.id;
     match Plate::parse(&state.plate) {
         Ok(plate) => {
-            let kind: Option<ViolationKind> =
-                serde_json::from_value(serde_json::Value::String(event.kind.clone())).ok();
-            let class = state.class.or_else(|| ObjectClass::from_code(&event.class));
-            let clause = kind
-                .zip(class)
-                .and_then(|(k, c)| crate::rules::Catalogue::bundled().penalty(k, c))
+            let class = state.class.unwrap_or(event.class);
+            let clause = crate::rules::Catalogue::bundled()
+                .penalty(event.kind, class)
                 .map(|p| p.clause.clone());
             state.problem = None;
             actions.push(ReviewAction::Confirm(
@@ -268,7 +264,7 @@ fn queue_ui(
     actions: &mut Vec<ReviewAction>,
 ) {
     ui.heading(Text::ReviewQueue.get(lang));
-    let current = state.kind_filter.as_deref().map_or_else(
+    let current = state.kind_filter.map_or_else(
         || Text::AllKinds.get(lang).to_owned(),
         |k| kind_name(k, lang),
     );
@@ -282,16 +278,9 @@ fn queue_ui(
                 actions.push(ReviewAction::Filter(None));
             }
             for kind in ViolationKind::ALL {
-                let code = serde_json::to_value(kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                let chosen = state.kind_filter.as_deref() == Some(code.as_str());
-                if ui
-                    .selectable_label(chosen, kind_name(&code, lang))
-                    .clicked()
-                {
-                    actions.push(ReviewAction::Filter(Some(code)));
+                let chosen = state.kind_filter == Some(kind);
+                if ui.selectable_label(chosen, kind_name(kind, lang)).clicked() {
+                    actions.push(ReviewAction::Filter(Some(kind)));
                 }
             }
         });
@@ -406,8 +395,8 @@ fn queue_ui(
                 event.id,
                 &time[5..16],
                 event.camera_code,
-                kind_name(&event.kind, lang),
-                event.class,
+                kind_name(event.kind, lang),
+                event.class.code(),
                 evidence
             );
             if ui.selectable_label(selected, text).clicked() {
@@ -469,13 +458,13 @@ fn case_ui(
         ui.label(Text::SelectCase.get(lang));
         return;
     };
-    ui.heading(format!("#{} · {}", event.id, kind_name(&event.kind, lang)));
+    ui.heading(format!("#{} · {}", event.id, kind_name(event.kind, lang)));
     let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
     let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
     let mut facts = vec![
         format!("{} (UTC+7)", crate::clock::vietnam_datetime_ms(at)),
         format!("camera {}", event.camera_code),
-        format!("{} · #{}", event.class, event.track),
+        format!("{} · #{}", event.class.code(), event.track),
     ];
     if let Some(clause) = &event.clause {
         facts.push(format!("NĐ 168 {clause}"));
@@ -567,13 +556,11 @@ fn case_ui(
     });
     ui.horizontal(|ui| {
         ui.label(Text::VehicleClass.get(lang));
-        let shown = state
-            .class
-            .map_or_else(|| event.class.clone(), |c| c.code().to_owned());
+        let shown = state.class.unwrap_or(event.class).code();
         egui::ComboBox::from_id_salt("review-class")
             .selected_text(shown)
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut state.class, None, event.class.as_str());
+                ui.selectable_value(&mut state.class, None, event.class.code());
                 for class in [
                     ObjectClass::Car,
                     ObjectClass::Motorbike,
