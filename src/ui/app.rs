@@ -2,11 +2,12 @@
 //! top and status bars. `logic` drains back-end events; `ui` only draws and collects
 //! [`Action`]s, applied after drawing. The back end is reached only through [`ServiceHandle`].
 
-use super::action::{Action, CameraEntry, EditorRequest, ReplayAction, ReviewAction};
+use super::action::{Action, EditorRequest, ReplayAction, ReviewAction};
 use super::alarm_layer::{self, AlarmLayer};
 use super::alarm_list::{Alarm, Alarms, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
 use super::camera_panel::camera_panel_ui;
+use super::camera_view::{CameraView, SCROLL_FRAMES};
 use super::geometry_editor::{GeometryEditing, GeometryEditor};
 use super::i18n::{Language, Text};
 use super::map_background::{ScaleBar, Schematic};
@@ -21,7 +22,7 @@ use super::user::ConsoleUser;
 use super::wall::{WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
 use crate::domain::Permission;
-use crate::domain::{Camera, CameraStatus, Junction, text_fold};
+use crate::domain::{Camera, CameraStatus};
 use crate::service::{Command, Inventory, Reply, ServiceHandle, VideoStreams};
 use crate::store::NewAuditEntry;
 use eframe::egui_wgpu::wgpu;
@@ -60,9 +61,6 @@ const REMOTE_OVERLAYS_MS: i64 = 10_000;
 /// How soon a changed layout or selection is written to disk.
 const AUTOSAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Frames during which the list is scrolled to a selection made elsewhere.
-const SCROLL_FRAMES: u8 = 2;
-
 enum DatabaseState {
     Opening,
     Open {
@@ -78,13 +76,10 @@ pub struct ConsoleApp {
     base_map: BaseMap,
     /// The city's streets drawn when no tiles are available (built in; `None` if unreadable).
     city_map: Option<crate::city_map::CityMap>,
-    map_memory: MapMemory,
-    entries: Vec<CameraEntry>,
-    junctions: Vec<Junction>,
-    inventory_loaded: bool,
+    /// The cameras as the map and the list show them.
+    cameras: CameraView,
     database: DatabaseState,
     notices: Vec<String>,
-    selected: Option<usize>,
     show_about: bool,
     /// The engines window (F6).
     show_engines: bool,
@@ -96,10 +91,6 @@ pub struct ConsoleApp {
     close_on: Option<&'static std::sync::atomic::AtomicBool>,
     /// The site's engines and which camera each holds.
     engines: super::EngineView,
-    /// The selection changed outside the list: scroll the list to it for this many frames
-    /// (two: the scroll area clamps the offset to the content size it saw the frame before).
-    scroll_list_frames: u8,
-    last_map_output: MapOutput,
     /// The width left to the map, wall, review or replay in the middle (last frame).
     central_width: f32,
     /// The settings as last written to storage, to know when a save is due.
@@ -160,22 +151,16 @@ impl ConsoleApp {
             base_map: BaseMap::start(&options.base_map, ctx),
             settings: options.settings,
             service: options.service,
-            map_memory,
-            entries: Vec::new(),
-            junctions: Vec::new(),
-            inventory_loaded: false,
+            cameras: CameraView::new(map_memory),
             database,
             notices,
             city_map,
-            selected: None,
             show_about: false,
             show_engines: false,
             followed_overlays: Vec::new(),
             remote_overlays: HashMap::new(),
             close_on: None,
             engines: super::EngineView::default(),
-            scroll_list_frames: SCROLL_FRAMES,
-            last_map_output: MapOutput::default(),
             central_width: 0.0,
             saved_settings: None,
             streams: options.streams,
@@ -317,7 +302,7 @@ impl ConsoleApp {
         }
         if received {
             ctx.request_repaint();
-        } else if !self.inventory_loaded && self.service.is_some() {
+        } else if !self.cameras.inventory_loaded && self.service.is_some() {
             // Still waiting for the database: look again soon without spinning.
             let wait_ms = match self.database {
                 DatabaseState::Failed(_) => 500,
@@ -367,7 +352,7 @@ impl ConsoleApp {
         }
         // Once a frame: each watched camera's status and health (one look per stream).
         let watched = self.streams.cameras();
-        for entry in &mut self.entries {
+        for entry in &mut self.cameras.entries {
             match watched.get(&entry.camera.code) {
                 Some((status, health)) => {
                     entry.status = *status;
@@ -399,53 +384,12 @@ impl ConsoleApp {
     }
 
     fn set_inventory(&mut self, inventory: Inventory) {
-        let selected_code = self
-            .selected
-            .and_then(|i| self.entries.get(i))
-            .map(|e| e.camera.code.clone())
-            .or_else(|| self.settings.selected_camera.clone());
-        self.entries = inventory
-            .cameras
-            .into_iter()
-            .map(|camera| {
-                let junction = camera
-                    .junction_code
-                    .as_ref()
-                    .and_then(|code| inventory.junctions.iter().find(|j| &j.code == code));
-                let junction_name = junction.map_or_else(|| "—".to_owned(), |j| j.name.clone());
-                let ward = junction.map_or_else(|| "—".to_owned(), |j| j.ward.clone());
-                let search_folded = text_fold::fold(&format!(
-                    "{} {} {}",
-                    camera.name, camera.code, junction_name
-                ));
-                CameraEntry {
-                    camera,
-                    status: CameraStatus::Unknown,
-                    junction_name,
-                    ward,
-                    health: None,
-                    detect: None,
-                    search_folded,
-                }
-            })
-            .collect();
-        self.junctions = inventory.junctions;
-        self.streams.set_junctions(
-            self.entries
-                .iter()
-                .filter_map(|e| Some((e.camera.code.clone(), e.camera.junction_code.clone()?)))
-                .collect(),
-        );
-        self.selected =
-            selected_code.and_then(|code| self.entries.iter().position(|e| e.camera.code == code));
-        let samples: Vec<&str> = self
-            .entries
-            .iter()
-            .filter(|e| e.camera.enabled && e.camera.plays_sample())
-            .map(|e| e.camera.code.as_str())
-            .collect();
-        self.settings.wall.fill_first(&samples);
-        self.inventory_loaded = true;
+        let remembered = self.settings.selected_camera.clone();
+        self.cameras.set_inventory(inventory, remembered);
+        self.streams.set_junctions(self.cameras.junction_of());
+        self.settings
+            .wall
+            .fill_first(&self.cameras.playing_samples());
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
@@ -532,7 +476,10 @@ impl ConsoleApp {
             }
             return;
         }
-        let camera_panel_open = self.selected.is_some_and(|i| i < self.entries.len());
+        let camera_panel_open = self
+            .cameras
+            .selected
+            .is_some_and(|i| i < self.cameras.entries.len());
         let alarms_open = !self.alarms.is_empty() && self.can(Permission::ViewLive);
         // The wall keeps most of the window; the map (which pans) lets the panels have theirs.
         let wall_in_middle = self.settings.view == MainView::Wall && !self.settings.wall.own_window;
@@ -557,16 +504,16 @@ impl ConsoleApp {
                 .show(ui, |ui| {
                     camera_list_ui(
                         ui,
-                        &self.entries,
+                        &self.cameras.entries,
                         &mut self.settings,
-                        self.selected,
-                        self.scroll_list_frames > 0,
+                        self.cameras.selected,
+                        self.cameras.scroll_list_frames > 0,
                         &mut actions,
                     );
                 });
         }
-        if let Some(index) = self.selected
-            && let Some(entry) = self.entries.get(index)
+        if let Some(index) = self.cameras.selected
+            && let Some(entry) = self.cameras.entries.get(index)
         {
             egui::Panel::right("camera-panel")
                 .resizable(true)
@@ -578,7 +525,7 @@ impl ConsoleApp {
                 });
         }
         if alarms_open {
-            let entries = &self.entries;
+            let entries = &self.cameras.entries;
             let name_of = |code: &str| {
                 entries
                     .iter()
@@ -646,8 +593,8 @@ impl ConsoleApp {
         {
             actions.push(Action::Editor(request));
         }
-        if self.inventory_loaded {
-            self.scroll_list_frames = self.scroll_list_frames.saturating_sub(1);
+        if self.cameras.inventory_loaded {
+            self.cameras.scroll_list_frames = self.cameras.scroll_list_frames.saturating_sub(1);
         }
         for action in actions {
             self.apply(action);
@@ -707,6 +654,7 @@ impl ConsoleApp {
             theme::warning_strip(ui, Text::NoLiveForRole.get(lang));
         }
         let unsurveyed = self
+            .cameras
             .entries
             .iter()
             .filter(|e| !e.camera.position_surveyed)
@@ -715,12 +663,12 @@ impl ConsoleApp {
             let text = format!(
                 "{} ({unsurveyed}/{} {})",
                 Text::SamplePositionsBanner.get(lang),
-                self.entries.len(),
+                self.cameras.entries.len(),
                 Text::CameraCount.get(lang)
             );
             theme::warning_strip(ui, &text);
         }
-        if self.entries.iter().any(|e| e.camera.plays_sample()) {
+        if self.cameras.entries.iter().any(|e| e.camera.plays_sample()) {
             theme::warning_strip(ui, Text::SampleVideoBanner.get(lang));
         }
     }
@@ -747,7 +695,7 @@ impl ConsoleApp {
             ui.separator();
             ui.label(format!(
                 "{} {}",
-                self.entries.len(),
+                self.cameras.entries.len(),
                 Text::CameraCount.get(lang)
             ));
             ui.separator();
@@ -789,7 +737,7 @@ impl ConsoleApp {
 
     fn wall_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let context = WallContext {
-            entries: &self.entries,
+            entries: &self.cameras.entries,
             streams: &self.streams,
             engines: &self.engines,
             remote_overlays: &self.remote_overlays,
@@ -834,6 +782,7 @@ impl ConsoleApp {
         let lang = self.settings.language;
         let availability = self.base_map.availability();
         let cameras: Vec<MapCamera> = self
+            .cameras
             .entries
             .iter()
             .enumerate()
@@ -844,29 +793,34 @@ impl ConsoleApp {
                 status: e.status,
             })
             .collect();
-        let all_cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
-        let alarm_spots = alarm_layer::spots(self.alarms.list(), &all_cameras, &self.junctions);
+        let all_cameras: Vec<&Camera> = self.cameras.entries.iter().map(|e| &e.camera).collect();
+        let alarm_spots =
+            alarm_layer::spots(self.alarms.list(), &all_cameras, &self.cameras.junctions);
         let signal_spots = signal_layer::spots(
             &self.streams.signal_overview(),
             &all_cameras,
-            &self.junctions,
+            &self.cameras.junctions,
         );
         let mut output = MapOutput::default();
         let show_schematic = !matches!(availability, Availability::Available);
         let centre = lat_lon(CITY_CENTRE_DEG.0, CITY_CENTRE_DEG.1);
         // Pressing on a marker starts a drag of the camera (to the wall), not a pan.
-        let on_marker = self.last_map_output.hovered_camera.is_some()
+        let on_marker = self.cameras.last_map_output.hovered_camera.is_some()
             || egui::DragAndDrop::has_payload_of_type::<super::action::CameraDrag>(ui.ctx());
         let pan_buttons = if on_marker {
             egui::DragPanButtons::empty()
         } else {
             egui::DragPanButtons::PRIMARY
         };
-        let mut map = Map::new(self.base_map.tiles_to_draw(), &mut self.map_memory, centre)
-            .drag_pan_buttons(pan_buttons);
+        let mut map = Map::new(
+            self.base_map.tiles_to_draw(),
+            &mut self.cameras.map_memory,
+            centre,
+        )
+        .drag_pan_buttons(pan_buttons);
         if show_schematic {
             map = map.with_plugin(Schematic {
-                junctions: &self.junctions,
+                junctions: &self.cameras.junctions,
                 city: self.city_map.as_ref(),
                 data_note: self.city_map.as_ref().map_or_else(String::new, |c| {
                     format!("{} {}", Text::MapDataOf.get(lang), c.data_date)
@@ -876,7 +830,7 @@ impl ConsoleApp {
         let response = map
             .with_plugin(CameraLayer {
                 cameras,
-                selected: self.selected,
+                selected: self.cameras.selected,
                 language: lang,
                 output: &mut output,
             })
@@ -921,7 +875,7 @@ impl ConsoleApp {
         if let Some((position, zoom)) = output.zoom_to {
             actions.push(Action::ZoomTo(position, zoom));
         }
-        self.last_map_output = output;
+        self.cameras.last_map_output = output;
     }
 
     fn about_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
@@ -991,9 +945,11 @@ impl ConsoleApp {
                 self.streams.retain(&std::collections::HashSet::new());
             }
             Action::Select(index) => {
-                self.selected = index.filter(|i| *i < self.entries.len());
-                self.settings.selected_camera =
-                    self.selected.map(|i| self.entries[i].camera.code.clone());
+                self.cameras.selected = index.filter(|i| *i < self.cameras.entries.len());
+                self.settings.selected_camera = self
+                    .cameras
+                    .selected
+                    .map(|i| self.cameras.entries[i].camera.code.clone());
             }
             Action::AdvanceAlarm(id) => {
                 let actor = self.actor();
@@ -1002,20 +958,27 @@ impl ConsoleApp {
                 }
             }
             Action::SelectCode(code) => {
-                if let Some(index) = self.entries.iter().position(|e| e.camera.code == code) {
+                if let Some(index) = self
+                    .cameras
+                    .entries
+                    .iter()
+                    .position(|e| e.camera.code == code)
+                {
                     self.apply(Action::Select(Some(index)));
                     self.apply(Action::CentreOn(index));
-                    self.scroll_list_frames = SCROLL_FRAMES;
+                    self.cameras.scroll_list_frames = SCROLL_FRAMES;
                 }
             }
             Action::CentreOn(index) => {
-                if let Some(entry) = self.entries.get(index) {
+                if let Some(entry) = self.cameras.entries.get(index) {
                     let p = entry.camera.position;
-                    self.map_memory.center_at(lat_lon(p.lat_deg, p.lon_deg));
+                    self.cameras
+                        .map_memory
+                        .center_at(lat_lon(p.lat_deg, p.lon_deg));
                 }
             }
             Action::OpenFeed(index) => {
-                let Some(entry) = self.entries.get(index) else {
+                let Some(entry) = self.cameras.entries.get(index) else {
                     return;
                 };
                 let tile = self.settings.wall.place(&entry.camera.code);
@@ -1035,7 +998,12 @@ impl ConsoleApp {
                 }
             }
             Action::EditGeometry(index) => {
-                let Some(code) = self.entries.get(index).map(|e| e.camera.code.clone()) else {
+                let Some(code) = self
+                    .cameras
+                    .entries
+                    .get(index)
+                    .map(|e| e.camera.code.clone())
+                else {
                     return;
                 };
                 if self.streams.latest_frame(&code).is_none() {
@@ -1045,8 +1013,8 @@ impl ConsoleApp {
                 self.open_waiting_editor();
             }
             Action::ZoomTo(position, zoom) => {
-                self.map_memory.center_at(position);
-                let _ = self.map_memory.set_zoom(zoom);
+                self.cameras.map_memory.center_at(position);
+                let _ = self.cameras.map_memory.set_zoom(zoom);
             }
             Action::SetLanguage(language) => self.settings.language = language,
             Action::ToggleAbout => self.show_about = !self.show_about,
@@ -1081,7 +1049,7 @@ impl ConsoleApp {
                     self.send(Command::FollowOverlays(remote));
                 }
             }
-            Action::RevealInList => self.scroll_list_frames = SCROLL_FRAMES,
+            Action::RevealInList => self.cameras.scroll_list_frames = SCROLL_FRAMES,
             Action::ShowView(view) => {
                 self.settings.view = view;
                 if view == MainView::Review {
@@ -1104,17 +1072,17 @@ impl ConsoleApp {
     /// The settings as they would be saved now (map view included).
     pub fn settings_to_save(&self) -> UiSettings {
         let mut settings = self.settings.clone();
-        if let Some(centre) = self.map_memory.detached() {
+        if let Some(centre) = self.cameras.map_memory.detached() {
             settings.map_centre_deg = (centre.y(), centre.x());
         }
-        settings.map_zoom = self.map_memory.zoom();
+        settings.map_zoom = self.cameras.map_memory.zoom();
         settings
     }
 
     // ---- What tests (and the screenshot command) need to read. ----
 
     pub fn inventory_loaded(&self) -> bool {
-        self.inventory_loaded
+        self.cameras.inventory_loaded
     }
 
     pub fn database_failed(&self) -> Option<&str> {
@@ -1125,37 +1093,45 @@ impl ConsoleApp {
     }
 
     pub fn camera_codes(&self) -> Vec<&str> {
-        self.entries
+        self.cameras
+            .entries
             .iter()
             .map(|e| e.camera.code.as_str())
             .collect()
     }
 
     pub fn camera_name(&self, code: &str) -> Option<&str> {
-        self.entries
+        self.cameras
+            .entries
             .iter()
             .find(|e| e.camera.code == code)
             .map(|e| e.camera.name.as_str())
     }
 
     pub fn selected_code(&self) -> Option<&str> {
-        self.selected
-            .and_then(|i| self.entries.get(i))
+        self.cameras
+            .selected
+            .and_then(|i| self.cameras.entries.get(i))
             .map(|e| e.camera.code.as_str())
     }
 
     /// Codes of the cameras the side list shows now.
     pub fn listed_codes(&self) -> Vec<&str> {
-        camera_list::visible_indices(&self.entries, &self.settings)
+        camera_list::visible_indices(&self.cameras.entries, &self.settings)
             .into_iter()
-            .map(|i| self.entries[i].camera.code.as_str())
+            .map(|i| self.cameras.entries[i].camera.code.as_str())
             .collect()
     }
 
     /// Where the camera's own marker was drawn last frame (`None` if clustered or hidden).
     pub fn marker_position(&self, code: &str) -> Option<egui::Pos2> {
-        let index = self.entries.iter().position(|e| e.camera.code == code)?;
-        self.last_map_output
+        let index = self
+            .cameras
+            .entries
+            .iter()
+            .position(|e| e.camera.code == code)?;
+        self.cameras
+            .last_map_output
             .marker_positions
             .iter()
             .find(|(i, _)| *i == index)
@@ -1164,8 +1140,9 @@ impl ConsoleApp {
 
     /// Number of cameras drawn last frame, alone or inside a cluster.
     pub fn cameras_drawn(&self) -> usize {
-        self.last_map_output.marker_positions.len()
+        self.cameras.last_map_output.marker_positions.len()
             + self
+                .cameras
                 .last_map_output
                 .clusters
                 .iter()
@@ -1260,12 +1237,14 @@ impl ConsoleApp {
 
     fn reload_review(&mut self) {
         self.review.junctions = self
+            .cameras
             .junctions
             .iter()
             .map(|j| (j.code.clone(), j.name.clone()))
             .collect();
         let cameras = self.review.junction_filter.as_ref().map(|junction| {
-            self.entries
+            self.cameras
+                .entries
                 .iter()
                 .filter(|e| e.camera.junction_code.as_ref() == Some(junction))
                 .map(|e| e.camera.code.clone())
@@ -1430,8 +1409,12 @@ impl ConsoleApp {
 
     /// Signal phases the map shows, by junction.
     pub fn junction_signals(&self) -> Vec<signal_layer::SignalSpot> {
-        let cameras: Vec<&Camera> = self.entries.iter().map(|e| &e.camera).collect();
-        signal_layer::spots(&self.streams.signal_overview(), &cameras, &self.junctions)
+        let cameras: Vec<&Camera> = self.cameras.entries.iter().map(|e| &e.camera).collect();
+        signal_layer::spots(
+            &self.streams.signal_overview(),
+            &cameras,
+            &self.cameras.junctions,
+        )
     }
 
     /// The site's engines as last heard from the store.
@@ -1480,7 +1463,12 @@ impl ConsoleApp {
 
     /// Shows `code` on the wall as the "open feed" button does.
     pub fn open_feed(&mut self, code: &str) {
-        if let Some(index) = self.entries.iter().position(|e| e.camera.code == code) {
+        if let Some(index) = self
+            .cameras
+            .entries
+            .iter()
+            .position(|e| e.camera.code == code)
+        {
             self.apply(Action::OpenFeed(index));
         }
     }
@@ -1501,7 +1489,8 @@ impl ConsoleApp {
     }
 
     pub fn camera_status(&self, code: &str) -> Option<CameraStatus> {
-        self.entries
+        self.cameras
+            .entries
             .iter()
             .find(|e| e.camera.code == code)
             .map(|e| e.status)

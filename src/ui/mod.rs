@@ -8,6 +8,7 @@ mod alarm_list;
 mod app;
 mod camera_list;
 mod camera_panel;
+mod camera_view;
 mod detection_overlay;
 mod engines_panel;
 mod geometry_draft;
