@@ -166,8 +166,7 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
         "{text}"
     );
     // The trainer replays the moment: the recorded picture, with the boxes drawn then.
-    let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap();
-    let at = detail["at_utc_ms"].as_i64().unwrap();
+    let at = event.detail.at_utc_ms.unwrap();
     let rows = store.recordings().unwrap();
     let cameras = vec!["DBP-GT-A1-N".to_owned()];
     let mut session = ReplaySession::open(&cameras, &rows, at - 5_000, at + 5_000).unwrap();

@@ -42,7 +42,7 @@ fn event(camera: &str) -> NewEvent {
         stream_at_ms: 0,
         time_into_red_ms: None,
         clause: None,
-        detail: serde_json::json!({}),
+        detail: dienbien_dispatch::domain::EventDetail::default(),
     }
 }
 
@@ -263,8 +263,7 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
     assert_eq!(parked.camera_code, "DBP-GT-A1-N");
     assert_eq!(parked.clause.as_deref(), Some("6.3.e"));
     assert_eq!(parked.lease_epoch, Some(1), "written under the lease");
-    let detail: serde_json::Value = serde_json::from_str(&parked.detail).unwrap();
-    assert_eq!(detail["geometry_version"], 1);
+    assert_eq!(parked.detail.geometry_version, Some(1));
     // The engine lists itself with the camera it holds and its health.
     let listing = engines(&env);
     let me = listed(&listing, "engine-1").expect("the engine is listed");

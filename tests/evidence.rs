@@ -28,7 +28,10 @@ fn red_light(class: &str, time_into_red_ms: Option<i64>, at_utc_ms: i64) -> NewE
         stream_at_ms: 0,
         time_into_red_ms,
         clause: None,
-        detail: serde_json::json!({ "at_utc_ms": at_utc_ms }),
+        detail: dienbien_dispatch::domain::EventDetail {
+            at_utc_ms: Some(at_utc_ms),
+            ..Default::default()
+        },
     }
 }
 
@@ -77,12 +80,13 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
             stream_at_ms,
             time_into_red_ms: Some(2_000),
             clause: Some("6.9.b".into()),
-            detail: serde_json::json!({
-                "at_utc_ms": at_utc_ms,
-                "evidence_ms": [stream_at_ms - 400, stream_at_ms, stream_at_ms + 400],
-                "speed_kmh": 36.0,
-                "geometry_version": 2,
-            }),
+            detail: dienbien_dispatch::domain::EventDetail {
+                at_utc_ms: Some(at_utc_ms),
+                evidence_ms: vec![stream_at_ms - 400, stream_at_ms, stream_at_ms + 400],
+                speed_kmh: Some(36.0),
+                geometry_version: Some(2),
+                ..Default::default()
+            },
         })
         .unwrap();
     drop(store);

@@ -246,7 +246,10 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
             stream_at_ms: 0,
             time_into_red_ms: None,
             clause: None,
-            detail: serde_json::json!({ "at_utc_ms": middle.started_ms + 500 }),
+            detail: dienbien_dispatch::domain::EventDetail {
+                at_utc_ms: Some(middle.started_ms + 500),
+                ..Default::default()
+            },
         })
         .unwrap();
     // Continuous footage kept no time at all, event footage a day.

@@ -186,7 +186,10 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
             stream_at_ms: 0,
             time_into_red_ms: Some(1_500),
             clause: None,
-            detail: serde_json::json!({ "at_utc_ms": at }),
+            detail: dienbien_dispatch::domain::EventDetail {
+                at_utc_ms: Some(at),
+                ..Default::default()
+            },
         })
         .unwrap();
     // What the console drew over A1-S then: a car, track 2, flagged, every 200 ms.
@@ -359,7 +362,10 @@ fn a_saved_incident_becomes_an_exercise_of_simulated_cameras() {
             stream_at_ms: 0,
             time_into_red_ms: None,
             clause: None,
-            detail: serde_json::json!({ "at_utc_ms": at }),
+            detail: dienbien_dispatch::domain::EventDetail {
+                at_utc_ms: Some(at),
+                ..Default::default()
+            },
         })
         .unwrap();
     drop(store);

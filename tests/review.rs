@@ -29,11 +29,12 @@ fn event(at_utc_ms: i64, class: &str) -> NewEvent {
         stream_at_ms: 50_000,
         time_into_red_ms: Some(2_400),
         clause: None,
-        detail: serde_json::json!({
-            "at_utc_ms": at_utc_ms,
-            "evidence_ms": [49_600, 50_000, 50_400],
-            "speed_kmh": 31.0,
-        }),
+        detail: dienbien_dispatch::domain::EventDetail {
+            at_utc_ms: Some(at_utc_ms),
+            evidence_ms: vec![49_600, 50_000, 50_400],
+            speed_kmh: Some(31.0),
+            ..Default::default()
+        },
     }
 }
 

@@ -100,7 +100,10 @@ fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere(
                     stream_at_ms: 12_000,
                     time_into_red_ms: Some(1_500),
                     clause: Some("6.9.b".into()),
-                    detail: serde_json::json!({ "evidence_ms": [11_000, 12_000, 13_000] }),
+                    detail: dienbien_dispatch::domain::EventDetail {
+                        evidence_ms: vec![11_000, 12_000, 13_000],
+                        ..Default::default()
+                    },
                 },
                 &lease[0],
             )
@@ -192,7 +195,7 @@ fn a_console_starting_shows_the_open_alarms_and_the_cameras_no_engine_holds() {
                     stream_at_ms: 0,
                     time_into_red_ms: None,
                     clause: Some("6.3.e".into()),
-                    detail: serde_json::json!({}),
+                    detail: dienbien_dispatch::domain::EventDetail::default(),
                 },
                 &lease[0],
             )
@@ -530,7 +533,7 @@ fn with_the_list_a_camera_panel_and_alarms_open_the_wall_keeps_most_of_a_1600_pi
                 stream_at_ms: 5_000,
                 time_into_red_ms: Some(900),
                 clause: Some("6.9.b".into()),
-                detail: serde_json::json!({}),
+                detail: dienbien_dispatch::domain::EventDetail::default(),
             },
             &lease[0],
         )

@@ -286,7 +286,10 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
             stream_at_ms: 15_000,
             time_into_red_ms: Some(2_000),
             clause: Some("6.9.b".into()),
-            detail: serde_json::json!({"evidence_ms": [14_800, 15_000, 15_200]}),
+            detail: dienbien_dispatch::domain::EventDetail {
+                evidence_ms: vec![14_800, 15_000, 15_200],
+                ..Default::default()
+            },
         };
         let first = store.record_event(&event(1)).unwrap();
         let second = store.record_event(&event(2)).unwrap();
@@ -302,7 +305,7 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
             (first, EventState::Acknowledged)
         );
         assert_eq!(stored[1].time_into_red_ms, Some(2_000));
-        assert!(stored[1].detail.contains("evidence_ms"));
+        assert_eq!(stored[1].detail.evidence_ms, [14_800, 15_000, 15_200]);
         let audit = &store.recent_audit(1).unwrap()[0];
         assert_eq!(
             (
@@ -331,6 +334,17 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
         let err = store.recent_events(10).unwrap_err().to_string();
         assert!(
             err.contains("'forgotten' is not a code this version knows"),
+            "{err}"
+        );
+        // So is a detail that is not the detail's JSON.
+        common::execute_raw(
+            &db.location,
+            &format!("UPDATE events SET detail = '{{' WHERE id = {first}"),
+        )
+        .unwrap();
+        let err = store.event(first).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("event {first}: its detail is not readable")),
             "{err}"
         );
     }
@@ -565,7 +579,7 @@ fn the_review_queue_filters_by_cameras_kind_class_and_time() {
             stream_at_ms: 0,
             time_into_red_ms: None,
             clause: None,
-            detail: serde_json::json!({}),
+            detail: dienbien_dispatch::domain::EventDetail::default(),
         };
         let a = store
             .record_event(&event("DBP-GT-A1-N", "red-light", "car"))

@@ -493,8 +493,7 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
     // last minute, from the frames' capture times.
     let now = dienbien_dispatch::clock::now_utc_ms();
     for e in &events {
-        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap();
-        let at = detail["at_utc_ms"].as_i64().expect("a wall-clock time");
+        let at = e.detail.at_utc_ms.expect("a wall-clock time");
         assert!((now - 60_000..=now).contains(&at), "{at} vs {now}");
     }
     assert_eq!(store.recent_audit(1).unwrap()[0].action, "events.state");

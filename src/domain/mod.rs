@@ -5,6 +5,7 @@
 mod agency;
 mod audit_action;
 mod camera;
+mod event_detail;
 mod event_state;
 mod geo;
 pub mod geometry;
@@ -22,6 +23,7 @@ mod violation;
 pub use agency::Agency;
 pub use audit_action::AuditAction;
 pub use camera::{Camera, CameraKind, CameraStatus};
+pub use event_detail::EventDetail;
 pub use event_state::{Decision, EventState, UnknownCode};
 pub use geo::{GeoError, GeoPoint};
 pub use junction::Junction;

@@ -72,10 +72,7 @@ pub fn build_for_event(
         vehicle_box,
         bar_lines: bar_lines(&event, &place),
         moments_utc_ms: moments,
-        geometry_version: detail(&stored)
-            .get("geometry_version")
-            .and_then(serde_json::Value::as_i64)
-            .and_then(|v| i32::try_from(v).ok()),
+        geometry_version: stored.detail.geometry_version,
         model: model_info(&setup.models_dir),
         workstation: workstation(),
         event,
@@ -101,10 +98,6 @@ pub fn build_for_event(
     })?;
     store.attach_evidence(id, &path.to_string_lossy(), actor)?;
     Ok(path)
-}
-
-fn detail(stored: &StoredEvent) -> serde_json::Value {
-    serde_json::from_str(&stored.detail).unwrap_or(serde_json::Value::Null)
 }
 
 /// The data bar below each still (its first line, the still's own time, is added per still).
@@ -151,7 +144,6 @@ fn model_info(models_dir: &Path) -> Option<ModelInfo> {
 
 /// The event as the manifest records it, and the moments of its stills (UTC ms).
 fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), EvidenceError> {
-    let detail = detail(stored);
     let id = stored.id;
     let at_utc_ms = stored.at_utc_ms().ok_or_else(|| {
         event_error(
@@ -162,16 +154,12 @@ fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), Evi
     let (kind, class) = (stored.kind, stored.class);
     // Evidence moments are on the stream's clock; the event's two times place them.
     let offset = at_utc_ms - stored.stream_at_ms;
-    let mut moments: Vec<i64> = detail
-        .get("evidence_ms")
-        .and_then(serde_json::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(serde_json::Value::as_i64)
-                .map(|t| t + offset)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut moments: Vec<i64> = stored
+        .detail
+        .evidence_ms
+        .iter()
+        .map(|t| t + offset)
+        .collect();
     if moments.is_empty() {
         moments = vec![at_utc_ms - 1_000, at_utc_ms, at_utc_ms + 1_000];
     }
@@ -187,7 +175,7 @@ fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), Evi
             class,
             at_utc_ms,
             time_into_red_ms: stored.time_into_red_ms,
-            speed_kmh: detail.get("speed_kmh").and_then(serde_json::Value::as_f64),
+            speed_kmh: stored.detail.speed_kmh,
             clause: stored
                 .clause
                 .clone()

@@ -114,13 +114,12 @@ pub fn notice_input(
             }
         },
     );
-    let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
     let mut measurements = Vec::new();
     if let Some(ms) = event.time_into_red_ms {
         measurements
             .push(format!("đèn đỏ đã bật {:.1} giây", ms as f64 / 1000.0).replace('.', ","));
     }
-    if let Some(kmh) = detail.get("speed_kmh").and_then(serde_json::Value::as_f64) {
+    if let Some(kmh) = event.detail.speed_kmh {
         measurements.push(format!("tốc độ qua vạch dừng {kmh:.0} km/h"));
     }
     let Some(bundle) = event.evidence_path.as_deref() else {

@@ -138,13 +138,13 @@ impl LiveEvent {
             clause: catalogue
                 .penalty(event.kind, event.class)
                 .map(|p| p.clause.clone()),
-            detail: serde_json::json!({
-                "evidence_ms": event.evidence_ms,
-                "speed_px_s": event.speed_px_s,
-                "speed_kmh": event.speed_kmh,
-                "at_utc_ms": self.at_utc_ms,
-                "geometry_version": geometry_version,
-            }),
+            detail: crate::domain::EventDetail {
+                evidence_ms: event.evidence_ms.clone(),
+                speed_px_s: event.speed_px_s,
+                speed_kmh: event.speed_kmh,
+                at_utc_ms: self.at_utc_ms,
+                geometry_version,
+            },
         }
     }
 }

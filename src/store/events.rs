@@ -5,7 +5,7 @@ use super::audit::{NewAuditEntry, append};
 use super::leases::{LeaseFence, check_fence};
 use super::schema::events;
 use super::{AnyConnection, Store, StoreError, now_ms};
-use crate::domain::{Decision, EventState, ObjectClass, ViolationKind};
+use crate::domain::{Decision, EventDetail, EventState, ObjectClass, ViolationKind};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -20,8 +20,7 @@ pub struct NewEvent {
     pub stream_at_ms: i64,
     pub time_into_red_ms: Option<i64>,
     pub clause: Option<String>,
-    /// Particulars as JSON.
-    pub detail: serde_json::Value,
+    pub detail: EventDetail,
 }
 
 /// A stored event, its state and decision typed.
@@ -38,7 +37,7 @@ pub struct StoredEvent {
     pub stream_at_ms: i64,
     pub time_into_red_ms: Option<i64>,
     pub clause: Option<String>,
-    pub detail: String,
+    pub detail: EventDetail,
     pub state: EventState,
     pub plate_text: Option<String>,
     pub plate_colour: Option<String>,
@@ -82,9 +81,12 @@ pub struct EventRow {
 }
 
 impl TryFrom<EventRow> for StoredEvent {
-    type Error = crate::domain::UnknownCode;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
     fn try_from(row: EventRow) -> Result<Self, Self::Error> {
+        let detail = serde_json::from_str(&row.detail)
+            .map_err(|e| format!("event {}: its detail is not readable: {e}", row.id))?;
         Ok(Self {
+            detail,
             kind: ViolationKind::from_code(&row.kind)
                 .ok_or(crate::domain::UnknownCode(row.kind))?,
             class: ObjectClass::from_code(&row.class)
@@ -99,7 +101,6 @@ impl TryFrom<EventRow> for StoredEvent {
             stream_at_ms: row.stream_at_ms,
             time_into_red_ms: row.time_into_red_ms,
             clause: row.clause,
-            detail: row.detail,
             plate_text: row.plate_text,
             plate_colour: row.plate_colour,
             reject_reason: row.reject_reason,
@@ -122,7 +123,7 @@ where
     type Row = <EventRow as Queryable<ST, DB>>::Row;
 
     fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
-        Ok(Self::try_from(EventRow::build(row)?)?)
+        Self::try_from(EventRow::build(row)?)
     }
 }
 
@@ -130,10 +131,7 @@ impl StoredEvent {
     /// When it happened on the wall clock (UTC ms), when the console knew it (`at_utc_ms` of
     /// the detail).
     pub fn at_utc_ms(&self) -> Option<i64> {
-        serde_json::from_str::<serde_json::Value>(&self.detail)
-            .ok()?
-            .get("at_utc_ms")?
-            .as_i64()
+        self.detail.at_utc_ms
     }
 }
 
@@ -175,7 +173,7 @@ impl Store {
         event: &NewEvent,
         fence: Option<&LeaseFence>,
     ) -> Result<i64, StoreError> {
-        let detail = event.detail.to_string();
+        let detail = serde_json::to_string(&event.detail).unwrap_or_else(|_| "{}".into());
         self.write_transaction(|conn| {
             if let Some(fence) = fence {
                 check_fence(conn, fence)?;

@@ -46,7 +46,6 @@ impl Alarm {
     /// An alarm for an event stored by someone else (an engine, another console).
     pub fn from_stored(id: u64, stored: &crate::store::StoredEvent) -> Self {
         let (kind, class) = (stored.kind, stored.class);
-        let detail: serde_json::Value = serde_json::from_str(&stored.detail).unwrap_or_default();
         let in_zone = matches!(
             kind,
             ViolationKind::IllegalStopping
@@ -61,13 +60,10 @@ impl Alarm {
             approach: stored.place.clone().filter(|_| !in_zone),
             zone: stored.place.clone().filter(|_| in_zone),
             at_ms: stored.stream_at_ms,
-            evidence_ms: detail["evidence_ms"]
-                .as_array()
-                .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect())
-                .unwrap_or_default(),
+            evidence_ms: stored.detail.evidence_ms.clone(),
             time_into_red_ms: stored.time_into_red_ms,
-            speed_px_s: detail["speed_px_s"].as_f64(),
-            speed_kmh: detail["speed_kmh"].as_f64(),
+            speed_px_s: stored.detail.speed_px_s,
+            speed_kmh: stored.detail.speed_kmh,
         };
         let received = crate::clock::vietnam_datetime(stored.raised_at_ms);
         Self {

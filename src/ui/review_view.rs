@@ -459,7 +459,6 @@ fn case_ui(
         return;
     };
     ui.heading(format!("#{} · {}", event.id, kind_name(event.kind, lang)));
-    let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
     let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
     let mut facts = vec![
         format!("{} (UTC+7)", crate::clock::vietnam_datetime_ms(at)),
@@ -476,7 +475,7 @@ fn case_ui(
             ms as f64 / 1000.0
         ));
     }
-    if let Some(kmh) = detail.get("speed_kmh").and_then(serde_json::Value::as_f64) {
+    if let Some(kmh) = event.detail.speed_kmh {
         facts.push(format!("{kmh:.0} km/h"));
     }
     ui.label(facts.join(" · "));

@@ -1,0 +1,43 @@
+//! The particulars of a raised event that have no column of their own: the moments whose
+//! frames prove it, its speed, when it happened on the wall clock and the geometry version its
+//! rules ran on. Stored as JSON; fields this version does not know are ignored, missing ones
+//! are empty.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventDetail {
+    /// Moments on the stream's clock (ms) whose frames prove it (before, at, after).
+    pub evidence_ms: Vec<i64>,
+    /// Speed at the moment, picture pixels per second.
+    pub speed_px_s: Option<f64>,
+    /// Speed on the ground, km/h, where the geometry has a homography.
+    pub speed_kmh: Option<f64>,
+    /// When it happened on the wall clock (UTC ms), when known.
+    pub at_utc_ms: Option<i64>,
+    /// The stored geometry version its rules ran on, if any.
+    pub geometry_version: Option<i32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_fields_are_empty_and_unknown_ones_ignored() {
+        let detail: EventDetail =
+            serde_json::from_str(r#"{"evidence_ms":[1,2,3],"speed_kmh":null,"later":true}"#)
+                .unwrap();
+        assert_eq!(
+            detail,
+            EventDetail {
+                evidence_ms: vec![1, 2, 3],
+                ..EventDetail::default()
+            }
+        );
+        let back: EventDetail =
+            serde_json::from_str(&serde_json::to_string(&detail).unwrap()).unwrap();
+        assert_eq!(back, detail);
+    }
+}
