@@ -19,14 +19,13 @@ use super::sign_in::{SignInForm, SignInRequest, sign_in_ui};
 use super::signal_layer::{self, SignalLayer};
 use super::theme;
 use super::user::ConsoleUser;
-use super::wall::{WallContext, WallRuntime, wall_ui};
+use super::wall::{RemoteOverlays, WallContext, WallRuntime, wall_ui};
 use crate::basemap::{Availability, BaseMap, BaseMapChoice};
 use crate::domain::Permission;
 use crate::domain::{Camera, CameraStatus};
 use crate::service::{Command, Inventory, Reply, ServiceHandle, VideoStreams};
 use crate::store::NewAuditEntry;
 use eframe::egui_wgpu::wgpu;
-use std::collections::HashMap;
 use walkers::{Map, MapMemory, lat_lon};
 
 /// How the console starts.
@@ -55,8 +54,6 @@ pub struct StartOptions {
 /// Frames a tile keeps while it waits for the boxes of an engine elsewhere (overlays are
 /// stored once a second): 1.6 s at 25 pictures a second.
 const REMOTE_HISTORY: usize = 40;
-/// Seconds of an engine's overlays kept per camera, in milliseconds.
-const REMOTE_OVERLAYS_MS: i64 = 10_000;
 
 /// How soon a changed layout or selection is written to disk.
 const AUTOSAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -85,8 +82,7 @@ pub struct ConsoleApp {
     show_engines: bool,
     /// Cameras whose tiles draw the boxes of an engine elsewhere, and those boxes (each
     /// camera's last seconds, in time order).
-    followed_overlays: Vec<String>,
-    remote_overlays: HashMap<String, Vec<crate::domain::overlay::RecordedOverlay>>,
+    remote_overlays: RemoteOverlays,
     /// When this flag is set (SIGTERM, SIGINT) the window closes as if its user closed it.
     close_on: Option<&'static std::sync::atomic::AtomicBool>,
     /// The site's engines and which camera each holds.
@@ -157,8 +153,7 @@ impl ConsoleApp {
             city_map,
             show_about: false,
             show_engines: false,
-            followed_overlays: Vec::new(),
-            remote_overlays: HashMap::new(),
+            remote_overlays: RemoteOverlays::default(),
             close_on: None,
             engines: super::EngineView::default(),
             central_width: 0.0,
@@ -219,6 +214,12 @@ impl ConsoleApp {
             let Some(reply) = self.geometry.on_reply(reply, lang, &mut self.notices) else {
                 continue;
             };
+            let Some(reply) = self.remote_overlays.on_reply(reply) else {
+                continue;
+            };
+            let Some(reply) = self.engines.on_reply(reply) else {
+                continue;
+            };
             match reply {
                 Reply::Opened {
                     location,
@@ -243,24 +244,6 @@ impl ConsoleApp {
                             .all(|&l| n.as_str() != Text::NotPermitted.get(l))
                     });
                     self.user.sign_in(user);
-                }
-                Reply::LiveOverlays(overlays) => {
-                    for overlay in overlays {
-                        let list = self
-                            .remote_overlays
-                            .entry(overlay.camera.clone())
-                            .or_default();
-                        let at = list.partition_point(|o| o.at_ms <= overlay.at_ms);
-                        list.insert(at, overlay);
-                    }
-                    // Each camera keeps its last seconds.
-                    for list in self.remote_overlays.values_mut() {
-                        let newest = list.last().map_or(0, |o| o.at_ms);
-                        list.retain(|o| newest - o.at_ms <= REMOTE_OVERLAYS_MS);
-                    }
-                }
-                Reply::Engines { engines, unheld } => {
-                    self.engines = super::EngineView::new(engines, unheld);
                 }
                 Reply::Failed { message } => {
                     self.sign_in.pending = false;
@@ -288,7 +271,9 @@ impl ConsoleApp {
                 | Reply::SiteEvents(_)
                 | Reply::EventStates(_)
                 | Reply::Geometries(_)
-                | Reply::GeometrySaved { .. } => {}
+                | Reply::GeometrySaved { .. }
+                | Reply::LiveOverlays(_)
+                | Reply::Engines { .. } => {}
             }
         }
         for command in commands {
@@ -1042,11 +1027,8 @@ impl ConsoleApp {
                 self.streams.retain(&used);
                 remote.sort();
                 remote.dedup();
-                if remote != self.followed_overlays {
-                    self.remote_overlays
-                        .retain(|camera, _| remote.contains(camera));
-                    self.followed_overlays = remote.clone();
-                    self.send(Command::FollowOverlays(remote));
+                if let Some(command) = self.remote_overlays.follow(remote) {
+                    self.send(command);
                 }
             }
             Action::RevealInList => self.cameras.scroll_list_frames = SCROLL_FRAMES,
@@ -1169,7 +1151,7 @@ impl ConsoleApp {
 
     /// The overlays of an engine elsewhere this console holds for `camera` (time order).
     pub fn remote_overlays_of(&self, camera: &str) -> &[crate::domain::overlay::RecordedOverlay] {
-        self.remote_overlays.get(camera).map_or(&[], Vec::as_slice)
+        self.remote_overlays.of(camera)
     }
 
     /// The objects drawn over a wall tile last frame.

@@ -5,6 +5,7 @@
 
 use super::i18n::{Language, Text};
 use super::theme;
+use crate::service::Reply;
 use crate::store::EngineListing;
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +22,16 @@ pub struct EngineView {
 }
 
 impl EngineView {
+    /// Takes the site's engines as the back end sends them (every 2 s); gives any other reply
+    /// back.
+    pub fn on_reply(&mut self, reply: Reply) -> Option<Reply> {
+        let Reply::Engines { engines, unheld } = reply else {
+            return Some(reply);
+        };
+        *self = Self::new(engines, unheld);
+        None
+    }
+
     pub fn new(engines: Vec<EngineListing>, unheld: Vec<String>) -> Self {
         let holder = engines
             .iter()

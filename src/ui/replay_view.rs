@@ -53,7 +53,11 @@ pub fn overlay_at<'a>(
     camera: &str,
     utc_ms: i64,
 ) -> Option<&'a RecordedOverlay> {
-    let list = overlays.get(camera)?;
+    overlay_in(overlays.get(camera)?, utc_ms)
+}
+
+/// The overlay of a camera's `list` (time order) drawn over its picture taken at `utc_ms`.
+pub fn overlay_in(list: &[RecordedOverlay], utc_ms: i64) -> Option<&RecordedOverlay> {
     let at = list.partition_point(|o| o.at_ms <= utc_ms);
     let overlay = list.get(at.checked_sub(1)?)?;
     (utc_ms - overlay.at_ms <= 500).then_some(overlay)

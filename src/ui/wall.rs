@@ -12,7 +12,7 @@ use super::theme::{self, signal_look};
 use super::video_tile::{VideoTileCallback, letterbox};
 use crate::clock::Clock;
 use crate::ingest::{StreamHealth, StreamState};
-use crate::service::{StreamKey, StreamKind, VideoStreams};
+use crate::service::{Command, Reply, StreamKey, StreamKind, VideoStreams};
 use crate::video::YuvFrame;
 use eframe::egui_wgpu::{self, wgpu};
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, Vec2};
@@ -47,8 +47,8 @@ fn remote_display(
     let latest = context.streams.display(key)?;
     let newest_overlay = context
         .remote_overlays
-        .get(&key.camera)
-        .and_then(|list| list.last())
+        .of(&key.camera)
+        .last()
         .map(|o| o.at_ms);
     let aligned = newest_overlay
         .filter(|at| latest.frame.wall_ms - at <= REMOTE_MAX_DELAY_MS)
@@ -66,13 +66,60 @@ fn remote_display(
     ))
 }
 
+/// Milliseconds of an engine's overlays kept per camera.
+const REMOTE_OVERLAYS_MS: i64 = 10_000;
+
+/// What engines elsewhere drew over the wall's cameras (by camera, in time order, their last
+/// seconds) and which cameras are followed. Takes the overlays the back end sends.
+#[derive(Debug, Default)]
+pub struct RemoteOverlays {
+    by_camera: HashMap<String, Vec<crate::domain::overlay::RecordedOverlay>>,
+    followed: Vec<String>,
+}
+
+impl RemoteOverlays {
+    /// The overlays held for `camera`, oldest first.
+    pub fn of(&self, camera: &str) -> &[crate::domain::overlay::RecordedOverlay] {
+        self.by_camera.get(camera).map_or(&[], Vec::as_slice)
+    }
+
+    /// Follows `cameras` (sorted, without repeats) from now on: the command that asks the back
+    /// end for their overlays, when they changed.
+    pub fn follow(&mut self, cameras: Vec<String>) -> Option<Command> {
+        if cameras == self.followed {
+            return None;
+        }
+        self.by_camera.retain(|camera, _| cameras.contains(camera));
+        self.followed = cameras.clone();
+        Some(Command::FollowOverlays(cameras))
+    }
+
+    /// Takes the overlays the back end sends; gives any other reply back.
+    pub fn on_reply(&mut self, reply: Reply) -> Option<Reply> {
+        let Reply::LiveOverlays(overlays) = reply else {
+            return Some(reply);
+        };
+        for overlay in overlays {
+            let list = self.by_camera.entry(overlay.camera.clone()).or_default();
+            let at = list.partition_point(|o| o.at_ms <= overlay.at_ms);
+            list.insert(at, overlay);
+        }
+        // Each camera keeps its last seconds.
+        for list in self.by_camera.values_mut() {
+            let newest = list.last().map_or(0, |o| o.at_ms);
+            list.retain(|o| newest - o.at_ms <= REMOTE_OVERLAYS_MS);
+        }
+        None
+    }
+}
+
 pub struct WallContext<'a> {
     pub entries: &'a [CameraEntry],
     pub streams: &'a VideoStreams,
     /// Which engine holds each camera: a held camera is searched by its engine, not here.
     pub engines: &'a super::EngineView,
     /// What engines elsewhere drew over their cameras, by camera, in time order.
-    pub remote_overlays: &'a HashMap<String, Vec<crate::domain::overlay::RecordedOverlay>>,
+    pub remote_overlays: &'a RemoteOverlays,
     pub language: Language,
     pub target_format: wgpu::TextureFormat,
     pub clock: Clock,
@@ -241,8 +288,10 @@ fn tile_ui(
                     geometry_overlay::draw(&painter, video, geometry);
                 }
                 if remote_boxes
-                    && let Some(drawn) =
-                        super::overlay_at(context.remote_overlays, &camera.code, wall_ms)
+                    && let Some(drawn) = super::replay_view::overlay_in(
+                        context.remote_overlays.of(&camera.code),
+                        wall_ms,
+                    )
                 {
                     super::replay_view::draw_overlay(&painter, video, drawn);
                     runtime.shown_remote.insert(index, (wall_ms, drawn.clone()));
