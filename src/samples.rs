@@ -4,7 +4,6 @@
 //! folder (the user's cache) and read from there like any file; a wrong or missing copy is
 //! written again.
 
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// A clip built into the program and the scene it shows.
@@ -81,8 +80,9 @@ pub fn clip(name: &str) -> Result<&'static SampleClip, SampleError> {
 }
 
 impl SampleClip {
-    /// The clip as a file in `folder`: written there when missing or different (checked by
-    /// size and SHA-256), through a temporary file so that a reader never sees half of it.
+    /// The clip as a file in `folder`: written there when missing or different (compared
+    /// with the built-in bytes), through a temporary file so that a reader never sees half
+    /// of it.
     pub fn file_in(&self, folder: &Path) -> Result<PathBuf, SampleError> {
         let path = folder.join(self.file_name);
         let write_error = |message: String| SampleError::Write {
@@ -120,7 +120,7 @@ fn same_content(path: &Path, bytes: &[u8]) -> bool {
     if meta.len() != bytes.len() as u64 {
         return false;
     }
-    std::fs::read(path).is_ok_and(|on_disk| Sha256::digest(&on_disk) == Sha256::digest(bytes))
+    std::fs::read(path).is_ok_and(|on_disk| on_disk == bytes)
 }
 
 /// Where sample clips are played from: `Some(folder)` when they play, `None` when switched off.

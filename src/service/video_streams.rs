@@ -706,25 +706,27 @@ impl Analysis {
     /// clock) and its signal heads read from the video. `None` when it has no geometry.
     fn camera_rules(&mut self, code: &str, url: &StreamUrl) -> Result<Option<CameraRules>, String> {
         let dir = self.rules.geometry_dir.clone();
-        let from_dir = match &dir {
-            Some(dir) => read_geometry(dir, code)?,
-            None => None,
+        // The first source that has one, read only when the ones before it have none.
+        let from_dir = match (self.stored.contains_key(code), &dir) {
+            (false, Some(dir)) => read_geometry(dir, code)?,
+            _ => None,
         };
-        let mut plan = match &dir {
+        let (geometry, scene_plan) = match (self.stored.get(code), from_dir) {
+            (Some(stored), _) => (stored.clone(), None),
+            (None, Some(geometry)) => (geometry, None),
+            (None, None) => match url.sample_name().and_then(|name| sample_scene(name, code)) {
+                Some(scene) => {
+                    let (geometry, plan) = scene?;
+                    (geometry, Some(plan))
+                }
+                None => return Ok(None),
+            },
+        };
+        let plan = match &dir {
             Some(dir) => read_plan(dir, code)?,
             None => None,
-        };
-        let scene = url.sample_name().and_then(|name| sample_scene(name, code));
-        let geometry = match (self.stored.get(code), from_dir, scene) {
-            (Some(stored), _, _) => stored.clone(),
-            (None, Some(geometry), _) => geometry,
-            (None, None, Some(scene)) => {
-                let (geometry, scene_plan) = scene?;
-                plan = plan.or(Some(scene_plan));
-                geometry
-            }
-            (None, None, None) => return Ok(None),
-        };
+        }
+        .or(scene_plan);
         let feed = self
             .junction_of
             .get(code)

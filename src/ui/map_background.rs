@@ -58,14 +58,13 @@ impl Schematic<'_> {
             let (metres, least_px, most_px, colour) = road_look(road.class);
             let width = (metres * px_per_m).clamp(least_px, most_px);
             let points = on_screen(projector, &road.points);
-            painter.add(egui::Shape::line(
-                points.clone(),
-                Stroke::new(width, colour),
-            ));
-            if px_per_m >= 0.3
-                && let Some(name) = &road.name
-            {
-                label_road(painter, &points, name, &mut labels);
+            let label = match &road.name {
+                Some(name) if px_per_m >= 0.3 => label_road(painter, &points, name, &mut labels),
+                _ => None,
+            };
+            painter.add(egui::Shape::line(points, Stroke::new(width, colour)));
+            if let Some(label) = label {
+                painter.add(label);
             }
         }
         let credit = format!("{} · {}", crate::city_map::ATTRIBUTION, self.data_note);
@@ -97,14 +96,16 @@ fn on_screen(projector: &Projector, points: &[(f64, f64)]) -> Vec<Pos2> {
 }
 
 /// The road's name along its longest segment, where it overlaps no other name.
-fn label_road(painter: &egui::Painter, points: &[Pos2], name: &str, placed: &mut Vec<egui::Rect>) {
-    let Some((a, b)) = points
+fn label_road(
+    painter: &egui::Painter,
+    points: &[Pos2],
+    name: &str,
+    placed: &mut Vec<egui::Rect>,
+) -> Option<egui::epaint::TextShape> {
+    let (a, b) = points
         .windows(2)
         .map(|w| (w[0], w[1]))
-        .max_by(|x, y| (x.1 - x.0).length().total_cmp(&(y.1 - y.0).length()))
-    else {
-        return;
-    };
+        .max_by(|x, y| (x.1 - x.0).length().total_cmp(&(y.1 - y.0).length()))?;
     let galley = painter.layout_no_wrap(
         name.to_owned(),
         FontId::proportional(12.0),
@@ -112,7 +113,7 @@ fn label_road(painter: &egui::Painter, points: &[Pos2], name: &str, placed: &mut
     );
     let along = b - a;
     if along.length() < galley.size().x + 8.0 || !painter.clip_rect().contains(a + along / 2.0) {
-        return;
+        return None;
     }
     let mut angle = along.angle();
     if !(-std::f32::consts::FRAC_PI_2..=std::f32::consts::FRAC_PI_2).contains(&angle) {
@@ -122,14 +123,12 @@ fn label_road(painter: &egui::Painter, points: &[Pos2], name: &str, placed: &mut
     let footprint =
         egui::Rect::from_center_size(middle, Vec2::splat(galley.size().x.max(galley.size().y)));
     if placed.iter().any(|r| r.intersects(footprint)) {
-        return;
+        return None;
     }
     placed.push(footprint);
     let rotation = egui::emath::Rot2::from_angle(angle);
     let corner = middle - rotation * (galley.size() / 2.0);
-    painter.add(
-        egui::epaint::TextShape::new(corner, galley, Color32::from_gray(175)).with_angle(angle),
-    );
+    Some(egui::epaint::TextShape::new(corner, galley, Color32::from_gray(175)).with_angle(angle))
 }
 
 impl Plugin for Schematic<'_> {
