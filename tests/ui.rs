@@ -163,7 +163,12 @@ fn vietnamese_text_renders() {
     assert_eq!(app(&harness).selected_code(), Some("DBP-GT-QT75-S"));
     // The status bar names the database file, not its (temporary) folder.
     harness.get_by_label("Cơ sở dữ liệu: SQLite dispatch.db");
-    harness.snapshot("dispatch_view_vi");
+    // The rotated street names are sampled between the glyph atlas's texels, and the atlas's
+    // packing (and size) depends on which frame the inventory arrived in: about one run in ten,
+    // five or six pixels of those names differ (seen on lavapipe). Ten pixels allows that and
+    // nothing more; a missing glyph still fails (kittest) and a moved panel moves thousands.
+    let options = egui_kittest::SnapshotOptions::new().max_failed_pixels(10);
+    harness.snapshot_options("dispatch_view_vi", &options);
 }
 
 #[test]
