@@ -49,14 +49,7 @@ fn main() {
     let clip = std::env::var("BENCH_CLIP")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("resources/samples/vtest-h264-high.mp4"));
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_default();
+    let cpu = dienbien_dispatch::detect::detector::cpu_model();
     println!(
         "# Engine capacity: {} over RTSP, {} cores ({cpu}), {seconds} s measured after {} s",
         clip.file_name().unwrap_or_default().to_string_lossy(),

@@ -394,11 +394,48 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct DetectArgs {
+    #[command(subcommand)]
+    pub command: Option<DetectCommand>,
     /// Picture files.
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// Print one JSON object per picture instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// How each picture is searched: SIZE (the picture fitted into SIZE × SIZE) or
+    /// SIZE:COLUMNSxROWS (cut into overlapping tiles, each fitted into SIZE × SIZE).
+    #[arg(long, default_value = "416")]
+    pub scale: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DetectCommand {
+    /// Measure the detector on pictures with boxes: recall and precision per class at IoU 0.5
+    /// and 0.3, recall by object size, and the time per picture, for each search scale given.
+    Eval(DetectEvalArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DetectEvalArgs {
+    /// A folder with images/ and labels/ (one YOLO label file per picture, `class cx cy w h`
+    /// a line), e.g. the valid/ split of a Roboflow YOLO export.
+    pub dir: PathBuf,
+    /// The dataset's class indices in order, as console classes.
+    #[arg(long, default_value = "car,motorbike,truck,bus")]
+    pub classes: String,
+    /// Search scales to compare in one run (SIZE or SIZE:COLUMNSxROWS); repeat the option.
+    #[arg(long = "scale", default_value = "416")]
+    pub scales: Vec<String>,
+    /// Stretch each picture to this aspect ratio before searching, e.g. 16:9 for exports that
+    /// squeezed 16:9 camera pictures into squares (the labels are fractions, so they follow).
+    #[arg(long)]
+    pub aspect: Option<String>,
+    /// Use only the first N pictures (in name order).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
 }

@@ -675,3 +675,60 @@ fn users_are_added_with_a_role_and_a_bad_role_is_refused() {
         "{list}"
     );
 }
+
+#[test]
+fn detect_eval_measures_recall_per_class_and_tiles_at_640_find_more_motorbikes() {
+    let cli = Cli::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dataset = root.join("resources/datasets/vn-vehicles-sample");
+    let out = cli.ok(&[
+        "detect",
+        "eval",
+        path_str(&dataset),
+        "--aspect",
+        "16:9",
+        "--scale",
+        "416",
+        "--scale",
+        "640:2x1",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["pictures"], 4);
+    assert!(
+        report["rider_rule"].as_str().unwrap().contains("rider"),
+        "{report}"
+    );
+    let scales = report["scales"].as_array().unwrap();
+    assert_eq!(scales.len(), 2);
+    let motorbikes = |i: usize| &scales[i]["classes"]["motorbike"];
+    // The label files hold 26 motorbikes, 3 cars, 5 trucks and 2 buses.
+    for (class, truth) in [("motorbike", 26), ("car", 3), ("truck", 5), ("bus", 2)] {
+        assert_eq!(scales[0]["classes"][class]["truth"], truth, "{class}");
+    }
+    let recall = |i: usize| motorbikes(i)["recall_50"].as_f64().unwrap();
+    // Measured: 7 of 26 at 416, 19 of 26 in two tiles at 640.
+    assert!(recall(0) < 0.4, "416 finds few motorbikes: {}", recall(0));
+    assert!(
+        recall(1) > recall(0) + 0.3,
+        "two tiles at 640 find many more: {} vs {}",
+        recall(1),
+        recall(0)
+    );
+    for scale in scales {
+        assert!(scale["ms_per_picture"].as_f64().unwrap() > 0.0, "{scale}");
+        let vehicles = &scale["vehicles_any_class"];
+        assert_eq!(vehicles["truth"], 36);
+        let r = vehicles["recall_50"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&r), "{vehicles}");
+    }
+
+    // A folder that is not a dataset, and a scale that does not parse, are named.
+    let stderr = cli.fails(&["detect", "eval", path_str(&root.join("resources"))]);
+    assert!(
+        stderr.contains("should hold images/ and labels/"),
+        "{stderr}"
+    );
+    let stderr = cli.fails(&["detect", "eval", path_str(&dataset), "--scale", "500"]);
+    assert!(stderr.contains("search scale \"500\""), "{stderr}");
+}

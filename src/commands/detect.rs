@@ -1,8 +1,9 @@
 //! `detect IMAGE...`: boxes of vehicles, people and traffic lights in pictures.
 
 use super::Setup;
-use crate::cli::DetectArgs;
-use crate::detect::detector::Detector;
+use crate::cli::{DetectArgs, DetectCommand};
+use crate::detect::detector::{Detector, RgbPicture};
+use crate::detect::search::SearchScale;
 use crate::video::{Decoder, FileSource};
 use anyhow::Context as _;
 use serde_json::json;
@@ -10,13 +11,22 @@ use std::path::Path;
 use std::time::Instant;
 
 pub fn run(args: &DetectArgs, setup: &Setup) -> anyhow::Result<()> {
+    if let Some(DetectCommand::Eval(eval)) = &args.command {
+        return super::detect_eval::run(eval, setup);
+    }
+    let scale = SearchScale::parse(&args.scale)?;
     let detector = Detector::load(&setup.models_dir)?;
     tracing::info!(device = detector.device_name(), "detector ready");
     for path in &args.images {
         let (rgb, width, height) = read_picture(path)
             .with_context(|| format!("cannot read picture {}", path.display()))?;
         let started = Instant::now();
-        let detections = detector.detect_rgb(&rgb, width, height)?;
+        let picture = RgbPicture {
+            rgb: &rgb,
+            width,
+            height,
+        };
+        let detections = detector.detect_scaled(picture, (0, 0, width, height), scale)?;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         if args.json {
             let boxes: Vec<_> = detections.iter().map(|d| d.to_json()).collect();
@@ -48,7 +58,7 @@ pub fn run(args: &DetectArgs, setup: &Setup) -> anyhow::Result<()> {
 
 /// RGB bytes of a picture: JPEG through libavcodec (as camera snapshots are decoded), other
 /// formats through the `image` crate.
-fn read_picture(path: &Path) -> anyhow::Result<(Vec<u8>, usize, usize)> {
+pub(super) fn read_picture(path: &Path) -> anyhow::Result<(Vec<u8>, usize, usize)> {
     if let Ok(mut source) = FileSource::open(path) {
         let mut decoder = Decoder::new(&source.decoder_config())?;
         let mut frames = Vec::new();

@@ -6,6 +6,7 @@ mod audit;
 mod cameras;
 mod console;
 mod detect;
+mod detect_eval;
 pub(crate) mod evidence;
 mod geometry;
 mod library;

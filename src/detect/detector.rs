@@ -4,7 +4,10 @@
 use super::bundled::{self, ModelSource};
 use super::onnx::{Model, OnnxError};
 use super::postprocess::{self, Detection};
-use super::preprocess::{InputWindow, Letterboxed, PictureCrop, letterbox, letterbox_window};
+use super::preprocess::{
+    InputWindow, Letterboxed, PictureCrop, letterbox, letterbox_into, letterbox_window,
+};
+use super::search::{SearchScale, Span, join_tiles};
 use super::yolox::{NetworkError, YoloxNano, input_tensor};
 use crate::domain::ObjectClass;
 use candle_core::Device;
@@ -172,6 +175,60 @@ impl Detector {
         Ok(self.run(vec![boxed])?.pop().unwrap_or_default())
     }
 
+    /// Detections in `region` (left, top, right, bottom) of `picture`, searched at `scale`: the
+    /// region cut into the scale's tiles, each fitted into its input; boxes in picture pixels.
+    pub fn detect_scaled(
+        &self,
+        picture: RgbPicture,
+        region: Span,
+        scale: SearchScale,
+    ) -> Result<Vec<ObjectDetection>, DetectorError> {
+        let region = (
+            region.0.min(picture.width),
+            region.1.min(picture.height),
+            region.2.min(picture.width),
+            region.3.min(picture.height),
+        );
+        if region.2 <= region.0 || region.3 <= region.1 {
+            return Ok(Vec::new());
+        }
+        if scale == SearchScale::DEFAULT && region == (0, 0, picture.width, picture.height) {
+            // Exactly the whole-picture search (the square input of the reference contract).
+            return self.detect_rgb(picture.rgb, picture.width, picture.height);
+        }
+        let tiles = scale.tiles(region);
+        // Tiles whose inputs have one size run as one batch.
+        let mut batches: Vec<(Vec<Letterboxed>, Vec<Span>)> = Vec::new();
+        for tile in &tiles {
+            let rgb = crop(picture, *tile);
+            let boxed = letterbox_into(&rgb, tile.2 - tile.0, tile.3 - tile.1, scale.input);
+            let size = (boxed.input_width, boxed.input_height);
+            match batches
+                .iter_mut()
+                .find(|(b, _)| (b[0].input_width, b[0].input_height) == size)
+            {
+                Some((inputs, placed)) => {
+                    inputs.push(boxed);
+                    placed.push(*tile);
+                }
+                None => batches.push((vec![boxed], vec![*tile])),
+            }
+        }
+        let mut found = Vec::new();
+        for (inputs, placed) in batches {
+            for (objects, tile) in self.run(inputs)?.into_iter().zip(placed) {
+                let offset = [tile.0 as f32, tile.1 as f32, tile.0 as f32, tile.1 as f32];
+                found.extend(objects.into_iter().map(|mut o| {
+                    for (v, o) in o.bbox.iter_mut().zip(offset) {
+                        *v += o;
+                    }
+                    (o, tile)
+                }));
+            }
+        }
+        Ok(join_tiles(found, region))
+    }
+
     /// Runs inputs of one size as a batch.
     fn run(&self, boxed: Vec<Letterboxed>) -> Result<Vec<Vec<ObjectDetection>>, DetectorError> {
         let Some(first) = boxed.first() else {
@@ -236,6 +293,18 @@ pub struct RgbPicture<'a> {
     pub height: usize,
 }
 
+/// The pixels of `rect` (left, top, right, bottom, inside the picture) as a picture of their own.
+fn crop(picture: RgbPicture, (left, top, right, bottom): Span) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity((right - left) * (bottom - top) * 3);
+    for y in top..bottom {
+        let row = y * picture.width;
+        if let Some(pixels) = picture.rgb.get((row + left) * 3..(row + right) * 3) {
+            rgb.extend_from_slice(pixels);
+        }
+    }
+    rgb
+}
+
 /// The first CUDA GPU when the build has the `cuda` feature and the machine has one; the CPU
 /// otherwise (with the reason logged when a GPU was expected).
 pub fn preferred_device() -> Device {
@@ -286,4 +355,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The CPU's model name as the kernel reports it ("unknown CPU" where it does not): every
+/// figure names the machine that measured it.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|name| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
 }

@@ -5,6 +5,7 @@
 pub mod bundled;
 mod depthwise;
 pub mod detector;
+pub mod evaluation;
 mod fast_math;
 mod head;
 mod host;
@@ -16,6 +17,7 @@ mod pooling;
 pub mod postprocess;
 pub mod preprocess;
 pub mod product;
+pub mod search;
 mod stem;
 pub mod yolox;
 

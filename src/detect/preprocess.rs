@@ -52,17 +52,50 @@ pub struct InputWindow {
 /// The scale that fits a `width × height` picture into the input. In f64 and truncated where
 /// sizes are derived, as YOLOX's reference code does (768×432 → 416×233, not 234).
 pub fn fit_scale(width: usize, height: usize) -> f64 {
-    let size = INPUT_SIZE as f64;
+    fit_scale_in(width, height, INPUT_SIZE)
+}
+
+/// The scale that fits a `width × height` picture into a `size × size` input.
+pub fn fit_scale_in(width: usize, height: usize, size: usize) -> f64 {
+    let size = size as f64;
     (size / height.max(1) as f64).min(size / width.max(1) as f64)
 }
 
 /// Size of the scaled picture inside the input.
 fn scaled_size(width: usize, height: usize) -> (usize, usize) {
-    let scale = fit_scale(width, height);
+    scaled_size_in(width, height, INPUT_SIZE)
+}
+
+fn scaled_size_in(width: usize, height: usize, size: usize) -> (usize, usize) {
+    let scale = fit_scale_in(width, height, size);
     (
-        ((width as f64 * scale) as usize).clamp(1, INPUT_SIZE),
-        ((height as f64 * scale) as usize).clamp(1, INPUT_SIZE),
+        ((width as f64 * scale) as usize).clamp(1, size),
+        ((height as f64 * scale) as usize).clamp(1, size),
     )
+}
+
+/// `rgb` (`width × height × 3` bytes) fitted into a `size × size` input (`size` a multiple of
+/// 32), the input cut to the picture's extent rounded up to the 32-pixel grid: a wide picture
+/// at 640 is searched as 640 × 384, not 640 × 640 of which 280 rows are padding.
+pub fn letterbox_into(rgb: &[u8], width: usize, height: usize, size: usize) -> Letterboxed {
+    let whole = PictureCrop {
+        rgb,
+        left: 0,
+        top: 0,
+        width,
+        height,
+        full_width: width,
+        full_height: height,
+    };
+    let (scaled_w, scaled_h) = scaled_size_in(width, height, size);
+    let side = |scaled: usize| scaled.div_ceil(SIDE_STEP).max(1) * SIDE_STEP;
+    let window = InputWindow {
+        x: 0,
+        y: 0,
+        width: side(scaled_w).min(size),
+        height: side(scaled_h).min(size),
+    };
+    letterbox_window_in(&whole, window, size)
 }
 
 /// `rgb`: `width × height × 3` bytes, row-major, fitted into 416 × 416.
@@ -151,9 +184,14 @@ pub fn source_span(
 /// Samples `window` of the letterboxed input of `crop`'s picture from the pixels `crop` holds
 /// (pixels it lacks read as the nearest it has).
 pub fn letterbox_window(crop: &PictureCrop, window: InputWindow) -> Letterboxed {
+    letterbox_window_in(crop, window, INPUT_SIZE)
+}
+
+/// [`letterbox_window`] for a `size × size` input.
+fn letterbox_window_in(crop: &PictureCrop, window: InputWindow, size: usize) -> Letterboxed {
     let (width, height) = (crop.full_width, crop.full_height);
-    let scale = fit_scale(width, height) as f32;
-    let (new_w, new_h) = scaled_size(width, height);
+    let scale = fit_scale_in(width, height, size) as f32;
+    let (new_w, new_h) = scaled_size_in(width, height, size);
     let (input_width, input_height) = (window.width, window.height);
     let plane = input_width * input_height;
     let mut out = vec![PAD_VALUE; 3 * plane];
@@ -280,6 +318,25 @@ mod tests {
         // A window over the bottom margin is padding where the picture ends (row 233).
         let low = window_for((0, 400, 100, 432), w, h);
         assert_eq!((low.y, low.height), (192, 64));
+    }
+
+    #[test]
+    fn a_picture_fitted_into_a_size_is_cut_to_its_extent_on_the_grid() {
+        // 1280×720 into 640: 640×360, the input 640×384 with 24 rows of padding.
+        let rgb = vec![50u8; 1280 * 720 * 3];
+        let boxed = letterbox_into(&rgb, 1280, 720, 640);
+        assert_eq!((boxed.input_width, boxed.input_height), (640, 384));
+        assert_eq!(boxed.scale, 0.5);
+        assert_eq!(boxed.bgr_planar[359 * 640 + 639], 50.0);
+        assert_eq!(boxed.bgr_planar[360 * 640], 114.0);
+        // At 416 it samples what the square whole-picture input has in those rows.
+        let (w, h) = (832, 416);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| ((i * 7) % 251) as u8).collect();
+        let cut = letterbox_into(&rgb, w, h, INPUT_SIZE);
+        let square = letterbox(&rgb, w, h);
+        assert_eq!((cut.input_width, cut.input_height), (416, 224));
+        let n = INPUT_SIZE * 224;
+        assert_eq!(cut.bgr_planar[..n], square.bgr_planar[..n]);
     }
 
     #[test]

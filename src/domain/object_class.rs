@@ -29,6 +29,11 @@ impl ObjectClass {
         }
     }
 
+    /// Whether the class is a vehicle (bicycles too; not people or traffic lights).
+    pub fn is_vehicle(self) -> bool {
+        !matches!(self, Self::Person | Self::TrafficLight)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Self::Person => "person",

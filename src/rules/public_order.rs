@@ -30,10 +30,6 @@ fn event(kind: ViolationKind, point: &TrackPoint, since_ms: i64) -> RuleEvent {
     }
 }
 
-fn is_vehicle(class: ObjectClass) -> bool {
-    !matches!(class, ObjectClass::Person | ObjectClass::TrafficLight)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GatheringConfig {
     pub min_vehicles: usize,
@@ -83,7 +79,7 @@ impl Rule for GatheringRule {
         let here = point.at();
         let on_road =
             self.carriageway.is_empty() || self.carriageway.iter().any(|p| inside(here, p));
-        if !is_vehicle(point.class) || !on_road {
+        if !point.class.is_vehicle() || !on_road {
             self.tracks.remove(&point.track);
             return Vec::new();
         }
