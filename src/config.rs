@@ -125,6 +125,12 @@ pub struct DetectConfig {
     pub motion_gate: bool,
     /// Seconds after which a still picture is searched whole again. Default: 5.
     pub recheck_s: f64,
+    /// Search the area a camera's junction geometry draws (approaches, lanes, zones) cropped
+    /// and enlarged when something moves there. Default: true.
+    pub junction_focus: bool,
+    /// How that area is searched: SIZE or SIZE:COLUMNSxROWS. Default: "640" (the best motorbike
+    /// recall per unit of compute measured on vn-vehicles; see docs/detector.md).
+    pub focus_scale: crate::detect::search::SearchScale,
 }
 
 impl Default for DetectConfig {
@@ -136,6 +142,8 @@ impl Default for DetectConfig {
             camera_rates: std::collections::BTreeMap::new(),
             motion_gate: true,
             recheck_s: 5.0,
+            junction_focus: true,
+            focus_scale: crate::detect::search::SearchScale::FOCUS,
         }
     }
 }
@@ -154,6 +162,17 @@ impl DetectConfig {
             recheck_s: self.recheck_s.max(0.5),
             ..crate::analytics::ScheduleConfig::default()
         }
+    }
+
+    /// The area of `geometry` searched enlarged, unless switched off.
+    pub fn focus_for(
+        &self,
+        geometry: &crate::domain::geometry::JunctionGeometry,
+    ) -> Option<crate::analytics::Focus> {
+        if !self.junction_focus {
+            return None;
+        }
+        crate::analytics::Focus::of_geometry(geometry, self.focus_scale)
     }
 }
 

@@ -161,17 +161,28 @@ fn with_a_wrong_model_the_detector_says_why_and_the_video_still_plays() {
 }
 
 #[test]
-fn a_region_search_finds_what_the_whole_picture_search_finds_inside_it() {
-    use dienbien_dispatch::analytics::{PixelRect, search_frames};
+fn a_region_search_finds_what_the_whole_picture_search_finds_inside_it_also_enlarged() {
+    use dienbien_dispatch::analytics::{FrameSearch, PixelRect, search_frames};
     use dienbien_dispatch::detect::detector::Detector;
     use dienbien_dispatch::detect::postprocess::iou;
+    use dienbien_dispatch::detect::search::SearchScale;
     let detector = Detector::load(&models_dir()).unwrap();
     let frames = support::decode_file(&media("vtest-h264-high.mp4"));
+    let search = |frame, region, zoom| {
+        search_frames(
+            &detector,
+            &[FrameSearch {
+                frame,
+                region,
+                zoom,
+            }],
+        )
+        .unwrap()
+        .remove(0)
+    };
     let mut compared = 0;
     for frame in frames.iter().step_by(100) {
-        let whole = search_frames(&detector, &[(frame, None)])
-            .unwrap()
-            .remove(0);
+        let whole = search(frame, None, None);
         let Some(target) = whole
             .iter()
             .filter(|o| o.class == ObjectClass::Person && o.score > 0.6)
@@ -186,21 +197,31 @@ fn a_region_search_finds_what_the_whole_picture_search_finds_inside_it() {
             frame.width,
             frame.height,
         );
-        let found = search_frames(&detector, &[(frame, Some(region))])
-            .unwrap()
-            .remove(0);
-        let best = found
-            .iter()
-            .filter(|o| o.class == target.class)
-            .map(|o| (iou(&o.bbox, &target.bbox), o.score))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .unwrap_or((0.0, 0.0));
+        let best = |found: &[dienbien_dispatch::detect::detector::ObjectDetection]| {
+            found
+                .iter()
+                .filter(|o| o.class == target.class)
+                .map(|o| (iou(&o.bbox, &target.bbox), o.score))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .unwrap_or((0.0, 0.0))
+        };
+        // At the whole picture's scale: the same box and score.
+        let at_scale = best(&search(frame, Some(region), None));
         assert!(
-            best.0 > 0.9 && (best.1 - target.score).abs() < 0.05,
+            at_scale.0 > 0.9 && (at_scale.1 - target.score).abs() < 0.05,
             "frame {}: person {target:?} found in {region:?} with IoU {} score {}",
             frame.pts_90k,
-            best.0,
-            best.1
+            at_scale.0,
+            at_scale.1
+        );
+        // Cropped and enlarged to 640: the network sees other pixels, but the box lands on the
+        // person in picture pixels.
+        let enlarged = best(&search(frame, Some(region), Some(SearchScale::FOCUS)));
+        assert!(
+            enlarged.0 > 0.7,
+            "frame {}: person {target:?} in {region:?} enlarged: IoU {}",
+            frame.pts_90k,
+            enlarged.0
         );
         compared += 1;
     }

@@ -5,6 +5,7 @@
 //! display shows so that boxes and picture belong together.
 
 use super::motion::PixelRect;
+use super::schedule::Focus;
 use crate::detect::detector::ObjectDetection;
 use crate::ingest::{FrameSlot, SlotFrame};
 use crate::rules::{RuleEvent, RuleSet, TrackPoint};
@@ -75,6 +76,7 @@ struct FeedInner {
     stats: DetectStats,
     tracker: Tracker,
     rules: Option<StreamRules>,
+    focus: Option<Focus>,
     /// Events not yet taken by the console.
     events: VecDeque<RuleEvent>,
     /// Tracks that raised an event (highlighted on the wall).
@@ -239,6 +241,16 @@ impl DetectionFeed {
     /// Runs `rules` on this stream's tracks from now on, with signal states from `signals`.
     pub fn set_rules(&self, rules: RuleSet, signals: Arc<CameraSignals>) {
         self.update(|inner| inner.rules = Some(StreamRules { rules, signals }));
+    }
+
+    /// Sets the area searched enlarged when something moves in it (the junction's drawn area).
+    pub fn set_focus(&self, focus: Option<Focus>) {
+        self.update(|inner| inner.focus = focus);
+    }
+
+    /// The stream's focus, if it has one.
+    pub fn focus(&self) -> Option<Focus> {
+        self.inner.lock().ok()?.focus
     }
 
     /// The camera's signal sources, when its rules run.

@@ -11,8 +11,9 @@ pub mod worker;
 
 pub use feed::{DetectStats, DetectionFeed, DisplayChoice, FrameDetections, choose_display};
 pub use motion::{Motion, MotionConfig, MotionGate, PixelRect};
-pub use schedule::{Decision, ScheduleConfig, Scheduler};
+pub use schedule::{Decision, Focus, ScheduleConfig, Scheduler};
 pub use tampering::{TamperAlert, TamperConfig, TamperKind, TamperWatch};
 pub use worker::{
-    DetectorOptions, DetectorService, DetectorStatus, Registered, kept_outside, search_frames,
+    DetectorOptions, DetectorService, DetectorStatus, FrameSearch, Registered, kept_outside,
+    search_frames,
 };

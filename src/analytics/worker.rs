@@ -10,6 +10,7 @@ use super::schedule::{Decision, ScheduleConfig, Scheduler};
 use super::tampering::{TamperConfig, TamperWatch};
 use crate::detect::detector::{Detector, DetectorError, ObjectDetection, RgbPicture};
 use crate::detect::preprocess::{PictureCrop, source_span, window_for};
+use crate::detect::search::SearchScale;
 use crate::ingest::{Doorbell, FrameSlot, SlotFrame};
 use crate::video::YuvFrame;
 use std::collections::HashMap;
@@ -149,6 +150,16 @@ struct Job {
     feed: DetectionFeed,
     frame: SlotFrame,
     region: Option<PixelRect>,
+    zoom: Option<SearchScale>,
+}
+
+/// A frame and what of it to search: `region` (the whole picture when `None`) at the whole
+/// picture's scale, or cropped and fitted at `zoom`.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameSearch<'a> {
+    pub frame: &'a YuvFrame,
+    pub region: Option<PixelRect>,
+    pub zoom: Option<SearchScale>,
 }
 
 fn set_status(shared: &Shared, status: DetectorStatus) {
@@ -236,14 +247,16 @@ fn collect_jobs(
             .latest()
             .map(|d| d.all().map(|o| o.bbox).collect())
             .unwrap_or_default();
+        state.scheduler.set_focus(registration.feed.focus());
         match state.scheduler.decide(&frame.frame, &boxes) {
             Decision::SkipRate => registration.feed.skipped_rate(frame.sequence),
             Decision::SkipStill => registration.feed.skipped_still(&frame),
-            Decision::Detect { region } => {
+            Decision::Detect { region, zoom } => {
                 jobs.push(Job {
                     feed: registration.feed.clone(),
                     frame,
                     region,
+                    zoom,
                 });
                 if jobs.len() >= max_batch {
                     break;
@@ -258,9 +271,13 @@ fn collect_jobs(
 /// Searches the jobs' frames in one batch and publishes each result.
 fn search(detector: &Detector, jobs: Vec<Job>) {
     let started = Instant::now();
-    let frames: Vec<(&YuvFrame, Option<PixelRect>)> = jobs
+    let frames: Vec<FrameSearch> = jobs
         .iter()
-        .map(|job| (job.frame.frame.as_ref(), job.region))
+        .map(|job| FrameSearch {
+            frame: job.frame.frame.as_ref(),
+            region: job.region,
+            zoom: job.zoom,
+        })
         .collect();
     let found = match search_frames(detector, &frames) {
         Ok(found) => found,
@@ -295,32 +312,37 @@ fn search(detector: &Detector, jobs: Vec<Job>) {
 }
 
 /// Objects in each frame (within its region, or the whole picture), in picture pixels. Whole
-/// pictures go through the network as one batch; a region goes alone, at its picture's scale,
-/// so it costs in proportion to its area.
+/// pictures go through the network as one batch; a region goes alone, at its picture's scale
+/// (it costs in proportion to its area) or cropped and fitted at its zoom.
 pub fn search_frames(
     detector: &Detector,
-    frames: &[(&YuvFrame, Option<PixelRect>)],
+    frames: &[FrameSearch],
 ) -> Result<Vec<Vec<ObjectDetection>>, DetectorError> {
     let whole: Vec<(usize, Vec<u8>)> = frames
         .iter()
         .enumerate()
-        .filter(|(_, (_, region))| region.is_none())
-        .map(|(i, (f, _))| (i, f.to_rgb()))
+        .filter(|(_, f)| f.region.is_none() && f.zoom.is_none())
+        .map(|(i, f)| (i, f.frame.to_rgb()))
         .collect();
     let pictures: Vec<RgbPicture> = whole
         .iter()
         .map(|(i, rgb)| RgbPicture {
             rgb,
-            width: frames[*i].0.width as usize,
-            height: frames[*i].0.height as usize,
+            width: frames[*i].frame.width as usize,
+            height: frames[*i].frame.height as usize,
         })
         .collect();
     let mut results: Vec<Vec<ObjectDetection>> = vec![Vec::new(); frames.len()];
     for ((i, _), found) in whole.iter().zip(detector.detect_batch(&pictures)?) {
         results[*i] = found;
     }
-    for (i, (frame, region)) in frames.iter().enumerate() {
-        let Some(region) = region else {
+    for (i, search) in frames.iter().enumerate() {
+        let frame = search.frame;
+        if let Some(zoom) = search.zoom {
+            results[i] = search_zoomed(detector, frame, search.region, zoom)?;
+            continue;
+        }
+        let Some(region) = search.region else {
             continue;
         };
         let (width, height) = (frame.width as usize, frame.height as usize);
@@ -353,6 +375,38 @@ pub fn search_frames(
         results[i] = detector.detect_window(&crop, window)?;
     }
     Ok(results)
+}
+
+/// Objects in `region` of `frame` (the whole picture when `None`), the region cropped and
+/// searched at `zoom`.
+fn search_zoomed(
+    detector: &Detector,
+    frame: &YuvFrame,
+    region: Option<PixelRect>,
+    zoom: SearchScale,
+) -> Result<Vec<ObjectDetection>, DetectorError> {
+    let region = region.unwrap_or(PixelRect {
+        left: 0,
+        top: 0,
+        right: frame.width,
+        bottom: frame.height,
+    });
+    let (width, height) = (region.width() as usize, region.height() as usize);
+    let rgb = frame.crop_rgb(region.left, region.top, region.width(), region.height());
+    let picture = RgbPicture {
+        rgb: &rgb,
+        width,
+        height,
+    };
+    let mut found = detector.detect_scaled(picture, (0, 0, width, height), zoom)?;
+    let (dx, dy) = (region.left as f32, region.top as f32);
+    for object in &mut found {
+        object.bbox[0] += dx;
+        object.bbox[1] += dy;
+        object.bbox[2] += dx;
+        object.bbox[3] += dy;
+    }
+    Ok(found)
 }
 
 /// Earlier objects whose centre lies outside the searched region (nothing moved there, so

@@ -4,8 +4,8 @@
 use super::Setup;
 use super::probe::PASSWORD_VAR;
 use crate::analytics::{
-    Decision, ScheduleConfig, Scheduler, TamperAlert, TamperConfig, TamperWatch, kept_outside,
-    search_frames,
+    Decision, FrameSearch, ScheduleConfig, Scheduler, TamperAlert, TamperConfig, TamperWatch,
+    kept_outside, search_frames,
 };
 use crate::cli::AnalyzeArgs;
 use crate::detect::detector::{Detector, ObjectDetection};
@@ -55,6 +55,8 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
         Some(path) => {
             let (geometry, mut signals) =
                 super::rules::load_inputs(path, args.signals.as_deref(), args.plan.as_deref())?;
+            // The junction's area is searched enlarged, as the engine does.
+            scheduler.set_focus(setup.config.detect.focus_for(&geometry));
             if args.signals.is_none() && args.plan.is_none() {
                 vision = VisionSignals::new(
                     &geometry.signal_heads,
@@ -105,7 +107,7 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
                 print_tampering(&alert, args.json);
             }
             let boxes: Vec<[f32; 4]> = known.iter().map(|o| o.bbox).collect();
-            let region = match scheduler.decide(&frame, &boxes) {
+            let (region, zoom) = match scheduler.decide(&frame, &boxes) {
                 Decision::SkipRate => {
                     skipped_rate += 1;
                     continue;
@@ -119,11 +121,16 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
                     }
                     continue;
                 }
-                Decision::Detect { region } => region,
+                Decision::Detect { region, zoom } => (region, zoom),
             };
             region_searches += u64::from(region.is_some());
             let started = Instant::now();
-            let detections = search_frames(&detector, &[(&frame, region)])?
+            let search = FrameSearch {
+                frame: &frame,
+                region,
+                zoom,
+            };
+            let detections = search_frames(&detector, &[search])?
                 .pop()
                 .unwrap_or_default();
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -309,6 +309,9 @@ impl VideoStreams {
                     match detection.camera_rules(&key.camera, url) {
                         Ok(Some((drawn, rules, signals))) => {
                             registered.feed.set_rules(rules, signals);
+                            registered
+                                .feed
+                                .set_focus(detection.config.focus_for(&drawn.geometry));
                             geometry = Some(drawn);
                         }
                         Ok(None) => {}
@@ -589,6 +592,9 @@ impl VideoStreams {
             match detection.camera_rules(&key.camera, &watched.url) {
                 Ok(Some((drawn, rules, signals))) => {
                     registered.feed.set_rules(rules, signals);
+                    registered
+                        .feed
+                        .set_focus(detection.config.focus_for(&drawn.geometry));
                     watched.geometry = Some(drawn);
                     relend.push(key.clone());
                 }
