@@ -162,6 +162,7 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
     let detector = DetectorService::start(DetectorOptions {
         models_dir: root.join("resources/models"),
         max_batch: None,
+        weights: dienbien_dispatch::detect::detector::Weights::default(),
     })
     .map_err(|e| e.to_string())?;
     let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())

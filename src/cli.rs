@@ -408,6 +408,10 @@ pub struct DetectArgs {
     /// SIZE:COLUMNSxROWS (cut into overlapping tiles, each fitted into SIZE × SIZE).
     #[arg(long, default_value = "416")]
     pub scale: String,
+    /// The detector's weights: vietnam (tuned) or coco. Default: `[detect] weights`, else
+    /// vietnam.
+    #[arg(long)]
+    pub weights: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -415,6 +419,52 @@ pub enum DetectCommand {
     /// Measure the detector on pictures with boxes: recall and precision per class at IoU 0.5
     /// and 0.3, recall by object size, and the time per picture, for each search scale given.
     Eval(DetectEvalArgs),
+    /// Tune the detector's prediction layers to labelled pictures (the rest of the network
+    /// frozen), write the tuned model and measure it against the one it started from.
+    Train(DetectTrainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DetectTrainArgs {
+    /// The training split: images/ and labels/ (YOLO).
+    pub train: PathBuf,
+    /// The split the result is measured on (not trained on).
+    #[arg(long)]
+    pub valid: PathBuf,
+    /// Where the tuned model (ONNX) is written.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The dataset's class indices in order, as console classes.
+    #[arg(long, default_value = "car,motorbike,truck,bus")]
+    pub classes: String,
+    /// Stretch each picture to this aspect ratio first (16:9 for vn-vehicles).
+    #[arg(long)]
+    pub aspect: Option<String>,
+    /// Views of each picture (cycling: whole at 640, a part enlarged at 640, whole at 416).
+    #[arg(long, default_value_t = 3)]
+    pub views: usize,
+    /// Passes over the samples.
+    #[arg(long, default_value_t = 30)]
+    pub epochs: usize,
+    /// AdamW's learning rate.
+    #[arg(long, default_value_t = 0.002)]
+    pub learning_rate: f64,
+    /// Share of background cells kept.
+    #[arg(long, default_value_t = 0.05)]
+    pub background_share: f64,
+    /// Seed of the views, the background kept and the order of the samples.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Use only the first N training pictures.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Scales the two models are measured at on the valid split (repeat the option).
+    #[arg(long = "scale", default_value = "416")]
+    pub scales: Vec<String>,
+    /// Video clips on which the tuned model's people and bicycles are compared with the COCO
+    /// model's (its boxes scoring 0.5 or more taken as the truth); repeat the option.
+    #[arg(long = "clip")]
+    pub clips: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -435,6 +485,10 @@ pub struct DetectEvalArgs {
     /// Use only the first N pictures (in name order).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Weights to measure (vietnam, coco); repeat the option to compare them in one run.
+    /// Default: `[detect] weights`, else vietnam.
+    #[arg(long = "weights")]
+    pub weights: Vec<String>,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -125,6 +125,9 @@ pub struct DetectConfig {
     pub motion_gate: bool,
     /// Seconds after which a still picture is searched whole again. Default: 5.
     pub recheck_s: f64,
+    /// Which weights the detector runs: "vietnam" (tuned to Vietnamese traffic, the default)
+    /// or "coco" (YOLOX-nano as trained on COCO).
+    pub weights: crate::detect::detector::Weights,
     /// Search the area a camera's junction geometry draws (approaches, lanes, zones) cropped
     /// and enlarged when something moves there. Default: true.
     pub junction_focus: bool,
@@ -142,6 +145,7 @@ impl Default for DetectConfig {
             camera_rates: std::collections::BTreeMap::new(),
             motion_gate: true,
             recheck_s: 5.0,
+            weights: crate::detect::detector::Weights::Vietnam,
             junction_focus: true,
             focus_scale: crate::detect::search::SearchScale::FOCUS,
         }

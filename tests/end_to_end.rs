@@ -75,6 +75,7 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
     let detector = DetectorService::start(DetectorOptions {
         models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
         max_batch: None,
+        weights: dienbien_dispatch::detect::detector::Weights::default(),
     })
     .unwrap();
     let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())

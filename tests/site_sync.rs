@@ -257,6 +257,7 @@ impl TestEngine {
         let detector = DetectorService::start(DetectorOptions {
             models_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
             max_batch: None,
+            weights: dienbien_dispatch::detect::detector::Weights::default(),
         })
         .unwrap();
         let recordings = tempfile::tempdir().unwrap();

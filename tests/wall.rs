@@ -319,6 +319,7 @@ fn detecting_streams(geometry_dir: Option<std::path::PathBuf>) -> VideoStreams {
     let detector = DetectorService::start(DetectorOptions {
         models_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
         max_batch: None,
+        weights: dienbien_dispatch::detect::detector::Weights::default(),
     })
     .unwrap();
     VideoStreams::new(IngestOptions::default(), CameraCredentials::default()).with_detector(

@@ -8,7 +8,7 @@ use super::feed::{DetectionFeed, FrameDetections};
 use super::motion::PixelRect;
 use super::schedule::{Decision, ScheduleConfig, Scheduler};
 use super::tampering::{TamperConfig, TamperWatch};
-use crate::detect::detector::{Detector, DetectorError, ObjectDetection, RgbPicture};
+use crate::detect::detector::{Detector, DetectorError, ObjectDetection, RgbPicture, Weights};
 use crate::detect::preprocess::{PictureCrop, source_span, window_for};
 use crate::detect::search::SearchScale;
 use crate::ingest::{Doorbell, FrameSlot, SlotFrame};
@@ -41,6 +41,8 @@ pub struct DetectorOptions {
     /// Most frames searched in one pass; `None` picks by device (1 on the CPU, where a batch
     /// measured no faster per frame, 8 on a GPU).
     pub max_batch: Option<usize>,
+    /// Which weights to run.
+    pub weights: Weights,
 }
 
 struct Registration {
@@ -169,7 +171,8 @@ fn set_status(shared: &Shared, status: DetectorStatus) {
 }
 
 fn run(shared: &Shared, options: &DetectorOptions) {
-    let detector = match Detector::load(&options.models_dir) {
+    let device = crate::detect::detector::preferred_device();
+    let detector = match Detector::load_weights(&options.models_dir, options.weights, &device) {
         Ok(detector) => detector,
         Err(e) => {
             tracing::warn!(error = %e, "detection unavailable");

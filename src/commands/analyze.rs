@@ -8,7 +8,7 @@ use crate::analytics::{
     kept_outside, search_frames,
 };
 use crate::cli::AnalyzeArgs;
-use crate::detect::detector::{Detector, ObjectDetection};
+use crate::detect::detector::ObjectDetection;
 use crate::domain::StreamUrl;
 use crate::rules::{Catalogue, RuleConfig, RuleEvent, RuleSet, TrackPoint};
 use crate::signals::{SignalSource, VisionConfig, VisionSignals};
@@ -27,7 +27,7 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
         format!("file://{}", path.display())
     };
     let url = StreamUrl::parse(&text).with_context(|| format!("'{}'", args.source))?;
-    let detector = Detector::load(&setup.models_dir)?;
+    let detector = super::load_detector(setup, None)?;
     let options = RtspOptions {
         credentials: args
             .user

@@ -2,7 +2,7 @@
 
 use super::Setup;
 use crate::cli::{DetectArgs, DetectCommand};
-use crate::detect::detector::{Detector, RgbPicture};
+use crate::detect::detector::RgbPicture;
 use crate::detect::search::SearchScale;
 use crate::video::{Decoder, FileSource};
 use anyhow::Context as _;
@@ -11,11 +11,13 @@ use std::path::Path;
 use std::time::Instant;
 
 pub fn run(args: &DetectArgs, setup: &Setup) -> anyhow::Result<()> {
-    if let Some(DetectCommand::Eval(eval)) = &args.command {
-        return super::detect_eval::run(eval, setup);
+    match &args.command {
+        Some(DetectCommand::Eval(eval)) => return super::detect_eval::run(eval, setup),
+        Some(DetectCommand::Train(train)) => return super::detect_train::run(train, setup),
+        None => {}
     }
     let scale = SearchScale::parse(&args.scale)?;
-    let detector = Detector::load(&setup.models_dir)?;
+    let detector = super::load_detector(setup, args.weights.as_deref())?;
     tracing::info!(device = detector.device_name(), "detector ready");
     for path in &args.images {
         let (rgb, width, height) = read_picture(path)

@@ -15,19 +15,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// A picture of the dataset, ready to search.
-struct Sample {
-    rgb: Vec<u8>,
-    width: usize,
-    height: usize,
-    truth: Vec<LabelledBox>,
+pub(super) struct Sample {
+    pub rgb: Vec<u8>,
+    pub width: usize,
+    pub height: usize,
+    pub truth: Vec<LabelledBox>,
 }
 
 /// One scale's results.
-struct Measured {
-    scale: SearchScale,
-    tally: Tally,
-    elapsed: Duration,
-    input_pixels: usize,
+pub(super) struct Measured {
+    /// The weights measured (`vietnam`, `coco`), empty when not named.
+    pub weights: String,
+    pub scale: SearchScale,
+    pub tally: Tally,
+    pub elapsed: Duration,
+    pub input_pixels: usize,
 }
 
 pub fn run(args: &DetectEvalArgs, setup: &Setup) -> anyhow::Result<()> {
@@ -38,8 +40,78 @@ pub fn run(args: &DetectEvalArgs, setup: &Setup) -> anyhow::Result<()> {
         .map(|s| SearchScale::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
     let aspect = args.aspect.as_deref().map(parse_aspect).transpose()?;
-    let pictures = picture_files(&args.dir, args.limit)?;
-    let detector = Detector::load(&setup.models_dir)?;
+    let weights: Vec<Option<&str>> = if args.weights.is_empty() {
+        vec![None]
+    } else {
+        args.weights.iter().map(|w| Some(w.as_str())).collect()
+    };
+    let detectors = weights
+        .iter()
+        .map(|w| {
+            let detector = super::load_detector(setup, *w)?;
+            let name = w.map_or_else(
+                || setup.config.detect.weights.code().to_owned(),
+                str::to_owned,
+            );
+            Ok((name, detector))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let samples = load_samples(&args.dir, &classes, aspect, args.limit)?;
+    let mut results = Vec::new();
+    for (name, detector) in &detectors {
+        for scale in &scales {
+            let mut measured = measure(detector, &samples, *scale, &classes)?;
+            measured.weights = name.clone();
+            results.push(measured);
+        }
+    }
+    let machine = machine(&detectors[0].1);
+    if args.json {
+        let report = json!({
+            "dir": args.dir.display().to_string(),
+            "pictures": samples.len(),
+            "aspect": args.aspect,
+            "machine": machine,
+            "rider_rule": RIDER_RULE,
+            "scales": results.iter().map(|m| m.to_json(samples.len())).collect::<Vec<_>>(),
+        });
+        println!("{report}");
+        return Ok(());
+    }
+    println!(
+        "{}: {} pictures{}; {machine}",
+        args.dir.display(),
+        samples.len(),
+        args.aspect
+            .as_deref()
+            .map(|a| format!(", stretched to {a}"))
+            .unwrap_or_default(),
+    );
+    println!("motorbike rule: {RIDER_RULE}");
+    for m in &results {
+        m.print(samples.len());
+    }
+    Ok(())
+}
+
+/// The device, the CPU and its threads, in words.
+pub(super) fn machine(detector: &Detector) -> String {
+    format!(
+        "{} on {} ({} threads)",
+        detector.device_name(),
+        cpu_model(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    )
+}
+
+/// The pictures of `dir` with their labelled boxes (stretched to `aspect` when given).
+pub(super) fn load_samples(
+    dir: &Path,
+    classes: &[crate::domain::ObjectClass],
+    aspect: Option<f64>,
+    limit: Option<usize>,
+) -> anyhow::Result<Vec<Sample>> {
+    let pictures = picture_files(dir, limit)?;
     let mut samples = Vec::with_capacity(pictures.len());
     let mut unlabelled = 0;
     for (i, (picture, label)) in pictures.iter().enumerate() {
@@ -58,7 +130,7 @@ pub fn run(args: &DetectEvalArgs, setup: &Setup) -> anyhow::Result<()> {
             }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", label.display())),
         };
-        let truth = read_labels(&text, &classes, width as f32, height as f32)
+        let truth = read_labels(&text, classes, width as f32, height as f32)
             .with_context(|| format!("in {}", label.display()))?;
         samples.push(Sample {
             rgb,
@@ -66,106 +138,94 @@ pub fn run(args: &DetectEvalArgs, setup: &Setup) -> anyhow::Result<()> {
             height,
             truth,
         });
-        if (i + 1) % 50 == 0 {
+        if (i + 1) % 100 == 0 {
             eprintln!("read {} of {} pictures", i + 1, pictures.len());
         }
     }
     if unlabelled == samples.len() {
         bail!(
-            "none of the {} pictures has a label file in {} (expected NAME.txt beside              images/NAME.jpg)",
+            "none of the {} pictures has a label file in {} (expected NAME.txt beside \
+             images/NAME.jpg)",
             samples.len(),
-            args.dir.join("labels").display()
+            dir.join("labels").display()
         );
     }
-    let mut results = Vec::new();
-    for scale in scales {
-        let mut tally = Tally::new(&classes);
-        let mut elapsed = Duration::ZERO;
-        let mut input_pixels = 0;
-        for (i, sample) in samples.iter().enumerate() {
-            let picture = RgbPicture {
-                rgb: &sample.rgb,
-                width: sample.width,
-                height: sample.height,
-            };
-            let started = Instant::now();
-            let found =
-                detector.detect_scaled(picture, (0, 0, sample.width, sample.height), scale)?;
-            elapsed += started.elapsed();
-            input_pixels += if scale == SearchScale::DEFAULT {
-                416 * 416
-            } else {
-                scale.input_pixels(sample.width, sample.height)
-            };
-            tally.add(&sample.truth, &with_riders(&found));
-            if (i + 1) % 50 == 0 {
-                eprintln!("scale {scale}: {} of {} pictures", i + 1, samples.len());
-            }
-        }
-        results.push(Measured {
-            scale,
-            tally,
-            elapsed,
-            input_pixels,
-        });
+    if unlabelled > 0 {
+        eprintln!("{unlabelled} pictures have no label file: counted as holding nothing");
     }
-    let machine = format!(
-        "{} on {} ({} threads)",
-        detector.device_name(),
-        cpu_model(),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    let pictures = samples.len().max(1) as f64;
-    if args.json {
-        let scales: Vec<_> = results
-            .iter()
-            .map(|m| {
-                let mut report = m.tally.to_json();
-                report["scale"] = json!(m.scale.to_string());
-                report["ms_per_picture"] =
-                    json!((m.elapsed.as_secs_f64() * 1000.0 / pictures * 10.0).round() / 10.0);
-                report["input_pixels_per_picture"] =
-                    json!((m.input_pixels as f64 / pictures).round());
-                report
-            })
-            .collect();
-        let report = json!({
-            "dir": args.dir.display().to_string(),
-            "pictures": samples.len(),
-            "unlabelled_pictures": unlabelled,
-            "aspect": args.aspect,
-            "machine": machine,
-            "rider_rule": RIDER_RULE,
-            "scales": scales,
-        });
-        println!("{report}");
-        return Ok(());
-    }
-    println!(
-        "{}: {} pictures{}{}; {machine}",
-        args.dir.display(),
-        samples.len(),
-        if unlabelled > 0 {
-            format!(" ({unlabelled} without a label file, counted as empty)")
+    Ok(samples)
+}
+
+/// The detector's figures on `samples` at `scale`.
+pub(super) fn measure(
+    detector: &Detector,
+    samples: &[Sample],
+    scale: SearchScale,
+    classes: &[crate::domain::ObjectClass],
+) -> anyhow::Result<Measured> {
+    let mut tally = Tally::new(classes);
+    let mut elapsed = Duration::ZERO;
+    let mut input_pixels = 0;
+    for (i, sample) in samples.iter().enumerate() {
+        let picture = RgbPicture {
+            rgb: &sample.rgb,
+            width: sample.width,
+            height: sample.height,
+        };
+        let started = Instant::now();
+        let found = detector.detect_scaled(picture, (0, 0, sample.width, sample.height), scale)?;
+        elapsed += started.elapsed();
+        input_pixels += if scale == SearchScale::DEFAULT {
+            416 * 416
         } else {
-            String::new()
-        },
-        args.aspect
-            .as_deref()
-            .map(|a| format!(", stretched to {a}"))
-            .unwrap_or_default(),
-    );
-    println!("motorbike rule: {RIDER_RULE}");
-    for m in &results {
-        println!(
-            "\nscale {}: {:.1} ms per picture, {:.0} input pixels per picture",
-            m.scale,
-            m.elapsed.as_secs_f64() * 1000.0 / pictures,
-            m.input_pixels as f64 / pictures
-        );
-        print_table(&m.tally);
+            scale.input_pixels(sample.width, sample.height)
+        };
+        tally.add(&sample.truth, &with_riders(&found));
+        if (i + 1) % 100 == 0 {
+            eprintln!("scale {scale}: {} of {} pictures", i + 1, samples.len());
+        }
     }
-    Ok(())
+    Ok(Measured {
+        weights: String::new(),
+        scale,
+        tally,
+        elapsed,
+        input_pixels,
+    })
+}
+
+impl Measured {
+    fn per_picture(&self, pictures: usize) -> (f64, f64) {
+        let n = pictures.max(1) as f64;
+        (
+            self.elapsed.as_secs_f64() * 1000.0 / n,
+            self.input_pixels as f64 / n,
+        )
+    }
+
+    pub(super) fn to_json(&self, pictures: usize) -> serde_json::Value {
+        let (ms, pixels) = self.per_picture(pictures);
+        let mut report = self.tally.to_json();
+        report["scale"] = json!(self.scale.to_string());
+        report["weights"] = json!(self.weights);
+        report["ms_per_picture"] = json!((ms * 10.0).round() / 10.0);
+        report["input_pixels_per_picture"] = json!(pixels.round());
+        report
+    }
+
+    pub(super) fn print(&self, pictures: usize) {
+        let (ms, pixels) = self.per_picture(pictures);
+        let weights = if self.weights.is_empty() {
+            String::new()
+        } else {
+            format!("{} weights, ", self.weights)
+        };
+        println!(
+            "\n{weights}scale {}: {ms:.1} ms per picture, {pixels:.0} input pixels per picture",
+            self.scale
+        );
+        print_table(&self.tally);
+    }
 }
 
 fn print_table(tally: &Tally) {
@@ -245,7 +305,7 @@ fn picture_files(dir: &Path, limit: Option<usize>) -> anyhow::Result<Vec<(PathBu
 }
 
 /// `16:9` as a width ÷ height ratio.
-fn parse_aspect(text: &str) -> anyhow::Result<f64> {
+pub(super) fn parse_aspect(text: &str) -> anyhow::Result<f64> {
     let parsed = text
         .split_once(':')
         .and_then(|(w, h)| Some((w.trim().parse::<f64>().ok()?, h.trim().parse::<f64>().ok()?)));

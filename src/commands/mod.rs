@@ -7,6 +7,7 @@ mod cameras;
 mod console;
 mod detect;
 mod detect_eval;
+mod detect_train;
 pub(crate) mod evidence;
 mod geometry;
 mod library;
@@ -36,6 +37,24 @@ pub(crate) use serve::engine_settings;
 pub use serve::{engines, run as serve};
 pub use signals::run as signals;
 pub use users::run as users;
+
+/// The detector with `weights` (`vietnam` or `coco`), or the configured weights.
+pub(crate) fn load_detector(
+    setup: &Setup,
+    weights: Option<&str>,
+) -> anyhow::Result<crate::detect::detector::Detector> {
+    use crate::detect::detector::{Detector, Weights, preferred_device};
+    let weights = match weights {
+        Some(text) => Weights::parse(text)
+            .ok_or_else(|| anyhow::anyhow!("weights {text:?} are not \"vietnam\" or \"coco\""))?,
+        None => setup.config.detect.weights,
+    };
+    Ok(Detector::load_weights(
+        &setup.models_dir,
+        weights,
+        &preferred_device(),
+    )?)
+}
 
 use crate::basemap::BaseMapChoice;
 use crate::cli::Cli;
@@ -125,6 +144,7 @@ pub(crate) fn video_streams(
     let options = crate::analytics::DetectorOptions {
         models_dir: setup.models_dir.clone(),
         max_batch: None,
+        weights: setup.config.detect.weights,
     };
     match crate::analytics::DetectorService::start(options) {
         Ok(service) => {

@@ -5,6 +5,11 @@
 /// YOLOX-nano, COCO weights (Megvii), `resources/models/yolox-nano/`.
 pub const YOLOX_NANO: &[u8] = include_bytes!("../../resources/models/yolox-nano/yolox_nano.onnx");
 
+/// YOLOX-nano with its prediction layers tuned to Vietnamese traffic (`detect train`),
+/// `resources/models/yolox-nano-vn/`.
+pub const YOLOX_NANO_VN: &[u8] =
+    include_bytes!("../../resources/models/yolox-nano-vn/yolox_nano_vn.onnx");
+
 /// The HyperLPR plate detector, `resources/models/plate-hyperlpr/`.
 pub const PLATE: &[u8] = include_bytes!("../../resources/models/plate-hyperlpr/y5fu_320x_sim.onnx");
 
@@ -27,12 +32,13 @@ impl std::fmt::Display for ModelSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::detector::{YOLOX_NANO_SHA256, sha256_hex};
+    use crate::detect::detector::{YOLOX_NANO_SHA256, YOLOX_NANO_VN_SHA256, sha256_hex};
     use crate::detect::plate::PLATE_SHA256;
 
     #[test]
     fn the_built_in_models_are_the_known_files() {
         assert!(YOLOX_NANO_SHA256.contains(&sha256_hex(YOLOX_NANO).as_str()));
+        assert!(YOLOX_NANO_VN_SHA256.contains(&sha256_hex(YOLOX_NANO_VN).as_str()));
         assert_eq!(sha256_hex(PLATE), PLATE_SHA256);
     }
 }

@@ -24,6 +24,56 @@ pub const YOLOX_NANO_SHA256: [&str; 2] = [
     "695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14",
 ];
 
+/// Where the weights tuned to Vietnamese traffic lie inside a models folder.
+pub const YOLOX_NANO_VN_FILE: &str = "yolox-nano-vn/yolox_nano_vn.onnx";
+
+/// SHA-256 of the tuned weights that ship with the program (`detect train`, its record in
+/// `resources/models/yolox-nano-vn/TRAINING.md`).
+pub const YOLOX_NANO_VN_SHA256: [&str; 1] = [VN_SHA256];
+
+const VN_SHA256: &str = "e1a8054208e5a58b8e2f92c7ea84a743b398aead8203ecd874125b3c033fadfd";
+
+/// Which weights the detector runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weights {
+    /// YOLOX-nano's prediction layers tuned to Vietnamese traffic (the default).
+    #[default]
+    Vietnam,
+    /// YOLOX-nano as trained on COCO.
+    Coco,
+}
+
+impl Weights {
+    /// `vietnam` or `coco`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "vietnam" => Some(Self::Vietnam),
+            "coco" => Some(Self::Coco),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Vietnam => "vietnam",
+            Self::Coco => "coco",
+        }
+    }
+
+    /// The file's place in a models folder, its built-in copy and the checksums accepted.
+    fn files(self) -> (&'static str, &'static [u8], &'static [&'static str]) {
+        match self {
+            Self::Vietnam => (
+                YOLOX_NANO_VN_FILE,
+                bundled::YOLOX_NANO_VN,
+                &YOLOX_NANO_VN_SHA256,
+            ),
+            Self::Coco => (YOLOX_NANO_FILE, bundled::YOLOX_NANO, &YOLOX_NANO_SHA256),
+        }
+    }
+}
+
 /// Default thresholds (YOLOX's demo values for the score, its NMS IoU).
 pub const SCORE_THRESHOLD: f32 = 0.25;
 pub const NMS_IOU: f32 = 0.45;
@@ -80,27 +130,53 @@ pub struct Detector {
 }
 
 impl Detector {
-    /// Loads `models_dir/yolox-nano/yolox_nano.onnx` after checking its SHA-256, on the
-    /// preferred device (see [`preferred_device`]).
+    /// Loads the default weights (tuned to Vietnamese traffic) after checking their SHA-256, on
+    /// the preferred device (see [`preferred_device`]).
     pub fn load(models_dir: &Path) -> Result<Self, DetectorError> {
-        Self::load_on(models_dir, &preferred_device())
+        Self::load_weights(models_dir, Weights::default(), &preferred_device())
     }
 
-    /// Loads the model onto `device`: the file in `models_dir` when there is one (checked), else
-    /// the copy built into the program (checked too).
-    pub fn load_on(models_dir: &Path, device: &Device) -> Result<Self, DetectorError> {
-        let path = models_dir.join(YOLOX_NANO_FILE);
+    /// Loads `weights` onto `device`: the file in `models_dir` when there is one (checked),
+    /// else the copy built into the program (checked too).
+    pub fn load_weights(
+        models_dir: &Path,
+        weights: Weights,
+        device: &Device,
+    ) -> Result<Self, DetectorError> {
+        let (file, built_in, known) = weights.files();
+        let path = models_dir.join(file);
         let (model, source) = if path.is_file() {
             let bytes = std::fs::read(&path).map_err(|source| DetectorError::Read {
                 path: path.clone(),
                 source,
             })?;
-            (checked_model(&bytes, &path)?, ModelSource::File(path))
+            (
+                checked_model(&bytes, &path, known)?,
+                ModelSource::File(path),
+            )
         } else {
-            let built_in = checked_model(bundled::YOLOX_NANO, Path::new("(built in)"))?;
-            (built_in, ModelSource::BuiltIn)
+            let model = checked_model(built_in, Path::new("(built in)"), known)?;
+            (model, ModelSource::BuiltIn)
         };
-        let net = YoloxNano::from_model(&model, device)?;
+        tracing::info!(weights = weights.code(), "detector weights");
+        Self::build(&model, device, &source)
+    }
+
+    /// A detector of a model not (yet) known by its checksum: what `detect train` measures
+    /// while it tunes. The console and the engine load only checked files ([`Self::load_on`]).
+    pub fn from_unchecked_bytes(bytes: &[u8], device: &Device) -> Result<Self, DetectorError> {
+        let model = Model::parse(bytes).map_err(|(reason, offset)| {
+            DetectorError::Onnx(OnnxError::Malformed {
+                path: "(model being tuned)".into(),
+                reason,
+                offset,
+            })
+        })?;
+        Self::build(&model, device, &ModelSource::BuiltIn)
+    }
+
+    fn build(model: &Model, device: &Device, source: &ModelSource) -> Result<Self, DetectorError> {
+        let net = YoloxNano::from_model(model, device)?;
         let threads = std::env::var("DISPATCH_DETECT_THREADS")
             .ok()
             .and_then(|t| t.parse().ok())
@@ -322,14 +398,14 @@ pub fn preferred_device() -> Device {
     }
 }
 
-/// The model in `bytes` (read from `path`, or built in), if they are a known YOLOX-nano file.
-fn checked_model(bytes: &[u8], path: &Path) -> Result<Model, DetectorError> {
+/// The model in `bytes` (read from `path`, or built in), if they are a file `known` lists.
+fn checked_model(bytes: &[u8], path: &Path, known: &[&str]) -> Result<Model, DetectorError> {
     let actual = sha256_hex(bytes);
-    if !YOLOX_NANO_SHA256.contains(&actual.as_str()) {
+    if !known.contains(&actual.as_str()) {
         return Err(DetectorError::Checksum {
             path: path.to_owned(),
             actual,
-            expected: YOLOX_NANO_SHA256.join(", "),
+            expected: known.join(", "),
         });
     }
     Model::parse(bytes).map_err(|(reason, offset)| {

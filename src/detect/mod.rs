@@ -19,6 +19,7 @@ pub mod preprocess;
 pub mod product;
 pub mod search;
 mod stem;
+pub mod tuning;
 pub mod yolox;
 
 pub use fast_math::Act;

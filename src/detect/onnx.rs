@@ -44,6 +44,8 @@ pub struct Initializer {
     /// ONNX data type: 1 = float32, 7 = int64.
     pub data_type: i32,
     raw: Vec<u8>,
+    /// Where `raw` lies in the file (for [`Model::with_floats_replaced`]).
+    raw_offset: Option<usize>,
     float_data: Vec<f32>,
     int64_data: Vec<i64>,
 }
@@ -172,6 +174,43 @@ impl Model {
             .sum()
     }
 
+    /// The file `bytes` (which this model was parsed from) with the float32 initializers named
+    /// in `replacements` given new values, byte for byte in place: the graph, the shapes and
+    /// every other byte stay as they were, so any ONNX runtime runs the result as the original.
+    pub fn with_floats_replaced(
+        &self,
+        bytes: &[u8],
+        replacements: &[(&str, &[f32])],
+    ) -> Result<Vec<u8>, String> {
+        let mut out = bytes.to_vec();
+        for (name, values) in replacements {
+            let tensor = self
+                .initializer(name)
+                .ok_or_else(|| format!("no initializer {name}"))?;
+            let at = tensor
+                .raw_offset
+                .filter(|_| tensor.data_type == 1 && tensor.raw.len() == tensor.len() * 4)
+                .ok_or_else(|| format!("{name} is not float32 raw data"))?;
+            if values.len() != tensor.len() {
+                return Err(format!(
+                    "{name} holds {} values, {} given",
+                    tensor.len(),
+                    values.len()
+                ));
+            }
+            let place = out
+                .get_mut(at..at + values.len() * 4)
+                .ok_or_else(|| format!("{name} lies outside the file"))?;
+            if place != tensor.raw.as_slice() {
+                return Err(format!("{name}: the bytes given are not this model's file"));
+            }
+            for (slot, v) in place.chunks_exact_mut(4).zip(values.iter()) {
+                slot.copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        Ok(out)
+    }
+
     pub fn initializer(&self, name: &str) -> Option<&Initializer> {
         self.initializers.iter().find(|i| i.name == name)
     }
@@ -244,6 +283,7 @@ fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, ParseError> 
         dims: Vec::new(),
         data_type: 0,
         raw: Vec::new(),
+        raw_offset: None,
         float_data: Vec::new(),
         int64_data: Vec::new(),
     };
@@ -277,7 +317,10 @@ fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, ParseError> 
                 }
             }
             (8, Value::Bytes(s, at)) => tensor.name = text(s, at)?,
-            (9, Value::Bytes(raw, _)) => tensor.raw = raw.to_vec(),
+            (9, Value::Bytes(raw, at)) => {
+                tensor.raw = raw.to_vec();
+                tensor.raw_offset = Some(at);
+            }
             _ => {}
         }
     }

@@ -40,6 +40,21 @@ pub struct PictureCrop<'a> {
     pub full_height: usize,
 }
 
+impl<'a> PictureCrop<'a> {
+    /// All of a `width × height` picture.
+    pub fn whole(rgb: &'a [u8], width: usize, height: usize) -> Self {
+        Self {
+            rgb,
+            left: 0,
+            top: 0,
+            width,
+            height,
+            full_width: width,
+            full_height: height,
+        }
+    }
+}
+
 /// A rectangle of the whole 416 × 416 input, in input pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputWindow {
@@ -78,15 +93,7 @@ fn scaled_size_in(width: usize, height: usize, size: usize) -> (usize, usize) {
 /// 32), the input cut to the picture's extent rounded up to the 32-pixel grid: a wide picture
 /// at 640 is searched as 640 × 384, not 640 × 640 of which 280 rows are padding.
 pub fn letterbox_into(rgb: &[u8], width: usize, height: usize, size: usize) -> Letterboxed {
-    let whole = PictureCrop {
-        rgb,
-        left: 0,
-        top: 0,
-        width,
-        height,
-        full_width: width,
-        full_height: height,
-    };
+    let whole = PictureCrop::whole(rgb, width, height);
     let (scaled_w, scaled_h) = scaled_size_in(width, height, size);
     let side = |scaled: usize| scaled.div_ceil(SIDE_STEP).max(1) * SIDE_STEP;
     let window = InputWindow {
@@ -100,15 +107,7 @@ pub fn letterbox_into(rgb: &[u8], width: usize, height: usize, size: usize) -> L
 
 /// `rgb`: `width × height × 3` bytes, row-major, fitted into 416 × 416.
 pub fn letterbox(rgb: &[u8], width: usize, height: usize) -> Letterboxed {
-    let whole = PictureCrop {
-        rgb,
-        left: 0,
-        top: 0,
-        width,
-        height,
-        full_width: width,
-        full_height: height,
-    };
+    let whole = PictureCrop::whole(rgb, width, height);
     let window = InputWindow {
         x: 0,
         y: 0,

@@ -129,17 +129,45 @@ impl<'a> Convs<'a> {
         })
     }
 
+    /// The initializer names of the next convolution's weight and bias.
+    fn next_names(&self) -> (String, String) {
+        let inputs = self.nodes.get(self.next).map(|n| n.inputs.as_slice());
+        let name = |i: usize| {
+            inputs
+                .and_then(|inputs| inputs.get(i))
+                .cloned()
+                .unwrap_or_default()
+        };
+        (name(1), name(2))
+    }
+
     fn head_level(&mut self, inp: usize) -> Result<HeadLevel> {
         let stem = self.base(inp, 64, 1, 1)?;
         let cls = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
+        let cls_names = self.next_names();
         // Class scores leave the network through the sigmoid, applied with the product.
         let cls_pred = Conv {
             act: Act::Sigmoid,
             ..self.take(64, 80, 1, 1, false, false)?
         };
         let reg = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
+        let reg_names = self.next_names();
         let reg_pred = self.take(64, 4, 1, 1, false, false)?;
+        let obj_names = self.next_names();
         let obj_pred = self.take(64, 1, 1, 1, false, false)?;
+        let layer = |conv: &Conv, (weight_name, bias_name): (String, String)| -> Result<Layer> {
+            Ok(Layer {
+                weight_name,
+                bias_name,
+                weight: conv.weight.flatten_all()?.to_vec1()?,
+                bias: conv.bias.to_vec1()?,
+            })
+        };
+        let predictions = HeadPredictions {
+            cls: layer(&cls_pred, cls_names)?,
+            reg: layer(&reg_pred, reg_names)?,
+            obj: layer(&obj_pred, obj_names)?,
+        };
         let reg_obj_pred = Conv {
             weight: Tensor::cat(&[&reg_pred.weight, &obj_pred.weight], 0)?,
             bias: Tensor::cat(&[&reg_pred.bias, &obj_pred.bias], 0)?,
@@ -151,6 +179,7 @@ impl<'a> Convs<'a> {
             cls_pred,
             reg,
             reg_obj_pred,
+            predictions,
         })
     }
 }
@@ -248,15 +277,47 @@ struct HeadLevel {
     reg: [DwConv; 2],
     /// Box regression (4) and objectness (1) together: both read the regression branch.
     reg_obj_pred: Conv,
+    predictions: HeadPredictions,
 }
 
+/// A 1×1 prediction layer over the head's 64 features, as the ONNX file names and holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub weight_name: String,
+    pub bias_name: String,
+    /// `outputs × 64`, row-major.
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+/// One head level's prediction layers: classes (80, over the class branch), box (4) and
+/// objectness (1, both over the regression branch). What `detect train` tunes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadPredictions {
+    pub cls: Layer,
+    pub reg: Layer,
+    pub obj: Layer,
+}
+
+/// Channels of the head's branches.
+pub const HEAD_FEATURES: usize = 64;
+
+/// Strides of the head's three levels.
+pub const HEAD_STRIDES: [usize; 3] = [8, 16, 32];
+
 impl HeadLevel {
-    /// Box regression with the objectness logit `[batch, 5, h, w]` and class scores
-    /// `[batch, 80, h, w]`.
-    fn forward(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+    /// The regression and class branches' features, each `[batch, 64, h, w]`.
+    fn features(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let x = self.stem.forward(x)?;
         let cls = self.cls[1].forward(&self.cls[0].forward(&x)?)?;
         let reg = self.reg[1].forward(&self.reg[0].forward(&x)?)?;
+        Ok((reg, cls))
+    }
+
+    /// Box regression with the objectness logit `[batch, 5, h, w]` and class scores
+    /// `[batch, 80, h, w]`.
+    fn forward(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let (reg, cls) = self.features(x)?;
         Ok((
             self.reg_obj_pred.forward(&reg)?,
             self.cls_pred.forward(&cls)?,
@@ -341,6 +402,37 @@ impl YoloxNano {
     /// `images`: `[batch, 3, h, w]` BGR 0–255, sides multiples of 32 (416 × 416 as exported).
     /// Returns `[batch, rows, 85]` (3549 rows at 416 × 416) like the ONNX graph.
     pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
+        let [pan2, pan1, pan0] = self.neck(images)?;
+        let levels = [
+            self.heads[0].forward(&pan2)?,
+            self.heads[1].forward(&pan1)?,
+            self.heads[2].forward(&pan0)?,
+        ];
+        Ok(super::head::head_rows(&levels)?)
+    }
+
+    /// The head's regression and class features at strides 8, 16 and 32, each
+    /// `[batch, 64, h, w]`: what the prediction layers read.
+    pub fn head_features(&self, images: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
+        let necks = self.neck(images)?;
+        self.heads
+            .iter()
+            .zip(&necks)
+            .map(|(head, x)| head.features(x))
+            .collect()
+    }
+
+    /// The prediction layers of the three levels.
+    pub fn head_predictions(&self) -> [&HeadPredictions; 3] {
+        [
+            &self.heads[0].predictions,
+            &self.heads[1].predictions,
+            &self.heads[2].predictions,
+        ]
+    }
+
+    /// The three levels' inputs to the head.
+    fn neck(&self, images: &Tensor) -> Result<[Tensor; 3]> {
         let x = super::stem::focus(images)?;
         let x = self.stem.forward(&x)?;
         let x = self.dark2.1.forward(&[&self.dark2.0.forward(&x)?])?;
@@ -361,13 +453,7 @@ impl YoloxNano {
         let pan2 = self.c3_p3.forward(&[&upsample2(&fpn1)?, &c3])?;
         let pan1 = self.c3_n3.forward(&[&self.bu2.forward(&pan2)?, &fpn1])?;
         let pan0 = self.c3_n4.forward(&[&self.bu1.forward(&pan1)?, &fpn0])?;
-
-        let levels = [
-            self.heads[0].forward(&pan2)?,
-            self.heads[1].forward(&pan1)?,
-            self.heads[2].forward(&pan0)?,
-        ];
-        Ok(super::head::head_rows(&levels)?)
+        Ok([pan2, pan1, pan0])
     }
 }
 

@@ -29,6 +29,19 @@ impl ObjectClass {
         }
     }
 
+    /// The COCO index of the class (the inverse of [`Self::from_coco`]).
+    pub fn coco(self) -> usize {
+        match self {
+            Self::Person => 0,
+            Self::Bicycle => 1,
+            Self::Car => 2,
+            Self::Motorbike => 3,
+            Self::Bus => 5,
+            Self::Truck => 7,
+            Self::TrafficLight => 9,
+        }
+    }
+
     /// Whether the class is a vehicle (bicycles too; not people or traffic lights).
     pub fn is_vehicle(self) -> bool {
         !matches!(self, Self::Person | Self::TrafficLight)
