@@ -458,6 +458,14 @@ pub struct DetectTrainArgs {
     /// Use only the first N training pictures.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Tune only the prediction layers; by default the head branches' last 1×1 convolutions
+    /// are tuned too (a hidden layer per branch).
+    #[arg(long)]
+    pub linear_only: bool,
+    /// Keep the scores of the 73 COCO classes the console does not use (by default they are
+    /// set to none, so that none of them takes a cell from the seven).
+    #[arg(long)]
+    pub keep_other_classes: bool,
     /// Scales the two models are measured at on the valid split (repeat the option).
     #[arg(long = "scale", default_value = "416")]
     pub scales: Vec<String>,

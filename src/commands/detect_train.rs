@@ -52,6 +52,7 @@ pub fn run(args: &DetectTrainArgs, _setup: &Setup) -> anyhow::Result<()> {
         background_share: args.background_share.clamp(0.001, 1.0),
         soft_score: 0.1,
         labelled,
+        through_point: !args.linear_only,
     };
     let mut rng = Rng::new(args.seed);
     let mut samples: [LevelSamples; 3] = Default::default();
@@ -82,6 +83,8 @@ pub fn run(args: &DetectTrainArgs, _setup: &Setup) -> anyhow::Result<()> {
         epochs: args.epochs,
         batch: 4096,
         learning_rate: args.learning_rate,
+        through_point: !args.linear_only,
+        mute_other_classes: !args.keep_other_classes,
     };
     let fit_started = Instant::now();
     let mut tuned = Vec::with_capacity(3);
@@ -102,7 +105,13 @@ pub fn run(args: &DetectTrainArgs, _setup: &Setup) -> anyhow::Result<()> {
     let fit_s = fit_started.elapsed().as_secs_f64();
     let mut replacements: Vec<(&str, &[f32])> = Vec::new();
     for level in &tuned {
-        for layer in [&level.cls, &level.reg, &level.obj] {
+        for layer in [
+            &level.cls,
+            &level.reg,
+            &level.obj,
+            &level.cls_point,
+            &level.reg_point,
+        ] {
             replacements.push((&layer.weight_name, &layer.weight));
             replacements.push((&layer.bias_name, &layer.bias));
         }
@@ -187,7 +196,11 @@ fn add_view(
     let (w, h) = (boxed.input_width, boxed.input_height);
     let scale = boxed.scale;
     let input = input_tensor(boxed.bgr_planar, 1, (w, h), net.device())?;
-    let features = net.head_features(&input)?;
+    let features = if assign.through_point {
+        net.head_point_inputs(&input)?
+    } else {
+        net.head_features(&input)?
+    };
     let mut values = Vec::with_capacity(3);
     for (reg, cls) in &features {
         let (_, _, fh, fw) = reg.dims4()?;

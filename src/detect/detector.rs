@@ -31,7 +31,7 @@ pub const YOLOX_NANO_VN_FILE: &str = "yolox-nano-vn/yolox_nano_vn.onnx";
 /// `resources/models/yolox-nano-vn/TRAINING.md`).
 pub const YOLOX_NANO_VN_SHA256: [&str; 1] = [VN_SHA256];
 
-const VN_SHA256: &str = "e1a8054208e5a58b8e2f92c7ea84a743b398aead8203ecd874125b3c033fadfd";
+const VN_SHA256: &str = "27894e9ffab25336e4f70271564d2759fcc2ecacda9de983abc5b61d70136db5";
 
 /// Which weights the detector runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]

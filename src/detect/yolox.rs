@@ -141,16 +141,34 @@ impl<'a> Convs<'a> {
         (name(1), name(2))
     }
 
+    /// A depthwise-separable convolution whose pointwise half is also handed out as a layer.
+    fn dw_named(&mut self) -> Result<(DwConv, (String, String))> {
+        let depthwise = self.take(64, 64, 3, 1, true, true)?;
+        let names = self.next_names();
+        let pointwise = self.base(64, 64, 1, 1)?;
+        Ok((
+            DwConv {
+                depthwise,
+                pointwise,
+            },
+            names,
+        ))
+    }
+
     fn head_level(&mut self, inp: usize) -> Result<HeadLevel> {
         let stem = self.base(inp, 64, 1, 1)?;
-        let cls = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
+        let cls_first = self.dw(64, 64, 1)?;
+        let (cls_last, cls_point_names) = self.dw_named()?;
+        let cls = [cls_first, cls_last];
         let cls_names = self.next_names();
         // Class scores leave the network through the sigmoid, applied with the product.
         let cls_pred = Conv {
             act: Act::Sigmoid,
             ..self.take(64, 80, 1, 1, false, false)?
         };
-        let reg = [self.dw(64, 64, 1)?, self.dw(64, 64, 1)?];
+        let reg_first = self.dw(64, 64, 1)?;
+        let (reg_last, reg_point_names) = self.dw_named()?;
+        let reg = [reg_first, reg_last];
         let reg_names = self.next_names();
         let reg_pred = self.take(64, 4, 1, 1, false, false)?;
         let obj_names = self.next_names();
@@ -167,6 +185,8 @@ impl<'a> Convs<'a> {
             cls: layer(&cls_pred, cls_names)?,
             reg: layer(&reg_pred, reg_names)?,
             obj: layer(&obj_pred, obj_names)?,
+            cls_point: layer(&cls[1].pointwise, cls_point_names)?,
+            reg_point: layer(&reg[1].pointwise, reg_point_names)?,
         };
         let reg_obj_pred = Conv {
             weight: Tensor::cat(&[&reg_pred.weight, &obj_pred.weight], 0)?,
@@ -297,6 +317,10 @@ pub struct HeadPredictions {
     pub cls: Layer,
     pub reg: Layer,
     pub obj: Layer,
+    /// The 1×1 convolutions (64 → 64, then SiLU) before them, of the class and the regression
+    /// branch: tuned too when training reads [`YoloxNano::head_point_inputs`].
+    pub cls_point: Layer,
+    pub reg_point: Layer,
 }
 
 /// Channels of the head's branches.
@@ -311,6 +335,15 @@ impl HeadLevel {
         let x = self.stem.forward(x)?;
         let cls = self.cls[1].forward(&self.cls[0].forward(&x)?)?;
         let reg = self.reg[1].forward(&self.reg[0].forward(&x)?)?;
+        Ok((reg, cls))
+    }
+
+    /// The inputs of the branches' last 1×1 convolutions (their depthwise halves' outputs),
+    /// regression then class, each `[batch, 64, h, w]`.
+    fn point_inputs(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let x = self.stem.forward(x)?;
+        let cls = self.cls[1].depthwise.forward(&self.cls[0].forward(&x)?)?;
+        let reg = self.reg[1].depthwise.forward(&self.reg[0].forward(&x)?)?;
         Ok((reg, cls))
     }
 
@@ -419,6 +452,17 @@ impl YoloxNano {
             .iter()
             .zip(&necks)
             .map(|(head, x)| head.features(x))
+            .collect()
+    }
+
+    /// The inputs of the head's last 1×1 convolutions at strides 8, 16 and 32 (regression,
+    /// class), each `[batch, 64, h, w]`.
+    pub fn head_point_inputs(&self, images: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
+        let necks = self.neck(images)?;
+        self.heads
+            .iter()
+            .zip(&necks)
+            .map(|(head, x)| head.point_inputs(x))
             .collect()
     }
 

@@ -303,8 +303,8 @@ impl Text {
             ),
             Text::Credits => ("Thành phần của bên thứ ba", "Third-party parts"),
             Text::CreditList => (
-                "Mô hình YOLOX-nano (Megvii, Apache-2.0; lớp dự đoán tinh chỉnh trên \"Vietnamese vehicle dataset by thequang (Roboflow Universe), CC BY 4.0\") và mô hình phát hiện biển số HyperLPR (Apache-2.0) được tích hợp sẵn trong chương trình. Bản đồ đường phố Điện Biên Phủ: © OpenStreetMap contributors (ODbL 1.0), dữ liệu tháng 8/2021. Video mẫu: OpenCV (vtest), Intel Corporation (CC BY 4.0). Giấy phép và ghi công trong tệp NOTICE.",
-                "The YOLOX-nano model (Megvii, Apache-2.0; prediction layers tuned on the \"Vietnamese vehicle dataset by thequang (Roboflow Universe), CC BY 4.0\") and the HyperLPR plate detector (Apache-2.0) are built into the program. Street map of Điện Biên Phủ: © OpenStreetMap contributors (ODbL 1.0), data of August 2021. Sample video: OpenCV (vtest), Intel Corporation (CC BY 4.0). Licences and attribution in the NOTICE file.",
+                "Mô hình YOLOX-nano (Megvii, Apache-2.0; các lớp cuối của phần đầu phát hiện được tinh chỉnh trên \"Vietnamese vehicle dataset by thequang (Roboflow Universe), CC BY 4.0\") và mô hình phát hiện biển số HyperLPR (Apache-2.0) được tích hợp sẵn trong chương trình. Bản đồ đường phố Điện Biên Phủ: © OpenStreetMap contributors (ODbL 1.0), dữ liệu tháng 8/2021. Video mẫu: OpenCV (vtest), Intel Corporation (CC BY 4.0). Giấy phép và ghi công trong tệp NOTICE.",
+                "The YOLOX-nano model (Megvii, Apache-2.0; the detection head's last layers tuned on the \"Vietnamese vehicle dataset by thequang (Roboflow Universe), CC BY 4.0\") and the HyperLPR plate detector (Apache-2.0) are built into the program. Street map of Điện Biên Phủ: © OpenStreetMap contributors (ODbL 1.0), data of August 2021. Sample video: OpenCV (vtest), Intel Corporation (CC BY 4.0). Licences and attribution in the NOTICE file.",
             ),
             Text::Version => ("Phiên bản", "Version"),
             Text::Revision => ("Bản sửa đổi", "Revision"),

@@ -36,6 +36,9 @@ pub struct AssignConfig {
     /// Classes (indices of [`TRAINED_CLASSES`]) the dataset labels: for them, a labelled cell is
     /// 1 or 0; the others keep the COCO model's score everywhere.
     pub labelled: [bool; 7],
+    /// The cells' features are the inputs of the branches' last 1×1 convolutions (which are
+    /// tuned too), not their outputs.
+    pub through_point: bool,
 }
 
 /// What the COCO model's prediction layers say at a cell.
@@ -64,14 +67,31 @@ fn cell_features(level: &LevelFeatures, cell: usize) -> [f32; 2 * FEATURES] {
     out
 }
 
+/// `layer` (64 → 64) then SiLU over `input`.
+fn point(layer: &crate::detect::yolox::Layer, input: &[f32]) -> Vec<f32> {
+    (0..FEATURES)
+        .map(|o| {
+            let x = dot(&layer.weight[o * FEATURES..(o + 1) * FEATURES], input) + layer.bias[o];
+            x * sigmoid(x)
+        })
+        .collect()
+}
+
 fn original(
     layers: &HeadPredictions,
     f: &[f32; 2 * FEATURES],
+    through_point: bool,
     stride: usize,
     gx: usize,
     gy: usize,
 ) -> Original {
     let (reg, cls) = f.split_at(FEATURES);
+    let (reg, cls) = if through_point {
+        (point(&layers.reg_point, reg), point(&layers.cls_point, cls))
+    } else {
+        (reg.to_vec(), cls.to_vec())
+    };
+    let (reg, cls) = (reg.as_slice(), cls.as_slice());
     let r: Vec<f32> = (0..4)
         .map(|o| {
             dot(&layers.reg.weight[o * FEATURES..(o + 1) * FEATURES], reg) + layers.reg.bias[o]
@@ -110,7 +130,7 @@ pub fn add_picture(
             for gx in 0..level.width {
                 let index = gy * level.width + gx;
                 let f = cell_features(level, index);
-                let o = original(layers[l], &f, level.stride, gx, gy);
+                let o = original(layers[l], &f, config.through_point, level.stride, gx, gy);
                 cells.push((l, gx, gy, f, o));
             }
         }
@@ -212,6 +232,8 @@ mod tests {
             cls: layer(80),
             reg: layer(4),
             obj: layer(1),
+            cls_point: layer(64),
+            reg_point: layer(64),
         };
         let zeros = vec![0f32; FEATURES * 64];
         let level = LevelFeatures {
@@ -229,6 +251,7 @@ mod tests {
             background_share: 1.0,
             soft_score: 0.9,
             labelled: [false, false, true, true, true, true, false],
+            through_point: false,
         };
         let mut samples: [LevelSamples; 3] = Default::default();
         add_picture(

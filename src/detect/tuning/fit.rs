@@ -13,6 +13,12 @@ pub struct FitConfig {
     pub epochs: usize,
     pub batch: usize,
     pub learning_rate: f64,
+    /// The samples' features are the inputs of the branches' last 1×1 convolutions: those are
+    /// fitted too (a hidden layer of 64 with SiLU per branch).
+    pub through_point: bool,
+    /// Give the 73 classes the console does not use no score at all (weights 0, bias −20), so
+    /// that none of them takes a cell from the seven.
+    pub mute_other_classes: bool,
 }
 
 /// The level's layers with the seven classes' rows, the box and the objectness fitted.
@@ -58,7 +64,11 @@ pub fn fit_level(
     let b_reg = var(&layers.reg.bias, (1, 4))?;
     let w_obj = var(&layers.obj.weight, (1, FEATURES))?;
     let b_obj = var(&layers.obj.bias, (1, 1))?;
-    let vars = vec![
+    let p_cls = var(&layers.cls_point.weight, (FEATURES, FEATURES))?;
+    let pb_cls = var(&layers.cls_point.bias, (1, FEATURES))?;
+    let p_reg = var(&layers.reg_point.weight, (FEATURES, FEATURES))?;
+    let pb_reg = var(&layers.reg_point.bias, (1, FEATURES))?;
+    let mut vars = vec![
         w_cls.clone(),
         b_cls.clone(),
         w_reg.clone(),
@@ -66,6 +76,18 @@ pub fn fit_level(
         w_obj.clone(),
         b_obj.clone(),
     ];
+    if config.through_point {
+        vars.extend([p_cls.clone(), pb_cls.clone(), p_reg.clone(), pb_reg.clone()]);
+    }
+    let hidden = |x: Tensor, w: &Var, b: &Var| -> candle_core::Result<Tensor> {
+        if config.through_point {
+            x.matmul(&w.as_tensor().t()?)?
+                .broadcast_add(b.as_tensor())?
+                .silu()
+        } else {
+            Ok(x)
+        }
+    };
     let mut optimiser = AdamW::new(
         vars,
         ParamsAdamW {
@@ -87,8 +109,8 @@ pub fn fit_level(
         for chunk in order.chunks(config.batch.max(1)) {
             let index = Tensor::from_slice(chunk, chunk.len(), &device)?;
             let f = features.index_select(&index, 0)?;
-            let f_reg = f.narrow(1, 0, FEATURES)?;
-            let f_cls = f.narrow(1, FEATURES, FEATURES)?;
+            let f_reg = hidden(f.narrow(1, 0, FEATURES)?, &p_reg, &pb_reg)?;
+            let f_cls = hidden(f.narrow(1, FEATURES, FEATURES)?, &p_cls, &pb_cls)?;
             let pick = |t: &Tensor| t.index_select(&index, 0);
             let obj = f_reg
                 .matmul(&w_obj.as_tensor().t()?)?
@@ -128,6 +150,18 @@ pub fn fit_level(
     tuned.reg.bias = b_reg.as_tensor().flatten_all()?.to_vec1()?;
     tuned.obj.weight = w_obj.as_tensor().flatten_all()?.to_vec1()?;
     tuned.obj.bias = b_obj.as_tensor().flatten_all()?.to_vec1()?;
+    if config.through_point {
+        tuned.cls_point.weight = p_cls.as_tensor().flatten_all()?.to_vec1()?;
+        tuned.cls_point.bias = pb_cls.as_tensor().flatten_all()?.to_vec1()?;
+        tuned.reg_point.weight = p_reg.as_tensor().flatten_all()?.to_vec1()?;
+        tuned.reg_point.bias = pb_reg.as_tensor().flatten_all()?.to_vec1()?;
+    }
+    if config.mute_other_classes {
+        for c in (0..tuned.cls.bias.len()).filter(|c| !TRAINED_CLASSES.contains(c)) {
+            tuned.cls.weight[c * FEATURES..(c + 1) * FEATURES].fill(0.0);
+            tuned.cls.bias[c] = -20.0;
+        }
+    }
     Ok(tuned)
 }
 
@@ -174,6 +208,8 @@ mod tests {
             cls: zero(80),
             reg: zero(4),
             obj: zero(1),
+            cls_point: zero(64),
+            reg_point: zero(64),
         };
         let mut samples = LevelSamples::default();
         for i in 0..200 {
@@ -187,6 +223,8 @@ mod tests {
             epochs: 60,
             batch: 64,
             learning_rate: 0.05,
+            through_point: false,
+            mute_other_classes: false,
         };
         let mut losses = Vec::new();
         let tuned = fit_level(&layers, &samples, &config, &mut Rng::new(1), |_, loss| {
@@ -195,10 +233,40 @@ mod tests {
         .unwrap();
         assert!(tuned.obj.weight[0] > 1.0, "{}", tuned.obj.weight[0]);
         assert!(losses.last().unwrap() < &(losses[0] / 2.0), "{losses:?}");
-        // Classes other than the seven are left as they were.
+        // Classes other than the seven are left as they were...
         assert_eq!(
             tuned.cls.weight[4 * FEATURES..5 * FEATURES],
             layers.cls.weight[4 * FEATURES..5 * FEATURES]
+        );
+        // ...or muted; and with the hidden layers fitted too (starting from the identity, as
+        // zeros everywhere would be a saddle), those move.
+        let identity: Vec<f32> = (0..FEATURES * FEATURES)
+            .map(|i| f32::from(u8::from(i % (FEATURES + 1) == 0)))
+            .collect();
+        let mut layers = layers;
+        layers.reg_point.weight = identity.clone();
+        layers.cls_point.weight = identity;
+        let muted = fit_level(
+            &layers,
+            &samples,
+            &FitConfig {
+                through_point: true,
+                mute_other_classes: true,
+                ..config
+            },
+            &mut Rng::new(1),
+            |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(muted.cls.bias[4], -20.0);
+        assert!(
+            muted.cls.weight[4 * FEATURES..5 * FEATURES]
+                .iter()
+                .all(|&w| w == 0.0)
+        );
+        assert!(
+            muted.reg_point.weight != layers.reg_point.weight,
+            "the hidden layer did not move"
         );
     }
 }
