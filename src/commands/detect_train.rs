@@ -196,11 +196,7 @@ fn add_view(
     let (w, h) = (boxed.input_width, boxed.input_height);
     let scale = boxed.scale;
     let input = input_tensor(boxed.bgr_planar, 1, (w, h), net.device())?;
-    let features = if assign.through_point {
-        net.head_point_inputs(&input)?
-    } else {
-        net.head_features(&input)?
-    };
+    let features = net.head_features(&input, assign.through_point)?;
     let mut values = Vec::with_capacity(3);
     for (reg, cls) in &features {
         let (_, _, fh, fw) = reg.dims4()?;

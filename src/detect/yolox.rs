@@ -318,7 +318,8 @@ pub struct HeadPredictions {
     pub reg: Layer,
     pub obj: Layer,
     /// The 1×1 convolutions (64 → 64, then SiLU) before them, of the class and the regression
-    /// branch: tuned too when training reads [`YoloxNano::head_point_inputs`].
+    /// branch: tuned too when training reads the features before them
+    /// ([`YoloxNano::head_features`] with `before_point`).
     pub cls_point: Layer,
     pub reg_point: Layer,
 }
@@ -330,12 +331,13 @@ pub const HEAD_FEATURES: usize = 64;
 pub const HEAD_STRIDES: [usize; 3] = [8, 16, 32];
 
 impl HeadLevel {
-    /// The regression and class branches' features, each `[batch, 64, h, w]`.
-    fn features(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
-        let x = self.stem.forward(x)?;
-        let cls = self.cls[1].forward(&self.cls[0].forward(&x)?)?;
-        let reg = self.reg[1].forward(&self.reg[0].forward(&x)?)?;
-        Ok((reg, cls))
+    /// The regression and class branches' features, each `[batch, 64, h, w]`, from the inputs
+    /// of their last 1×1 convolutions.
+    fn features(&self, (reg, cls): (Tensor, Tensor)) -> Result<(Tensor, Tensor)> {
+        Ok((
+            self.reg[1].pointwise.forward(&reg)?,
+            self.cls[1].pointwise.forward(&cls)?,
+        ))
     }
 
     /// The inputs of the branches' last 1×1 convolutions (their depthwise halves' outputs),
@@ -350,7 +352,7 @@ impl HeadLevel {
     /// Box regression with the objectness logit `[batch, 5, h, w]` and class scores
     /// `[batch, 80, h, w]`.
     fn forward(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
-        let (reg, cls) = self.features(x)?;
+        let (reg, cls) = self.features(self.point_inputs(x)?)?;
         Ok((
             self.reg_obj_pred.forward(&reg)?,
             self.cls_pred.forward(&cls)?,
@@ -445,24 +447,25 @@ impl YoloxNano {
     }
 
     /// The head's regression and class features at strides 8, 16 and 32, each
-    /// `[batch, 64, h, w]`: what the prediction layers read.
-    pub fn head_features(&self, images: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
+    /// `[batch, 64, h, w]`: what the prediction layers read, or with `before_point` the inputs
+    /// of the branches' last 1×1 convolutions.
+    pub fn head_features(
+        &self,
+        images: &Tensor,
+        before_point: bool,
+    ) -> Result<Vec<(Tensor, Tensor)>> {
         let necks = self.neck(images)?;
         self.heads
             .iter()
             .zip(&necks)
-            .map(|(head, x)| head.features(x))
-            .collect()
-    }
-
-    /// The inputs of the head's last 1×1 convolutions at strides 8, 16 and 32 (regression,
-    /// class), each `[batch, 64, h, w]`.
-    pub fn head_point_inputs(&self, images: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
-        let necks = self.neck(images)?;
-        self.heads
-            .iter()
-            .zip(&necks)
-            .map(|(head, x)| head.point_inputs(x))
+            .map(|(head, x)| {
+                let inputs = head.point_inputs(x)?;
+                if before_point {
+                    Ok(inputs)
+                } else {
+                    head.features(inputs)
+                }
+            })
             .collect()
     }
 
