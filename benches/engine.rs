@@ -15,7 +15,8 @@
 //! N "holds" when every camera gets at least 80 % of its searches, decodes every picture and
 //! records without a gap. Environment: `BENCH_CAMERAS` (default `4,8,12,16`),
 //! `BENCH_SECS` (measured seconds, default 30), `BENCH_CLIP` (default the 768×576
-//! `vtest-h264-high.mp4`; a path for another clip, e.g. a 1080p one).
+//! `vtest-h264-high.mp4`; a path for another clip, e.g. a 1080p one), `BENCH_FOCUS=off` (search
+//! without the junction's focus, as before it existed).
 
 use dienbien_dispatch::analytics::{DetectorOptions, DetectorService};
 use dienbien_dispatch::config::{CameraCredentials, DetectConfig, EngineConfig};
@@ -165,8 +166,13 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
         weights: dienbien_dispatch::detect::detector::Weights::default(),
     })
     .map_err(|e| e.to_string())?;
+    // The junction's focus (searched enlarged when something moves there) unless BENCH_FOCUS=off.
+    let detect = DetectConfig {
+        junction_focus: std::env::var("BENCH_FOCUS").as_deref() != Ok("off"),
+        ..DetectConfig::default()
+    };
     let streams = VideoStreams::new(IngestOptions::default(), CameraCredentials::default())
-        .with_detector(detector, DetectConfig::default(), RulesSetup::default());
+        .with_detector(detector, detect, RulesSetup::default());
     let settings = EngineSettings {
         name: "bench".into(),
         host: "bench".into(),
