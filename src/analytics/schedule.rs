@@ -139,6 +139,9 @@ pub struct Scheduler {
     next_due: Option<i64>,
     last_whole: Option<i64>,
     focus: Option<Focus>,
+    /// The focus in pixels and its scale within the budget, for the picture size they were
+    /// worked out for (kept: they change only with the focus or the size).
+    focus_search: Option<((u32, u32), PixelRect, SearchScale)>,
 }
 
 impl Scheduler {
@@ -149,12 +152,31 @@ impl Scheduler {
             next_due: None,
             last_whole: None,
             focus: None,
+            focus_search: None,
         }
     }
 
     /// Sets (or clears) the area searched at a higher scale when something moves in it.
     pub fn set_focus(&mut self, focus: Option<Focus>) {
-        self.focus = focus;
+        if focus != self.focus {
+            self.focus = focus;
+            self.focus_search = None;
+        }
+    }
+
+    /// The focus's rectangle in a `width × height` picture and the scale it is searched at.
+    fn focus_search(&mut self, width: u32, height: u32) -> Option<(PixelRect, SearchScale)> {
+        let focus = self.focus?;
+        match self.focus_search {
+            Some((size, rect, scale)) if size == (width, height) => Some((rect, scale)),
+            _ => {
+                let rect = focus.rect(width, height);
+                let (w, h) = (rect.width() as usize, rect.height() as usize);
+                let scale = focus.scale.within(w, h, FOCUS_BUDGET_PX);
+                self.focus_search = Some(((width, height), rect, scale));
+                Some((rect, scale))
+            }
+        }
     }
 
     pub fn config(&self) -> &ScheduleConfig {
@@ -178,11 +200,7 @@ impl Scheduler {
         let recheck = (self.config.recheck_s * TICKS_PER_SECOND) as i64;
         let due_whole = self.last_whole.is_none_or(|at| pts - at >= recheck);
         let (width, height) = (frame.width, frame.height);
-        let focus = self.focus.map(|f| {
-            let rect = f.rect(width, height);
-            let (w, h) = (rect.width() as usize, rect.height() as usize);
-            (rect, f.scale.within(w, h, FOCUS_BUDGET_PX))
-        });
+        let focus = self.focus_search(width, height);
         let zoomed = |rect: PixelRect, scale: SearchScale| Decision::Detect {
             region: Some(rect),
             zoom: Some(scale),

@@ -9,6 +9,7 @@ use super::motion::PixelRect;
 use super::schedule::{Decision, ScheduleConfig, Scheduler};
 use super::tampering::{TamperConfig, TamperWatch};
 use crate::detect::detector::{Detector, DetectorError, ObjectDetection, RgbPicture, Weights};
+use crate::detect::postprocess::intersection;
 use crate::detect::preprocess::{PictureCrop, source_span, window_for};
 use crate::detect::search::SearchScale;
 use crate::ingest::{Doorbell, FrameSlot, SlotFrame};
@@ -426,17 +427,10 @@ pub fn kept_outside<'a>(
             !searched.contains_point(cx, cy)
                 && !found
                     .iter()
-                    .any(|n| n.class == o.class && overlap(&n.bbox, &o.bbox) > 0.0)
+                    .any(|n| n.class == o.class && intersection(&n.bbox, &o.bbox) > 0.0)
         })
         .copied()
         .collect()
-}
-
-/// Intersection area of two boxes.
-fn overlap(a: &[f32; 4], b: &[f32; 4]) -> f32 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    w * h
 }
 
 #[cfg(test)]

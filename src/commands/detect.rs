@@ -4,7 +4,7 @@ use super::Setup;
 use crate::cli::{DetectArgs, DetectCommand};
 use crate::detect::detector::RgbPicture;
 use crate::detect::search::SearchScale;
-use crate::video::{Decoder, FileSource};
+use crate::video::{Decoder, FileSource, YuvFrame};
 use anyhow::Context as _;
 use serde_json::json;
 use std::path::Path;
@@ -62,12 +62,7 @@ pub fn run(args: &DetectArgs, setup: &Setup) -> anyhow::Result<()> {
 /// formats through the `image` crate.
 pub(super) fn read_picture(path: &Path) -> anyhow::Result<(Vec<u8>, usize, usize)> {
     if let Ok(mut source) = FileSource::open(path) {
-        let mut decoder = Decoder::new(&source.decoder_config())?;
-        let mut frames = Vec::new();
-        while let Some(unit) = source.next_unit() {
-            decoder.decode(&unit?, &mut frames)?;
-        }
-        decoder.finish(&mut frames)?;
+        let frames = decode_all(&mut source)?;
         if let Some(frame) = frames.first() {
             return Ok((frame.to_rgb(), frame.width as usize, frame.height as usize));
         }
@@ -75,4 +70,15 @@ pub(super) fn read_picture(path: &Path) -> anyhow::Result<(Vec<u8>, usize, usize
     let image = image::open(path)?.to_rgb8();
     let (w, h) = image.dimensions();
     Ok((image.into_raw(), w as usize, h as usize))
+}
+
+/// Every picture of an opened file, decoded by libavcodec.
+pub(super) fn decode_all(source: &mut FileSource) -> anyhow::Result<Vec<YuvFrame>> {
+    let mut decoder = Decoder::new(&source.decoder_config())?;
+    let mut frames = Vec::new();
+    while let Some(unit) = source.next_unit() {
+        decoder.decode(&unit?, &mut frames)?;
+    }
+    decoder.finish(&mut frames)?;
+    Ok(frames)
 }

@@ -273,7 +273,7 @@ fn picture_files(dir: &Path, limit: Option<usize>) -> anyhow::Result<Vec<(PathBu
     if !images.is_dir() || !labels.is_dir() {
         bail!(
             "{} should hold images/ and labels/ (a YOLO dataset split, e.g. \
-             ../shared/datasets/vn-vehicles/valid)",
+             resources/datasets/vn-vehicles-sample)",
             dir.display()
         );
     }

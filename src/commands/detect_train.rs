@@ -4,6 +4,7 @@
 //! on the valid split in the same run.
 
 use super::Setup;
+use super::detect::decode_all;
 use super::detect_eval::{Sample, load_samples, machine, measure, parse_aspect};
 use crate::cli::DetectTrainArgs;
 use crate::detect::bundled;
@@ -18,7 +19,7 @@ use crate::detect::tuning::fit::{FitConfig, fit_level};
 use crate::detect::tuning::{LevelSamples, Rng, TRAINED_CLASSES};
 use crate::detect::yolox::{HEAD_STRIDES, HeadPredictions, YoloxNano, input_tensor};
 use crate::domain::ObjectClass;
-use crate::video::{Decoder, FileSource};
+use crate::video::FileSource;
 use anyhow::Context as _;
 use candle_core::Device;
 use std::time::Instant;
@@ -152,7 +153,7 @@ pub fn run(args: &DetectTrainArgs, _setup: &Setup) -> anyhow::Result<()> {
             measure(detector, &valid, scale, &classes)?.print(valid.len());
         }
     }
-    let pictures = valid.iter().map(|s| (s.rgb.clone(), s.width, s.height));
+    let pictures = valid.iter().map(|s| (s.rgb.as_slice(), s.width, s.height));
     let tally = agreement_on(&coco, &tuned, pictures)?;
     print_agreement(&format!("{} (its pictures)", args.valid.display()), &tally);
     for clip in &args.clips {
@@ -270,31 +271,30 @@ fn print_agreement(place: &str, tally: &Tally) {
 
 /// How many of the COCO model's sure people and bicycles in `clip` the tuned model finds.
 fn agreement(coco: &Detector, tuned: &Detector, clip: &std::path::Path) -> anyhow::Result<Tally> {
-    let mut source = FileSource::open(clip)?;
-    let mut decoder = Decoder::new(&source.decoder_config())?;
-    let mut frames = Vec::new();
-    while let Some(unit) = source.next_unit() {
-        decoder.decode(&unit?, &mut frames)?;
-    }
-    decoder.finish(&mut frames)?;
-    let pictures = frames
+    let frames = decode_all(&mut FileSource::open(clip)?)?;
+    let pictures: Vec<(Vec<u8>, usize, usize)> = frames
         .iter()
         .step_by(CLIP_FRAME_STEP)
-        .map(|f| (f.to_rgb(), f.width as usize, f.height as usize));
-    agreement_on(coco, tuned, pictures)
+        .map(|f| (f.to_rgb(), f.width as usize, f.height as usize))
+        .collect();
+    agreement_on(
+        coco,
+        tuned,
+        pictures.iter().map(|(rgb, w, h)| (rgb.as_slice(), *w, *h)),
+    )
 }
 
 /// The same on any pictures (RGB, width, height).
-fn agreement_on(
+fn agreement_on<'a>(
     coco: &Detector,
     tuned: &Detector,
-    pictures: impl Iterator<Item = (Vec<u8>, usize, usize)>,
+    pictures: impl Iterator<Item = (&'a [u8], usize, usize)>,
 ) -> anyhow::Result<Tally> {
     let classes = [ObjectClass::Person, ObjectClass::Bicycle];
     let mut tally = Tally::new(&classes);
     for (rgb, w, h) in pictures {
         let reference: Vec<LabelledBox> = coco
-            .detect_rgb(&rgb, w, h)?
+            .detect_rgb(rgb, w, h)?
             .into_iter()
             .filter(|d| classes.contains(&d.class) && d.score >= REFERENCE_SCORE)
             .map(|d| LabelledBox {
@@ -302,7 +302,7 @@ fn agreement_on(
                 bbox: d.bbox,
             })
             .collect();
-        let found = tuned.detect_rgb(&rgb, w, h)?;
+        let found = tuned.detect_rgb(rgb, w, h)?;
         tally.add(&reference, &found);
     }
     Ok(tally)

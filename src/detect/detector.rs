@@ -47,11 +47,9 @@ pub enum Weights {
 impl Weights {
     /// `vietnam` or `coco`.
     pub fn parse(text: &str) -> Option<Self> {
-        match text.trim() {
-            "vietnam" => Some(Self::Vietnam),
-            "coco" => Some(Self::Coco),
-            _ => None,
-        }
+        [Self::Vietnam, Self::Coco]
+            .into_iter()
+            .find(|w| w.code() == text.trim())
     }
 
     pub fn code(self) -> &'static str {
@@ -276,8 +274,15 @@ impl Detector {
         // Tiles whose inputs have one size run as one batch.
         let mut batches: Vec<(Vec<Letterboxed>, Vec<Span>)> = Vec::new();
         for tile in &tiles {
-            let rgb = crop(picture, *tile);
-            let boxed = letterbox_into(&rgb, tile.2 - tile.0, tile.3 - tile.1, scale.input);
+            // A tile that is the whole picture (a region already cropped) is read in place.
+            let whole = *tile == (0, 0, picture.width, picture.height);
+            let copied = if whole {
+                Vec::new()
+            } else {
+                crop(picture, *tile)
+            };
+            let rgb = if whole { picture.rgb } else { &copied };
+            let boxed = letterbox_into(rgb, tile.2 - tile.0, tile.3 - tile.1, scale.input);
             let size = (boxed.input_width, boxed.input_height);
             match batches
                 .iter_mut()

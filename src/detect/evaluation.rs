@@ -3,7 +3,7 @@
 //! with its rider (labelled datasets box both; COCO's motorcycle box holds the machine only).
 
 use super::detector::ObjectDetection;
-use super::postprocess::iou;
+use super::postprocess::{intersection, iou};
 use crate::domain::ObjectClass;
 use serde_json::json;
 
@@ -108,34 +108,29 @@ pub fn read_labels(
 /// The detections scored against a dataset whose motorbike boxes hold the rider: each
 /// motorbike joined with its riders ([`RIDER_RULE`]); persons are left out.
 pub fn with_riders(detections: &[ObjectDetection]) -> Vec<ObjectDetection> {
-    let motorbikes: Vec<usize> = (0..detections.len())
-        .filter(|&i| detections[i].class == ObjectClass::Motorbike)
-        .collect();
     let mut joined: Vec<ObjectDetection> = detections
         .iter()
         .filter(|d| d.class != ObjectClass::Person)
         .copied()
         .collect();
-    let position = |i: usize| {
-        detections[..i]
-            .iter()
-            .filter(|d| d.class != ObjectClass::Person)
-            .count()
-    };
+    // The motorbikes' places in `joined`, with their boxes as detected (before any rider).
+    let motorbikes: Vec<(usize, [f32; 4])> = joined
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.class == ObjectClass::Motorbike)
+        .map(|(i, d)| (i, d.bbox))
+        .collect();
     for person in detections.iter().filter(|d| d.class == ObjectClass::Person) {
         let p = person.bbox;
         let centre = (p[0] + p[2]) / 2.0;
         let best = motorbikes
             .iter()
-            .filter(|&&m| {
-                let b = detections[m].bbox;
+            .filter(|(_, b)| {
                 (b[0]..=b[2]).contains(&centre) && (b[1]..=b[3]).contains(&p[3]) && p[1] < b[1]
             })
-            .max_by(|&&a, &&b| {
-                overlap(&p, &detections[a].bbox).total_cmp(&overlap(&p, &detections[b].bbox))
-            });
-        if let Some(&m) = best {
-            let target = &mut joined[position(m)].bbox;
+            .max_by(|a, b| intersection(&p, &a.1).total_cmp(&intersection(&p, &b.1)));
+        if let Some(&(m, _)) = best {
+            let target = &mut joined[m].bbox;
             target[0] = target[0].min(p[0]);
             target[1] = target[1].min(p[1]);
             target[2] = target[2].max(p[2]);
@@ -143,12 +138,6 @@ pub fn with_riders(detections: &[ObjectDetection]) -> Vec<ObjectDetection> {
         }
     }
     joined
-}
-
-fn overlap(a: &[f32; 4], b: &[f32; 4]) -> f32 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    w * h
 }
 
 /// Counts for one class (or for all vehicles regardless of class).

@@ -15,11 +15,16 @@ pub struct Detection {
     pub bbox: [f32; 4],
 }
 
-/// Intersection over union of two boxes (0 when either is empty or not a number).
-pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+/// The area two boxes (x1, y1, x2, y2) share.
+pub fn intersection(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
     let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let inter = w * h;
+    w * h
+}
+
+/// Intersection over union of two boxes (0 when either is empty or not a number).
+pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+    let inter = intersection(a, b);
     let area = |r: &[f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
     let union = area(a) + area(b) - inter;
     if union > 0.0 && union.is_finite() {

@@ -94,15 +94,22 @@ fn scaled_size_in(width: usize, height: usize, size: usize) -> (usize, usize) {
 /// at 640 is searched as 640 × 384, not 640 × 640 of which 280 rows are padding.
 pub fn letterbox_into(rgb: &[u8], width: usize, height: usize, size: usize) -> Letterboxed {
     let whole = PictureCrop::whole(rgb, width, height);
-    let (scaled_w, scaled_h) = scaled_size_in(width, height, size);
-    let side = |scaled: usize| scaled.div_ceil(SIDE_STEP).max(1) * SIDE_STEP;
+    let (input_width, input_height) = input_extent(width, height, size);
     let window = InputWindow {
         x: 0,
         y: 0,
-        width: side(scaled_w).min(size),
-        height: side(scaled_h).min(size),
+        width: input_width,
+        height: input_height,
     };
     letterbox_window_in(&whole, window, size)
+}
+
+/// The input [`letterbox_into`] makes of a `width × height` picture at `size`: the scaled
+/// picture's extent rounded up to the 32-pixel grid.
+pub fn input_extent(width: usize, height: usize, size: usize) -> (usize, usize) {
+    let (scaled_w, scaled_h) = scaled_size_in(width, height, size);
+    let side = |scaled: usize| (scaled.div_ceil(SIDE_STEP).max(1) * SIDE_STEP).min(size);
+    (side(scaled_w), side(scaled_h))
 }
 
 /// `rgb`: `width × height × 3` bytes, row-major, fitted into 416 × 416.

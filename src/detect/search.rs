@@ -7,7 +7,7 @@
 //! the junction's region at 640, or in tiles, keeps such objects near their own size.
 
 use super::detector::ObjectDetection;
-use super::postprocess::iou;
+use super::postprocess::{intersection, iou};
 
 /// Overlap of neighbouring tiles, as a share of a tile's side: wider than a motorbike at
 /// junction distance, so that one cut by a tile's edge is whole in its neighbour.
@@ -117,12 +117,8 @@ impl SearchScale {
         self.tiles((0, 0, width, height))
             .iter()
             .map(|&(l, t, r, b)| {
-                let (w, h) = (r - l, b - t);
-                let scale = super::preprocess::fit_scale_in(w, h, self.input);
-                let side = |v: usize| {
-                    (((v as f64 * scale) as usize).clamp(1, self.input)).div_ceil(32) * 32
-                };
-                side(w) * side(h)
+                let (w, h) = super::preprocess::input_extent(r - l, b - t, self.input);
+                w * h
             })
             .sum()
     }
@@ -193,10 +189,12 @@ fn touches_inner_edge(bbox: &[f32; 4], (left, top, right, bottom): Span, region:
 
 /// The share of `inner`'s area that lies inside `outer`.
 fn inside_share(inner: &[f32; 4], outer: &[f32; 4]) -> f32 {
-    let w = (inner[2].min(outer[2]) - inner[0].max(outer[0])).max(0.0);
-    let h = (inner[3].min(outer[3]) - inner[1].max(outer[1])).max(0.0);
     let area = (inner[2] - inner[0]).max(0.0) * (inner[3] - inner[1]).max(0.0);
-    if area > 0.0 { w * h / area } else { 0.0 }
+    if area > 0.0 {
+        intersection(inner, outer) / area
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]
