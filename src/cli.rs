@@ -388,6 +388,9 @@ pub struct ReplayArgs {
     /// Milliseconds into red during which crossing the stop line is tolerated.
     #[arg(long, default_value_t = 500)]
     pub grace_ms: i64,
+    /// Crossing on amber: `ignore` (default) or `review` (raised for a reviewer to judge).
+    #[arg(long, default_value = "ignore", value_parser = ["ignore", "review"])]
+    pub amber: String,
     /// Print JSON lines instead of text.
     #[arg(long)]
     pub json: bool,

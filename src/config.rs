@@ -108,6 +108,35 @@ pub struct RulesConfig {
     /// Folder of junction geometries, `CAMERA-CODE.json` (and optionally a fixed-time signal
     /// plan `CAMERA-CODE.plan.json`). Default: `geometry/` in the data folder.
     pub geometry_dir: Option<PathBuf>,
+    /// Crossing the stop line on amber: `"ignore"` (default) or `"review"` (raised for a
+    /// reviewer to judge whether the vehicle could have stopped).
+    pub amber: AmberSetting,
+}
+
+/// `[rules] amber`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmberSetting {
+    #[default]
+    Ignore,
+    Review,
+}
+
+impl RulesConfig {
+    /// The rules' tuning this section asks for.
+    pub fn rule_config(&self) -> crate::rules::RuleConfig {
+        let amber = match self.amber {
+            AmberSetting::Ignore => crate::rules::AmberPolicy::Ignore,
+            AmberSetting::Review => crate::rules::AmberPolicy::Review,
+        };
+        crate::rules::RuleConfig {
+            red_light: crate::rules::RedLightConfig {
+                amber,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

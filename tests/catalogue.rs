@@ -112,7 +112,7 @@ fn every_penalty_matches_the_decree() {
     assert_eq!(catalogue.effective_from, "2025-01-01");
     let mut checked = 0;
     for violation in &catalogue.violations {
-        for penalty in &violation.penalties {
+        for penalty in violation.acts.iter().flat_map(|a| &a.penalties) {
             let clause = &penalty.clause;
             let parts: Vec<&str> = clause.split('.').collect();
             let wording = decree
@@ -159,7 +159,68 @@ fn every_penalty_matches_the_decree() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 17);
+    assert_eq!(checked, 36);
+}
+
+/// Each manoeuvre and vehicle class cites the point of the decree that punishes it (the
+/// point depends on what forbids the act and on the vehicle), and the point's own words name
+/// the act.
+#[test]
+fn every_act_cites_its_point_for_each_class() {
+    use dienbien_dispatch::domain::{Act, ObjectClass};
+    let catalogue = Catalogue::bundled();
+    let decree = decree();
+    // (act, clause for cars, clause for motorbikes, words the point must contain)
+    let table = [
+        (Act::RedLight, "6.9.b", "7.7.c", "đèn tín hiệu giao thông"),
+        (Act::AmberCrossing, "6.9.b", "7.7.c", "đèn tín hiệu giao thông"),
+        (Act::OneWay, "6.9.d", "7.7.a", "đường một chiều"),
+        (Act::WrongHalf, "6.5.b", "7.3.d", "không đúng phần đường"),
+        (Act::LeftAgainstSign, "6.4.k", "7.3.a", "cấm rẽ trái"),
+        (Act::RightAgainstSign, "6.4.k", "7.3.a", "cấm rẽ phải"),
+        (Act::UTurnAgainstSign, "6.4.k", "7.2.k", "quay đầu"),
+        (Act::UTurnOnOneWay, "6.4.i", "7.2.k", "quay đầu"),
+        (Act::TurnAgainstMarking, "6.1.a", "7.1.a", "vạch kẻ đường"),
+        (Act::OvertakingOnSolidLine, "6.5.a", "7.4.c", "không được vượt"),
+        (Act::CentreLineCrossed, "6.5.b", "7.3.d", "không đúng phần đường"),
+        (Act::LaneLineCrossed, "6.1.a", "7.1.a", "vạch kẻ đường"),
+        (Act::StopAtJunction, "6.3.đ", "7.2.e", "giao nhau"),
+        (Act::StopAgainstSign, "6.2.đ", "7.2.e", "Cấm dừng xe và đỗ xe"),
+        (Act::ParkAgainstSign, "6.3.e", "7.2.e", "Cấm đỗ xe"),
+        (Act::Weaving, "6.12", "7.9.a", "lạng lách, đánh võng"),
+        (Act::GroupSpeeding, "6.12", "7.9.b", "quá tốc độ"),
+    ];
+    for (act, car, motorbike, words) in table {
+        for (class, clause) in [
+            (ObjectClass::Car, car),
+            (ObjectClass::Truck, car),
+            (ObjectClass::Bus, car),
+            (ObjectClass::Motorbike, motorbike),
+        ] {
+            let penalty = catalogue
+                .penalty(act, class)
+                .unwrap_or_else(|| panic!("{act:?} {class:?} has no penalty"));
+            assert_eq!(penalty.clause, clause, "{act:?} {class:?}");
+            assert!(
+                decree[clause].contains(words),
+                "{clause} does not speak of «{words}»"
+            );
+        }
+        assert_eq!(
+            catalogue.penalty(act, ObjectClass::Person),
+            None,
+            "{act:?}: Articles 6 and 7 punish drivers of vehicles"
+        );
+    }
+    // Gathering is a motorbike point only (Article 6 has none for cars); a crowd has no fine.
+    assert_eq!(
+        catalogue
+            .penalty(Act::Gathering, ObjectClass::Motorbike)
+            .map(|p| p.clause.as_str()),
+        Some("7.2.d")
+    );
+    assert_eq!(catalogue.penalty(Act::Gathering, ObjectClass::Car), None);
+    assert_eq!(catalogue.penalty(Act::Crowd, ObjectClass::Person), None);
 }
 
 #[test]

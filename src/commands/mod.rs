@@ -157,6 +157,7 @@ pub(crate) fn video_streams(
             let rules = crate::service::RulesSetup {
                 geometry_dir: Some(geometry_dir),
                 signals: setup.config.signals.clone(),
+                config: setup.config.rules.rule_config(),
             };
             streams.with_detector(service, setup.config.detect.clone(), rules)
         }

@@ -71,7 +71,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             };
             let effective = class.unwrap_or(event.class);
             let clause = Catalogue::bundled()
-                .penalty(event.kind, effective)
+                .penalty(event.act(), effective)
                 .map(|p| p.clause.clone());
             store.confirm_violation(
                 *id,

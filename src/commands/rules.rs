@@ -4,7 +4,7 @@
 use crate::cli::{ReplayArgs, RulesCommand};
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::signal::SignalChange;
-use crate::rules::{Catalogue, RedLightConfig, RuleConfig, RuleEvent, RuleSet, TrackPoint};
+use crate::rules::{AmberPolicy, Catalogue, RedLightConfig, RuleConfig, RuleEvent, RuleSet, TrackPoint};
 use crate::signals::{FixedTimePlan, SignalSource, SignalTimeline};
 use anyhow::{Context as _, bail};
 use serde::de::DeserializeOwned;
@@ -57,10 +57,17 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
     )?;
     let mut points: Vec<TrackPoint> = json_lines(&args.tracks)?;
     points.sort_by_key(|p| p.t_ms);
+    // Each track is judged as its majority class, as live analysis does.
+    crate::rules::with_majority_classes(&mut points);
+    let amber = if args.amber == "review" {
+        AmberPolicy::Review
+    } else {
+        AmberPolicy::Ignore
+    };
     let config = RuleConfig {
         red_light: RedLightConfig {
             grace_ms: args.grace_ms,
-            ..RedLightConfig::default()
+            amber,
         },
         ..RuleConfig::default()
     };
@@ -93,15 +100,14 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
 }
 
 pub(super) fn print_event(event: &RuleEvent, catalogue: &Catalogue, camera: &str, as_json: bool) {
-    let penalty = catalogue.penalty(event.kind, event.class);
-    let name = catalogue
-        .violation(event.kind)
-        .map_or("", |v| v.name_vi.as_str());
+    let penalty = catalogue.penalty(event.act, event.class);
+    let name = catalogue.act_name_vi(event.act);
     if as_json {
         println!(
             "{}",
             json!({
                 "kind": event.kind,
+                "act": event.act,
                 "camera": camera,
                 "track": event.track,
                 "class": event.class.code(),

@@ -18,6 +18,9 @@ pub struct EventDetail {
     pub at_utc_ms: Option<i64>,
     /// The stored geometry version its rules ran on, if any.
     pub geometry_version: Option<i32>,
+    /// The specific act the rule saw (absent in events stored before acts were recorded:
+    /// read as the kind's default act).
+    pub act: Option<crate::domain::Act>,
 }
 
 #[cfg(test)]

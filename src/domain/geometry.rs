@@ -1,7 +1,10 @@
 //! A camera's junction geometry in its image plane: stop lines per approach with the signal
-//! group that controls them, lanes with their direction of travel and allowed turns, no-stopping
-//! and no-parking zones with a dwell limit, solid centre lines, crosswalks, and the regions of
-//! the signal heads. Stored as versioned JSON; `validate` says what is wrong and where.
+//! group that controls them, the signs there (forbidden turns by vehicle class, right on red,
+//! one-way road), where vehicles queue for the signal, lanes with their direction of travel and
+//! the turns their arrows allow, the carriageway, no-stopping and no-parking zones with a dwell
+//! limit, solid centre and lane lines, crosswalks, and the regions of the signal heads. Stored
+//! as versioned JSON; every field added since version 1 has a default, so older files still
+//! load; `validate` says what is wrong and where.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +48,59 @@ pub struct Approach {
     /// A sign allows turning right on red here.
     #[serde(default)]
     pub right_turn_on_red: bool,
+    /// Turns a sign at this approach forbids (cấm rẽ trái, cấm rẽ phải, cấm quay đầu).
+    #[serde(default)]
+    pub forbidden_turns: Vec<TurnBan>,
+    /// The approach's road carries traffic one way only, into the junction (a one-way street,
+    /// or a "no entry" sign for vehicles leaving the junction into it). Default: two-way.
+    #[serde(default)]
+    pub one_way: bool,
+    /// Where vehicles wait for this approach's signal. Absent: the approach's lanes, or
+    /// without lanes a square behind the stop line as deep as the line is long.
+    #[serde(default)]
+    pub queue_area: Option<Vec<Point>>,
+}
+
+/// A turn a sign forbids, for every vehicle or only the classes it names (a "no left turn
+/// for trucks" sign).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnBan {
+    pub turn: Turn,
+    /// The classes the sign is for; empty: every vehicle.
+    #[serde(default)]
+    pub classes: Vec<crate::domain::ObjectClass>,
+}
+
+impl TurnBan {
+    pub fn applies_to(&self, class: crate::domain::ObjectClass) -> bool {
+        self.classes.is_empty() || self.classes.contains(&class)
+    }
+}
+
+impl Approach {
+    /// Whether a sign here forbids `turn` to a vehicle of `class`.
+    pub fn forbids(&self, turn: Turn, class: crate::domain::ObjectClass) -> bool {
+        self.forbidden_turns
+            .iter()
+            .any(|b| b.turn == turn && b.applies_to(class))
+    }
+
+    /// The middle of the stop line.
+    pub fn stop_line_middle(&self) -> Point {
+        Point {
+            x: (self.stop_line[0].x + self.stop_line[1].x) / 2.0,
+            y: (self.stop_line[0].y + self.stop_line[1].y) / 2.0,
+        }
+    }
+
+    /// The direction into the junction (not normalised).
+    pub fn direction(&self) -> (f64, f64) {
+        (
+            self.entry_direction[1].x - self.entry_direction[0].x,
+            self.entry_direction[1].y - self.entry_direction[0].y,
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +134,11 @@ pub struct Zone {
     /// Classes allowed to stop here (e.g. `["bus"]` at a bus stop).
     #[serde(default)]
     pub exempt: Vec<crate::domain::ObjectClass>,
+    /// For a no-stopping zone: a "no stopping and no parking" sign forbids stopping here.
+    /// Default (false): the zone is the junction and the 5 m around it, where the law forbids
+    /// stopping without a sign.
+    #[serde(default)]
+    pub sign: bool,
     /// For a crowd zone: more people than this make a crowd.
     #[serde(default)]
     pub max_people: Option<u32>,
@@ -105,9 +166,20 @@ pub struct JunctionGeometry {
     pub lanes: Vec<Lane>,
     #[serde(default)]
     pub zones: Vec<Zone>,
-    /// Solid centre lines (no crossing, so no overtaking), as polylines.
+    /// Solid centre lines between the two directions of a road, as polylines.
     #[serde(default)]
     pub solid_lines: Vec<Vec<Point>>,
+    /// Solid lines between lanes of one direction, as polylines.
+    #[serde(default)]
+    pub lane_lines: Vec<Vec<Point>>,
+    /// The carriageway (lòng đường) as polygons, for the gathering rule. Absent: the lanes, or
+    /// without lanes the whole picture.
+    #[serde(default)]
+    pub carriageway: Vec<Vec<Point>>,
+    /// The speed limit on the roads in view, km/h (group speeding is judged against it where
+    /// the geometry has a homography).
+    #[serde(default)]
+    pub speed_limit_kmh: Option<f64>,
     #[serde(default)]
     pub crosswalks: Vec<Vec<Point>>,
     #[serde(default)]
@@ -182,6 +254,17 @@ impl JunctionGeometry {
             if a.signal_group.trim().is_empty() {
                 return invalid(place, "has no signal group");
             }
+            if let Some(queue) = &a.queue_area {
+                check_polygon(format!("{place}, queue area"), queue)?;
+            }
+            if let Some(ban) = a.forbidden_turns.iter().find(|b| {
+                b.classes.iter().any(|c| !c.is_vehicle())
+            }) {
+                return invalid(
+                    format!("{place}, forbidden turn {:?}", ban.turn),
+                    "a sign's classes must be vehicles",
+                );
+            }
             if distance(a.stop_line[0], a.stop_line[1]) < 1.0
                 || distance(a.entry_direction[0], a.entry_direction[1]) < 1.0
             {
@@ -217,6 +300,18 @@ impl JunctionGeometry {
                 return invalid(format!("solid line {}", i + 1), "needs two points or more");
             }
         }
+        for (i, line) in self.lane_lines.iter().enumerate() {
+            check_points(format!("lane line {}", i + 1), line)?;
+            if line.len() < 2 {
+                return invalid(format!("lane line {}", i + 1), "needs two points or more");
+            }
+        }
+        for (i, polygon) in self.carriageway.iter().enumerate() {
+            check_polygon(format!("carriageway {}", i + 1), polygon)?;
+        }
+        if self.speed_limit_kmh.is_some_and(|v| !(v > 0.0)) {
+            return invalid("speed_limit_kmh".into(), "must be positive");
+        }
         for (i, crosswalk) in self.crosswalks.iter().enumerate() {
             check_polygon(format!("crosswalk {}", i + 1), crosswalk)?;
         }
@@ -243,6 +338,68 @@ impl JunctionGeometry {
     pub fn approach(&self, id: &str) -> Option<&Approach> {
         self.approaches.iter().find(|a| a.id == id)
     }
+
+    /// Where vehicles wait for each approach's signal: (approach index, polygon), as drawn, or
+    /// derived from the approach's lanes, or a square behind the stop line.
+    pub fn queue_areas(&self) -> Vec<(usize, Vec<Point>)> {
+        let mut areas = Vec::new();
+        for (i, a) in self.approaches.iter().enumerate() {
+            if let Some(area) = &a.queue_area {
+                areas.push((i, area.clone()));
+                continue;
+            }
+            let lanes: Vec<_> = self.lanes.iter().filter(|l| l.approach == a.id).collect();
+            if !lanes.is_empty() {
+                areas.extend(lanes.iter().map(|l| (i, l.polygon.clone())));
+                continue;
+            }
+            let (d, [p, q]) = (a.direction(), a.stop_line);
+            let length = d.0.hypot(d.1).max(1e-9);
+            let depth = distance(p, q);
+            let back = (-d.0 / length * depth, -d.1 / length * depth);
+            let shift = |r: Point| Point {
+                x: r.x + back.0,
+                y: r.y + back.1,
+            };
+            areas.push((i, vec![p, q, shift(q), shift(p)]));
+        }
+        areas
+    }
+
+    /// The junction's inner area: the convex hull of the stop lines' ends, where two or more
+    /// approaches are drawn (a vehicle past the stop line leaves the junction when it leaves
+    /// this area).
+    pub fn junction_area(&self) -> Option<Vec<Point>> {
+        if self.approaches.len() < 2 {
+            return None;
+        }
+        let points: Vec<Point> = self.approaches.iter().flat_map(|a| a.stop_line).collect();
+        let hull = convex_hull(points);
+        (hull.len() >= 3 && polygon_area(&hull).abs() >= 1.0).then_some(hull)
+    }
+}
+
+/// The convex hull of `points` (monotone chain), counter-clockwise in picture coordinates.
+fn convex_hull(mut points: Vec<Point>) -> Vec<Point> {
+    points.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    points.dedup();
+    if points.len() < 3 {
+        return points;
+    }
+    let cross = |o: Point, a: Point, b: Point| (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+    let mut hull: Vec<Point> = Vec::new();
+    for pass in [points.clone(), points.into_iter().rev().collect()] {
+        let start = hull.len();
+        for p in pass {
+            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            {
+                hull.pop();
+            }
+            hull.push(p);
+        }
+        hull.pop();
+    }
+    hull
 }
 
 fn distance(a: Point, b: Point) -> f64 {
@@ -371,6 +528,45 @@ mod tests {
         assert_eq!(
             JunctionGeometry::from_json(&future),
             Err(GeometryError::Version { found: 2 })
+        );
+    }
+
+    #[test]
+    fn older_files_load_with_documented_defaults_and_derived_areas() {
+        let g = JunctionGeometry::from_json(SAMPLE).unwrap();
+        let n = &g.approaches[0];
+        assert!(!n.one_way && n.forbidden_turns.is_empty() && n.queue_area.is_none());
+        assert!(!g.zones[0].sign && g.carriageway.is_empty() && g.lane_lines.is_empty());
+        // The queue area is the approach's lane; without lanes a square behind the line.
+        assert_eq!(g.queue_areas(), vec![(0, g.lanes[0].polygon.clone())]);
+        let bare = JunctionGeometry {
+            lanes: Vec::new(),
+            ..g.clone()
+        };
+        let (_, square) = &bare.queue_areas()[0];
+        assert!(inside(Point { x: 600.0, y: 600.0 }, square));
+        assert!(!inside(Point { x: 600.0, y: 380.0 }, square));
+        assert_eq!(g.junction_area(), None, "one approach has no junction area");
+    }
+
+    #[test]
+    fn signs_forbid_turns_by_class() {
+        let text = SAMPLE.replace(
+            r#""signal_group": "A"}"#,
+            r#""signal_group": "A", "forbidden_turns": [{"turn": "left"}, {"turn": "u-turn", "classes": ["truck"]}]}"#,
+        );
+        let g = JunctionGeometry::from_json(&text).unwrap();
+        let n = &g.approaches[0];
+        use crate::domain::ObjectClass::{Car, Motorbike, Truck};
+        assert!(n.forbids(Turn::Left, Car) && n.forbids(Turn::Left, Motorbike));
+        assert!(n.forbids(Turn::UTurn, Truck) && !n.forbids(Turn::UTurn, Car));
+        assert!(!n.forbids(Turn::Right, Car));
+        let person = text.replace(r#"["truck"]"#, r#"["person"]"#);
+        assert!(
+            JunctionGeometry::from_json(&person)
+                .unwrap_err()
+                .to_string()
+                .contains("a sign's classes must be vehicles")
         );
     }
 

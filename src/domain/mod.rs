@@ -32,4 +32,4 @@ pub use plate::{Plate, PlateColour, PlateError};
 pub use review::{Deadlines, RejectReason, countdown_vi, deadlines};
 pub use role::{Permission, Role};
 pub use stream_url::{StreamUrl, StreamUrlError};
-pub use violation::ViolationKind;
+pub use violation::{Act, ViolationKind};

@@ -163,7 +163,7 @@ fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), Evi
     if moments.is_empty() {
         moments = vec![at_utc_ms - 1_000, at_utc_ms, at_utc_ms + 1_000];
     }
-    let penalty = Catalogue::bundled().penalty(kind, class);
+    let penalty = Catalogue::bundled().penalty(stored.act(), class);
     Ok((
         EvidenceEvent {
             id: Some(id),

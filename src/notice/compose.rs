@@ -42,7 +42,7 @@ fn portal_time(event: &StoredEvent) -> String {
 
 pub fn portal_row(store: &mut Store, event: &StoredEvent) -> Result<PortalRow, ComposeError> {
     let kind = event.kind;
-    let penalty = Catalogue::bundled().penalty(kind, event.class);
+    let penalty = Catalogue::bundled().penalty(event.act(), event.class);
     let violation = match penalty {
         Some(p) => format!("{}. {}", p.clause, p.wording.trim_end_matches(';')),
         None => Catalogue::bundled()
@@ -82,7 +82,7 @@ pub fn notice_input(
     agency: &Agency,
 ) -> Result<NoticeInput, ComposeError> {
     let row = portal_row(store, event)?.with_agency(agency);
-    let penalty = Catalogue::bundled().penalty(event.kind, event.class);
+    let penalty = Catalogue::bundled().penalty(event.act(), event.class);
     let money = |v: u64| {
         let digits = v.to_string();
         let mut out = String::new();

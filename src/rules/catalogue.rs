@@ -1,8 +1,9 @@
 //! The catalogue of violations and penalties (`data/nd168-catalogue.toml`, embedded): for each
-//! kind of violation and kind of vehicle, the clause of ND 168/2024, the fine range, the licence
-//! points and the wording of the decree. Data, not code: an amendment changes the file.
+//! kind of violation, the specific acts its rule tells apart, and for each act and kind of
+//! vehicle the point of ND 168/2024, the fine range, the licence points and the wording of the
+//! decree. Data, not code: an amendment changes the file.
 
-use crate::domain::{ObjectClass, ViolationKind};
+use crate::domain::{Act, ObjectClass, ViolationKind};
 use serde::Deserialize;
 
 /// The catalogue shipped with the console.
@@ -27,6 +28,19 @@ pub struct Violation {
     /// An incident for dispatch without a fine of its own (penalties empty).
     #[serde(default)]
     pub incident: bool,
+    /// The acts this kind's rule tells apart; the first is the kind's default.
+    #[serde(rename = "act")]
+    pub acts: Vec<ActEntry>,
+}
+
+/// One specific act and its penalties by vehicle.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActEntry {
+    pub act: Act,
+    /// The act as a reviewer writes it on the notice.
+    pub name_vi: String,
+    pub name_en: String,
     pub penalties: Vec<Penalty>,
 }
 
@@ -65,8 +79,9 @@ pub enum CatalogueError {
 }
 
 impl Catalogue {
-    /// Reads and checks a catalogue: every kind once, every penalty with a clause, wording and
-    /// a fine range in order, no vehicle twice in a kind.
+    /// Reads and checks a catalogue: every kind once with its default act first, every act
+    /// once under its own kind, every penalty with a clause, wording and a fine range in
+    /// order, no vehicle twice in an act.
     pub fn parse(text: &str) -> Result<Self, CatalogueError> {
         let catalogue: Self =
             toml::from_str(text).map_err(|e| CatalogueError::Parse(e.to_string()))?;
@@ -75,29 +90,53 @@ impl Catalogue {
             if catalogue.violations[..i].iter().any(|w| w.kind == v.kind) {
                 return invalid(format!("{:?} is listed twice", v.kind));
             }
-            if v.penalties.is_empty() != v.incident {
+            if v.acts.first().map(|a| a.act) != Some(v.kind.default_act()) {
                 return invalid(format!(
-                    "{:?}: an offence needs penalties, an incident has none",
-                    v.kind
+                    "{:?}: its first act must be {}",
+                    v.kind,
+                    v.kind.default_act().code()
                 ));
             }
-            let mut seen = Vec::new();
-            for p in &v.penalties {
-                if p.clause.is_empty() || p.wording.trim().is_empty() {
+            for (j, entry) in v.acts.iter().enumerate() {
+                let act = entry.act.code();
+                if entry.act.kind() != v.kind {
+                    return invalid(format!("{:?}: act {act} belongs to another kind", v.kind));
+                }
+                if v.acts[..j].iter().any(|a| a.act == entry.act) {
+                    return invalid(format!("{:?}: act {act} is listed twice", v.kind));
+                }
+                if entry.penalties.is_empty() != v.incident {
                     return invalid(format!(
-                        "{:?}: a penalty lacks its clause or wording",
+                        "{:?} {act}: an offence needs penalties, an incident has none",
                         v.kind
                     ));
                 }
-                if p.fine_min_vnd > p.fine_max_vnd {
-                    return invalid(format!("{:?} {}: fine range reversed", v.kind, p.clause));
-                }
-                for vehicle in &p.vehicles {
-                    if seen.contains(vehicle) {
-                        return invalid(format!("{:?}: {vehicle:?} has two penalties", v.kind));
+                let mut seen = Vec::new();
+                for p in &entry.penalties {
+                    if p.clause.is_empty() || p.wording.trim().is_empty() {
+                        return invalid(format!(
+                            "{:?} {act}: a penalty lacks its clause or wording",
+                            v.kind
+                        ));
                     }
-                    seen.push(*vehicle);
+                    if p.fine_min_vnd > p.fine_max_vnd {
+                        return invalid(format!("{:?} {}: fine range reversed", v.kind, p.clause));
+                    }
+                    for vehicle in &p.vehicles {
+                        if seen.contains(vehicle) {
+                            return invalid(format!(
+                                "{:?} {act}: {vehicle:?} has two penalties",
+                                v.kind
+                            ));
+                        }
+                        seen.push(*vehicle);
+                    }
                 }
+            }
+        }
+        for act in Act::ALL {
+            if catalogue.act(act).is_none() {
+                return invalid(format!("act {} is missing", act.code()));
             }
         }
         Ok(catalogue)
@@ -115,26 +154,48 @@ impl Catalogue {
         self.violations.iter().find(|v| v.kind == kind)
     }
 
-    /// The penalty for `kind` committed with a vehicle of `class`; `None` where the decree's
-    /// articles in the catalogue do not cover it (people, bicycles).
-    pub fn penalty(&self, kind: ViolationKind, class: ObjectClass) -> Option<&Penalty> {
+    /// An act's entry (its wording and penalties).
+    pub fn act(&self, act: Act) -> Option<&ActEntry> {
+        self.violation(act.kind())?
+            .acts
+            .iter()
+            .find(|a| a.act == act)
+    }
+
+    /// The penalty for `act` committed with a vehicle of `class`; `None` where the decree's
+    /// articles in the catalogue do not cover it (people, bicycles, an incident).
+    pub fn penalty(&self, act: Act, class: ObjectClass) -> Option<&Penalty> {
+        let penalties = &self.act(act)?.penalties;
         let vehicle = match class {
             ObjectClass::Car => Vehicle::Car,
             ObjectClass::Bus => Vehicle::Bus,
             ObjectClass::Truck => Vehicle::Truck,
             ObjectClass::Motorbike => Vehicle::Motorbike,
             ObjectClass::Person | ObjectClass::Bicycle | ObjectClass::TrafficLight => {
-                return self
-                    .violation(kind)?
-                    .penalties
-                    .iter()
-                    .find(|p| p.vehicles.contains(&Vehicle::Any));
+                return penalties.iter().find(|p| p.vehicles.contains(&Vehicle::Any));
             }
         };
-        self.violation(kind)?
-            .penalties
+        penalties
             .iter()
             .find(|p| p.vehicles.contains(&vehicle) || p.vehicles.contains(&Vehicle::Any))
+    }
+
+    /// What a reviewer writes as the act on the notice, e.g. "Rẽ trái tại nơi có biển báo cấm
+    /// rẽ trái".
+    pub fn act_name_vi(&self, act: Act) -> &str {
+        self.act(act).map_or(act.code(), |a| a.name_vi.as_str())
+    }
+}
+
+/// A clause key `6.3.e` in the decree's full form: "điểm e khoản 3 Điều 6 Nghị định số
+/// 168/2024/NĐ-CP" (a clause without a point: "khoản 12 Điều 6 …").
+pub fn full_citation(clause: &str) -> String {
+    let parts: Vec<&str> = clause.split('.').collect();
+    let decree = "Nghị định số 168/2024/NĐ-CP";
+    match parts.as_slice() {
+        [article, clause, point] => format!("điểm {point} khoản {clause} Điều {article} {decree}"),
+        [article, clause] => format!("khoản {clause} Điều {article} {decree}"),
+        _ => format!("{clause} {decree}"),
     }
 }
 
@@ -149,7 +210,7 @@ mod tests {
             assert!(c.violation(kind).is_some(), "{kind:?}");
         }
         let red_car = c
-            .penalty(ViolationKind::RedLight, ObjectClass::Car)
+            .penalty(Act::RedLight, ObjectClass::Car)
             .unwrap();
         assert_eq!(
             (
@@ -161,23 +222,31 @@ mod tests {
             ("6.9.b", 18_000_000, 20_000_000, 4)
         );
         let red_bike = c
-            .penalty(ViolationKind::RedLight, ObjectClass::Motorbike)
+            .penalty(Act::RedLight, ObjectClass::Motorbike)
             .unwrap();
         assert_eq!((red_bike.clause.as_str(), red_bike.points), ("7.7.c", 4));
         assert_eq!(
-            c.penalty(ViolationKind::RedLight, ObjectClass::Bicycle),
+            c.penalty(Act::RedLight, ObjectClass::Bicycle),
             None
         );
         let tamper = c
-            .penalty(ViolationKind::CameraTampering, ObjectClass::Person)
+            .penalty(Act::CameraTampering, ObjectClass::Person)
             .unwrap();
         assert_eq!(tamper.clause, "12.11.c");
+        assert_eq!(
+            full_citation("6.3.e"),
+            "điểm e khoản 3 Điều 6 Nghị định số 168/2024/NĐ-CP"
+        );
+        assert_eq!(
+            full_citation("6.12"),
+            "khoản 12 Điều 6 Nghị định số 168/2024/NĐ-CP"
+        );
     }
 
     #[test]
     fn a_broken_catalogue_is_refused_with_the_reason() {
         let twice = format!(
-            "{BUNDLED}\n[[violation]]\nkind = \"red-light\"\nname_vi = \"x\"\nname_en = \"x\"\npenalties = [{{ vehicles = [\"car\"], clause = \"6.9.b\", fine_min_vnd = 1, fine_max_vnd = 2, points = 0, wording = \"x\" }}]\n"
+            "{BUNDLED}\n[[violation]]\nkind = \"red-light\"\nname_vi = \"x\"\nname_en = \"x\"\n[[violation.act]]\nact = \"red-light\"\nname_vi = \"x\"\nname_en = \"x\"\npenalties = [{{ vehicles = [\"car\"], clause = \"6.9.b\", fine_min_vnd = 1, fine_max_vnd = 2, points = 0, wording = \"x\" }}]\n"
         );
         assert_eq!(
             Catalogue::parse(&twice),

@@ -2,19 +2,22 @@
 //! and one small state machine per rule over track points, junction geometry and signal state:
 //! red light, wrong way, stopping/parking in zones, crossing a solid line, forbidden turns, and
 //! the public-order rules (gathering, crowd, weaving/racing). Rules see ground points of tracks in time
-//! order and return events; they never touch video, threads or the database.
+//! order and return events; they never touch video, threads or the database. Each rule says
+//! which classes it judges (`Rule::classes`), and `RuleSet` gives it only those.
 
 pub mod catalogue;
+pub mod manoeuvre;
 pub mod public_order;
+pub mod queue;
 pub mod red_light;
 pub mod solid_line;
 pub mod stopping;
 pub mod turn;
 pub mod wrong_way;
 
-pub use catalogue::{Catalogue, CatalogueError, Penalty, Vehicle, Violation};
+pub use catalogue::{ActEntry, Catalogue, CatalogueError, Penalty, Vehicle, Violation, full_citation};
 pub use public_order::{CrowdRule, GatheringConfig, GatheringRule, RacingConfig, RacingRule};
-pub use red_light::{RedLightConfig, RedLightRule};
+pub use red_light::{AmberPolicy, RedLightConfig, RedLightRule};
 pub use solid_line::SolidLineRule;
 pub use stopping::StoppingRule;
 pub use turn::TurnRule;
@@ -55,8 +58,19 @@ pub(crate) fn entering(approach: &Approach, from: Point, here: Point) -> Option<
     })
 }
 
+/// The vehicles Articles 6 and 7 punish the driver of: what the traffic rules judge. Bicycles
+/// (Article 9) and people are not judged by them.
+pub const MOTOR_VEHICLES: &[ObjectClass] = &[
+    ObjectClass::Car,
+    ObjectClass::Bus,
+    ObjectClass::Truck,
+    ObjectClass::Motorbike,
+];
+
 /// A rule: sees track points in time order and returns the events they complete.
 pub trait Rule: Send {
+    /// The classes whose points this rule sees (the others never reach it).
+    fn classes(&self) -> &'static [ObjectClass];
     fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent>;
     /// The recording (or the tracks) ended: events still waiting are decided.
     fn finish(&mut self) -> Vec<RuleEvent>;
@@ -87,7 +101,7 @@ impl RuleSet {
                 Box::new(TurnRule::new(geometry)),
                 Box::new(GatheringRule::new(geometry, config.gathering)),
                 Box::new(CrowdRule::new(geometry)),
-                Box::new(RacingRule::new(config.racing)),
+                Box::new(RacingRule::new(geometry, config.racing)),
             ],
         }
     }
@@ -95,6 +109,7 @@ impl RuleSet {
     pub fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
         self.rules
             .iter_mut()
+            .filter(|rule| rule.classes().contains(&point.class))
             .flat_map(|rule| rule.observe(point, signals))
             .collect()
     }
@@ -107,8 +122,33 @@ impl RuleSet {
     }
 }
 
-use crate::domain::{ObjectClass, ViolationKind};
+use crate::domain::{Act, ObjectClass, ViolationKind};
 use serde::{Deserialize, Serialize};
+
+/// Each track's majority class over all its points: what a replay gives the rules for every
+/// point of the track, as live analysis does (`Track::class`), so that a truck labelled car
+/// in the frame at the line is still judged a truck.
+pub fn with_majority_classes(points: &mut [TrackPoint]) {
+    let mut counts: std::collections::HashMap<u64, std::collections::HashMap<ObjectClass, usize>> =
+        std::collections::HashMap::new();
+    for p in points.iter() {
+        *counts.entry(p.track).or_default().entry(p.class).or_default() += 1;
+    }
+    let majority: std::collections::HashMap<u64, ObjectClass> = counts
+        .into_iter()
+        .filter_map(|(track, classes)| {
+            classes
+                .into_iter()
+                .max_by_key(|(class, n)| (*n, std::cmp::Reverse(class.code())))
+                .map(|(class, _)| (track, class))
+        })
+        .collect();
+    for p in points.iter_mut() {
+        if let Some(class) = majority.get(&p.track) {
+            p.class = *class;
+        }
+    }
+}
 
 /// Where a track touched the ground at a moment: the input of the rules (a line of a
 /// `rules replay` tracks file).
@@ -148,6 +188,8 @@ impl TrackPoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleEvent {
     pub kind: ViolationKind,
+    /// The specific act (with the class, it picks the decree's point).
+    pub act: Act,
     pub track: u64,
     pub class: ObjectClass,
     pub approach: Option<String>,
@@ -164,6 +206,26 @@ pub struct RuleEvent {
     pub speed_kmh: Option<f64>,
 }
 
+impl RuleEvent {
+    /// An event of `act` by the track of `point`, happening at `at_ms`, proved by the frames
+    /// at `evidence_ms`.
+    pub fn new(act: Act, point: &TrackPoint, at_ms: i64, evidence_ms: Vec<i64>) -> Self {
+        Self {
+            kind: act.kind(),
+            act,
+            track: point.track,
+            class: point.class,
+            approach: None,
+            zone: None,
+            at_ms,
+            evidence_ms,
+            time_into_red_ms: None,
+            speed_px_s: None,
+            speed_kmh: None,
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::{Rule, RuleEvent, TrackPoint};
@@ -175,14 +237,15 @@ pub(crate) mod tests {
         JunctionGeometry::from_json(GEOMETRY).expect("the test geometry is valid")
     }
 
-    /// Feeds one track's points `(t_ms, x, y)` of class `class` to `rule` (no signals).
+    /// Feeds one track's points `(t_ms, x, y)` of class `class` to `rule` (no signals), then
+    /// ends the recording.
     pub(crate) fn run_rule(
         rule: &mut dyn Rule,
         class: ObjectClass,
         points: &[(i64, f64, f64)],
     ) -> Vec<RuleEvent> {
         let signals = crate::signals::SignalTimeline::default();
-        points
+        let mut events: Vec<RuleEvent> = points
             .iter()
             .flat_map(|&(t_ms, x, y)| {
                 let point = TrackPoint {
@@ -194,7 +257,9 @@ pub(crate) mod tests {
                 };
                 rule.observe(&point, &signals)
             })
-            .collect()
+            .collect();
+        events.extend(rule.finish());
+        events
     }
 
     /// The rules' test junction: approach N drives up the picture over the stop line y = 400

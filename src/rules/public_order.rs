@@ -1,34 +1,16 @@
-//! Public-order rules over several tracks at once: vehicles gathering on the carriageway
-//! (ND 168 7.2.d: three or more stopped together), a crowd in a watched zone (more people than
-//! its limit for longer than its time), and weaving or racing motorbikes (ND 168 7.9.a: a path
-//! swinging side to side at speed, or two or more riding together at high speed). Each keeps
-//! the latest state of every track and judges as points arrive in time order.
+//! Public-order rules over several tracks at once: motorbikes gathering on the carriageway
+//! (ND 168 7.2.d: three or more stopped together, not queuing and not in a stopping zone), a
+//! crowd in a watched zone (more people than its limit, each lingering there, for longer than
+//! its time), and weaving or group speeding (a path swinging side to side at speed: 6.12 cars,
+//! 7.9.a motorbikes; two or more close together going the same way over the speed limit: 6.12,
+//! 7.9.b). Each keeps the latest state of every track and judges as points arrive in time order.
 
-use super::{Rule, RuleEvent, TrackPoint};
-use crate::domain::geometry::{JunctionGeometry, Point, Zone, ZoneKind, inside};
-use crate::domain::{ObjectClass, ViolationKind};
+use super::queue::{CURRENT_MS, Scene};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint};
+use crate::domain::geometry::{JunctionGeometry, Point, Zone, ZoneKind, inside, project};
+use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
 use std::collections::{HashMap, HashSet, VecDeque};
-
-/// A track is current while its last point is at most this old.
-const CURRENT_MS: i64 = 1_000;
-/// Pixels a vehicle may wander and still count as stopped.
-const STILL_RADIUS_PX: f64 = 15.0;
-
-fn event(kind: ViolationKind, point: &TrackPoint, since_ms: i64) -> RuleEvent {
-    RuleEvent {
-        kind,
-        track: point.track,
-        class: point.class,
-        approach: None,
-        zone: None,
-        at_ms: since_ms,
-        evidence_ms: vec![since_ms, point.t_ms],
-        time_into_red_ms: None,
-        speed_px_s: None,
-        speed_kmh: None,
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GatheringConfig {
@@ -48,79 +30,99 @@ impl Default for GatheringConfig {
     }
 }
 
-struct Stopped {
-    t_ms: i64,
-    anchor: Point,
-    since_ms: i64,
-}
-
-/// Three or more vehicles stopped together on the carriageway (inside a lane, where the
-/// geometry has lanes).
+/// Three or more motorbikes stopped together on the carriageway: not queuing (at a signal or
+/// behind a queuing vehicle) and not in a no-stopping or no-parking zone, where the stopping
+/// rule judges each vehicle's own stop. The carriageway is the geometry's `carriageway`, else
+/// its lanes, else the whole picture. Article 6 has no gathering point for cars: they are seen
+/// (they make queues) but never gather.
 pub struct GatheringRule {
     config: GatheringConfig,
     carriageway: Vec<Vec<Point>>,
-    tracks: HashMap<u64, Stopped>,
+    stopping_zones: Vec<Vec<Point>>,
+    scene: Scene,
+    motorbikes: HashSet<u64>,
     reported: HashSet<u64>,
 }
 
 impl GatheringRule {
     pub fn new(geometry: &JunctionGeometry, config: GatheringConfig) -> Self {
+        let carriageway = if geometry.carriageway.is_empty() {
+            geometry.lanes.iter().map(|l| l.polygon.clone()).collect()
+        } else {
+            geometry.carriageway.clone()
+        };
         Self {
             config,
-            carriageway: geometry.lanes.iter().map(|l| l.polygon.clone()).collect(),
-            tracks: HashMap::new(),
+            carriageway,
+            stopping_zones: geometry
+                .zones
+                .iter()
+                .filter(|z| z.kind != ZoneKind::Crowd)
+                .map(|z| z.polygon.clone())
+                .collect(),
+            scene: Scene::new(geometry),
+            motorbikes: HashSet::new(),
             reported: HashSet::new(),
         }
+    }
+
+    /// Where a stopped motorbike may be part of a gathering.
+    fn gathering_ground(&self, p: Point) -> bool {
+        let on_road = self.carriageway.is_empty() || self.carriageway.iter().any(|c| inside(p, c));
+        on_road && !self.stopping_zones.iter().any(|z| inside(p, z))
     }
 }
 
 impl Rule for GatheringRule {
-    fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
-        let here = point.at();
-        let on_road =
-            self.carriageway.is_empty() || self.carriageway.iter().any(|p| inside(here, p));
-        if !point.class.is_vehicle() || !on_road {
-            self.tracks.remove(&point.track);
+    fn classes(&self) -> &'static [ObjectClass] {
+        MOTOR_VEHICLES
+    }
+
+    fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
+        let me = self.scene.update(point);
+        let now = point.t_ms;
+        if point.class == ObjectClass::Motorbike {
+            self.motorbikes.insert(point.track);
+        } else {
+            self.motorbikes.remove(&point.track);
             return Vec::new();
         }
-        let state = self.tracks.entry(point.track).or_insert(Stopped {
-            t_ms: point.t_ms,
-            anchor: here,
-            since_ms: point.t_ms,
-        });
-        if (here.x - state.anchor.x).hypot(here.y - state.anchor.y) > STILL_RADIUS_PX {
-            *state = Stopped {
-                t_ms: point.t_ms,
-                anchor: here,
-                since_ms: point.t_ms,
-            };
-            return Vec::new();
-        }
-        state.t_ms = point.t_ms;
         let stopped_ms = (self.config.min_stopped_s * 1000.0) as i64;
-        if self.reported.contains(&point.track) || point.t_ms - state.since_ms < stopped_ms {
+        if self.reported.contains(&point.track)
+            || me.still_for_ms(now) < stopped_ms
+            || !self.gathering_ground(me.at)
+        {
             return Vec::new();
         }
-        let group: Vec<(u64, i64)> = self
-            .tracks
-            .iter()
-            .filter(|(_, s)| {
-                point.t_ms - s.t_ms <= CURRENT_MS
-                    && point.t_ms - s.since_ms >= stopped_ms
-                    && (s.anchor.x - here.x).hypot(s.anchor.y - here.y) <= self.config.radius_px
+        let candidates: Vec<(u64, i64)> = self
+            .scene
+            .vehicles()
+            .filter(|(id, v)| {
+                self.motorbikes.contains(id)
+                    && now - v.t_ms <= CURRENT_MS
+                    && v.still_for_ms(now) >= stopped_ms
+                    && (v.anchor.x - me.at.x).hypot(v.anchor.y - me.at.y) <= self.config.radius_px
+                    && self.gathering_ground(v.at)
             })
-            .map(|(id, s)| (*id, s.since_ms))
+            .map(|(id, v)| (id, v.still_since_ms))
+            .collect();
+        if candidates.len() < self.config.min_vehicles {
+            return Vec::new();
+        }
+        let queuing = self.scene.queuing(now, signals);
+        let group: Vec<(u64, i64)> = candidates
+            .into_iter()
+            .filter(|(id, _)| !queuing.contains(id))
             .collect();
         if group.len() < self.config.min_vehicles
+            || !group.iter().any(|(id, _)| *id == point.track)
             || group.iter().any(|(id, _)| self.reported.contains(id))
         {
             return Vec::new();
         }
         self.reported.extend(group.iter().map(|(id, _)| *id));
-        let since = group.iter().map(|(_, s)| *s).max().unwrap_or(point.t_ms);
-        let mut e = event(ViolationKind::Gathering, point, since);
-        e.evidence_ms = vec![since, point.t_ms];
-        vec![e]
+        let since = group.iter().map(|(_, s)| *s).max().unwrap_or(now);
+        vec![RuleEvent::new(Act::Gathering, point, since, vec![since, now])]
     }
 
     fn finish(&mut self) -> Vec<RuleEvent> {
@@ -128,11 +130,16 @@ impl Rule for GatheringRule {
     }
 }
 
-/// More people than a crowd zone's limit, continuously for its dwell time.
+/// Seconds a person must have been in a crowd zone to count (or the zone's dwell limit, if
+/// shorter): people passing through are not a crowd.
+const LINGER_S: f64 = 10.0;
+
+/// More people than a crowd zone's limit, each in the zone for a while, continuously for its
+/// dwell time.
 pub struct CrowdRule {
     zones: Vec<Zone>,
-    /// Last point of each person: (t_ms, point).
-    people: HashMap<u64, (i64, Point)>,
+    /// Last point of each person and, per zone, since when it has been inside.
+    people: HashMap<u64, (i64, Point, Vec<Option<i64>>)>,
     /// Per zone: since when it has been over its limit.
     over_since: Vec<Option<i64>>,
     reported: Vec<bool>,
@@ -156,20 +163,38 @@ impl CrowdRule {
 }
 
 impl Rule for CrowdRule {
+    fn classes(&self) -> &'static [ObjectClass] {
+        &[ObjectClass::Person]
+    }
+
     fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
-        if point.class != ObjectClass::Person || self.zones.is_empty() {
+        if self.zones.is_empty() {
             return Vec::new();
         }
         let here = point.at();
-        self.people.insert(point.track, (point.t_ms, here));
-        self.people
-            .retain(|_, (t, _)| point.t_ms - *t <= CURRENT_MS);
+        let now = point.t_ms;
+        let zones = &self.zones;
+        let person = self
+            .people
+            .entry(point.track)
+            .or_insert_with(|| (now, here, vec![None; zones.len()]));
+        person.0 = now;
+        person.1 = here;
+        for (z, zone) in zones.iter().enumerate() {
+            if inside(here, &zone.polygon) {
+                person.2[z].get_or_insert(now);
+            } else {
+                person.2[z] = None;
+            }
+        }
+        self.people.retain(|_, (t, _, _)| now - *t <= CURRENT_MS);
         let mut events = Vec::new();
         for (z, zone) in self.zones.iter().enumerate() {
+            let linger_ms = (LINGER_S.min(zone.dwell_limit_s) * 1000.0) as i64;
             let count = self
                 .people
                 .values()
-                .filter(|(_, p)| inside(*p, &zone.polygon))
+                .filter(|(_, _, since)| since[z].is_some_and(|s| now - s >= linger_ms))
                 .count();
             let limit = zone.max_people.unwrap_or(u32::MAX) as usize;
             if count <= limit {
@@ -177,11 +202,11 @@ impl Rule for CrowdRule {
                 self.reported[z] = false; // the crowd dispersed: a new one is a new incident
                 continue;
             }
-            let since = *self.over_since[z].get_or_insert(point.t_ms);
+            let since = *self.over_since[z].get_or_insert(now);
             let dwell_ms = (zone.dwell_limit_s * 1000.0) as i64;
-            if !self.reported[z] && point.t_ms - since >= dwell_ms {
+            if !self.reported[z] && now - since >= dwell_ms {
                 self.reported[z] = true;
-                let mut e = event(ViolationKind::Crowd, point, since);
+                let mut e = RuleEvent::new(Act::Crowd, point, since, vec![since, now]);
                 e.zone = Some(zone.id.clone());
                 events.push(e);
             }
@@ -220,17 +245,26 @@ impl Default for RacingConfig {
     }
 }
 
-/// Weaving (a fast path swinging side to side) or racing (fast riders side by side).
+/// The speed limit assumed where the geometry gives none, km/h (an urban road without a
+/// central divider, Circular 38/2024/TT-BGTVT).
+pub const DEFAULT_SPEED_LIMIT_KMH: f64 = 50.0;
+
+/// Weaving (a fast path swinging side to side) or group speeding (vehicles close together
+/// going the same way over the speed limit; without a homography, over `racing_speed_px_s`).
 pub struct RacingRule {
     config: RacingConfig,
+    homography: Option<[[f64; 3]; 3]>,
+    speed_limit_kmh: f64,
     paths: HashMap<u64, VecDeque<(i64, Point)>>,
     reported: HashSet<u64>,
 }
 
 impl RacingRule {
-    pub fn new(config: RacingConfig) -> Self {
+    pub fn new(geometry: &JunctionGeometry, config: RacingConfig) -> Self {
         Self {
             config,
+            homography: geometry.homography,
+            speed_limit_kmh: geometry.speed_limit_kmh.unwrap_or(DEFAULT_SPEED_LIMIT_KMH),
             paths: HashMap::new(),
             reported: HashSet::new(),
         }
@@ -273,11 +307,40 @@ impl RacingRule {
     }
 }
 
-impl Rule for RacingRule {
-    fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
-        if point.class != ObjectClass::Motorbike {
-            return Vec::new();
+impl RacingRule {
+    /// Speed over the path on the ground, km/h, where the geometry has a homography.
+    fn ground_speed_kmh(&self, path: &VecDeque<(i64, Point)>) -> Option<f64> {
+        let h = self.homography.as_ref()?;
+        let (&(t0, _), &(t1, _)) = (path.front()?, path.back()?);
+        if t1 <= t0 {
+            return None;
         }
+        let ground: Option<Vec<Point>> = path.iter().map(|(_, p)| project(h, *p)).collect();
+        let ground = ground?;
+        let metres: f64 = ground
+            .iter()
+            .zip(ground.iter().skip(1))
+            .map(|(p, q)| (q.x - p.x).hypot(q.y - p.y))
+            .sum();
+        Some(metres / ((t1 - t0) as f64 / 1000.0) * 3.6)
+    }
+
+    /// Whether a path is over the speed limit (on the ground), or over the pixel threshold
+    /// where the geometry has no homography.
+    fn speeding(&self, path: &VecDeque<(i64, Point)>, speed_px_s: f64) -> bool {
+        match self.ground_speed_kmh(path) {
+            Some(kmh) => kmh > self.speed_limit_kmh,
+            None => speed_px_s >= self.config.racing_speed_px_s,
+        }
+    }
+}
+
+impl Rule for RacingRule {
+    fn classes(&self) -> &'static [ObjectClass] {
+        MOTOR_VEHICLES
+    }
+
+    fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
         let config = self.config;
         let path = self.paths.entry(point.track).or_default();
         path.push_back((point.t_ms, point.at()));
@@ -290,22 +353,26 @@ impl Rule for RacingRule {
         if self.reported.contains(&point.track) {
             return Vec::new();
         }
-        let Some((speed, heading)) = Self::motion(path) else {
+        let path = path.clone();
+        let Some((speed, heading)) = Self::motion(&path) else {
             return Vec::new();
         };
         let since = path.front().map_or(point.t_ms, |(t, _)| *t);
         let full_window = point.t_ms - since >= config.window_ms * 2 / 3;
         if full_window
             && speed >= config.weaving_speed_px_s
-            && Self::swings(path, config.swing_px) >= config.min_swings
+            && Self::swings(&path, config.swing_px) >= config.min_swings
         {
             self.reported.insert(point.track);
-            return vec![event(ViolationKind::Racing, point, since)];
+            let mut e = RuleEvent::new(Act::Weaving, point, since, vec![since, point.t_ms]);
+            e.speed_px_s = Some(speed);
+            e.speed_kmh = self.ground_speed_kmh(&path);
+            return vec![e];
         }
-        if !full_window || speed < config.racing_speed_px_s {
+        if !full_window || !self.speeding(&path, speed) {
             return Vec::new();
         }
-        // Another fast rider close by, going the same way (within 30°).
+        // Another vehicle close by, going the same way (within 30°), also speeding.
         let here = (point.x, point.y);
         let partner = self.paths.iter().find_map(|(id, other)| {
             if *id == point.track {
@@ -315,14 +382,18 @@ impl Rule for RacingRule {
             let close = (p.x - here.0).hypot(p.y - here.1) <= config.racing_radius_px;
             let cos = (h.0 * heading.0 + h.1 * heading.1)
                 / (h.0.hypot(h.1) * heading.0.hypot(heading.1)).max(1e-9);
-            (point.t_ms - t <= CURRENT_MS && close && s >= config.racing_speed_px_s && cos > 0.866)
+            (point.t_ms - t <= CURRENT_MS && close && self.speeding(other, s) && cos > 0.866)
                 .then_some(*id)
         });
         match partner {
             Some(other) => {
                 self.reported.insert(point.track);
                 self.reported.insert(other);
-                vec![event(ViolationKind::Racing, point, since)]
+                let mut e =
+                    RuleEvent::new(Act::GroupSpeeding, point, since, vec![since, point.t_ms]);
+                e.speed_px_s = Some(speed);
+                e.speed_kmh = self.ground_speed_kmh(&path);
+                vec![e]
             }
             None => Vec::new(),
         }
@@ -338,12 +409,30 @@ mod tests {
     use super::*;
 
     fn feed(rule: &mut dyn Rule, points: &mut [TrackPoint]) -> Vec<RuleEvent> {
+        feed_with(rule, points, &crate::signals::SignalTimeline::default())
+    }
+
+    fn feed_with(
+        rule: &mut dyn Rule,
+        points: &mut [TrackPoint],
+        signals: &dyn SignalSource,
+    ) -> Vec<RuleEvent> {
         points.sort_by_key(|p| (p.t_ms, p.track));
-        let signals = crate::signals::SignalTimeline::default();
+        let classes = rule.classes();
         points
             .iter()
-            .flat_map(|p| rule.observe(p, &signals))
+            .filter(|p| classes.contains(&p.class))
+            .flat_map(|p| rule.observe(p, signals))
             .collect()
+    }
+
+    /// Group A (approach N) shows `colour` throughout.
+    fn signals(colour: crate::domain::signal::SignalColour) -> crate::signals::SignalTimeline {
+        crate::signals::SignalTimeline::from_changes(vec![crate::domain::signal::SignalChange {
+            t_ms: 0,
+            group: "A".into(),
+            state: colour,
+        }])
     }
 
     fn point(t_ms: i64, track: u64, class: ObjectClass, x: f64, y: f64) -> TrackPoint {
@@ -384,19 +473,28 @@ mod tests {
     }
 
     #[test]
-    fn three_vehicles_stopped_together_on_the_road_gather_and_two_do_not() {
-        let mut rule = GatheringRule::new(&geometry(), GatheringConfig::default());
-        let events = feed(&mut rule, &mut stopped(3, 40, ObjectClass::Motorbike));
+    fn three_motorbikes_stopped_together_on_the_road_gather_and_a_queue_does_not() {
+        use crate::domain::signal::SignalColour::{Green, Red};
+        let gather = |points: &mut Vec<TrackPoint>, colour| {
+            let mut rule = GatheringRule::new(&geometry(), GatheringConfig::default());
+            feed_with(&mut rule, points, &signals(colour))
+        };
+        // In lane N1 (the queue area of N) while N is green: a gathering.
+        let events = gather(&mut stopped(3, 40, ObjectClass::Motorbike), Green);
         assert_eq!(events.len(), 1, "{events:?}");
-        assert_eq!(events[0].kind, ViolationKind::Gathering);
-        let mut rule = GatheringRule::new(&geometry(), GatheringConfig::default());
-        assert!(feed(&mut rule, &mut stopped(2, 40, ObjectClass::Motorbike)).is_empty());
-        // Stopped for 20 s only (a red light): no gathering.
-        let mut rule = GatheringRule::new(&geometry(), GatheringConfig::default());
-        assert!(feed(&mut rule, &mut stopped(4, 20, ObjectClass::Car)).is_empty());
-        // People standing together are not vehicles.
-        let mut rule = GatheringRule::new(&geometry(), GatheringConfig::default());
-        assert!(feed(&mut rule, &mut stopped(4, 40, ObjectClass::Person)).is_empty());
+        assert_eq!(events[0].act, Act::Gathering);
+        assert!(gather(&mut stopped(2, 40, ObjectClass::Motorbike), Green).is_empty());
+        // The same place through a long red: a queue.
+        assert!(gather(&mut stopped(3, 40, ObjectClass::Motorbike), Red).is_empty());
+        // Cars have no gathering point; people are not vehicles.
+        assert!(gather(&mut stopped(4, 40, ObjectClass::Car), Green).is_empty());
+        assert!(gather(&mut stopped(4, 40, ObjectClass::Person), Green).is_empty());
+        // In a no-stopping zone, each stop is the stopping rule's: not a gathering too.
+        let mut in_zone: Vec<TrackPoint> = stopped(3, 40, ObjectClass::Motorbike)
+            .into_iter()
+            .map(|p| TrackPoint { y: 60.0, ..p })
+            .collect();
+        assert!(gather(&mut in_zone, Green).is_empty());
     }
 
     #[test]
@@ -420,8 +518,8 @@ mod tests {
         let events = feed(&mut rule, &mut people(6, 40));
         assert_eq!(events.len(), 1);
         assert_eq!(
-            (events[0].kind, events[0].zone.as_deref()),
-            (ViolationKind::Crowd, Some("square"))
+            (events[0].act, events[0].zone.as_deref()),
+            (Act::Crowd, Some("square"))
         );
         let mut rule = CrowdRule::new(&geometry());
         assert!(
@@ -452,20 +550,20 @@ mod tests {
                 })
                 .collect()
         };
-        let mut rule = RacingRule::new(RacingConfig::default());
+        let mut rule = RacingRule::new(&geometry(), RacingConfig::default());
         let events = feed(&mut rule, &mut ride(1, 25.0, 250.0, 500.0));
         assert_eq!(events.len(), 1, "weaving");
-        let mut rule = RacingRule::new(RacingConfig::default());
+        let mut rule = RacingRule::new(&geometry(), RacingConfig::default());
         assert!(
             feed(&mut rule, &mut ride(2, 0.0, 300.0, 500.0)).is_empty(),
             "fast but straight"
         );
-        let mut rule = RacingRule::new(RacingConfig::default());
+        let mut rule = RacingRule::new(&geometry(), RacingConfig::default());
         assert!(
             feed(&mut rule, &mut ride(3, 25.0, 60.0, 500.0)).is_empty(),
             "slow zigzag: not weaving"
         );
-        let mut rule = RacingRule::new(RacingConfig::default());
+        let mut rule = RacingRule::new(&geometry(), RacingConfig::default());
         let mut pair = ride(4, 0.0, 450.0, 500.0);
         pair.extend(ride(5, 0.0, 450.0, 560.0));
         let events = feed(&mut rule, &mut pair);
@@ -474,7 +572,7 @@ mod tests {
             1,
             "two riders side by side at speed: {events:?}"
         );
-        let mut rule = RacingRule::new(RacingConfig::default());
+        let mut rule = RacingRule::new(&geometry(), RacingConfig::default());
         let mut apart = ride(6, 0.0, 450.0, 100.0);
         apart.extend(ride(7, 0.0, 450.0, 900.0));
         assert!(feed(&mut rule, &mut apart).is_empty(), "fast but far apart");

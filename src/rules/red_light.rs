@@ -1,45 +1,52 @@
 //! Red light (ND 168 6.9.b cars, 7.7.c motorbikes): a vehicle's ground point crosses the stop
 //! line of an approach, moving into the junction, while the approach's signal group is red and
-//! has been for longer than the grace time. Not a violation: crossing on amber or green, having
-//! crossed before the light turned red, waiting behind the line, or turning right where a sign
-//! allows it on red (decided once the vehicle's path shows the turn). One event per vehicle.
+//! has been for longer than the grace time. Not a violation: crossing on green, having crossed
+//! before the light turned red, waiting behind the line, or turning right where a sign allows it
+//! on red (decided from the vehicle's manoeuvre, `manoeuvre.rs`). Crossing on amber is not
+//! raised by default; `AmberPolicy::Review` raises it for a reviewer to judge (the law lets a
+//! vehicle already too close to stop go on). One event per vehicle.
 
-use super::{Rule, RuleEvent, TrackPoint, entering};
-use crate::domain::ViolationKind;
-use crate::domain::geometry::{Approach, JunctionGeometry, Point, project};
+use super::manoeuvre::{Junction, Manoeuvre};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint, entering};
+use crate::domain::geometry::{Approach, JunctionGeometry, Point, Turn, project};
 use crate::domain::signal::SignalColour;
+use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
 use std::collections::{HashMap, HashSet};
+
+/// What to do with a vehicle crossing the stop line on amber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AmberPolicy {
+    /// Not raised (the default).
+    #[default]
+    Ignore,
+    /// Raised as `Act::AmberCrossing`, for a reviewer to judge.
+    Review,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RedLightConfig {
     /// Milliseconds into red during which crossing is tolerated.
     pub grace_ms: i64,
-    /// Pixels the vehicle must travel past the line before its turn is judged.
-    pub turn_judge_px: f64,
-    /// A heading change to the right of more than this many degrees is a right turn.
-    pub right_turn_deg: f64,
+    pub amber: AmberPolicy,
 }
 
 impl Default for RedLightConfig {
     fn default() -> Self {
         Self {
             grace_ms: 500,
-            turn_judge_px: 60.0,
-            right_turn_deg: 35.0,
+            amber: AmberPolicy::Ignore,
         }
     }
 }
 
-/// A red crossing waiting for the vehicle's turn to be seen.
-#[derive(Debug, Clone)]
+/// A crossing on red where right turns are allowed, waiting for the vehicle's manoeuvre.
 struct Pending {
     event: RuleEvent,
-    at_line: Point,
-    entry: (f64, f64),
+    manoeuvre: Manoeuvre,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct TrackMemory {
     last: Option<(i64, Point)>,
     crossed: HashSet<String>,
@@ -49,6 +56,7 @@ struct TrackMemory {
 pub struct RedLightRule {
     config: RedLightConfig,
     approaches: Vec<Approach>,
+    junction: Junction,
     /// Picture → ground (metres), for the speed at the line in km/h.
     homography: Option<[[f64; 3]; 3]>,
     tracks: HashMap<u64, TrackMemory>,
@@ -60,37 +68,43 @@ impl RedLightRule {
         Self {
             config,
             approaches: geometry.approaches.clone(),
+            junction: Junction::of(geometry),
             homography: geometry.homography,
             tracks: HashMap::new(),
             reported: HashSet::new(),
         }
     }
 
-    /// The track ended: a red crossing still waiting for its turn is a violation (the vehicle
-    /// was not seen turning right).
+    /// The track ended: a crossing still waiting for its manoeuvre is a violation unless the
+    /// heading it had shows a right turn (a track lost in the junction is left to the
+    /// reviewer).
     pub fn track_ended(&mut self, track: u64) -> Vec<RuleEvent> {
         self.tracks
             .remove(&track)
             .and_then(|m| m.pending)
+            .filter(|p| p.manoeuvre.at_end() != Some(Turn::Right))
             .map(|p| vec![p.event])
             .unwrap_or_default()
     }
 }
 
 impl Rule for RedLightRule {
+    fn classes(&self) -> &'static [ObjectClass] {
+        MOTOR_VEHICLES
+    }
+
     /// Takes a track's ground point; returns the violations it completes.
     fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
         let here = point.at();
         let memory = self.tracks.entry(point.track).or_default();
         let mut events = Vec::new();
-        // A red crossing where right turns are allowed: judge the turn once far enough.
-        if let Some(pending) = &memory.pending {
-            let moved = (here.x - pending.at_line.x, here.y - pending.at_line.y);
-            if moved.0.hypot(moved.1) >= self.config.turn_judge_px {
-                let pending = memory.pending.take().expect("checked above");
-                if !turned_right(pending.entry, moved, self.config.right_turn_deg) {
-                    events.push(pending.event);
-                }
+        // A crossing where right turns on red are allowed: judged once the manoeuvre is known.
+        if let Some(pending) = &mut memory.pending
+            && let Some(turn) = pending.manoeuvre.advance(here, &self.junction)
+        {
+            let pending = memory.pending.take().expect("checked above");
+            if turn != Turn::Right {
+                events.push(pending.event);
             }
         }
         let previous = memory.last.replace((point.t_ms, here));
@@ -100,30 +114,29 @@ impl Rule for RedLightRule {
         if self.reported.contains(&point.track) || memory.pending.is_some() {
             return events;
         }
-        for approach in &self.approaches {
+        for (index, approach) in self.approaches.iter().enumerate() {
             if memory.crossed.contains(&approach.id) {
                 continue; // jitter back and forth over the line counts once
             }
             let Some(crossed) = entering(approach, from, here) else {
                 continue; // not over this line, or leaving the junction
             };
-            let (fraction, entry) = (crossed.fraction, crossed.direction);
             let step = (here.x - from.x, here.y - from.y);
             memory.crossed.insert(approach.id.clone());
-            let at_ms = t0 + ((point.t_ms - t0) as f64 * fraction).round() as i64;
+            let at_ms = t0 + ((point.t_ms - t0) as f64 * crossed.fraction).round() as i64;
             let signal = signals.state_at(&approach.signal_group, at_ms);
-            let into_red = signal.time_in_state_ms(at_ms);
-            let red_beyond_grace = signal.colour == SignalColour::Red
-                && into_red.is_none_or(|ms| ms > self.config.grace_ms);
-            if !red_beyond_grace {
-                continue;
-            }
-            let seconds = (point.t_ms - t0) as f64 / 1000.0;
-            let speed = if seconds > 0.0 {
-                Some(step.0.hypot(step.1) / seconds)
-            } else {
-                None
+            let into_state = signal.time_in_state_ms(at_ms);
+            let act = match signal.colour {
+                SignalColour::Red if into_state.is_none_or(|ms| ms > self.config.grace_ms) => {
+                    Act::RedLight
+                }
+                SignalColour::Amber if self.config.amber == AmberPolicy::Review => {
+                    Act::AmberCrossing
+                }
+                _ => continue,
             };
+            let seconds = (point.t_ms - t0) as f64 / 1000.0;
+            let speed = (seconds > 0.0).then(|| step.0.hypot(step.1) / seconds);
             let ground = |p: Point| self.homography.as_ref().and_then(|h| project(h, p));
             let speed_kmh = match (ground(from), ground(here)) {
                 (Some(a), Some(b)) if seconds > 0.0 => {
@@ -131,26 +144,24 @@ impl Rule for RedLightRule {
                 }
                 _ => None,
             };
-            let event = RuleEvent {
-                kind: ViolationKind::RedLight,
-                track: point.track,
-                class: point.class,
-                approach: Some(approach.id.clone()),
-                zone: None,
-                at_ms,
-                evidence_ms: vec![t0, at_ms, point.t_ms],
-                time_into_red_ms: into_red,
-                speed_px_s: speed,
-                speed_kmh,
+            let mut event = RuleEvent::new(act, point, at_ms, vec![t0, at_ms, point.t_ms]);
+            event.approach = Some(approach.id.clone());
+            event.time_into_red_ms = if act == Act::RedLight {
+                into_state
+            } else {
+                None
             };
+            event.speed_px_s = speed;
+            event.speed_kmh = speed_kmh;
             self.reported.insert(point.track);
-            let line_point = crossed.at_line;
             if approach.right_turn_on_red {
-                memory.pending = Some(Pending {
-                    event,
-                    at_line: line_point,
-                    entry,
-                });
+                let mut manoeuvre =
+                    Manoeuvre::start(index, None, at_ms, crossed.at_line, crossed.direction);
+                match manoeuvre.advance(here, &self.junction) {
+                    Some(Turn::Right) => {}
+                    Some(_) => events.push(event),
+                    None => memory.pending = Some(Pending { event, manoeuvre }),
+                }
             } else {
                 events.push(event);
             }
@@ -167,15 +178,6 @@ impl Rule for RedLightRule {
             .flat_map(|id| self.track_ended(id))
             .collect()
     }
-}
-
-/// Whether moving by `moved` after entering along `entry` is a turn to the right by more than
-/// `degrees` (picture coordinates: y grows downwards).
-fn turned_right(entry: (f64, f64), moved: (f64, f64), degrees: f64) -> bool {
-    let cross = entry.0 * moved.1 - entry.1 * moved.0;
-    let dot = entry.0 * moved.0 + entry.1 * moved.1;
-    let angle = cross.atan2(dot).to_degrees();
-    angle > degrees
 }
 
 #[cfg(test)]
@@ -259,8 +261,8 @@ mod tests {
         assert_eq!(events.len(), 1, "{events:?}");
         let e = &events[0];
         assert_eq!(
-            (e.kind, e.track, e.approach.as_deref()),
-            (ViolationKind::RedLight, 1, Some("N"))
+            (e.act, e.track, e.approach.as_deref()),
+            (Act::RedLight, 1, Some("N"))
         );
         assert!((e.at_ms - 15_000).abs() <= 1, "{}", e.at_ms);
         assert_eq!(

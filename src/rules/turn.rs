@@ -1,51 +1,31 @@
-//! Forbidden turn (ND 168 6.3.c cars, 7.3.a motorbikes): a vehicle enters the junction over an
-//! approach's stop line from a lane, and the way it leaves (left, straight, right or U-turn, from
-//! its heading once well past the line) is not among the lane's allowed turns. One event per
-//! vehicle; a vehicle lost before its turn is seen is not judged.
+//! Forbidden turns and U-turns: a vehicle enters the junction over an approach's stop line and
+//! its manoeuvre (`manoeuvre.rs`: from its smoothed heading, when it leaves the junction) is
+//! one that a sign at the approach forbids for its class (6.4.k cars; 7.3.a motorbikes for left
+//! and right, 7.2.k for a U-turn), a U-turn on a one-way road (6.4.i / 7.2.k), or a turn the
+//! arrows of its lane do not allow (6.1.a / 7.1.a). The most specific act wins: sign, then
+//! one-way, then marking. One event per vehicle; a vehicle lost before it went 60 px past the
+//! line is not judged.
 
-use super::{Rule, RuleEvent, TrackPoint, entering};
-use crate::domain::ViolationKind;
+use super::manoeuvre::{Junction, Manoeuvre};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint, entering};
 use crate::domain::geometry::{Approach, JunctionGeometry, Lane, Point, Turn, inside};
+use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
 use std::collections::{HashMap, HashSet};
 
-/// Pixels past the stop line before the turn is judged.
-const JUDGE_PX: f64 = 100.0;
-
-struct Entered {
-    lane: usize,
-    at_ms: i64,
-    at_line: Point,
-    entry: (f64, f64),
-}
-
 #[derive(Default)]
 struct Memory {
-    last: Option<Point>,
-    entered: Option<Entered>,
+    last: Option<(i64, Point)>,
+    class: Option<ObjectClass>,
+    manoeuvre: Option<Manoeuvre>,
 }
 
 pub struct TurnRule {
     approaches: Vec<Approach>,
     lanes: Vec<Lane>,
+    junction: Junction,
     tracks: HashMap<u64, Memory>,
     judged: HashSet<u64>,
-}
-
-/// The turn a heading change makes (picture coordinates: y grows downwards).
-pub fn classify(entry: (f64, f64), moved: (f64, f64)) -> Turn {
-    let cross = entry.0 * moved.1 - entry.1 * moved.0;
-    let dot = entry.0 * moved.0 + entry.1 * moved.1;
-    let angle = cross.atan2(dot).to_degrees();
-    if angle.abs() > 135.0 {
-        Turn::UTurn
-    } else if angle > 35.0 {
-        Turn::Right
-    } else if angle < -35.0 {
-        Turn::Left
-    } else {
-        Turn::Straight
-    }
 }
 
 impl TurnRule {
@@ -53,50 +33,81 @@ impl TurnRule {
         Self {
             approaches: geometry.approaches.clone(),
             lanes: geometry.lanes.clone(),
+            junction: Junction::of(geometry),
             tracks: HashMap::new(),
             judged: HashSet::new(),
         }
     }
+
+    /// The act a vehicle of `class` commits by making `turn` from `m`'s approach and lane.
+    pub fn act(&self, m: &Manoeuvre, turn: Turn, class: ObjectClass) -> Option<Act> {
+        let approach = &self.approaches[m.approach];
+        if approach.forbids(turn, class) {
+            return match turn {
+                Turn::Left => Some(Act::LeftAgainstSign),
+                Turn::Right => Some(Act::RightAgainstSign),
+                Turn::UTurn => Some(Act::UTurnAgainstSign),
+                Turn::Straight => Some(Act::TurnAgainstMarking),
+            };
+        }
+        if turn == Turn::UTurn && approach.one_way {
+            return Some(Act::UTurnOnOneWay);
+        }
+        let lane = m.lane.map(|l| &self.lanes[l]);
+        lane.filter(|l| !l.allowed_turns.contains(&turn))
+            .map(|_| Act::TurnAgainstMarking)
+    }
+
+    fn judge(
+        &mut self,
+        track: u64,
+        class: ObjectClass,
+        m: &Manoeuvre,
+        turn: Turn,
+        t_ms: i64,
+    ) -> Vec<RuleEvent> {
+        self.judged.insert(track);
+        let Some(act) = self.act(m, turn, class) else {
+            return Vec::new();
+        };
+        let point = TrackPoint {
+            t_ms,
+            track,
+            class,
+            x: m.at_line.x,
+            y: m.at_line.y,
+        };
+        let mut event = RuleEvent::new(act, &point, m.at_ms, vec![m.at_ms, t_ms]);
+        event.approach = Some(self.approaches[m.approach].id.clone());
+        vec![event]
+    }
 }
 
 impl Rule for TurnRule {
+    fn classes(&self) -> &'static [ObjectClass] {
+        MOTOR_VEHICLES
+    }
+
     fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
         if self.judged.contains(&point.track) {
             return Vec::new();
         }
         let here = point.at();
         let memory = self.tracks.entry(point.track).or_default();
-        let from = memory.last.replace(here);
-        if let Some(entered) = &memory.entered {
-            let moved = (here.x - entered.at_line.x, here.y - entered.at_line.y);
-            if moved.0.hypot(moved.1) < JUDGE_PX {
+        memory.class = Some(point.class);
+        let from = memory.last.replace((point.t_ms, here));
+        if let Some(m) = &mut memory.manoeuvre {
+            let Some(turn) = m.advance(here, &self.junction) else {
                 return Vec::new();
-            }
-            let turn = classify(entered.entry, moved);
-            let lane = &self.lanes[entered.lane];
-            let at_ms = entered.at_ms;
-            self.judged.insert(point.track);
+            };
+            let m = memory.manoeuvre.take().expect("checked above");
             self.tracks.remove(&point.track);
-            if lane.allowed_turns.contains(&turn) {
-                return Vec::new();
-            }
-            return vec![RuleEvent {
-                kind: ViolationKind::UnsafeTurn,
-                track: point.track,
-                class: point.class,
-                approach: Some(lane.approach.clone()),
-                zone: None,
-                at_ms,
-                evidence_ms: vec![at_ms, point.t_ms],
-                time_into_red_ms: None,
-                speed_px_s: None,
-                speed_kmh: None,
-            }];
+            return self.judge(point.track, point.class, &m, turn, point.t_ms);
         }
-        let Some(from) = from else {
+        let Some((t0, from)) = from else {
             return Vec::new();
         };
-        for approach in &self.approaches {
+        for (index, approach) in self.approaches.iter().enumerate() {
             let Some(crossed) = entering(approach, from, here) else {
                 continue;
             };
@@ -104,13 +115,13 @@ impl Rule for TurnRule {
                 .lanes
                 .iter()
                 .position(|l| l.approach == approach.id && inside(from, &l.polygon));
-            if let Some(lane) = lane {
-                memory.entered = Some(Entered {
-                    lane,
-                    at_ms: point.t_ms,
-                    at_line: crossed.at_line,
-                    entry: crossed.direction,
-                });
+            let at_ms = t0 + ((point.t_ms - t0) as f64 * crossed.fraction).round() as i64;
+            let mut m = Manoeuvre::start(index, lane, at_ms, crossed.at_line, crossed.direction);
+            let judged = m.advance(here, &self.junction);
+            memory.manoeuvre = Some(m);
+            if let Some(turn) = judged {
+                let m = memory.manoeuvre.take().expect("just set");
+                return self.judge(point.track, point.class, &m, turn, point.t_ms);
             }
             break;
         }
@@ -118,7 +129,23 @@ impl Rule for TurnRule {
     }
 
     fn finish(&mut self) -> Vec<RuleEvent> {
-        Vec::new()
+        let mut ids: Vec<u64> = self.tracks.keys().copied().collect();
+        ids.sort_unstable();
+        let mut events = Vec::new();
+        for id in ids {
+            let Some(memory) = self.tracks.remove(&id) else {
+                continue;
+            };
+            let (Some(m), Some(class), Some((t_ms, _))) =
+                (memory.manoeuvre, memory.class, memory.last)
+            else {
+                continue;
+            };
+            if let Some(turn) = m.at_end() {
+                events.extend(self.judge(id, class, &m, turn, t_ms));
+            }
+        }
+        events
     }
 }
 
@@ -143,15 +170,6 @@ mod tests {
     }
 
     #[test]
-    fn turns_are_classified_from_the_heading_change() {
-        let up = (0.0, -1.0);
-        assert_eq!(classify(up, (0.0, -10.0)), Turn::Straight);
-        assert_eq!(classify(up, (10.0, 0.0)), Turn::Right);
-        assert_eq!(classify(up, (-10.0, 0.0)), Turn::Left);
-        assert_eq!(classify(up, (1.0, 10.0)), Turn::UTurn);
-    }
-
-    #[test]
     fn a_turn_the_lane_forbids_is_reported_and_the_allowed_ones_are_not() {
         // Lane N1 allows straight and left.
         assert!(run(&drive(0.0, -20.0)).is_empty(), "straight");
@@ -159,11 +177,13 @@ mod tests {
         let right = run(&drive(20.0, -3.0));
         assert_eq!(right.len(), 1);
         assert_eq!(
-            (right[0].kind, right[0].approach.as_deref()),
-            (ViolationKind::UnsafeTurn, Some("N"))
+            (right[0].act, right[0].approach.as_deref()),
+            (Act::TurnAgainstMarking, Some("N"))
         );
         // Lost 40 px past the line: not judged.
         let lost: Vec<_> = drive(20.0, -3.0).into_iter().take(7).collect();
         assert!(run(&lost).is_empty());
+        let rule = TurnRule::new(&super::super::tests::geometry());
+        assert!(!rule.classes().contains(&ObjectClass::Person));
     }
 }

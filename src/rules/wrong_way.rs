@@ -1,11 +1,12 @@
-//! Wrong way (ND 168 6.9.d cars, 7.7.a motorbikes): a vehicle inside a lane moves against the
-//! lane's direction by more than a distance, over more than a time. Net movement is measured,
-//! so jittering boxes and a vehicle that only backs up a little are not reported; one event per
-//! vehicle.
+//! Wrong way: a vehicle inside a lane moves against the lane's direction by more than a
+//! distance, over more than a time. On a one-way road (the lane's approach is `one_way`) it is
+//! driving against the one-way street (6.9.d cars, 7.7.a motorbikes); on a two-way road it is
+//! on the wrong half of the road (6.5.b / 7.3.d). Net movement is measured, so jittering boxes
+//! and a vehicle that only backs up a little are not reported; one event per vehicle.
 
-use super::{Rule, RuleEvent, TrackPoint};
-use crate::domain::ViolationKind;
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint};
 use crate::domain::geometry::{JunctionGeometry, Lane, Point, inside};
+use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -29,6 +30,8 @@ impl Default for WrongWayConfig {
 pub struct WrongWayRule {
     config: WrongWayConfig,
     lanes: Vec<Lane>,
+    /// Per lane: whether its road is one-way.
+    one_way: Vec<bool>,
     /// Recent points of each track in a lane: (lane index, t_ms, point).
     recent: HashMap<u64, VecDeque<(usize, i64, Point)>>,
     reported: HashSet<u64>,
@@ -38,6 +41,11 @@ impl WrongWayRule {
     pub fn new(geometry: &JunctionGeometry, config: WrongWayConfig) -> Self {
         Self {
             config,
+            one_way: geometry
+                .lanes
+                .iter()
+                .map(|l| geometry.approach(&l.approach).is_some_and(|a| a.one_way))
+                .collect(),
             lanes: geometry.lanes.clone(),
             recent: HashMap::new(),
             reported: HashSet::new(),
@@ -46,6 +54,10 @@ impl WrongWayRule {
 }
 
 impl Rule for WrongWayRule {
+    fn classes(&self) -> &'static [ObjectClass] {
+        MOTOR_VEHICLES
+    }
+
     fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
         if self.reported.contains(&point.track) {
             return Vec::new();
@@ -78,18 +90,15 @@ impl Rule for WrongWayRule {
             self.reported.insert(point.track);
             let evidence = vec![t0, point.t_ms];
             self.recent.remove(&point.track);
-            return vec![RuleEvent {
-                kind: ViolationKind::WrongWay,
-                track: point.track,
-                class: point.class,
-                approach: Some(self.lanes[lane].approach.clone()),
-                zone: None,
-                at_ms: point.t_ms,
-                evidence_ms: evidence,
-                time_into_red_ms: None,
-                speed_px_s: Some(-along / ((point.t_ms - t0) as f64 / 1000.0)),
-                speed_kmh: None,
-            }];
+            let act = if self.one_way[lane] {
+                Act::OneWay
+            } else {
+                Act::WrongHalf
+            };
+            let mut event = RuleEvent::new(act, point, point.t_ms, evidence);
+            event.approach = Some(self.lanes[lane].approach.clone());
+            event.speed_px_s = Some(-along / ((point.t_ms - t0) as f64 / 1000.0));
+            return vec![event];
         }
         Vec::new()
     }
@@ -119,7 +128,8 @@ mod tests {
             .collect();
         let events = run(&down);
         assert_eq!(events.len(), 1, "{events:?}");
-        assert_eq!(events[0].kind, ViolationKind::WrongWay);
+        assert_eq!(events[0].kind, crate::domain::ViolationKind::WrongWay);
+        assert_eq!(events[0].act, Act::WrongHalf, "the test road is two-way");
         let up: Vec<_> = (0..10)
             .map(|i| (2, i * 200, 450.0, 700.0 - 25.0 * i as f64))
             .collect();

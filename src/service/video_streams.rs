@@ -110,6 +110,8 @@ pub struct RulesSetup {
     /// `CAMERA.plan.json` fixed-time plans.
     pub geometry_dir: Option<PathBuf>,
     pub signals: SignalsConfig,
+    /// The rules' tuning (`[rules]` of the configuration).
+    pub config: RuleConfig,
 }
 
 /// An event a camera's rules raised.
@@ -136,7 +138,7 @@ impl LiveEvent {
             stream_at_ms: event.at_ms,
             time_into_red_ms: event.time_into_red_ms,
             clause: catalogue
-                .penalty(event.kind, event.class)
+                .penalty(event.act, event.class)
                 .map(|p| p.clause.clone()),
             detail: crate::domain::EventDetail {
                 evidence_ms: event.evidence_ms.clone(),
@@ -144,6 +146,7 @@ impl LiveEvent {
                 speed_kmh: event.speed_kmh,
                 at_utc_ms: self.at_utc_ms,
                 geometry_version,
+                act: Some(event.act),
             },
         }
     }
@@ -751,7 +754,7 @@ impl Analysis {
         };
         let signals = Arc::new(CameraSignals::new(feed, plan, vision));
         tracing::info!(camera = code, ?signals, "rules active");
-        let rules = RuleSet::new(&geometry, RuleConfig::default());
+        let rules = RuleSet::new(&geometry, self.rules.config);
         Ok(Some((DrawnJunction { geometry }, rules, signals)))
     }
 

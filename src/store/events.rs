@@ -80,6 +80,16 @@ pub struct EventRow {
     lease_epoch: Option<i64>,
 }
 
+impl StoredEvent {
+    /// The act its rule saw (its kind's default for an event stored before acts were kept).
+    pub fn act(&self) -> crate::domain::Act {
+        self.detail
+            .act
+            .filter(|a| a.kind() == self.kind)
+            .unwrap_or_else(|| self.kind.default_act())
+    }
+}
+
 impl TryFrom<EventRow> for StoredEvent {
     type Error = Box<dyn std::error::Error + Send + Sync>;
     fn try_from(row: EventRow) -> Result<Self, Self::Error> {

@@ -111,6 +111,7 @@ mod tests {
             camera: camera.code.clone(),
             event: RuleEvent {
                 kind,
+                act: ViolationKind::default_act(kind),
                 track: 1,
                 class: ObjectClass::Car,
                 approach: None,

@@ -55,6 +55,7 @@ impl Alarm {
         );
         let event = RuleEvent {
             kind,
+            act: stored.act(),
             track: u64::try_from(stored.track).unwrap_or_default(),
             class,
             approach: stored.place.clone().filter(|_| !in_zone),
@@ -264,6 +265,7 @@ mod tests {
     fn red_light() -> RuleEvent {
         RuleEvent {
             kind: ViolationKind::RedLight,
+            act: crate::domain::Act::RedLight,
             track: 3,
             class: ObjectClass::Car,
             approach: Some("N".into()),

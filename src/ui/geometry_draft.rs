@@ -117,6 +117,9 @@ impl GeometryDraft {
             lanes: Vec::new(),
             zones: Vec::new(),
             solid_lines: Vec::new(),
+            lane_lines: Vec::new(),
+            carriageway: Vec::new(),
+            speed_limit_kmh: None,
             crosswalks: Vec::new(),
             signal_heads: Vec::new(),
         });
@@ -180,6 +183,9 @@ impl GeometryDraft {
                     entry_direction: [self.pending[2], self.pending[3]],
                     signal_group: self.options.group.trim().to_owned(),
                     right_turn_on_red: self.options.right_turn_on_red,
+                    forbidden_turns: Vec::new(),
+                    one_way: false,
+                    queue_area: None,
                 };
                 self.commit(|g| g.approaches.push(approach));
             }
@@ -240,6 +246,7 @@ impl GeometryDraft {
                     exempt: options.exempt.clone(),
                     max_people: (options.zone_kind == ZoneKind::Crowd)
                         .then_some(options.max_people),
+                    sign: false,
                 };
                 self.commit(|g| g.zones.push(zone));
                 true

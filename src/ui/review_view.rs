@@ -177,6 +177,17 @@ impl ReviewState {
     }
 }
 
+/// The specific act as the catalogue words it ("Rẽ trái tại nơi có biển báo cấm rẽ trái").
+fn act_name(act: crate::domain::Act, lang: Language) -> String {
+    crate::rules::Catalogue::bundled().act(act).map_or_else(
+        || act.code().to_owned(),
+        |a| match lang {
+            Language::Vietnamese => a.name_vi.clone(),
+            Language::English => a.name_en.clone(),
+        },
+    )
+}
+
 fn kind_name(kind: ViolationKind, lang: Language) -> String {
     crate::rules::Catalogue::bundled()
         .violation(kind)
@@ -240,7 +251,7 @@ fn confirm_action(state: &mut ReviewState, actions: &mut Vec<ReviewAction>) {
         Ok(plate) => {
             let class = state.class.unwrap_or(event.class);
             let clause = crate::rules::Catalogue::bundled()
-                .penalty(event.kind, class)
+                .penalty(event.act(), class)
                 .map(|p| p.clause.clone());
             state.problem = None;
             actions.push(ReviewAction::Confirm(
@@ -458,7 +469,7 @@ fn case_ui(
         ui.label(Text::SelectCase.get(lang));
         return;
     };
-    ui.heading(format!("#{} · {}", event.id, kind_name(event.kind, lang)));
+    ui.heading(format!("#{} · {}", event.id, act_name(event.act(), lang)));
     let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
     let mut facts = vec![
         format!("{} (UTC+7)", crate::clock::vietnam_datetime_ms(at)),
