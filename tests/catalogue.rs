@@ -173,7 +173,12 @@ fn every_act_cites_its_point_for_each_class() {
     // (act, clause for cars, clause for motorbikes, words the point must contain)
     let table = [
         (Act::RedLight, "6.9.b", "7.7.c", "đèn tín hiệu giao thông"),
-        (Act::AmberCrossing, "6.9.b", "7.7.c", "đèn tín hiệu giao thông"),
+        (
+            Act::AmberCrossing,
+            "6.9.b",
+            "7.7.c",
+            "đèn tín hiệu giao thông",
+        ),
         (Act::OneWay, "6.9.d", "7.7.a", "đường một chiều"),
         (Act::WrongHalf, "6.5.b", "7.3.d", "không đúng phần đường"),
         (Act::LeftAgainstSign, "6.4.k", "7.3.a", "cấm rẽ trái"),
@@ -181,11 +186,26 @@ fn every_act_cites_its_point_for_each_class() {
         (Act::UTurnAgainstSign, "6.4.k", "7.2.k", "quay đầu"),
         (Act::UTurnOnOneWay, "6.4.i", "7.2.k", "quay đầu"),
         (Act::TurnAgainstMarking, "6.1.a", "7.1.a", "vạch kẻ đường"),
-        (Act::OvertakingOnSolidLine, "6.5.a", "7.4.c", "không được vượt"),
-        (Act::CentreLineCrossed, "6.5.b", "7.3.d", "không đúng phần đường"),
+        (
+            Act::OvertakingOnSolidLine,
+            "6.5.a",
+            "7.4.c",
+            "không được vượt",
+        ),
+        (
+            Act::CentreLineCrossed,
+            "6.5.b",
+            "7.3.d",
+            "không đúng phần đường",
+        ),
         (Act::LaneLineCrossed, "6.1.a", "7.1.a", "vạch kẻ đường"),
         (Act::StopAtJunction, "6.3.đ", "7.2.e", "giao nhau"),
-        (Act::StopAgainstSign, "6.2.đ", "7.2.e", "Cấm dừng xe và đỗ xe"),
+        (
+            Act::StopAgainstSign,
+            "6.2.đ",
+            "7.2.e",
+            "Cấm dừng xe và đỗ xe",
+        ),
         (Act::ParkAgainstSign, "6.3.e", "7.2.e", "Cấm đỗ xe"),
         (Act::Weaving, "6.12", "7.9.a", "lạng lách, đánh võng"),
         (Act::GroupSpeeding, "6.12", "7.9.b", "quá tốc độ"),

@@ -510,13 +510,15 @@ fn rules_replay_raises_the_documented_events_of_the_other_rules() {
         vec![
             expect(12, "illegal-stopping", "6.3.đ"),
             expect(21, "gathering", "7.2.d"),
+            expect(41, "racing", "7.9.b"),
+            expect(11, "wrong-way", "7.3.d"),
+            expect(14, "improper-overtaking", "6.5.b"),
+            expect(15, "unsafe-turn", "6.1.a"),
             expect(31, "crowd", "-"),
-            expect(41, "racing", "7.9.a"),
-            expect(11, "wrong-way", "7.7.a"),
-            expect(14, "improper-overtaking", "6.5.a"),
-            expect(15, "unsafe-turn", "6.3.c"),
         ],
-        "the bus (13) and the left turn (16) are not violations; one event per group"
+        "the bus (13) and the left turn (16) are not violations; one event per group; the road \
+         is two-way (11 is on the wrong half), 14 passes nobody over the centre line, 15's turn \
+         is against its lane's arrows, 41 and 42 ride as a group"
     );
 }
 
@@ -563,12 +565,14 @@ fn rules_replay_says_what_is_wrong_in_its_files() {
 fn analyze_with_a_junction_drawn_on_a_sample_clip_raises_its_events() {
     // The campus clip with a no-parking bay around the car parked at the top right (20 s) and
     // the walkway watched for crowds of more than three people for 5 s
-    // (tests/fixtures/rules/campus.geometry.json): decode → detect → track → rules.
+    // (tests/fixtures/rules/campus.geometry.json): decode → detect → track → rules. People
+    // only walk through the walkway (four or more in it at once around 30 s, which the old
+    // head count called a crowd): that is not a crowd.
     let geometry =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/campus.geometry.json");
     let lines = analyze(
         "vtest-h264-high.mp4",
-        &["--max-frames", "250", "--geometry", path_str(&geometry)],
+        &["--max-frames", "400", "--geometry", path_str(&geometry)],
     );
     let events: Vec<&serde_json::Value> =
         lines.iter().filter(|l| l.get("kind").is_some()).collect();
@@ -590,12 +594,11 @@ fn analyze_with_a_junction_drawn_on_a_sample_clip_raises_its_events() {
     let evidence = parking[0]["evidence_ms"].as_array().unwrap();
     let parked_for = evidence[1].as_i64().unwrap() - evidence[0].as_i64().unwrap();
     assert!((20_000..21_000).contains(&parked_for), "{parked_for}");
-    let crowd = events
-        .iter()
-        .find(|e| e["kind"] == "crowd")
-        .expect("a crowd on the walkway");
-    assert_eq!(crowd["zone"], "walkway");
-    assert!(crowd["at_ms"].as_i64().unwrap() < 10_000, "{crowd}");
+    assert_eq!(parking[0]["act"], "park-against-sign");
+    assert!(
+        !kinds.contains(&"crowd"),
+        "passers-by on the walkway are not a crowd: {events:?}"
+    );
     let summary = &lines.last().unwrap()["summary"];
     assert_eq!(summary["events"].as_u64().unwrap() as usize, events.len());
 }

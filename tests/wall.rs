@@ -393,8 +393,9 @@ fn the_wall_draws_the_detected_objects_of_the_frame_it_shows_with_confidence_on_
 
 #[test]
 fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
-    // The campus clip's camera with its geometry (a crowd watch on the walkway) in the
-    // console's geometry folder: the rules run live on the tracks of the wall's stream.
+    // The campus clip's camera with its geometry (a no-parking bay where a car stands from the
+    // start, a crowd watch on the walkway that people only walk through) in the console's
+    // geometry folder: the rules run live on the tracks of the wall's stream.
     let geometry_dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -419,12 +420,18 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
         (1400.0, 800.0),
     );
     app_mut(&mut harness).open_feed("DBP-GT-A1-N");
-    wait(&mut harness, "a crowd alarm", |h| {
-        app(h)
-            .alarms()
-            .iter()
-            .any(|a| a.event.kind == dienbien_dispatch::domain::ViolationKind::Crowd)
-    });
+    // The car has been parked for the bay's 20 s after 20 s of the clip.
+    common::console::wait_up_to(
+        &mut harness,
+        std::time::Duration::from_secs(90),
+        "a parking alarm",
+        |h| {
+            app(h)
+                .alarms()
+                .iter()
+                .any(|a| a.event.kind == dienbien_dispatch::domain::ViolationKind::IllegalParking)
+        },
+    );
     harness.step();
     let alarm = app(&harness).alarms()[0].clone();
     assert_eq!(alarm.camera, "DBP-GT-A1-N");
@@ -434,7 +441,7 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
         Some(CameraStatus::Alarm),
         "a new alarm makes the camera red on the map"
     );
-    harness.get_by_label("Crowd");
+    harness.get_by_label("Illegal parking");
     // The tile shows the state of the approach it watches, from the plan, at its frame's time.
     use dienbien_dispatch::domain::signal::SignalColour;
     let at = |seconds: i64| app(&harness).approach_signals("DBP-GT-A1-N", seconds * 90_000);
@@ -486,10 +493,16 @@ fn a_camera_with_a_junction_drawn_raises_alarms_the_dispatcher_works_through() {
     let mut store = dienbien_dispatch::store::Store::open(&location).unwrap();
     let events = store.recent_events(50).unwrap();
     assert!(events.iter().all(|e| e.camera_code == "DBP-GT-A1-N"));
-    assert!(events.iter().any(
-        |e| e.kind == dienbien_dispatch::domain::ViolationKind::Crowd
-            && e.place.as_deref() == Some("walkway")
-    ));
+    assert!(events.iter().any(|e| e.kind
+        == dienbien_dispatch::domain::ViolationKind::IllegalParking
+        && e.place.as_deref() == Some("van-bay")
+        && e.act() == dienbien_dispatch::domain::Act::ParkAgainstSign));
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.kind == dienbien_dispatch::domain::ViolationKind::Crowd),
+        "people walking through the walkway are not a crowd"
+    );
     // Each event carries its wall-clock time (for its recording and evidence): within the
     // last minute, from the frames' capture times.
     let now = dienbien_dispatch::clock::now_utc_ms();

@@ -4,7 +4,7 @@
 use crate::cli::{ReplayArgs, RulesCommand};
 use crate::domain::geometry::JunctionGeometry;
 use crate::domain::signal::SignalChange;
-use crate::rules::{AmberPolicy, Catalogue, RedLightConfig, RuleConfig, RuleEvent, RuleSet, TrackPoint};
+use crate::rules::{AmberPolicy, Catalogue, RedLightConfig, RuleConfig, RuleEvent, TrackPoint};
 use crate::signals::{FixedTimePlan, SignalSource, SignalTimeline};
 use anyhow::{Context as _, bail};
 use serde::de::DeserializeOwned;
@@ -56,9 +56,6 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
         args.plan.as_deref(),
     )?;
     let mut points: Vec<TrackPoint> = json_lines(&args.tracks)?;
-    points.sort_by_key(|p| p.t_ms);
-    // Each track is judged as its majority class, as live analysis does.
-    crate::rules::with_majority_classes(&mut points);
     let amber = if args.amber == "review" {
         AmberPolicy::Review
     } else {
@@ -71,13 +68,8 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
         },
         ..RuleConfig::default()
     };
-    let mut rules = RuleSet::new(&geometry, config);
-    let mut events = Vec::new();
-    for point in &points {
-        events.extend(rules.observe(point, signals.as_ref()));
-    }
-    events.extend(rules.finish());
-    events.sort_by_key(|e| (e.at_ms, e.track));
+    // Each track is judged as its majority class, as live analysis does.
+    let events = crate::rules::replay(&geometry, signals.as_ref(), &mut points, config);
     let catalogue = Catalogue::bundled();
     for event in &events {
         print_event(event, catalogue, &geometry.camera, args.json);

@@ -257,9 +257,11 @@ impl JunctionGeometry {
             if let Some(queue) = &a.queue_area {
                 check_polygon(format!("{place}, queue area"), queue)?;
             }
-            if let Some(ban) = a.forbidden_turns.iter().find(|b| {
-                b.classes.iter().any(|c| !c.is_vehicle())
-            }) {
+            if let Some(ban) = a
+                .forbidden_turns
+                .iter()
+                .find(|b| b.classes.iter().any(|c| !c.is_vehicle()))
+            {
                 return invalid(
                     format!("{place}, forbidden turn {:?}", ban.turn),
                     "a sign's classes must be vehicles",
@@ -309,7 +311,7 @@ impl JunctionGeometry {
         for (i, polygon) in self.carriageway.iter().enumerate() {
             check_polygon(format!("carriageway {}", i + 1), polygon)?;
         }
-        if self.speed_limit_kmh.is_some_and(|v| !(v > 0.0)) {
+        if self.speed_limit_kmh.is_some_and(|v| v.is_nan() || v <= 0.0) {
             return invalid("speed_limit_kmh".into(), "must be positive");
         }
         for (i, crosswalk) in self.crosswalks.iter().enumerate() {
@@ -386,12 +388,14 @@ fn convex_hull(mut points: Vec<Point>) -> Vec<Point> {
     if points.len() < 3 {
         return points;
     }
-    let cross = |o: Point, a: Point, b: Point| (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+    let cross =
+        |o: Point, a: Point, b: Point| (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
     let mut hull: Vec<Point> = Vec::new();
     for pass in [points.clone(), points.into_iter().rev().collect()] {
         let start = hull.len();
         for p in pass {
-            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            while hull.len() >= start + 2
+                && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
             {
                 hull.pop();
             }

@@ -172,7 +172,9 @@ impl Catalogue {
             ObjectClass::Truck => Vehicle::Truck,
             ObjectClass::Motorbike => Vehicle::Motorbike,
             ObjectClass::Person | ObjectClass::Bicycle | ObjectClass::TrafficLight => {
-                return penalties.iter().find(|p| p.vehicles.contains(&Vehicle::Any));
+                return penalties
+                    .iter()
+                    .find(|p| p.vehicles.contains(&Vehicle::Any));
             }
         };
         penalties
@@ -209,9 +211,7 @@ mod tests {
         for kind in ViolationKind::ALL {
             assert!(c.violation(kind).is_some(), "{kind:?}");
         }
-        let red_car = c
-            .penalty(Act::RedLight, ObjectClass::Car)
-            .unwrap();
+        let red_car = c.penalty(Act::RedLight, ObjectClass::Car).unwrap();
         assert_eq!(
             (
                 red_car.clause.as_str(),
@@ -221,14 +221,9 @@ mod tests {
             ),
             ("6.9.b", 18_000_000, 20_000_000, 4)
         );
-        let red_bike = c
-            .penalty(Act::RedLight, ObjectClass::Motorbike)
-            .unwrap();
+        let red_bike = c.penalty(Act::RedLight, ObjectClass::Motorbike).unwrap();
         assert_eq!((red_bike.clause.as_str(), red_bike.points), ("7.7.c", 4));
-        assert_eq!(
-            c.penalty(Act::RedLight, ObjectClass::Bicycle),
-            None
-        );
+        assert_eq!(c.penalty(Act::RedLight, ObjectClass::Bicycle), None);
         let tamper = c
             .penalty(Act::CameraTampering, ObjectClass::Person)
             .unwrap();

@@ -1,8 +1,9 @@
 //! The manoeuvre of a vehicle that entered the junction over a stop line: left, straight, right
 //! or U-turn, from its heading smoothed over the last 30 px of path, compared with the
-//! approach's entry direction. It is judged when the vehicle leaves the junction's inner area
-//! (where the geometry draws two or more approaches: by then the turn is done), else once it is
-//! 200 px past the line, else at the end of its track. Never from the chord between the line
+//! approach's entry direction. It is judged once the heading is steady (it changed less than
+//! 10° over the last 20 px) after the vehicle left the junction's inner area (where the
+//! geometry draws two or more approaches) or went 200 px past the line; at the latest 600 px
+//! past the line, or at the end of its track. Never from the chord between the line
 //! and the vehicle, which reads an ordinary right turn as straight.
 
 use crate::domain::geometry::{JunctionGeometry, Point, Turn, inside};
@@ -16,6 +17,9 @@ const DECIDE_PX: f64 = 200.0;
 const MIN_EXIT_PX: f64 = 30.0;
 /// Pixels of path a heading needs at the end of a track to be judged at all.
 const MIN_END_PX: f64 = 60.0;
+/// A heading is steady when it changed less than `STEADY_DEG` over the last `STEADY_PX`.
+const STEADY_PX: f64 = 20.0;
+const STEADY_DEG: f64 = 10.0;
 
 /// The junction as the manoeuvres see it: its inner area, where there is one.
 #[derive(Debug, Clone)]
@@ -65,6 +69,8 @@ pub struct Manoeuvre {
     pub at_line: Point,
     entry: (f64, f64),
     recent: VecDeque<(Point, f64)>,
+    /// Recent smoothed headings (degrees from the entry) and where along the path.
+    angles: VecDeque<(f64, f64)>,
     travelled: f64,
 }
 
@@ -85,18 +91,34 @@ impl Manoeuvre {
             at_line,
             entry,
             recent,
+            angles: VecDeque::new(),
             travelled: 0.0,
         }
     }
 
-    /// The vehicle's heading smoothed over its last stretch of path, as a turn from its entry.
-    pub fn heading_turn(&self) -> Option<Turn> {
+    /// The vehicle's heading smoothed over its last stretch of path, in degrees from its
+    /// entry direction.
+    fn heading_angle(&self) -> Option<f64> {
         let (&(first, d0), &(last, d1)) = (self.recent.front()?, self.recent.back()?);
         if d1 - d0 < SMOOTH_PX.min(self.travelled) || d1 - d0 <= 0.0 {
             return None;
         }
         let heading = (last.x - first.x, last.y - first.y);
-        Some(turn_of_heading(angle_between(self.entry, heading)))
+        Some(angle_between(self.entry, heading))
+    }
+
+    /// The smoothed heading as a turn from the entry.
+    pub fn heading_turn(&self) -> Option<Turn> {
+        self.heading_angle().map(turn_of_heading)
+    }
+
+    /// Whether the heading changed less than `STEADY_DEG` over the last `STEADY_PX`.
+    fn steady(&self) -> bool {
+        let (Some(&(d0, a0)), Some(&(_, a1))) = (self.angles.front(), self.angles.back()) else {
+            return false;
+        };
+        let change = (a1 - a0 + 540.0).rem_euclid(360.0) - 180.0;
+        self.travelled - d0 >= STEADY_PX && change.abs() < STEADY_DEG
     }
 
     /// A new point of the vehicle: its turn, once it can be judged.
@@ -105,15 +127,30 @@ impl Manoeuvre {
         self.travelled += (here.x - last.x).hypot(here.y - last.y);
         self.recent.push_back((here, self.travelled));
         while self.recent.len() > 2
-            && self.recent.get(1).is_some_and(|&(_, d)| self.travelled - d >= SMOOTH_PX)
+            && self
+                .recent
+                .get(1)
+                .is_some_and(|&(_, d)| self.travelled - d >= SMOOTH_PX)
         {
             self.recent.pop_front();
+        }
+        if let Some(angle) = self.heading_angle() {
+            self.angles.push_back((self.travelled, angle));
+            while self.angles.len() > 2
+                && self
+                    .angles
+                    .get(1)
+                    .is_some_and(|&(d, _)| self.travelled - d >= STEADY_PX)
+            {
+                self.angles.pop_front();
+            }
         }
         let left_the_junction = junction
             .area
             .as_ref()
             .is_some_and(|area| self.travelled >= MIN_EXIT_PX && !inside(here, area));
-        if left_the_junction || self.travelled >= DECIDE_PX {
+        let ready = (left_the_junction || self.travelled >= DECIDE_PX) && self.steady();
+        if ready || self.travelled >= 3.0 * DECIDE_PX {
             return self.heading_turn();
         }
         None
@@ -134,7 +171,10 @@ mod tests {
     #[test]
     fn headings_give_turns() {
         let up = (0.0, -1.0);
-        assert_eq!(turn_of_heading(angle_between(up, (0.0, -10.0))), Turn::Straight);
+        assert_eq!(
+            turn_of_heading(angle_between(up, (0.0, -10.0))),
+            Turn::Straight
+        );
         assert_eq!(turn_of_heading(angle_between(up, (10.0, 0.0))), Turn::Right);
         assert_eq!(turn_of_heading(angle_between(up, (-10.0, 0.0))), Turn::Left);
         assert_eq!(turn_of_heading(angle_between(up, (1.0, 10.0))), Turn::UTurn);
@@ -144,15 +184,14 @@ mod tests {
     /// (straight); the smoothed heading says right once the arc is done.
     #[test]
     fn a_right_turn_with_a_real_radius_is_right_without_a_junction_area() {
-        let geometry =
-            JunctionGeometry::from_json(&super::super::tests::GEOMETRY.replace(
-                r#",
+        let geometry = JunctionGeometry::from_json(&super::super::tests::GEOMETRY.replace(
+            r#",
         {"id": "E", "stop_line": [{"x": 900, "y": 100}, {"x": 900, "y": 350}],
          "entry_direction": [{"x": 1200, "y": 200}, {"x": 800, "y": 200}], "signal_group": "B",
          "right_turn_on_red": true}"#,
-                "",
-            ))
-            .unwrap();
+            "",
+        ))
+        .unwrap();
         let junction = Junction::of(&geometry);
         assert!(junction.area.is_none());
         let mut m = Manoeuvre::start(0, None, 0, Point { x: 450.0, y: 400.0 }, (0.0, -1.0));

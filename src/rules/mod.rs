@@ -15,7 +15,9 @@ pub mod stopping;
 pub mod turn;
 pub mod wrong_way;
 
-pub use catalogue::{ActEntry, Catalogue, CatalogueError, Penalty, Vehicle, Violation, full_citation};
+pub use catalogue::{
+    ActEntry, Catalogue, CatalogueError, Penalty, Vehicle, Violation, full_citation,
+};
 pub use public_order::{CrowdRule, GatheringConfig, GatheringRule, RacingConfig, RacingRule};
 pub use red_light::{AmberPolicy, RedLightConfig, RedLightRule};
 pub use solid_line::SolidLineRule;
@@ -57,6 +59,10 @@ pub(crate) fn entering(approach: &Approach, from: Point, here: Point) -> Option<
         direction,
     })
 }
+
+/// A track not seen for this long has ended (left the picture or was lost): what waited on it
+/// is decided and its memory dropped.
+pub const TRACK_LOST_MS: i64 = 3_000;
 
 /// The vehicles Articles 6 and 7 punish the driver of: what the traffic rules judge. Bicycles
 /// (Article 9) and people are not judged by them.
@@ -125,6 +131,27 @@ impl RuleSet {
 use crate::domain::{Act, ObjectClass, ViolationKind};
 use serde::{Deserialize, Serialize};
 
+/// The rules run over recorded track points (any order) with a signal source: each track as
+/// its majority class, points in time order, then the end of the recording; the events in the
+/// order they happened. What `rules replay` prints and the rule scenes test.
+pub fn replay(
+    geometry: &JunctionGeometry,
+    signals: &dyn SignalSource,
+    points: &mut [TrackPoint],
+    config: RuleConfig,
+) -> Vec<RuleEvent> {
+    points.sort_by_key(|p| p.t_ms);
+    with_majority_classes(points);
+    let mut rules = RuleSet::new(geometry, config);
+    let mut events = Vec::new();
+    for point in points.iter() {
+        events.extend(rules.observe(point, signals));
+    }
+    events.extend(rules.finish());
+    events.sort_by_key(|e| (e.at_ms, e.track));
+    events
+}
+
 /// Each track's majority class over all its points: what a replay gives the rules for every
 /// point of the track, as live analysis does (`Track::class`), so that a truck labelled car
 /// in the frame at the line is still judged a truck.
@@ -132,7 +159,11 @@ pub fn with_majority_classes(points: &mut [TrackPoint]) {
     let mut counts: std::collections::HashMap<u64, std::collections::HashMap<ObjectClass, usize>> =
         std::collections::HashMap::new();
     for p in points.iter() {
-        *counts.entry(p.track).or_default().entry(p.class).or_default() += 1;
+        *counts
+            .entry(p.track)
+            .or_default()
+            .entry(p.class)
+            .or_default() += 1;
     }
     let majority: std::collections::HashMap<u64, ObjectClass> = counts
         .into_iter()

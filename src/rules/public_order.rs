@@ -41,6 +41,11 @@ pub struct GatheringRule {
     stopping_zones: Vec<Vec<Point>>,
     scene: Scene,
     motorbikes: HashSet<u64>,
+    /// Stops (track, stopped since) that were part of a queue at some moment: the whole stop
+    /// was a wait, even the moments after the light turned green.
+    queued_stops: HashSet<(u64, i64)>,
+    /// The queue at the last moment it was worked out.
+    queue: Option<(i64, HashSet<u64>)>,
     reported: HashSet<u64>,
 }
 
@@ -62,8 +67,26 @@ impl GatheringRule {
                 .collect(),
             scene: Scene::new(geometry),
             motorbikes: HashSet::new(),
+            queued_stops: HashSet::new(),
+            queue: None,
             reported: HashSet::new(),
         }
+    }
+
+    /// Works out the queue once per moment and remembers which stops were part of it.
+    fn remember_queues(&mut self, now: i64, signals: &dyn SignalSource) {
+        if self.queue.as_ref().is_some_and(|(t, _)| *t == now) {
+            return;
+        }
+        let queue = self.scene.queuing(now, signals);
+        for (id, v) in self.scene.vehicles() {
+            if queue.contains(&id) {
+                self.queued_stops.insert((id, v.still_since_ms));
+            }
+        }
+        let scene = &self.scene;
+        self.queued_stops.retain(|(id, _)| scene.contains(*id));
+        self.queue = Some((now, queue));
     }
 
     /// Where a stopped motorbike may be part of a gathering.
@@ -80,7 +103,10 @@ impl Rule for GatheringRule {
 
     fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
         let me = self.scene.update(point);
+        let scene = &self.scene;
+        self.motorbikes.retain(|id| scene.contains(*id));
         let now = point.t_ms;
+        self.remember_queues(now, signals);
         if point.class == ObjectClass::Motorbike {
             self.motorbikes.insert(point.track);
         } else {
@@ -109,10 +135,9 @@ impl Rule for GatheringRule {
         if candidates.len() < self.config.min_vehicles {
             return Vec::new();
         }
-        let queuing = self.scene.queuing(now, signals);
         let group: Vec<(u64, i64)> = candidates
             .into_iter()
-            .filter(|(id, _)| !queuing.contains(id))
+            .filter(|stop| !self.queued_stops.contains(stop))
             .collect();
         if group.len() < self.config.min_vehicles
             || !group.iter().any(|(id, _)| *id == point.track)
@@ -122,7 +147,12 @@ impl Rule for GatheringRule {
         }
         self.reported.extend(group.iter().map(|(id, _)| *id));
         let since = group.iter().map(|(_, s)| *s).max().unwrap_or(now);
-        vec![RuleEvent::new(Act::Gathering, point, since, vec![since, now])]
+        vec![RuleEvent::new(
+            Act::Gathering,
+            point,
+            since,
+            vec![since, now],
+        )]
     }
 
     fn finish(&mut self) -> Vec<RuleEvent> {
@@ -130,16 +160,41 @@ impl Rule for GatheringRule {
     }
 }
 
-/// Seconds a person must have been in a crowd zone to count (or the zone's dwell limit, if
-/// shorter): people passing through are not a crowd.
-const LINGER_S: f64 = 10.0;
+/// A person counts in a crowd zone once inside it for this long (or the zone's dwell limit,
+/// if shorter)…
+const LINGER_S: f64 = 5.0;
+/// …having moved at most this many pixels over that time: people standing or milling, not
+/// passing through.
+const LINGER_PX: f64 = 60.0;
 
-/// More people than a crowd zone's limit, each in the zone for a while, continuously for its
-/// dwell time.
+/// A person's recent points and, per crowd zone, since when they have been inside.
+struct Person {
+    path: VecDeque<(i64, Point)>,
+    inside_since: Vec<Option<i64>>,
+}
+
+impl Person {
+    /// Whether the person has been in zone `z` for `linger_ms`, moving no more than
+    /// `LINGER_PX` over that time.
+    fn lingers(&self, z: usize, now: i64, linger_ms: i64) -> bool {
+        let Some(&(_, here)) = self.path.back() else {
+            return false;
+        };
+        let in_zone_long_enough = self.inside_since[z].is_some_and(|s| now - s >= linger_ms);
+        in_zone_long_enough
+            && self
+                .path
+                .iter()
+                .filter(|(t, _)| now - t <= linger_ms)
+                .all(|(_, p)| (p.x - here.x).hypot(p.y - here.y) <= LINGER_PX)
+    }
+}
+
+/// More people than a crowd zone's limit, each lingering there (not passing through),
+/// continuously for its dwell time.
 pub struct CrowdRule {
     zones: Vec<Zone>,
-    /// Last point of each person and, per zone, since when it has been inside.
-    people: HashMap<u64, (i64, Point, Vec<Option<i64>>)>,
+    people: HashMap<u64, Person>,
     /// Per zone: since when it has been over its limit.
     over_since: Vec<Option<i64>>,
     reported: Vec<bool>,
@@ -160,6 +215,10 @@ impl CrowdRule {
             people: HashMap::new(),
         }
     }
+
+    fn linger_ms(zone: &Zone) -> i64 {
+        (LINGER_S.min(zone.dwell_limit_s) * 1000.0) as i64
+    }
 }
 
 impl Rule for CrowdRule {
@@ -174,27 +233,31 @@ impl Rule for CrowdRule {
         let here = point.at();
         let now = point.t_ms;
         let zones = &self.zones;
-        let person = self
-            .people
-            .entry(point.track)
-            .or_insert_with(|| (now, here, vec![None; zones.len()]));
-        person.0 = now;
-        person.1 = here;
+        let longest = zones.iter().map(Self::linger_ms).max().unwrap_or(0);
+        let person = self.people.entry(point.track).or_insert_with(|| Person {
+            path: VecDeque::new(),
+            inside_since: vec![None; zones.len()],
+        });
+        person.path.push_back((now, here));
+        while person.path.front().is_some_and(|(t, _)| now - t > longest) {
+            person.path.pop_front();
+        }
         for (z, zone) in zones.iter().enumerate() {
             if inside(here, &zone.polygon) {
-                person.2[z].get_or_insert(now);
+                person.inside_since[z].get_or_insert(now);
             } else {
-                person.2[z] = None;
+                person.inside_since[z] = None;
             }
         }
-        self.people.retain(|_, (t, _, _)| now - *t <= CURRENT_MS);
+        self.people
+            .retain(|_, p| p.path.back().is_some_and(|(t, _)| now - t <= CURRENT_MS));
         let mut events = Vec::new();
         for (z, zone) in self.zones.iter().enumerate() {
-            let linger_ms = (LINGER_S.min(zone.dwell_limit_s) * 1000.0) as i64;
+            let linger_ms = Self::linger_ms(zone);
             let count = self
                 .people
                 .values()
-                .filter(|(_, _, since)| since[z].is_some_and(|s| now - s >= linger_ms))
+                .filter(|p| p.lingers(z, now, linger_ms))
                 .count();
             let limit = zone.max_people.unwrap_or(u32::MAX) as usize;
             if count <= limit {
@@ -342,6 +405,10 @@ impl Rule for RacingRule {
 
     fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
         let config = self.config;
+        self.paths.retain(|_, p| {
+            p.back()
+                .is_some_and(|(t, _)| point.t_ms - t <= config.window_ms)
+        });
         let path = self.paths.entry(point.track).or_default();
         path.push_back((point.t_ms, point.at()));
         while path

@@ -91,6 +91,11 @@ impl Scene {
         *vehicle
     }
 
+    /// Whether the track was seen in the last 5 s.
+    pub fn contains(&self, track: u64) -> bool {
+        self.vehicles.contains_key(&track)
+    }
+
     pub fn vehicles(&self) -> impl Iterator<Item = (u64, &Vehicle)> {
         self.vehicles.iter().map(|(id, v)| (*id, v))
     }
@@ -111,7 +116,9 @@ impl Scene {
                 if !inside(v.at, area) {
                     continue;
                 }
-                headings.entry(*id).or_insert(v.heading.unwrap_or(*direction));
+                headings
+                    .entry(*id)
+                    .or_insert(v.heading.unwrap_or(*direction));
                 let colour = signals.state_at(group, now).colour;
                 if matches!(
                     colour,

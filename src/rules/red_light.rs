@@ -7,7 +7,7 @@
 //! vehicle already too close to stop go on). One event per vehicle.
 
 use super::manoeuvre::{Junction, Manoeuvre};
-use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint, entering};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TRACK_LOST_MS, TrackPoint, entering};
 use crate::domain::geometry::{Approach, JunctionGeometry, Point, Turn, project};
 use crate::domain::signal::SignalColour;
 use crate::domain::{Act, ObjectClass};
@@ -95,6 +95,36 @@ impl Rule for RedLightRule {
 
     /// Takes a track's ground point; returns the violations it completes.
     fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
+        let mut events = self.end_lost_tracks(point.t_ms);
+        events.extend(self.follow(point, signals));
+        events
+    }
+
+    /// Every track ended (the end of a recording).
+    fn finish(&mut self) -> Vec<RuleEvent> {
+        self.end_lost_tracks(i64::MAX)
+    }
+}
+
+impl RedLightRule {
+    /// Tracks not seen since `now - TRACK_LOST_MS` have ended.
+    fn end_lost_tracks(&mut self, now: i64) -> Vec<RuleEvent> {
+        let mut lost: Vec<u64> = self
+            .tracks
+            .iter()
+            .filter(|(_, m)| {
+                m.last
+                    .is_some_and(|(t, _)| now.saturating_sub(t) > TRACK_LOST_MS)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        lost.sort_unstable();
+        lost.into_iter()
+            .flat_map(|id| self.track_ended(id))
+            .collect()
+    }
+
+    fn follow(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
         let here = point.at();
         let memory = self.tracks.entry(point.track).or_default();
         let mut events = Vec::new();
@@ -168,15 +198,6 @@ impl Rule for RedLightRule {
             break;
         }
         events
-    }
-
-    /// Every track ended (the end of a recording).
-    fn finish(&mut self) -> Vec<RuleEvent> {
-        let mut ids: Vec<u64> = self.tracks.keys().copied().collect();
-        ids.sort_unstable();
-        ids.into_iter()
-            .flat_map(|id| self.track_ended(id))
-            .collect()
     }
 }
 

@@ -6,7 +6,7 @@
 //! obeying the marking (6.1.a / 7.1.a). Decided when it passes someone, comes back, has been
 //! over for 6 s, or its track ends; one event per vehicle.
 
-use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TRACK_LOST_MS, TrackPoint};
 use crate::domain::geometry::{JunctionGeometry, Point, crossing, side};
 use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
@@ -19,7 +19,7 @@ const PASS_WINDOW_MS: i64 = 6_000;
 /// A vehicle ahead within this many pixels (along the heading) can be overtaken…
 const AHEAD_PX: f64 = 250.0;
 /// …and this many sideways.
-const SIDEWAYS_PX: f64 = 120.0;
+const SIDEWAYS_PX: f64 = 150.0;
 /// A track is current while its last point is at most this old.
 const CURRENT_MS: i64 = 1_000;
 
@@ -67,7 +67,10 @@ impl SolidLineRule {
     }
 
     fn segment(&self, c: &Crossing) -> (Point, Point) {
-        (self.lines[c.line][c.segment], self.lines[c.line][c.segment + 1])
+        (
+            self.lines[c.line][c.segment],
+            self.lines[c.line][c.segment + 1],
+        )
     }
 
     /// Along and sideways position of `other` from `here` for a vehicle heading `h`.
@@ -101,7 +104,8 @@ impl SolidLineRule {
         let Some(memory) = self.tracks.get_mut(&track) else {
             return Vec::new();
         };
-        let (Some(c), Some(class), Some((_, at))) = (memory.crossing.take(), memory.class, memory.last)
+        let (Some(c), Some(class), Some((_, at))) =
+            (memory.crossing.take(), memory.class, memory.last)
         else {
             return Vec::new();
         };
@@ -139,10 +143,49 @@ impl Rule for SolidLineRule {
         if memory.previous.is_none_or(|(t, _)| now - t >= 500) {
             memory.previous = from.or(Some((now, here)));
         }
-        self.tracks.retain(|id, m| *id == point.track || m.last.is_some_and(|(t, _)| now - t <= 10_000));
+        let mut events = self.end_lost_tracks(now);
         if self.reported.contains(&point.track) {
-            return Vec::new();
+            return events;
         }
+        events.extend(self.follow(point, from));
+        events
+    }
+
+    fn finish(&mut self) -> Vec<RuleEvent> {
+        self.end_lost_tracks(i64::MAX)
+    }
+}
+
+impl SolidLineRule {
+    /// Tracks not seen since `now - TRACK_LOST_MS`: a crossing over the line is decided (it
+    /// passed nobody we saw), and the track forgotten.
+    fn end_lost_tracks(&mut self, now: i64) -> Vec<RuleEvent> {
+        let mut lost: Vec<(u64, i64)> = self
+            .tracks
+            .iter()
+            .filter_map(|(id, m)| m.last.map(|(t, _)| (*id, t)))
+            .filter(|(_, t)| now.saturating_sub(*t) > TRACK_LOST_MS)
+            .collect();
+        lost.sort_unstable();
+        let mut events = Vec::new();
+        for (id, t) in lost {
+            if self
+                .tracks
+                .get(&id)
+                .is_some_and(|m| m.crossing.is_some_and(|c| c.confirmed))
+            {
+                events.extend(self.decide(id, t, false));
+            }
+            self.tracks.remove(&id);
+        }
+        events
+    }
+
+    /// The track's new point `point` (it was at `from` before): a crossing starts, is
+    /// confirmed or is decided.
+    fn follow(&mut self, point: &TrackPoint, from: Option<(i64, Point)>) -> Vec<RuleEvent> {
+        let here = point.at();
+        let now = point.t_ms;
         let Some(memory) = self.tracks.get(&point.track) else {
             return Vec::new();
         };
@@ -168,9 +211,10 @@ impl Rule for SolidLineRule {
                 }
             }
             let passed = ahead.iter().any(|id| {
-                self.tracks.get(id).and_then(|m| m.last).is_some_and(|(_, p)| {
-                    Self::relative(here, c.heading, p).0 < 0.0
-                })
+                self.tracks
+                    .get(id)
+                    .and_then(|m| m.last)
+                    .is_some_and(|(_, p)| Self::relative(here, c.heading, p).0 < 0.0)
             });
             let back = now_side.signum() == c.before.signum() && now_side.abs() >= CONFIRM_PX;
             if passed || back || now - c.at_ms >= PASS_WINDOW_MS {
@@ -209,19 +253,6 @@ impl Rule for SolidLineRule {
             });
         }
         Vec::new()
-    }
-
-    fn finish(&mut self) -> Vec<RuleEvent> {
-        let mut ids: Vec<(u64, i64)> = self
-            .tracks
-            .iter()
-            .filter(|(_, m)| m.crossing.is_some_and(|c| c.confirmed))
-            .filter_map(|(id, m)| m.last.map(|(t, _)| (*id, t)))
-            .collect();
-        ids.sort_unstable();
-        ids.into_iter()
-            .flat_map(|(id, t)| self.decide(id, t, false))
-            .collect()
     }
 }
 

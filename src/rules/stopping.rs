@@ -66,6 +66,8 @@ impl Rule for StoppingRule {
             return Vec::new();
         }
         self.scene.update(point);
+        let scene = &self.scene;
+        self.stays.retain(|id, _| scene.contains(*id));
         let here = point.at();
         let t = point.t_ms;
         let zone = self
@@ -149,7 +151,10 @@ mod tests {
     fn staying_past_the_limit_is_a_violation_once() {
         let events = run(ObjectClass::Car, &still(45));
         assert_eq!(events.len(), 1);
-        assert_eq!(events[0].kind, crate::domain::ViolationKind::IllegalStopping);
+        assert_eq!(
+            events[0].kind,
+            crate::domain::ViolationKind::IllegalStopping
+        );
         assert_eq!(events[0].act, Act::StopAtJunction);
         assert_eq!(events[0].evidence_ms, vec![0, 30_000]);
         assert_eq!(events[0].zone.as_deref(), Some("north-exit"));

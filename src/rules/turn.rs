@@ -7,7 +7,7 @@
 //! line is not judged.
 
 use super::manoeuvre::{Junction, Manoeuvre};
-use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint, entering};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TRACK_LOST_MS, TrackPoint, entering};
 use crate::domain::geometry::{Approach, JunctionGeometry, Lane, Point, Turn, inside};
 use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
@@ -89,9 +89,20 @@ impl Rule for TurnRule {
     }
 
     fn observe(&mut self, point: &TrackPoint, _: &dyn SignalSource) -> Vec<RuleEvent> {
-        if self.judged.contains(&point.track) {
-            return Vec::new();
+        let mut events = self.end_lost_tracks(point.t_ms);
+        if !self.judged.contains(&point.track) {
+            events.extend(self.follow(point));
         }
+        events
+    }
+
+    fn finish(&mut self) -> Vec<RuleEvent> {
+        self.end_lost_tracks(i64::MAX)
+    }
+}
+
+impl TurnRule {
+    fn follow(&mut self, point: &TrackPoint) -> Vec<RuleEvent> {
         let here = point.at();
         let memory = self.tracks.entry(point.track).or_default();
         memory.class = Some(point.class);
@@ -128,11 +139,21 @@ impl Rule for TurnRule {
         Vec::new()
     }
 
-    fn finish(&mut self) -> Vec<RuleEvent> {
-        let mut ids: Vec<u64> = self.tracks.keys().copied().collect();
-        ids.sort_unstable();
+    /// Tracks not seen since `now - TRACK_LOST_MS`: judged from the heading they had, if
+    /// they went far enough past the line, and forgotten.
+    fn end_lost_tracks(&mut self, now: i64) -> Vec<RuleEvent> {
+        let mut lost: Vec<u64> = self
+            .tracks
+            .iter()
+            .filter(|(_, m)| {
+                m.last
+                    .is_some_and(|(t, _)| now.saturating_sub(t) > TRACK_LOST_MS)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        lost.sort_unstable();
         let mut events = Vec::new();
-        for id in ids {
+        for id in lost {
             let Some(memory) = self.tracks.remove(&id) else {
                 continue;
             };

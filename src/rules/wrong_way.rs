@@ -4,7 +4,7 @@
 //! on the wrong half of the road (6.5.b / 7.3.d). Net movement is measured, so jittering boxes
 //! and a vehicle that only backs up a little are not reported; one event per vehicle.
 
-use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TRACK_LOST_MS, TrackPoint};
 use crate::domain::geometry::{JunctionGeometry, Lane, Point, inside};
 use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
@@ -63,6 +63,9 @@ impl Rule for WrongWayRule {
             return Vec::new();
         }
         let here = point.at();
+        let now = point.t_ms;
+        self.recent
+            .retain(|_, r| r.back().is_some_and(|(_, t, _)| now - t <= TRACK_LOST_MS));
         let Some(lane) = self.lanes.iter().position(|l| inside(here, &l.polygon)) else {
             self.recent.remove(&point.track);
             return Vec::new();

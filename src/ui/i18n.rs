@@ -549,13 +549,19 @@ impl Text {
             Text::Assign => ("Giao xử lý", "Assign"),
             Text::IntoRed => ("sau đèn đỏ", "into red"),
             Text::KindRedLight => ("Vượt đèn đỏ", "Red light"),
-            Text::KindWrongWay => ("Đi ngược chiều", "Wrong way"),
-            Text::KindOvertaking => ("Vượt xe sai quy định", "Improper overtaking"),
-            Text::KindTurn => ("Chuyển hướng sai quy định", "Forbidden turn"),
+            Text::KindWrongWay => ("Đi ngược chiều, sai phần đường", "Wrong way or wrong half"),
+            Text::KindOvertaking => ("Vượt xe, lấn vạch liền", "Overtaking or solid line"),
+            Text::KindTurn => (
+                "Chuyển hướng, quay đầu sai quy định",
+                "Forbidden turn or U-turn",
+            ),
             Text::KindStopping => ("Dừng xe sai quy định", "Illegal stopping"),
             Text::KindParking => ("Đỗ xe sai quy định", "Illegal parking"),
             Text::KindGathering => ("Tụ tập xe trên lòng đường", "Vehicles gathering"),
-            Text::KindRacing => ("Lạng lách, đua xe", "Weaving or racing"),
+            Text::KindRacing => (
+                "Lạng lách, chạy nhóm quá tốc độ",
+                "Weaving or group speeding",
+            ),
             Text::KindTampering => ("Phá hoại camera", "Camera tampering"),
             Text::KindCrowd => ("Tụ tập đông người", "Crowd"),
             Text::TamperBlack => (
