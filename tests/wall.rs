@@ -557,7 +557,11 @@ fn a_junction_drawn_on_a_paused_frame_with_undo_is_saved_as_a_version_and_runs()
         }
         harness.run_steps(2);
     };
-    // A stop line and the way in: an approach of group A.
+    // A stop line and the way in: an approach of group A, on a one-way road whose sign forbids
+    // turning left.
+    harness.get_by_label("One-way road").click();
+    harness.get_by_label("left").click();
+    harness.run_steps(2);
     for (x, y) in [
         (100.0, 300.0),
         (600.0, 300.0),
@@ -568,7 +572,13 @@ fn a_junction_drawn_on_a_paused_frame_with_undo_is_saved_as_a_version_and_runs()
     }
     let draft = |h: &Harness<'_, Console>| app(h).geometry_editor().unwrap().draft.clone();
     assert_eq!(draft(&harness).geometry.approaches.len(), 1);
-    assert_eq!(draft(&harness).geometry.approaches[0].signal_group, "A");
+    let approach = draft(&harness).geometry.approaches[0].clone();
+    assert_eq!(approach.signal_group, "A");
+    assert!(approach.one_way);
+    assert!(approach.forbids(
+        dienbien_dispatch::domain::geometry::Turn::Left,
+        dienbien_dispatch::domain::ObjectClass::Motorbike
+    ));
     harness.get_by_label("The geometry is valid");
     // Undo takes it back, redo brings it again (keys).
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
@@ -583,6 +593,21 @@ fn a_junction_drawn_on_a_paused_frame_with_undo_is_saved_as_a_version_and_runs()
     click(&mut harness, 700.0, 20.0);
     click(&mut harness, 740.0, 90.0);
     assert_eq!(draft(&harness).geometry.signal_heads.len(), 1);
+    // The queue area behind the stop line: three corners, Enter closes it.
+    harness.get_by_label("Queue area").click();
+    harness.run_steps(2);
+    for (x, y) in [(100.0, 310.0), (600.0, 310.0), (600.0, 500.0)] {
+        click(&mut harness, x, y);
+    }
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(
+        draft(&harness).geometry.approaches[0]
+            .queue_area
+            .as_ref()
+            .map(Vec::len),
+        Some(3)
+    );
     // Save: the database holds version 1, the editor says so, the rules run on it.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
     wait(&mut harness, "version 1 stored", |h| {

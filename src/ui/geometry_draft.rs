@@ -5,8 +5,8 @@
 
 use crate::domain::ObjectClass;
 use crate::domain::geometry::{
-    Approach, FrameSize, GEOMETRY_VERSION, JunctionGeometry, Lane, Point, SignalHead, Turn, Zone,
-    ZoneKind,
+    Approach, FrameSize, GEOMETRY_VERSION, JunctionGeometry, Lane, Point, SignalHead, Turn,
+    TurnBan, Zone, ZoneKind,
 };
 
 /// What the next clicks draw.
@@ -20,6 +20,12 @@ pub enum Tool {
     Zone,
     /// A solid centre line's points; Enter ends it.
     SolidLine,
+    /// A solid line between lanes of one direction; Enter ends it.
+    LaneLine,
+    /// A part of the carriageway (lòng đường); Enter closes it.
+    Carriageway,
+    /// Where vehicles wait for an approach's signal; Enter closes it.
+    QueueArea,
     /// The crosswalk's outline; Enter closes it.
     Crosswalk,
     /// Two opposite corners of the signal head's box.
@@ -27,11 +33,14 @@ pub enum Tool {
 }
 
 impl Tool {
-    pub const ALL: [Tool; 6] = [
+    pub const ALL: [Tool; 9] = [
         Tool::Approach,
         Tool::Lane,
         Tool::Zone,
         Tool::SolidLine,
+        Tool::LaneLine,
+        Tool::Carriageway,
+        Tool::QueueArea,
         Tool::Crosswalk,
         Tool::SignalHead,
     ];
@@ -43,7 +52,13 @@ pub struct ShapeOptions {
     /// Signal group of a new approach or signal head.
     pub group: String,
     pub right_turn_on_red: bool,
-    /// Approach of a new lane (the newest approach when empty).
+    /// Turns signs forbid at a new approach (or the one the signs are applied to)…
+    pub forbidden: Vec<Turn>,
+    /// …for these classes (empty: every vehicle).
+    pub ban_classes: Vec<ObjectClass>,
+    /// The approach's road is one-way (into the junction).
+    pub one_way: bool,
+    /// Approach of a new lane or queue area (the newest approach when empty).
     pub approach: String,
     pub turns: Vec<Turn>,
     pub zone_kind: ZoneKind,
@@ -51,6 +66,9 @@ pub struct ShapeOptions {
     pub max_people: u32,
     /// Classes allowed to stop in a new zone (a bus stop: bus).
     pub exempt: Vec<ObjectClass>,
+    /// A new no-stopping zone is under a "no stopping and no parking" sign (else: the
+    /// junction's 5 m).
+    pub zone_sign: bool,
 }
 
 impl Default for ShapeOptions {
@@ -58,13 +76,30 @@ impl Default for ShapeOptions {
         Self {
             group: "A".into(),
             right_turn_on_red: false,
+            forbidden: Vec::new(),
+            ban_classes: Vec::new(),
+            one_way: false,
             approach: String::new(),
             turns: vec![Turn::Straight],
             zone_kind: ZoneKind::NoStopping,
             dwell_limit_s: 30.0,
             max_people: 20,
             exempt: Vec::new(),
+            zone_sign: false,
         }
+    }
+}
+
+impl ShapeOptions {
+    /// The signs these options describe.
+    pub fn turn_bans(&self) -> Vec<TurnBan> {
+        self.forbidden
+            .iter()
+            .map(|turn| TurnBan {
+                turn: *turn,
+                classes: self.ban_classes.clone(),
+            })
+            .collect()
     }
 }
 
@@ -86,6 +121,10 @@ pub enum Item {
     Lane(String),
     Zone(String),
     SolidLine(usize),
+    LaneLine(usize),
+    Carriageway(usize),
+    /// The drawn queue area of this approach.
+    QueueArea(String),
     Crosswalk(usize),
     SignalHead(usize),
 }
@@ -161,8 +200,10 @@ impl GeometryDraft {
             Tool::Approach if self.pending.len() < 2 => Step::StopLine,
             Tool::Approach => Step::EntryDirection,
             Tool::Lane if self.pending_outline.is_some() => Step::LaneDirection,
-            Tool::Lane | Tool::Zone | Tool::Crosswalk => Step::Outline,
-            Tool::SolidLine => Step::LinePoints,
+            Tool::Lane | Tool::Zone | Tool::Crosswalk | Tool::Carriageway | Tool::QueueArea => {
+                Step::Outline
+            }
+            Tool::SolidLine | Tool::LaneLine => Step::LinePoints,
             Tool::SignalHead => Step::HeadCorners,
         }
     }
@@ -183,22 +224,15 @@ impl GeometryDraft {
                     entry_direction: [self.pending[2], self.pending[3]],
                     signal_group: self.options.group.trim().to_owned(),
                     right_turn_on_red: self.options.right_turn_on_red,
-                    forbidden_turns: Vec::new(),
-                    one_way: false,
+                    forbidden_turns: self.options.turn_bans(),
+                    one_way: self.options.one_way,
                     queue_area: None,
                 };
                 self.commit(|g| g.approaches.push(approach));
             }
             Tool::Lane if self.pending_outline.is_some() && self.pending.len() == 2 => {
                 let polygon = self.pending_outline.take().unwrap_or_default();
-                let approach = if self.options.approach.is_empty() {
-                    self.geometry
-                        .approaches
-                        .last()
-                        .map_or_else(String::new, |a| a.id.clone())
-                } else {
-                    self.options.approach.clone()
-                };
+                let approach = self.chosen_approach();
                 let lane = Lane {
                     id: next_id("L", self.geometry.lanes.iter().map(|l| &l.id)),
                     approach,
@@ -246,7 +280,7 @@ impl GeometryDraft {
                     exempt: options.exempt.clone(),
                     max_people: (options.zone_kind == ZoneKind::Crowd)
                         .then_some(options.max_people),
-                    sign: false,
+                    sign: options.zone_kind == ZoneKind::NoStopping && options.zone_sign,
                 };
                 self.commit(|g| g.zones.push(zone));
                 true
@@ -255,12 +289,57 @@ impl GeometryDraft {
                 self.commit(|g| g.solid_lines.push(points));
                 true
             }
+            Tool::LaneLine if points.len() >= 2 => {
+                self.commit(|g| g.lane_lines.push(points));
+                true
+            }
+            Tool::Carriageway if points.len() >= 3 => {
+                self.commit(|g| g.carriageway.push(points));
+                true
+            }
+            Tool::QueueArea if points.len() >= 3 => {
+                let id = self.chosen_approach();
+                if !self.geometry.approaches.iter().any(|a| a.id == id) {
+                    return false; // draw an approach first
+                }
+                self.commit(|g| {
+                    if let Some(a) = g.approaches.iter_mut().find(|a| a.id == id) {
+                        a.queue_area = Some(points);
+                    }
+                });
+                true
+            }
             Tool::Crosswalk if points.len() >= 3 => {
                 self.commit(|g| g.crosswalks.push(points));
                 true
             }
             _ => false,
         }
+    }
+
+    /// The approach chosen in the options, or else the newest one.
+    fn chosen_approach(&self) -> String {
+        if self.options.approach.is_empty() {
+            self.geometry
+                .approaches
+                .last()
+                .map_or_else(String::new, |a| a.id.clone())
+        } else {
+            self.options.approach.clone()
+        }
+    }
+
+    /// Gives approach `id` the signs of the options (forbidden turns and their classes, right
+    /// on red, one-way), one undo step.
+    pub fn apply_signs(&mut self, id: &str) {
+        let options = self.options.clone();
+        self.commit(|g| {
+            if let Some(a) = g.approaches.iter_mut().find(|a| a.id == id) {
+                a.forbidden_turns = options.turn_bans();
+                a.right_turn_on_red = options.right_turn_on_red;
+                a.one_way = options.one_way;
+            }
+        });
     }
 
     /// Applies a change as one undo step and ends the shape under way.
@@ -279,6 +358,17 @@ impl GeometryDraft {
             Item::Zone(id) => g.zones.retain(|z| &z.id != id),
             Item::SolidLine(i) if *i < g.solid_lines.len() => {
                 g.solid_lines.remove(*i);
+            }
+            Item::LaneLine(i) if *i < g.lane_lines.len() => {
+                g.lane_lines.remove(*i);
+            }
+            Item::Carriageway(i) if *i < g.carriageway.len() => {
+                g.carriageway.remove(*i);
+            }
+            Item::QueueArea(id) => {
+                if let Some(a) = g.approaches.iter_mut().find(|a| &a.id == id) {
+                    a.queue_area = None;
+                }
             }
             Item::Crosswalk(i) if *i < g.crosswalks.len() => {
                 g.crosswalks.remove(*i);
@@ -423,6 +513,64 @@ mod tests {
         assert_eq!(lane.polygon.len(), 4);
         assert_eq!(lane.allowed_turns, vec![Turn::Straight, Turn::Right]);
         assert_eq!(d.problem(), None);
+    }
+
+    #[test]
+    fn signs_one_way_queue_areas_carriageway_and_lane_lines() {
+        use crate::domain::ObjectClass;
+        let mut d = draft();
+        d.options.forbidden = vec![Turn::Left];
+        d.options.one_way = true;
+        draw_approach(&mut d);
+        let a = &d.geometry.approaches[0];
+        assert!(a.one_way && a.forbids(Turn::Left, ObjectClass::Motorbike));
+        // Signs changed later: a U-turn ban for trucks only, two-way after all.
+        d.options.forbidden = vec![Turn::UTurn];
+        d.options.ban_classes = vec![ObjectClass::Truck];
+        d.options.one_way = false;
+        d.apply_signs("A1");
+        let a = &d.geometry.approaches[0];
+        assert!(!a.one_way && !a.forbids(Turn::Left, ObjectClass::Car));
+        assert!(
+            a.forbids(Turn::UTurn, ObjectClass::Truck) && !a.forbids(Turn::UTurn, ObjectClass::Car)
+        );
+        assert!(d.undo());
+        assert!(d.geometry.approaches[0].one_way, "one undo step");
+        d.set_tool(Tool::QueueArea);
+        for point in [p(100.0, 210.0), p(500.0, 210.0), p(500.0, 350.0)] {
+            d.click(point);
+        }
+        assert!(d.finish());
+        assert_eq!(
+            d.geometry.approaches[0].queue_area.as_ref().map(Vec::len),
+            Some(3)
+        );
+        d.set_tool(Tool::Carriageway);
+        for point in [p(0.0, 0.0), p(640.0, 0.0), p(640.0, 360.0), p(0.0, 360.0)] {
+            d.click(point);
+        }
+        assert!(d.finish());
+        d.set_tool(Tool::LaneLine);
+        d.click(p(300.0, 220.0));
+        d.click(p(300.0, 350.0));
+        assert!(d.finish());
+        assert_eq!(
+            (d.geometry.carriageway.len(), d.geometry.lane_lines.len()),
+            (1, 1)
+        );
+        assert_eq!(d.problem(), None);
+        d.remove(&Item::QueueArea("A1".into()));
+        assert_eq!(d.geometry.approaches[0].queue_area, None);
+        d.set_tool(Tool::Zone);
+        d.options.zone_sign = true;
+        for point in [p(10.0, 10.0), p(100.0, 10.0), p(100.0, 80.0)] {
+            d.click(point);
+        }
+        assert!(d.finish());
+        assert!(
+            d.geometry.zones[0].sign,
+            "a no-stopping zone under its sign"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! way, Ctrl+Z undo, Ctrl+Y (or Ctrl+Shift+Z) redo, Ctrl+S save.
 
 use super::action::EditorRequest;
-use super::geometry_draft::{GeometryDraft, Item, Step, Tool};
+use super::geometry_draft::{GeometryDraft, Item, ShapeOptions, Step, Tool};
 use super::geometry_overlay;
 use super::i18n::{Language, Text};
 use super::theme;
@@ -300,27 +300,16 @@ impl GeometryEditor {
                 ui.label(Text::SignalGroup.get(lang));
                 ui.add(egui::TextEdit::singleline(&mut options.group).desired_width(60.0));
                 if self.draft.tool == Tool::Approach {
-                    ui.checkbox(
-                        &mut options.right_turn_on_red,
-                        Text::RightTurnOnRed.get(lang),
-                    );
+                    signs_ui(ui, options, lang);
                 }
+            }
+            Tool::QueueArea => {
+                ui.label(Text::Approach.get(lang));
+                approach_choice(ui, options, &self.draft.geometry);
             }
             Tool::Lane => {
                 ui.label(Text::Approach.get(lang));
-                let current = if options.approach.is_empty() {
-                    "—".to_owned()
-                } else {
-                    options.approach.clone()
-                };
-                egui::ComboBox::from_id_salt("lane-approach")
-                    .selected_text(current)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut options.approach, String::new(), "—");
-                        for a in &self.draft.geometry.approaches {
-                            ui.selectable_value(&mut options.approach, a.id.clone(), &a.id);
-                        }
-                    });
+                approach_choice(ui, options, &self.draft.geometry);
                 ui.label(Text::AllowedTurns.get(lang));
                 for turn in [Turn::Left, Turn::Straight, Turn::Right, Turn::UTurn] {
                     let mut on = options.turns.contains(&turn);
@@ -347,8 +336,11 @@ impl GeometryEditor {
                     ui.label(Text::MaxPeople.get(lang));
                     ui.add(egui::DragValue::new(&mut options.max_people).range(2..=500));
                 }
+                if options.zone_kind == ZoneKind::NoStopping {
+                    ui.checkbox(&mut options.zone_sign, Text::ZoneSign.get(lang));
+                }
             }
-            Tool::SolidLine | Tool::Crosswalk => {}
+            Tool::SolidLine | Tool::LaneLine | Tool::Carriageway | Tool::Crosswalk => {}
         }
     }
 
@@ -356,13 +348,30 @@ impl GeometryEditor {
         let g = &self.draft.geometry;
         let mut items: Vec<(String, Item)> = Vec::new();
         for a in &g.approaches {
+            let mut signs: Vec<&str> = a
+                .forbidden_turns
+                .iter()
+                .map(|b| turn_text(b.turn).get(lang))
+                .collect();
+            if a.one_way {
+                signs.push(Text::OneWay.get(lang));
+            }
             let text = format!(
-                "{} {} · {}",
+                "{} {} · {}{}",
                 tool_text(Tool::Approach).get(lang),
                 a.id,
-                a.signal_group
+                a.signal_group,
+                if signs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}: {}", Text::SignsForbid.get(lang), signs.join(", "))
+                }
             );
             items.push((text, Item::Approach(a.id.clone())));
+            if a.queue_area.is_some() {
+                let text = format!("{} {}", tool_text(Tool::QueueArea).get(lang), a.id);
+                items.push((text, Item::QueueArea(a.id.clone())));
+            }
         }
         for l in &g.lanes {
             let text = format!(
@@ -386,6 +395,14 @@ impl GeometryEditor {
             let text = format!("{} {}", tool_text(Tool::SolidLine).get(lang), i + 1);
             items.push((text, Item::SolidLine(i)));
         }
+        for i in 0..g.lane_lines.len() {
+            let text = format!("{} {}", tool_text(Tool::LaneLine).get(lang), i + 1);
+            items.push((text, Item::LaneLine(i)));
+        }
+        for i in 0..g.carriageway.len() {
+            let text = format!("{} {}", tool_text(Tool::Carriageway).get(lang), i + 1);
+            items.push((text, Item::Carriageway(i)));
+        }
         for i in 0..g.crosswalks.len() {
             let text = format!("{} {}", tool_text(Tool::Crosswalk).get(lang), i + 1);
             items.push((text, Item::Crosswalk(i)));
@@ -400,9 +417,17 @@ impl GeometryEditor {
             items.push((text, Item::SignalHead(i)));
         }
         let mut remove = None;
+        let mut apply = None;
+        let approach_tool = self.draft.tool == Tool::Approach;
         for (text, item) in items {
             ui.horizontal(|ui| {
                 ui.label(text);
+                if let Item::Approach(id) = &item
+                    && approach_tool
+                    && ui.small_button(Text::ApplySigns.get(lang)).clicked()
+                {
+                    apply = Some(id.clone());
+                }
                 if ui.small_button(Text::Remove.get(lang)).clicked() {
                     remove = Some(item);
                 }
@@ -410,6 +435,9 @@ impl GeometryEditor {
         }
         if let Some(item) = remove {
             self.draft.remove(&item);
+        }
+        if let Some(id) = apply {
+            self.draft.apply_signs(&id);
         }
     }
 
@@ -474,12 +502,70 @@ impl GeometryEditor {
     }
 }
 
+/// The signs of a new approach (or of the one they are applied to): right on red, forbidden
+/// turns and the classes they are for, one-way road.
+fn signs_ui(ui: &mut egui::Ui, options: &mut ShapeOptions, lang: Language) {
+    use crate::domain::ObjectClass;
+    ui.checkbox(
+        &mut options.right_turn_on_red,
+        Text::RightTurnOnRed.get(lang),
+    );
+    ui.checkbox(&mut options.one_way, Text::OneWay.get(lang));
+    ui.label(Text::SignsForbid.get(lang));
+    for turn in [Turn::Left, Turn::Right, Turn::UTurn] {
+        toggle(ui, &mut options.forbidden, turn, turn_text(turn).get(lang));
+    }
+    if !options.forbidden.is_empty() {
+        ui.label(Text::SignFor.get(lang));
+        for class in [
+            ObjectClass::Car,
+            ObjectClass::Bus,
+            ObjectClass::Truck,
+            ObjectClass::Motorbike,
+        ] {
+            toggle(ui, &mut options.ban_classes, class, class.code());
+        }
+    }
+}
+
+/// A checkbox that puts `value` in `list` or takes it out.
+fn toggle<T: PartialEq>(ui: &mut egui::Ui, list: &mut Vec<T>, value: T, text: &str) {
+    let mut on = list.contains(&value);
+    if ui.checkbox(&mut on, text).changed() {
+        if on {
+            list.push(value);
+        } else {
+            list.retain(|v| *v != value);
+        }
+    }
+}
+
+/// The approach a new lane or queue area belongs to ("—": the newest).
+fn approach_choice(ui: &mut egui::Ui, options: &mut ShapeOptions, geometry: &JunctionGeometry) {
+    let current = if options.approach.is_empty() {
+        "—".to_owned()
+    } else {
+        options.approach.clone()
+    };
+    egui::ComboBox::from_id_salt("shape-approach")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut options.approach, String::new(), "—");
+            for a in &geometry.approaches {
+                ui.selectable_value(&mut options.approach, a.id.clone(), &a.id);
+            }
+        });
+}
+
 fn tool_text(tool: Tool) -> Text {
     match tool {
         Tool::Approach => Text::ToolApproach,
         Tool::Lane => Text::ToolLane,
         Tool::Zone => Text::ToolZone,
         Tool::SolidLine => Text::ToolSolidLine,
+        Tool::LaneLine => Text::ToolLaneLine,
+        Tool::Carriageway => Text::ToolCarriageway,
+        Tool::QueueArea => Text::ToolQueueArea,
         Tool::Crosswalk => Text::ToolCrosswalk,
         Tool::SignalHead => Text::ToolSignalHead,
     }

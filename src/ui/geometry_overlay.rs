@@ -1,7 +1,7 @@
-//! A camera's junction geometry drawn translucent over its video: lanes and their direction,
-//! stop lines with their approach and signal group, zones (no stopping, no parking, crowd
-//! watch), solid centre lines, crosswalks and signal heads, so a dispatcher sees what the rules
-//! see.
+//! A camera's junction geometry drawn translucent over its video: the carriageway's outline,
+//! lanes and their direction, queue areas (dashed), stop lines with their approach and signal
+//! group, zones (no stopping, no parking, crowd watch), solid centre and lane lines, crosswalks
+//! and signal heads, so a dispatcher sees what the rules see.
 
 use crate::domain::geometry::{JunctionGeometry, Point, ZoneKind};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, pos2};
@@ -26,6 +26,31 @@ fn polygon(painter: &egui::Painter, points: Vec<Pos2>, fill: Color32, stroke: St
 pub fn draw(painter: &egui::Painter, video: Rect, geometry: &JunctionGeometry) {
     let at = to_screen(geometry, video);
     let painter = painter.with_clip_rect(video);
+    for part in &geometry.carriageway {
+        let mut points: Vec<Pos2> = part.iter().map(&at).collect();
+        if let Some(first) = points.first().copied() {
+            points.push(first);
+        }
+        painter.add(Shape::line(
+            points,
+            Stroke::new(1.0, Color32::from_rgba_unmultiplied(200, 200, 200, 110)),
+        ));
+    }
+    for approach in &geometry.approaches {
+        let Some(area) = &approach.queue_area else {
+            continue;
+        };
+        let mut points: Vec<Pos2> = area.iter().map(&at).collect();
+        if let Some(first) = points.first().copied() {
+            points.push(first);
+        }
+        painter.extend(Shape::dashed_line(
+            &points,
+            Stroke::new(1.5, Color32::from_rgba_unmultiplied(0, 220, 220, 170)),
+            6.0,
+            4.0,
+        ));
+    }
     for lane in &geometry.lanes {
         let points = lane.polygon.iter().map(&at).collect();
         polygon(
@@ -70,6 +95,12 @@ pub fn draw(painter: &egui::Painter, video: Rect, geometry: &JunctionGeometry) {
         painter.add(Shape::line(
             line.iter().map(&at).collect(),
             Stroke::new(2.0, Color32::from_rgba_unmultiplied(255, 220, 0, 200)),
+        ));
+    }
+    for line in &geometry.lane_lines {
+        painter.add(Shape::line(
+            line.iter().map(&at).collect(),
+            Stroke::new(2.0, Color32::from_rgba_unmultiplied(255, 255, 255, 200)),
         ));
     }
     for crosswalk in &geometry.crosswalks {
