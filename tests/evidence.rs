@@ -112,9 +112,13 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
             "2-tai-vach.jpg",
             "3-sau-vach.jpg",
             "clip.mp4",
+            "goc-1-truoc-vach.jpg",
+            "goc-2-tai-vach.jpg",
+            "goc-3-sau-vach.jpg",
             "manifest.json",
             "manifest.sig"
-        ]
+        ],
+        "the stills before, at and after the line, each with its untouched frame"
     );
     // The stills: the camera's picture with the data bar below it.
     let still = image::open(bundle.join("2-tai-vach.jpg"))
@@ -146,9 +150,22 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     assert_eq!(manifest["event"]["junction"], "DBP-J-A1");
     assert_eq!(manifest["geometry_version"], 2);
     assert_eq!(manifest["model"]["name"], "yolox-nano");
-    assert_eq!(manifest["files"].as_array().unwrap().len(), 4);
-    // Each still says when its picture was taken: the one at the line, at the event.
-    let at_still = manifest["files"][1]["at_utc_ms"].as_i64().unwrap();
+    assert_eq!(manifest["event"]["act"], "red-light");
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(
+        files.len(),
+        7,
+        "three stills, their untouched frames, the clip"
+    );
+    // Each still says when its picture was taken: the one at the line, at the event, the
+    // others a second or more either side.
+    let moment = |role: &str| {
+        files.iter().find(|f| f["role"] == role).unwrap()["at_utc_ms"]
+            .as_i64()
+            .unwrap()
+    };
+    assert!(at_utc_ms - moment("before") >= 900 && moment("after") - at_utc_ms >= 900);
+    let at_still = moment("at");
     assert!(
         (at_still - at_utc_ms).abs() <= 100,
         "{at_still} vs {at_utc_ms}"
@@ -161,7 +178,7 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("evidence intact: 4 files"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("evidence intact: 7 files"));
     // One byte changed anywhere is found, and the file named.
     for name in names {
         let path = bundle.join(&name);
@@ -447,6 +464,32 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
     let id = store
         .record_event(&red_light("car", Some(1_000), started + 2_500))
         .unwrap();
+    // What the console drew: the car (track 1) at each still's moment, and the approach's
+    // signal red for a second already.
+    let at = started + 2_500;
+    let overlays: Vec<_> = [at - 1_000, at, at + 1_000]
+        .into_iter()
+        .map(|t| dienbien_dispatch::domain::overlay::RecordedOverlay {
+            camera: "DBP-GT-A1-S".into(),
+            at_ms: t,
+            width: 1920,
+            height: 1080,
+            boxes: vec![dienbien_dispatch::domain::overlay::OverlayBox {
+                bbox: [595.0, 338.0, 1911.0, 1003.0],
+                class: dienbien_dispatch::domain::ObjectClass::Car,
+                score: 0.8,
+                track: Some(1),
+                flagged: true,
+            }],
+            signals: vec![dienbien_dispatch::domain::overlay::OverlaySignal {
+                approach: "S".into(),
+                group: "A".into(),
+                colour: dienbien_dispatch::domain::signal::SignalColour::Red,
+                since_ms: Some(at - 1_000),
+            }],
+        })
+        .collect();
+    store.record_overlays(&overlays).unwrap();
     drop(store);
     env.ok(&strs(&build_args(id, &env.path("evidence"))));
     let bundle = Store::open(&location)
@@ -457,10 +500,34 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
         .evidence_path
         .unwrap();
     let bundle = Path::new(&bundle);
-    let close_up = image::open(bundle.join("4-bien-so.jpg"))
+    let close_up = image::open(bundle.join("bien-so.jpg"))
         .expect("a plate close-up")
         .to_rgb8();
     assert!(close_up.width() >= 360);
+    let vehicle = image::open(bundle.join("xe-phong-to.jpg"))
+        .expect("a vehicle close-up")
+        .to_rgb8();
+    assert!(vehicle.width() >= 480);
+    // The car is marked on the copy (its box's left edge is amber), not on the untouched frame.
+    let marked = image::open(bundle.join("2-tai-vach.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let original = image::open(bundle.join("goc-2-tai-vach.jpg"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!((original.width(), original.height()), (1920, 1080));
+    assert!(marked.height() > 1080, "the data bar below the marked copy");
+    let amber = |p: &image::Rgb<u8>| p.0[0] > 200 && p.0[1] > 150 && p.0[2] < 80;
+    assert!(
+        amber(marked.get_pixel(596, 700)),
+        "{:?}",
+        marked.get_pixel(596, 700)
+    );
+    assert!(
+        !amber(original.get_pixel(596, 700)),
+        "{:?}",
+        original.get_pixel(596, 700)
+    );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
     let roles: Vec<&str> = manifest["files"]
@@ -469,6 +536,19 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
         .iter()
         .map(|f| f["role"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, ["before", "at", "plate", "after", "clip"]);
+    assert_eq!(
+        roles,
+        [
+            "original-before",
+            "before",
+            "original-at",
+            "at",
+            "original-after",
+            "after",
+            "vehicle",
+            "plate",
+            "clip"
+        ]
+    );
     env.ok(&["evidence", "verify", bundle.to_str().unwrap()]);
 }

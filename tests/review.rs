@@ -147,7 +147,8 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
         "THÔNG BÁO",
         "27A-123.45",
         "Nền mầu trắng, chữ và số màu đen",
-        "Không chấp hành hiệu lệnh của đèn tín hiệu giao thông",
+        "Vượt đèn đỏ (không chấp hành hiệu lệnh của đèn tín hiệu giao thông)",
+        "điểm b khoản 9 Điều 6 Nghị định số 168/2024/NĐ-CP",
         "Từ 18.000.000 đồng đến 20.000.000 đồng",
         "Ngã tư Đồi A1",
         "đèn đỏ đã bật 2,4 giây",
@@ -189,7 +190,10 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
     assert_eq!(rows.len(), 1);
     assert_eq!(&rows[0][0], "27A-123.45");
     assert_eq!(&rows[0][2], "Ô tô");
-    assert!(rows[0][5].starts_with("6.9.b. Không chấp hành"));
+    assert_eq!(
+        &rows[0][5],
+        "Vượt đèn đỏ (không chấp hành hiệu lệnh của đèn tín hiệu giao thông) (điểm b khoản 9 Điều 6 Nghị định số 168/2024/NĐ-CP)"
+    );
     let json = env.ok(&["review", "export", "--format", "json"]);
     let value: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(value["Biển kiểm soát"], "27A-123.45");
@@ -307,17 +311,19 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
             .review_state()
             .stills
             .as_ref()
-            .is_some_and(|(id, s)| *id == newer && s.len() == 3)
+            .is_some_and(|(id, s)| *id == newer && s.len() == 4)
     });
     harness.run_steps(2);
-    // The track is drawn on each still, from what the console drew at its moment.
+    // The track is drawn on each still, from what the console drew at its moment; the
+    // vehicle's close-up comes last, without an overlay.
     let (_, stills) = app(&harness).review_state().stills.clone().unwrap();
     assert!(
-        stills.iter().all(|(_, overlay)| overlay
+        stills[..3].iter().all(|(_, overlay)| overlay
             .as_ref()
             .is_some_and(|o| o.boxes[0].track == Some(3))),
         "every still has its overlay"
     );
+    assert!(stills[3].1.is_none(), "the close-up has none");
     // The clip, frame by frame, opens in the replay view; then back to the case.
     harness.get_by_label("Watch the clip (F5)").click();
     wait(&mut harness, "the replay of the case", |h| {

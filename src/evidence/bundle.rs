@@ -1,7 +1,9 @@
 //! Building an evidence bundle from the recordings: the units from the keyframe before
 //! `at − 6 s` to `at + 6 s` are copied into `clip.mp4` on one timeline; the same units are
-//! decoded and the pictures nearest each moment (before, at, after the line) become stills
-//! with the data bar burned in; then the manifest and its signature.
+//! decoded and the pictures nearest each moment become stills (named by what they show,
+//! `stills.rs`): the untouched frame, and a copy with the violating vehicle marked and the data
+//! bar burned in; from the main still, the vehicle's and the plate's close-ups; then the
+//! manifest and its signature.
 
 use super::EvidenceError;
 use super::data_bar::with_data_bar;
@@ -10,6 +12,8 @@ use super::manifest::{
     EvidenceEvent, EvidenceFile, FORMAT, MANIFEST, Manifest, ModelInfo, SIGNATURE, file_sha256,
     sign,
 };
+use super::marking::{VehicleMark, mark_vehicle, vehicle_close_up};
+use super::stills::{ORIGINAL_PREFIX, PLATE_FILE, VEHICLE_FILE, main_still, still_roles};
 use crate::recording::{export_span_with, sync_file};
 use crate::store::RecordingRow;
 use crate::video::{Decoder, YuvFrame};
@@ -30,25 +34,16 @@ pub struct EvidenceRequest {
     pub geometry_version: Option<i32>,
     pub model: Option<ModelInfo>,
     pub workstation: String,
-    /// The violating vehicle's box in the still at the line, as shares of the picture
-    /// (x1, y1, x2, y2 in 0–1), when the console recorded it: the plate is looked for there.
-    pub vehicle_box: Option<[f32; 4]>,
+    /// Per moment: the violating vehicle's box, as shares of the picture (x1, y1, x2, y2 in
+    /// 0–1), when the console recorded it near that moment (the plate is looked for there).
+    pub vehicle_boxes: Vec<Option<[f32; 4]>>,
+    /// Per moment: the approach's signal as a line of the data bar, when recorded.
+    pub signal_lines: Vec<Option<String>>,
+    /// The vehicle's track around the event (bottom centres of its boxes), as shares.
+    pub track_path: Vec<[f32; 2]>,
+    /// The label on the marked vehicle ("ô tô · đối tượng 38").
+    pub vehicle_label: String,
 }
-
-const ROLES: [(&str, &str); 3] = [
-    ("before", STILL_FILES[0]),
-    ("at", STILL_FILES[1]),
-    ("after", STILL_FILES[2]),
-];
-
-/// The pictures of a bundle in order: the stills before, at and after the line, then the
-/// plate close-up (absent when no plate was found). Review and the notice read them by name.
-pub const STILL_FILES: [&str; 4] = [
-    "1-truoc-vach.jpg",
-    "2-tai-vach.jpg",
-    "3-sau-vach.jpg",
-    "4-bien-so.jpg",
-];
 
 /// A decoded picture and its UTC time.
 struct Still {
@@ -112,59 +107,109 @@ pub fn build(
         &clip_path,
     )?;
     let mut files = Vec::new();
+    // The close-ups are listed after the stills.
+    let mut close_ups = Vec::new();
+    let roles = still_roles(event.kind, request.moments_utc_ms.len());
+    let main = main_still(event.kind, request.moments_utc_ms.len());
+    let count = request.moments_utc_ms.len();
     for (index, still) in stills.iter().enumerate() {
         let Some(still) = still else { continue };
-        let (role, file_name) = ROLES.get(index).copied().unwrap_or(("extra", "anh.jpg"));
-        let file_name = file_name.to_owned();
-        let path = partial.join(&file_name);
+        let Some(role) = roles.get(index) else {
+            continue;
+        };
         let rgb =
             image::RgbImage::from_raw(still.frame.width, still.frame.height, still.frame.to_rgb())
-                .ok_or_else(|| write_error(&path, "picture size".into()))?;
+                .ok_or_else(|| write_error(&partial, "picture size".into()))?;
+        let (w, h) = (rgb.width() as f32, rgb.height() as f32);
+        // The untouched frame, for the record.
+        let original = format!("{ORIGINAL_PREFIX}{}", role.file);
+        write_jpeg(&partial.join(&original), &rgb, 95)?;
+        files.push((
+            original,
+            format!("original-{}", role.role),
+            Some(still.at_ms),
+        ));
+        // The marked copy with its data bar.
+        let bbox = request
+            .vehicle_boxes
+            .get(index)
+            .copied()
+            .flatten()
+            .map(|b| [b[0] * w, b[1] * h, b[2] * w, b[3] * h]);
+        let mark = VehicleMark {
+            bbox,
+            path: request
+                .track_path
+                .iter()
+                .map(|p| [p[0] * w, p[1] * h])
+                .collect(),
+            label: request.vehicle_label.clone(),
+        };
+        let mut marked = rgb.clone();
+        mark_vehicle(&mut marked, &mark);
+        let title = if role.title_vi.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", role.title_vi)
+        };
         let mut lines = vec![format!(
-            "{} (UTC+7) · ảnh {}/{}",
+            "{} (UTC+7) · ảnh {}/{count}{title}",
             crate::clock::vietnam_datetime_ms(still.at_ms),
             index + 1,
-            request.moments_utc_ms.len()
         )];
         lines.extend(request.bar_lines.iter().cloned());
-        let picture = with_data_bar(&rgb, &lines);
-        let mut out = std::io::BufWriter::new(
-            std::fs::File::create(&path).map_err(|e| write_error(&path, e.to_string()))?,
-        );
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-            .encode_image(&picture)
-            .map_err(|e| write_error(&path, e.to_string()))?;
-        drop(out);
-        files.push((file_name, role.to_owned(), Some(still.at_ms)));
-        // The plate close-up, from the still at the line.
-        if role == "at"
-            && let Some(detector) = plates
+        if let Some(Some(signal)) = request.signal_lines.get(index) {
+            lines.push(signal.clone());
+        }
+        if bbox.is_none() {
+            lines.push("Không có khung xe được ghi ở thời điểm này".to_owned());
+        }
+        write_jpeg(
+            &partial.join(&role.file),
+            &with_data_bar(&marked, &lines),
+            92,
+        )?;
+        files.push((role.file.clone(), role.role.clone(), Some(still.at_ms)));
+        if index != main {
+            continue;
+        }
+        // The close-ups, from the main still.
+        if let Some(bbox) = bbox
+            && let Some(close_up) = vehicle_close_up(&rgb, bbox)
         {
-            let within = request.vehicle_box.map(|b| {
-                let (w, h) = (rgb.width() as f32, rgb.height() as f32);
-                [b[0] * w, b[1] * h, b[2] * w, b[3] * h]
-            });
-            if let Some((close_up, plate)) = super::plate_close_up(detector, &rgb, within) {
-                let line = format!(
-                    "Biển số phóng to từ ảnh {}/{} · độ tin cậy {:.0} %",
-                    index + 1,
-                    request.moments_utc_ms.len(),
-                    plate.score * 100.0
-                );
-                let picture = with_data_bar(&close_up, &[line]);
-                let name = STILL_FILES[3].to_owned();
-                let path = partial.join(&name);
-                let mut out = std::io::BufWriter::new(
-                    std::fs::File::create(&path).map_err(|e| write_error(&path, e.to_string()))?,
-                );
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-                    .encode_image(&picture)
-                    .map_err(|e| write_error(&path, e.to_string()))?;
-                drop(out);
-                files.push((name, "plate".to_owned(), Some(still.at_ms)));
-            }
+            let line = format!(
+                "Xe vi phạm phóng to từ ảnh {}/{count} · {}",
+                index + 1,
+                request.vehicle_label
+            );
+            write_jpeg(
+                &partial.join(VEHICLE_FILE),
+                &with_data_bar(&close_up, &[line]),
+                92,
+            )?;
+            close_ups.push((
+                VEHICLE_FILE.to_owned(),
+                "vehicle".to_owned(),
+                Some(still.at_ms),
+            ));
+        }
+        if let Some(detector) = plates
+            && let Some((close_up, plate)) = super::plate_close_up(detector, &rgb, bbox)
+        {
+            let line = format!(
+                "Biển số phóng to từ ảnh {}/{count} · độ tin cậy {:.0} %",
+                index + 1,
+                plate.score * 100.0
+            );
+            write_jpeg(
+                &partial.join(PLATE_FILE),
+                &with_data_bar(&close_up, &[line]),
+                92,
+            )?;
+            close_ups.push((PLATE_FILE.to_owned(), "plate".to_owned(), Some(still.at_ms)));
         }
     }
+    files.extend(close_ups);
     files.push(("clip.mp4".to_owned(), "clip".to_owned(), None));
     let mut listed = Vec::new();
     for (file_name, role, at_utc_ms) in files {
@@ -206,6 +251,22 @@ pub fn build(
         .and_then(|d| d.sync_all())
         .map_err(|e| write_error(root, e.to_string()))?;
     Ok(done)
+}
+
+/// Writes `picture` as a JPEG of `quality` at `path`.
+fn write_jpeg(path: &Path, picture: &image::RgbImage, quality: u8) -> Result<(), EvidenceError> {
+    let write_error = |e: String| EvidenceError::Write {
+        path: path.to_owned(),
+        message: e,
+    };
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).map_err(|e| write_error(e.to_string()))?,
+    );
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(picture)
+        .map_err(|e| write_error(e.to_string()))?;
+    use std::io::Write as _;
+    out.flush().map_err(|e| write_error(e.to_string()))
 }
 
 /// Copies the camera's units of `[from, to]` (from the keyframe before `from`) into `clip`, and

@@ -18,43 +18,67 @@ pub fn with_data_bar(picture: &RgbImage, lines: &[String]) -> RgbImage {
     let band = (line * 1.35 * lines.len() as f32 + line * 0.6).ceil() as u32;
     let mut out = RgbImage::from_pixel(picture.width(), picture.height() + band, Rgb([16, 16, 16]));
     image::imageops::replace(&mut out, picture, 0, 0);
-    let Ok(font) = FontRef::try_from_slice(FONT) else {
-        return out;
-    };
-    let scaled = font.as_scaled(PxScale::from(line));
     for (row, text) in lines.iter().enumerate() {
-        let baseline =
-            picture.height() as f32 + line * 0.3 + line * 1.35 * row as f32 + scaled.ascent();
-        let mut x = line * 0.5;
-        let mut previous = None;
-        for c in text.chars() {
-            let id = scaled.glyph_id(c);
-            if let Some(p) = previous {
-                x += scaled.kern(p, id);
-            }
-            let glyph = id.with_scale_and_position(line, ab_glyph::point(x, baseline));
-            x += scaled.h_advance(id);
-            previous = Some(id);
-            let Some(outlined) = font.outline_glyph(glyph) else {
-                continue;
-            };
-            let bounds = outlined.px_bounds();
-            outlined.draw(|gx, gy, coverage| {
-                let px = bounds.min.x as i64 + i64::from(gx);
-                let py = bounds.min.y as i64 + i64::from(gy);
-                if px < 0 || py < 0 || px >= i64::from(out.width()) || py >= i64::from(out.height())
-                {
-                    return;
-                }
-                let pixel = out.get_pixel_mut(px as u32, py as u32);
-                for channel in pixel.0.iter_mut() {
-                    let value = f32::from(*channel) * (1.0 - coverage) + 255.0 * coverage;
-                    *channel = value.round() as u8;
-                }
-            });
-        }
+        let top = picture.height() as f32 + line * 0.3 + line * 1.35 * row as f32;
+        draw_text(&mut out, line * 0.5, top, line, text, [255, 255, 255]);
     }
     out
+}
+
+/// Draws `text` in `colour` with its top-left at (`x`, `top`), `size` pixels high; returns the
+/// width it took. Pixels outside the picture are skipped.
+pub(super) fn draw_text(
+    out: &mut RgbImage,
+    x: f32,
+    top: f32,
+    size: f32,
+    text: &str,
+    colour: [u8; 3],
+) -> f32 {
+    let Ok(font) = FontRef::try_from_slice(FONT) else {
+        return 0.0;
+    };
+    let scaled = font.as_scaled(PxScale::from(size));
+    let baseline = top + scaled.ascent();
+    let mut pen = x;
+    let mut previous = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = previous {
+            pen += scaled.kern(p, id);
+        }
+        let glyph = id.with_scale_and_position(size, ab_glyph::point(pen, baseline));
+        pen += scaled.h_advance(id);
+        previous = Some(id);
+        let Some(outlined) = font.outline_glyph(glyph) else {
+            continue;
+        };
+        let bounds = outlined.px_bounds();
+        outlined.draw(|gx, gy, coverage| {
+            let px = bounds.min.x as i64 + i64::from(gx);
+            let py = bounds.min.y as i64 + i64::from(gy);
+            if px < 0 || py < 0 || px >= i64::from(out.width()) || py >= i64::from(out.height()) {
+                return;
+            }
+            let pixel = out.get_pixel_mut(px as u32, py as u32);
+            for (channel, target) in pixel.0.iter_mut().zip(colour) {
+                let value = f32::from(*channel) * (1.0 - coverage) + f32::from(target) * coverage;
+                *channel = value.round() as u8;
+            }
+        });
+    }
+    pen - x
+}
+
+/// The width `text` takes at `size` pixels.
+pub(super) fn text_width(size: f32, text: &str) -> f32 {
+    let Ok(font) = FontRef::try_from_slice(FONT) else {
+        return 0.0;
+    };
+    let scaled = font.as_scaled(PxScale::from(size));
+    text.chars()
+        .map(|c| scaled.h_advance(scaled.glyph_id(c)))
+        .sum()
 }
 
 #[cfg(test)]

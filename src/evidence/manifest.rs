@@ -21,6 +21,9 @@ pub struct EvidenceEvent {
     /// The event's id in the database, when stored.
     pub id: Option<i64>,
     pub kind: crate::domain::ViolationKind,
+    /// The specific act (absent in bundles made before acts were recorded).
+    #[serde(default)]
+    pub act: Option<crate::domain::Act>,
     pub camera: String,
     pub junction: Option<String>,
     /// Approach or zone.

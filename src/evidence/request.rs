@@ -50,26 +50,12 @@ pub fn build_for_event(
         ..event
     };
     let place = junction.map_or_else(|| event.camera.clone(), |j| j.name.clone());
-    // The violating vehicle in the picture at the line, from what the console drew then.
-    let vehicle_box = store
-        .overlays_between(
-            std::slice::from_ref(&event.camera),
-            event.at_utc_ms - 600,
-            event.at_utc_ms + 600,
-        )?
-        .into_iter()
-        .min_by_key(|o| (o.at_ms - event.at_utc_ms).abs())
-        .and_then(|o| {
-            let b = o
-                .boxes
-                .iter()
-                .find(|b| b.track == Some(event.track))
-                .or_else(|| o.boxes.iter().find(|b| b.flagged))?;
-            let (w, h) = (o.width.max(1) as f32, o.height.max(1) as f32);
-            Some([b.bbox[0] / w, b.bbox[1] / h, b.bbox[2] / w, b.bbox[3] / h])
-        });
+    let marks = vehicle_marks(store, &event, &moments)?;
     let request = EvidenceRequest {
-        vehicle_box,
+        vehicle_boxes: marks.boxes,
+        signal_lines: marks.signals,
+        track_path: marks.path,
+        vehicle_label: format!("xe {} · đối tượng {}", class_vi(event.class), event.track),
         bar_lines: bar_lines(&event, &place),
         moments_utc_ms: moments,
         geometry_version: stored.detail.geometry_version,
@@ -100,14 +86,100 @@ pub fn build_for_event(
     Ok(path)
 }
 
+/// What the console recorded of the violating vehicle around the event: its box nearest each
+/// still's moment (within 0.6 s), the approach's signal then, and its track's path.
+struct Marks {
+    boxes: Vec<Option<[f32; 4]>>,
+    signals: Vec<Option<String>>,
+    path: Vec<[f32; 2]>,
+}
+
+fn vehicle_marks(
+    store: &mut Store,
+    event: &EvidenceEvent,
+    moments: &[i64],
+) -> Result<Marks, EvidenceError> {
+    let (first, last) = (
+        moments.iter().copied().min().unwrap_or(event.at_utc_ms),
+        moments.iter().copied().max().unwrap_or(event.at_utc_ms),
+    );
+    let overlays = store.overlays_between(
+        std::slice::from_ref(&event.camera),
+        first - 2_000,
+        last + 2_000,
+    )?;
+    let share = |o: &crate::domain::overlay::RecordedOverlay, b: [f32; 4]| {
+        let (w, h) = (o.width.max(1) as f32, o.height.max(1) as f32);
+        [b[0] / w, b[1] / h, b[2] / w, b[3] / h]
+    };
+    let nearest = |at: i64| {
+        overlays
+            .iter()
+            .filter(|o| (o.at_ms - at).abs() <= 600)
+            .min_by_key(|o| (o.at_ms - at).abs())
+    };
+    let mut boxes = Vec::new();
+    let mut signals = Vec::new();
+    for &at in moments {
+        let overlay = nearest(at);
+        boxes.push(overlay.and_then(|o| {
+            let b = o
+                .boxes
+                .iter()
+                .find(|b| b.track == Some(event.track))
+                .or_else(|| o.boxes.iter().find(|b| b.flagged))?;
+            Some(share(o, b.bbox))
+        }));
+        signals.push(overlay.and_then(|o| {
+            let place = event.place.as_deref()?;
+            let s = o.signals.iter().find(|s| s.approach == place)?;
+            let since = s
+                .since_ms
+                .map(|since| format!(", đã {:.1} s", (o.at_ms - since) as f64 / 1000.0))
+                .unwrap_or_default()
+                .replace('.', ",");
+            Some(format!(
+                "Đèn hướng {} (nhóm {}): {}{since}",
+                s.approach,
+                s.group,
+                colour_vi(s.colour)
+            ))
+        }));
+    }
+    let path = overlays
+        .iter()
+        .filter_map(|o| {
+            let b = o.boxes.iter().find(|b| b.track == Some(event.track))?;
+            let s = share(o, b.bbox);
+            Some([(s[0] + s[2]) / 2.0, s[3]])
+        })
+        .collect();
+    Ok(Marks {
+        boxes,
+        signals,
+        path,
+    })
+}
+
+fn colour_vi(colour: crate::domain::signal::SignalColour) -> &'static str {
+    use crate::domain::signal::SignalColour;
+    match colour {
+        SignalColour::Red => "đỏ",
+        SignalColour::Amber => "vàng",
+        SignalColour::Green => "xanh",
+        SignalColour::FlashingAmber => "vàng nhấp nháy",
+        SignalColour::Off => "tắt",
+        SignalColour::Unknown => "không rõ",
+    }
+}
+
 /// The data bar below each still (its first line, the still's own time, is added per still).
 fn bar_lines(event: &EvidenceEvent, place: &str) -> Vec<String> {
     let catalogue = Catalogue::bundled();
-    let mut violation = catalogue
-        .violation(event.kind)
-        .map_or_else(|| format!("{:?}", event.kind), |v| v.name_vi.clone());
+    let act = event.act.unwrap_or_else(|| event.kind.default_act());
+    let mut violation = catalogue.act_name_vi(act).to_owned();
     if let Some(clause) = &event.clause {
-        violation.push_str(&format!(" · NĐ 168 điểm {clause}"));
+        violation.push_str(&format!(" · {}", crate::rules::full_citation(clause)));
     }
     let mut facts = Vec::new();
     if let Some(ms) = event.time_into_red_ms {
@@ -163,11 +235,18 @@ fn evidence_event(stored: &StoredEvent) -> Result<(EvidenceEvent, Vec<i64>), Evi
     if moments.is_empty() {
         moments = vec![at_utc_ms - 1_000, at_utc_ms, at_utc_ms + 1_000];
     }
+    // A red light's stills a second either side of the line at least, so that the three
+    // pictures show the vehicle before, on and past it.
+    if kind == crate::domain::ViolationKind::RedLight && moments.len() == 3 {
+        moments[0] = moments[0].min(at_utc_ms - 1_000);
+        moments[2] = moments[2].max(at_utc_ms + 1_000);
+    }
     let penalty = Catalogue::bundled().penalty(stored.act(), class);
     Ok((
         EvidenceEvent {
             id: Some(id),
             kind,
+            act: Some(stored.act()),
             camera: stored.camera_code.clone(),
             junction: None,
             place: stored.place.clone(),

@@ -42,10 +42,17 @@ fn portal_time(event: &StoredEvent) -> String {
 
 pub fn portal_row(store: &mut Store, event: &StoredEvent) -> Result<PortalRow, ComposeError> {
     let kind = event.kind;
-    let penalty = Catalogue::bundled().penalty(event.act(), event.class);
+    let catalogue = Catalogue::bundled();
+    let act = event.act();
+    let penalty = catalogue.penalty(act, event.class);
+    // The act as a reviewer writes it, then the point in the decree's own form.
     let violation = match penalty {
-        Some(p) => format!("{}. {}", p.clause, p.wording.trim_end_matches(';')),
-        None => Catalogue::bundled()
+        Some(p) => format!(
+            "{} ({})",
+            catalogue.act_name_vi(act),
+            crate::rules::full_citation(&p.clause)
+        ),
+        None => catalogue
             .violation(kind)
             .map_or_else(|| kind.code().to_owned(), |v| v.name_vi.clone()),
     };
@@ -130,9 +137,9 @@ pub fn notice_input(
     };
     let bundle = std::path::Path::new(bundle);
     let mut stills = Vec::new();
-    for name in crate::evidence::STILL_FILES {
-        if let Ok(bytes) = std::fs::read(bundle.join(name)) {
-            stills.push((bytes, name.to_owned()));
+    for (name, _) in crate::evidence::bundle_pictures(bundle) {
+        if let Ok(bytes) = std::fs::read(bundle.join(&name)) {
+            stills.push((bytes, name));
         }
     }
     let manifest_sha = crate::evidence::file_sha256(&bundle.join(crate::evidence::MANIFEST))

@@ -344,14 +344,16 @@ fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Re
             .at_utc_ms
     };
     let mut stills = Vec::new();
-    for name in crate::evidence::STILL_FILES {
+    for (name, role) in crate::evidence::bundle_pictures(std::path::Path::new(&bundle)) {
+        let name = name.as_str();
         let path = std::path::Path::new(&bundle).join(name);
         if !path.exists() {
-            continue; // no plate close-up in this bundle
+            continue;
         }
         let at_ms = moment(name);
+        // The scene's stills get the overlay drawn at their moment; a close-up does not.
         let overlay = match (&camera, at_ms) {
-            (Some(camera), Some(at)) => store
+            (Some(camera), Some(at)) if !crate::evidence::is_close_up(&role) => store
                 .overlays_between(std::slice::from_ref(camera), at - 500, at)
                 .ok()
                 .and_then(|mut o| o.pop()),
