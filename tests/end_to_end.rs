@@ -161,9 +161,16 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
         .args([notice.to_str().unwrap(), "-"])
         .output()
         .unwrap();
-    let text = String::from_utf8(text.stdout).unwrap();
+    // Words as read, lines joined (the act and its point wrap in the notice's table).
+    let text = String::from_utf8(text.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
-        text.contains("27A-456.78") && text.contains("6.3.e"),
+        text.contains("27A-456.78")
+            && text.contains("Đỗ xe nơi có biển")
+            && text.contains("điểm e khoản 3 Điều 6 Nghị định số 168/2024/NĐ-CP"),
         "{text}"
     );
     // The trainer replays the moment: the recorded picture, with the boxes drawn then.

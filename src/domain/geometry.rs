@@ -144,6 +144,16 @@ pub struct Zone {
     pub max_people: Option<u32>,
 }
 
+/// A line across the road where vehicles are counted, with the way that counts as inbound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountLine {
+    pub id: String,
+    pub line: [Point; 2],
+    /// Crossing along this arrow is `in` (into the city at a gateway), against it `out`.
+    pub inbound: [Point; 2],
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignalHead {
@@ -176,6 +186,9 @@ pub struct JunctionGeometry {
     /// without lanes the whole picture.
     #[serde(default)]
     pub carriageway: Vec<Vec<Point>>,
+    /// Lines across the road where passing vehicles are counted (flow cameras).
+    #[serde(default)]
+    pub count_lines: Vec<CountLine>,
     /// The speed limit on the roads in view, km/h (group speeding is judged against it where
     /// the geometry has a homography).
     #[serde(default)]
@@ -313,6 +326,19 @@ impl JunctionGeometry {
         }
         if self.speed_limit_kmh.is_some_and(|v| v.is_nan() || v <= 0.0) {
             return invalid("speed_limit_kmh".into(), "must be positive");
+        }
+        let mut count_ids: Vec<&str> = Vec::new();
+        for c in &self.count_lines {
+            let place = format!("count line {}", c.id);
+            if c.id.is_empty() || count_ids.contains(&c.id.as_str()) {
+                return invalid(place, "needs a unique id");
+            }
+            count_ids.push(&c.id);
+            check_points(place.clone(), &c.line)?;
+            check_points(format!("{place}, inbound"), &c.inbound)?;
+            if distance(c.line[0], c.line[1]) < 1.0 || distance(c.inbound[0], c.inbound[1]) < 1.0 {
+                return invalid(place, "line and inbound arrow need two distinct points");
+            }
         }
         for (i, crosswalk) in self.crosswalks.iter().enumerate() {
             check_polygon(format!("crosswalk {}", i + 1), crosswalk)?;

@@ -1,5 +1,5 @@
 //! Plain domain types of the console: cameras, junctions, positions, stream addresses, junction
-//! geometry, signal states, violation kinds, plates, review decisions and deadlines, and the Vietnamese text folding used by search. Nothing here depends on another module of the crate,
+//! geometry, signal states, violation kinds, traffic counts, plates, review decisions and deadlines, and the Vietnamese text folding used by search. Nothing here depends on another module of the crate,
 //! on the database, on threads or on the UI.
 
 mod agency;
@@ -18,6 +18,7 @@ mod role;
 pub mod signal;
 mod stream_url;
 pub mod text_fold;
+pub mod traffic_count;
 mod violation;
 
 pub use agency::Agency;

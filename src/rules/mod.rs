@@ -6,6 +6,7 @@
 //! which classes it judges (`Rule::classes`), and `RuleSet` gives it only those.
 
 pub mod catalogue;
+pub mod counting;
 pub mod manoeuvre;
 pub mod public_order;
 pub mod queue;

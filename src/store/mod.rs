@@ -9,6 +9,7 @@ mod connection;
 mod events;
 mod geometries;
 mod leases;
+mod counts;
 mod library;
 mod location;
 mod overlays;

@@ -130,6 +130,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    traffic_counts (id) {
+        id -> BigInt,
+        camera_code -> Text,
+        minute_ms -> BigInt,
+        line_id -> Text,
+        class -> Text,
+        direction -> Text,
+        vehicles -> BigInt,
+    }
+}
+
+diesel::table! {
     incident_library (id) {
         id -> BigInt,
         name -> Text,

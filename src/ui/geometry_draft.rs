@@ -158,6 +158,7 @@ impl GeometryDraft {
             solid_lines: Vec::new(),
             lane_lines: Vec::new(),
             carriageway: Vec::new(),
+            count_lines: Vec::new(),
             speed_limit_kmh: None,
             crosswalks: Vec::new(),
             signal_heads: Vec::new(),
