@@ -91,6 +91,9 @@ pub enum Command {
     /// The trainers' library of saved incidents, and exercises made from them.
     #[command(subcommand)]
     Library(LibraryCommand),
+    /// Traffic counts of the flow cameras (vehicles over count lines, per minute).
+    #[command(subcommand)]
+    Counts(CountsCommand),
     /// The enforcement engine, headless: takes its share of the enabled cameras by lease in
     /// the database, records each one's main stream and searches it (detection, tracking,
     /// signals, rules), storing events, overlays, health and segments, until SIGTERM.
@@ -154,6 +157,23 @@ pub enum LibraryCommand {
         id: i64,
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CountsCommand {
+    /// The per-minute counts of camera CODE from FROM to TO (Vietnam time, "YYYY-MM-DD HH:MM"):
+    /// minute, count line, direction, class and vehicles.
+    Export {
+        #[arg(long)]
+        camera: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// `csv` (with a byte-order mark, for spreadsheets) or `json` (one array).
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
     },
 }
 

@@ -79,6 +79,51 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A Vietnam date and time, `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (a `T`
+/// may stand for the space), as UTC ms; `None` when it is not one.
+pub fn parse_vietnam_datetime(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = match text.split_once([' ', 'T']) {
+        Some((d, t)) => (d, t),
+        None => (text, "00:00"),
+    };
+    let mut d = date.split('-');
+    let year: i64 = d.next()?.parse().ok()?;
+    let month: u32 = d.next()?.parse().ok()?;
+    let day: u32 = d.next()?.parse().ok()?;
+    let mut t = time.split(':');
+    let hour: i64 = t.next()?.parse().ok()?;
+    let minute: i64 = t.next()?.parse().ok()?;
+    let second: i64 = t.next().map_or(Some(0), |s| s.parse().ok())?;
+    if d.next().is_some()
+        || t.next().is_some()
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&minute)
+        || !(0..60).contains(&second)
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    if civil_from_days(days) != (year, month, day) {
+        return None; // 31 April, 29 February of a common year
+    }
+    let local = days * 86_400 + hour * 3600 + minute * 60 + second;
+    Some((local - VIETNAM_OFFSET.as_secs() as i64) * 1000)
+}
+
 /// Now, as UTC milliseconds since the Unix epoch.
 pub fn now_utc_ms() -> i64 {
     utc_ms(SystemTime::now())
@@ -97,5 +142,30 @@ mod tests {
         assert_eq!(vietnam_datetime(0), "1970-01-01 07:00:00");
         // 2024-02-29 23:59:59 in Vietnam, a leap day.
         assert_eq!(vietnam_datetime(1_709_225_999_000), "2024-02-29 23:59:59");
+        for text in [
+            "2026-11-30 02:55:35",
+            "2024-02-29 23:59:59",
+            "1970-01-01 07:00:00",
+        ] {
+            let ms = parse_vietnam_datetime(text).unwrap();
+            assert_eq!(vietnam_datetime(ms), text);
+        }
+        assert_eq!(
+            parse_vietnam_datetime("2026-11-30T02:55"),
+            parse_vietnam_datetime("2026-11-30 02:55:00")
+        );
+        assert_eq!(
+            parse_vietnam_datetime("2026-11-30"),
+            parse_vietnam_datetime("2026-11-30 00:00")
+        );
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "30/11/2026",
+            "2026-11-30 24:00",
+            "yesterday",
+        ] {
+            assert_eq!(parse_vietnam_datetime(bad), None, "{bad}");
+        }
     }
 }

@@ -39,6 +39,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::evidence(command, &Setup::resolve(&cli, true)?)
         }
         Some(Command::Library(command)) => commands::library(command, &Setup::resolve(&cli, true)?),
+        Some(Command::Counts(command)) => commands::counts(command, &Setup::resolve(&cli, true)?),
         Some(Command::Users(command)) => commands::users(command, &Setup::resolve(&cli, true)?),
         Some(Command::Review(command)) => commands::review(command, &Setup::resolve(&cli, true)?),
         Some(Command::Record(args)) => commands::record(args, &Setup::resolve(&cli, true)?),

@@ -798,3 +798,147 @@ fn detect_eval_measures_recall_per_class_and_tiles_at_640_find_more_motorbikes()
     let stderr = cli.fails(&["detect", "eval", path_str(&dataset), "--scale", "500"]);
     assert!(stderr.contains("search scale \"500\""), "{stderr}");
 }
+
+#[test]
+fn the_count_line_on_the_road_clip_agrees_with_the_hand_counts() {
+    // tests/fixtures/counts/: a count line across the middle of the road clip, and the
+    // vehicles counted over it by hand (how: in the file). Every vehicle the counter counts
+    // must be one counted by hand, the same way within a second; what it misses is measured
+    // (docs/counts.md reports it), not hidden.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/counts");
+    let hand: toml::Value = toml::from_str(
+        &std::fs::read_to_string(fixtures.join("car-detection.hand-counts.toml")).unwrap(),
+    )
+    .unwrap();
+    let by_hand: Vec<(f64, String)> = hand["vehicle"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["at_s"].as_float().unwrap(),
+                v["direction"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(by_hand.len(), 4);
+    let lines = analyze(
+        "car-detection.mp4",
+        &[
+            "--geometry",
+            path_str(&fixtures.join("car-detection.geometry.json")),
+        ],
+    );
+    let counted: Vec<(f64, String)> = lines
+        .iter()
+        .filter_map(|l| l.get("count"))
+        .map(|c| {
+            (
+                c["t_ms"].as_f64().unwrap() / 1000.0,
+                c["direction"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (at, direction) in &counted {
+        assert!(
+            by_hand
+                .iter()
+                .any(|(h, d)| d == direction && (h - at).abs() <= 1.0),
+            "counted {direction} at {at:.1} s, which nobody crossed: {counted:?}"
+        );
+    }
+    assert!(counted.len() >= 3, "{counted:?} of {by_hand:?}");
+    let summary = &lines.last().unwrap()["summary"];
+    let total: u64 = summary["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["vehicles"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, counted.len());
+}
+
+#[test]
+fn counts_export_gives_a_flow_cameras_minutes_as_csv_and_json() {
+    use dienbien_dispatch::domain::ObjectClass;
+    use dienbien_dispatch::domain::traffic_count::{Direction, MinuteCount};
+    use dienbien_dispatch::store::{DatabaseLocation, Store};
+    let cli = Cli::new();
+    cli.ok(&["cameras", "list"]);
+    let camera = "DBP-LL-CANHQUANG-VAO"; // a gateway flow camera of the sample inventory
+    let from = dienbien_dispatch::clock::parse_vietnam_datetime("2026-12-06 08:00").unwrap();
+    let minute = |m: i64, class, direction, vehicles| MinuteCount {
+        camera: camera.into(),
+        minute_ms: from + m * 60_000,
+        line: "L1".into(),
+        class,
+        direction,
+        vehicles,
+    };
+    let mut store = Store::open(&DatabaseLocation::Sqlite(cli.db())).unwrap();
+    assert!(store.cameras().unwrap().iter().any(|c| c.code == camera));
+    store
+        .add_counts(&[
+            minute(0, ObjectClass::Motorbike, Direction::In, 41),
+            minute(0, ObjectClass::Car, Direction::Out, 6),
+            minute(1, ObjectClass::Motorbike, Direction::In, 38),
+            minute(90, ObjectClass::Truck, Direction::In, 2),
+        ])
+        .unwrap();
+    drop(store);
+    let args = |format: &str| {
+        vec![
+            "counts",
+            "export",
+            "--camera",
+            camera,
+            "--from",
+            "2026-12-06 08:00",
+            "--to",
+            "2026-12-06 09:00",
+            "--format",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([format.to_owned()])
+        .collect::<Vec<_>>()
+    };
+    let csv = cli.ok(&args("csv").iter().map(String::as_str).collect::<Vec<_>>());
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Phút (giờ Việt Nam),Camera,Vạch đếm,Chiều (in: vào; out: ra),Loại xe,Số xe",
+            "2026-12-06 08:00,DBP-LL-CANHQUANG-VAO,L1,in,motorbike,41",
+            "2026-12-06 08:00,DBP-LL-CANHQUANG-VAO,L1,out,car,6",
+            "2026-12-06 08:01,DBP-LL-CANHQUANG-VAO,L1,in,motorbike,38",
+        ],
+        "the minute at 09:30 is outside the span"
+    );
+    let json = cli.ok(&args("json").iter().map(String::as_str).collect::<Vec<_>>());
+    let rows: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert_eq!(rows[2]["vehicles"], 38);
+    let err = cli.fails(&[
+        "counts",
+        "export",
+        "--camera",
+        camera,
+        "--from",
+        "06/12/2026",
+        "--to",
+        "2026-12-07",
+    ]);
+    assert!(err.contains("--from '06/12/2026' is not a time"), "{err}");
+    let err = cli.fails(&[
+        "counts",
+        "export",
+        "--camera",
+        "NOPE",
+        "--from",
+        "2026-12-06",
+        "--to",
+        "2026-12-07",
+    ]);
+    assert!(err.contains("camera NOPE is not in the registry"), "{err}");
+}

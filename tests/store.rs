@@ -621,3 +621,76 @@ fn the_review_queue_filters_by_cameras_kind_class_and_time() {
         assert!(ids(&mut store, future).is_empty());
     }
 }
+
+#[test]
+fn traffic_counts_add_up_per_minute_and_compare_with_the_usual_hour() {
+    use dienbien_dispatch::domain::ObjectClass;
+    use dienbien_dispatch::domain::traffic_count::{Direction, MinuteCount};
+    for db in every_backend() {
+        let mut store = Store::open(&db.location).unwrap();
+        let count = |minute_ms: i64, class, direction, vehicles| MinuteCount {
+            camera: "DBP-LL-01".into(),
+            minute_ms,
+            line: "L1".into(),
+            class,
+            direction,
+            vehicles,
+        };
+        let now = 30 * 86_400_000;
+        // Two engines' batches for the same minute add up; another minute is its own row.
+        store
+            .add_counts(&[count(now - 120_000, ObjectClass::Car, Direction::In, 3)])
+            .unwrap();
+        store
+            .add_counts(&[
+                count(now - 120_000, ObjectClass::Car, Direction::In, 2),
+                count(now - 120_000, ObjectClass::Motorbike, Direction::Out, 7),
+                count(now - 60_000, ObjectClass::Car, Direction::In, 1),
+            ])
+            .unwrap();
+        let rows = store
+            .counts_between("DBP-LL-01", now - 3_600_000, now)
+            .unwrap();
+        let flat: Vec<(i64, ObjectClass, Direction, u32)> = rows
+            .iter()
+            .map(|c| (c.minute_ms, c.class, c.direction, c.vehicles))
+            .collect();
+        assert_eq!(
+            flat,
+            vec![
+                (now - 120_000, ObjectClass::Car, Direction::In, 5),
+                (now - 120_000, ObjectClass::Motorbike, Direction::Out, 7),
+                (now - 60_000, ObjectClass::Car, Direction::In, 1),
+            ],
+            "{}",
+            db.name
+        );
+        assert!(
+            store
+                .counts_between("DBP-LL-01", now, now + 60_000)
+                .unwrap()
+                .is_empty()
+        );
+        // The usual level for this hour: the same hour yesterday (26) and two days ago (10).
+        assert_eq!(
+            store.flow_against_usual("DBP-LL-01", now).unwrap(),
+            (13, None)
+        );
+        for (day, vehicles) in [(1, 26), (2, 10)] {
+            store
+                .add_counts(&[count(
+                    now - day * 86_400_000 - 600_000,
+                    ObjectClass::Car,
+                    Direction::In,
+                    vehicles,
+                )])
+                .unwrap();
+        }
+        assert_eq!(
+            store.flow_against_usual("DBP-LL-01", now).unwrap(),
+            (13, Some(18.0)),
+            "{}",
+            db.name
+        );
+    }
+}

@@ -79,6 +79,8 @@ struct FeedInner {
     focus: Option<Focus>,
     /// Events not yet taken by the console.
     events: VecDeque<RuleEvent>,
+    /// Vehicles over count lines not yet taken.
+    crossings: VecDeque<crate::rules::counting::Crossing>,
     /// Tracks that raised an event (highlighted on the wall).
     flagged: HashSet<u64>,
     /// Wall-clock (UTC) minus stream milliseconds, from the newest frame the detector took.
@@ -114,6 +116,8 @@ impl std::fmt::Debug for StreamRules {
 
 /// Events kept for the console at most (the oldest are dropped, counted in the log).
 const KEPT_EVENTS: usize = 256;
+/// Count-line crossings kept for the engine at most.
+const KEPT_CROSSINGS: usize = 4_096;
 
 /// Shared by the detector (writer) and the display (readers) of one stream.
 #[derive(Debug, Clone, Default)]
@@ -152,6 +156,16 @@ impl DetectionFeed {
                 for track in inner.tracker.seen_at(result.pts_90k) {
                     let point = TrackPoint::of(track, t_ms);
                     raised.extend(stream_rules.rules.observe(&point, &stream_rules.signals));
+                    for crossing in stream_rules
+                        .rules
+                        .count(&point, TrackPoint::origin_of(track))
+                    {
+                        if inner.crossings.len() >= KEPT_CROSSINGS {
+                            inner.crossings.pop_front();
+                            tracing::warn!("counts not taken by the engine; oldest dropped");
+                        }
+                        inner.crossings.push_back(crossing);
+                    }
                 }
                 for event in raised {
                     inner.flagged.insert(event.track);
@@ -278,6 +292,14 @@ impl DetectionFeed {
         self.inner
             .lock()
             .map(|mut i| i.events.drain(..).collect())
+            .unwrap_or_default()
+    }
+
+    /// The vehicles counted over count lines since the last call.
+    pub fn take_crossings(&self) -> Vec<crate::rules::counting::Crossing> {
+        self.inner
+            .lock()
+            .map(|mut i| i.crossings.drain(..).collect())
             .unwrap_or_default()
     }
 

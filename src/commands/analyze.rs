@@ -74,6 +74,7 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
                 camera: geometry.camera.clone(),
                 catalogue: Catalogue::bundled(),
                 events: 0,
+                counted: std::collections::BTreeMap::new(),
             })
         }
         None => None,
@@ -184,8 +185,10 @@ pub fn run(args: &AnalyzeArgs, setup: &Setup) -> anyhow::Result<()> {
     };
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
     let events = rules.as_mut().map_or(0, |r| r.finish(args.json));
+    let counts = rules.as_ref().map(LiveRules::counts).unwrap_or_default();
     let summary = json!({ "summary": {
         "events": events,
+        "counts": counts,
         "tamper_alerts": tamper_alerts,
         "frames": frames,
         "detect_calls": latencies_ms.len(),
@@ -211,6 +214,8 @@ struct LiveRules {
     camera: String,
     catalogue: &'static Catalogue,
     events: usize,
+    /// Vehicles over the count lines: (line, direction, class) → vehicles.
+    counted: std::collections::BTreeMap<(String, &'static str, &'static str), u32>,
 }
 
 impl LiveRules {
@@ -221,7 +226,43 @@ impl LiveRules {
             for event in self.rules.observe(&point, self.signals.as_ref()) {
                 self.print(&event, as_json);
             }
+            for crossing in self.rules.count(&point, TrackPoint::origin_of(track)) {
+                *self
+                    .counted
+                    .entry((
+                        crossing.line.clone(),
+                        crossing.direction.code(),
+                        crossing.class.code(),
+                    ))
+                    .or_default() += 1;
+                if as_json {
+                    println!(
+                        "{}",
+                        json!({"count": {"line": crossing.line, "direction": crossing.direction.code(),
+                            "class": crossing.class.code(), "track": crossing.track, "t_ms": crossing.t_ms}})
+                    );
+                } else {
+                    println!(
+                        "{:>8.1} s  track {:<4} {:<10} over count line {} ({})",
+                        crossing.t_ms as f64 / 1000.0,
+                        crossing.track,
+                        crossing.class.code(),
+                        crossing.line,
+                        crossing.direction.name_vi()
+                    );
+                }
+            }
         }
+    }
+
+    /// The vehicles counted, as `[{line, direction, class, vehicles}]`.
+    fn counts(&self) -> serde_json::Value {
+        self.counted
+            .iter()
+            .map(|((line, direction, class), n)| {
+                json!({"line": line, "direction": direction, "class": class, "vehicles": n})
+            })
+            .collect()
     }
 
     fn finish(&mut self, as_json: bool) -> usize {

@@ -103,6 +103,8 @@ pub struct Engine {
     last_renewal: Instant,
     last_prune: Option<Instant>,
     events_written: u64,
+    /// Per camera: vehicles counted and not yet stored.
+    counts: BTreeMap<String, crate::rules::counting::MinuteTotals>,
 }
 
 impl Engine {
@@ -126,6 +128,7 @@ impl Engine {
             last_renewal: Instant::now(),
             last_prune: None,
             events_written: 0,
+            counts: BTreeMap::new(),
         };
         let info = engine.info();
         engine.store.engine_heartbeat(&info, true)?;
@@ -152,6 +155,7 @@ impl Engine {
             if last_overlays.elapsed() >= OVERLAYS_EVERY {
                 last_overlays = Instant::now();
                 self.write_overlays();
+                self.write_counts();
             }
             self.prune();
             std::thread::sleep(DRAIN_EVERY);
@@ -164,6 +168,7 @@ impl Engine {
         tracing::info!(engine = %self.settings.name, cameras = self.held.len(), "stopping: closing segments, giving cameras back");
         self.write_events();
         self.write_overlays();
+        self.write_counts();
         let cameras: Vec<String> = self.held.keys().cloned().collect();
         self.drop_cameras(&cameras, true);
         self.finish_closing(true)?;
@@ -478,6 +483,29 @@ impl Engine {
                 Err(e) => {
                     tracing::error!(camera = %live.camera, error = %e, "cannot store an event");
                     self.reconnect();
+                }
+            }
+        }
+    }
+
+    /// Adds the vehicles counted since the last batch to the stored per-minute totals (held
+    /// cameras only; a count not stored is kept for the next batch).
+    fn write_counts(&mut self) {
+        for (camera, crossing, at_utc_ms) in self.streams.take_crossings() {
+            let Some(at) = at_utc_ms else { continue };
+            if self.held.contains_key(&camera) {
+                self.counts.entry(camera).or_default().add(&crossing, at);
+            }
+        }
+        for (camera, totals) in &mut self.counts {
+            if totals.is_empty() {
+                continue;
+            }
+            let rows = totals.take(camera);
+            if let Err(e) = self.store.add_counts(&rows) {
+                tracing::error!(camera = %camera, error = %e, "cannot store traffic counts; kept for the next batch");
+                for row in &rows {
+                    totals.restore(row);
                 }
             }
         }

@@ -4,9 +4,9 @@
 //! are totalled per minute of the wall clock by `MinuteTotals`.
 
 use super::{TRACK_LOST_MS, TrackPoint};
+use crate::domain::ObjectClass;
 use crate::domain::geometry::{CountLine, JunctionGeometry, Point, crossing};
 use crate::domain::traffic_count::{Direction, MinuteCount, minute_of};
-use crate::domain::ObjectClass;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One vehicle over a count line.
@@ -50,8 +50,10 @@ impl LineCounter {
         self.lines.is_empty()
     }
 
-    /// A track's point; the crossings it completes.
-    pub fn observe(&mut self, point: &TrackPoint) -> Vec<Crossing> {
+    /// A track's point; the crossings it completes. `origin` is where the track began (its
+    /// first sighting, before the tracker confirmed it): on a track's first point, the way
+    /// from there counts, so a vehicle confirmed just after the line is still counted.
+    pub fn observe(&mut self, point: &TrackPoint, origin: Option<Point>) -> Vec<Crossing> {
         if self.lines.is_empty() || !COUNTED.contains(&point.class) {
             return Vec::new();
         }
@@ -62,7 +64,12 @@ impl LineCounter {
         let last = &self.last;
         self.counted
             .retain(|(track, _)| last.contains_key(track) || *track == point.track);
-        let Some((_, from)) = self.last.insert(point.track, (now, here)) else {
+        let Some(from) = self
+            .last
+            .insert(point.track, (now, here))
+            .map(|(_, p)| p)
+            .or(origin)
+        else {
             return Vec::new();
         };
         let mut crossings = Vec::new();
@@ -119,19 +126,29 @@ impl MinuteTotals {
     pub fn take(&mut self, camera: &str) -> Vec<MinuteCount> {
         std::mem::take(&mut self.totals)
             .into_iter()
-            .map(|((minute_ms, line, class, direction), vehicles)| MinuteCount {
-                camera: camera.to_owned(),
-                minute_ms,
-                line,
-                class,
-                direction,
-                vehicles,
-            })
+            .map(
+                |((minute_ms, line, class, direction), vehicles)| MinuteCount {
+                    camera: camera.to_owned(),
+                    minute_ms,
+                    line,
+                    class,
+                    direction,
+                    vehicles,
+                },
+            )
             .collect()
     }
 
     pub fn is_empty(&self) -> bool {
         self.totals.is_empty()
+    }
+
+    /// Puts back a row taken but not stored.
+    pub fn restore(&mut self, row: &MinuteCount) {
+        *self
+            .totals
+            .entry((row.minute_ms, row.line.clone(), row.class, row.direction))
+            .or_default() += row.vehicles;
     }
 }
 
@@ -164,13 +181,19 @@ mod tests {
         let mut counter = LineCounter::new(&geometry());
         let mut crossings = Vec::new();
         // Track 1 drives up over the line, jitters back and forth on it: one car in.
-        for (i, y) in [260.0, 230.0, 214.0, 219.0, 213.0, 180.0].into_iter().enumerate() {
-            crossings.extend(counter.observe(&point(i as i64 * 200, 1, ObjectClass::Car, y)));
+        for (i, y) in [260.0, 230.0, 214.0, 219.0, 213.0, 180.0]
+            .into_iter()
+            .enumerate()
+        {
+            crossings.extend(counter.observe(&point(i as i64 * 200, 1, ObjectClass::Car, y), None));
         }
         // Track 2 rides down: one motorbike out. Track 3, a person, is not counted.
         for (i, y) in [150.0, 200.0, 240.0].into_iter().enumerate() {
-            crossings.extend(counter.observe(&point(i as i64 * 200, 2, ObjectClass::Motorbike, y)));
-            crossings.extend(counter.observe(&point(i as i64 * 200, 3, ObjectClass::Person, y)));
+            crossings.extend(
+                counter.observe(&point(i as i64 * 200, 2, ObjectClass::Motorbike, y), None),
+            );
+            crossings
+                .extend(counter.observe(&point(i as i64 * 200, 3, ObjectClass::Person, y), None));
         }
         let got: Vec<(u64, ObjectClass, Direction)> = crossings
             .iter()
@@ -190,7 +213,19 @@ mod tests {
         let rows = totals.take("F");
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].minute_ms, rows[0].vehicles), (60_000, 2));
-        assert_eq!((rows[1].minute_ms, rows[1].direction), (120_000, Direction::Out));
+        assert_eq!(
+            (rows[1].minute_ms, rows[1].direction),
+            (120_000, Direction::Out)
+        );
         assert!(totals.is_empty());
+        // A track first seen past the line, born before it: counted from where it began.
+        let mut counter = LineCounter::new(&geometry());
+        let origin = Some(Point { x: 300.0, y: 300.0 });
+        let late = counter.observe(&point(0, 9, ObjectClass::Bus, 190.0), origin);
+        assert_eq!(late.len(), 1);
+        assert_eq!(
+            (late[0].class, late[0].direction),
+            (ObjectClass::Bus, Direction::In)
+        );
     }
 }

@@ -95,6 +95,7 @@ pub struct RuleConfig {
 /// Every rule for one camera's geometry.
 pub struct RuleSet {
     rules: Vec<Box<dyn Rule>>,
+    counter: counting::LineCounter,
 }
 
 impl RuleSet {
@@ -110,7 +111,18 @@ impl RuleSet {
                 Box::new(CrowdRule::new(geometry)),
                 Box::new(RacingRule::new(geometry, config.racing)),
             ],
+            counter: counting::LineCounter::new(geometry),
         }
+    }
+
+    /// The vehicles the point completes over the geometry's count lines (`origin`: where the
+    /// track was first seen).
+    pub fn count(
+        &mut self,
+        point: &TrackPoint,
+        origin: Option<crate::domain::geometry::Point>,
+    ) -> Vec<counting::Crossing> {
+        self.counter.observe(point, origin)
     }
 
     pub fn observe(&mut self, point: &TrackPoint, signals: &dyn SignalSource) -> Vec<RuleEvent> {
@@ -201,6 +213,17 @@ impl TrackPoint {
             x: self.x,
             y: self.y,
         }
+    }
+
+    /// Where a track was first seen (its oldest kept ground point).
+    pub fn origin_of(track: &crate::tracking::Track) -> Option<crate::domain::geometry::Point> {
+        track
+            .trajectory
+            .front()
+            .map(|g| crate::domain::geometry::Point {
+                x: f64::from(g.x),
+                y: f64::from(g.y),
+            })
     }
 
     /// A track's ground point at `t_ms`.

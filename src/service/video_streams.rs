@@ -441,6 +441,26 @@ impl VideoStreams {
         events
     }
 
+    /// The vehicles counted over every watched stream's count lines since the last call, with
+    /// their camera and wall-clock time (`None` before the stream's frames gave one).
+    pub fn take_crossings(&self) -> Vec<(String, crate::rules::counting::Crossing, Option<i64>)> {
+        let mut taken = Vec::new();
+        for (key, watched) in &self.streams {
+            if let Some(registered) = watched.searched_here() {
+                let offset = registered.feed.wall_offset_ms();
+                taken.extend(
+                    registered
+                        .feed
+                        .take_crossings()
+                        .into_iter()
+                        .map(|c| (key.camera.clone(), offset.map(|o| c.t_ms + o), c))
+                        .map(|(camera, at, c)| (camera, c, at)),
+                );
+            }
+        }
+        taken
+    }
+
     /// What was drawn over every watched stream since the last call, on the wall clock with
     /// each approach's signal, for recording (streams without a wall-clock time yet wait).
     pub fn take_overlays(&self) -> Vec<crate::domain::overlay::RecordedOverlay> {

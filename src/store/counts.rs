@@ -53,7 +53,11 @@ impl Store {
             .filter(table::camera_code.eq(camera))
             .filter(table::minute_ms.ge(from_ms))
             .filter(table::minute_ms.lt(to_ms))
-            .order((table::minute_ms.asc(), table::line_id.asc(), table::id.asc()))
+            .order((
+                table::minute_ms.asc(),
+                table::line_id.asc(),
+                table::id.asc(),
+            ))
             .select((
                 table::minute_ms,
                 table::line_id,

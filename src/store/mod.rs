@@ -6,10 +6,10 @@
 
 mod audit;
 mod connection;
+mod counts;
 mod events;
 mod geometries;
 mod leases;
-mod counts;
 mod library;
 mod location;
 mod overlays;
