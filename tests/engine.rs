@@ -235,10 +235,22 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
     let db = common::sqlite();
     let env = env_for(&db);
     let clip = format!("file://{}", media("vtest-h264-high.mp4").display());
-    let mut store = site(&db, &[("DBP-GT-A1-N", clip)]);
+    let road = format!("file://{}", media("car-detection.mp4").display());
+    let mut store = site(&db, &[("DBP-GT-A1-N", clip), ("DBP-FLOW-TEST", road)]);
     store
         .save_geometry(&common::campus_geometry(), "test")
         .unwrap();
+    // The road clip with a count line across it (tests/fixtures/counts).
+    let mut count_line = dienbien_dispatch::domain::geometry::JunctionGeometry::from_json(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/counts/car-detection.geometry.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    count_line.camera = "DBP-FLOW-TEST".into();
+    store.save_geometry(&count_line, "test").unwrap();
     let recordings = env.path("recordings");
     let mut serving = serve(
         &env,
@@ -268,8 +280,8 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
     let listing = engines(&env);
     let me = listed(&listing, "engine-1").expect("the engine is listed");
     assert_eq!(me["state"], "alive");
-    assert_eq!(me["load"], 1);
-    assert_eq!(cameras_of(&listing, "engine-1"), ["DBP-GT-A1-N"]);
+    assert_eq!(me["load"], 2);
+    assert_eq!(cameras_of(&listing, "engine-1"), ["DBP-FLOW-TEST", "DBP-GT-A1-N"]);
     assert_eq!(me["health"]["DBP-GT-A1-N"]["state"], "playing");
     assert!(me["last_heartbeat_ms"].as_i64().unwrap() > 0);
     // Its overlays are stored for replays.
@@ -278,6 +290,15 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
         .overlays_between(&["DBP-GT-A1-N".to_owned()], at - 60_000, at + 60_000)
         .unwrap();
     assert!(!overlays.is_empty(), "overlays recorded");
+    // The road camera's vehicles over its count line are stored per minute.
+    let counts = poll("traffic counts stored", Duration::from_secs(60), || {
+        let now = dienbien_dispatch::clock::now_utc_ms();
+        let rows = store
+            .counts_between("DBP-FLOW-TEST", now - 600_000, now + 60_000)
+            .unwrap();
+        (!rows.is_empty()).then_some(rows)
+    });
+    assert!(counts.iter().all(|c| c.line == "mid" && c.vehicles >= 1), "{counts:?}");
     // A second engine with the same name is refused with a clear message.
     let refused = env.fails(&["serve", "--name", "engine-1"]);
     assert!(
