@@ -281,7 +281,10 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
     let me = listed(&listing, "engine-1").expect("the engine is listed");
     assert_eq!(me["state"], "alive");
     assert_eq!(me["load"], 2);
-    assert_eq!(cameras_of(&listing, "engine-1"), ["DBP-FLOW-TEST", "DBP-GT-A1-N"]);
+    assert_eq!(
+        cameras_of(&listing, "engine-1"),
+        ["DBP-FLOW-TEST", "DBP-GT-A1-N"]
+    );
     assert_eq!(me["health"]["DBP-GT-A1-N"]["state"], "playing");
     assert!(me["last_heartbeat_ms"].as_i64().unwrap() > 0);
     // Its overlays are stored for replays.
@@ -298,7 +301,10 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
             .unwrap();
         (!rows.is_empty()).then_some(rows)
     });
-    assert!(counts.iter().all(|c| c.line == "mid" && c.vehicles >= 1), "{counts:?}");
+    assert!(
+        counts.iter().all(|c| c.line == "mid" && c.vehicles >= 1),
+        "{counts:?}"
+    );
     // A second engine with the same name is refused with a clear message.
     let refused = env.fails(&["serve", "--name", "engine-1"]);
     assert!(

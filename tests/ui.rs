@@ -7,7 +7,8 @@ mod common;
 
 use common::console::{Console, app, app_mut, console, console_on, wait};
 use dienbien_dispatch::domain::CameraStatus;
-use dienbien_dispatch::ui::{Language, MainView, UiSettings};
+use dienbien_dispatch::store::Store;
+use dienbien_dispatch::ui::{FlowLevel, Language, MainView, UiSettings};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
@@ -397,4 +398,53 @@ fn a_nearly_full_recordings_disk_raises_the_alarm_in_the_status_bar() {
     app_mut(&mut harness).watch_recordings_disk(dir.path().to_owned(), 0.0);
     harness.run_steps(2);
     assert_eq!(app(&harness).recording_disk_low(), None);
+}
+
+#[test]
+fn a_gateway_cameras_last_hour_is_charted_and_ringed_against_its_usual_level() {
+    use dienbien_dispatch::domain::ObjectClass;
+    use dienbien_dispatch::domain::traffic_count::{Direction, MinuteCount};
+    let db = common::sqlite();
+    let camera = "DBP-LL-CANHQUANG-VAO";
+    {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let now = dienbien_dispatch::clock::now_utc_ms();
+        let minute = |at: i64, direction, vehicles| MinuteCount {
+            camera: camera.into(),
+            minute_ms: dienbien_dispatch::domain::traffic_count::minute_of(at),
+            line: "L1".into(),
+            class: ObjectClass::Motorbike,
+            direction,
+            vehicles,
+        };
+        // The last ten minutes: 20 in and 5 out a minute (250); this hour yesterday: 100.
+        let mut rows = Vec::new();
+        for m in 1..=10 {
+            rows.push(minute(now - m * 60_000, Direction::In, 20));
+            rows.push(minute(now - m * 60_000, Direction::Out, 5));
+        }
+        rows.push(minute(now - 86_400_000 - 600_000, Direction::In, 100));
+        store.add_counts(&rows).unwrap();
+    }
+    let mut harness = console_on(
+        db,
+        UiSettings {
+            language: Language::English,
+            ..UiSettings::default()
+        },
+        (1400.0, 800.0),
+    );
+    wait(&mut harness, "the database", |h| app(h).inventory_loaded());
+    wait(&mut harness, "the gateway's flow", |h| {
+        app(h).flow_level(camera) == Some(FlowLevel::VeryHeavy)
+    });
+    app_mut(&mut harness).select_camera(camera);
+    wait(&mut harness, "the last hour on the panel", |h| {
+        h.query_by_label_contains("Traffic in the last hour")
+            .is_some()
+            && h.query_by_label_contains("250 vehicles · usual for this hour 100")
+                .is_some()
+    });
+    harness.run_steps(3);
+    harness.get_by_label("very heavy");
 }

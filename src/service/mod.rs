@@ -96,6 +96,12 @@ pub enum Command {
         note: String,
         actor: String,
     },
+    /// Each camera's vehicles in the last hour against its usual level for that hour, and the
+    /// per-minute counts of the last hour of `detail`; answered by [`Reply::Flows`].
+    LoadFlows {
+        cameras: Vec<String>,
+        detail: Option<String>,
+    },
     /// Store an event the rules raised; answered by [`Reply::EventRecorded`].
     RecordEvent { alarm: u64, event: NewEvent },
     /// Move a stored event on in the dispatcher's workflow (audited).
@@ -190,6 +196,12 @@ pub enum Reply {
         id: i64,
         path: String,
     },
+    /// Traffic flow: (camera, vehicles in the last hour, usual level for the hour), and the
+    /// last hour's per-minute counts of the camera asked for in detail.
+    Flows {
+        flows: Vec<(String, u64, Option<f64>)>,
+        detail: Option<(String, Vec<crate::domain::traffic_count::MinuteCount>)>,
+    },
     /// Something failed; the message says what and where. The worker keeps serving.
     Failed {
         message: String,
@@ -241,6 +253,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::LoadReview(_) => "LoadReview",
         Command::LoadIncidents => "LoadIncidents",
         Command::LoadConfirmed => "LoadConfirmed",
+        Command::LoadFlows { .. } => "LoadFlows",
         Command::ProduceNotice { .. } => "ProduceNotice",
         Command::LoadLibrary => "LoadLibrary",
         Command::SaveToLibrary { .. } => "SaveToLibrary",

@@ -180,6 +180,12 @@ pub(super) fn run(
             Command::OpenLibraryEntry { id, actor } => {
                 open_library_entry(&mut store, id, &actor, events);
             }
+            Command::LoadFlows { cameras, detail } => reply_or_fail(
+                events,
+                load_flows(&mut store, &cameras, detail),
+                "traffic flow",
+                |(flows, detail)| Reply::Flows { flows, detail },
+            ),
             Command::LoadConfirmed => reply_or_fail(
                 events,
                 store.confirmed_violations(),
@@ -288,6 +294,35 @@ fn send_geometries(store: &mut Store, events: &SyncSender<Reply>) {
 }
 
 /// Sends what `make` makes of a result, or the failure (logged with what was being done).
+/// Each camera's last hour against its usual level, and `detail`'s last hour by minute.
+#[allow(clippy::type_complexity)]
+fn load_flows(
+    store: &mut Store,
+    cameras: &[String],
+    detail: Option<String>,
+) -> Result<
+    (
+        Vec<(String, u64, Option<f64>)>,
+        Option<(String, Vec<crate::domain::traffic_count::MinuteCount>)>,
+    ),
+    crate::store::StoreError,
+> {
+    let now = crate::clock::now_utc_ms();
+    let mut flows = Vec::new();
+    for camera in cameras {
+        let (last_hour, usual) = store.flow_against_usual(camera, now)?;
+        flows.push((camera.clone(), last_hour, usual));
+    }
+    let detail = match detail {
+        Some(camera) => {
+            let minutes = store.counts_between(&camera, now - 3_600_000, now + 60_000)?;
+            Some((camera, minutes))
+        }
+        None => None,
+    };
+    Ok((flows, detail))
+}
+
 fn reply_or_fail<T, E: std::fmt::Display>(
     events: &SyncSender<Reply>,
     result: Result<T, E>,

@@ -87,6 +87,8 @@ pub struct ConsoleApp {
     close_on: Option<&'static std::sync::atomic::AtomicBool>,
     /// The site's engines and which camera each holds.
     engines: super::EngineView,
+    /// The counting cameras' traffic flow.
+    flow: super::traffic_flow::TrafficFlow,
     /// The width left to the map, wall, review or replay in the middle (last frame).
     central_width: f32,
     /// The settings as last written to storage, to know when a save is due.
@@ -156,6 +158,7 @@ impl ConsoleApp {
             remote_overlays: RemoteOverlays::default(),
             close_on: None,
             engines: super::EngineView::default(),
+            flow: super::traffic_flow::TrafficFlow::default(),
             central_width: 0.0,
             saved_settings: None,
             streams: options.streams,
@@ -220,6 +223,9 @@ impl ConsoleApp {
             let Some(reply) = self.engines.on_reply(reply) else {
                 continue;
             };
+            let Some(reply) = self.flow.on_reply(reply) else {
+                continue;
+            };
             match reply {
                 Reply::Opened {
                     location,
@@ -273,7 +279,30 @@ impl ConsoleApp {
                 | Reply::Geometries(_)
                 | Reply::GeometrySaved { .. }
                 | Reply::LiveOverlays(_)
-                | Reply::Engines { .. } => {}
+                | Reply::Engines { .. }
+                | Reply::Flows { .. } => {}
+            }
+        }
+        // The counting cameras' flow, and the selected one's last hour if it counts.
+        if self.cameras.inventory_loaded {
+            let counting = |e: &&super::action::CameraEntry| {
+                e.camera.kind == crate::domain::CameraKind::FlowCount
+            };
+            let cameras: Vec<String> = self
+                .cameras
+                .entries
+                .iter()
+                .filter(counting)
+                .map(|e| e.camera.code.clone())
+                .collect();
+            let selected = self
+                .cameras
+                .selected
+                .and_then(|i| self.cameras.entries.get(i))
+                .filter(|e| counting(e) || self.geometry.counts(&e.camera.code))
+                .map(|e| e.camera.code.clone());
+            if let Some(command) = self.flow.request(cameras, selected) {
+                commands.push(command);
             }
         }
         for command in commands {
@@ -506,7 +535,12 @@ impl ConsoleApp {
                 .size_range(panel_width.1)
                 .show(ui, |ui| {
                     let engine_line = self.engines.camera_line(&entry.camera.code, lang);
-                    camera_panel_ui(ui, index, entry, engine_line, lang, &mut actions);
+                    egui::ScrollArea::vertical()
+                        .id_salt("camera-panel-scroll")
+                        .show(ui, |ui| {
+                            camera_panel_ui(ui, index, entry, engine_line, lang, &mut actions);
+                            self.flow.panel_ui(ui, &entry.camera.code, lang);
+                        });
                 });
         }
         if alarms_open {
@@ -776,6 +810,7 @@ impl ConsoleApp {
                 index,
                 camera: &e.camera,
                 status: e.status,
+                flow: self.flow.level(&e.camera.code),
             })
             .collect();
         let all_cameras: Vec<&Camera> = self.cameras.entries.iter().map(|e| &e.camera).collect();
@@ -1436,6 +1471,11 @@ impl ConsoleApp {
             .iter()
             .find(|(i, _)| *i == tile)
             .map(|(_, r)| *r)
+    }
+
+    /// Camera `code`'s traffic against its usual level for the hour, as the map rings it.
+    pub fn flow_level(&self, code: &str) -> Option<super::FlowLevel> {
+        self.flow.level(code)
     }
 
     /// Selects camera `code` as a click in the list does.

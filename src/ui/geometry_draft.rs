@@ -26,6 +26,8 @@ pub enum Tool {
     Carriageway,
     /// Where vehicles wait for an approach's signal; Enter closes it.
     QueueArea,
+    /// Two points across the road where vehicles are counted, then two along the inbound way.
+    CountLine,
     /// The crosswalk's outline; Enter closes it.
     Crosswalk,
     /// Two opposite corners of the signal head's box.
@@ -33,7 +35,7 @@ pub enum Tool {
 }
 
 impl Tool {
-    pub const ALL: [Tool; 9] = [
+    pub const ALL: [Tool; 10] = [
         Tool::Approach,
         Tool::Lane,
         Tool::Zone,
@@ -41,6 +43,7 @@ impl Tool {
         Tool::LaneLine,
         Tool::Carriageway,
         Tool::QueueArea,
+        Tool::CountLine,
         Tool::Crosswalk,
         Tool::SignalHead,
     ];
@@ -112,6 +115,8 @@ pub enum Step {
     LaneDirection,
     LinePoints,
     HeadCorners,
+    CountLine,
+    Inbound,
 }
 
 /// A shape of the geometry, for removing it.
@@ -125,6 +130,7 @@ pub enum Item {
     Carriageway(usize),
     /// The drawn queue area of this approach.
     QueueArea(String),
+    CountLine(String),
     Crosswalk(usize),
     SignalHead(usize),
 }
@@ -205,6 +211,8 @@ impl GeometryDraft {
                 Step::Outline
             }
             Tool::SolidLine | Tool::LaneLine => Step::LinePoints,
+            Tool::CountLine if self.pending.len() < 2 => Step::CountLine,
+            Tool::CountLine => Step::Inbound,
             Tool::SignalHead => Step::HeadCorners,
         }
     }
@@ -230,6 +238,14 @@ impl GeometryDraft {
                     queue_area: None,
                 };
                 self.commit(|g| g.approaches.push(approach));
+            }
+            Tool::CountLine if self.pending.len() == 4 => {
+                let line = crate::domain::geometry::CountLine {
+                    id: next_id("C", self.geometry.count_lines.iter().map(|c| &c.id)),
+                    line: [self.pending[0], self.pending[1]],
+                    inbound: [self.pending[2], self.pending[3]],
+                };
+                self.commit(|g| g.count_lines.push(line));
             }
             Tool::Lane if self.pending_outline.is_some() && self.pending.len() == 2 => {
                 let polygon = self.pending_outline.take().unwrap_or_default();
@@ -366,6 +382,7 @@ impl GeometryDraft {
             Item::Carriageway(i) if *i < g.carriageway.len() => {
                 g.carriageway.remove(*i);
             }
+            Item::CountLine(id) => g.count_lines.retain(|c| &c.id != id),
             Item::QueueArea(id) => {
                 if let Some(a) = g.approaches.iter_mut().find(|a| &a.id == id) {
                     a.queue_area = None;

@@ -34,6 +34,13 @@ impl GeometryEditing {
         self.stored.get(camera).map(|(version, _)| *version)
     }
 
+    /// Whether `camera`'s stored geometry has a count line.
+    pub fn counts(&self, camera: &str) -> bool {
+        self.stored
+            .get(camera)
+            .is_some_and(|(_, g)| !g.count_lines.is_empty())
+    }
+
     /// Opens the editor for `camera` as soon as [`GeometryEditing::open_waiting`] finds a
     /// picture of it.
     pub fn wait_for(&mut self, camera: String) {
@@ -340,7 +347,11 @@ impl GeometryEditor {
                     ui.checkbox(&mut options.zone_sign, Text::ZoneSign.get(lang));
                 }
             }
-            Tool::SolidLine | Tool::LaneLine | Tool::Carriageway | Tool::Crosswalk => {}
+            Tool::SolidLine
+            | Tool::LaneLine
+            | Tool::Carriageway
+            | Tool::Crosswalk
+            | Tool::CountLine => {}
         }
     }
 
@@ -394,6 +405,10 @@ impl GeometryEditor {
         for i in 0..g.solid_lines.len() {
             let text = format!("{} {}", tool_text(Tool::SolidLine).get(lang), i + 1);
             items.push((text, Item::SolidLine(i)));
+        }
+        for c in &g.count_lines {
+            let text = format!("{} {}", tool_text(Tool::CountLine).get(lang), c.id);
+            items.push((text, Item::CountLine(c.id.clone())));
         }
         for i in 0..g.lane_lines.len() {
             let text = format!("{} {}", tool_text(Tool::LaneLine).get(lang), i + 1);
@@ -566,6 +581,7 @@ fn tool_text(tool: Tool) -> Text {
         Tool::LaneLine => Text::ToolLaneLine,
         Tool::Carriageway => Text::ToolCarriageway,
         Tool::QueueArea => Text::ToolQueueArea,
+        Tool::CountLine => Text::ToolCountLine,
         Tool::Crosswalk => Text::ToolCrosswalk,
         Tool::SignalHead => Text::ToolSignalHead,
     }
@@ -579,6 +595,8 @@ fn step_text(step: Step) -> Text {
         Step::LaneDirection => Text::StepLaneDirection,
         Step::LinePoints => Text::StepLinePoints,
         Step::HeadCorners => Text::StepHeadCorners,
+        Step::CountLine => Text::StepCountLine,
+        Step::Inbound => Text::StepInbound,
     }
 }
 

@@ -97,6 +97,25 @@ pub fn draw(painter: &egui::Painter, video: Rect, geometry: &JunctionGeometry) {
             Stroke::new(2.0, Color32::from_rgba_unmultiplied(255, 220, 0, 200)),
         ));
     }
+    for count in &geometry.count_lines {
+        let colour = Color32::from_rgba_unmultiplied(0, 230, 180, 210);
+        painter.line_segment(
+            [at(&count.line[0]), at(&count.line[1])],
+            Stroke::new(2.5, colour),
+        );
+        painter.arrow(
+            at(&count.inbound[0]),
+            at(&count.inbound[1]) - at(&count.inbound[0]),
+            Stroke::new(2.0, colour),
+        );
+        painter.text(
+            at(&count.line[0]),
+            Align2::LEFT_BOTTOM,
+            &count.id,
+            FontId::proportional(11.0),
+            colour,
+        );
+    }
     for line in &geometry.lane_lines {
         painter.add(Shape::line(
             line.iter().map(&at).collect(),

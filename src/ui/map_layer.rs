@@ -16,6 +16,8 @@ pub struct MapCamera<'a> {
     pub index: usize,
     pub camera: &'a Camera,
     pub status: CameraStatus,
+    /// A counting camera's traffic against its usual level for the hour (a ring round it).
+    pub flow: Option<super::traffic_flow::FlowLevel>,
 }
 
 /// What the dispatcher did on the map this frame, and where markers were drawn.
@@ -212,6 +214,9 @@ fn draw_marker(painter: &egui::Painter, cam: &MapCamera, centre: Pos2, selected:
     let r = MARKER_RADIUS;
     if selected {
         painter.circle_stroke(centre, r + 6.0, Stroke::new(2.0, theme::SELECTED));
+    }
+    if let Some(flow) = cam.flow {
+        painter.circle_stroke(centre, r + 3.0, Stroke::new(3.0, flow.colour()));
     }
     let polygon = |corners: &[(f32, f32)]| {
         Shape::convex_polygon(
