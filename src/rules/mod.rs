@@ -65,6 +65,22 @@ pub(crate) fn entering(approach: &Approach, from: Point, here: Point) -> Option<
 /// is decided and its memory dropped.
 pub const TRACK_LOST_MS: i64 = 3_000;
 
+/// The tracks of `memories` last seen (`last_seen`) more than `TRACK_LOST_MS` before `now`,
+/// in id order: the ones a rule decides and forgets.
+pub(crate) fn lost_tracks<M>(
+    memories: &std::collections::HashMap<u64, M>,
+    last_seen: impl Fn(&M) -> Option<i64>,
+    now: i64,
+) -> Vec<u64> {
+    let mut lost: Vec<u64> = memories
+        .iter()
+        .filter(|(_, m)| last_seen(m).is_some_and(|t| now.saturating_sub(t) > TRACK_LOST_MS))
+        .map(|(id, _)| *id)
+        .collect();
+    lost.sort_unstable();
+    lost
+}
+
 /// The vehicles Articles 6 and 7 punish the driver of: what the traffic rules judge. Bicycles
 /// (Article 9) and people are not judged by them.
 pub const MOTOR_VEHICLES: &[ObjectClass] = &[

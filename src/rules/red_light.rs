@@ -7,7 +7,7 @@
 //! vehicle already too close to stop go on). One event per vehicle.
 
 use super::manoeuvre::{Junction, Manoeuvre};
-use super::{MOTOR_VEHICLES, Rule, RuleEvent, TRACK_LOST_MS, TrackPoint, entering};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint, entering, lost_tracks};
 use crate::domain::geometry::{Approach, JunctionGeometry, Point, Turn, project};
 use crate::domain::signal::SignalColour;
 use crate::domain::{Act, ObjectClass};
@@ -109,17 +109,8 @@ impl Rule for RedLightRule {
 impl RedLightRule {
     /// Tracks not seen since `now - TRACK_LOST_MS` have ended.
     fn end_lost_tracks(&mut self, now: i64) -> Vec<RuleEvent> {
-        let mut lost: Vec<u64> = self
-            .tracks
-            .iter()
-            .filter(|(_, m)| {
-                m.last
-                    .is_some_and(|(t, _)| now.saturating_sub(t) > TRACK_LOST_MS)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        lost.sort_unstable();
-        lost.into_iter()
+        lost_tracks(&self.tracks, |m| m.last.map(|(t, _)| t), now)
+            .into_iter()
             .flat_map(|id| self.track_ended(id))
             .collect()
     }

@@ -6,7 +6,7 @@
 //! obeying the marking (6.1.a / 7.1.a). Decided when it passes someone, comes back, has been
 //! over for 6 s, or its track ends; one event per vehicle.
 
-use super::{MOTOR_VEHICLES, Rule, RuleEvent, TRACK_LOST_MS, TrackPoint};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint, lost_tracks};
 use crate::domain::geometry::{JunctionGeometry, Point, crossing, side};
 use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
@@ -160,13 +160,10 @@ impl SolidLineRule {
     /// Tracks not seen since `now - TRACK_LOST_MS`: a crossing over the line is decided (it
     /// passed nobody we saw), and the track forgotten.
     fn end_lost_tracks(&mut self, now: i64) -> Vec<RuleEvent> {
-        let mut lost: Vec<(u64, i64)> = self
-            .tracks
-            .iter()
-            .filter_map(|(id, m)| m.last.map(|(t, _)| (*id, t)))
-            .filter(|(_, t)| now.saturating_sub(*t) > TRACK_LOST_MS)
+        let lost: Vec<(u64, i64)> = lost_tracks(&self.tracks, |m| m.last.map(|(t, _)| t), now)
+            .into_iter()
+            .filter_map(|id| Some((id, self.tracks.get(&id)?.last?.0)))
             .collect();
-        lost.sort_unstable();
         let mut events = Vec::new();
         for (id, t) in lost {
             if self

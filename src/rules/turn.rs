@@ -7,7 +7,7 @@
 //! line is not judged.
 
 use super::manoeuvre::{Junction, Manoeuvre};
-use super::{MOTOR_VEHICLES, Rule, RuleEvent, TRACK_LOST_MS, TrackPoint, entering};
+use super::{MOTOR_VEHICLES, Rule, RuleEvent, TrackPoint, entering, lost_tracks};
 use crate::domain::geometry::{Approach, JunctionGeometry, Lane, Point, Turn, inside};
 use crate::domain::{Act, ObjectClass};
 use crate::signals::SignalSource;
@@ -142,18 +142,8 @@ impl TurnRule {
     /// Tracks not seen since `now - TRACK_LOST_MS`: judged from the heading they had, if
     /// they went far enough past the line, and forgotten.
     fn end_lost_tracks(&mut self, now: i64) -> Vec<RuleEvent> {
-        let mut lost: Vec<u64> = self
-            .tracks
-            .iter()
-            .filter(|(_, m)| {
-                m.last
-                    .is_some_and(|(t, _)| now.saturating_sub(t) > TRACK_LOST_MS)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        lost.sort_unstable();
         let mut events = Vec::new();
-        for id in lost {
+        for id in lost_tracks(&self.tracks, |m| m.last.map(|(t, _)| t), now) {
             let Some(memory) = self.tracks.remove(&id) else {
                 continue;
             };
