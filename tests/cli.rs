@@ -102,6 +102,16 @@ fn each_kind_of_bad_file_is_refused_with_its_line_and_field() {
             "line 2, field 'junction_code': unknown junction 'DBP-J-NOWHERE'",
         ),
         (
+            "code-leaving-its-folder.csv",
+            format!("{CSV_HEADER}\n../../x,A,crowd,21.39,103.02,true,,,,rtsp://a.invalid/,,true,,\n"),
+            "line 2, field 'code': '../../x' may hold only capital letters A–Z, digits and '-' (it names folders and files)",
+        ),
+        (
+            "junction-code-with-a-slash.csv",
+            format!("{CSV_HEADER}\nC1,A,crowd,21.39,103.02,true,,,/etc/x,rtsp://a.invalid/,,true,,\n"),
+            "line 2, field 'junction_code': '/etc/x' may hold only capital letters A–Z, digits and '-' (it names folders and files)",
+        ),
+        (
             "bad-feature.geojson",
             "{\"type\": \"FeatureCollection\", \"features\": [\n {\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [103.0, 21.3]},\n  \"properties\": {\"code\": \"C1\", \"name\": \"A\", \"kind\": \"crowd\"}}\n]}\n".to_owned(),
             "line 2, field 'main_url': is required",

@@ -252,6 +252,28 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
             },
         })
         .unwrap();
+    // A forged row naming a file outside the recordings folder through "..": never deleted.
+    let victim = env.dir.path().join("victim.mp4");
+    std::fs::write(&victim, b"not a recording").unwrap();
+    let forged = format!("{}/DBP-GT-A1-N/../../victim.mp4", recordings.display());
+    let started = rows[0].started_ms - 3_600_000;
+    store
+        .recording_opened("DBP-GT-A1-N", &forged, started)
+        .unwrap();
+    store
+        .recording_ended(
+            "DBP-GT-A1-N",
+            &forged,
+            started,
+            &dienbien_dispatch::store::SegmentEnd {
+                ended_ms: started + 10_000,
+                size_bytes: 15,
+                units: 1,
+                state: "closed",
+            },
+        )
+        .unwrap();
+    drop(store);
     // Continuous footage kept no time at all, event footage a day.
     let config = env.dir.path().join("config.toml");
     std::fs::write(
@@ -283,7 +305,23 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = indexed(&env);
+    assert!(
+        victim.exists(),
+        "a path outside the recordings folder is never deleted"
+    );
+    let mut store = Store::open(&location).unwrap();
+    assert!(
+        store
+            .recent_audit(50)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "recording.path_refused" && e.subject == forged),
+        "the refusal is audited as a fault"
+    );
+    let after: Vec<RecordingRow> = indexed(&env)
+        .into_iter()
+        .filter(|r| r.path != forged)
+        .collect();
     // Within 6 s of the event: the middle segment and its neighbours are event footage.
     let kept: Vec<&RecordingRow> = after.iter().filter(|r| r.state != "deleted").collect();
     let deleted: Vec<&RecordingRow> = after.iter().filter(|r| r.state == "deleted").collect();

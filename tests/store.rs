@@ -694,3 +694,30 @@ fn traffic_counts_add_up_per_minute_and_compare_with_the_usual_hour() {
         );
     }
 }
+
+#[test]
+fn stored_codes_that_would_leave_their_folders_are_reported_not_renamed() {
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        assert!(store.codes_not_allowed().unwrap().is_empty(), "{}", db.name);
+        // A row from before codes were checked at import, written past the import.
+        common::execute_raw(
+            &db.location,
+            "UPDATE cameras SET code = '../../x' WHERE code = 'DBP-GT-A1-N'",
+        )
+        .unwrap();
+        let problems = store.codes_not_allowed().unwrap();
+        assert_eq!(
+            problems,
+            [
+                "camera '../../x' may hold only capital letters A–Z, digits and '-' (it names folders and files)"
+            ],
+            "{}",
+            db.name
+        );
+        assert!(
+            store.cameras().unwrap().iter().any(|c| c.code == "../../x"),
+            "reported, never renamed"
+        );
+    }
+}

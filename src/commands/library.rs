@@ -67,6 +67,10 @@ pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
             let cameras = store.cameras()?;
             let mut rows = Vec::new();
             for code in &entry.cameras {
+                if let Some(problem) = crate::domain::safe_path::code_problem(code) {
+                    eprintln!("{code}: skipped, its camera code {problem}");
+                    continue;
+                }
                 let file = root.join(format!("{code}.mp4"));
                 let _ = std::fs::remove_file(&file);
                 match export_span(&segments, code, entry.from_ms, entry.to_ms, &file) {

@@ -22,6 +22,8 @@ pub enum AuditAction {
     NoticeProduce,
     RecordingDelete,
     RecordingDiskLow,
+    /// A recording row named a path outside the recordings folder: not deleted (a fault).
+    RecordingPathRefused,
     RecordingRecovered,
     RecordingLost,
     ReplayOpen,
@@ -36,7 +38,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::CameraOpenFeed,
         Self::CamerasImport,
         Self::StoreSeed,
@@ -53,6 +55,7 @@ impl AuditAction {
         Self::NoticeProduce,
         Self::RecordingDelete,
         Self::RecordingDiskLow,
+        Self::RecordingPathRefused,
         Self::RecordingRecovered,
         Self::RecordingLost,
         Self::ReplayOpen,
@@ -85,6 +88,7 @@ impl AuditAction {
             Self::NoticeProduce => "notice.produce",
             Self::RecordingDelete => "recording.delete",
             Self::RecordingDiskLow => "recording.disk_low",
+            Self::RecordingPathRefused => "recording.path_refused",
             Self::RecordingRecovered => "recording.recovered",
             Self::RecordingLost => "recording.lost",
             Self::ReplayOpen => "replay.open",

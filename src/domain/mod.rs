@@ -15,6 +15,7 @@ pub mod overlay;
 mod plate;
 mod review;
 mod role;
+pub mod safe_path;
 pub mod signal;
 mod stream_url;
 pub mod text_fold;

@@ -88,6 +88,15 @@ pub fn build(
             .unwrap_or_default(),
         event.id.map_or_else(String::new, |id| format!("_{id}"))
     );
+    // The camera code names the folder: it must stay one folder inside the root.
+    if crate::domain::safe_path::code_problem(&event.camera).is_some()
+        || crate::domain::safe_path::inside(root, Path::new(&name)).is_none()
+    {
+        return Err(EvidenceError::Write {
+            path: root.join(&name),
+            message: "the camera code would put the bundle outside the evidence folder".into(),
+        });
+    }
     let partial = root.join(format!(".partial-{name}"));
     let done = root.join(&name);
     let write_error = |path: &Path, e: String| EvidenceError::Write {

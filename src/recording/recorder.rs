@@ -123,6 +123,12 @@ impl Recorder {
             },
         };
         let path = segment_path(&self.config.dir, &self.config.camera, wall_ms);
+        if let Some(problem) = crate::domain::safe_path::code_problem(&self.config.camera) {
+            return Err(RecordError::Write {
+                path,
+                message: format!("camera code {problem}; nothing recorded"),
+            });
+        }
         let writer = SegmentWriter::create(&path, parameters)?;
         Ok(Some(Open {
             writer,

@@ -134,11 +134,26 @@ pub fn prune(
     dry_run: bool,
     actor: &str,
 ) -> Result<PruneReport, super::RecordError> {
-    let rows: Vec<RecordingRow> = store
+    // Rows under `dir`; one whose path leaves it once normalised (`dir/../../etc/x`, a forged
+    // row) is never deleted: refused, logged and audited as a fault.
+    let (rows, outside): (Vec<RecordingRow>, Vec<RecordingRow>) = store
         .recordings()?
         .into_iter()
         .filter(|r| std::path::Path::new(&r.path).starts_with(dir))
-        .collect();
+        .partition(|r| {
+            crate::domain::safe_path::inside(dir, std::path::Path::new(&r.path)).is_some()
+        });
+    for row in &outside {
+        tracing::error!(path = %row.path, dir = %dir.display(), "a recording row names a path outside the recordings folder; not deleted");
+        if !dry_run {
+            store.append_audit(&crate::store::NewAuditEntry {
+                actor: actor.to_owned(),
+                action: crate::domain::AuditAction::RecordingPathRefused,
+                subject: row.path.clone(),
+                detail: serde_json::json!({ "root": dir.to_string_lossy() }),
+            })?;
+        }
+    }
     let events = store.event_times()?;
     let due = plan(
         &rows,

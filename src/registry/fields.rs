@@ -83,6 +83,23 @@ impl Checker<'_> {
         value
     }
 
+    /// A required code (camera, junction): capitals, digits and '-' only.
+    fn code(&mut self, field: &str) -> Option<String> {
+        let code = self.required(field)?;
+        self.checked_code(field, code)
+    }
+
+    /// `code` if it may name folders and files, else a problem.
+    fn checked_code(&mut self, field: &str, code: String) -> Option<String> {
+        match crate::domain::safe_path::code_problem(&code) {
+            Some(problem) => {
+                self.problem(field, problem);
+                None
+            }
+            None => Some(code),
+        }
+    }
+
     fn optional(&self, field: &str) -> Option<String> {
         self.record.get(field).map(str::to_owned)
     }
@@ -166,7 +183,7 @@ impl Checker<'_> {
 pub(crate) fn camera(record: &Record, problems: &mut Vec<ImportProblem>) -> Option<Camera> {
     let before = problems.len();
     let mut c = Checker { record, problems };
-    let code = c.required("code");
+    let code = c.code("code");
     let name = c.required("name");
     let kind = c.required("kind").and_then(|text| {
         let kind = CameraKind::from_code(&text);
@@ -191,6 +208,9 @@ pub(crate) fn camera(record: &Record, problems: &mut Vec<ImportProblem>) -> Opti
     let sub_url = c.url("sub_url", sub_text);
     let position_surveyed = c.boolean("position_surveyed", true);
     let enabled = c.boolean("enabled", true);
+    let junction_code = c
+        .optional("junction_code")
+        .and_then(|code| c.checked_code("junction_code", code));
     let camera = Camera {
         code: code?,
         name: name?,
@@ -199,7 +219,7 @@ pub(crate) fn camera(record: &Record, problems: &mut Vec<ImportProblem>) -> Opti
         position_surveyed,
         heading_deg,
         fov_deg,
-        junction_code: c.optional("junction_code"),
+        junction_code,
         main_url: main_url?,
         sub_url,
         enabled,
@@ -213,7 +233,7 @@ pub(crate) fn camera(record: &Record, problems: &mut Vec<ImportProblem>) -> Opti
 pub(crate) fn junction(record: &Record, problems: &mut Vec<ImportProblem>) -> Option<Junction> {
     let before = problems.len();
     let mut c = Checker { record, problems };
-    let code = c.required("code");
+    let code = c.code("code");
     let name = c.required("name");
     let position = c.position();
     let junction = Junction {

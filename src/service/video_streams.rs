@@ -841,6 +841,11 @@ fn sample_scene(
 
 /// `dir/CODE.json`, when there.
 fn read_geometry(dir: &Path, code: &str) -> Result<Option<JunctionGeometry>, String> {
+    if let Some(problem) = crate::domain::safe_path::code_problem(code) {
+        return Err(format!(
+            "camera code {problem}: no geometry file is read for it"
+        ));
+    }
     let path = dir.join(format!("{code}.json"));
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -854,6 +859,9 @@ fn read_geometry(dir: &Path, code: &str) -> Result<Option<JunctionGeometry>, Str
 
 /// `dir/CODE.plan.json`, when there.
 fn read_plan(dir: &Path, code: &str) -> Result<Option<FixedTimePlan>, String> {
+    if crate::domain::safe_path::code_problem(code).is_some() {
+        return Ok(None);
+    }
     let path = dir.join(format!("{code}.plan.json"));
     match std::fs::read_to_string(&path) {
         Ok(text) => FixedTimePlan::from_json(&text)

@@ -110,7 +110,27 @@ impl Store {
         if seeded {
             tracing::info!(location = %location, "new database seeded with the sample inventory");
         }
+        for problem in store.codes_not_allowed()? {
+            tracing::warn!(%problem, "a stored code cannot name folders and files; rename it by importing the registry again");
+        }
         Ok((store, seeded))
+    }
+
+    /// Stored camera and junction codes that cannot name folders and files (from before codes
+    /// were checked at import), each with its problem. Reported, never renamed.
+    pub fn codes_not_allowed(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        for junction in self.junctions()? {
+            if let Some(p) = crate::domain::safe_path::code_problem(&junction.code) {
+                problems.push(format!("junction {p}"));
+            }
+        }
+        for camera in self.cameras()? {
+            if let Some(p) = crate::domain::safe_path::code_problem(&camera.code) {
+                problems.push(format!("camera {p}"));
+            }
+        }
+        Ok(problems)
     }
 
     /// Where this store lives, with any password hidden.
