@@ -129,6 +129,33 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
         "nothing left to review"
     );
 
+    // A still altered after signing: no notice, and the message names the file.
+    let bundle = Store::open(&location)
+        .unwrap()
+        .event(first)
+        .unwrap()
+        .unwrap()
+        .evidence_path
+        .unwrap();
+    let still = Path::new(&bundle).join("2-tai-vach.jpg");
+    let original = std::fs::read(&still).unwrap();
+    let mut altered = original.clone();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 0x40;
+    std::fs::write(&still, &altered).unwrap();
+    let refused = env.fails(&[
+        "review",
+        "notice",
+        &first.to_string(),
+        "--out",
+        env.path("refused.pdf").to_str().unwrap(),
+    ]);
+    assert!(
+        refused.contains("fails its check") && refused.contains("2-tai-vach.jpg"),
+        "{refused}"
+    );
+    assert!(!env.path("refused.pdf").exists());
+    std::fs::write(&still, &original).unwrap();
     // The notice: an A4 PDF whose text reads back with its diacritics.
     let notice = env.path("notice.pdf");
     env.ok(&[
@@ -282,6 +309,7 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
         root: env.path("evidence"),
         models_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
         agency: dienbien_dispatch::domain::Agency::default(),
+        trusted_keys: Vec::new(),
     };
     let location = db.location.clone();
     let mut harness = console_with_evidence(

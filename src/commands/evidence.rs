@@ -16,6 +16,7 @@ pub fn evidence_setup(setup: &Setup, out: Option<&std::path::PathBuf>) -> Eviden
             .unwrap_or_else(|| setup.folders.default_evidence_dir()),
         models_dir: setup.models_dir.clone(),
         agency: setup.config.agency.clone(),
+        trusted_keys: setup.config.evidence.trusted_keys.clone(),
     }
 }
 

@@ -107,7 +107,11 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             if event.decision != Some(crate::domain::Decision::Confirmed) {
                 bail!("event {id} is not a confirmed violation: only those get a notice");
             }
-            let input = notice_input(&mut store, &event, &setup.config.agency)?;
+            let trusted = crate::evidence::trusted_keys(
+                &setup.folders.evidence_key(),
+                &setup.config.evidence.trusted_keys,
+            );
+            let input = notice_input(&mut store, &event, &setup.config.agency, &trusted)?;
             let bytes = notice_pdf(&input, &setup.config.agency)?;
             std::fs::write(out, bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;

@@ -98,6 +98,50 @@ pub struct Verified {
 }
 
 /// Checks the bundle in `dir` against the keys trusted here.
+/// The bundle at `dir` checked before it is used (review, notice): `verify`, and made for
+/// event `id` (the manifest binds it).
+pub fn verify_for_event(
+    dir: &Path,
+    id: i64,
+    trusted: &[VerifyingKey],
+) -> Result<Verified, EvidenceError> {
+    let verified = verify(dir, trusted)?;
+    if verified.manifest.event.id != Some(id) {
+        return Err(EvidenceError::Altered {
+            bundle: dir.to_owned(),
+            file: MANIFEST.to_owned(),
+            reason: format!(
+                "is for event {}, not event {id}",
+                verified
+                    .manifest
+                    .event
+                    .id
+                    .map_or_else(|| "none".to_owned(), |i| i.to_string())
+            ),
+        });
+    }
+    Ok(verified)
+}
+
+/// The keys a bundle may be signed with: the workstation's own (at `own_key`, when it has
+/// one) and `configured` (hex; an unreadable one is skipped with a warning).
+pub fn trusted_keys(own_key: &Path, configured: &[String]) -> Vec<VerifyingKey> {
+    let mut keys = Vec::new();
+    if own_key.exists() {
+        match super::load_or_create(own_key) {
+            Ok(key) => keys.push(key.verifying_key()),
+            Err(e) => tracing::warn!(error = %e, "the workstation's evidence key is unreadable"),
+        }
+    }
+    for hex in configured {
+        match super::public_key(hex) {
+            Some(key) => keys.push(key),
+            None => tracing::warn!(key = %hex, "a trusted key is not an Ed25519 public key"),
+        }
+    }
+    keys
+}
+
 pub fn verify(dir: &Path, trusted: &[VerifyingKey]) -> Result<Verified, EvidenceError> {
     let altered = |file: &str, reason: &str| EvidenceError::Altered {
         bundle: dir.to_owned(),

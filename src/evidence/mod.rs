@@ -21,7 +21,7 @@ pub use data_bar::with_data_bar;
 pub use keys::{fingerprint, load_or_create, public_key, to_hex};
 pub use manifest::{
     EvidenceEvent, EvidenceFile, MANIFEST, Manifest, ModelInfo, SIGNATURE, Verified, file_sha256,
-    verify,
+    trusted_keys, verify, verify_for_event,
 };
 pub use marking::{VehicleMark, mark_vehicle, vehicle_close_up};
 pub use request::{EvidenceSetup, build_for_event, class_vi, workstation};

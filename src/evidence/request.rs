@@ -17,6 +17,15 @@ pub struct EvidenceSetup {
     pub models_dir: PathBuf,
     /// Who the notices name (they are written to `root/notices/`).
     pub agency: crate::domain::Agency,
+    /// Other workstations' public keys whose bundles are trusted (`[evidence] trusted_keys`).
+    pub trusted_keys: Vec<String>,
+}
+
+impl EvidenceSetup {
+    /// The keys a bundle may be signed with: this workstation's and the configured ones.
+    pub fn trusted(&self) -> Vec<ed25519_dalek::VerifyingKey> {
+        super::trusted_keys(&self.key_path, &self.trusted_keys)
+    }
 }
 
 fn event_error(id: i64, reason: String) -> EvidenceError {

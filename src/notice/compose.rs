@@ -83,10 +83,14 @@ pub fn portal_row(store: &mut Store, event: &StoredEvent) -> Result<PortalRow, C
     })
 }
 
+/// What the notice of confirmed `event` says and shows. Its evidence bundle is checked first
+/// (signed by a key in `trusted`, every file intact, made for this event): a notice is never
+/// made from a missing or altered bundle.
 pub fn notice_input(
     store: &mut Store,
     event: &StoredEvent,
     agency: &Agency,
+    trusted: &[ed25519_dalek::VerifyingKey],
 ) -> Result<NoticeInput, ComposeError> {
     let row = portal_row(store, event)?.with_agency(agency);
     let penalty = Catalogue::bundled().penalty(event.act(), event.class);
@@ -136,6 +140,12 @@ pub fn notice_input(
         });
     };
     let bundle = std::path::Path::new(bundle);
+    crate::evidence::verify_for_event(bundle, event.id, trusted).map_err(|e| {
+        ComposeError::Event {
+            id: event.id,
+            reason: format!("has evidence that fails its check, so no notice is made: {e}"),
+        }
+    })?;
     let mut stills = Vec::new();
     for (name, _) in crate::evidence::bundle_pictures(bundle) {
         if let Ok(bytes) = std::fs::read(bundle.join(&name)) {

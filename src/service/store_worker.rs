@@ -554,8 +554,8 @@ fn produce_notice(
         if event.decision != Some(crate::domain::Decision::Confirmed) {
             return Err(format!("event {id} is not a confirmed violation"));
         }
-        let input =
-            crate::notice::notice_input(store, &event, &setup.agency).map_err(|e| e.to_string())?;
+        let input = crate::notice::notice_input(store, &event, &setup.agency, &setup.trusted())
+            .map_err(|e| e.to_string())?;
         let bytes = crate::notice::notice_pdf(&input, &setup.agency).map_err(|e| e.to_string())?;
         let dir = setup.root.join("notices");
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
