@@ -155,6 +155,12 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
         "{refused}"
     );
     assert!(!env.path("refused.pdf").exists());
+    let refused = env.fails(&["review", "export", "--format", "json"]);
+    assert!(
+        refused.contains(&format!("export refused: event {first}'s evidence"))
+            && refused.contains("2-tai-vach.jpg"),
+        "{refused}"
+    );
     std::fs::write(&still, &original).unwrap();
     // The notice: an A4 PDF whose text reads back with its diacritics.
     let notice = env.path("notice.pdf");

@@ -69,6 +69,8 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             let Some(event) = store.event(*id)? else {
                 bail!("event {id} is not in the database");
             };
+            crate::evidence::check_event_evidence(&event, &trusted_keys(setup))
+                .with_context(|| format!("event {id} cannot be confirmed"))?;
             let effective = class.unwrap_or(event.class);
             let clause = Catalogue::bundled()
                 .penalty(event.act(), effective)
@@ -107,11 +109,12 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             if event.decision != Some(crate::domain::Decision::Confirmed) {
                 bail!("event {id} is not a confirmed violation: only those get a notice");
             }
-            let trusted = crate::evidence::trusted_keys(
-                &setup.folders.evidence_key(),
-                &setup.config.evidence.trusted_keys,
-            );
-            let input = notice_input(&mut store, &event, &setup.config.agency, &trusted)?;
+            let input = notice_input(
+                &mut store,
+                &event,
+                &setup.config.agency,
+                &trusted_keys(setup),
+            )?;
             let bytes = notice_pdf(&input, &setup.config.agency)?;
             std::fs::write(out, bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
@@ -121,8 +124,11 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
         }
         ReviewCommand::Export { format, out } => {
             let events = store.confirmed_violations()?;
+            let trusted = trusted_keys(setup);
             let mut rows = Vec::new();
             for event in &events {
+                crate::evidence::check_event_evidence(event, &trusted)
+                    .with_context(|| format!("export refused: event {}'s evidence", event.id))?;
                 rows.push(portal_row(&mut store, event)?.with_agency(&setup.config.agency));
             }
             let text = match format {
@@ -144,4 +150,12 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The keys this workstation trusts bundles from.
+fn trusted_keys(setup: &Setup) -> Vec<ed25519_dalek::VerifyingKey> {
+    crate::evidence::trusted_keys(
+        &setup.folders.evidence_key(),
+        &setup.config.evidence.trusted_keys,
+    )
 }

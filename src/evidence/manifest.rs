@@ -123,6 +123,19 @@ pub fn verify_for_event(
     Ok(verified)
 }
 
+/// A stored event's evidence checked before a decision or an export relies on it: nothing to
+/// check without a bundle (the store refuses a confirmation without one); otherwise
+/// `verify_for_event`.
+pub fn check_event_evidence(
+    event: &crate::store::StoredEvent,
+    trusted: &[VerifyingKey],
+) -> Result<(), EvidenceError> {
+    match &event.evidence_path {
+        Some(path) => verify_for_event(Path::new(path), event.id, trusted).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// The keys a bundle may be signed with: the workstation's own (at `own_key`, when it has
 /// one) and `configured` (hex; an unreadable one is skipped with a warning).
 pub fn trusted_keys(own_key: &Path, configured: &[String]) -> Vec<VerifyingKey> {

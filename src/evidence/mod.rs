@@ -20,8 +20,8 @@ pub use close_up::plate_close_up;
 pub use data_bar::with_data_bar;
 pub use keys::{fingerprint, load_or_create, public_key, to_hex};
 pub use manifest::{
-    EvidenceEvent, EvidenceFile, MANIFEST, Manifest, ModelInfo, SIGNATURE, Verified, file_sha256,
-    trusted_keys, verify, verify_for_event,
+    EvidenceEvent, EvidenceFile, MANIFEST, Manifest, ModelInfo, SIGNATURE, Verified,
+    check_event_evidence, file_sha256, trusted_keys, verify, verify_for_event,
 };
 pub use marking::{VehicleMark, mark_vehicle, vehicle_close_up};
 pub use request::{EvidenceSetup, build_for_event, class_vi, workstation};

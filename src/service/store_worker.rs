@@ -235,7 +235,7 @@ pub(super) fn run(
                 actor,
             } => reply_or_fail(
                 events,
-                store.confirm_violation(id, &confirmation, &actor),
+                confirm_checked(&mut store, evidence, id, &confirmation, &actor),
                 "confirm",
                 |()| Reply::Reviewed {
                     id,
@@ -294,6 +294,24 @@ fn send_geometries(store: &mut Store, events: &SyncSender<Reply>) {
 }
 
 /// Sends what `make` makes of a result, or the failure (logged with what was being done).
+/// Confirms event `id` once its evidence verifies (when this worker builds evidence and so
+/// knows the trusted keys).
+fn confirm_checked(
+    store: &mut Store,
+    evidence: Option<&EvidenceSetup>,
+    id: i64,
+    confirmation: &crate::store::Confirmation,
+    actor: &str,
+) -> Result<(), String> {
+    if let (Some(setup), Some(event)) = (evidence, store.event(id).map_err(|e| e.to_string())?) {
+        crate::evidence::check_event_evidence(&event, &setup.trusted())
+            .map_err(|e| format!("event {id} cannot be confirmed: {e}"))?;
+    }
+    store
+        .confirm_violation(id, confirmation, actor)
+        .map_err(|e| e.to_string())
+}
+
 /// Each camera's last hour against its usual level, and `detail`'s last hour by minute.
 #[allow(clippy::type_complexity)]
 fn load_flows(
