@@ -15,6 +15,7 @@ pub fn load_or_create(path: &Path) -> Result<SigningKey, EvidenceError> {
     };
     match std::fs::read_to_string(path) {
         Ok(text) => {
+            check_private(path).map_err(fail)?;
             let bytes = from_hex(text.trim()).ok_or_else(|| fail("not 64 hex digits".into()))?;
             let bytes: [u8; 32] = bytes
                 .try_into()
@@ -34,6 +35,28 @@ pub fn load_or_create(path: &Path) -> Result<SigningKey, EvidenceError> {
         }
         Err(e) => Err(fail(e.to_string())),
     }
+}
+
+/// A key others can read or write signs nothing: it could be copied or replaced.
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| e.to_string())?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "is open to other users (mode {:o}); make it readable by its owner only: chmod 600",
+            mode & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -100,6 +123,17 @@ mod tests {
         let hex = to_hex(made.verifying_key().as_bytes());
         assert_eq!(public_key(&hex), Some(made.verifying_key()));
         assert_eq!(fingerprint(&made.verifying_key()).len(), 16);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let refused = load_or_create(&path).unwrap_err().to_string();
+            assert!(
+                refused.contains("open to other users (mode 644)"),
+                "{refused}"
+            );
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         std::fs::write(&path, "zz").unwrap();
         assert!(
             load_or_create(&path)
