@@ -43,10 +43,7 @@ pub(crate) struct Entry {
 /// Whether moving `from → here` crosses `approach`'s stop line into the junction (not out).
 pub(crate) fn entering(approach: &Approach, from: Point, here: Point) -> Option<Entry> {
     let fraction = crossing(from, here, approach.stop_line[0], approach.stop_line[1])?;
-    let direction = (
-        approach.entry_direction[1].x - approach.entry_direction[0].x,
-        approach.entry_direction[1].y - approach.entry_direction[0].y,
-    );
+    let direction = approach.direction();
     let step = (here.x - from.x, here.y - from.y);
     if step.0 * direction.0 + step.1 * direction.1 <= 0.0 {
         return None;

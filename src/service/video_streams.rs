@@ -448,14 +448,10 @@ impl VideoStreams {
         for (key, watched) in &self.streams {
             if let Some(registered) = watched.searched_here() {
                 let offset = registered.feed.wall_offset_ms();
-                taken.extend(
-                    registered
-                        .feed
-                        .take_crossings()
-                        .into_iter()
-                        .map(|c| (key.camera.clone(), offset.map(|o| c.t_ms + o), c))
-                        .map(|(camera, at, c)| (camera, c, at)),
-                );
+                taken.extend(registered.feed.take_crossings().into_iter().map(|c| {
+                    let at = offset.map(|o| c.t_ms + o);
+                    (key.camera.clone(), c, at)
+                }));
             }
         }
         taken

@@ -288,21 +288,22 @@ impl ConsoleApp {
             let counting = |e: &&super::action::CameraEntry| {
                 e.camera.kind == crate::domain::CameraKind::FlowCount
             };
-            let cameras: Vec<String> = self
-                .cameras
-                .entries
-                .iter()
-                .filter(counting)
-                .map(|e| e.camera.code.clone())
-                .collect();
             let selected = self
                 .cameras
                 .selected
                 .and_then(|i| self.cameras.entries.get(i))
                 .filter(|e| counting(e) || self.geometry.counts(&e.camera.code))
                 .map(|e| e.camera.code.clone());
-            if let Some(command) = self.flow.request(cameras, selected) {
-                commands.push(command);
+            // The list of counting cameras is made only when it is time to ask (not each frame).
+            if self.flow.due(&selected) {
+                let cameras: Vec<String> = self
+                    .cameras
+                    .entries
+                    .iter()
+                    .filter(counting)
+                    .map(|e| e.camera.code.clone())
+                    .collect();
+                commands.extend(self.flow.request(cameras, selected));
             }
         }
         for command in commands {

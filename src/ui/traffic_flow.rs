@@ -89,10 +89,14 @@ impl TrafficFlow {
         }
     }
 
-    /// The command to send now, if it is time (every 30 s, or at once for another camera).
+    /// Whether it is time to ask (every 30 s, or at once for another camera).
+    pub fn due(&self, selected: &Option<String>) -> bool {
+        self.asked_at.is_none_or(|t| t.elapsed() >= ASK_EVERY) || *selected != self.asked_for
+    }
+
+    /// The command to send now, if it is time.
     pub fn request(&mut self, cameras: Vec<String>, selected: Option<String>) -> Option<Command> {
-        let due = self.asked_at.is_none_or(|t| t.elapsed() >= ASK_EVERY);
-        if !due && selected == self.asked_for {
+        if !self.due(&selected) {
             return None;
         }
         self.asked_at = Some(Instant::now());
