@@ -145,8 +145,9 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
     }
     disable_every_camera(&location)?;
     let registry = parse_csv(&csv).map_err(|e| format!("{e:?}"))?;
+    let who = store.first_run_principal().map_err(|e| e.to_string())?;
     store
-        .import_registry(&registry, "bench", "bench.csv")
+        .import_registry(&who, &registry, "bench.csv")
         .map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(root.join("tests/fixtures/rules/campus.geometry.json"))
         .map_err(|e| e.to_string())?;
@@ -157,7 +158,7 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
         let geometry =
             JunctionGeometry::from_json(&value.to_string()).map_err(|e| e.to_string())?;
         store
-            .save_geometry(&geometry, "bench")
+            .save_geometry(&who, &geometry)
             .map_err(|e| e.to_string())?;
     }
     let detector = DetectorService::start(DetectorOptions {
@@ -185,7 +186,9 @@ fn run(root: &Path, clip: &Path, n: usize, window: Duration) -> Result<Row, Stri
         segment_s: 10.0,
         policy: Default::default(),
     };
-    let engine = Engine::start(settings, store, streams).map_err(|e| e.to_string())?;
+    let engine_principal = store.local_engine_principal().map_err(|e| e.to_string())?;
+    let engine =
+        Engine::start(settings, store, engine_principal, streams).map_err(|e| e.to_string())?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let running = std::thread::spawn(move || engine.run(&flag, None));

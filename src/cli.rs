@@ -40,6 +40,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_samples: bool,
 
+    /// Sign in as this user (or service account) for this command; the password comes from
+    /// DISPATCH_PASSWORD or a prompt. Without it, the token `login` saved is used.
+    #[arg(long, env = "DISPATCH_USER", global = true)]
+    pub user: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -98,6 +103,11 @@ pub enum Command {
     /// the database, records each one's main stream and searches it (detection, tracking,
     /// signals, rules), storing events, overlays, health and segments, until SIGTERM.
     Serve(ServeArgs),
+    /// Sign in for the commands that follow (one shift, 8 hours): needs --user; the token is
+    /// kept in a file only this account can read.
+    Login,
+    /// End the sign-in `login` made (the token is revoked in the database and deleted).
+    Logout,
     /// The engines of this database, the cameras each holds and their health.
     Engines {
         /// One JSON array of objects (name, host, state, last_heartbeat_ms, capacity, load,
@@ -183,7 +193,9 @@ pub enum UsersCommand {
     /// line of standard input.
     Add {
         username: String,
-        /// dispatcher, reviewer, supervisor, trainer or administrator.
+        /// dispatcher, reviewer, supervisor, trainer, administrator, or engine (a service
+        /// account for `serve`). On a database that never had a user, only the first
+        /// administrator can be added, without signing in.
         #[arg(long)]
         role: String,
         #[arg(long)]

@@ -15,6 +15,7 @@ pub mod detect;
 pub mod domain;
 pub mod engine;
 pub mod evidence;
+pub mod host;
 pub mod ingest;
 pub mod notice;
 pub mod offscreen;

@@ -693,6 +693,35 @@ fn users_are_added_with_a_role_and_a_bad_role_is_refused() {
             .output()
             .unwrap()
     };
+    // The database's first user is its administrator, added without signing in; then the
+    // administrator signs in for everything else.
+    let out = add(
+        &["users", "add", "lan", "--role", "reviewer"],
+        "xét duyệt 2026",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("its first user is an administrator"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = add(
+        &["users", "add", "admin", "--role", "administrator"],
+        "quản trị viên 1",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env = env
+        .with_env("DISPATCH_USER", "admin")
+        .with_env("DISPATCH_PASSWORD", "quản trị viên 1");
+    let add = |args: &[&str], password: &str| {
+        env.command(args)
+            .env("DISPATCH_NEW_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
     let out = add(
         &[
             "users",
@@ -724,6 +753,19 @@ fn users_are_added_with_a_role_and_a_bad_role_is_refused() {
     assert!(
         list.contains("lan") && list.contains("supervisor") && list.contains("(disabled)"),
         "{list}"
+    );
+    // The last administrator stays one; a wrong password is refused.
+    let err = env.fails(&["users", "disable", "admin"]);
+    assert!(err.contains("last active administrator"), "{err}");
+    let wrong = env
+        .command(&["users", "list"])
+        .env("DISPATCH_PASSWORD", "sai")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("sign-in as admin refused"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
     );
 }
 
@@ -887,13 +929,17 @@ fn counts_export_gives_a_flow_cameras_minutes_as_csv_and_json() {
     };
     let mut store = Store::open(&DatabaseLocation::Sqlite(cli.db())).unwrap();
     assert!(store.cameras().unwrap().iter().any(|c| c.code == camera));
+    let engine = store.local_engine_principal().expect("a principal");
     store
-        .add_counts(&[
-            minute(0, ObjectClass::Motorbike, Direction::In, 41),
-            minute(0, ObjectClass::Car, Direction::Out, 6),
-            minute(1, ObjectClass::Motorbike, Direction::In, 38),
-            minute(90, ObjectClass::Truck, Direction::In, 2),
-        ])
+        .add_counts(
+            &engine,
+            &[
+                minute(0, ObjectClass::Motorbike, Direction::In, 41),
+                minute(0, ObjectClass::Car, Direction::Out, 6),
+                minute(1, ObjectClass::Motorbike, Direction::In, 38),
+                minute(90, ObjectClass::Truck, Direction::In, 2),
+            ],
+        )
         .unwrap();
     drop(store);
     let args = |format: &str| {

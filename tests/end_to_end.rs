@@ -47,11 +47,13 @@ fn a_violation_goes_from_detection_to_evidence_review_notice_and_replay() {
         "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,file://{}\n",
         media("vtest-h264-high.mp4").display()
     );
+    let who = store.first_run_principal().expect("a principal");
     store
-        .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
+        .import_registry(&who, &parse_csv(&csv).unwrap(), "clips.csv")
         .unwrap();
+    let who = store.first_run_principal().expect("a principal");
     store
-        .save_geometry(&common::campus_geometry(), "test")
+        .save_geometry(&who, &common::campus_geometry())
         .unwrap();
     drop(store);
     let recordings: PathBuf = env.path("recordings");

@@ -26,8 +26,9 @@ fn site(db: &TestDatabase, cameras: &[(&str, String)]) -> Store {
             "{code},Camera {code},enforcement,21.3858,103.0205,DBP-J-A1,{url}\n"
         ));
     }
+    let who = store.first_run_principal().expect("a principal");
     store
-        .import_registry(&parse_csv(&csv).unwrap(), "test", "cameras.csv")
+        .import_registry(&who, &parse_csv(&csv).unwrap(), "cameras.csv")
         .unwrap();
     store
 }
@@ -74,8 +75,9 @@ fn leases_are_taken_once_renewed_fenced_and_taken_over_after_expiry() {
         // Held leases are not taken by another engine.
         assert!(two.take_leases("two", 10, 60_000).unwrap().is_empty());
         // A write under a held lease carries its epoch.
+        let engine = one.local_engine_principal().expect("a principal");
         let id = one
-            .record_event_fenced(&event("LEASE-A"), &taken[0])
+            .record_event_fenced(&engine, &event("LEASE-A"), &taken[0])
             .unwrap();
         assert_eq!(one.event(id).unwrap().unwrap().lease_epoch, Some(1));
 
@@ -93,7 +95,8 @@ fn leases_are_taken_once_renewed_fenced_and_taken_over_after_expiry() {
             "{}",
             db.name
         );
-        let refused = one.record_event_fenced(&event("LEASE-A"), &taken[0]);
+        let engine = one.local_engine_principal().expect("a principal");
+        let refused = one.record_event_fenced(&engine, &event("LEASE-A"), &taken[0]);
         assert!(
             matches!(refused, Err(StoreError::StaleLease { ref camera, epoch: 1, .. }) if camera == "LEASE-A"),
             "{}: {refused:?}",
@@ -105,7 +108,8 @@ fn leases_are_taken_once_renewed_fenced_and_taken_over_after_expiry() {
                 .to_string()
                 .contains("no longer holds its lease")
         );
-        let refused = one.recording_opened_fenced(&taken[0], "/nowhere/a.mp4", 0);
+        let engine = one.local_engine_principal().expect("a principal");
+        let refused = one.recording_opened_fenced(&engine, &taken[0], "/nowhere/a.mp4", 0);
         assert!(matches!(refused, Err(StoreError::StaleLease { .. })));
         // Renewal tells the first engine what it lost.
         let renewals: Vec<_> = taken
@@ -128,11 +132,16 @@ fn leases_are_taken_once_renewed_fenced_and_taken_over_after_expiry() {
         });
         assert_eq!(over[0].camera, "LEASE-B");
         assert_eq!(over[0].epoch, 2);
+        let engine = one.local_engine_principal().expect("a principal");
         assert!(
-            one.record_event_fenced(&event("LEASE-B"), &taken[1])
+            one.record_event_fenced(&engine, &event("LEASE-B"), &taken[1])
                 .is_err()
         );
-        assert!(two.record_event_fenced(&event("LEASE-B"), &over[0]).is_ok());
+        let engine = two.local_engine_principal().expect("a principal");
+        assert!(
+            two.record_event_fenced(&engine, &event("LEASE-B"), &over[0])
+                .is_ok()
+        );
     }
 }
 
@@ -237,8 +246,9 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
     let clip = format!("file://{}", media("vtest-h264-high.mp4").display());
     let road = format!("file://{}", media("car-detection.mp4").display());
     let mut store = site(&db, &[("DBP-GT-A1-N", clip), ("DBP-FLOW-TEST", road)]);
+    let who = store.first_run_principal().expect("a principal");
     store
-        .save_geometry(&common::campus_geometry(), "test")
+        .save_geometry(&who, &common::campus_geometry())
         .unwrap();
     // The road clip with a count line across it (tests/fixtures/counts).
     let mut count_line = dienbien_dispatch::domain::geometry::JunctionGeometry::from_json(
@@ -250,7 +260,8 @@ fn serve_records_and_judges_a_camera_with_no_console_open() {
     )
     .unwrap();
     count_line.camera = "DBP-FLOW-TEST".into();
-    store.save_geometry(&count_line, "test").unwrap();
+    let who = store.first_run_principal().expect("a principal");
+    store.save_geometry(&who, &count_line).unwrap();
     let recordings = env.path("recordings");
     let mut serving = serve(
         &env,

@@ -70,24 +70,28 @@ fn a_violation_becomes_a_signed_bundle_and_any_altered_byte_is_named() {
     // A car over the line 5 s into the recording, 2 s into red; moments 0.4 s apart.
     let at_utc_ms = segments[0].started_ms + 5_000;
     let stream_at_ms = 100_000;
+    let engine = store.local_engine_principal().expect("a principal");
     let id = store
-        .record_event(&NewEvent {
-            camera_code: "DBP-GT-A1-S".into(),
-            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
-            track: 7,
-            class: dienbien_dispatch::domain::ObjectClass::Car,
-            place: Some("S".into()),
-            stream_at_ms,
-            time_into_red_ms: Some(2_000),
-            clause: Some("6.9.b".into()),
-            detail: dienbien_dispatch::domain::EventDetail {
-                at_utc_ms: Some(at_utc_ms),
-                evidence_ms: vec![stream_at_ms - 400, stream_at_ms, stream_at_ms + 400],
-                speed_kmh: Some(36.0),
-                geometry_version: Some(2),
-                ..Default::default()
+        .record_event(
+            &engine,
+            &NewEvent {
+                camera_code: "DBP-GT-A1-S".into(),
+                kind: dienbien_dispatch::domain::ViolationKind::RedLight,
+                track: 7,
+                class: dienbien_dispatch::domain::ObjectClass::Car,
+                place: Some("S".into()),
+                stream_at_ms,
+                time_into_red_ms: Some(2_000),
+                clause: Some("6.9.b".into()),
+                detail: dienbien_dispatch::domain::EventDetail {
+                    at_utc_ms: Some(at_utc_ms),
+                    evidence_ms: vec![stream_at_ms - 400, stream_at_ms, stream_at_ms + 400],
+                    speed_kmh: Some(36.0),
+                    geometry_version: Some(2),
+                    ..Default::default()
+                },
             },
-        })
+        )
         .unwrap();
     drop(store);
     let evidence_root = env.path("evidence");
@@ -238,8 +242,12 @@ fn an_event_without_a_recording_is_refused_clearly() {
     env.ok(&["cameras", "list"]);
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
     let id = store
-        .record_event(&red_light("motorbike", None, 1_796_000_000_000_i64))
+        .record_event(
+            &engine,
+            &red_light("motorbike", None, 1_796_000_000_000_i64),
+        )
         .unwrap();
     let err = env.fails(&["evidence", "build", "--event", &id.to_string()]);
     assert!(
@@ -261,9 +269,10 @@ fn a_build_killed_midway_leaves_no_bundle_under_its_name_and_the_next_build_is_w
     );
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
     let start = store.recordings().unwrap()[0].started_ms;
     let id = store
-        .record_event(&red_light("car", Some(1_000), start + 4_000))
+        .record_event(&engine, &red_light("car", Some(1_000), start + 4_000))
         .unwrap();
     drop(store);
     let root = env.path("evidence");
@@ -350,18 +359,23 @@ fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_peri
         std::fs::write(dir.join("clip.mp4"), b"x").unwrap();
         dir.to_string_lossy().into_owned()
     };
-    let event =
-        |store: &mut Store, at: i64| store.record_event(&red_light("car", None, at)).unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
+    let who = store.first_run_principal().expect("a principal");
+    let event = |store: &mut Store, at: i64| {
+        store
+            .record_event(&engine, &red_light("car", None, at))
+            .unwrap()
+    };
     let (rejected, confirmed, old) = (
         event(&mut store, now - day),
         event(&mut store, now - day),
         event(&mut store, now - 400 * day),
     );
     for (id, name) in [(rejected, "a"), (confirmed, "b"), (old, "c")] {
-        store.attach_evidence(id, &bundle(name), "test").unwrap();
+        store.attach_evidence(&engine, id, &bundle(name)).unwrap();
     }
     store
-        .reject_violation(rejected, RejectReason::NoViolation, "", "lan")
+        .reject_violation(&who, rejected, RejectReason::NoViolation, "")
         .unwrap();
     let confirmation = Confirmation {
         plate: Plate::parse("27A-123.45").unwrap(),
@@ -370,9 +384,9 @@ fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_peri
         clause: None,
     };
     store
-        .confirm_violation(confirmed, &confirmation, "lan")
+        .confirm_violation(&who, confirmed, &confirmation)
         .unwrap();
-    store.confirm_violation(old, &confirmation, "lan").unwrap();
+    store.confirm_violation(&who, old, &confirmation).unwrap();
     drop(store);
     let err = env.fails(&[
         "evidence",
@@ -445,11 +459,13 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
     let location = DatabaseLocation::Sqlite(env.path("dispatch.db"));
     let mut store = Store::open(&location).unwrap();
     let path_text = path.to_string_lossy();
+    let engine = store.local_engine_principal().expect("a principal");
     store
-        .recording_opened("DBP-GT-A1-S", &path_text, started)
+        .recording_opened(&engine, "DBP-GT-A1-S", &path_text, started)
         .unwrap();
     store
         .recording_ended(
+            &engine,
             "DBP-GT-A1-S",
             &path_text,
             started,
@@ -462,7 +478,7 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
         )
         .unwrap();
     let id = store
-        .record_event(&red_light("car", Some(1_000), started + 2_500))
+        .record_event(&engine, &red_light("car", Some(1_000), started + 2_500))
         .unwrap();
     // What the console drew: the car (track 1) at each still's moment, and the approach's
     // signal red for a second already.
@@ -489,7 +505,7 @@ fn a_plate_seen_at_the_line_gets_its_close_up_in_the_bundle() {
             }],
         })
         .collect();
-    store.record_overlays(&overlays).unwrap();
+    store.record_overlays(&engine, &overlays).unwrap();
     drop(store);
     env.ok(&strs(&build_args(id, &env.path("evidence"))));
     let bundle = Store::open(&location)

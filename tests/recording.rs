@@ -236,32 +236,38 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
     let location = DatabaseLocation::Sqlite(env.db());
     let mut store = Store::open(&location).unwrap();
     let middle = &rows[0];
+    let engine = store.local_engine_principal().expect("a principal");
     store
-        .record_event(&dienbien_dispatch::store::NewEvent {
-            camera_code: "DBP-GT-A1-N".into(),
-            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
-            track: 1,
-            class: dienbien_dispatch::domain::ObjectClass::Car,
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: None,
-            clause: None,
-            detail: dienbien_dispatch::domain::EventDetail {
-                at_utc_ms: Some(middle.started_ms + 500),
-                ..Default::default()
+        .record_event(
+            &engine,
+            &dienbien_dispatch::store::NewEvent {
+                camera_code: "DBP-GT-A1-N".into(),
+                kind: dienbien_dispatch::domain::ViolationKind::RedLight,
+                track: 1,
+                class: dienbien_dispatch::domain::ObjectClass::Car,
+                place: None,
+                stream_at_ms: 0,
+                time_into_red_ms: None,
+                clause: None,
+                detail: dienbien_dispatch::domain::EventDetail {
+                    at_utc_ms: Some(middle.started_ms + 500),
+                    ..Default::default()
+                },
             },
-        })
+        )
         .unwrap();
     // A forged row naming a file outside the recordings folder through "..": never deleted.
     let victim = env.dir.path().join("victim.mp4");
     std::fs::write(&victim, b"not a recording").unwrap();
     let forged = format!("{}/DBP-GT-A1-N/../../victim.mp4", recordings.display());
     let started = rows[0].started_ms - 3_600_000;
+    let engine = store.local_engine_principal().expect("a principal");
     store
-        .recording_opened("DBP-GT-A1-N", &forged, started)
+        .recording_opened(&engine, "DBP-GT-A1-N", &forged, started)
         .unwrap();
     store
         .recording_ended(
+            &engine,
             "DBP-GT-A1-N",
             &forged,
             started,
@@ -346,8 +352,9 @@ fn retention_deletes_expired_continuous_footage_keeps_event_footage_and_audits_e
     assert_eq!(store.verify_audit().unwrap().broken, None);
     // A deletion cut short between the index and the file is finished by the recovery.
     let last = kept.last().unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
     store
-        .recording_deleted(&last.path, "expired", "test")
+        .recording_deleted(&engine, &last.path, "expired")
         .unwrap();
     assert!(Path::new(&last.path).exists());
     let out = env.run(&[

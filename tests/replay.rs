@@ -176,21 +176,25 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     let rows = store.recordings().unwrap();
     // Six seconds into the recordings (the clock starts five before, inside them).
     let at = rows.iter().map(|r| r.started_ms).min().unwrap() + 6_000;
+    let engine = store.local_engine_principal().expect("a principal");
     let id = store
-        .record_event(&NewEvent {
-            camera_code: "DBP-GT-A1-S".into(),
-            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
-            track: 2,
-            class: dienbien_dispatch::domain::ObjectClass::Car,
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: Some(1_500),
-            clause: None,
-            detail: dienbien_dispatch::domain::EventDetail {
-                at_utc_ms: Some(at),
-                ..Default::default()
+        .record_event(
+            &engine,
+            &NewEvent {
+                camera_code: "DBP-GT-A1-S".into(),
+                kind: dienbien_dispatch::domain::ViolationKind::RedLight,
+                track: 2,
+                class: dienbien_dispatch::domain::ObjectClass::Car,
+                place: None,
+                stream_at_ms: 0,
+                time_into_red_ms: Some(1_500),
+                clause: None,
+                detail: dienbien_dispatch::domain::EventDetail {
+                    at_utc_ms: Some(at),
+                    ..Default::default()
+                },
             },
-        })
+        )
         .unwrap();
     // What the console drew over A1-S then: a car, track 2, flagged, every 200 ms.
     let overlays: Vec<dienbien_dispatch::domain::overlay::RecordedOverlay> = (0..100)
@@ -209,7 +213,7 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
             signals: Vec::new(),
         })
         .collect();
-    store.record_overlays(&overlays).unwrap();
+    store.record_overlays(&engine, &overlays).unwrap();
     // The A1 North geometry was changed after the incident: the replay draws the first one.
     let geometry = dienbien_dispatch::domain::geometry::JunctionGeometry::from_json(
         &std::fs::read_to_string(
@@ -219,10 +223,11 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
         .unwrap(),
     )
     .unwrap();
-    store.save_geometry(&geometry, "test").unwrap();
+    let who = store.first_run_principal().expect("a principal");
+    store.save_geometry(&who, &geometry).unwrap();
     let mut changed = geometry.clone();
     changed.zones[0].dwell_limit_s = 99.0;
-    store.save_geometry(&changed, "test").unwrap();
+    store.save_geometry(&who, &changed).unwrap();
     drop(store);
     let location = db.location.clone();
     let mut harness = console_with_evidence(
@@ -350,23 +355,27 @@ fn a_saved_incident_becomes_an_exercise_of_simulated_cameras() {
     assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
     let mut store = Store::open(&location).unwrap();
     let rows = store.recordings().unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
     // Three and a half seconds into the recordings (both began within a moment of each other).
     let at = rows.iter().map(|r| r.started_ms).min().unwrap() + 3_500;
     let id = store
-        .record_event(&dienbien_dispatch::store::NewEvent {
-            camera_code: "DBP-GT-A1-S".into(),
-            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
-            track: 2,
-            class: dienbien_dispatch::domain::ObjectClass::Car,
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: None,
-            clause: None,
-            detail: dienbien_dispatch::domain::EventDetail {
-                at_utc_ms: Some(at),
-                ..Default::default()
+        .record_event(
+            &engine,
+            &dienbien_dispatch::store::NewEvent {
+                camera_code: "DBP-GT-A1-S".into(),
+                kind: dienbien_dispatch::domain::ViolationKind::RedLight,
+                track: 2,
+                class: dienbien_dispatch::domain::ObjectClass::Car,
+                place: None,
+                stream_at_ms: 0,
+                time_into_red_ms: None,
+                clause: None,
+                detail: dienbien_dispatch::domain::EventDetail {
+                    at_utc_ms: Some(at),
+                    ..Default::default()
+                },
             },
-        })
+        )
         .unwrap();
     drop(store);
     let cli = |args: &[&str]| {

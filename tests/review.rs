@@ -1,7 +1,8 @@
 //! Review as a reviewer does it from the command line: the queue, a confirmation (plate and
 //! colour; the clause follows the corrected class), a rejection with a reason, the notice as a
 //! PDF whose text (read back by poppler's pdftotext) keeps its Vietnamese diacritics, the
-//! portal export in the portal's column order, and every step in the audit chain.
+//! portal export in the portal's column order, and every step in the audit chain. The
+//! reviewer signs in (`login`); the shell's user name counts for nothing.
 
 mod common;
 mod support;
@@ -14,9 +15,52 @@ use std::path::Path;
 use std::process::Command;
 use support::media;
 
-/// The binary in a folder of its own, run by reviewer "lan".
+/// The binary in a folder of its own, in a shell whose user calls itself "chief".
 fn new_env() -> CliEnv {
-    CliEnv::new().with_env("USER", "reviewer-lan")
+    CliEnv::new().with_env("USER", "chief")
+}
+
+/// Creates the first administrator, who adds reviewer "lan"; signs lan in with `login`.
+fn sign_in_reviewer(env: &CliEnv) {
+    let run = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut command = env.command(args);
+        command.envs(vars.iter().copied());
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = run(
+        &["users", "add", "admin", "--role", "administrator"],
+        &[("DISPATCH_NEW_PASSWORD", "quản trị viên 1")],
+    );
+    assert!(out.contains("first administrator"), "{out}");
+    // Now every command signs in; a second "first" administrator is refused.
+    let mut command = env.command(&["users", "add", "me", "--role", "administrator"]);
+    command.env("DISPATCH_NEW_PASSWORD", "12345678");
+    let out = command.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("sign-in needed"),
+        "{err}"
+    );
+    run(
+        &[
+            "--user", "admin", "users", "add", "lan", "--role", "reviewer",
+        ],
+        &[
+            ("DISPATCH_PASSWORD", "quản trị viên 1"),
+            ("DISPATCH_NEW_PASSWORD", "xét duyệt 2026"),
+        ],
+    );
+    let out = run(
+        &["--user", "lan", "login"],
+        &[("DISPATCH_PASSWORD", "xét duyệt 2026")],
+    );
+    assert!(out.contains("signed in as lan until"), "{out}");
 }
 
 fn event(at_utc_ms: i64, class: &str) -> NewEvent {
@@ -51,12 +95,17 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
     let mut store = Store::open(&location).unwrap();
     let start = store.recordings().unwrap()[0].started_ms;
     // The detector took a car for a motorbike; a second event is not a violation.
+    let engine = store.local_engine_principal().expect("a principal");
     let first = store
-        .record_event(&event(start + 3_000, "motorbike"))
+        .record_event(&engine, &event(start + 3_000, "motorbike"))
         .unwrap();
-    let second = store.record_event(&event(start + 4_000, "car")).unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
+    let second = store
+        .record_event(&engine, &event(start + 4_000, "car"))
+        .unwrap();
     drop(store);
 
+    sign_in_reviewer(&env);
     let queue = env.ok(&["review", "list"]);
     assert_eq!(queue.lines().count(), 2, "{queue}");
     assert!(queue.contains("(no evidence yet)"));
@@ -108,10 +157,7 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
         "--reason",
         "duplicate",
     ]);
-    assert!(
-        err.contains("it was confirmed already by cli:reviewer-lan"),
-        "{err}"
-    );
+    assert!(err.contains("it was confirmed already by lan"), "{err}");
     let err = env.fails(&["review", "reject", &second.to_string(), "--reason", "tired"]);
     assert!(err.contains("use one of plate-unreadable"), "{err}");
     env.ok(&[
@@ -185,7 +231,7 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
         "Từ 18.000.000 đồng đến 20.000.000 đồng",
         "Ngã tư Đồi A1",
         "đèn đỏ đã bật 2,4 giây",
-        "cli:reviewer-lan",
+        "lan",
         "Xác minh chủ phương tiện trước",
     ] {
         assert!(
@@ -230,9 +276,20 @@ fn a_violation_is_confirmed_noticed_and_exported_and_every_step_is_audited() {
     let json = env.ok(&["review", "export", "--format", "json"]);
     let value: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(value["Biển kiểm soát"], "27A-123.45");
+    // Signed out, the shell's user is nobody: the queue is refused.
+    assert!(env.ok(&["logout"]).contains("signed out"));
+    let refused = env.fails(&["review", "list"]);
+    assert!(refused.contains("sign-in needed"), "{refused}");
 
-    // Every step is in the audit chain, and the chain holds.
+    // Every step is in the audit chain under the reviewer's name, and the chain holds.
     let mut store = Store::open(&location).unwrap();
+    let confirm = store
+        .recent_audit(60)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "review.confirm")
+        .unwrap();
+    assert_eq!(confirm.actor, "lan");
     let actions: Vec<String> = store
         .recent_audit(30)
         .unwrap()
@@ -289,8 +346,14 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
     );
     let mut store = Store::open(&db.location).unwrap();
     let start = store.recordings().unwrap()[0].started_ms;
-    let older = store.record_event(&event(start + 3_000, "car")).unwrap();
-    let newer = store.record_event(&event(start + 4_000, "car")).unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
+    let older = store
+        .record_event(&engine, &event(start + 3_000, "car"))
+        .unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
+    let newer = store
+        .record_event(&engine, &event(start + 4_000, "car"))
+        .unwrap();
     // What the console drew over the camera then: the car, track 3, flagged.
     let overlays: Vec<dienbien_dispatch::domain::overlay::RecordedOverlay> = (0..60)
         .map(|i| dienbien_dispatch::domain::overlay::RecordedOverlay {
@@ -308,7 +371,8 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
             signals: Vec::new(),
         })
         .collect();
-    store.record_overlays(&overlays).unwrap();
+    let engine = store.local_engine_principal().expect("a principal");
+    store.record_overlays(&engine, &overlays).unwrap();
     drop(store);
     let setup = EvidenceSetup {
         key_path: env.path("key"),
@@ -411,7 +475,7 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
             .reviewer
             .as_deref()
             .unwrap_or("")
-            .starts_with("console:")
+            .starts_with("first-run@")
     );
     let rejected = store.event(older).unwrap().unwrap();
     assert_eq!(

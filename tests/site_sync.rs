@@ -89,8 +89,10 @@ fn an_engine_event_reaches_every_console_and_an_alarm_moved_on_moves_everywhere(
                     == Some("engine-a")
             });
         }
+        let who = engine.local_engine_principal().expect("a principal");
         let stored = engine
             .record_event_fenced(
+                &who,
                 &NewEvent {
                     camera_code: "DBP-GT-A1-N".into(),
                     kind: dienbien_dispatch::domain::ViolationKind::RedLight,
@@ -184,8 +186,10 @@ fn a_console_starting_shows_the_open_alarms_and_the_cameras_no_engine_holds() {
         )
         .unwrap();
         let lease = hold_as_engine(&mut store, "engine-b", 1);
+        let engine = store.local_engine_principal().expect("a principal");
         let open = store
             .record_event_fenced(
+                &engine,
                 &NewEvent {
                     camera_code: lease[0].camera.clone(),
                     kind: dienbien_dispatch::domain::ViolationKind::IllegalParking,
@@ -229,13 +233,14 @@ fn one_camera(url: &str) -> common::TestDatabase {
     let db = common::sqlite();
     let (mut store, _) = Store::open_seeded(&db.location).unwrap();
     common::execute_raw(&db.location, "UPDATE cameras SET enabled = FALSE").unwrap();
+    let who = store.first_run_principal().expect("a principal");
     let csv = format!(
         "code,name,kind,lat_deg,lon_deg,junction_code,main_url\nDBP-GT-A1-N,Camera A1 North,enforcement,21.3858,103.0205,DBP-J-A1,{url}\n"
     );
     store
         .import_registry(
+            &who,
             &dienbien_dispatch::registry::parse_csv(&csv).unwrap(),
-            "test",
             "camera.csv",
         )
         .unwrap();
@@ -276,6 +281,8 @@ impl TestEngine {
         if let Some(shared) = lend {
             streams = streams.lending(shared);
         }
+        let mut store = Store::open(location).unwrap();
+        let who = store.local_engine_principal().expect("a principal");
         let engine = Engine::start(
             EngineSettings {
                 name: name.into(),
@@ -286,7 +293,8 @@ impl TestEngine {
                 segment_s: 5.0,
                 policy: Default::default(),
             },
-            Store::open(location).unwrap(),
+            store,
+            who,
             streams,
         )
         .unwrap();
@@ -523,8 +531,10 @@ fn with_the_list_a_camera_panel_and_alarms_open_the_wall_keeps_most_of_a_1600_pi
     let mut harness = console_on(db, english(), (1600.0, 900.0));
     wait(&mut harness, "the database", |h| app(h).inventory_loaded());
     let (mut engine, lease) = engine_holding_a1_north(&location);
+    let who = engine.local_engine_principal().expect("a principal");
     engine
         .record_event_fenced(
+            &who,
             &NewEvent {
                 camera_code: "DBP-GT-A1-N".into(),
                 kind: dienbien_dispatch::domain::ViolationKind::RedLight,

@@ -76,9 +76,8 @@ fn import_adds_and_updates_in_one_transaction() {
              DBP-NEW-1,Camera mới,crowd,21.39,103.02,true,,,,file:///srv/clips/new.mp4,,false,,\n"
         );
         let registry = parse_csv(&text).unwrap();
-        let summary = store
-            .import_registry(&registry, "test", "good.csv")
-            .unwrap();
+        let who = store.first_run_principal().expect("a principal");
+        let summary = store.import_registry(&who, &registry, "good.csv").unwrap();
         assert_eq!((summary.cameras_added, summary.cameras_updated), (1, 1));
         let cameras = store.cameras().unwrap();
         assert_eq!(cameras.len(), before + 1);
@@ -111,8 +110,9 @@ fn an_import_naming_an_unknown_junction_writes_nothing() {
              DBP-X-2,Hai,crowd,21.39,103.02,true,,,DBP-J-NOWHERE,rtsp://x2.invalid/,,true,,\n"
         );
         let registry = parse_csv(&text).unwrap();
+        let who = store.first_run_principal().expect("a principal");
         let err = store
-            .import_registry(&registry, "test", "bad.csv")
+            .import_registry(&who, &registry, "bad.csv")
             .unwrap_err();
         match &err {
             StoreError::Import(problems) => {
@@ -149,17 +149,17 @@ fn export_then_import_into_a_new_database_gives_the_same_registry() {
         let target = common::sqlite();
         let mut other = Store::open(&target.location).unwrap();
         let parsed = registry::parse_geojson(&geojson).unwrap();
+        let who = other.first_run_principal().expect("a principal");
         other
-            .import_registry(&parsed, "test", "export.geojson")
+            .import_registry(&who, &parsed, "export.geojson")
             .unwrap();
         assert_eq!(other.junctions().unwrap(), junctions, "{}", db.name);
         assert_eq!(other.cameras().unwrap(), cameras, "{}", db.name);
 
         // The CSV export re-imports as updates of every camera and changes nothing.
         let parsed = parse_csv(&csv).unwrap();
-        let summary = other
-            .import_registry(&parsed, "test", "export.csv")
-            .unwrap();
+        let who = other.first_run_principal().expect("a principal");
+        let summary = other.import_registry(&who, &parsed, "export.csv").unwrap();
         assert_eq!(summary.cameras_updated, cameras.len());
         assert_eq!(summary.cameras_added, 0);
         assert_eq!(other.cameras().unwrap(), cameras, "{}", db.name);
@@ -217,8 +217,9 @@ fn concurrent_writers_lose_nothing() {
                         let text = format!(
                             "{CSV_HEADER}\nDBP-W-{w},Writer {w},crowd,21.39,103.02,true,,,,rtsp://w{w}.invalid/,,true,,\n"
                         );
+                        let who = store.first_run_principal().expect("a principal");
                         store
-                            .import_registry(&parse_csv(&text).unwrap(), "test", "w.csv")
+                            .import_registry(&who, &parse_csv(&text).unwrap(), "w.csv")
                             .unwrap();
                     })
                     .unwrap()
@@ -291,11 +292,14 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
                 ..Default::default()
             },
         };
-        let first = store.record_event(&event(1)).unwrap();
-        let second = store.record_event(&event(2)).unwrap();
+        let engine = store.local_engine_principal().expect("a principal");
+        let first = store.record_event(&engine, &event(1)).unwrap();
+        let engine = store.local_engine_principal().expect("a principal");
+        let second = store.record_event(&engine, &event(2)).unwrap();
         assert!(second > first, "{}", db.name);
+        let who = store.first_run_principal().expect("a principal");
         store
-            .set_event_state(first, EventState::Acknowledged, "dispatcher:lan")
+            .set_event_state(&who, first, EventState::Acknowledged)
             .unwrap();
         let stored = store.recent_events(10).unwrap();
         assert_eq!(stored.len(), 2, "{}", db.name);
@@ -313,11 +317,11 @@ fn events_are_stored_and_every_decision_on_them_is_audited() {
                 audit.subject.as_str(),
                 audit.actor.as_str()
             ),
-            ("events.state", first.to_string().as_str(), "dispatcher:lan")
+            ("events.state", first.to_string().as_str(), who.name())
         );
         // An event that does not exist changes nothing.
         let err = store
-            .set_event_state(999_999, EventState::Closed, "x")
+            .set_event_state(&who, 999_999, EventState::Closed)
             .unwrap_err()
             .to_string();
         assert!(err.contains("event 999999 is not in the database"), "{err}");
@@ -362,12 +366,15 @@ fn geometries_are_versioned_audited_and_never_changed() {
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
         assert!(store.latest_geometries().unwrap().is_empty(), "{}", db.name);
-        assert_eq!(store.save_geometry(&first, "editor:lan").unwrap(), 1);
+        let who = store.first_run_principal().expect("a principal");
+        assert_eq!(store.save_geometry(&who, &first).unwrap(), 1);
         // The same geometry again adds no version.
-        assert_eq!(store.save_geometry(&first, "editor:lan").unwrap(), 1);
+        let who = store.first_run_principal().expect("a principal");
+        assert_eq!(store.save_geometry(&who, &first).unwrap(), 1);
         let mut second = first.clone();
         second.zones[0].dwell_limit_s += 5.0;
-        assert_eq!(store.save_geometry(&second, "editor:lan").unwrap(), 2);
+        let who = store.first_run_principal().expect("a principal");
+        assert_eq!(store.save_geometry(&who, &second).unwrap(), 2);
         let versions = store.geometry_versions(&first.camera).unwrap();
         assert_eq!(versions.len(), 2, "{}", db.name);
         assert_eq!(versions[0].geometry, first, "version 1 kept as it was");
@@ -383,10 +390,8 @@ fn geometries_are_versioned_audited_and_never_changed() {
         let mut broken = second.clone();
         broken.approaches.clear();
         broken.zones[0].polygon.truncate(2);
-        let err = store
-            .save_geometry(&broken, "editor:lan")
-            .unwrap_err()
-            .to_string();
+        let who = store.first_run_principal().expect("a principal");
+        let err = store.save_geometry(&who, &broken).unwrap_err().to_string();
         assert!(err.contains("not a closed polygon"), "{err}");
         assert_eq!(store.geometry_versions(&first.camera).unwrap().len(), 2);
         // The database itself refuses to change a stored version.
@@ -470,48 +475,60 @@ fn users_sign_in_with_argon2_hashes_and_every_attempt_is_audited() {
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
         store
+            .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
+            .unwrap();
+        let admin = store
+            .sign_in("admin", "quản trị viên 1")
+            .unwrap()
+            .unwrap()
+            .principal;
+        store
             .create_user(
+                &admin,
                 "lan",
                 "Nguyễn Thị Lan",
                 Role::Reviewer,
                 "mật khẩu dài",
-                "admin",
             )
             .unwrap();
         let err = store
-            .create_user("lan", "again", Role::Dispatcher, "12345678", "admin")
+            .create_user(&admin, "lan", "again", Role::Dispatcher, "12345678")
             .unwrap_err();
         assert!(err.to_string().contains("exists already"), "{err}");
         assert!(
             store
-                .create_user("x y", "", Role::Trainer, "12345678", "a")
+                .create_user(&admin, "x y", "", Role::Trainer, "12345678")
                 .is_err()
         );
         assert!(
             store
-                .create_user("short", "", Role::Trainer, "1234", "a")
+                .create_user(&admin, "short", "", Role::Trainer, "1234")
                 .is_err()
         );
-        let user = store.sign_in("lan", "mật khẩu dài").unwrap().unwrap();
+        let signed = store.sign_in("lan", "mật khẩu dài").unwrap().unwrap();
         assert_eq!(
-            (user.role, user.display_name.as_str()),
+            (signed.user.role, signed.user.display_name.as_str()),
             (Role::Reviewer, "Nguyễn Thị Lan")
         );
-        assert_eq!(
+        assert_eq!(signed.principal.name(), "lan");
+        assert!(matches!(
             store.sign_in("lan", "wrong").unwrap(),
             Err(SignInError::Wrong)
-        );
-        assert_eq!(
+        ));
+        assert!(matches!(
             store.sign_in("nobody", "wrong").unwrap(),
             Err(SignInError::Wrong)
-        );
-        store.update_user("lan", None, Some(true), "admin").unwrap();
-        assert_eq!(
+        ));
+        store.update_user(&admin, "lan", None, Some(true)).unwrap();
+        assert!(matches!(
             store.sign_in("lan", "mật khẩu dài").unwrap(),
             Err(SignInError::Disabled)
-        );
+        ));
         // Only the Argon2id hash is stored.
-        let hash = common::query_one(&db.location, "SELECT password_hash AS value FROM users");
+        let hash = common::query_one(
+            &db.location,
+            "SELECT password_hash AS value FROM users WHERE username = 'lan'",
+        );
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains("mật"));
         let actions: Vec<String> = store
@@ -528,6 +545,257 @@ fn users_sign_in_with_argon2_hashes_and_every_attempt_is_audited() {
         ] {
             assert!(actions.iter().any(|a| a == action), "{}: {action}", db.name);
         }
+    }
+}
+
+#[test]
+fn once_a_user_exists_every_caller_signs_in_and_the_store_checks_each_role() {
+    use dienbien_dispatch::domain::{Role, ViolationKind};
+    use dienbien_dispatch::store::{ReviewFilter, StoreError};
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        // First run: anyone, as the workstation; never managing users.
+        let first = store.first_run_principal().unwrap();
+        assert!(first.name().starts_with("first-run@"));
+        assert!(
+            store
+                .create_user(&first, "x1", "", Role::Administrator, "12345678")
+                .is_err(),
+            "{}: users are managed by administrators only",
+            db.name
+        );
+        store
+            .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
+            .unwrap();
+        // A second first administrator is refused, and so is every caller without sign-in.
+        let again = store
+            .create_first_administrator("chief", "Chief", "12345678")
+            .unwrap_err();
+        assert!(again.to_string().contains("has (or had) users"), "{again}");
+        assert!(matches!(
+            store.first_run_principal(),
+            Err(StoreError::SignInNeeded)
+        ));
+        let admin = store
+            .sign_in("admin", "quản trị viên 1")
+            .unwrap()
+            .unwrap()
+            .principal;
+        store
+            .create_user(&admin, "tuan", "Tuấn", Role::Dispatcher, "điều phối 24/7")
+            .unwrap();
+        store
+            .create_user(
+                &admin,
+                "engine-1",
+                "Engine 1",
+                Role::Engine,
+                "máy phân tích 1",
+            )
+            .unwrap();
+        let tuan = store
+            .sign_in("tuan", "điều phối 24/7")
+            .unwrap()
+            .unwrap()
+            .principal;
+        let engine = store
+            .sign_in("engine-1", "máy phân tích 1")
+            .unwrap()
+            .unwrap()
+            .principal;
+        // An engine writes events; a dispatcher does not; neither reviews.
+        let event = dienbien_dispatch::store::NewEvent {
+            camera_code: "DBP-GT-A1-N".into(),
+            kind: ViolationKind::RedLight,
+            track: 1,
+            class: dienbien_dispatch::domain::ObjectClass::Car,
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: Some(900),
+            clause: None,
+            detail: Default::default(),
+        };
+        let id = store.record_event(&engine, &event).unwrap();
+        let refused = store.record_event(&tuan, &event).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("tuan (dispatcher) may not write detections"),
+            "{refused}"
+        );
+        let confirmation = dienbien_dispatch::store::Confirmation {
+            plate: dienbien_dispatch::domain::Plate::parse("27A-123.45").unwrap(),
+            colour: dienbien_dispatch::domain::PlateColour::White,
+            class: None,
+            clause: None,
+        };
+        for who in [&tuan, &engine] {
+            assert!(matches!(
+                store.confirm_violation(who, id, &confirmation),
+                Err(StoreError::Forbidden { .. })
+            ));
+            assert!(matches!(
+                store.review_queue(who, &ReviewFilter::default()),
+                Err(StoreError::Forbidden { .. })
+            ));
+        }
+        assert!(matches!(
+            store.create_user(&tuan, "me", "Me", Role::Administrator, "12345678"),
+            Err(StoreError::Forbidden { .. })
+        ));
+        // The dispatcher handles the alarm; the audit log names the signed-in user.
+        store
+            .set_event_state(
+                &tuan,
+                id,
+                dienbien_dispatch::domain::EventState::Acknowledged,
+            )
+            .unwrap();
+        let last = store.recent_audit(1).unwrap().remove(0);
+        assert_eq!(
+            (last.actor.as_str(), last.action.as_str()),
+            ("tuan", "events.state")
+        );
+        // The last active administrator can be neither disabled nor demoted.
+        for (role, disabled) in [(Some(Role::Supervisor), None), (None, Some(true))] {
+            let err = store
+                .update_user(&admin, "admin", role, disabled)
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("last active administrator"),
+                "{err}"
+            );
+        }
+        store
+            .create_user(
+                &admin,
+                "admin2",
+                "Quản trị 2",
+                Role::Administrator,
+                "quản trị viên 2",
+            )
+            .unwrap();
+        store
+            .update_user(&admin, "admin", None, Some(true))
+            .unwrap();
+    }
+}
+
+#[test]
+fn repeated_failures_lock_a_user_out_and_the_lockout_is_audited() {
+    use dienbien_dispatch::store::SignInError;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        store
+            .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
+            .unwrap();
+        for attempt in 1..=4 {
+            assert!(
+                matches!(
+                    store.sign_in("admin", "sai").unwrap(),
+                    Err(SignInError::Wrong)
+                ),
+                "attempt {attempt}"
+            );
+        }
+        // The fifth failure locks the account: even the right password is refused until then.
+        assert!(matches!(
+            store.sign_in("admin", "sai").unwrap(),
+            Err(SignInError::Wrong)
+        ));
+        match store.sign_in("admin", "quản trị viên 1").unwrap() {
+            Err(SignInError::Locked { until_ms }) => {
+                let now = dienbien_dispatch::clock::now_utc_ms();
+                assert!(until_ms > now && until_ms <= now + 30_000, "{until_ms}");
+            }
+            other => panic!("{}: not locked: {:?}", db.name, other.map(|s| s.user)),
+        }
+        let actions: Vec<String> = store
+            .recent_audit(5)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(actions.iter().any(|a| a == "user.locked"), "{actions:?}");
+        // Once the lockout has passed (moved back here), the right password works again.
+        common::execute_raw(
+            &db.location,
+            "UPDATE users SET locked_until_ms = 1 WHERE username = 'admin'",
+        )
+        .unwrap();
+        assert!(store.sign_in("admin", "quản trị viên 1").unwrap().is_ok());
+    }
+}
+
+#[test]
+fn a_sign_in_token_stands_for_its_user_until_revoked_or_the_user_is_disabled() {
+    use dienbien_dispatch::domain::Role;
+    use dienbien_dispatch::store::SignInError;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        store
+            .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
+            .unwrap();
+        let admin = store
+            .sign_in("admin", "quản trị viên 1")
+            .unwrap()
+            .unwrap()
+            .principal;
+        store
+            .create_user(&admin, "lan", "Lan", Role::Reviewer, "xét duyệt 2026")
+            .unwrap();
+        let lan = store
+            .sign_in("lan", "xét duyệt 2026")
+            .unwrap()
+            .unwrap()
+            .principal;
+        let token = store.issue_token(&lan).unwrap();
+        assert_eq!(token.len(), 64);
+        let stored = common::query_one(
+            &db.location,
+            "SELECT token_hash AS value FROM sign_in_tokens",
+        );
+        assert_ne!(stored, token, "only the token's hash is stored");
+        let redeemed = store.redeem_token(&token).unwrap().unwrap();
+        assert_eq!(redeemed.principal, lan);
+        assert!(matches!(
+            store.redeem_token("0000").unwrap(),
+            Err(SignInError::TokenExpired)
+        ));
+        assert!(store.revoke_token(&token).unwrap());
+        assert!(store.redeem_token(&token).unwrap().is_err());
+        // A disabled user's tokens end with the account.
+        let token = store.issue_token(&lan).unwrap();
+        store.update_user(&admin, "lan", None, Some(true)).unwrap();
+        assert!(store.redeem_token(&token).unwrap().is_err());
+    }
+}
+
+#[test]
+fn of_two_workstations_creating_the_first_administrator_at_once_exactly_one_wins() {
+    for db in every_backend() {
+        drop(Store::open_seeded(&db.location).unwrap());
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let racers: Vec<_> = ["chief-a", "chief-b"]
+            .into_iter()
+            .map(|name| {
+                let (location, barrier) = (db.location.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut store = Store::open(&location).unwrap();
+                    barrier.wait();
+                    store
+                        .create_first_administrator(name, name, "12345678")
+                        .is_ok()
+                })
+            })
+            .collect();
+        let wins: usize = racers
+            .into_iter()
+            .map(|r| usize::from(r.join().unwrap()))
+            .sum();
+        assert_eq!(wins, 1, "{}", db.name);
+        let mut store = Store::open(&db.location).unwrap();
+        assert_eq!(store.users().unwrap().len(), 1, "{}", db.name);
     }
 }
 
@@ -554,7 +822,8 @@ fn overlays_are_recorded_in_batches_and_read_back_by_camera_and_time() {
         let batch: Vec<RecordedOverlay> = (0..30)
             .map(|i| overlay(if i % 2 == 0 { "A" } else { "B" }, i * 200))
             .collect();
-        store.record_overlays(&batch).unwrap();
+        let engine = store.local_engine_principal().expect("a principal");
+        store.record_overlays(&engine, &batch).unwrap();
         let read = store
             .overlays_between(&["A".to_owned()], 1_000, 3_000)
             .unwrap();
@@ -581,18 +850,22 @@ fn the_review_queue_filters_by_cameras_kind_class_and_time() {
             clause: None,
             detail: dienbien_dispatch::domain::EventDetail::default(),
         };
+        let engine = store.local_engine_principal().expect("a principal");
         let a = store
-            .record_event(&event("DBP-GT-A1-N", "red-light", "car"))
+            .record_event(&engine, &event("DBP-GT-A1-N", "red-light", "car"))
             .unwrap();
+        let engine = store.local_engine_principal().expect("a principal");
         let b = store
-            .record_event(&event("DBP-GT-A1-S", "red-light", "motorbike"))
+            .record_event(&engine, &event("DBP-GT-A1-S", "red-light", "motorbike"))
             .unwrap();
+        let engine = store.local_engine_principal().expect("a principal");
         let c = store
-            .record_event(&event("DBP-GT-QT75-S", "wrong-way", "car"))
+            .record_event(&engine, &event("DBP-GT-QT75-S", "wrong-way", "car"))
             .unwrap();
         let ids = |store: &mut Store, filter: ReviewFilter| -> Vec<i64> {
+            let who = store.first_run_principal().expect("a principal");
             store
-                .review_queue(&filter)
+                .review_queue(&who, &filter)
                 .unwrap()
                 .iter()
                 .map(|e| e.id)
@@ -638,15 +911,23 @@ fn traffic_counts_add_up_per_minute_and_compare_with_the_usual_hour() {
         };
         let now = 30 * 86_400_000;
         // Two engines' batches for the same minute add up; another minute is its own row.
+        let engine = store.local_engine_principal().expect("a principal");
         store
-            .add_counts(&[count(now - 120_000, ObjectClass::Car, Direction::In, 3)])
+            .add_counts(
+                &engine,
+                &[count(now - 120_000, ObjectClass::Car, Direction::In, 3)],
+            )
             .unwrap();
+        let engine = store.local_engine_principal().expect("a principal");
         store
-            .add_counts(&[
-                count(now - 120_000, ObjectClass::Car, Direction::In, 2),
-                count(now - 120_000, ObjectClass::Motorbike, Direction::Out, 7),
-                count(now - 60_000, ObjectClass::Car, Direction::In, 1),
-            ])
+            .add_counts(
+                &engine,
+                &[
+                    count(now - 120_000, ObjectClass::Car, Direction::In, 2),
+                    count(now - 120_000, ObjectClass::Motorbike, Direction::Out, 7),
+                    count(now - 60_000, ObjectClass::Car, Direction::In, 1),
+                ],
+            )
             .unwrap();
         let rows = store
             .counts_between("DBP-LL-01", now - 3_600_000, now)
@@ -672,18 +953,22 @@ fn traffic_counts_add_up_per_minute_and_compare_with_the_usual_hour() {
                 .is_empty()
         );
         // The usual level for this hour: the same hour yesterday (26) and two days ago (10).
+        let engine = store.local_engine_principal().expect("a principal");
         assert_eq!(
             store.flow_against_usual("DBP-LL-01", now).unwrap(),
             (13, None)
         );
         for (day, vehicles) in [(1, 26), (2, 10)] {
             store
-                .add_counts(&[count(
-                    now - day * 86_400_000 - 600_000,
-                    ObjectClass::Car,
-                    Direction::In,
-                    vehicles,
-                )])
+                .add_counts(
+                    &engine,
+                    &[count(
+                        now - day * 86_400_000 - 600_000,
+                        ObjectClass::Car,
+                        Direction::In,
+                        vehicles,
+                    )],
+                )
                 .unwrap();
         }
         assert_eq!(

@@ -63,8 +63,9 @@ fn console_with_clips_streams(
     })
     .collect();
     let csv = format!("code,name,kind,lat_deg,lon_deg,junction_code,main_url\n{rows}");
+    let who = store.first_run_principal().expect("a principal");
     store
-        .import_registry(&parse_csv(&csv).unwrap(), "test", "clips.csv")
+        .import_registry(&who, &parse_csv(&csv).unwrap(), "clips.csv")
         .unwrap();
     drop(store);
     let mut harness = console_with_streams(db, settings, size, 1.0 / 30.0, streams, clock);

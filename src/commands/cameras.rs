@@ -1,6 +1,6 @@
 //! `cameras list | import | export`.
 
-use super::{Setup, cli_actor};
+use super::{Setup, principal};
 use crate::cli::CamerasCommand;
 use crate::registry::{self, RegistryFormat};
 use crate::store::{Store, StoreError};
@@ -23,7 +23,13 @@ pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let parsed = registry::parse(&text, format).map_err(StoreError::Import);
             let summary = parsed
-                .and_then(|r| store.import_registry(&r, &cli_actor(), &file.display().to_string()))
+                .and_then(|r| {
+                    let who = principal(setup, &mut store).map_err(|e| StoreError::Rejected {
+                        what: "the import".into(),
+                        reason: format!("{e:#}"),
+                    })?;
+                    store.import_registry(&who, &r, &file.display().to_string())
+                })
                 .with_context(|| format!("{}", file.display()))?;
             println!(
                 "imported {}: {} junctions added, {} updated; {} cameras added, {} updated",
@@ -35,7 +41,10 @@ pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        CamerasCommand::DemoClips { dir } => demo_clips(&mut store, dir),
+        CamerasCommand::DemoClips { dir } => {
+            let who = principal(setup, &mut store)?;
+            demo_clips(&mut store, &who, dir)
+        }
         CamerasCommand::Export { format, out } => {
             let cameras = store.cameras()?;
             let text = match format {
@@ -60,7 +69,11 @@ const DEMO_CLIPS: [&str; 4] = [
     "car-detection.mp4",
 ];
 
-fn demo_clips(store: &mut Store, dir: &std::path::Path) -> anyhow::Result<()> {
+fn demo_clips(
+    store: &mut Store,
+    who: &crate::store::Principal,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot find the clips folder {}", dir.display()))?;
@@ -88,11 +101,8 @@ fn demo_clips(store: &mut Store, dir: &std::path::Path) -> anyhow::Result<()> {
             item: camera,
         });
     }
-    let summary = store.import_registry(
-        &registry,
-        &cli_actor(),
-        &format!("demo-clips {}", dir.display()),
-    )?;
+    let summary =
+        store.import_registry(who, &registry, &format!("demo-clips {}", dir.display()))?;
     println!(
         "{} cameras now play the clips in {} (the others keep their addresses)",
         summary.cameras_updated,

@@ -123,6 +123,9 @@ impl ConsoleEngine {
     ) -> anyhow::Result<Self> {
         let host = crate::evidence::workstation();
         let (mut store, _) = Store::open_seeded(&setup.database)?;
+        // This machine's engine: no account on the embedded database; on a shared one the
+        // console's engine is refused (a site's engines run as `serve` with service accounts).
+        let who = store.local_engine_principal()?;
         let mut name = format!("{host}-console");
         if store.engine_alive(&name)? {
             name = format!("{name}-{}", std::process::id());
@@ -131,7 +134,7 @@ impl ConsoleEngine {
         // Every enabled camera it can hold, unless the configuration says otherwise.
         settings.config.capacity = settings.config.capacity.max(CONSOLE_ENGINE_CAPACITY);
         let streams = super::video_streams(setup, credentials).lending(shared);
-        let engine = Engine::start(settings, store, streams)?;
+        let engine = Engine::start(settings, store, who, streams)?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()

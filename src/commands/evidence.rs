@@ -1,6 +1,6 @@
 //! `evidence build | verify`.
 
-use super::{Setup, cli_actor};
+use super::{Setup, principal};
 use crate::cli::EvidenceCommand;
 use crate::evidence::{self, EvidenceSetup};
 use crate::store::Store;
@@ -36,8 +36,9 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
     match command {
         EvidenceCommand::Build { event, out } => {
             let mut store = Store::open(&setup.database)?;
+            let who = principal(setup, &mut store)?;
             let target = evidence_setup(setup, out.as_ref());
-            let path = evidence::build_for_event(&mut store, *event, &target, &cli_actor())
+            let path = evidence::build_for_event(&mut store, &who, *event, &target)
                 .with_context(|| format!("evidence of event {event}"))?;
             let key = evidence::load_or_create(&target.key_path)?;
             println!(
@@ -49,11 +50,12 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
         }
         EvidenceCommand::Release { id, reason } => {
             let mut store = Store::open(&setup.database)?;
+            let who = principal(setup, &mut store)?;
             let path = store.detach_evidence(
+                &who,
                 *id,
                 crate::domain::AuditAction::EvidenceRelease,
                 reason,
-                &cli_actor(),
             )?;
             remove_bundle(&path)?;
             println!("evidence of event {id} released: {path}");
@@ -61,13 +63,14 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
         }
         EvidenceCommand::Expire { dry_run } => {
             let mut store = Store::open(&setup.database)?;
+            let who = principal(setup, &mut store)?;
             let limit = crate::clock::now_utc_ms() - LEGAL_PERIOD_MS;
             let filter = crate::store::ReviewFilter {
                 decided: true,
                 ..Default::default()
             };
             let mut expired = 0;
-            for event in store.review_queue(&filter)? {
+            for event in store.review_queue(&who, &filter)? {
                 let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
                 if event.evidence_path.is_none() || at >= limit {
                     continue;
@@ -78,10 +81,10 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
                     continue;
                 }
                 let path = store.detach_evidence(
+                    &who,
                     event.id,
                     crate::domain::AuditAction::EvidenceExpire,
                     "the legal period ended",
-                    "system:retention",
                 )?;
                 remove_bundle(&path)?;
                 println!("expired the evidence of event {}: {path}", event.id);

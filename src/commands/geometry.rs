@@ -1,6 +1,6 @@
 //! `geometry import | export | history`: junction geometries in the database.
 
-use super::{Setup, cli_actor};
+use super::{Setup, principal};
 use crate::cli::GeometryCommand;
 use crate::domain::geometry::JunctionGeometry;
 use crate::store::Store;
@@ -19,9 +19,10 @@ pub fn run(command: &GeometryCommand, setup: &Setup) -> anyhow::Result<()> {
                     .with_context(|| format!("{}", file.display()))?;
                 geometries.push((file, geometry));
             }
+            let who = principal(setup, &mut store)?;
             for (file, geometry) in geometries {
                 let version = store
-                    .save_geometry(&geometry, &cli_actor())
+                    .save_geometry(&who, &geometry)
                     .with_context(|| format!("{}", file.display()))?;
                 println!(
                     "{}: camera {} geometry version {version}",

@@ -1,6 +1,6 @@
 //! `library list | save | exercise`.
 
-use super::{Setup, cli_actor};
+use super::{Setup, principal};
 use crate::cli::LibraryCommand;
 use crate::recording::export_span;
 use crate::registry::parse_csv;
@@ -36,7 +36,9 @@ pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
                 .at_utc_ms()
                 .with_context(|| format!("event {event} has no recorded moment"))?;
             let of_junction = store.junction_cameras(&stored.camera_code)?;
+            let who = principal(setup, &mut store)?;
             let id = store.save_to_library(
+                &who,
                 &LibraryEntry {
                     id: 0,
                     name: name.clone(),
@@ -48,12 +50,14 @@ pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
                     saved_by: String::new(),
                     saved_at_ms: 0,
                 },
-                &cli_actor(),
             )?;
             println!("saved as library entry {id}");
             Ok(())
         }
         LibraryCommand::Exercise { id, out } => {
+            // An exercise adds training cameras to the registry.
+            let who = principal(setup, &mut store)?;
+            who.require(crate::domain::Permission::EditGeometry)?;
             let Some(entry) = store.library()?.into_iter().find(|e| e.id == *id) else {
                 bail!("library entry {id} does not exist");
             };
@@ -102,10 +106,9 @@ pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
                 rows.join("\n")
             );
             let registry = parse_csv(&csv).map_err(crate::store::StoreError::Import)?;
-            let summary =
-                store.import_registry(&registry, &cli_actor(), &format!("library {id}"))?;
+            let summary = store.import_registry(&who, &registry, &format!("library {id}"))?;
             store.append_audit(&NewAuditEntry {
-                actor: cli_actor(),
+                actor: who.name().to_owned(),
                 action: crate::domain::AuditAction::LibraryExercise,
                 subject: id.to_string(),
                 detail: serde_json::json!({ "cameras": rows.len(), "folder": root.to_string_lossy() }),

@@ -18,6 +18,7 @@ mod review;
 mod rules;
 mod screenshot;
 mod serve;
+mod sign_in;
 mod signals;
 mod users;
 
@@ -37,6 +38,7 @@ pub use rules::run as rules;
 pub use screenshot::run as screenshot;
 pub(crate) use serve::engine_settings;
 pub use serve::{engines, run as serve};
+pub use sign_in::{login, logout};
 pub use signals::run as signals;
 pub use users::run as users;
 
@@ -76,6 +78,8 @@ pub struct Setup {
     pub samples: crate::samples::SamplePlayback,
     /// Problems that did not stop the start (shown in the console's status bar).
     pub warnings: Vec<String>,
+    /// Who signs in for a command-line command (`--user`), if given.
+    pub user: Option<String>,
 }
 
 impl Setup {
@@ -125,6 +129,7 @@ impl Setup {
             database,
             base_map,
             warnings,
+            user: cli.user.clone(),
         })
     }
 }
@@ -170,8 +175,4 @@ pub(crate) fn video_streams(
     }
 }
 
-/// Who is acting, for the audit log of command-line changes.
-pub(crate) fn cli_actor() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
-}
+pub(crate) use sign_in::principal;

@@ -44,7 +44,8 @@ pub fn recordings(command: &RecordingsCommand, setup: &Setup) -> anyhow::Result<
         }
         RecordingsCommand::Recover { dir } => {
             let dir = recordings_dir(dir.as_ref(), setup);
-            let report = recover(&mut store, &dir)?;
+            let who = super::sign_in::engine_principal(setup, &mut store)?;
+            let report = recover(&mut store, &who, &dir)?;
             println!(
                 "recordings in {}: {} recovered, {} indexed, {} lost, {} missing",
                 dir.display(),
@@ -61,7 +62,10 @@ pub fn recordings(command: &RecordingsCommand, setup: &Setup) -> anyhow::Result<
         RecordingsCommand::Prune { dir, dry_run } => {
             let dir = recordings_dir(dir.as_ref(), setup);
             let policy = setup.config.recording.policy();
-            let report = prune(&mut store, &dir, &policy, *dry_run, &super::cli_actor())?;
+            let report = {
+                let who = super::sign_in::engine_principal(setup, &mut store)?;
+                prune(&mut store, &dir, &policy, *dry_run, &who)?
+            };
             for (path, reason) in &report.deleted {
                 println!(
                     "{} {path} ({})",
@@ -90,7 +94,8 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     }
     let (mut store, _) = Store::open_seeded(&setup.database)?;
     let dir = recordings_dir(args.segments.dir.as_ref(), setup);
-    let report = recover(&mut store, &dir)?;
+    let who = super::sign_in::engine_principal(setup, &mut store)?;
+    let report = recover(&mut store, &who, &dir)?;
     if report != Default::default() {
         println!(
             "recovered {} segments, indexed {}, lost {}, missing {}",
@@ -101,6 +106,7 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
         );
     }
     let job = Job {
+        who,
         dir: dir.clone(),
         segment_s: args.segments.segment_secs.max(0.5),
         policy: setup.config.recording.policy(),
@@ -137,6 +143,8 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
 
 /// What every recording of one run shares.
 struct Job {
+    /// Whom the segments are indexed as (an engine).
+    who: crate::store::Principal,
     dir: PathBuf,
     segment_s: f64,
     policy: crate::recording::RetentionPolicy,
@@ -220,11 +228,11 @@ fn record_stream(
             let wall_ms = source.capture_utc_ms(unit.pts_90k);
             for event in recorder.push(&unit, wall_ms, dimensions)? {
                 let closed = matches!(event, SegmentEvent::Closed { .. });
-                index(store, camera, event)?;
+                index(store, &job.who, camera, event)?;
                 // Retention and the disk guard after a segment closes, at most every 10 min.
                 if closed && last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(600)) {
                     last_prune = Some(Instant::now());
-                    let report = prune(store, &job.dir, &job.policy, false, "system:retention")?;
+                    let report = prune(store, &job.dir, &job.policy, false, &job.who)?;
                     if report.disk_low {
                         eprintln!(
                             "warning: the recordings disk is nearly full; only event footage is left"
@@ -237,20 +245,25 @@ fn record_stream(
     })();
     // Whatever happened, the open segment is ended and indexed.
     if let Some(event) = recorder.close()? {
-        index(store, camera, event)?;
+        index(store, &job.who, camera, event)?;
     }
     outcome
 }
 
 /// Writes a segment event into the index (its file is already on disk).
-fn index(store: &mut Store, camera: &str, event: SegmentEvent) -> anyhow::Result<()> {
+fn index(
+    store: &mut Store,
+    who: &crate::store::Principal,
+    camera: &str,
+    event: SegmentEvent,
+) -> anyhow::Result<()> {
     match event {
         SegmentEvent::Opened {
             camera,
             path,
             started_ms,
         } => {
-            store.recording_opened(&camera, &path.to_string_lossy(), started_ms)?;
+            store.recording_opened(who, &camera, &path.to_string_lossy(), started_ms)?;
         }
         SegmentEvent::Closed {
             path,
@@ -260,6 +273,7 @@ fn index(store: &mut Store, camera: &str, event: SegmentEvent) -> anyhow::Result
             let path_text = path.to_string_lossy();
             let started_ms = crate::recording::segment_start_ms(&path).unwrap_or(ended_ms);
             store.recording_ended(
+                who,
                 camera,
                 &path_text,
                 started_ms,

@@ -1,6 +1,6 @@
 //! `review list | confirm | reject | notice | export`.
 
-use super::{Setup, cli_actor};
+use super::{Setup, principal};
 use crate::cli::{ExportFormat, ReviewCommand};
 use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, deadlines};
 use crate::notice::{notice_input, notice_pdf, portal_csv, portal_json, portal_row};
@@ -11,6 +11,8 @@ use std::io::Write as _;
 
 pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
     let mut store = Store::open(&setup.database)?;
+    // Every review command shows plates or evidence: signed in first, checked by the store.
+    let who = principal(setup, &mut store)?;
     match command {
         ReviewCommand::List {
             all,
@@ -26,7 +28,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                 decided: *all,
                 ..ReviewFilter::default()
             };
-            for event in store.review_queue(&filter)? {
+            for event in store.review_queue(&who, &filter)? {
                 if *json {
                     println!("{}", serde_json::to_string(&event)?);
                 } else {
@@ -76,6 +78,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                 .penalty(event.act(), effective)
                 .map(|p| p.clause.clone());
             store.confirm_violation(
+                &who,
                 *id,
                 &Confirmation {
                     plate: plate.clone(),
@@ -83,7 +86,6 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                     class,
                     clause: clause.clone(),
                 },
-                &cli_actor(),
             )?;
             let d = deadlines(crate::clock::now_utc_ms(), None);
             println!(
@@ -98,11 +100,12 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                 let codes: Vec<&str> = RejectReason::ALL.iter().map(|r| r.code()).collect();
                 bail!("reason '{reason}': use one of {}", codes.join(", "));
             };
-            store.reject_violation(*id, reason, note, &cli_actor())?;
+            store.reject_violation(&who, *id, reason, note)?;
             println!("event {id} rejected: {}", reason.name_vi());
             Ok(())
         }
         ReviewCommand::Notice { id, out } => {
+            who.require(crate::domain::Permission::ProduceNotices)?;
             let Some(event) = store.event(*id)? else {
                 bail!("event {id} is not in the database");
             };
@@ -118,12 +121,12 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             let bytes = notice_pdf(&input, &setup.config.agency)?;
             std::fs::write(out, bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
-            store.notice_produced(*id, &out.to_string_lossy(), &cli_actor())?;
+            store.notice_produced(&who, *id, &out.to_string_lossy())?;
             println!("notice of event {id}: {}", out.display());
             Ok(())
         }
         ReviewCommand::Export { format, out } => {
-            let events = store.confirmed_violations()?;
+            let events = store.confirmed_violations(&who)?;
             let trusted = trusted_keys(setup);
             let mut rows = Vec::new();
             for event in &events {
@@ -146,7 +149,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                     "stdout".to_owned()
                 }
             };
-            store.record_export(&target, rows.len(), &cli_actor())?;
+            store.record_export(&who, &target, rows.len())?;
             Ok(())
         }
     }

@@ -42,7 +42,9 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
             }
         }
     };
-    // Refused before the detector loads (Engine::start checks again).
+    // Signed in (a service account on a shared database) and refused before the detector
+    // loads (Engine::start checks again).
+    let who = super::sign_in::engine_principal(setup, &mut store)?;
     if store.engine_alive(&settings.name)? {
         return Err(crate::engine::EngineError::NameTaken(settings.name.clone()).into());
     }
@@ -57,14 +59,15 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
     };
     let streams = super::video_streams(setup, credentials);
     println!(
-        "engine {} on {} (capacity {}, lease {:.0} s), recordings in {}",
+        "engine {} as {} on {} (capacity {}, lease {:.0} s), recordings in {}",
         settings.name,
+        who.name(),
         setup.database,
         settings.config.capacity,
         settings.config.lease_s,
         settings.recordings_dir.display()
     );
-    let engine = Engine::start(settings, store, streams)?;
+    let engine = Engine::start(settings, store, who, streams)?;
     let left = args
         .duration_secs
         .map(|d| Duration::from_secs_f64(d.max(0.0)).saturating_sub(started.elapsed()));

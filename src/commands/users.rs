@@ -1,6 +1,6 @@
 //! `users add | list | set-role | disable`.
 
-use super::{Setup, cli_actor};
+use super::{Setup, principal};
 use crate::cli::UsersCommand;
 use crate::domain::Role;
 use crate::store::Store;
@@ -37,11 +37,28 @@ pub fn run(command: &UsersCommand, setup: &Setup) -> anyhow::Result<()> {
                 bail!("no password: set {PASSWORD_VAR} or give it on standard input");
             }
             let display = name.clone().unwrap_or_else(|| username.clone());
-            store.create_user(username, &display, role, &password, &cli_actor())?;
-            println!("user {username} added as {}", role.code());
+            if setup.user.is_none() && store.is_first_run()? {
+                // The database's first user: an administrator, created without signing in,
+                // in one transaction (a second workstation doing the same is refused).
+                if role != Role::Administrator {
+                    bail!(
+                        "this database has no users yet: its first user is an administrator (--role administrator), who then adds the others"
+                    );
+                }
+                store.create_first_administrator(username, &display, &password)?;
+                println!("user {username} added as the first administrator");
+                return Ok(());
+            }
+            let who = principal(setup, &mut store)?;
+            store.create_user(&who, username, &display, role, &password)?;
+            println!("user {username} added as {} by {}", role.code(), who.name());
             Ok(())
         }
         UsersCommand::List => {
+            let who = principal(setup, &mut store)?;
+            if !who.may(crate::domain::Permission::ManageUsers) {
+                bail!("{} may not list users: an administrator may", who.name());
+            }
             for user in store.users()? {
                 println!(
                     "{:<20} {:<14} {}{}",
@@ -57,15 +74,17 @@ pub fn run(command: &UsersCommand, setup: &Setup) -> anyhow::Result<()> {
             username,
             role: code,
         } => {
+            let who = principal(setup, &mut store)?;
             store
-                .update_user(username, Some(role(code)?), None, &cli_actor())
+                .update_user(&who, username, Some(role(code)?), None)
                 .with_context(|| format!("user {username}"))?;
             println!("user {username} is now {code}");
             Ok(())
         }
         UsersCommand::Disable { username } => {
+            let who = principal(setup, &mut store)?;
             store
-                .update_user(username, None, Some(true), &cli_actor())
+                .update_user(&who, username, None, Some(true))
                 .with_context(|| format!("user {username}"))?;
             println!("user {username} disabled");
             Ok(())

@@ -35,10 +35,14 @@ pub enum AuditAction {
     UserSignIn,
     UserSignInFailed,
     UserSignOut,
+    /// Five or more failed sign-ins in a row locked the user out for a while.
+    UserLocked,
+    /// A command-line sign-in token was issued (`login`).
+    UserTokenIssued,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 30] = [
         Self::CameraOpenFeed,
         Self::CamerasImport,
         Self::StoreSeed,
@@ -67,6 +71,8 @@ impl AuditAction {
         Self::UserSignIn,
         Self::UserSignInFailed,
         Self::UserSignOut,
+        Self::UserLocked,
+        Self::UserTokenIssued,
     ];
 
     /// The code the audit log keeps.
@@ -100,6 +106,8 @@ impl AuditAction {
             Self::UserSignIn => "user.sign_in",
             Self::UserSignInFailed => "user.sign_in_failed",
             Self::UserSignOut => "user.sign_out",
+            Self::UserLocked => "user.locked",
+            Self::UserTokenIssued => "user.token_issued",
         }
     }
 

@@ -1,7 +1,8 @@
 //! Who may do what at the console. Five roles: the dispatcher watches and handles alarms; the
 //! reviewer decides violations and produces notices; the supervisor does both and draws
 //! junctions; the trainer replays recorded incidents but sees no live video or plates; the
-//! administrator manages users and junction geometry.
+//! administrator manages users and junction geometry. The engine role is a service account's:
+//! it writes what the cameras saw (events, overlays, recordings, counts) and nothing else.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,8 @@ pub enum Role {
     Supervisor,
     Trainer,
     Administrator,
+    /// A service account: an engine (or a console's own engine) writing detections.
+    Engine,
 }
 
 /// Something a role may or may not do.
@@ -34,15 +37,35 @@ pub enum Permission {
     ManageUsers,
     /// See the engines, the cameras each holds and their health.
     ViewEngines,
+    /// Write what the cameras saw: events, overlays, recordings and their deletion, counts.
+    RecordDetections,
+}
+
+impl Permission {
+    /// What the permission allows, for refusals ("… may not confirm or reject violations").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::ViewLive => "watch live video and live events",
+            Self::HandleAlarms => "handle alarms",
+            Self::Review => "review violations and see their evidence",
+            Self::ProduceNotices => "produce notices and portal exports",
+            Self::EditGeometry => "change junction geometry or the camera registry",
+            Self::Replay => "replay recordings and incidents",
+            Self::ManageUsers => "manage users",
+            Self::ViewEngines => "see the engines",
+            Self::RecordDetections => "write detections, recordings and counts",
+        }
+    }
 }
 
 impl Role {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Dispatcher,
         Self::Reviewer,
         Self::Supervisor,
         Self::Trainer,
         Self::Administrator,
+        Self::Engine,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +75,7 @@ impl Role {
             Self::Supervisor => "supervisor",
             Self::Trainer => "trainer",
             Self::Administrator => "administrator",
+            Self::Engine => "engine",
         }
     }
 
@@ -66,7 +90,13 @@ impl Role {
             Self::Supervisor => "Chỉ huy",
             Self::Trainer => "Huấn luyện",
             Self::Administrator => "Quản trị",
+            Self::Engine => "Tài khoản dịch vụ (máy phân tích)",
         }
+    }
+
+    /// Whether this is a service account's role (engines), which never signs in at a console.
+    pub fn is_service(self) -> bool {
+        self == Self::Engine
     }
 
     pub fn can(self, permission: Permission) -> bool {
@@ -77,12 +107,13 @@ impl Role {
                 permission,
                 P::ViewLive | P::Review | P::ProduceNotices | P::Replay
             ),
-            Self::Supervisor => !matches!(permission, P::ManageUsers),
+            Self::Supervisor => !matches!(permission, P::ManageUsers | P::RecordDetections),
             Self::Trainer => matches!(permission, P::Replay),
             Self::Administrator => matches!(
                 permission,
                 P::ViewLive | P::EditGeometry | P::ManageUsers | P::Replay | P::ViewEngines
             ),
+            Self::Engine => permission == P::RecordDetections,
         }
     }
 }
@@ -113,8 +144,15 @@ mod tests {
         assert!(Role::Administrator.can(Permission::ViewEngines));
         assert!(Role::Supervisor.can(Permission::ViewEngines));
         assert!(!Role::Dispatcher.can(Permission::ViewEngines));
+        assert!(Role::Engine.can(Permission::RecordDetections));
+        assert!(
+            !Role::Engine.can(Permission::Review),
+            "an engine never reviews"
+        );
+        assert!(!Role::Engine.can(Permission::ViewLive));
         for role in Role::ALL {
             assert_eq!(Role::from_code(role.code()), Some(role));
+            assert_eq!(role.can(Permission::RecordDetections), role.is_service());
         }
     }
 }

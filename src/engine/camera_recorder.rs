@@ -5,7 +5,7 @@
 
 use crate::ingest::TappedUnit;
 use crate::recording::{Recorder, RecorderConfig, SegmentEvent};
-use crate::store::{DatabaseLocation, LeaseFence, SegmentEnd, Store, StoreError};
+use crate::store::{DatabaseLocation, LeaseFence, Principal, SegmentEnd, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -36,6 +36,7 @@ impl CameraRecorder {
     /// Starts the thread; returns it with the sender the ingest worker taps into.
     pub fn start(
         fence: LeaseFence,
+        who: Principal,
         database: DatabaseLocation,
         dir: PathBuf,
         segment_s: f64,
@@ -48,6 +49,7 @@ impl CameraRecorder {
             .spawn(move || {
                 let job = Job {
                     fence,
+                    who,
                     database,
                     dir,
                     segment_s,
@@ -85,6 +87,7 @@ impl CameraRecorder {
 
 struct Job {
     fence: LeaseFence,
+    who: Principal,
     database: DatabaseLocation,
     dir: PathBuf,
     segment_s: f64,
@@ -153,6 +156,7 @@ impl Job {
     /// Writes a segment event into the index with the lease's epoch (its file is on disk).
     fn index(&mut self, event: SegmentEvent) -> Result<(), String> {
         let fence = self.fence.clone();
+        let who = self.who.clone();
         let outcome = match &event {
             SegmentEvent::Opened {
                 path, started_ms, ..
@@ -160,7 +164,7 @@ impl Job {
                 let path = path.to_string_lossy().into_owned();
                 let result = self.with_store(|store| {
                     store
-                        .recording_opened_fenced(&fence, &path, *started_ms)
+                        .recording_opened_fenced(&who, &fence, &path, *started_ms)
                         .map(|_| ())
                 });
                 self.update(|s| s.open_segment = Some(path));
@@ -181,7 +185,7 @@ impl Job {
                     state: "closed",
                 };
                 let result = self.with_store(|store| {
-                    store.recording_ended_fenced(&fence, &path, started_ms, &end)
+                    store.recording_ended_fenced(&who, &fence, &path, started_ms, &end)
                 });
                 self.update(|s| {
                     s.open_segment = None;

@@ -10,7 +10,9 @@ use crate::domain::overlay::RecordedOverlay;
 use crate::ingest::StreamState;
 use crate::recording::RetentionPolicy;
 use crate::service::{StreamKey, StreamKind, StreamUse, VideoStreams};
-use crate::store::{DatabaseLocation, EngineInfo, LeaseFence, Renewal, Store, StoreError};
+use crate::store::{
+    DatabaseLocation, EngineInfo, LeaseFence, Principal, Renewal, Store, StoreError,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -93,6 +95,8 @@ struct Closing {
 pub struct Engine {
     settings: EngineSettings,
     store: Store,
+    /// Whom the engine acts as: a service account, or this machine's engine.
+    principal: Principal,
     streams: VideoStreams,
     held: BTreeMap<String, Held>,
     closing: Vec<Closing>,
@@ -112,14 +116,22 @@ impl Engine {
     pub fn start(
         settings: EngineSettings,
         mut store: Store,
+        principal: Principal,
         streams: VideoStreams,
     ) -> Result<Self, EngineError> {
+        if !principal.may(crate::domain::Permission::RecordDetections) {
+            return Err(EngineError::Store(StoreError::Forbidden {
+                who: principal.name().to_owned(),
+                needs: crate::domain::Permission::RecordDetections.describe(),
+            }));
+        }
         if store.engine_alive(&settings.name)? {
             return Err(EngineError::NameTaken(settings.name.clone()));
         }
         let mut engine = Self {
             settings,
             store,
+            principal,
             streams,
             held: BTreeMap::new(),
             closing: Vec::new(),
@@ -351,6 +363,7 @@ impl Engine {
         let code = camera.code.clone();
         match crate::recording::recover_camera(
             &mut self.store,
+            &self.principal,
             &self.settings.recordings_dir,
             &code,
         ) {
@@ -364,6 +377,7 @@ impl Engine {
         }
         let (recorder, tap) = match CameraRecorder::start(
             fence.clone(),
+            self.principal.clone(),
             self.settings.database.clone(),
             self.settings.recordings_dir.clone(),
             self.settings.segment_s,
@@ -471,7 +485,10 @@ impl Engine {
             };
             let fence = held.fence.clone();
             let event = live.to_new_event(self.geometry_versions.get(&live.camera).copied());
-            match self.store.record_event_fenced(&event, &fence) {
+            match self
+                .store
+                .record_event_fenced(&self.principal, &event, &fence)
+            {
                 Ok(id) => {
                     self.events_written += 1;
                     tracing::info!(camera = %live.camera, id, kind = event.kind.code(), clause = ?event.clause, "event stored");
@@ -502,7 +519,7 @@ impl Engine {
                 continue;
             }
             let rows = totals.take(camera);
-            if let Err(e) = self.store.add_counts(&rows) {
+            if let Err(e) = self.store.add_counts(&self.principal, &rows) {
                 tracing::error!(camera = %camera, error = %e, "cannot store traffic counts; kept for the next batch");
                 for row in &rows {
                     totals.restore(row);
@@ -524,7 +541,10 @@ impl Engine {
                 continue;
             }
             let batch = std::mem::take(&mut held.overlays);
-            match self.store.record_overlays_fenced(&batch, &held.fence) {
+            match self
+                .store
+                .record_overlays_fenced(&self.principal, &batch, &held.fence)
+            {
                 Ok(()) => {}
                 Err(StoreError::StaleLease { .. }) => stale.push(code.clone()),
                 Err(e) => tracing::error!(camera = %code, error = %e, "cannot store overlays"),
@@ -541,13 +561,12 @@ impl Engine {
             return;
         }
         self.last_prune = Some(Instant::now());
-        let actor = format!("engine:{}", self.settings.name);
         match crate::recording::prune(
             &mut self.store,
             &self.settings.recordings_dir,
             &self.settings.policy,
             false,
-            &actor,
+            &self.principal,
         ) {
             Ok(report) if report.disk_low => {
                 tracing::error!(dir = %self.settings.recordings_dir.display(), "the recordings disk is nearly full; only event footage is left");

@@ -32,13 +32,19 @@ fn event_error(id: i64, reason: String) -> EvidenceError {
     EvidenceError::Event { id, reason }
 }
 
-/// Builds the bundle of event `id`, attaches it and audits it as `actor`.
+/// Builds the bundle of event `id`, attaches it and audits it as `who` (a reviewer, or an
+/// engine), refused before anything is read for anyone else.
 pub fn build_for_event(
     store: &mut Store,
+    who: &crate::store::Principal,
     id: i64,
     setup: &EvidenceSetup,
-    actor: &str,
 ) -> Result<PathBuf, EvidenceError> {
+    use crate::domain::Permission;
+    let actor = who
+        .require_any(&[Permission::Review, Permission::RecordDetections])
+        .map_err(EvidenceError::from)?
+        .to_owned();
     let stored = store
         .event(id)?
         .ok_or_else(|| event_error(id, "is not in the database".into()))?;
@@ -91,7 +97,7 @@ pub fn build_for_event(
             "signer": super::fingerprint(&key.verifying_key()),
         }),
     })?;
-    store.attach_evidence(id, &path.to_string_lossy(), actor)?;
+    store.attach_evidence(who, id, &path.to_string_lossy())?;
     Ok(path)
 }
 
@@ -288,11 +294,4 @@ pub fn class_vi(class: ObjectClass) -> &'static str {
     }
 }
 
-/// This workstation's name.
-pub fn workstation() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_owned())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "workstation".into())
-}
+pub use crate::host::workstation;

@@ -5,7 +5,7 @@
 //! is gone is reported. Every such repair is written to the audit log.
 
 use super::{RecordError, segment_camera, segment_start_ms};
-use crate::store::{NewAuditEntry, SegmentEnd, Store};
+use crate::store::{NewAuditEntry, Principal, SegmentEnd, Store};
 use crate::video::FileSource;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,7 @@ fn segment_files(dir: &Path) -> Vec<PathBuf> {
 /// Ends a segment found open or unindexed; true when something in it could be read.
 fn close_found(
     store: &mut Store,
+    who: &Principal,
     camera: &str,
     path: &Path,
     started_ms: i64,
@@ -93,9 +94,9 @@ fn close_found(
         ),
     };
     let path_text = path.to_string_lossy();
-    store.recording_ended(camera, &path_text, started_ms, &end)?;
+    store.recording_ended(who, camera, &path_text, started_ms, &end)?;
     store.append_audit(&NewAuditEntry {
-        actor: "system:recovery".into(),
+        actor: who.name().to_owned(),
         action: if readable {
             crate::domain::AuditAction::RecordingRecovered
         } else {
@@ -108,25 +109,33 @@ fn close_found(
 }
 
 /// Recovers the recordings under `dir` and their index.
-pub fn recover(store: &mut Store, dir: &Path) -> Result<RecoveryReport, RecordError> {
+pub fn recover(
+    store: &mut Store,
+    who: &Principal,
+    dir: &Path,
+) -> Result<RecoveryReport, RecordError> {
     let rows = store.recordings()?;
-    recover_matching(store, dir, dir, rows, &|_| true)
+    recover_matching(store, who, dir, dir, rows, &|_| true)
 }
 
 /// Recovers the recordings of `camera` only (an engine taking over a camera whose last
 /// engine stopped without closing its segment; the other cameras may be recording).
 pub fn recover_camera(
     store: &mut Store,
+    who: &Principal,
     dir: &Path,
     camera: &str,
 ) -> Result<RecoveryReport, RecordError> {
     let rows = store.camera_recordings(camera)?;
-    recover_matching(store, dir, &dir.join(camera), rows, &|code| code == camera)
+    recover_matching(store, who, dir, &dir.join(camera), rows, &|code| {
+        code == camera
+    })
 }
 
 /// Recovers `rows` under `dir` and the files under `files` of the cameras `wanted` accepts.
 fn recover_matching(
     store: &mut Store,
+    who: &Principal,
     dir: &Path,
     files: &Path,
     rows: Vec<crate::store::RecordingRow>,
@@ -153,7 +162,7 @@ fn recover_matching(
         }
         if row.state == "open" {
             tracing::warn!(path = %row.path, "segment left open by a stop: recovering");
-            if close_found(store, &row.camera_code, &path, row.started_ms)? {
+            if close_found(store, who, &row.camera_code, &path, row.started_ms)? {
                 report.recovered.push(path);
             } else {
                 report.lost.push(path);
@@ -172,7 +181,7 @@ fn recover_matching(
             continue;
         }
         tracing::warn!(path = %path.display(), "segment without an index row: indexing");
-        if close_found(store, &camera, &path, started_ms)? {
+        if close_found(store, who, &camera, &path, started_ms)? {
             report.indexed.push(path);
         } else {
             report.lost.push(path);

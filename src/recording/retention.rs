@@ -132,8 +132,9 @@ pub fn prune(
     dir: &std::path::Path,
     policy: &RetentionPolicy,
     dry_run: bool,
-    actor: &str,
+    who: &crate::store::Principal,
 ) -> Result<PruneReport, super::RecordError> {
+    let actor = who.name();
     // Rows under `dir`; one whose path leaves it once normalised (`dir/../../etc/x`, a forged
     // row) is never deleted: refused, logged and audited as a fault.
     let (rows, outside): (Vec<RecordingRow>, Vec<RecordingRow>) = store
@@ -171,7 +172,7 @@ pub fn prune(
         if !dry_run {
             // The index and the audit log first; the file after (recovery finishes a deletion
             // a crash interrupted).
-            store.recording_deleted(&row.path, reason.name(), actor)?;
+            store.recording_deleted(who, &row.path, reason.name())?;
             if let Err(e) = std::fs::remove_file(&row.path)
                 && e.kind() != std::io::ErrorKind::NotFound
             {

@@ -31,21 +31,22 @@ pub enum SignInFailure {
     Problem(String),
 }
 
-/// What the UI asks of the back end.
+/// What the UI asks of the back end. No command says who asks: the back end acts for whoever
+/// signed in through it ([`Command::SignIn`]), or, on a database that never had a user, for
+/// the first-run principal; it checks that one's role for every command.
 #[derive(Clone)]
 pub enum Command {
     /// Read junctions and cameras again and send an [`Reply::Inventory`].
     ReloadInventory,
-    /// Append to the audit log.
+    /// Append to the audit log (its actor is replaced by whoever is signed in).
     Audit(NewAuditEntry),
     /// Save a camera's junction geometry as its next version (audited); answered by
     /// [`Reply::GeometrySaved`] and [`Reply::Geometries`].
-    SaveGeometry {
-        geometry: Box<JunctionGeometry>,
-        saved_by: String,
-    },
+    SaveGeometry { geometry: Box<JunctionGeometry> },
     /// Check a sign-in; answered by [`Reply::SignedIn`] or [`Reply::SignInFailed`].
     SignIn { username: String, password: String },
+    /// End the sign-in (audited); later commands are refused until the next one.
+    SignOut,
     /// Create the first administrator of a database without users, and sign them in.
     CreateFirstAdministrator {
         username: String,
@@ -60,41 +61,33 @@ pub enum Command {
     /// The trainers' library; answered by [`Reply::Library`].
     LoadLibrary,
     /// Save an incident to the library (audited); answered by [`Reply::Library`].
-    SaveToLibrary {
-        entry: crate::store::LibraryEntry,
-        actor: String,
-    },
+    SaveToLibrary { entry: crate::store::LibraryEntry },
     /// Open a library entry for replay (audited); answered by [`Reply::IncidentRecordings`].
-    OpenLibraryEntry { id: i64, actor: String },
+    OpenLibraryEntry { id: i64 },
     /// Incidents that can be replayed; answered by [`Reply::Incidents`].
     LoadIncidents,
     /// The recordings of every camera of event `id`'s junction around it (the opening is
     /// audited); answered by [`Reply::IncidentRecordings`].
-    OpenIncident { id: i64, actor: String },
+    OpenIncident { id: i64 },
     /// The review queue; answered by [`Reply::ReviewQueue`].
     LoadReview(ReviewFilter),
     /// Open event `id`'s evidence (the view is audited); answered by [`Reply::EvidenceOpened`].
-    OpenEvidence { id: i64, actor: String },
+    OpenEvidence { id: i64 },
     /// Build event `id`'s evidence bundle from the recordings (on a thread of its own);
     /// answered by [`Reply::EvidenceBuilt`] or [`Reply::Failed`].
-    BuildEvidence { id: i64, actor: String },
+    BuildEvidence { id: i64 },
     /// Confirmed violations with their deadlines; answered by [`Reply::Confirmed`].
     LoadConfirmed,
     /// Write the notice PDF of confirmed event `id` (audited); answered by
     /// [`Reply::NoticeProduced`].
-    ProduceNotice { id: i64, actor: String },
+    ProduceNotice { id: i64 },
     /// Confirm event `id`; answered by [`Reply::Reviewed`].
-    Confirm {
-        id: i64,
-        confirmation: Confirmation,
-        actor: String,
-    },
+    Confirm { id: i64, confirmation: Confirmation },
     /// Reject event `id`; answered by [`Reply::Reviewed`].
     Reject {
         id: i64,
         reason: RejectReason,
         note: String,
-        actor: String,
     },
     /// Each camera's vehicles in the last hour against its usual level for that hour, and the
     /// per-minute counts of the last hour of `detail`; answered by [`Reply::Flows`].
@@ -108,7 +101,6 @@ pub enum Command {
     SetEventState {
         id: i64,
         state: crate::domain::EventState,
-        actor: String,
     },
 }
 
@@ -249,6 +241,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::SetEventState { .. } => "SetEventState",
         Command::SaveGeometry { .. } => "SaveGeometry",
         Command::SignIn { .. } => "SignIn",
+        Command::SignOut => "SignOut",
         Command::CreateFirstAdministrator { .. } => "CreateFirstAdministrator",
         Command::LoadReview(_) => "LoadReview",
         Command::LoadIncidents => "LoadIncidents",

@@ -5,7 +5,7 @@
 use super::site_watch::{POLL_EVERY, SiteWatch};
 use super::{Command, Inventory, Reply, SignInFailure, Still};
 use crate::evidence::EvidenceSetup;
-use crate::store::{DatabaseLocation, Store};
+use crate::store::{DatabaseLocation, Principal, Store, StoreError};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::Duration;
 
@@ -64,6 +64,7 @@ pub(super) fn run(
         store.users().map(|u| !u.is_empty()).unwrap_or(true),
     ));
     let mut site = SiteWatch::new(waker);
+    let mut session = Session::default();
     let mut waiting = waiting_commands.into_iter();
     let mut last_look: Option<std::time::Instant> = None;
     loop {
@@ -86,7 +87,10 @@ pub(super) fn run(
                 site.follow_overlays(cameras);
                 last_look = None;
             }
-            Command::RecordEvent { alarm, event } => match store.record_event(&event) {
+            Command::RecordEvent { alarm, event } => match session
+                .engine(&mut store)
+                .and_then(|engine| store.record_event(&engine, &event))
+            {
                 Ok(id) => {
                     site.own(id, crate::domain::EventState::New);
                     let _ = events.send(Reply::EventRecorded { alarm, id });
@@ -98,18 +102,22 @@ pub(super) fn run(
                     });
                 }
             },
-            Command::SetEventState { id, state, actor } => {
+            Command::SetEventState { id, state } => {
                 site.own(id, state);
-                if let Err(e) = store.set_event_state(id, state, &actor) {
+                if let Err(e) = who(&mut session, &mut store)
+                    .and_then(|who| store.set_event_state(&who, id, state))
+                {
                     tracing::error!(error = %e, id, %state, "event state not stored");
                     let _ = events.send(Reply::Failed {
                         message: format!("event {id} not moved to {state}: {e}"),
                     });
                 }
             }
-            Command::SaveGeometry { geometry, saved_by } => {
+            Command::SaveGeometry { geometry } => {
                 let camera = geometry.camera.clone();
-                match store.save_geometry(&geometry, &saved_by) {
+                match who(&mut session, &mut store)
+                    .and_then(|who| store.save_geometry(&who, &geometry))
+                {
                     Ok(version) => {
                         tracing::info!(%camera, version, "geometry saved");
                         let _ = events.send(Reply::GeometrySaved { camera, version });
@@ -124,8 +132,15 @@ pub(super) fn run(
                 }
             }
             Command::SignIn { username, password } => match store.sign_in(&username, &password) {
-                Ok(Ok(user)) => {
-                    let _ = events.send(Reply::SignedIn(user));
+                Ok(Ok(signed)) if signed.user.role.is_service() => {
+                    session.signed_in = None;
+                    let _ = events.send(Reply::SignInFailed(SignInFailure::Problem(
+                        "a service account (role engine) cannot sign in at a console".into(),
+                    )));
+                }
+                Ok(Ok(signed)) => {
+                    session.signed_in = Some(signed.principal);
+                    let _ = events.send(Reply::SignedIn(signed.user));
                 }
                 Ok(Err(e)) => {
                     let _ = events.send(Reply::SignInFailed(SignInFailure::Refused(e)));
@@ -137,24 +152,12 @@ pub(super) fn run(
                 display_name,
                 password,
             } => {
-                let created = match store.users() {
-                    Ok(users) if users.is_empty() => store.create_user(
-                        &username,
-                        &display_name,
-                        crate::domain::Role::Administrator,
-                        &password,
-                        "system:first-run",
-                    ),
-                    Ok(_) => Err(crate::store::StoreError::Rejected {
-                        what: "the first administrator".into(),
-                        reason: "there are users already: sign in".into(),
-                    }),
-                    Err(e) => Err(e),
-                };
+                let created = store.create_first_administrator(&username, &display_name, &password);
                 match created.and_then(|()| store.sign_in(&username, &password)) {
-                    Ok(Ok(user)) => {
+                    Ok(Ok(signed)) => {
+                        session.signed_in = Some(signed.principal);
                         let _ = events.send(Reply::UsersExist(true));
-                        let _ = events.send(Reply::SignedIn(user));
+                        let _ = events.send(Reply::SignedIn(signed.user));
                     }
                     Ok(Err(e)) => {
                         let _ = events.send(Reply::SignInFailed(SignInFailure::Refused(e)));
@@ -165,21 +168,40 @@ pub(super) fn run(
                     }
                 }
             }
+            Command::SignOut => {
+                if let Some(who) = session.signed_in.take() {
+                    let entry = crate::store::NewAuditEntry {
+                        actor: who.name().to_owned(),
+                        action: crate::domain::AuditAction::UserSignOut,
+                        subject: who.name().to_owned(),
+                        detail: serde_json::json!({}),
+                    };
+                    if let Err(e) = store.append_audit(&entry) {
+                        fail(events, e.to_string());
+                    }
+                }
+            }
             Command::RecordOverlays(batch) => {
-                if let Err(e) = store.record_overlays(&batch) {
+                if let Err(e) = session
+                    .engine(&mut store)
+                    .and_then(|engine| store.record_overlays(&engine, &batch))
+                {
                     tracing::warn!(error = %e, rows = batch.len(), "overlays not recorded");
                 }
             }
             Command::LoadLibrary => send_library(&mut store, events),
-            Command::SaveToLibrary { entry, actor } => {
-                match store.save_to_library(&entry, &actor) {
+            Command::SaveToLibrary { entry } => {
+                match who(&mut session, &mut store)
+                    .and_then(|who| store.save_to_library(&who, &entry))
+                {
                     Ok(_) => send_library(&mut store, events),
                     Err(e) => fail(events, e.to_string()),
                 }
             }
-            Command::OpenLibraryEntry { id, actor } => {
-                open_library_entry(&mut store, id, &actor, events);
-            }
+            Command::OpenLibraryEntry { id } => match who(&mut session, &mut store) {
+                Ok(who) => open_library_entry(&mut store, id, &who, events),
+                Err(e) => fail(events, e.to_string()),
+            },
             Command::LoadFlows { cameras, detail } => reply_or_fail(
                 events,
                 load_flows(&mut store, &cameras, detail),
@@ -188,23 +210,21 @@ pub(super) fn run(
             ),
             Command::LoadConfirmed => reply_or_fail(
                 events,
-                store.confirmed_violations(),
+                who(&mut session, &mut store).and_then(|who| store.confirmed_violations(&who)),
                 "confirmed violations",
                 Reply::Confirmed,
             ),
-            Command::ProduceNotice { id, actor } => match evidence {
-                Some(setup) => produce_notice(&mut store, setup, id, &actor, events),
-                None => fail(
+            Command::ProduceNotice { id } => match (evidence, who(&mut session, &mut store)) {
+                (_, Err(e)) => fail(events, e.to_string()),
+                (Some(setup), Ok(who)) => produce_notice(&mut store, setup, id, &who, events),
+                (None, Ok(_)) => fail(
                     events,
                     "notices cannot be written here: no evidence folder".into(),
                 ),
             },
             Command::LoadIncidents => {
-                let filter = crate::store::ReviewFilter {
-                    decided: true,
-                    ..Default::default()
-                };
-                reply_or_fail(events, store.review_queue(&filter), "incidents", |found| {
+                let found = who(&mut session, &mut store).and_then(|who| store.incidents(&who));
+                reply_or_fail(events, found, "incidents", |found| {
                     Reply::Incidents(
                         found
                             .into_iter()
@@ -214,42 +234,43 @@ pub(super) fn run(
                     )
                 });
             }
-            Command::OpenIncident { id, actor } => open_incident(&mut store, id, &actor, events),
+            Command::OpenIncident { id } => match who(&mut session, &mut store) {
+                Ok(who) => open_incident(&mut store, id, &who, events),
+                Err(e) => fail(events, e.to_string()),
+            },
             Command::LoadReview(filter) => reply_or_fail(
                 events,
-                store.review_queue(&filter),
+                who(&mut session, &mut store).and_then(|who| store.review_queue(&who, &filter)),
                 "review queue",
                 Reply::ReviewQueue,
             ),
-            Command::OpenEvidence { id, actor } => open_evidence(&mut store, id, &actor, events),
-            Command::BuildEvidence { id, actor } => match evidence {
-                Some(setup) => spawn_build(location, setup, id, actor, events),
-                None => fail(
+            Command::OpenEvidence { id } => match who(&mut session, &mut store) {
+                Ok(who) => open_evidence(&mut store, evidence, id, &who, events),
+                Err(e) => fail(events, e.to_string()),
+            },
+            Command::BuildEvidence { id } => match (evidence, who(&mut session, &mut store)) {
+                (_, Err(e)) => fail(events, e.to_string()),
+                (Some(setup), Ok(who)) => spawn_build(location, setup, id, who, events),
+                (None, Ok(_)) => fail(
                     events,
                     "evidence cannot be built here: no evidence folder".into(),
                 ),
             },
-            Command::Confirm {
-                id,
-                confirmation,
-                actor,
-            } => reply_or_fail(
+            Command::Confirm { id, confirmation } => reply_or_fail(
                 events,
-                confirm_checked(&mut store, evidence, id, &confirmation, &actor),
+                who(&mut session, &mut store)
+                    .map_err(|e| e.to_string())
+                    .and_then(|who| confirm_checked(&mut store, evidence, id, &confirmation, &who)),
                 "confirm",
                 |()| Reply::Reviewed {
                     id,
                     decision: crate::domain::Decision::Confirmed,
                 },
             ),
-            Command::Reject {
-                id,
-                reason,
-                note,
-                actor,
-            } => reply_or_fail(
+            Command::Reject { id, reason, note } => reply_or_fail(
                 events,
-                store.reject_violation(id, reason, &note, &actor),
+                who(&mut session, &mut store)
+                    .and_then(|who| store.reject_violation(&who, id, reason, &note)),
                 "reject",
                 |()| Reply::Reviewed {
                     id,
@@ -257,6 +278,11 @@ pub(super) fn run(
                 },
             ),
             Command::Audit(entry) => {
+                // The log names whoever is signed in here, whatever the UI wrote.
+                let entry = crate::store::NewAuditEntry {
+                    actor: session.actor(),
+                    ..entry
+                };
                 if let Err(e) = store.append_audit(&entry) {
                     tracing::error!(error = %e, action = %entry.action, "audit entry lost");
                     let _ = events.send(Reply::Failed {
@@ -267,6 +293,43 @@ pub(super) fn run(
         }
     }
     tracing::debug!("store worker stopped: the UI hung up");
+}
+
+/// Whom this worker acts for: the user signed in through it, and this machine's engine for
+/// what the console's own detection stores.
+#[derive(Default)]
+struct Session {
+    signed_in: Option<Principal>,
+    engine: Option<Principal>,
+}
+
+impl Session {
+    /// The engine principal, made on first use (refused on a shared database with users).
+    fn engine(&mut self, store: &mut Store) -> Result<Principal, StoreError> {
+        if let Some(engine) = &self.engine {
+            return Ok(engine.clone());
+        }
+        let engine = store.local_engine_principal()?;
+        self.engine = Some(engine.clone());
+        Ok(engine)
+    }
+
+    /// The audit log's name for what this console does.
+    fn actor(&self) -> String {
+        self.signed_in.as_ref().map_or_else(
+            || format!("first-run@{}", crate::host::workstation()),
+            |who| who.name().to_owned(),
+        )
+    }
+}
+
+/// Whom a UI command acts for: the signed-in user, else (a database that never had a user) the
+/// first-run principal, else the refusal.
+fn who(session: &mut Session, store: &mut Store) -> Result<Principal, StoreError> {
+    match &session.signed_in {
+        Some(who) => Ok(who.clone()),
+        None => store.first_run_principal(),
+    }
 }
 
 fn send_inventory(store: &mut Store, events: &SyncSender<Reply>) {
@@ -301,14 +364,14 @@ fn confirm_checked(
     evidence: Option<&EvidenceSetup>,
     id: i64,
     confirmation: &crate::store::Confirmation,
-    actor: &str,
+    who: &crate::store::Principal,
 ) -> Result<(), String> {
     if let (Some(setup), Some(event)) = (evidence, store.event(id).map_err(|e| e.to_string())?) {
         crate::evidence::check_event_evidence(&event, &setup.trusted())
             .map_err(|e| format!("event {id} cannot be confirmed: {e}"))?;
     }
     store
-        .confirm_violation(id, confirmation, actor)
+        .confirm_violation(who, id, confirmation)
         .map_err(|e| e.to_string())
 }
 
@@ -366,12 +429,32 @@ fn fail(events: &SyncSender<Reply>, message: String) {
 }
 
 /// Reads the stills of event `id`'s bundle and audits the view.
-fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Reply>) {
-    let bundle = match store.event(id) {
-        Ok(Some(event)) => event.evidence_path,
+fn open_evidence(
+    store: &mut Store,
+    evidence: Option<&EvidenceSetup>,
+    id: i64,
+    who: &Principal,
+    events: &SyncSender<Reply>,
+) {
+    if let Err(e) = who.require(crate::domain::Permission::Review) {
+        return fail(events, e.to_string());
+    }
+    let stored = match store.event(id) {
+        Ok(Some(event)) => event,
         Ok(None) => return fail(events, format!("event {id} is not in the database")),
         Err(e) => return fail(events, e.to_string()),
     };
+    // A bundle is shown only once it verifies (trusted signer, every file intact, made for
+    // this event); an altered one is refused naming the file.
+    if let (Some(setup), Some(_)) = (evidence, &stored.evidence_path)
+        && let Err(e) = crate::evidence::check_event_evidence(&stored, &setup.trusted())
+    {
+        return fail(
+            events,
+            format!("the evidence of event {id} is refused: {e}"),
+        );
+    }
+    let bundle = stored.evidence_path;
     let Some(bundle) = bundle else {
         let _ = events.send(Reply::EvidenceOpened {
             id,
@@ -379,7 +462,7 @@ fn open_evidence(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Re
         });
         return;
     };
-    if let Err(e) = store.record_evidence_view(id, actor) {
+    if let Err(e) = store.record_evidence_view(who, id) {
         return fail(events, e.to_string());
     }
     // Each still's moment (from the manifest) and the overlay drawn then, for the track.
@@ -438,7 +521,7 @@ fn spawn_build(
     location: &DatabaseLocation,
     setup: &EvidenceSetup,
     id: i64,
-    actor: String,
+    who: Principal,
     events: &SyncSender<Reply>,
 ) {
     let (location, setup, sender) = (location.clone(), setup.clone(), events.clone());
@@ -448,7 +531,7 @@ fn spawn_build(
             let built = Store::open(&location)
                 .map_err(crate::evidence::EvidenceError::from)
                 .and_then(|mut store| {
-                    crate::evidence::build_for_event(&mut store, id, &setup, &actor)
+                    crate::evidence::build_for_event(&mut store, &who, id, &setup)
                 });
             let event = match built {
                 Ok(path) => Reply::EvidenceBuilt {
@@ -470,8 +553,9 @@ fn spawn_build(
 }
 
 /// The cameras of event `id`'s junction and their recordings around it; audits the opening.
-fn open_incident(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Reply>) {
+fn open_incident(store: &mut Store, id: i64, who: &Principal, events: &SyncSender<Reply>) {
     let found = (|| -> Result<Option<Reply>, crate::store::StoreError> {
+        let actor = who.require(crate::domain::Permission::Replay)?;
         let Some(event) = store.event(id)? else {
             return Ok(None);
         };
@@ -519,8 +603,9 @@ fn send_library(store: &mut Store, events: &SyncSender<Reply>) {
 }
 
 /// The recordings (and overlays) of a library entry's cameras and span; audits the opening.
-fn open_library_entry(store: &mut Store, id: i64, actor: &str, events: &SyncSender<Reply>) {
+fn open_library_entry(store: &mut Store, id: i64, who: &Principal, events: &SyncSender<Reply>) {
     let found = (|| -> Result<Option<Reply>, crate::store::StoreError> {
+        let actor = who.require(crate::domain::Permission::Replay)?;
         let Some(entry) = store.library()?.into_iter().find(|e| e.id == id) else {
             return Ok(None);
         };
@@ -561,10 +646,12 @@ fn produce_notice(
     store: &mut Store,
     setup: &EvidenceSetup,
     id: i64,
-    actor: &str,
+    who: &Principal,
     events: &SyncSender<Reply>,
 ) {
     let written = (|| -> Result<String, String> {
+        who.require(crate::domain::Permission::ProduceNotices)
+            .map_err(|e| e.to_string())?;
         let event = store
             .event(id)
             .map_err(|e| e.to_string())?
@@ -581,7 +668,7 @@ fn produce_notice(
         std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let path = path.to_string_lossy().into_owned();
         store
-            .notice_produced(id, &path, actor)
+            .notice_produced(who, id, &path)
             .map_err(|e| e.to_string())?;
         Ok(path)
     })();

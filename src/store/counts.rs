@@ -2,15 +2,21 @@
 //! read back for the camera panel's chart, the map's flow colours and `counts export`.
 
 use super::schema::traffic_counts as table;
-use super::{Store, StoreError};
+use super::{Principal, Store, StoreError};
 use crate::domain::ObjectClass;
+use crate::domain::Permission;
 use crate::domain::traffic_count::{Direction, MinuteCount};
 use diesel::prelude::*;
 
 impl Store {
     /// Adds `counts` to the stored totals (one transaction; a minute seen for the first time
     /// is a new row).
-    pub fn add_counts(&mut self, counts: &[MinuteCount]) -> Result<(), StoreError> {
+    pub fn add_counts(
+        &mut self,
+        who: &Principal,
+        counts: &[MinuteCount],
+    ) -> Result<(), StoreError> {
+        who.require(Permission::RecordDetections)?;
         if counts.is_empty() {
             return Ok(());
         }

@@ -4,8 +4,8 @@
 use super::audit::{NewAuditEntry, append};
 use super::leases::{LeaseFence, check_fence};
 use super::schema::events;
-use super::{AnyConnection, Store, StoreError, now_ms};
-use crate::domain::{Decision, EventDetail, EventState, ObjectClass, ViolationKind};
+use super::{AnyConnection, Principal, Store, StoreError, now_ms};
+use crate::domain::{Decision, EventDetail, EventState, ObjectClass, Permission, ViolationKind};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -164,7 +164,8 @@ struct NewEventRow<'a> {
 
 impl Store {
     /// Stores a new event (state "new"); returns its id.
-    pub fn record_event(&mut self, event: &NewEvent) -> Result<i64, StoreError> {
+    pub fn record_event(&mut self, who: &Principal, event: &NewEvent) -> Result<i64, StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.insert_event(event, None)
     }
 
@@ -172,9 +173,11 @@ impl Store {
     /// ([`StoreError::StaleLease`]) when the lease has been taken over since.
     pub fn record_event_fenced(
         &mut self,
+        who: &Principal,
         event: &NewEvent,
         fence: &LeaseFence,
     ) -> Result<i64, StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.insert_event(event, Some(fence))
     }
 
@@ -211,10 +214,11 @@ impl Store {
     /// Moves event `id` to `state`, recording who did it in the audit log.
     pub fn set_event_state(
         &mut self,
+        who: &Principal,
         id: i64,
         state: EventState,
-        actor: &str,
     ) -> Result<(), StoreError> {
+        let actor = who.require(Permission::HandleAlarms)?;
         let refused = |reason: String| StoreError::Rejected {
             what: format!("moving event {id} to '{state}'"),
             reason,

@@ -4,7 +4,8 @@
 
 use super::audit::{NewAuditEntry, append};
 use super::schema::junction_geometries as table;
-use super::{Store, StoreError, now_ms};
+use super::{Principal, Store, StoreError, now_ms};
+use crate::domain::Permission;
 use crate::domain::geometry::JunctionGeometry;
 use diesel::prelude::*;
 
@@ -49,9 +50,10 @@ impl Store {
     /// it (the newest one unchanged when it already held the same geometry).
     pub fn save_geometry(
         &mut self,
+        who: &Principal,
         geometry: &JunctionGeometry,
-        saved_by: &str,
     ) -> Result<i32, StoreError> {
+        let saved_by = who.require(Permission::EditGeometry)?;
         geometry.validate().map_err(|e| StoreError::Rejected {
             what: format!("geometry of camera {}", geometry.camera),
             reason: e.to_string(),

@@ -2,7 +2,8 @@
 
 use super::audit::append;
 use super::schema::incident_library as table;
-use super::{NewAuditEntry, Store, StoreError, now_ms};
+use super::{NewAuditEntry, Principal, Store, StoreError, now_ms};
+use crate::domain::Permission;
 use diesel::prelude::*;
 
 /// A saved incident.
@@ -35,9 +36,10 @@ impl Store {
     /// Saves an incident to the library; returns its id.
     pub fn save_to_library(
         &mut self,
+        who: &Principal,
         entry: &LibraryEntry,
-        actor: &str,
     ) -> Result<i64, StoreError> {
+        let actor = who.require(Permission::Replay)?;
         if entry.name.trim().is_empty() || entry.cameras.is_empty() || entry.to_ms <= entry.from_ms
         {
             return Err(StoreError::Rejected {

@@ -13,6 +13,7 @@ mod leases;
 mod library;
 mod location;
 mod overlays;
+mod principal;
 mod recordings;
 mod registry_tables;
 mod review;
@@ -27,10 +28,11 @@ pub use geometries::StoredGeometry;
 pub use leases::{EngineInfo, EngineListing, LeaseFence, Renewal, SiteLoad};
 pub use library::LibraryEntry;
 pub use location::DatabaseLocation;
+pub use principal::{Principal, PrincipalKind};
 pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;
 pub use review::{Confirmation, ReviewFilter};
-pub use users::{SignInError, User};
+pub use users::{SignInError, SignedIn, TOKEN_LIFETIME_MS, User};
 
 use crate::registry::ImportProblem;
 
@@ -75,6 +77,16 @@ pub enum StoreError {
     Rejected { what: String, reason: String },
     #[error("import refused, nothing was written:\n{}", format_problems(.0))]
     Import(Vec<ImportProblem>),
+    #[error("refused: {who} may not {needs}")]
+    Forbidden { who: String, needs: &'static str },
+    #[error(
+        "sign-in needed: this database has users, so every caller signs in (command line: --user NAME, or `dienbien-dispatch login`)"
+    )]
+    SignInNeeded,
+    #[error(
+        "this engine needs a service account: on a shared PostgreSQL database an engine signs in as a user of role 'engine' (serve --user NAME, password in DISPATCH_PASSWORD)"
+    )]
+    ServiceAccountNeeded,
 }
 
 fn format_problems(problems: &[ImportProblem]) -> String {

@@ -2,13 +2,19 @@
 
 use super::leases::{LeaseFence, check_fence};
 use super::schema::overlays as table;
-use super::{Store, StoreError};
+use super::{Principal, Store, StoreError};
+use crate::domain::Permission;
 use crate::domain::overlay::RecordedOverlay;
 use diesel::prelude::*;
 
 impl Store {
     /// Stores a batch of overlays in one transaction.
-    pub fn record_overlays(&mut self, batch: &[RecordedOverlay]) -> Result<(), StoreError> {
+    pub fn record_overlays(
+        &mut self,
+        who: &Principal,
+        batch: &[RecordedOverlay],
+    ) -> Result<(), StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.insert_overlays(batch, None)
     }
 
@@ -16,9 +22,11 @@ impl Store {
     /// (refused whole when the lease has been taken over).
     pub fn record_overlays_fenced(
         &mut self,
+        who: &Principal,
         batch: &[RecordedOverlay],
         fence: &LeaseFence,
     ) -> Result<(), StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.insert_overlays(batch, Some(fence))
     }
 

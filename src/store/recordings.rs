@@ -2,7 +2,8 @@
 
 use super::leases::{LeaseFence, check_fence};
 use super::schema::recordings as table;
-use super::{Store, StoreError};
+use super::{Principal, Store, StoreError};
+use crate::domain::Permission;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -36,20 +37,24 @@ impl Store {
     /// Indexes a segment whose file is on disk and still being written.
     pub fn recording_opened(
         &mut self,
+        who: &Principal,
         camera: &str,
         path: &str,
         started_ms: i64,
     ) -> Result<i64, StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.recording_opened_with(camera, path, started_ms, None)
     }
 
     /// As [`Store::recording_opened`], by an engine holding the camera's lease `fence`.
     pub fn recording_opened_fenced(
         &mut self,
+        who: &Principal,
         fence: &LeaseFence,
         path: &str,
         started_ms: i64,
     ) -> Result<i64, StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.recording_opened_with(&fence.camera, path, started_ms, Some(fence))
     }
 
@@ -81,22 +86,26 @@ impl Store {
     /// found on disk after a crash).
     pub fn recording_ended(
         &mut self,
+        who: &Principal,
         camera: &str,
         path: &str,
         started_ms: i64,
         end: &SegmentEnd,
     ) -> Result<(), StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.recording_ended_with(camera, path, started_ms, end, None)
     }
 
     /// As [`Store::recording_ended`], by an engine holding the camera's lease `fence`.
     pub fn recording_ended_fenced(
         &mut self,
+        who: &Principal,
         fence: &LeaseFence,
         path: &str,
         started_ms: i64,
         end: &SegmentEnd,
     ) -> Result<(), StoreError> {
+        who.require(Permission::RecordDetections)?;
         self.recording_ended_with(&fence.camera, path, started_ms, end, Some(fence))
     }
 
@@ -142,10 +151,11 @@ impl Store {
     /// removes the file afterwards.
     pub fn recording_deleted(
         &mut self,
+        who: &Principal,
         path: &str,
         reason: &str,
-        actor: &str,
     ) -> Result<(), StoreError> {
+        let actor = who.require(Permission::RecordDetections)?;
         self.write_transaction(|conn| {
             diesel::update(table::table.filter(table::path.eq(path)))
                 .set(table::state.eq("deleted"))

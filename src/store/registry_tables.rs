@@ -5,8 +5,8 @@ use super::audit::{self, NewAuditEntry};
 use super::connection::is_busy;
 use super::rows::{CameraRow, JunctionRow};
 use super::schema::{cameras, junctions, store_meta};
-use super::{AnyConnection, Store, StoreError, now_ms};
-use crate::domain::{Camera, Junction};
+use super::{AnyConnection, Principal, Store, StoreError, now_ms};
+use crate::domain::{Camera, Junction, Permission};
 use crate::registry::{ImportProblem, Registry};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -64,10 +64,11 @@ impl Store {
     /// written. The import is recorded in the audit log.
     pub fn import_registry(
         &mut self,
+        who: &Principal,
         registry: &Registry,
-        actor: &str,
         source: &str,
     ) -> Result<ImportSummary, StoreError> {
+        let actor = who.require(Permission::EditGeometry)?;
         let mut known_junctions: HashSet<String> = junctions::table
             .select(junctions::code)
             .load::<String>(&mut self.conn)?

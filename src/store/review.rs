@@ -5,8 +5,8 @@
 
 use super::audit::append;
 use super::schema::events;
-use super::{NewAuditEntry, Store, StoreError, StoredEvent, now_ms};
-use crate::domain::{AuditAction, ObjectClass, Plate, PlateColour, RejectReason};
+use super::{NewAuditEntry, Principal, Store, StoreError, StoredEvent, now_ms};
+use crate::domain::{AuditAction, ObjectClass, Permission, Plate, PlateColour, RejectReason};
 use diesel::prelude::*;
 
 /// A confirmation.
@@ -75,7 +75,13 @@ impl Store {
     }
 
     /// Attaches the evidence bundle at `path` to event `id`.
-    pub fn attach_evidence(&mut self, id: i64, path: &str, actor: &str) -> Result<(), StoreError> {
+    pub fn attach_evidence(
+        &mut self,
+        who: &Principal,
+        id: i64,
+        path: &str,
+    ) -> Result<(), StoreError> {
+        let actor = who.require_any(&[Permission::Review, Permission::RecordDetections])?;
         self.write_transaction(|conn| {
             let changed = diesel::update(events::table.find(id))
                 .set(events::evidence_path.eq(path))
@@ -99,11 +105,14 @@ impl Store {
     /// by expiry.
     pub fn detach_evidence(
         &mut self,
+        who: &Principal,
         id: i64,
         action: AuditAction,
         reason: &str,
-        actor: &str,
     ) -> Result<String, StoreError> {
+        // Released by a reviewer; expired at the end of the legal period by a reviewer or an
+        // engine's retention.
+        let actor = who.require_any(&[Permission::Review, Permission::RecordDetections])?;
         self.write_transaction(|conn| {
             let event: StoredEvent = events::table
                 .find(id)
@@ -140,7 +149,8 @@ impl Store {
     }
 
     /// A reviewer looked at the evidence of event `id` (Thông tư 67/2024: views are recorded).
-    pub fn record_evidence_view(&mut self, id: i64, actor: &str) -> Result<(), StoreError> {
+    pub fn record_evidence_view(&mut self, who: &Principal, id: i64) -> Result<(), StoreError> {
+        let actor = who.require(Permission::Review)?;
         self.write_transaction(|conn| {
             Self::audit_in(
                 conn,
@@ -155,10 +165,11 @@ impl Store {
     /// Confirms event `id` as a violation; it needs its evidence.
     pub fn confirm_violation(
         &mut self,
+        who: &Principal,
         id: i64,
         confirmation: &Confirmation,
-        reviewer: &str,
     ) -> Result<(), StoreError> {
+        let reviewer = who.require(Permission::Review)?;
         self.write_transaction(|conn| {
             let event = Self::undecided(conn, id)?;
             if event.evidence_path.is_none() {
@@ -199,11 +210,12 @@ impl Store {
     /// Rejects event `id` for `reason`.
     pub fn reject_violation(
         &mut self,
+        who: &Principal,
         id: i64,
         reason: RejectReason,
         note: &str,
-        reviewer: &str,
     ) -> Result<(), StoreError> {
+        let reviewer = who.require(Permission::Review)?;
         self.write_transaction(|conn| {
             Self::undecided(conn, id)?;
             diesel::update(events::table.find(id))
@@ -225,7 +237,13 @@ impl Store {
     }
 
     /// The notice of confirmed event `id` was produced (or exported) at `path`.
-    pub fn notice_produced(&mut self, id: i64, path: &str, actor: &str) -> Result<(), StoreError> {
+    pub fn notice_produced(
+        &mut self,
+        who: &Principal,
+        id: i64,
+        path: &str,
+    ) -> Result<(), StoreError> {
+        let actor = who.require(Permission::ProduceNotices)?;
         self.write_transaction(|conn| {
             let event: StoredEvent = events::table.find(id).first(conn)?;
             if event.decision != Some(crate::domain::Decision::Confirmed) {
@@ -250,10 +268,11 @@ impl Store {
     /// Records an export of `count` rows to `path`.
     pub fn record_export(
         &mut self,
+        who: &Principal,
         path: &str,
         count: usize,
-        actor: &str,
     ) -> Result<(), StoreError> {
+        let actor = who.require(Permission::ProduceNotices)?;
         self.write_transaction(|conn| {
             append(
                 conn,
@@ -268,7 +287,26 @@ impl Store {
     }
 
     /// Events for review, newest first.
-    pub fn review_queue(&mut self, filter: &ReviewFilter) -> Result<Vec<StoredEvent>, StoreError> {
+    pub fn review_queue(
+        &mut self,
+        who: &Principal,
+        filter: &ReviewFilter,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        who.require(Permission::Review)?;
+        self.events_matching(filter)
+    }
+
+    /// Every event (decided or not), newest first: the incidents a trainer or dispatcher may
+    /// replay.
+    pub fn incidents(&mut self, who: &Principal) -> Result<Vec<StoredEvent>, StoreError> {
+        who.require(Permission::Replay)?;
+        self.events_matching(&ReviewFilter {
+            decided: true,
+            ..ReviewFilter::default()
+        })
+    }
+
+    fn events_matching(&mut self, filter: &ReviewFilter) -> Result<Vec<StoredEvent>, StoreError> {
         let mut query = events::table.into_boxed();
         if !filter.decided {
             query = query.filter(events::decision.is_null());
@@ -292,7 +330,11 @@ impl Store {
     }
 
     /// Confirmed violations, oldest first (for the export).
-    pub fn confirmed_violations(&mut self) -> Result<Vec<StoredEvent>, StoreError> {
+    pub fn confirmed_violations(
+        &mut self,
+        who: &Principal,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        who.require(Permission::ProduceNotices)?;
         Ok(events::table
             .filter(events::decision.eq(crate::domain::Decision::Confirmed.code()))
             .order(events::id.asc())

@@ -116,6 +116,17 @@ diesel::table! {
         password_hash -> Text,
         disabled -> Bool,
         created_at_ms -> BigInt,
+        failed_sign_ins -> Integer,
+        locked_until_ms -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sign_in_tokens (token_hash) {
+        token_hash -> Text,
+        username -> Text,
+        created_at_ms -> BigInt,
+        expires_at_ms -> BigInt,
     }
 }
 

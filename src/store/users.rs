@@ -1,10 +1,16 @@
-//! Users: created with an Argon2id password hash, authenticated in constant time, disabled
-//! rather than deleted; every creation, role change, sign-in and failed sign-in is audited.
+//! Users and service accounts: created with an Argon2id password hash, authenticated in
+//! constant time, disabled rather than deleted; every creation, role change, sign-in, failed
+//! sign-in and lockout is audited. After five failures in a row a user is locked out for a
+//! growing time. Only an administrator manages users, except the first administrator of a
+//! database, created in one transaction (of two workstations racing, one wins), and the last
+//! active administrator cannot be disabled or given another role.
 
 use super::audit::append;
+use super::principal::Principal;
+use super::schema::sign_in_tokens as tokens;
 use super::schema::users as table;
-use super::{NewAuditEntry, Store, StoreError, now_ms};
-use crate::domain::Role;
+use super::{AnyConnection, NewAuditEntry, Store, StoreError, now_ms};
+use crate::domain::{AuditAction, Permission, Role};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use diesel::prelude::*;
@@ -18,7 +24,56 @@ pub struct User {
     pub disabled: bool,
 }
 
-type Row = (String, String, String, String, bool, i64);
+type Row = (String, String, String, String, bool, i64, i32, Option<i64>);
+
+/// The columns of [`Row`], in order.
+type RowColumns = (
+    table::username,
+    table::display_name,
+    table::role,
+    table::password_hash,
+    table::disabled,
+    table::created_at_ms,
+    table::failed_sign_ins,
+    table::locked_until_ms,
+);
+
+const ROW: RowColumns = (
+    table::username,
+    table::display_name,
+    table::role,
+    table::password_hash,
+    table::disabled,
+    table::created_at_ms,
+    table::failed_sign_ins,
+    table::locked_until_ms,
+);
+
+/// Failures in a row after which a user is locked out, the first lockout, and the longest.
+const FAILURES_BEFORE_LOCKOUT: i32 = 5;
+const FIRST_LOCKOUT_MS: i64 = 30_000;
+const LONGEST_LOCKOUT_MS: i64 = 15 * 60_000;
+
+/// How long a command-line sign-in token lasts: one shift.
+pub const TOKEN_LIFETIME_MS: i64 = 8 * 3_600_000;
+
+/// How long the `failures`-th failure in a row locks the user out (none before the fifth;
+/// then 30 s, doubling, at most 15 minutes).
+fn lockout_ms(failures: i32) -> Option<i64> {
+    let beyond = failures - FAILURES_BEFORE_LOCKOUT;
+    (beyond >= 0).then(|| {
+        let doubling = u32::try_from(beyond.min(20)).unwrap_or(20);
+        (FIRST_LOCKOUT_MS.saturating_mul(1_i64 << doubling)).min(LONGEST_LOCKOUT_MS)
+    })
+}
+
+/// A successful sign-in: the user as the console shows them, and the principal the back end
+/// acts for.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub principal: Principal,
+}
 
 fn user(row: &Row) -> Result<User, StoreError> {
     let role = Role::from_code(&row.2).ok_or_else(|| StoreError::Corrupt {
@@ -41,6 +96,11 @@ pub enum SignInError {
     Wrong,
     #[error("this user is disabled")]
     Disabled,
+    /// Too many failures in a row: no attempt is checked until then (UTC ms).
+    #[error("too many failed sign-ins: locked until {}", crate::clock::vietnam_datetime(*.until_ms))]
+    Locked { until_ms: i64 },
+    #[error("the sign-in token is unknown or has expired: sign in again")]
+    TokenExpired,
 }
 
 fn hash(password: &str) -> Result<String, StoreError> {
@@ -63,15 +123,48 @@ fn hash(password: &str) -> Result<String, StoreError> {
 }
 
 impl Store {
-    /// Adds a user. Names are 2–32 letters, digits, dots, dashes or underscores; passwords
-    /// at least 8 characters.
+    /// Adds a user or service account; only an administrator may. Names are 2–32 letters,
+    /// digits, dots, dashes or underscores; passwords at least 8 characters.
     pub fn create_user(
+        &mut self,
+        who: &Principal,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<(), StoreError> {
+        let actor = who.require(Permission::ManageUsers)?.to_owned();
+        self.insert_user(username, display_name, role, password, &actor, false)
+    }
+
+    /// Creates the database's first administrator, allowed only while the database has never
+    /// had a user; the check and the insert are one transaction with the users table locked,
+    /// so of two workstations doing this at once exactly one succeeds.
+    pub fn create_first_administrator(
+        &mut self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<(), StoreError> {
+        let actor = format!("first-run@{}", crate::host::workstation());
+        self.insert_user(
+            username,
+            display_name,
+            Role::Administrator,
+            password,
+            &actor,
+            true,
+        )
+    }
+
+    fn insert_user(
         &mut self,
         username: &str,
         display_name: &str,
         role: Role,
         password: &str,
         actor: &str,
+        first: bool,
     ) -> Result<(), StoreError> {
         let refuse = |reason: &str| StoreError::Rejected {
             what: format!("user {username}"),
@@ -91,6 +184,13 @@ impl Store {
         }
         let password_hash = hash(password)?;
         self.write_transaction(|conn| {
+            lock_users(conn)?;
+            if first && !first_run(conn)? {
+                return Err(StoreError::Rejected {
+                    what: "the first administrator".into(),
+                    reason: "this database has (or had) users already: an administrator adds users after signing in".into(),
+                });
+            }
             let exists: i64 = table::table
                 .filter(table::username.eq(username))
                 .count()
@@ -112,42 +212,72 @@ impl Store {
                 conn,
                 &NewAuditEntry {
                     actor: actor.to_owned(),
-                    action: crate::domain::AuditAction::UserCreate,
+                    action: AuditAction::UserCreate,
                     subject: username.to_owned(),
-                    detail: serde_json::json!({ "role": role.code() }),
+                    detail: serde_json::json!({ "role": role.code(), "first": first }),
                 },
             )
         })
     }
 
-    /// Changes a user's role, or disables them.
+    /// Changes a user's role, or disables (or enables) them; only an administrator may, and
+    /// never so that no active administrator is left.
     pub fn update_user(
         &mut self,
+        who: &Principal,
         username: &str,
         role: Option<Role>,
         disabled: Option<bool>,
-        actor: &str,
     ) -> Result<(), StoreError> {
+        let actor = who.require(Permission::ManageUsers)?.to_owned();
         self.write_transaction(|conn| {
-            let mut changed = 0;
+            lock_users(conn)?;
+            let row: Option<Row> = table::table
+                .find(username)
+                .select(ROW)
+                .first(conn)
+                .optional()?;
+            let Some(row) = row else {
+                return Err(StoreError::Rejected {
+                    what: format!("user {username}"),
+                    reason: "there is no such user".into(),
+                });
+            };
+            let was_admin = row.2 == Role::Administrator.code() && !row.4;
+            let stays_admin = role.is_none_or(|r| r == Role::Administrator)
+                && !disabled.unwrap_or(row.4);
+            if was_admin && !stays_admin {
+                let active_admins: i64 = table::table
+                    .filter(table::role.eq(Role::Administrator.code()))
+                    .filter(table::disabled.eq(false))
+                    .count()
+                    .get_result(conn)?;
+                if active_admins <= 1 {
+                    return Err(StoreError::Rejected {
+                        what: format!("user {username}"),
+                        reason: "the last active administrator cannot be disabled or given another role: make another administrator first".into(),
+                    });
+                }
+            }
             if let Some(role) = role {
-                changed += diesel::update(table::table.find(username))
+                diesel::update(table::table.find(username))
                     .set(table::role.eq(role.code()))
                     .execute(conn)?;
             }
             if let Some(disabled) = disabled {
-                changed += diesel::update(table::table.find(username))
+                diesel::update(table::table.find(username))
                     .set(table::disabled.eq(disabled))
                     .execute(conn)?;
-            }
-            if changed == 0 {
-                return Err(StoreError::Query(diesel::result::Error::NotFound));
+                if disabled {
+                    diesel::delete(tokens::table.filter(tokens::username.eq(username)))
+                        .execute(conn)?;
+                }
             }
             append(
                 conn,
                 &NewAuditEntry {
-                    actor: actor.to_owned(),
-                    action: crate::domain::AuditAction::UserUpdate,
+                    actor: actor.clone(),
+                    action: AuditAction::UserUpdate,
                     subject: username.to_owned(),
                     detail: serde_json::json!({
                         "role": role.map(Role::code),
@@ -158,29 +288,37 @@ impl Store {
         })
     }
 
+    /// Every user and service account (no hashes).
     pub fn users(&mut self) -> Result<Vec<User>, StoreError> {
         let rows: Vec<Row> = table::table
+            .select(ROW)
             .order(table::username.asc())
             .load(&mut self.conn)?;
         rows.iter().map(user).collect()
     }
 
-    /// Checks a sign-in; success and failure are both audited.
+    /// Checks a sign-in; success, failure and a lockout are audited. A locked-out user's
+    /// attempts are refused without checking the password until the lockout ends.
     pub fn sign_in(
         &mut self,
         username: &str,
         password: &str,
-    ) -> Result<Result<User, SignInError>, StoreError> {
+    ) -> Result<Result<SignedIn, SignInError>, StoreError> {
         let row: Option<Row> = table::table
             .find(username)
+            .select(ROW)
             .first(&mut self.conn)
             .optional()?;
+        let now = now_ms();
         let outcome = match &row {
             None => {
                 // Spend the same time as a real check, so names cannot be probed by timing.
                 let _ = hash(password);
                 Err(SignInError::Wrong)
             }
+            Some(row) if row.7.is_some_and(|until| until > now) => Err(SignInError::Locked {
+                until_ms: row.7.unwrap_or(now),
+            }),
             Some(row) => {
                 let good = PasswordHash::new(&row.3)
                     .map(|parsed| {
@@ -192,20 +330,214 @@ impl Store {
                 match (good, row.4) {
                     (false, _) => Err(SignInError::Wrong),
                     (true, true) => Err(SignInError::Disabled),
-                    (true, false) => Ok(user(row)?),
+                    (true, false) => {
+                        let user = user(row)?;
+                        Ok(SignedIn {
+                            principal: Principal::account(&user.username, user.role),
+                            user,
+                        })
+                    }
                 }
             }
         };
-        self.append_audit(&NewAuditEntry {
-            actor: username.to_owned(),
-            action: if outcome.is_ok() {
-                crate::domain::AuditAction::UserSignIn
-            } else {
-                crate::domain::AuditAction::UserSignInFailed
-            },
-            subject: username.to_owned(),
-            detail: serde_json::json!({}),
+        let counted = row.is_some() && matches!(outcome, Err(SignInError::Wrong));
+        let succeeded = outcome.is_ok();
+        self.write_transaction(|conn| {
+            let mut locked_until = None;
+            if counted {
+                let failures: i32 = table::table
+                    .find(username)
+                    .select(table::failed_sign_ins)
+                    .first(conn)?;
+                let failures = failures.saturating_add(1);
+                locked_until = lockout_ms(failures).map(|ms| now + ms);
+                diesel::update(table::table.find(username))
+                    .set((
+                        table::failed_sign_ins.eq(failures),
+                        table::locked_until_ms.eq(locked_until),
+                    ))
+                    .execute(conn)?;
+            } else if succeeded {
+                diesel::update(table::table.find(username))
+                    .set((
+                        table::failed_sign_ins.eq(0),
+                        table::locked_until_ms.eq(None::<i64>),
+                    ))
+                    .execute(conn)?;
+            }
+            let detail = match &outcome {
+                Err(SignInError::Locked { until_ms }) => {
+                    serde_json::json!({ "refused": "locked", "until_ms": until_ms })
+                }
+                _ => serde_json::json!({}),
+            };
+            append(
+                conn,
+                &NewAuditEntry {
+                    actor: username.to_owned(),
+                    action: if succeeded {
+                        AuditAction::UserSignIn
+                    } else {
+                        AuditAction::UserSignInFailed
+                    },
+                    subject: username.to_owned(),
+                    detail,
+                },
+            )?;
+            if let Some(until_ms) = locked_until {
+                append(
+                    conn,
+                    &NewAuditEntry {
+                        actor: username.to_owned(),
+                        action: AuditAction::UserLocked,
+                        subject: username.to_owned(),
+                        detail: serde_json::json!({ "until_ms": until_ms }),
+                    },
+                )?;
+            }
+            Ok(())
         })?;
         Ok(outcome)
+    }
+
+    /// A sign-in token for `who` (an account), valid for [`TOKEN_LIFETIME_MS`]; only its
+    /// SHA-256 is stored. Audited.
+    pub fn issue_token(&mut self, who: &Principal) -> Result<String, StoreError> {
+        if who.kind() != super::PrincipalKind::Account {
+            return Err(StoreError::Rejected {
+                what: "a sign-in token".into(),
+                reason: format!("{} has no account to sign in as", who.name()),
+            });
+        }
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| StoreError::Rejected {
+            what: "a sign-in token".into(),
+            reason: format!("no randomness: {e}"),
+        })?;
+        let token = hex(&secret);
+        let now = now_ms();
+        let expires = now + TOKEN_LIFETIME_MS;
+        self.write_transaction(|conn| {
+            diesel::delete(tokens::table.filter(tokens::expires_at_ms.lt(now))).execute(conn)?;
+            diesel::insert_into(tokens::table)
+                .values((
+                    tokens::token_hash.eq(token_hash(&token)),
+                    tokens::username.eq(who.name()),
+                    tokens::created_at_ms.eq(now),
+                    tokens::expires_at_ms.eq(expires),
+                ))
+                .execute(conn)?;
+            append(
+                conn,
+                &NewAuditEntry {
+                    actor: who.name().to_owned(),
+                    action: AuditAction::UserTokenIssued,
+                    subject: who.name().to_owned(),
+                    detail: serde_json::json!({ "expires_at_ms": expires }),
+                },
+            )
+        })?;
+        Ok(token)
+    }
+
+    /// The principal a sign-in token stands for, while it has not expired and its user is
+    /// active.
+    pub fn redeem_token(
+        &mut self,
+        token: &str,
+    ) -> Result<Result<SignedIn, SignInError>, StoreError> {
+        let found: Option<(String, i64)> = tokens::table
+            .find(token_hash(token.trim()))
+            .select((tokens::username, tokens::expires_at_ms))
+            .first(&mut self.conn)
+            .optional()?;
+        let Some((username, _)) = found.filter(|(_, expires)| *expires > now_ms()) else {
+            return Ok(Err(SignInError::TokenExpired));
+        };
+        let row: Option<Row> = table::table
+            .find(&username)
+            .select(ROW)
+            .first(&mut self.conn)
+            .optional()?;
+        match row {
+            None => Ok(Err(SignInError::TokenExpired)),
+            Some(row) if row.4 => Ok(Err(SignInError::Disabled)),
+            Some(row) => {
+                let user = user(&row)?;
+                Ok(Ok(SignedIn {
+                    principal: Principal::account(&user.username, user.role),
+                    user,
+                }))
+            }
+        }
+    }
+
+    /// Ends a sign-in token (`logout`); audited when it existed.
+    pub fn revoke_token(&mut self, token: &str) -> Result<bool, StoreError> {
+        let hashed = token_hash(token.trim());
+        self.write_transaction(|conn| {
+            let owner: Option<String> = tokens::table
+                .find(&hashed)
+                .select(tokens::username)
+                .first(conn)
+                .optional()?;
+            let Some(owner) = owner else {
+                return Ok(false);
+            };
+            diesel::delete(tokens::table.find(&hashed)).execute(conn)?;
+            append(
+                conn,
+                &NewAuditEntry {
+                    actor: owner.clone(),
+                    action: AuditAction::UserSignOut,
+                    subject: owner,
+                    detail: serde_json::json!({ "token": true }),
+                },
+            )?;
+            Ok(true)
+        })
+    }
+}
+
+/// Serialises user changes on PostgreSQL for the rest of the transaction (SQLite's write lock
+/// does this already), so the first-administrator and last-administrator checks hold.
+fn lock_users(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(pg)?;
+    }
+    Ok(())
+}
+
+/// [`Store::is_first_run`] inside a transaction.
+fn first_run(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    use super::schema::audit_log;
+    let users: i64 = table::table.count().get_result(conn)?;
+    let created: i64 = audit_log::table
+        .filter(audit_log::action.eq(AuditAction::UserCreate.code()))
+        .count()
+        .get_result(conn)?;
+    Ok(users == 0 && created == 0)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockouts_start_at_the_fifth_failure_and_grow_to_a_limit() {
+        assert_eq!(lockout_ms(4), None);
+        assert_eq!(lockout_ms(5), Some(30_000));
+        assert_eq!(lockout_ms(6), Some(60_000));
+        assert_eq!(lockout_ms(10), Some(LONGEST_LOCKOUT_MS));
+        assert_eq!(lockout_ms(i32::MAX), Some(LONGEST_LOCKOUT_MS));
     }
 }

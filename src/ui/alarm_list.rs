@@ -113,37 +113,27 @@ impl Alarms {
     }
 
     /// Moves alarm `id` to the next step; the command to store it, when it is stored.
-    pub fn advance(&mut self, id: u64, actor: String) -> Option<Command> {
+    pub fn advance(&mut self, id: u64) -> Option<Command> {
         let alarm = self.list.iter_mut().find(|a| a.id == id)?;
         let next = alarm.state.next()?;
         alarm.state = next;
         Some(Command::SetEventState {
             id: alarm.stored_id?,
             state: next,
-            actor,
         })
     }
 
     /// Takes the replies that are the alarms' (an alarm stored, events stored elsewhere,
     /// states changed elsewhere), adding to `commands` what the store must be told; gives any
     /// other reply back.
-    pub fn on_reply(
-        &mut self,
-        reply: Reply,
-        actor: &str,
-        commands: &mut Vec<Command>,
-    ) -> Option<Reply> {
+    pub fn on_reply(&mut self, reply: Reply, commands: &mut Vec<Command>) -> Option<Reply> {
         match reply {
             Reply::EventRecorded { alarm, id } => {
                 if let Some(a) = self.list.iter_mut().find(|a| a.id == alarm) {
                     a.stored_id = Some(id);
                     // Moved on before it was stored: store where it is now.
                     if a.state != EventState::New {
-                        commands.push(Command::SetEventState {
-                            id,
-                            state: a.state,
-                            actor: actor.to_owned(),
-                        });
+                        commands.push(Command::SetEventState { id, state: a.state });
                     }
                 }
             }
@@ -284,17 +274,20 @@ mod tests {
         let id = alarms.raise("DBP-GT-A1-N".into(), red_light(), "08:00:00".into());
         assert_eq!(alarms.list()[0].state, EventState::New);
         // Not stored yet: nothing to tell the store.
-        assert!(alarms.advance(id, "lan".into()).is_none());
+        assert!(alarms.advance(id).is_none());
         let mut commands = Vec::new();
         let recorded = Reply::EventRecorded { alarm: id, id: 41 };
-        assert!(alarms.on_reply(recorded, "lan", &mut commands).is_none());
+        assert!(alarms.on_reply(recorded, &mut commands).is_none());
         assert!(matches!(
             commands.as_slice(),
-            [Command::SetEventState { id: 41, state: EventState::Acknowledged, actor }] if actor == "lan"
+            [Command::SetEventState {
+                id: 41,
+                state: EventState::Acknowledged
+            }]
         ));
         // Stored: the next step is told at once; a change elsewhere is taken.
         assert!(matches!(
-            alarms.advance(id, "lan".into()),
+            alarms.advance(id),
             Some(Command::SetEventState {
                 id: 41,
                 state: EventState::Assigned,
@@ -302,13 +295,10 @@ mod tests {
             })
         ));
         let elsewhere = Reply::EventStates(vec![(41, EventState::Closed)]);
-        assert!(alarms.on_reply(elsewhere, "lan", &mut commands).is_none());
+        assert!(alarms.on_reply(elsewhere, &mut commands).is_none());
         assert_eq!(alarms.list()[0].state, EventState::Closed);
-        assert!(
-            alarms.advance(id, "lan".into()).is_none(),
-            "closed is the end"
-        );
-        let other = alarms.on_reply(Reply::Library(Vec::new()), "lan", &mut commands);
+        assert!(alarms.advance(id).is_none(), "closed is the end");
+        let other = alarms.on_reply(Reply::Library(Vec::new()), &mut commands);
         assert!(matches!(other, Some(Reply::Library(_))));
     }
 }

@@ -210,8 +210,7 @@ impl ConsoleApp {
             let Some(reply) = self.sign_in.on_reply(reply, self.settings.language) else {
                 continue;
             };
-            let actor = self.actor();
-            let Some(reply) = self.alarms.on_reply(reply, &actor, &mut commands) else {
+            let Some(reply) = self.alarms.on_reply(reply, &mut commands) else {
                 continue;
             };
             let Some(reply) = self.geometry.on_reply(reply, lang, &mut self.notices) else {
@@ -950,13 +949,8 @@ impl ConsoleApp {
             Action::Replay(action) => self.replay_action(action),
             Action::Editor(request) => self.editor_request(request),
             Action::SignOut => {
-                if let Some(user) = self.user.sign_out() {
-                    self.send(Command::Audit(NewAuditEntry {
-                        actor: user.username.clone(),
-                        action: crate::domain::AuditAction::UserSignOut,
-                        subject: user.username,
-                        detail: serde_json::json!({}),
-                    }));
+                if self.user.sign_out().is_some() {
+                    self.send(Command::SignOut);
                 }
                 self.geometry.editor = None;
                 self.review = ReviewState::default();
@@ -973,8 +967,7 @@ impl ConsoleApp {
                     .map(|i| self.cameras.entries[i].camera.code.clone());
             }
             Action::AdvanceAlarm(id) => {
-                let actor = self.actor();
-                if let Some(command) = self.alarms.advance(id, actor) {
+                if let Some(command) = self.alarms.advance(id) {
                     self.send(command);
                 }
             }
@@ -1008,7 +1001,8 @@ impl ConsoleApp {
                 }
                 if let Some(service) = &self.service {
                     let audit = NewAuditEntry {
-                        actor: self.user.actor(),
+                        // The back end names whoever is signed in.
+                        actor: String::new(),
                         action: crate::domain::AuditAction::CameraOpenFeed,
                         subject: entry.camera.code.clone(),
                         detail: serde_json::json!({ "tile": tile }),
@@ -1232,11 +1226,6 @@ impl ConsoleApp {
         self.user.view_permitted(view)
     }
 
-    /// Who the audit log names for this console's actions.
-    fn actor(&self) -> String {
-        self.user.actor()
-    }
-
     /// Watches the recordings disk of `dir`, raising the alarm below `min_free` (a share).
     pub fn watch_recordings_disk(&mut self, dir: std::path::PathBuf, min_free: f64) {
         self.recordings = Some((dir, min_free));
@@ -1294,16 +1283,14 @@ impl ConsoleApp {
     fn replay_action(&mut self, action: ReplayAction) {
         match action {
             ReplayAction::Open(id) => {
-                let actor = self.actor();
-                self.send(Command::OpenIncident { id, actor });
+                self.send(Command::OpenIncident { id });
             }
             ReplayAction::Close => {
                 self.replay.session = None;
                 self.replay.open = None;
             }
             ReplayAction::OpenSaved(id) => {
-                let actor = self.actor();
-                self.send(Command::OpenLibraryEntry { id, actor });
+                self.send(Command::OpenLibraryEntry { id });
             }
             ReplayAction::Save { name, notes } => {
                 let Some(session) = &self.replay.session else {
@@ -1321,8 +1308,7 @@ impl ConsoleApp {
                     saved_by: String::new(),
                     saved_at_ms: 0,
                 };
-                let actor = self.actor();
-                self.send(Command::SaveToLibrary { entry, actor });
+                self.send(Command::SaveToLibrary { entry });
             }
         }
     }
@@ -1333,7 +1319,6 @@ impl ConsoleApp {
     }
 
     fn review_action(&mut self, action: ReviewAction) {
-        let actor = self.actor();
         if matches!(action, ReviewAction::Confirm(..) | ReviewAction::Reject(..))
             && !self.can(Permission::Review)
         {
@@ -1344,22 +1329,19 @@ impl ConsoleApp {
         match action {
             ReviewAction::Open(id) => {
                 self.review.select(id);
-                self.send(Command::OpenEvidence { id, actor });
+                self.send(Command::OpenEvidence { id });
             }
             ReviewAction::Build(id) => {
                 self.review.building.insert(id);
-                self.send(Command::BuildEvidence { id, actor });
+                self.send(Command::BuildEvidence { id });
             }
-            ReviewAction::Confirm(id, confirmation) => self.send(Command::Confirm {
-                id,
-                confirmation,
-                actor,
-            }),
+            ReviewAction::Confirm(id, confirmation) => {
+                self.send(Command::Confirm { id, confirmation })
+            }
             ReviewAction::Reject(id, reason) => self.send(Command::Reject {
                 id,
                 reason,
                 note: String::new(),
-                actor,
             }),
             ReviewAction::Filter(kind) => {
                 self.review.kind_filter = kind;
@@ -1378,7 +1360,7 @@ impl ConsoleApp {
                         .push(Text::NotPermitted.get(self.settings.language).to_owned());
                     return;
                 }
-                self.send(Command::ProduceNotice { id, actor });
+                self.send(Command::ProduceNotice { id });
             }
         }
     }
@@ -1403,10 +1385,7 @@ impl ConsoleApp {
             EditorRequest::Save(geometry) => {
                 let sent = match &self.service {
                     Some(service) => service
-                        .send(Command::SaveGeometry {
-                            geometry,
-                            saved_by: self.actor(),
-                        })
+                        .send(Command::SaveGeometry { geometry })
                         .map_err(|e| e.to_string()),
                     None => Err(Text::DatabaseUnavailable
                         .get(self.settings.language)

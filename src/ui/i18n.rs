@@ -52,6 +52,7 @@ pub enum Text {
     CreditList,
     SignInWrong,
     SignInDisabled,
+    SignInLocked,
     Version,
     Revision,
     Database,
@@ -546,6 +547,10 @@ impl Text {
                 "Wrong user name or password",
             ),
             Text::SignInDisabled => ("Tài khoản này đã bị vô hiệu hoá", "This user is disabled"),
+            Text::SignInLocked => (
+                "Đăng nhập sai quá nhiều lần; tạm khoá đến",
+                "Too many failed sign-ins; locked until",
+            ),
             Text::NotPermitted => (
                 "Vai trò của bạn không được phép làm việc này",
                 "Your role may not do this",

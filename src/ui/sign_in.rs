@@ -49,6 +49,14 @@ impl SignInForm {
                     SignInFailure::Refused(SignInError::Disabled) => {
                         Text::SignInDisabled.get(lang).to_owned()
                     }
+                    SignInFailure::Refused(SignInError::Locked { until_ms }) => format!(
+                        "{} {}",
+                        Text::SignInLocked.get(lang),
+                        crate::clock::vietnam_datetime(until_ms)
+                    ),
+                    SignInFailure::Refused(SignInError::TokenExpired) => {
+                        Text::SignInWrong.get(lang).to_owned()
+                    }
                     SignInFailure::Problem(problem) => problem,
                 });
             }

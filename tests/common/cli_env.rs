@@ -68,7 +68,10 @@ impl CliEnv {
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env_remove("DATABASE_URL")
-            .env_remove("DISPATCH_CONFIG");
+            .env_remove("DISPATCH_CONFIG")
+            .env_remove("DISPATCH_USER")
+            .env_remove("DISPATCH_PASSWORD")
+            .env_remove("DISPATCH_NEW_PASSWORD");
         for (name, value) in &self.vars {
             command.env(name, value);
         }
