@@ -429,6 +429,11 @@ impl Folders {
         self.config.join("evidence-ed25519.key")
     }
 
+    /// This workstation's append-only copy of the audit checkpoints it signed.
+    pub fn audit_checkpoint_file(&self) -> PathBuf {
+        self.data.join("audit-checkpoints.jsonl")
+    }
+
     pub fn default_recordings_dir(&self) -> PathBuf {
         self.data.join("recordings")
     }

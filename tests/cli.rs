@@ -685,6 +685,41 @@ fn audit_verify_passes_on_an_intact_log_and_fails_naming_an_altered_entry() {
 }
 
 #[test]
+fn audit_verify_names_an_emptied_log_from_the_workstations_signed_checkpoints() {
+    let env = Cli::new();
+    env.ok(&["cameras", "list"]);
+    env.command(&["users", "add", "admin", "--role", "administrator"])
+        .env("DISPATCH_NEW_PASSWORD", "quản trị viên 1")
+        .output()
+        .unwrap();
+    let out = env.ok(&["audit", "verify"]);
+    assert!(
+        out.contains("1 signed checkpoints hold") && out.contains("every event agrees"),
+        "{out}"
+    );
+    let file = env.path("home/data/dienbien-dispatch/audit-checkpoints.jsonl");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("\"entry_id\":2")
+    );
+    // Someone with the database file drops the guard and empties the log and the
+    // checkpoints table; the workstation's own file still names the head.
+    let location = dienbien_dispatch::store::DatabaseLocation::Sqlite(env.db());
+    common::execute_raw(
+        &location,
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log; \
+         DROP TRIGGER audit_checkpoints_no_delete; DELETE FROM audit_checkpoints;",
+    )
+    .unwrap();
+    let err = env.fails(&["audit", "verify"]);
+    assert!(
+        err.contains("the audit log was emptied") && err.contains("signed entry 2"),
+        "{err}"
+    );
+}
+
+#[test]
 fn users_are_added_with_a_role_and_a_bad_role_is_refused() {
     let env = Cli::new();
     let add = |args: &[&str], password: &str| {

@@ -380,6 +380,7 @@ fn the_reviewer_works_through_the_queue_in_the_console_with_the_keyboard() {
         models_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models"),
         agency: dienbien_dispatch::domain::Agency::default(),
         trusted_keys: Vec::new(),
+        checkpoint_file: Some(env.path("audit-checkpoints.jsonl")),
     };
     let location = db.location.clone();
     let mut harness = console_with_evidence(

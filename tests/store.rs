@@ -1006,3 +1006,264 @@ fn stored_codes_that_would_leave_their_folders_are_reported_not_renamed() {
         );
     }
 }
+
+#[test]
+fn the_audit_log_cannot_be_cut_or_rewritten_without_a_signed_checkpoint_saying_so() {
+    use dienbien_dispatch::domain::AuditAction;
+    use dienbien_dispatch::store::{CheckpointSigner, NewAuditEntry, check_against, entry_hash};
+    for db in every_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let file = dir.path().join("audit-checkpoints.jsonl");
+        store.set_checkpoint_signer(CheckpointSigner {
+            signer: "ws-test".into(),
+            key: key.clone(),
+            file: file.clone(),
+        });
+        for n in 0..230 {
+            store
+                .append_audit(&NewAuditEntry {
+                    actor: "test".into(),
+                    action: AuditAction::CameraOpenFeed,
+                    subject: format!("DBP-{n}"),
+                    detail: serde_json::json!({ "n": n }),
+                })
+                .unwrap();
+        }
+        // Checkpoints at the first write and every 100 entries, in the database and the file.
+        let stored = store.audit_checkpoints().unwrap();
+        let ids: Vec<i64> = stored.iter().map(|c| c.entry_id).collect();
+        assert!(ids.len() >= 3, "{}: {ids:?}", db.name);
+        assert!(ids.windows(2).all(|w| w[1] - w[0] <= 100), "{ids:?}");
+        assert_eq!(
+            dienbien_dispatch::store::read_checkpoint_file(&file).unwrap(),
+            stored
+        );
+        let trusted = [key.verifying_key()];
+        let heads = store.audit_heads().unwrap();
+        assert_eq!(check_against(&heads, &stored, &trusted).0, []);
+        let newest = *ids.last().unwrap();
+
+        // Rewritten from entry 50 on, every hash recomputed: the chain holds, the checkpoints
+        // do not.
+        let disable = match db.name {
+            "postgres" => "ALTER TABLE audit_log DISABLE TRIGGER USER;",
+            _ => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+        };
+        common::execute_raw(&db.location, disable).unwrap();
+        common::execute_raw(
+            &db.location,
+            "UPDATE audit_log SET actor = 'someone else' WHERE id = 50",
+        )
+        .unwrap();
+        let entries = {
+            let mut probe = Store::open(&db.location).unwrap();
+            probe.recent_audit(10_000).unwrap()
+        };
+        let mut prev = String::new();
+        for e in entries.iter().rev() {
+            let hash = entry_hash(&prev, e.at_ms, &e.actor, &e.action, &e.subject, &e.detail);
+            common::execute_raw(
+                &db.location,
+                &format!(
+                    "UPDATE audit_log SET prev_hash = '{prev}', hash = '{hash}' WHERE id = {}",
+                    e.id
+                ),
+            )
+            .unwrap();
+            prev = hash;
+        }
+        let mut store = Store::open(&db.location).unwrap();
+        assert_eq!(store.verify_audit().unwrap().broken, None, "{}", db.name);
+        let heads = store.audit_heads().unwrap();
+        let (problems, _) = check_against(&heads, &stored, &trusted);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.reason.contains("the chain was rewritten")),
+            "{}: {problems:?}",
+            db.name
+        );
+        // Cut at the end.
+        common::execute_raw(
+            &db.location,
+            &format!("DELETE FROM audit_log WHERE id > {}", newest - 10),
+        )
+        .unwrap();
+        let heads = store.audit_heads().unwrap();
+        let (problems, _) = check_against(&heads, &stored, &trusted);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.reason.contains("removed at the end")),
+            "{}: {problems:?}",
+            db.name
+        );
+        // Emptied.
+        common::execute_raw(&db.location, "DELETE FROM audit_log").unwrap();
+        let (problems, _) = check_against(&store.audit_heads().unwrap(), &stored, &trusted);
+        assert!(
+            problems.iter().any(|p| p.reason.contains("was emptied")),
+            "{}: {problems:?}",
+            db.name
+        );
+    }
+}
+
+#[test]
+fn truncating_the_audit_log_or_deleting_an_event_is_refused_by_the_database() {
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let engine = store.local_engine_principal().unwrap();
+        let id = store
+            .record_event(
+                &engine,
+                &dienbien_dispatch::store::NewEvent {
+                    camera_code: "DBP-GT-A1-N".into(),
+                    kind: dienbien_dispatch::domain::ViolationKind::RedLight,
+                    track: 1,
+                    class: dienbien_dispatch::domain::ObjectClass::Car,
+                    place: None,
+                    stream_at_ms: 0,
+                    time_into_red_ms: None,
+                    clause: None,
+                    detail: Default::default(),
+                },
+            )
+            .unwrap();
+        let err = common::execute_raw(&db.location, &format!("DELETE FROM events WHERE id = {id}"))
+            .unwrap_err();
+        assert!(
+            err.contains("events are never deleted"),
+            "{}: {err}",
+            db.name
+        );
+        if db.name == "postgres" {
+            for table in [
+                "audit_log",
+                "audit_checkpoints",
+                "events",
+                "junction_geometries",
+            ] {
+                let err =
+                    common::execute_raw(&db.location, &format!("TRUNCATE {table}")).unwrap_err();
+                assert!(
+                    err.contains("append-only")
+                        || err.contains("never")
+                        || err.contains("immutable")
+                        || err.contains("cannot be"),
+                    "TRUNCATE {table}: {err}"
+                );
+            }
+        }
+        assert_eq!(store.verify_audit().unwrap().entries, 1, "{}", db.name);
+    }
+}
+
+#[test]
+fn on_postgresql_the_consoles_role_appends_to_the_audit_log_but_cannot_cut_it() {
+    let Some(db) = common::postgres() else {
+        eprintln!("note: DATABASE_URL not set to a PostgreSQL server; nothing to check");
+        return;
+    };
+    // The owner (the test server's user) migrates; the application role gets docs/postgres-roles.sql.
+    drop(Store::open_seeded(&db.location).unwrap());
+    let role = format!("dispatch_app_{}", std::process::id());
+    let grants = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/postgres-roles.sql"),
+    )
+    .unwrap()
+    .replace("dispatch_app", &role);
+    common::execute_raw(
+        &db.location,
+        &format!("DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN;"),
+    )
+    .unwrap();
+    common::execute_raw(&db.location, &grants).unwrap();
+    let dienbien_dispatch::store::DatabaseLocation::Postgres(url) = &db.location else {
+        unreachable!()
+    };
+    let (scheme_user, rest) = url.split_once('@').unwrap();
+    let (scheme, _) = scheme_user.split_once("://").unwrap();
+    let app =
+        dienbien_dispatch::store::DatabaseLocation::Postgres(format!("{scheme}://{role}@{rest}"));
+    {
+        let mut store = Store::open(&app).expect("the application role opens a migrated database");
+        let engine = store.local_engine_principal().unwrap();
+        store
+            .append_audit(&dienbien_dispatch::store::NewAuditEntry {
+                actor: engine.name().into(),
+                action: dienbien_dispatch::domain::AuditAction::CameraOpenFeed,
+                subject: "DBP-GT-A1-N".into(),
+                detail: serde_json::json!({}),
+            })
+            .unwrap();
+        for sql in [
+            "TRUNCATE audit_log",
+            "DELETE FROM audit_log",
+            "UPDATE audit_log SET actor = 'x'",
+            "TRUNCATE audit_checkpoints",
+        ] {
+            let err = common::execute_raw(&app, sql).unwrap_err();
+            assert!(err.contains("permission denied"), "{sql}: {err}");
+        }
+        assert_eq!(store.verify_audit().unwrap().entries, 2);
+    }
+    drop(db);
+    let admin = common::postgres_admin_url().unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let _ = common::execute_raw(
+        &dienbien_dispatch::store::DatabaseLocation::Postgres(format!("{base}/postgres")),
+        &format!("DROP ROLE IF EXISTS {role}"),
+    );
+}
+
+#[test]
+fn an_event_changed_behind_the_audit_logs_back_is_named_by_its_trail() {
+    use dienbien_dispatch::domain::EventState;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let engine = store.local_engine_principal().unwrap();
+        let who = store.first_run_principal().unwrap();
+        let event = dienbien_dispatch::store::NewEvent {
+            camera_code: "DBP-GT-A1-N".into(),
+            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
+            track: 1,
+            class: dienbien_dispatch::domain::ObjectClass::Car,
+            place: None,
+            stream_at_ms: 0,
+            time_into_red_ms: None,
+            clause: None,
+            detail: Default::default(),
+        };
+        let (a, b) = (
+            store.record_event(&engine, &event).unwrap(),
+            store.record_event(&engine, &event).unwrap(),
+        );
+        store
+            .set_event_state(&who, a, EventState::Acknowledged)
+            .unwrap();
+        assert_eq!(store.check_event_trails().unwrap(), []);
+        common::execute_raw(
+            &db.location,
+            &format!(
+                "UPDATE events SET state = 'closed' WHERE id = {a}; \
+                 UPDATE events SET decision = 'rejected' WHERE id = {b};"
+            ),
+        )
+        .unwrap();
+        let found = store.check_event_trails().unwrap();
+        assert_eq!(found.len(), 2, "{}: {found:?}", db.name);
+        assert!(
+            found[0]
+                .reason
+                .contains("'closed' but its audit trail last records 'acknowledged'")
+        );
+        assert!(
+            found[1]
+                .reason
+                .contains("decision is rejected but its audit trail records none")
+        );
+    }
+}

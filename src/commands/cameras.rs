@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use std::io::Write as _;
 
 pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
-    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    let (mut store, _) = setup.seeded_store()?;
     match command {
         CamerasCommand::List { json } => list(&mut store, *json),
         CamerasCommand::Import { file, format } => {

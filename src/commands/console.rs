@@ -5,7 +5,7 @@ use crate::config::CameraCredentials;
 use crate::engine::Engine;
 use crate::service::ServiceHandle;
 use crate::service::SharedStreams;
-use crate::store::{DatabaseLocation, Store};
+use crate::store::DatabaseLocation;
 use crate::ui::{ConsoleApp, StartOptions, UiSettings};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -122,7 +122,7 @@ impl ConsoleEngine {
         shared: SharedStreams,
     ) -> anyhow::Result<Self> {
         let host = crate::evidence::workstation();
-        let (mut store, _) = Store::open_seeded(&setup.database)?;
+        let (mut store, _) = setup.seeded_store()?;
         // This machine's engine: no account on the embedded database; on a shared one the
         // console's engine is refused (a site's engines run as `serve` with service accounts).
         let who = store.local_engine_principal()?;
@@ -130,6 +130,7 @@ impl ConsoleEngine {
         if store.engine_alive(&name)? {
             name = format!("{name}-{}", std::process::id());
         }
+        setup.sign_checkpoints(&mut store, &name);
         let mut settings = super::engine_settings(setup, Some(name), None);
         // Every enabled camera it can hold, unless the configuration says otherwise.
         settings.config.capacity = settings.config.capacity.max(CONSOLE_ENGINE_CAPACITY);

@@ -4,7 +4,6 @@
 use super::Setup;
 use crate::cli::CountsCommand;
 use crate::clock::{parse_vietnam_datetime, vietnam_datetime};
-use crate::store::Store;
 use anyhow::{Context as _, bail};
 
 /// The CSV's header (Vietnamese; the cells hold the codes: `in`/`out`, `car`, …).
@@ -34,7 +33,7 @@ pub fn run(command: &CountsCommand, setup: &Setup) -> anyhow::Result<()> {
             if to_ms <= from_ms {
                 bail!("--to must be after --from");
             }
-            let (mut store, _) = Store::open_seeded(&setup.database)?;
+            let (mut store, _) = setup.seeded_store()?;
             if !store.cameras()?.iter().any(|c| &c.code == camera) {
                 bail!("camera {camera} is not in the registry");
             }

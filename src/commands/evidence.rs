@@ -3,7 +3,6 @@
 use super::{Setup, principal};
 use crate::cli::EvidenceCommand;
 use crate::evidence::{self, EvidenceSetup};
-use crate::store::Store;
 use anyhow::{Context as _, bail};
 
 /// Where this workstation keeps evidence and its key.
@@ -17,6 +16,7 @@ pub fn evidence_setup(setup: &Setup, out: Option<&std::path::PathBuf>) -> Eviden
         models_dir: setup.models_dir.clone(),
         agency: setup.config.agency.clone(),
         trusted_keys: setup.config.evidence.trusted_keys.clone(),
+        checkpoint_file: Some(setup.folders.audit_checkpoint_file()),
     }
 }
 
@@ -35,7 +35,7 @@ fn remove_bundle(path: &str) -> anyhow::Result<()> {
 pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
     match command {
         EvidenceCommand::Build { event, out } => {
-            let mut store = Store::open(&setup.database)?;
+            let mut store = setup.store()?;
             let who = principal(setup, &mut store)?;
             let target = evidence_setup(setup, out.as_ref());
             let path = evidence::build_for_event(&mut store, &who, *event, &target)
@@ -49,7 +49,7 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
             Ok(())
         }
         EvidenceCommand::Release { id, reason } => {
-            let mut store = Store::open(&setup.database)?;
+            let mut store = setup.store()?;
             let who = principal(setup, &mut store)?;
             let path = store.detach_evidence(
                 &who,
@@ -62,7 +62,7 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
             Ok(())
         }
         EvidenceCommand::Expire { dry_run } => {
-            let mut store = Store::open(&setup.database)?;
+            let mut store = setup.store()?;
             let who = principal(setup, &mut store)?;
             let limit = crate::clock::now_utc_ms() - LEGAL_PERIOD_MS;
             let filter = crate::store::ReviewFilter {

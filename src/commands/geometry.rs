@@ -3,11 +3,10 @@
 use super::{Setup, principal};
 use crate::cli::GeometryCommand;
 use crate::domain::geometry::JunctionGeometry;
-use crate::store::Store;
 use anyhow::{Context as _, bail};
 
 pub fn run(command: &GeometryCommand, setup: &Setup) -> anyhow::Result<()> {
-    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    let (mut store, _) = setup.seeded_store()?;
     match command {
         GeometryCommand::Import { files } => {
             // Every file is read and checked before anything is stored.

@@ -4,11 +4,11 @@ use super::{Setup, principal};
 use crate::cli::LibraryCommand;
 use crate::recording::export_span;
 use crate::registry::parse_csv;
-use crate::store::{LibraryEntry, NewAuditEntry, Store};
+use crate::store::{LibraryEntry, NewAuditEntry};
 use anyhow::{Context as _, bail};
 
 pub fn run(command: &LibraryCommand, setup: &Setup) -> anyhow::Result<()> {
-    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    let (mut store, _) = setup.seeded_store()?;
     match command {
         LibraryCommand::List => {
             for e in store.library()? {

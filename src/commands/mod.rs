@@ -134,6 +134,31 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// The database (migrated), signing audit checkpoints as this workstation.
+    pub(crate) fn store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        let mut store = crate::store::Store::open(&self.database)?;
+        self.sign_checkpoints(&mut store, &crate::host::workstation());
+        Ok(store)
+    }
+
+    /// As [`Setup::store`], seeding a new database with the sample inventory.
+    pub(crate) fn seeded_store(
+        &self,
+    ) -> Result<(crate::store::Store, bool), crate::store::StoreError> {
+        let (mut store, seeded) = crate::store::Store::open_seeded(&self.database)?;
+        self.sign_checkpoints(&mut store, &crate::host::workstation());
+        Ok((store, seeded))
+    }
+
+    /// Makes `store` sign the audit log's checkpoints as `signer` with this workstation's key.
+    pub(crate) fn sign_checkpoints(&self, store: &mut crate::store::Store, signer: &str) {
+        if let Some(checkpoints) = evidence::evidence_setup(self, None).checkpoint_signer(signer) {
+            store.set_checkpoint_signer(checkpoints);
+        }
+    }
+}
+
 /// The console's streams: ingest workers started as tiles need them, and the shared detector
 /// when `[detect] enabled` (it loads the model on its own thread and reports when it cannot).
 pub(crate) fn video_streams(

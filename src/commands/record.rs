@@ -19,7 +19,7 @@ fn recordings_dir(dir: Option<&PathBuf>, setup: &Setup) -> PathBuf {
 }
 
 pub fn recordings(command: &RecordingsCommand, setup: &Setup) -> anyhow::Result<()> {
-    let mut store = Store::open(&setup.database)?;
+    let mut store = setup.store()?;
     match command {
         RecordingsCommand::List { json } => {
             for row in store.recordings()? {
@@ -92,7 +92,7 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     if args.all {
         return record_all(args, setup);
     }
-    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    let (mut store, _) = setup.seeded_store()?;
     let dir = recordings_dir(args.segments.dir.as_ref(), setup);
     let who = super::sign_in::engine_principal(setup, &mut store)?;
     let report = recover(&mut store, &who, &dir)?;
@@ -157,7 +157,8 @@ struct Job {
 /// and indexed on SIGTERM or after `--duration-secs`; cameras set to be analysed are analysed.
 fn record_all(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     // The database may not answer yet: then the configured capacity, and `serve` retries.
-    let enabled = Store::open_seeded(&setup.database)
+    let enabled = setup
+        .seeded_store()
         .and_then(|(mut store, _)| store.cameras())
         .map(|cameras| cameras.iter().filter(|c| c.enabled).count() as i64)
         .unwrap_or(0);

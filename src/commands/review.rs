@@ -5,12 +5,12 @@ use crate::cli::{ExportFormat, ReviewCommand};
 use crate::domain::{ObjectClass, Plate, PlateColour, RejectReason, deadlines};
 use crate::notice::{notice_input, notice_pdf, portal_csv, portal_json, portal_row};
 use crate::rules::Catalogue;
-use crate::store::{Confirmation, ReviewFilter, Store};
+use crate::store::{Confirmation, ReviewFilter};
 use anyhow::{Context as _, bail};
 use std::io::Write as _;
 
 pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
-    let mut store = Store::open(&setup.database)?;
+    let mut store = setup.store()?;
     // Every review command shows plates or evidence: signed in first, checked by the store.
     let who = principal(setup, &mut store)?;
     match command {

@@ -4,7 +4,6 @@ use super::Setup;
 use crate::cli::ServeArgs;
 use crate::engine::{Engine, EngineSettings, install_stop_signals, stop_requested};
 use crate::ingest::Backoff;
-use crate::store::Store;
 use anyhow::Context as _;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -24,7 +23,7 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
     // The database may not be there yet (a server still starting): say so and keep trying.
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     let mut store = loop {
-        match Store::open_seeded(&setup.database) {
+        match setup.seeded_store() {
             Ok((store, _)) => break store,
             Err(e) => {
                 let delay = backoff.next_delay();
@@ -45,6 +44,7 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
     // Signed in (a service account on a shared database) and refused before the detector
     // loads (Engine::start checks again).
     let who = super::sign_in::engine_principal(setup, &mut store)?;
+    setup.sign_checkpoints(&mut store, &settings.name);
     if store.engine_alive(&settings.name)? {
         return Err(crate::engine::EngineError::NameTaken(settings.name.clone()).into());
     }
@@ -99,7 +99,7 @@ pub(crate) fn engine_settings(
 
 /// Prints every engine of the database with the cameras it holds.
 pub fn engines(json: bool, setup: &Setup) -> anyhow::Result<()> {
-    let mut store = Store::open(&setup.database)?;
+    let mut store = setup.store()?;
     let listing = store.engines()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&listing)?);

@@ -115,7 +115,7 @@ pub fn login(setup: &Setup) -> anyhow::Result<()> {
     let Some(username) = &setup.user else {
         bail!("login needs --user NAME (the password from {PASSWORD_VAR} or a prompt)");
     };
-    let mut store = Store::open(&setup.database)?;
+    let mut store = setup.store()?;
     let who = with_password(&mut store, username)?;
     let token = store.issue_token(&who)?;
     let file = token_file(setup);
@@ -136,7 +136,7 @@ pub fn logout(setup: &Setup) -> anyhow::Result<()> {
         println!("not signed in");
         return Ok(());
     };
-    let mut store = Store::open(&setup.database)?;
+    let mut store = setup.store()?;
     store.revoke_token(&token)?;
     std::fs::remove_file(&file).with_context(|| format!("cannot delete {}", file.display()))?;
     println!("signed out");

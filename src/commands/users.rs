@@ -3,7 +3,6 @@
 use super::{Setup, principal};
 use crate::cli::UsersCommand;
 use crate::domain::Role;
-use crate::store::Store;
 use anyhow::{Context as _, bail};
 
 /// Where a new password is read from first.
@@ -17,7 +16,7 @@ fn role(code: &str) -> anyhow::Result<Role> {
 }
 
 pub fn run(command: &UsersCommand, setup: &Setup) -> anyhow::Result<()> {
-    let (mut store, _) = Store::open_seeded(&setup.database)?;
+    let (mut store, _) = setup.seeded_store()?;
     match command {
         UsersCommand::Add {
             username,

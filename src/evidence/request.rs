@@ -19,12 +19,31 @@ pub struct EvidenceSetup {
     pub agency: crate::domain::Agency,
     /// Other workstations' public keys whose bundles are trusted (`[evidence] trusted_keys`).
     pub trusted_keys: Vec<String>,
+    /// Where this workstation appends its signed audit checkpoints (`None`: it signs none).
+    pub checkpoint_file: Option<PathBuf>,
 }
 
 impl EvidenceSetup {
     /// The keys a bundle may be signed with: this workstation's and the configured ones.
     pub fn trusted(&self) -> Vec<ed25519_dalek::VerifyingKey> {
         super::trusted_keys(&self.key_path, &self.trusted_keys)
+    }
+
+    /// This workstation's audit checkpoint signer (its evidence key), named `signer`; `None`
+    /// (logged) when no file is set or the key cannot be loaded.
+    pub fn checkpoint_signer(&self, signer: &str) -> Option<crate::store::CheckpointSigner> {
+        let file = self.checkpoint_file.clone()?;
+        match super::load_or_create(&self.key_path) {
+            Ok(key) => Some(crate::store::CheckpointSigner {
+                signer: signer.to_owned(),
+                key,
+                file,
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "no audit checkpoints: the workstation key cannot be loaded");
+                None
+            }
+        }
     }
 }
 

@@ -63,6 +63,9 @@ pub(super) fn run(
     let _ = events.send(Reply::UsersExist(
         store.users().map(|u| !u.is_empty()).unwrap_or(true),
     ));
+    if let Some(signer) = evidence.and_then(|e| e.checkpoint_signer(&crate::host::workstation())) {
+        store.set_checkpoint_signer(signer);
+    }
     let mut site = SiteWatch::new(waker);
     let mut session = Session::default();
     let mut waiting = waiting_commands.into_iter();
@@ -531,6 +534,9 @@ fn spawn_build(
             let built = Store::open(&location)
                 .map_err(crate::evidence::EvidenceError::from)
                 .and_then(|mut store| {
+                    if let Some(signer) = setup.checkpoint_signer(&crate::host::workstation()) {
+                        store.set_checkpoint_signer(signer);
+                    }
                     crate::evidence::build_for_event(&mut store, &who, id, &setup)
                 });
             let event = match built {

@@ -3,7 +3,7 @@
 //! are hash-chained: each holds SHA-256 over the previous entry's hash and its own fields, so
 //! an entry edited, removed or slipped in by someone who got past the triggers breaks the
 //! chain at that point, and `verify_audit` names it. Appends are serialised (SQLite's write
-//! lock; on PostgreSQL a table lock for the transaction) so the chain never forks.
+//! lock; on PostgreSQL an advisory lock for the transaction) so the chain never forks.
 
 use super::rows::NewAuditRow;
 use super::schema::audit_log;
@@ -64,11 +64,17 @@ pub fn entry_hash(
         .collect()
 }
 
+/// The advisory lock key that serialises appends to the chain on PostgreSQL ("audit").
+const AUDIT_CHAIN_LOCK: i64 = 0x61_75_64_69_74;
+
 /// Appends `entry`; call inside a write transaction.
 pub(super) fn append(conn: &mut AnyConnection, entry: &NewAuditEntry) -> Result<(), StoreError> {
     if let AnyConnection::Postgresql(pg) = conn {
-        // Serialises appenders (readers go on); released at the end of the transaction.
-        diesel::sql_query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE").execute(pg)?;
+        // Serialises appenders (readers go on); released at the end of the transaction. An
+        // advisory lock, not LOCK TABLE: the consoles' role may only insert into the log, and
+        // a table lock that strong needs the right to update it (docs/postgres-roles.sql).
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({AUDIT_CHAIN_LOCK})"))
+            .execute(pg)?;
     }
     let prev_hash: Option<Option<String>> = audit_log::table
         .order(audit_log::id.desc())
@@ -190,6 +196,92 @@ impl Store {
             .order(audit_log::id.asc())
             .load(&mut self.conn)?;
         Ok(check_chain(&entries))
+    }
+}
+
+/// An event whose stored state or decision is not the last one its audit trail records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrailMismatch {
+    pub event: i64,
+    pub reason: String,
+}
+
+/// Holds each event's state and decision against the last ones its audit trail records
+/// (`events.state`, `review.confirm`, `review.reject`): without an entry, an event is "new"
+/// and undecided. `events` are (id, state, decision); `trail` the audit entries in id order.
+pub fn check_event_trails(
+    events: &[(i64, String, Option<String>)],
+    trail: &[AuditEntry],
+) -> Vec<TrailMismatch> {
+    use crate::domain::AuditAction as A;
+    let mut states = std::collections::HashMap::new();
+    let mut decisions = std::collections::HashMap::new();
+    for entry in trail {
+        let Ok(id) = entry.subject.parse::<i64>() else {
+            continue;
+        };
+        match A::from_code(&entry.action) {
+            Some(A::EventState) => {
+                let detail: serde_json::Value =
+                    serde_json::from_str(&entry.detail).unwrap_or_default();
+                if let Some(state) = detail.get("state").and_then(|s| s.as_str()) {
+                    states.insert(id, state.to_owned());
+                }
+            }
+            Some(A::ReviewConfirm) => {
+                decisions.insert(id, "confirmed");
+            }
+            Some(A::ReviewReject) => {
+                decisions.insert(id, "rejected");
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for (id, state, decision) in events {
+        let recorded = states.get(id).map_or("new", String::as_str);
+        if recorded != state {
+            found.push(TrailMismatch {
+                event: *id,
+                reason: format!(
+                    "its state is '{state}' but its audit trail last records '{recorded}'"
+                ),
+            });
+        }
+        let recorded = decisions.get(id).copied();
+        if recorded != decision.as_deref() {
+            found.push(TrailMismatch {
+                event: *id,
+                reason: format!(
+                    "its decision is {} but its audit trail records {}",
+                    decision.as_deref().unwrap_or("none"),
+                    recorded.unwrap_or("none")
+                ),
+            });
+        }
+    }
+    found
+}
+
+impl Store {
+    /// The events whose state or decision was changed without the audit log.
+    pub fn check_event_trails(&mut self) -> Result<Vec<TrailMismatch>, StoreError> {
+        use super::schema::events;
+        use crate::domain::AuditAction as A;
+        let rows: Vec<(i64, String, Option<String>)> = events::table
+            .order(events::id.asc())
+            .select((events::id, events::state, events::decision))
+            .load(&mut self.conn)?;
+        let actions = [
+            A::EventState.code(),
+            A::ReviewConfirm.code(),
+            A::ReviewReject.code(),
+        ];
+        let trail: Vec<AuditEntry> = audit_log::table
+            .filter(audit_log::action.eq_any(actions))
+            .order(audit_log::id.asc())
+            .load(&mut self.conn)?;
+        Ok(check_event_trails(&rows, &trail))
     }
 }
 

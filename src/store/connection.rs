@@ -68,9 +68,16 @@ pub(super) fn connect_and_migrate(
             AnyConnection::Sqlite(c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
             }
-            AnyConnection::Postgresql(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+            // A console's role may not change the schema (docs/postgres-roles.sql): when the
+            // owner has applied every migration there is nothing to run.
+            AnyConnection::Postgresql(c) => {
+                if postgres_up_to_date(c) {
+                    Ok(0)
+                } else {
+                    c.run_pending_migrations(POSTGRES_MIGRATIONS)
+                        .map(|v| v.len())
+                }
+            }
         };
         match outcome {
             Ok(count) => break count,
@@ -79,9 +86,15 @@ pub(super) fn connect_and_migrate(
                 std::thread::sleep(std::time::Duration::from_millis(200 * attempt as u64));
             }
             Err(e) => {
+                let mut message = e.to_string();
+                if message.contains("permission denied") {
+                    message.push_str(
+                        " (this role may not change the schema: run any command once with the owner role's URL to migrate; see docs/postgres-roles.sql)",
+                    );
+                }
                 return Err(StoreError::Migrate {
                     location: shown.clone(),
-                    message: e.to_string(),
+                    message,
                 });
             }
         }
@@ -90,6 +103,31 @@ pub(super) fn connect_and_migrate(
         tracing::info!(location = %shown, migrations = migrated, "database migrated");
     }
     Ok(conn)
+}
+
+/// Whether every embedded migration is recorded as applied (read only: no `CREATE TABLE IF
+/// NOT EXISTS`, which needs the right to create in the schema even when the table exists).
+fn postgres_up_to_date(conn: &mut PgConnection) -> bool {
+    use diesel::RunQueryDsl as _;
+    #[derive(diesel::QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let applied: Vec<Applied> =
+        match diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn) {
+            Ok(rows) => rows,
+            Err(_) => return false,
+        };
+    let Ok(embedded) =
+        diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+    else {
+        return false;
+    };
+    embedded.iter().all(|m| {
+        let version = m.name().version().to_string();
+        applied.iter().any(|a| a.version == version)
+    })
 }
 
 /// True for the transient "another writer holds the lock" errors worth retrying.

@@ -5,6 +5,7 @@
 //! worker of `service`, or a CLI command).
 
 mod audit;
+mod checkpoints;
 mod connection;
 mod counts;
 mod events;
@@ -21,7 +22,14 @@ mod rows;
 mod schema;
 mod users;
 
-pub use audit::{AuditBreak, AuditEntry, AuditReport, NewAuditEntry, check_chain, entry_hash};
+pub use audit::{
+    AuditBreak, AuditEntry, AuditReport, NewAuditEntry, TrailMismatch, check_chain,
+    check_event_trails, entry_hash,
+};
+pub use checkpoints::{
+    CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_EVERY_MS, Checkpoint, CheckpointProblem, CheckpointSigner,
+    check_against, read_checkpoint_file,
+};
 pub use connection::AnyConnection;
 pub use events::{NewEvent, StoredEvent};
 pub use geometries::StoredGeometry;
@@ -101,6 +109,8 @@ fn format_problems(problems: &[ImportProblem]) -> String {
 pub struct Store {
     conn: AnyConnection,
     location: DatabaseLocation,
+    /// Who signs the audit log's checkpoints from this connection, if anyone.
+    checkpoints: Option<checkpoints::CheckpointSigner>,
 }
 
 impl Store {
@@ -110,6 +120,7 @@ impl Store {
         Ok(Self {
             conn,
             location: location.clone(),
+            checkpoints: None,
         })
     }
 

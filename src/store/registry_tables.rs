@@ -139,6 +139,13 @@ impl Store {
         loop {
             attempt += 1;
             let result = self.conn.transaction(|conn| work(conn));
+            if result.is_ok() && self.checkpoints.is_some() {
+                // A checkpoint failure never undoes the write; it is logged and tried again
+                // after the next one.
+                if let Err(e) = self.checkpoint_if_due() {
+                    tracing::error!(error = %e, "audit checkpoint not written");
+                }
+            }
             match result {
                 Err(StoreError::Query(ref e)) if is_busy(e) && attempt < WRITE_ATTEMPTS => {
                     tracing::debug!(attempt, "database busy, retrying the write");

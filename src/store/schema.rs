@@ -122,6 +122,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_checkpoints (id) {
+        id -> BigInt,
+        at_ms -> BigInt,
+        entry_id -> BigInt,
+        entry_hash -> Text,
+        signer -> Text,
+        public_key -> Text,
+        signature -> Text,
+    }
+}
+
+diesel::table! {
     sign_in_tokens (token_hash) {
         token_hash -> Text,
         username -> Text,

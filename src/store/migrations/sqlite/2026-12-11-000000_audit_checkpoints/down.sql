@@ -1,0 +1,2 @@
+DROP TRIGGER events_no_delete;
+DROP TABLE audit_checkpoints;
