@@ -97,14 +97,15 @@ pub fn build(
             message: "the camera code would put the bundle outside the evidence folder".into(),
         });
     }
-    let partial = root.join(format!(".partial-{name}"));
     let done = root.join(&name);
     let write_error = |path: &Path, e: String| EvidenceError::Write {
         path: path.to_owned(),
         message: e,
     };
-    let _ = std::fs::remove_dir_all(&partial);
-    std::fs::create_dir_all(&partial).map_err(|e| write_error(&partial, e.to_string()))?;
+    // A folder of this build's own, held while it runs: a concurrent build (another event,
+    // or the same one) never touches it, and a failed build removes it on the way out.
+    let held = PartialFolder::create(root, &name).map_err(|e| write_error(root, e.to_string()))?;
+    let partial = held.path.clone();
 
     let clip_path = partial.join("clip.mp4");
     let stills = cut_clip(
@@ -256,6 +257,7 @@ pub fn build(
         ));
     }
     std::fs::rename(&partial, &done).map_err(|e| write_error(&done, e.to_string()))?;
+    held.finished();
     std::fs::File::open(root)
         .and_then(|d| d.sync_all())
         .map_err(|e| write_error(root, e.to_string()))?;
@@ -353,19 +355,114 @@ fn keep_nearest(
     }
 }
 
-/// Removes bundles left half written by a crash under `root`; returns how many.
+/// Removes bundles left half written by builds that died (a crash, a killed process) under
+/// `root`; returns how many. A build that is still running holds its folder's lock file and
+/// is left alone.
 pub fn remove_partial(root: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(root) else {
         return 0;
     };
     let mut removed = 0;
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(".partial-")
-            && std::fs::remove_dir_all(entry.path()).is_ok()
-        {
-            tracing::warn!(path = %entry.path().display(), "half-written evidence removed");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(PARTIAL) || name.ends_with(LOCK_SUFFIX) {
+            continue;
+        }
+        let lock_path = root.join(format!("{name}{LOCK_SUFFIX}"));
+        // The lock file is made before the folder and removed after it: a folder without one,
+        // or whose lock can be taken, belongs to a build that is gone.
+        let lock = std::fs::File::open(&lock_path).ok();
+        if lock.as_ref().is_some_and(|l| l.try_lock().is_err()) {
+            continue;
+        }
+        if std::fs::remove_dir_all(entry.path()).is_ok() {
+            tracing::warn!(path = %entry.path().display(), "half-written evidence of a dead build removed");
             removed += 1;
         }
+        let _ = std::fs::remove_file(&lock_path);
     }
     removed
+}
+
+const PARTIAL: &str = ".partial-";
+const LOCK_SUFFIX: &str = ".lock";
+
+/// A build's own half-written folder `.partial-NAME-PID-N` under the evidence root, with its
+/// lock file `….lock` held (`flock`) while the build runs; dropped unfinished, both go.
+struct PartialFolder {
+    path: PathBuf,
+    lock_path: PathBuf,
+    _lock: std::fs::File,
+    finished: bool,
+}
+
+impl PartialFolder {
+    fn create(root: &Path, name: &str) -> std::io::Result<Self> {
+        static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let folder = format!("{PARTIAL}{name}-{}-{n}", std::process::id());
+        std::fs::create_dir_all(root)?;
+        let lock_path = root.join(format!("{folder}{LOCK_SUFFIX}"));
+        let lock = std::fs::File::create(&lock_path)?;
+        lock.try_lock().map_err(std::io::Error::other)?;
+        let path = root.join(folder);
+        std::fs::create_dir(&path)?;
+        Ok(Self {
+            path,
+            lock_path,
+            _lock: lock,
+            finished: false,
+        })
+    }
+
+    /// The folder was renamed into place: only the lock file is left to remove.
+    fn finished(mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for PartialFolder {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+        let _ = std::fs::remove_file(&self.lock_path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_builds_folder_is_left_alone_and_a_dead_ones_is_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let running = PartialFolder::create(root.path(), "B_1").unwrap();
+        std::fs::write(running.path.join("clip.mp4"), b"half").unwrap();
+        // What a build killed midway leaves: a folder whose lock nobody holds, or none at all.
+        let dead = root.path().join(".partial-B_2-1-0");
+        std::fs::create_dir(&dead).unwrap();
+        std::fs::write(root.path().join(".partial-B_2-1-0.lock"), b"").unwrap();
+        let older = root.path().join(".partial-B_3");
+        std::fs::create_dir(&older).unwrap();
+        assert_eq!(remove_partial(root.path()), 2);
+        assert!(
+            running.path.join("clip.mp4").exists(),
+            "a live build untouched"
+        );
+        assert!(!dead.exists() && !older.exists());
+        assert!(!root.path().join(".partial-B_2-1-0.lock").exists());
+        // A failed build removes its own folder and lock.
+        let path = running.path.clone();
+        drop(running);
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_full_disk_fails_the_write_instead_of_leaving_a_short_file() {
+        let picture = image::RgbImage::new(64, 48);
+        let err = write_jpeg(Path::new("/dev/full"), &picture, 90).unwrap_err();
+        assert!(err.to_string().contains("/dev/full"), "{err}");
+    }
 }
