@@ -394,6 +394,10 @@ pub enum SignalsCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:7070")]
         listen: String,
+        /// The junction whose feed this stands for: its lines are signed with the junction's
+        /// key from credentials.toml ([signal_keys]).
+        #[arg(long)]
+        junction: String,
     },
 }
 
@@ -539,7 +543,7 @@ pub struct DetectEvalArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
-    /// rtsp://, rtsps:// or file:/// URL, or a plain path to a recording.
+    /// rtsp:// or file:/// URL, or a plain path to a recording.
     #[arg(long)]
     pub source: String,
     /// Frames analysed per second of stream time (the rest are counted as skipped).
@@ -572,7 +576,7 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ProbeArgs {
-    /// rtsp://, rtsps:// or file:/// URL (no credentials inside: see --user).
+    /// rtsp:// or file:/// URL (no credentials inside: see --user).
     pub url: String,
     /// User name for the camera; the password is read from DISPATCH_RTSP_PASSWORD.
     #[arg(long)]

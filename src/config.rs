@@ -290,18 +290,25 @@ impl Default for MapConfig {
     }
 }
 
-/// Camera log-ins of this workstation, by the `credentials_ref` the registry names. Read from
-/// `credentials.toml` in the config folder (keep it readable by the console's user only):
+/// Camera log-ins of this workstation, by the `credentials_ref` the registry names, and the
+/// signal controller feeds' keys, by junction. Read from `credentials.toml` in the config
+/// folder (keep it readable by the console's user only):
 ///
 /// ```toml
 /// [camera-default]
 /// user = "viewer"
 /// password = "…"
+///
+/// [signal_keys]
+/// DBP-GT-A1 = "64 hex digits"   # the key the junction's gateway signs its lines with
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(transparent)]
+///
+/// A mistake in the file is reported by its line number and what is wrong, never with the
+/// line itself (it may hold a password).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CameraCredentials {
     entries: std::collections::BTreeMap<String, CredentialEntry>,
+    signal_keys: std::collections::BTreeMap<String, crate::signals::FeedKey>,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]
@@ -317,13 +324,16 @@ impl std::fmt::Debug for CredentialEntry {
     }
 }
 
+/// The table of `credentials.toml` holding the feeds' keys.
+const SIGNAL_KEYS: &str = "signal_keys";
+
 impl CameraCredentials {
     /// Reads `path`; a missing file means no credentials.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            Ok(text) => Self::parse(&text).map_err(|message| ConfigError::Parse {
                 path: path.to_owned(),
-                message: e.to_string(),
+                message,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(ConfigError::Read {
@@ -333,12 +343,89 @@ impl CameraCredentials {
         }
     }
 
+    /// Parses the file's text; an error names the line and the kind of mistake only.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let line_of = |span: Option<std::ops::Range<usize>>| {
+            span.map_or(0, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            })
+        };
+        let mut table: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| {
+            format!("line {}: {}", line_of(e.span()), redact(e.message()))
+        })?;
+        let mut credentials = Self::default();
+        if let Some(keys) = table.remove(SIGNAL_KEYS) {
+            let Some(keys) = keys.as_table() else {
+                return Err(format!(
+                    "[{SIGNAL_KEYS}] must be a table of junction = \"key\""
+                ));
+            };
+            for (junction, key) in keys {
+                let key = key
+                    .as_str()
+                    .and_then(crate::signals::FeedKey::from_hex)
+                    .ok_or_else(|| {
+                        format!(
+                            "{} of [{SIGNAL_KEYS}]: a key is 64 hex digits",
+                            line_name(text, junction)
+                        )
+                    })?;
+                credentials.signal_keys.insert(junction.clone(), key);
+            }
+        }
+        for (reference, entry) in table {
+            let entry: CredentialEntry = entry.try_into().map_err(|e: toml::de::Error| {
+                format!(
+                    "{} [{reference}]: {}",
+                    line_name(text, &reference),
+                    redact(e.message())
+                )
+            })?;
+            credentials.entries.insert(reference, entry);
+        }
+        Ok(credentials)
+    }
+
     /// User name and password for `reference`.
     pub fn get(&self, reference: &str) -> Option<(String, String)> {
         self.entries
             .get(reference)
             .map(|e| (e.user.clone(), e.password.clone()))
     }
+
+    /// The key junction `junction`'s controller feed signs its lines with.
+    pub fn signal_key(&self, junction: &str) -> Option<crate::signals::FeedKey> {
+        self.signal_keys.get(junction).cloned()
+    }
+}
+
+/// "line N" of the first line that mentions `name` (a table or key), or "the file".
+fn line_name(text: &str, name: &str) -> String {
+    text.lines()
+        .position(|l| l.contains(name))
+        .map_or_else(|| "the file".to_owned(), |n| format!("line {}", n + 1))
+}
+
+/// A parser's message with whatever it quotes (which may be a value: a password) left out.
+fn redact(message: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = None;
+    for c in message.chars() {
+        match quoted {
+            Some(close) if c == close => {
+                out.push('…');
+                out.push(c);
+                quoted = None;
+            }
+            Some(_) => {}
+            None if matches!(c, '`' | '"' | '\'') => {
+                out.push(c);
+                quoted = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    out.trim().to_owned()
 }
 
 /// Why the configuration could not be read.
@@ -471,6 +558,43 @@ mod tests {
         let err = Config::load(&path, true).unwrap_err().to_string();
         assert!(err.contains("config.toml"), "{err}");
         assert!(err.contains("tile_ur"), "{err}");
+    }
+
+    #[test]
+    fn a_mistake_in_the_credentials_is_named_by_line_never_quoted() {
+        let cases = [
+            // An unterminated string holding a password.
+            (
+                "[cam]\nuser = \"viewer\"\npassword = \"hunter2-secret\n",
+                "line 3",
+            ),
+            // A password that is a number.
+            ("[cam]\nuser = \"viewer\"\npassword = 7777123\n", "line 1"),
+            // A misspelt key.
+            (
+                "[cam]\nuser = \"v\"\npasword = \"hunter2-secret\"\n",
+                "line 1",
+            ),
+            // A feed key that is not one.
+            ("[signal_keys]\nDBP-GT-A1 = \"hunter2-secret\"\n", "line 2"),
+        ];
+        for (text, line) in cases {
+            let err = CameraCredentials::parse(text).unwrap_err();
+            assert!(err.contains(line), "{err}");
+            for secret in ["hunter2", "7777123"] {
+                assert!(!err.contains(secret), "{err}");
+            }
+        }
+        let key = "ab".repeat(32);
+        let good = CameraCredentials::parse(&format!(
+            "[cam]\nuser = \"v\"\npassword = \"p\"\n[signal_keys]\nDBP-GT-A1 = \"{key}\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            good.signal_key("DBP-GT-A1"),
+            crate::signals::FeedKey::from_hex(&key)
+        );
+        assert_eq!(good.get("cam"), Some(("v".into(), "p".into())));
     }
 
     #[test]

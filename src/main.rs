@@ -34,7 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Detect(args)) => commands::detect(args, &Setup::resolve(&cli, true)?),
         Some(Command::Analyze(args)) => commands::analyze(args, &Setup::resolve(&cli, true)?),
         Some(Command::Rules(command)) => commands::rules(command),
-        Some(Command::Signals(command)) => commands::signals(command),
+        Some(Command::Signals(command)) => commands::signals(command, &Setup::resolve(&cli, true)?),
         Some(Command::Evidence(command)) => {
             commands::evidence(command, &Setup::resolve(&cli, true)?)
         }

@@ -89,7 +89,7 @@ fn each_kind_of_bad_file_is_refused_with_its_line_and_field() {
         (
             "bad-url.csv",
             format!("{CSV_HEADER}\nC1,A,crowd,21.39,103.02,true,,,,http://a.invalid/video,,true,,\n"),
-            "line 2, field 'main_url': URL scheme must be rtsp, rtsps, file or sample (got 'http')",
+            "line 2, field 'main_url': URL scheme must be rtsp, file or sample (got 'http')",
         ),
         (
             "password-in-url.csv",

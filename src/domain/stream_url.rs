@@ -1,5 +1,8 @@
-//! Stream addresses of cameras: `rtsp://`, `rtsps://`, `file://` or `sample://` (a clip built
-//! into the program, played as a camera), never with credentials inside.
+//! Stream addresses of cameras: `rtsp://`, `file://` or `sample://` (a clip built into the
+//! program, played as a camera), never with credentials inside: not as `user:pass@`, nor as a
+//! query or path parameter (`?user=…&password=…`, as some cameras take them). `rtsps://` (RTSP
+//! over TLS) parses (a stored row stays readable) but [`StreamUrl::check_supported`] refuses it
+//! at import and at connect, with its own reason: the RTSP client has no TLS.
 //!
 //! Credentials live outside the registry (a credentials reference resolved at connect time), so an
 //! address can be logged, exported and shown without leaking a password.
@@ -17,8 +20,12 @@ pub struct StreamUrl(String);
 pub enum StreamUrlError {
     #[error("URL is empty")]
     Empty,
-    #[error("URL scheme must be rtsp, rtsps, file or sample (got '{0}')")]
+    #[error("URL scheme must be rtsp, file or sample (got '{0}')")]
     BadScheme(String),
+    #[error(
+        "rtsps:// (RTSP over TLS) is not supported: this RTSP client has no TLS; use rtsp:// on the cameras' own network"
+    )]
+    TlsUnsupported,
     #[error("URL has no host")]
     NoHost,
     #[error(
@@ -50,7 +57,7 @@ impl StreamUrl {
         match scheme.to_ascii_lowercase().as_str() {
             "rtsp" | "rtsps" => {
                 let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-                if authority.contains('@') {
+                if authority.contains('@') || carries_credentials(&rest[authority.len()..]) {
                     return Err(StreamUrlError::CredentialsInUrl);
                 }
                 if authority.is_empty() || authority.starts_with(':') {
@@ -77,6 +84,14 @@ impl StreamUrl {
         &self.0
     }
 
+    /// Refuses what this program cannot play: `rtsps://` (no TLS in the RTSP client).
+    pub fn check_supported(&self) -> Result<(), StreamUrlError> {
+        if self.scheme().eq_ignore_ascii_case("rtsps") {
+            return Err(StreamUrlError::TlsUnsupported);
+        }
+        Ok(())
+    }
+
     /// `rtsp`, `rtsps`, `file` or `sample`.
     pub fn scheme(&self) -> &str {
         self.0.split_once("://").map_or("", |(s, _)| s)
@@ -87,6 +102,19 @@ impl StreamUrl {
         let (scheme, rest) = self.0.split_once("://")?;
         scheme.eq_ignore_ascii_case("sample").then_some(rest)
     }
+}
+
+/// Whether a path or query names a credential (`user=`, `password=`, `token=`, …) as a
+/// parameter.
+fn carries_credentials(path_and_query: &str) -> bool {
+    const NAMES: [&str; 12] = [
+        "user", "username", "usr", "login", "password", "passwd", "pwd", "pass", "token", "auth",
+        "secret", "apikey",
+    ];
+    path_and_query
+        .split(['?', '&', ';', '/', '#'])
+        .filter_map(|part| part.split_once('='))
+        .any(|(name, _)| NAMES.iter().any(|n| name.eq_ignore_ascii_case(n)))
 }
 
 impl fmt::Display for StreamUrl {
@@ -116,7 +144,7 @@ mod tests {
     fn accepts_the_three_schemes() {
         for url in [
             "rtsp://10.0.0.5:554/Streaming/Channels/101",
-            "RTSPS://cam.example.invalid/main",
+            "RTSP://cam.example.invalid/main?channel=1&subtype=0",
             "file:///srv/clips/a1.mp4",
             "sample://vtest-h264-high",
         ] {
@@ -132,6 +160,24 @@ mod tests {
         );
         assert_eq!(
             StreamUrl::parse("rtsp://admin:secret@10.0.0.5/main"),
+            Err(StreamUrlError::CredentialsInUrl)
+        );
+        for url in [
+            "rtsp://10.0.0.5/main?user=admin&password=secret",
+            "rtsp://10.0.0.5:554/user=admin&password=&channel=1&stream=0.sdp",
+            "rtsp://10.0.0.5/live;PWD=secret",
+            "rtsp://10.0.0.5/stream?Token=abc",
+        ] {
+            assert_eq!(
+                StreamUrl::parse(url),
+                Err(StreamUrlError::CredentialsInUrl),
+                "{url}"
+            );
+        }
+        let tls = StreamUrl::parse("rtsps://cam.example.invalid/main").unwrap();
+        assert_eq!(tls.check_supported(), Err(StreamUrlError::TlsUnsupported));
+        assert_eq!(
+            StreamUrl::parse("rtsps://u:p@cam.example.invalid/main"),
             Err(StreamUrlError::CredentialsInUrl)
         );
         assert_eq!(

@@ -253,6 +253,7 @@ impl Worker {
         let pace = is_file && self.options.pace_files;
         let started = Instant::now();
         let mut meter = RateMeter::new();
+        let mut bitrate = video::limits::BitrateWindow::default();
         let mut frames = Vec::new();
         let mut decoded: u64 = 0;
         let mut units: u32 = 0;
@@ -281,8 +282,20 @@ impl Worker {
             }
             units = units.saturating_add(1);
             meter.unit(unit.data.len());
-            // A decode error is counted by the decoder, which then waits for a keyframe.
-            let _ = decoder.decode(&unit, &mut frames);
+            if let Err(e) = bitrate.add(unit.pts_90k, unit.data.len()) {
+                return SessionEnd::Failed {
+                    reason: e.to_string(),
+                    frames: decoded,
+                };
+            }
+            // A decode error is counted by the decoder, which then waits for a keyframe; a
+            // picture beyond the limits ends the session with the reason.
+            if let Err(video::DecodeError::TooLarge(e)) = decoder.decode(&unit, &mut frames) {
+                return SessionEnd::Failed {
+                    reason: e.to_string(),
+                    frames: decoded,
+                };
+            }
             if let Some(frame) = frames.last() {
                 dimensions = (frame.width, frame.height);
             }

@@ -143,7 +143,9 @@ mod tests {
             "{HEADER}C1,A,enforcement,121.38,103.02,,rtsp://a.invalid/\n\
              C2,B,speed,21.38,103.02,,rtsp://b.invalid/\n\
              C3,C,overview,21.38,103.02,,http://c.invalid/\n\
-             C1,D,crowd,21.38,103.02,,rtsp://d.invalid/\n"
+             C1,D,crowd,21.38,103.02,,rtsp://d.invalid/\n\
+             C5,E,crowd,21.38,103.02,,rtsps://e.invalid/\n\
+             C6,F,crowd,21.38,103.02,,rtsp://f.invalid/live?user=admin&password=x\n"
         );
         let problems: Vec<String> = parse_csv(&text)
             .unwrap_err()
@@ -155,7 +157,9 @@ mod tests {
             [
                 "line 2, field 'lat_deg': latitude 121.38 is not a number between -90 and 90",
                 "line 3, field 'kind': unknown kind 'speed' (expected one of enforcement, flow-count, overview, crowd, neighbourhood)",
-                "line 4, field 'main_url': URL scheme must be rtsp, rtsps, file or sample (got 'http')",
+                "line 4, field 'main_url': URL scheme must be rtsp, file or sample (got 'http')",
+                "line 6, field 'main_url': rtsps:// (RTSP over TLS) is not supported: this RTSP client has no TLS; use rtsp:// on the cameras' own network",
+                "line 7, field 'main_url': URL carries a user name or password; put credentials in the credentials_ref column instead",
             ]
         );
     }

@@ -169,7 +169,7 @@ impl Checker<'_> {
     }
 
     fn url(&mut self, field: &str, text: Option<String>) -> Option<StreamUrl> {
-        match StreamUrl::parse(&text?) {
+        match StreamUrl::parse(&text?).and_then(|url| url.check_supported().map(|()| url)) {
             Ok(url) => Some(url),
             Err(e) => {
                 self.problem(field, e.to_string());

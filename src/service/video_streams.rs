@@ -74,8 +74,11 @@ struct Analysis {
     service: DetectorService,
     config: DetectConfig,
     rules: RulesSetup,
-    /// Controller feeds being read, by address (cameras of one junction share one).
+    /// Controller feeds being read, by junction and address (cameras of one junction share
+    /// one).
     feeds: HashMap<String, Arc<ControllerFeed>>,
+    /// The feeds' keys (`credentials.toml`, `[signal_keys]`).
+    credentials: CameraCredentials,
     /// Geometries from the database, by camera (they take precedence over files).
     stored: HashMap<String, JunctionGeometry>,
     /// Each camera's junction code (for its controller feed).
@@ -221,6 +224,7 @@ impl VideoStreams {
             config,
             rules,
             feeds: HashMap::new(),
+            credentials: self.credentials.clone(),
             stored: HashMap::new(),
             junction_of: HashMap::new(),
         });
@@ -752,12 +756,12 @@ impl Analysis {
             None => None,
         }
         .or(scene_plan);
-        let feed = self
-            .junction_of
-            .get(code)
+        let junction = self.junction_of.get(code).cloned();
+        let feed = junction
+            .as_ref()
             .and_then(|junction| self.rules.signals.feeds.get(junction))
             .cloned();
-        let feed = feed.and_then(|address| self.feed(&address));
+        let feed = feed.and_then(|address| self.feed(&address, junction.as_deref()));
         let vision = if self.rules.signals.vision {
             VisionSignals::new(
                 &geometry.signal_heads,
@@ -774,15 +778,23 @@ impl Analysis {
         Ok(Some((DrawnJunction { geometry }, rules, signals)))
     }
 
-    /// The controller feed at `address`, connecting on first use.
-    fn feed(&mut self, address: &str) -> Option<Arc<ControllerFeed>> {
-        if let Some(feed) = self.feeds.get(address) {
+    /// The controller feed of `junction` at `address`, connecting on first use; none (said
+    /// in the log) without the junction's key in `credentials.toml`, since every line must be
+    /// signed with it.
+    fn feed(&mut self, address: &str, junction: Option<&str>) -> Option<Arc<ControllerFeed>> {
+        let junction = junction?;
+        let id = format!("{junction}@{address}");
+        if let Some(feed) = self.feeds.get(&id) {
             return Some(Arc::clone(feed));
         }
-        match ControllerFeed::connect(address) {
+        let Some(key) = self.credentials.signal_key(junction) else {
+            tracing::error!(%junction, %address, "no [signal_keys] entry for this junction in credentials.toml: its controller feed is not read");
+            return None;
+        };
+        match ControllerFeed::connect(address, key) {
             Ok(feed) => {
                 let feed = Arc::new(feed);
-                self.feeds.insert(address.to_owned(), Arc::clone(&feed));
+                self.feeds.insert(id, Arc::clone(&feed));
                 Some(feed)
             }
             Err(e) => {

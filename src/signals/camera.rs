@@ -201,18 +201,22 @@ mod tests {
             (l, a)
         };
         let wall0 = 1_796_000_000_000_i64;
+        let key = super::super::line_auth::FeedKey::from_hex(&"3c".repeat(32)).expect("key");
+        let feed_key = key.clone();
         std::thread::spawn(move || {
             use std::io::Write;
             if let Ok((mut s, _)) = listener.accept() {
-                let line = format!(
-                    "{{\"t_ms\":{},\"group\":\"A\",\"state\":\"red\"}}\n",
-                    wall0 + 30_000
-                );
+                let change = crate::domain::signal::SignalChange {
+                    t_ms: wall0 + 30_000,
+                    group: "A".into(),
+                    state: SignalColour::Red,
+                };
+                let line = format!("{}\n", super::super::line_auth::signed_line(&change, &key));
                 let _ = s.write_all(line.as_bytes());
                 std::thread::sleep(std::time::Duration::from_secs(5));
             }
         });
-        let feed = Arc::new(ControllerFeed::connect(&address).expect("feed"));
+        let feed = Arc::new(ControllerFeed::connect(&address, feed_key).expect("feed"));
         let signals = CameraSignals::new(Some(feed), Some(plan(50.0)), None);
         // Before any frame told the wall clock, the feed cannot be placed: the plan answers.
         assert_eq!(

@@ -60,15 +60,18 @@ impl SignalSource for FixedTimePlan {
         };
         let cycle_ms = (self.cycle_s * 1000.0).round() as i64;
         let offset_ms = (self.offset_s * 1000.0).round() as i64;
-        let into = (t_ms - offset_ms).rem_euclid(cycle_ms.max(1));
-        let cycle_start = t_ms - into;
+        // Saturating: no time, however far off, overflows (the feed and the files are input).
+        let into = t_ms.saturating_sub(offset_ms).rem_euclid(cycle_ms.max(1));
+        let cycle_start = t_ms.saturating_sub(into);
         let at = steps.partition_point(|s| ((s.at_s * 1000.0).round() as i64) <= into);
         let index = at.saturating_sub(1);
         let colour = steps[index].state;
         // The state may have begun in the previous cycle (it wraps from the last step).
-        let mut start = cycle_start + (steps[index].at_s * 1000.0).round() as i64;
+        let mut start = cycle_start.saturating_add((steps[index].at_s * 1000.0).round() as i64);
         if index == 0 && steps[steps.len() - 1].state == colour && steps.len() > 1 {
-            start = cycle_start - cycle_ms + (steps[steps.len() - 1].at_s * 1000.0).round() as i64;
+            start = cycle_start
+                .saturating_sub(cycle_ms)
+                .saturating_add((steps[steps.len() - 1].at_s * 1000.0).round() as i64);
         }
         GroupState {
             colour,
@@ -90,6 +93,10 @@ mod tests {
         let plan = FixedTimePlan::from_json(PLAN).unwrap();
         let a = |t_s: i64| plan.state_at("A", t_s * 1000);
         assert_eq!(a(5).colour, SignalColour::Green);
+        // Times at the ends of the range answer without overflowing.
+        for t in [i64::MIN, i64::MAX] {
+            let _ = plan.state_at("A", t);
+        }
         assert_eq!(a(33).colour, SignalColour::Amber);
         let red = a(40);
         assert_eq!(

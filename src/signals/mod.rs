@@ -6,6 +6,7 @@
 mod camera;
 mod feed;
 mod fixed_time;
+pub mod line_auth;
 mod timeline;
 mod vision;
 
@@ -14,6 +15,7 @@ pub use vision::{VisionConfig, VisionSignals, classify_region};
 
 pub use feed::{ControllerFeed, FeedStatus, serve_plan};
 pub use fixed_time::{FixedTimePlan, PlanError, PlanStep};
+pub use line_auth::FeedKey;
 pub use timeline::SignalTimeline;
 
 use crate::domain::signal::GroupState;

@@ -252,6 +252,21 @@ impl egui_wgpu::CallbackTrait for VideoTileCallback {
             return Vec::new();
         };
         let frame = &self.frame;
+        // The decoder refuses pictures beyond the limits; a device that cannot hold even
+        // those gets no texture (the tile stays dark) rather than a failed creation.
+        let most = device.limits().max_texture_dimension_2d;
+        if frame.width > most || frame.height > most || frame.width == 0 || frame.height == 0 {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                tracing::error!(
+                    width = frame.width,
+                    height = frame.height,
+                    most,
+                    "picture larger than this GPU's textures; not drawn"
+                );
+            });
+            return Vec::new();
+        }
         let tile = gpu.tile_for(device, self.tile, (frame.width, frame.height));
         if tile.sequence != Some(self.sequence) {
             tile.upload(queue, frame, self.sequence);

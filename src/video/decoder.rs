@@ -42,6 +42,9 @@ pub enum DecodeError {
     Corrupt(String),
     #[error("pixel format {0} is not supported (8-bit 4:2:0 only)")]
     UnsupportedPixelFormat(String),
+    /// Beyond what a camera may send ([`super::limits`]); the stream is refused.
+    #[error(transparent)]
+    TooLarge(#[from] super::limits::LimitExceeded),
 }
 
 /// Counts of what the decoder could not use.
@@ -147,6 +150,8 @@ impl Decoder {
         loop {
             match self.inner.receive_frame(&mut self.frame) {
                 Ok(()) => {
+                    // Checked before a buffer of the picture's size is made.
+                    super::limits::check_picture(self.frame.width(), self.frame.height())?;
                     let frame = copy_frame(&self.frame)?;
                     self.stats.frames_out += 1;
                     out.push(frame);

@@ -6,6 +6,7 @@ mod colour;
 mod decoder;
 mod file_source;
 mod frame;
+pub mod limits;
 mod parameter_sets;
 mod rtsp_source;
 mod source;

@@ -68,6 +68,12 @@ pub fn open_with_samples(
             let path = PathBuf::from(url.as_str().split_once("://").map_or("", |(_, p)| p));
             Ok(Box::new(FileSource::open(&path)?))
         }
-        _ => Ok(Box::new(RtspSource::connect(url, rtsp)?)),
+        _ => {
+            url.check_supported().map_err(|e| SourceError::Rtsp {
+                url: url.to_string(),
+                message: e.to_string(),
+            })?;
+            Ok(Box::new(RtspSource::connect(url, rtsp)?))
+        }
     }
 }
