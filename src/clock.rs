@@ -124,6 +124,19 @@ pub fn parse_vietnam_datetime(text: &str) -> Option<i64> {
     Some((local - VIETNAM_OFFSET.as_secs() as i64) * 1000)
 }
 
+/// A clock offset for people: "+2.5 s", "−31.0 d" (the sign: ahead or behind).
+pub fn describe_offset(offset_ms: i64) -> String {
+    let sign = if offset_ms < 0 { "−" } else { "+" };
+    let ms = offset_ms.unsigned_abs();
+    let text = match ms {
+        0..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        60_000..3_600_000 => format!("{} min", ms / 60_000),
+        3_600_000..86_400_000 => format!("{:.1} h", ms as f64 / 3_600_000.0),
+        _ => format!("{:.1} d", ms as f64 / 86_400_000.0),
+    };
+    format!("{sign}{text}")
+}
+
 /// Now, as UTC milliseconds since the Unix epoch.
 pub fn now_utc_ms() -> i64 {
     utc_ms(SystemTime::now())
@@ -132,6 +145,14 @@ pub fn now_utc_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_offsets_read_in_the_unit_that_suits_them() {
+        assert_eq!(describe_offset(2_500), "+2.5 s");
+        assert_eq!(describe_offset(-31 * 86_400_000), "−31.0 d");
+        assert_eq!(describe_offset(-5 * 60_000), "−5 min");
+        assert_eq!(describe_offset(i64::MIN).chars().next(), Some('−'));
+    }
 
     #[test]
     fn vietnam_is_seven_hours_ahead_of_utc() {

@@ -387,6 +387,23 @@ fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_peri
         .confirm_violation(&who, confirmed, &confirmation)
         .unwrap();
     store.confirm_violation(&who, old, &confirmation).unwrap();
+    // Expiry reads the index's time (stored 400 days ago), not the camera's: a camera whose
+    // clock says a year ago does not expire its evidence.
+    common::execute_raw(
+        &location,
+        &format!(
+            "UPDATE events SET raised_at_ms = {} WHERE id = {old}",
+            now - 400 * day
+        ),
+    )
+    .unwrap();
+    let camera_slow = event(&mut store, now - 800 * day);
+    store
+        .attach_evidence(&engine, camera_slow, &bundle("d"))
+        .unwrap();
+    store
+        .confirm_violation(&who, camera_slow, &confirmation)
+        .unwrap();
     drop(store);
     let err = env.fails(&[
         "evidence",
@@ -414,6 +431,10 @@ fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_peri
     env.ok(&["evidence", "expire"]);
     assert!(!env.path("evidence/c").exists(), "past one year");
     assert!(env.path("evidence/b").is_dir(), "within its year");
+    assert!(
+        env.path("evidence/d").is_dir(),
+        "a slow camera clock expires nothing"
+    );
     let mut store = Store::open(&location).unwrap();
     let actions: Vec<String> = store
         .recent_audit(10)

@@ -71,7 +71,9 @@ pub fn run(command: &EvidenceCommand, setup: &Setup) -> anyhow::Result<()> {
             };
             let mut expired = 0;
             for event in store.review_queue(&who, &filter)? {
-                let at = event.at_utc_ms().unwrap_or(event.raised_at_ms);
+                // The index's own time (this machine's clock when the event was stored), never
+                // the camera's: a camera whose clock is a year slow must not expire evidence.
+                let at = event.raised_at_ms;
                 if event.evidence_path.is_none() || at >= limit {
                     continue;
                 }

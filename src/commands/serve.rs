@@ -121,7 +121,16 @@ pub fn engines(json: bool, setup: &Setup) -> anyhow::Result<()> {
         );
         for camera in &engine.cameras {
             let state = engine.camera_state(camera).unwrap_or("-");
-            println!("    {camera:<16} {state}");
+            let clock = engine
+                .camera_clock_offset_ms(camera)
+                .filter(|o| o.saturating_abs() > crate::video::CLOCK_TOLERANCE_MS)
+                .map_or_else(String::new, |o| {
+                    format!(
+                        "  camera clock off by {} (times taken on the engine's clock)",
+                        crate::clock::describe_offset(o)
+                    )
+                });
+            println!("    {camera:<16} {state}{clock}");
         }
     }
     let unheld = store.unheld_cameras(&listing)?;

@@ -21,6 +21,10 @@ pub struct EventDetail {
     /// The specific act the rule saw (absent in events stored before acts were recorded:
     /// read as the kind's default act).
     pub act: Option<crate::domain::Act>,
+    /// The camera's clock minus the workstation's (ms) when it was beyond the tolerance and
+    /// `at_utc_ms` was therefore taken on the workstation's clock; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub camera_clock_offset_ms: Option<i64>,
 }
 
 #[cfg(test)]

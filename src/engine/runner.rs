@@ -596,6 +596,7 @@ impl Engine {
             "fps": analysed.as_ref().map(|h| (h.fps_decoded * 10.0).round() / 10.0),
             "fps_in": analysed.as_ref().map(|h| (h.fps_in * 10.0).round() / 10.0),
             "size": analysed.as_ref().map(|h| [h.width, h.height]),
+            "clock_offset_ms": main.as_ref().and_then(|h| h.clock_offset_ms),
             "last_error": analysed.as_ref().and_then(|h| h.last_error.clone()),
             "searches": stats.as_ref().map(|s| s.detected),
             "searches_per_s_asked": stats.as_ref().map(|s| s.rate_fps),

@@ -41,6 +41,16 @@ pub struct StreamHealth {
     pub last_error: Option<String>,
     /// When the last frame was decoded.
     pub last_frame_at: Option<Instant>,
+    /// The camera's clock minus this workstation's (ms), from its RTCP sender reports.
+    pub clock_offset_ms: Option<i64>,
+}
+
+impl StreamHealth {
+    /// The camera's clock offset when it is beyond the tolerance (its times are corrected).
+    pub fn clock_off_ms(&self) -> Option<i64> {
+        self.clock_offset_ms
+            .filter(|o| o.saturating_abs() > crate::video::CLOCK_TOLERANCE_MS)
+    }
 }
 
 impl Default for StreamHealth {
@@ -59,6 +69,7 @@ impl Default for StreamHealth {
             codec: None,
             last_error: None,
             last_frame_at: None,
+            clock_offset_ms: None,
         }
     }
 }

@@ -318,8 +318,10 @@ impl Worker {
             let stats = decoder.stats();
             let lost = source.lost_packets();
             let dropped_display = self.slot.dropped();
+            let clock_offset = source.clock_offset_ms();
             self.update(|h| {
                 meter.publish(h);
+                h.clock_offset_ms = clock_offset;
                 h.decode_errors = stats.errors;
                 h.lost_packets = lost;
                 h.dropped_display = dropped_display;

@@ -124,6 +124,8 @@ pub struct LiveEvent {
     pub event: RuleEvent,
     /// When it happened on the wall clock (UTC ms), from the frames' capture times.
     pub at_utc_ms: Option<i64>,
+    /// The camera's clock offset when its times were corrected (beyond the tolerance).
+    pub camera_clock_offset_ms: Option<i64>,
 }
 
 impl LiveEvent {
@@ -150,6 +152,7 @@ impl LiveEvent {
                 at_utc_ms: self.at_utc_ms,
                 geometry_version,
                 act: Some(event.act),
+                camera_clock_offset_ms: self.camera_clock_offset_ms,
             },
         }
     }
@@ -428,6 +431,7 @@ impl VideoStreams {
             // A lent stream's events are the lender's to take.
             if let Some(registered) = watched.searched_here() {
                 let offset = registered.feed.wall_offset_ms();
+                let clock_off = self.health(key).and_then(|h| h.clock_off_ms());
                 events.extend(
                     registered
                         .feed
@@ -435,7 +439,8 @@ impl VideoStreams {
                         .into_iter()
                         .map(|event| LiveEvent {
                             camera: key.camera.clone(),
-                            at_utc_ms: offset.map(|o| event.at_ms + o),
+                            at_utc_ms: offset.map(|o| event.at_ms.saturating_add(o)),
+                            camera_clock_offset_ms: clock_off,
                             event,
                         }),
                 );

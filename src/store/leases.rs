@@ -64,6 +64,11 @@ impl EngineListing {
     pub fn camera_state(&self, camera: &str) -> Option<&str> {
         self.health.get(camera)?.get("state")?.as_str()
     }
+
+    /// How far the camera's clock is from its engine's (ms), as its health last said.
+    pub fn camera_clock_offset_ms(&self, camera: &str) -> Option<i64> {
+        self.health.get(camera)?.get("clock_offset_ms")?.as_i64()
+    }
 }
 
 /// The site as an engine sees it when it decides how many cameras to hold.

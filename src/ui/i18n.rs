@@ -38,6 +38,7 @@ pub enum Text {
     SamplePositionsBanner,
     SamplePosition,
     SampleVideo,
+    CameraClockOff,
     MapDataOf,
     SampleVideoExplained,
     SampleVideoBanner,
@@ -299,6 +300,7 @@ impl Text {
             ),
             Text::SamplePosition => ("mẫu, cần khảo sát", "sample, to be surveyed"),
             Text::SampleVideo => ("video mẫu", "sample video"),
+            Text::CameraClockOff => ("đồng hồ camera lệch", "camera clock off by"),
             Text::MapDataOf => ("dữ liệu", "data of"),
             Text::SampleVideoExplained => (
                 "VIDEO MẪU có sẵn trong chương trình, không phải hình camera thật",

@@ -436,7 +436,7 @@ fn overlay(
         StreamKind::Main => Text::MainStream.get(lang),
         StreamKind::Sub => Text::SubStream.get(lang),
     };
-    let status = format!(
+    let mut status = format!(
         "{stream} · {:.1}/{:.1} fps · {:.0} kbit/s · {} {} · {} {}",
         health.fps_in,
         health.fps_decoded,
@@ -446,9 +446,17 @@ fn overlay(
         Text::Lost.get(lang),
         health.lost_packets,
     );
+    let clock_off = health.clock_off_ms();
+    if let Some(offset) = clock_off {
+        status = format!(
+            "{} {} · {status}",
+            Text::CameraClockOff.get(lang),
+            crate::clock::describe_offset(offset)
+        );
+    }
     painter.rect_filled(band(false), 0.0, Color32::from_black_alpha(150));
     let colour = match health.state {
-        StreamState::Playing => Color32::from_gray(220),
+        StreamState::Playing if clock_off.is_none() => Color32::from_gray(220),
         _ => theme::WARNING,
     };
     painter.text(

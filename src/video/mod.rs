@@ -17,7 +17,9 @@ pub use file_source::FileSource;
 pub use frame::{Codec, ColourInfo, ColourMatrix, EncodedUnit, YuvFrame};
 pub use parameter_sets::{annexb_parameters, nal_units, parameter_sets};
 pub use rtsp_source::{RtspOptions, RtspSource};
-pub use source::{StreamInfo, VideoSource, open, open_with_samples};
+pub use source::{
+    CLOCK_TOLERANCE_MS, StreamInfo, VideoSource, local_time, open, open_with_samples,
+};
 
 /// Why a source could not be opened or read.
 #[derive(Debug, thiserror::Error)]

@@ -50,6 +50,8 @@ pub struct RtspSource {
     /// The sender's clock from its last RTCP sender report: wall time, and the same instant
     /// on the stream's 90 kHz clock (as `EncodedUnit::pts_90k` counts it).
     sender_clock: Option<(SystemTime, i64)>,
+    /// The camera's clock minus this workstation's at the last sender report (ms).
+    clock_offset_ms: Option<i64>,
 }
 
 impl RtspSource {
@@ -148,6 +150,7 @@ impl RtspSource {
             read_timeout: options.read_timeout,
             lost_packets: 0,
             sender_clock: None,
+            clock_offset_ms: None,
         })
     }
 }
@@ -195,6 +198,10 @@ impl VideoSource for RtspSource {
 
     fn capture_time(&self, pts_90k: i64) -> Option<SystemTime> {
         self.send_time(pts_90k)
+    }
+
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.clock_offset_ms
     }
 
     fn lost_packets(&self) -> u64 {
@@ -254,7 +261,8 @@ impl RtspSource {
     /// RTCP sender reports map RTP time to NTP time. `None` until a report arrived.
     pub fn send_time(&self, pts_90k: i64) -> Option<SystemTime> {
         let (wall, at_90k) = self.sender_clock?;
-        let offset_us = (pts_90k - at_90k) * 1_000_000 / 90_000;
+        // Saturating: a camera's timestamps are input.
+        let offset_us = pts_90k.saturating_sub(at_90k).saturating_mul(100) / 9;
         if offset_us >= 0 {
             wall.checked_add(Duration::from_micros(offset_us as u64))
         } else {
@@ -281,8 +289,17 @@ impl RtspSource {
         };
         let nanos = (fraction * 1_000_000_000) >> 32;
         let wall = UNIX_EPOCH + Duration::new(unix_secs, nanos as u32);
-        let at_90k = rtp.elapsed() * 90_000 / i64::from(self.info_clock_rate());
+        let at_90k = rtp.elapsed().saturating_mul(90_000) / i64::from(self.info_clock_rate());
         self.sender_clock = Some((wall, at_90k));
+        let offset = crate::clock::utc_ms(wall).saturating_sub(crate::clock::now_utc_ms());
+        if offset.saturating_abs() > super::source::CLOCK_TOLERANCE_MS
+            && self
+                .clock_offset_ms
+                .is_none_or(|o| o.saturating_abs() <= super::source::CLOCK_TOLERANCE_MS)
+        {
+            tracing::warn!(url = %self.url, offset_ms = offset, "the camera's clock is off; its times are taken on this workstation's clock");
+        }
+        self.clock_offset_ms = Some(offset);
     }
 
     /// Video RTP clocks are 90 kHz for H.264 and H.265 (RFC 6184, RFC 7798).

@@ -34,11 +34,35 @@ pub trait VideoSource: Send {
     fn capture_time(&self, _pts_90k: i64) -> Option<std::time::SystemTime> {
         None
     }
-    /// When the picture with this `pts_90k` was taken, UTC ms: the camera's own clock where
-    /// the source knows it, the arrival here (now) otherwise.
+    /// The camera's clock minus this workstation's (ms), as its last RTCP sender report
+    /// showed; `None` where the source has no clock of its own.
+    fn clock_offset_ms(&self) -> Option<i64> {
+        None
+    }
+    /// When the picture with this `pts_90k` was taken, UTC ms, on this workstation's clock:
+    /// the camera's own timing where the source knows it (corrected by its offset when that
+    /// is more than [`CLOCK_TOLERANCE_MS`]: a camera whose clock is a month slow must not date
+    /// its footage a month back), the arrival here (now) otherwise.
     fn capture_utc_ms(&self, pts_90k: i64) -> i64 {
-        self.capture_time(pts_90k)
-            .map_or_else(crate::clock::now_utc_ms, crate::clock::utc_ms)
+        let Some(camera) = self.capture_time(pts_90k).map(crate::clock::utc_ms) else {
+            return crate::clock::now_utc_ms();
+        };
+        local_time(camera, self.clock_offset_ms())
+    }
+}
+
+/// How far a camera's clock may be from this workstation's before its times are corrected
+/// (and the tile, the health and `engines` say so).
+pub const CLOCK_TOLERANCE_MS: i64 = 2_000;
+
+/// A time on a camera's clock, on this workstation's clock: corrected by `offset_ms` (camera
+/// minus local) when that is beyond [`CLOCK_TOLERANCE_MS`].
+pub fn local_time(camera_ms: i64, offset_ms: Option<i64>) -> i64 {
+    match offset_ms {
+        Some(offset) if offset.saturating_abs() > CLOCK_TOLERANCE_MS => {
+            camera_ms.saturating_sub(offset)
+        }
+        _ => camera_ms,
     }
 }
 
@@ -75,5 +99,24 @@ pub fn open_with_samples(
             })?;
             Ok(Box::new(RtspSource::connect(url, rtsp)?))
         }
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn a_camera_clock_beyond_the_tolerance_is_corrected_to_the_workstations() {
+        let local = 1_796_000_000_000_i64;
+        // A month slow: its pictures are dated now, not a month back.
+        let month = 31 * 86_400_000_i64;
+        assert_eq!(local_time(local - month, Some(-month)), local);
+        // Within two seconds the camera's own timing stands.
+        assert_eq!(local_time(local + 1_500, Some(1_500)), local + 1_500);
+        assert_eq!(local_time(local, None), local);
+        // Nothing overflows, whatever the camera says.
+        assert_eq!(local_time(i64::MIN, Some(i64::MAX)), i64::MIN);
+        assert_eq!(local_time(i64::MAX, Some(i64::MIN)), i64::MAX);
     }
 }
