@@ -474,14 +474,7 @@ fn users_sign_in_with_argon2_hashes_and_every_attempt_is_audited() {
     use dienbien_dispatch::store::SignInError;
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
-        store
-            .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
-            .unwrap();
-        let admin = store
-            .sign_in("admin", "quản trị viên 1")
-            .unwrap()
-            .unwrap()
-            .principal;
+        let admin = first_administrator(&mut store);
         store
             .create_user(
                 &admin,
@@ -550,7 +543,7 @@ fn users_sign_in_with_argon2_hashes_and_every_attempt_is_audited() {
 
 #[test]
 fn once_a_user_exists_every_caller_signs_in_and_the_store_checks_each_role() {
-    use dienbien_dispatch::domain::{Role, ViolationKind};
+    use dienbien_dispatch::domain::Role;
     use dienbien_dispatch::store::{ReviewFilter, StoreError};
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
@@ -604,17 +597,7 @@ fn once_a_user_exists_every_caller_signs_in_and_the_store_checks_each_role() {
             .unwrap()
             .principal;
         // An engine writes events; a dispatcher does not; neither reviews.
-        let event = dienbien_dispatch::store::NewEvent {
-            camera_code: "DBP-GT-A1-N".into(),
-            kind: ViolationKind::RedLight,
-            track: 1,
-            class: dienbien_dispatch::domain::ObjectClass::Car,
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: Some(900),
-            clause: None,
-            detail: Default::default(),
-        };
+        let event = red_light_event();
         let id = store.record_event(&engine, &event).unwrap();
         let refused = store.record_event(&tuan, &event).unwrap_err();
         assert!(
@@ -733,14 +716,7 @@ fn a_sign_in_token_stands_for_its_user_until_revoked_or_the_user_is_disabled() {
     use dienbien_dispatch::store::SignInError;
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
-        store
-            .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
-            .unwrap();
-        let admin = store
-            .sign_in("admin", "quản trị viên 1")
-            .unwrap()
-            .unwrap()
-            .principal;
+        let admin = first_administrator(&mut store);
         store
             .create_user(&admin, "lan", "Lan", Role::Reviewer, "xét duyệt 2026")
             .unwrap();
@@ -1116,22 +1092,7 @@ fn truncating_the_audit_log_or_deleting_an_event_is_refused_by_the_database() {
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
         let engine = store.local_engine_principal().unwrap();
-        let id = store
-            .record_event(
-                &engine,
-                &dienbien_dispatch::store::NewEvent {
-                    camera_code: "DBP-GT-A1-N".into(),
-                    kind: dienbien_dispatch::domain::ViolationKind::RedLight,
-                    track: 1,
-                    class: dienbien_dispatch::domain::ObjectClass::Car,
-                    place: None,
-                    stream_at_ms: 0,
-                    time_into_red_ms: None,
-                    clause: None,
-                    detail: Default::default(),
-                },
-            )
-            .unwrap();
+        let id = store.record_event(&engine, &red_light_event()).unwrap();
         let err = common::execute_raw(&db.location, &format!("DELETE FROM events WHERE id = {id}"))
             .unwrap_err();
         assert!(
@@ -1226,17 +1187,7 @@ fn an_event_changed_behind_the_audit_logs_back_is_named_by_its_trail() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
         let engine = store.local_engine_principal().unwrap();
         let who = store.first_run_principal().unwrap();
-        let event = dienbien_dispatch::store::NewEvent {
-            camera_code: "DBP-GT-A1-N".into(),
-            kind: dienbien_dispatch::domain::ViolationKind::RedLight,
-            track: 1,
-            class: dienbien_dispatch::domain::ObjectClass::Car,
-            place: None,
-            stream_at_ms: 0,
-            time_into_red_ms: None,
-            clause: None,
-            detail: Default::default(),
-        };
+        let event = red_light_event();
         let (a, b) = (
             store.record_event(&engine, &event).unwrap(),
             store.record_event(&engine, &event).unwrap(),
@@ -1265,5 +1216,32 @@ fn an_event_changed_behind_the_audit_logs_back_is_named_by_its_trail() {
                 .reason
                 .contains("decision is rejected but its audit trail records none")
         );
+    }
+}
+
+/// The first administrator of a new database ("admin"), signed in.
+fn first_administrator(store: &mut Store) -> dienbien_dispatch::store::Principal {
+    store
+        .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
+        .unwrap();
+    store
+        .sign_in("admin", "quản trị viên 1")
+        .unwrap()
+        .unwrap()
+        .principal
+}
+
+/// A car's red-light event at camera DBP-GT-A1-N.
+fn red_light_event() -> dienbien_dispatch::store::NewEvent {
+    dienbien_dispatch::store::NewEvent {
+        camera_code: "DBP-GT-A1-N".into(),
+        kind: dienbien_dispatch::domain::ViolationKind::RedLight,
+        track: 1,
+        class: dienbien_dispatch::domain::ObjectClass::Car,
+        place: None,
+        stream_at_ms: 0,
+        time_into_red_ms: None,
+        clause: None,
+        detail: Default::default(),
     }
 }

@@ -24,6 +24,8 @@ const DRAIN_EVERY: Duration = Duration::from_millis(100);
 const OVERLAYS_EVERY: Duration = Duration::from_secs(1);
 /// Retention and the disk guard run this often.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
+/// Events kept while the database is down (hours of a busy junction's events).
+const MAX_UNSTORED_EVENTS: usize = 10_000;
 
 /// What an engine is and where it writes.
 #[derive(Debug, Clone)]
@@ -107,6 +109,10 @@ pub struct Engine {
     last_renewal: Instant,
     last_prune: Option<Instant>,
     events_written: u64,
+    /// Events raised but not stored yet (the database was down), oldest first.
+    unstored_events: std::collections::VecDeque<(String, crate::store::NewEvent, LeaseFence)>,
+    /// Events given up (a lease taken over, or the waiting list full).
+    events_dropped: u64,
     /// Per camera: vehicles counted and not yet stored.
     counts: BTreeMap<String, crate::rules::counting::MinuteTotals>,
 }
@@ -140,6 +146,8 @@ impl Engine {
             last_renewal: Instant::now(),
             last_prune: None,
             events_written: 0,
+            unstored_events: std::collections::VecDeque::new(),
+            events_dropped: 0,
             counts: BTreeMap::new(),
         };
         let info = engine.info();
@@ -185,7 +193,7 @@ impl Engine {
         self.drop_cameras(&cameras, true);
         self.finish_closing(true)?;
         self.store.engine_stopped(&self.settings.name)?;
-        tracing::info!(engine = %self.settings.name, events = self.events_written, "engine stopped");
+        tracing::info!(engine = %self.settings.name, events = self.events_written, waiting = self.unstored_events.len(), dropped = self.events_dropped, "engine stopped");
         Ok(())
     }
 
@@ -240,6 +248,8 @@ impl Engine {
             status: serde_json::json!({
                 "detector": detector,
                 "events_written": self.events_written,
+                "events_waiting": self.unstored_events.len(),
+                "events_dropped": self.events_dropped,
                 // Over capacity every camera is searched less often, in turn (the detector
                 // visits the streams round-robin); these are the ones below 80 % of their rate.
                 "overloaded": !behind.is_empty(),
@@ -349,8 +359,9 @@ impl Engine {
 
     /// Opens a new database connection after a failure (kept as it was if that fails too).
     fn reconnect(&mut self) {
-        match Store::open(&self.settings.database) {
-            Ok(store) => self.store = store,
+        // A new connection on the same store keeps its audit checkpoint signer.
+        match self.store.reconnect() {
+            Ok(()) => {}
             Err(e) => {
                 tracing::error!(engine = %self.settings.name, error = %e, "database still unreachable")
             }
@@ -477,29 +488,42 @@ impl Engine {
         Ok(())
     }
 
-    /// Stores the events the rules raised, each under its camera's lease.
+    /// Stores the events the rules raised, each under its camera's lease. An event the
+    /// database could not take (it is down) is kept, in order, and stored once it is back;
+    /// only a lease taken over meanwhile refuses it (it is then the other engine's camera).
     fn write_events(&mut self) {
         for live in self.streams.take_events() {
             let Some(held) = self.held.get(&live.camera) else {
                 continue;
             };
-            let fence = held.fence.clone();
             let event = live.to_new_event(self.geometry_versions.get(&live.camera).copied());
+            if self.unstored_events.len() >= MAX_UNSTORED_EVENTS {
+                self.events_dropped += 1;
+                tracing::error!(camera = %live.camera, "event dropped: {MAX_UNSTORED_EVENTS} events wait for the database already");
+                continue;
+            }
+            self.unstored_events
+                .push_back((live.camera.clone(), event, held.fence.clone()));
+        }
+        while let Some((camera, event, fence)) = self.unstored_events.pop_front() {
             match self
                 .store
                 .record_event_fenced(&self.principal, &event, &fence)
             {
                 Ok(id) => {
                     self.events_written += 1;
-                    tracing::info!(camera = %live.camera, id, kind = event.kind.code(), clause = ?event.clause, "event stored");
+                    tracing::info!(camera = %camera, id, kind = event.kind.code(), clause = ?event.clause, "event stored");
                 }
                 Err(StoreError::StaleLease { .. }) => {
-                    tracing::warn!(camera = %live.camera, "event refused: the lease was taken over");
-                    self.drop_cameras(std::slice::from_ref(&live.camera), false);
+                    self.events_dropped += 1;
+                    tracing::warn!(camera = %camera, "event refused: the lease was taken over");
+                    self.drop_cameras(std::slice::from_ref(&camera), false);
                 }
                 Err(e) => {
-                    tracing::error!(camera = %live.camera, error = %e, "cannot store an event");
+                    tracing::error!(camera = %camera, error = %e, waiting = self.unstored_events.len() + 1, "cannot store an event; kept until the database is back");
+                    self.unstored_events.push_front((camera, event, fence));
                     self.reconnect();
+                    break;
                 }
             }
         }

@@ -156,6 +156,13 @@ impl Store {
         Ok(problems)
     }
 
+    /// Opens a new connection to the same database (after it went away), keeping who signs
+    /// the audit checkpoints.
+    pub fn reconnect(&mut self) -> Result<(), StoreError> {
+        self.conn = connection::connect_and_migrate(&self.location)?;
+        Ok(())
+    }
+
     /// Where this store lives, with any password hidden.
     pub fn location(&self) -> &DatabaseLocation {
         &self.location
