@@ -665,6 +665,44 @@ fn once_a_user_exists_every_caller_signs_in_and_the_store_checks_each_role() {
 }
 
 #[test]
+fn an_engine_needs_a_service_account_on_a_shared_database_with_users() {
+    use dienbien_dispatch::domain::{Permission, Role};
+    use dienbien_dispatch::store::StoreError;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        // A first run: this machine's engine needs no account on either backend.
+        let engine = store.local_engine_principal().unwrap();
+        assert!(engine.name().starts_with("engine@"));
+        let admin = first_administrator(&mut store);
+        let local = store.local_engine_principal();
+        if db.name == "postgres" {
+            assert!(
+                matches!(local, Err(StoreError::ServiceAccountNeeded)),
+                "{local:?}"
+            );
+            store
+                .create_user(
+                    &admin,
+                    "engine-1",
+                    "Engine 1",
+                    Role::Engine,
+                    "máy phân tích 1",
+                )
+                .unwrap();
+            let signed = store
+                .sign_in("engine-1", "máy phân tích 1")
+                .unwrap()
+                .unwrap();
+            assert!(signed.principal.may(Permission::RecordDetections));
+            assert!(!signed.principal.may(Permission::Review));
+        } else {
+            // The embedded file: whoever can open it is this machine.
+            assert!(local.is_ok());
+        }
+    }
+}
+
+#[test]
 fn repeated_failures_lock_a_user_out_and_the_lockout_is_audited() {
     use dienbien_dispatch::store::SignInError;
     for db in every_backend() {
