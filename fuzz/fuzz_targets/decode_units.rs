@@ -2,8 +2,7 @@
 //! and H.265 decoders in Annex B framing, as an RTSP camera would send them. Nothing may panic,
 //! whatever libavcodec reports.
 //!
-//! Run: `cargo install cargo-fuzz` then, from the project root,
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run decode_units -- -max_total_time=60` (see TESTING.md).
+//! Run: `.ci/fuzz decode_units 60` (see TESTING.md); CI runs every target for 30 s.
 
 #![no_main]
 
@@ -28,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         let unit = EncodedUnit {
             data: chunk.to_vec(),
             pts_90k: i as i64 * 3000,
+            dts_90k: None,
             keyframe: selector & 2 == 0 || i == 0,
         };
         let _ = decoder.decode(&unit, &mut frames);
