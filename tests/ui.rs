@@ -454,3 +454,25 @@ fn a_gateway_cameras_last_hour_is_charted_and_ringed_against_its_usual_level() {
     harness.run_steps(3);
     harness.get_by_label("very heavy");
 }
+
+#[test]
+fn live_video_is_refused_by_the_back_end_to_nobody_signed_in() {
+    // A console that does not ask for a sign-in (as screenshots do) on a database with users:
+    // the back end knows nobody, so the wall gets no live video, and says why.
+    let db = common::sqlite();
+    {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        store
+            .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
+            .unwrap();
+    }
+    let mut harness = console_on(db, UiSettings::default(), (1280.0, 800.0));
+    wait(&mut harness, "the database", |h| app(h).inventory_loaded());
+    app_mut(&mut harness).open_feed("DBP-GT-A1-N");
+    wait(&mut harness, "the refusal", |h| {
+        app(h)
+            .notices()
+            .iter()
+            .any(|n| n.contains("DBP-GT-A1-N: refused: nobody is signed in"))
+    });
+}

@@ -275,6 +275,47 @@ pub struct ServiceHandle {
     commands: SyncSender<Command>,
     events: Receiver<Reply>,
     waker: Waker,
+    session: Session,
+}
+
+/// Whom the back end acts for now, as the store worker last established it (signed in, signed
+/// out, or the first-run principal); the video streams of a console ask it before they play
+/// live video for anyone.
+#[derive(Clone, Default)]
+pub struct Session(std::sync::Arc<std::sync::Mutex<SessionState>>);
+
+#[derive(Clone, Default)]
+enum SessionState {
+    /// The database has not been opened yet.
+    #[default]
+    Unknown,
+    Nobody,
+    Acting(crate::store::Principal),
+}
+
+impl Session {
+    pub(crate) fn set(&self, who: Option<crate::store::Principal>) {
+        if let Ok(mut state) = self.0.lock() {
+            *state = who.map_or(SessionState::Nobody, SessionState::Acting);
+        }
+    }
+
+    /// `None` while not known yet; else whether whoever acts may, with a refusal to show.
+    pub fn allows(&self, permission: crate::domain::Permission) -> Option<Result<(), String>> {
+        let state = self.0.lock().ok()?.clone();
+        match state {
+            SessionState::Unknown => None,
+            SessionState::Nobody => Some(Err(format!(
+                "refused: nobody is signed in, and only a signed-in user may {}",
+                permission.describe()
+            ))),
+            SessionState::Acting(who) => Some(
+                who.require(permission)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            ),
+        }
+    }
 }
 
 /// How the back end wakes an idle UI when something arrives that nobody asked for (an
@@ -306,6 +347,8 @@ impl ServiceHandle {
         let (event_tx, event_rx) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
         let waker = Waker::default();
         let worker_waker = std::sync::Arc::clone(&waker);
+        let session = Session::default();
+        let worker_session = session.clone();
         std::thread::Builder::new()
             .name("store-worker".into())
             .spawn(move || {
@@ -315,13 +358,20 @@ impl ServiceHandle {
                     &command_rx,
                     &event_tx,
                     worker_waker,
+                    &worker_session,
                 )
             })?;
         Ok(Self {
             commands: command_tx,
             events: event_rx,
             waker,
+            session,
         })
+    }
+
+    /// Whom the back end acts for now (for the video streams' live-video check).
+    pub fn session(&self) -> Session {
+        self.session.clone()
     }
 
     /// Has the back end call `wake` after it sends an event the UI did not ask for (the UI

@@ -19,6 +19,7 @@ pub(super) fn run(
     commands: &Receiver<Command>,
     events: &SyncSender<Reply>,
     waker: super::Waker,
+    published: &super::Session,
 ) {
     let mut waiting_commands = Vec::new();
     // The same back-off (with jitter) as cameras and engines: consoles of a site whose
@@ -68,6 +69,7 @@ pub(super) fn run(
     }
     let mut site = SiteWatch::new(waker);
     let mut session = Session::default();
+    published.set(who(&mut session, &mut store).ok());
     let mut waiting = waiting_commands.into_iter();
     let mut last_look: Option<std::time::Instant> = None;
     loop {
@@ -142,6 +144,7 @@ pub(super) fn run(
                     )));
                 }
                 Ok(Ok(signed)) => {
+                    published.set(Some(signed.principal.clone()));
                     session.signed_in = Some(signed.principal);
                     let _ = events.send(Reply::SignedIn(signed.user));
                 }
@@ -158,6 +161,7 @@ pub(super) fn run(
                 let created = store.create_first_administrator(&username, &display_name, &password);
                 match created.and_then(|()| store.sign_in(&username, &password)) {
                     Ok(Ok(signed)) => {
+                        published.set(Some(signed.principal.clone()));
                         session.signed_in = Some(signed.principal);
                         let _ = events.send(Reply::UsersExist(true));
                         let _ = events.send(Reply::SignedIn(signed.user));
@@ -172,6 +176,7 @@ pub(super) fn run(
                 }
             }
             Command::SignOut => {
+                published.set(None);
                 if let Some(who) = session.signed_in.take() {
                     let entry = crate::store::NewAuditEntry {
                         actor: who.name().to_owned(),

@@ -174,6 +174,10 @@ pub struct VideoStreams {
     analysis: Option<Analysis>,
     /// Problems to show the user (a camera's geometry that cannot be read).
     problems: Vec<String>,
+    /// A console's: whom the back end acts for, asked before live video plays for anyone.
+    viewer: Option<super::Session>,
+    /// Streams refused to the viewer (said once each).
+    refused: std::collections::HashSet<StreamKey>,
     /// Where this one lends every stream it reads (the console's own engine).
     lending: Option<SharedStreams>,
     /// Where this one borrows a stream before reading it itself (the console's wall).
@@ -198,6 +202,8 @@ impl VideoStreams {
             streams: HashMap::new(),
             analysis: None,
             problems: Vec::new(),
+            viewer: None,
+            refused: std::collections::HashSet::new(),
             lending: None,
             borrowing: None,
         }
@@ -250,6 +256,13 @@ impl VideoStreams {
         self.watch_with(key, url, credentials_ref, StreamUse::default())
     }
 
+    /// Plays live video only for whom `session` says may watch it (a console's streams; an
+    /// engine's record and search without a viewer).
+    pub fn gated_by(mut self, session: super::Session) -> Self {
+        self.viewer = Some(session);
+        self
+    }
+
     /// As [`VideoStreams::watch`], saying whether the stream is searched and where its units
     /// go as well (an engine records the stream it reads, on the same connection).
     pub fn watch_with(
@@ -259,6 +272,25 @@ impl VideoStreams {
         credentials_ref: Option<&str>,
         usage: StreamUse,
     ) -> Option<FrameSlot> {
+        if let Some(viewer) = &self.viewer {
+            match viewer.allows(crate::domain::Permission::ViewLive) {
+                // The database is not open yet: nobody is known to ask for.
+                None => return None,
+                Some(Err(reason)) => {
+                    if self.refused.insert(key.clone()) {
+                        tracing::warn!(camera = %key.camera, %reason, "live video refused");
+                        self.problems.push(format!("{}: {reason}", key.camera));
+                    }
+                    if let Some(old) = self.streams.remove(key) {
+                        self.release(key, old);
+                    }
+                    return None;
+                }
+                Some(Ok(())) => {
+                    self.refused.remove(key);
+                }
+            }
+        }
         // Called for every tile every frame: only the lent generation is compared here.
         let lent_generation = self.borrowing.as_ref().and_then(|b| b.generation(key));
         let current = self.streams.get(key).is_some_and(|w| {

@@ -145,6 +145,11 @@ impl ConsoleApp {
         } else {
             DatabaseState::Failed(options.notices.first().cloned().unwrap_or_default())
         };
+        // Live video plays only for whom the back end says may watch it.
+        let streams = match &options.service {
+            Some(service) => options.streams.gated_by(service.session()),
+            None => options.streams,
+        };
         Self {
             base_map: BaseMap::start(&options.base_map, ctx),
             settings: options.settings,
@@ -161,7 +166,7 @@ impl ConsoleApp {
             flow: super::traffic_flow::TrafficFlow::default(),
             central_width: 0.0,
             saved_settings: None,
-            streams: options.streams,
+            streams,
             alarms: Alarms::default(),
             wall_runtime: WallRuntime::default(),
             target_format: options
@@ -1238,6 +1243,11 @@ impl ConsoleApp {
     }
 
     /// The signed-in user, if any.
+    /// The notices shown in the status bar (newest last).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
     pub fn signed_in_user(&self) -> Option<&crate::store::User> {
         self.user.signed_in()
     }
