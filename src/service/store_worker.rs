@@ -74,9 +74,12 @@ pub(super) fn run(
     let mut last_look: Option<std::time::Instant> = None;
     loop {
         // Commands first; between them, and at least every POLL_EVERY, what others changed.
+        // Live events (with their plates), overlays and engines go only to whom may watch live.
         if last_look.is_none_or(|t| t.elapsed() >= POLL_EVERY) {
             last_look = Some(std::time::Instant::now());
-            site.poll(&mut store, events);
+            if published.allows(crate::domain::Permission::ViewLive) == Some(Ok(())) {
+                site.poll(&mut store, events);
+            }
         }
         let command = match waiting.next() {
             Some(command) => command,
