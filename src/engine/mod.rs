@@ -5,6 +5,7 @@
 //! their fencing live in `store::leases`, decisions about what to hold in `runner`.
 
 mod camera_recorder;
+mod event_backlog;
 mod runner;
 mod shutdown;
 

@@ -4,6 +4,7 @@
 //! produce written to the database under the camera's lease epoch.
 
 use super::camera_recorder::CameraRecorder;
+use super::event_backlog::{EventBacklog, MAX_WAITING, Stored};
 use crate::config::{AnalysedStream, EngineConfig};
 use crate::domain::Camera;
 use crate::domain::overlay::RecordedOverlay;
@@ -24,8 +25,6 @@ const DRAIN_EVERY: Duration = Duration::from_millis(100);
 const OVERLAYS_EVERY: Duration = Duration::from_secs(1);
 /// Retention and the disk guard run this often.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
-/// Events kept while the database is down (hours of a busy junction's events).
-const MAX_UNSTORED_EVENTS: usize = 10_000;
 
 /// What an engine is and where it writes.
 #[derive(Debug, Clone)]
@@ -108,11 +107,9 @@ pub struct Engine {
     geometries_read: Option<i64>,
     last_renewal: Instant,
     last_prune: Option<Instant>,
-    events_written: u64,
-    /// Events raised but not stored yet (the database was down), oldest first.
-    unstored_events: std::collections::VecDeque<(String, crate::store::NewEvent, LeaseFence)>,
-    /// Events given up (a lease taken over, or the waiting list full).
-    events_dropped: u64,
+    /// Events raised but not stored yet (the database was down), oldest first, with what
+    /// became of the others.
+    backlog: EventBacklog<(String, crate::store::NewEvent, LeaseFence)>,
     /// Per camera: vehicles counted and not yet stored.
     counts: BTreeMap<String, crate::rules::counting::MinuteTotals>,
 }
@@ -145,9 +142,7 @@ impl Engine {
             geometries_read: None,
             last_renewal: Instant::now(),
             last_prune: None,
-            events_written: 0,
-            unstored_events: std::collections::VecDeque::new(),
-            events_dropped: 0,
+            backlog: EventBacklog::default(),
             counts: BTreeMap::new(),
         };
         let info = engine.info();
@@ -193,7 +188,7 @@ impl Engine {
         self.drop_cameras(&cameras, true);
         self.finish_closing(true)?;
         self.store.engine_stopped(&self.settings.name)?;
-        tracing::info!(engine = %self.settings.name, events = self.events_written, waiting = self.unstored_events.len(), dropped = self.events_dropped, "engine stopped");
+        tracing::info!(engine = %self.settings.name, events = self.backlog.stored, waiting = self.backlog.waiting(), dropped = self.backlog.dropped, "engine stopped");
         Ok(())
     }
 
@@ -247,9 +242,9 @@ impl Engine {
             lease_ms: self.settings.lease_ttl_ms(),
             status: serde_json::json!({
                 "detector": detector,
-                "events_written": self.events_written,
-                "events_waiting": self.unstored_events.len(),
-                "events_dropped": self.events_dropped,
+                "events_written": self.backlog.stored,
+                "events_waiting": self.backlog.waiting(),
+                "events_dropped": self.backlog.dropped,
                 // Over capacity every camera is searched less often, in turn (the detector
                 // visits the streams round-robin); these are the ones below 80 % of their rate.
                 "overloaded": !behind.is_empty(),
@@ -497,35 +492,37 @@ impl Engine {
                 continue;
             };
             let event = live.to_new_event(self.geometry_versions.get(&live.camera).copied());
-            if self.unstored_events.len() >= MAX_UNSTORED_EVENTS {
-                self.events_dropped += 1;
-                tracing::error!(camera = %live.camera, "event dropped: {MAX_UNSTORED_EVENTS} events wait for the database already");
-                continue;
-            }
-            self.unstored_events
-                .push_back((live.camera.clone(), event, held.fence.clone()));
-        }
-        while let Some((camera, event, fence)) = self.unstored_events.pop_front() {
-            match self
-                .store
-                .record_event_fenced(&self.principal, &event, &fence)
+            if !self
+                .backlog
+                .push((live.camera.clone(), event, held.fence.clone()))
             {
+                tracing::error!(camera = %live.camera, "event dropped: {MAX_WAITING} events wait for the database already");
+            }
+        }
+        let (store, principal) = (&mut self.store, &self.principal);
+        let mut taken_over = Vec::new();
+        let failed = self.backlog.drain(|(camera, event, fence)| {
+            match store.record_event_fenced(principal, event, fence) {
                 Ok(id) => {
-                    self.events_written += 1;
                     tracing::info!(camera = %camera, id, kind = event.kind.code(), clause = ?event.clause, "event stored");
+                    Stored::Yes
                 }
                 Err(StoreError::StaleLease { .. }) => {
-                    self.events_dropped += 1;
                     tracing::warn!(camera = %camera, "event refused: the lease was taken over");
-                    self.drop_cameras(std::slice::from_ref(&camera), false);
+                    taken_over.push(camera.clone());
+                    Stored::Refused
                 }
                 Err(e) => {
-                    tracing::error!(camera = %camera, error = %e, waiting = self.unstored_events.len() + 1, "cannot store an event; kept until the database is back");
-                    self.unstored_events.push_front((camera, event, fence));
-                    self.reconnect();
-                    break;
+                    tracing::error!(camera = %camera, error = %e, "cannot store an event; kept until the database is back");
+                    Stored::NotNow
                 }
             }
+        });
+        if !taken_over.is_empty() {
+            self.drop_cameras(&taken_over, false);
+        }
+        if failed {
+            self.reconnect();
         }
     }
 
