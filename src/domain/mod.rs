@@ -9,6 +9,7 @@ mod event_detail;
 mod event_state;
 mod geo;
 pub mod geometry;
+pub mod hex;
 mod junction;
 mod object_class;
 pub mod overlay;

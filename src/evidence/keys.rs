@@ -83,19 +83,7 @@ pub fn fingerprint(key: &VerifyingKey) -> String {
     to_hex(&sha2::Sha256::digest(key.as_bytes())[..8])
 }
 
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
-}
+pub use crate::domain::hex::{from_hex, to_hex};
 
 /// A public key from its hex form.
 pub fn public_key(hex: &str) -> Option<VerifyingKey> {

@@ -284,7 +284,7 @@ pub struct ServiceHandle {
 #[derive(Clone, Default)]
 pub struct Session(std::sync::Arc<std::sync::Mutex<SessionState>>);
 
-#[derive(Clone, Default)]
+#[derive(Default)]
 enum SessionState {
     /// The database has not been opened yet.
     #[default]
@@ -301,9 +301,10 @@ impl Session {
     }
 
     /// `None` while not known yet; else whether whoever acts may, with a refusal to show.
+    /// (Asked for every tile every frame: it reads under the lock, copying nothing.)
     pub fn allows(&self, permission: crate::domain::Permission) -> Option<Result<(), String>> {
-        let state = self.0.lock().ok()?.clone();
-        match state {
+        let state = self.0.lock().ok()?;
+        match &*state {
             SessionState::Unknown => None,
             SessionState::Nobody => Some(Err(format!(
                 "refused: nobody is signed in, and only a signed-in user may {}",

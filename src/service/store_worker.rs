@@ -68,7 +68,7 @@ pub(super) fn run(
         store.set_checkpoint_signer(signer);
     }
     let mut site = SiteWatch::new(waker);
-    let mut session = Session::default();
+    let mut session = WorkerSession::default();
     published.set(who(&mut session, &mut store).ok());
     let mut waiting = waiting_commands.into_iter();
     let mut last_look: Option<std::time::Instant> = None;
@@ -309,12 +309,12 @@ pub(super) fn run(
 /// Whom this worker acts for: the user signed in through it, and this machine's engine for
 /// what the console's own detection stores.
 #[derive(Default)]
-struct Session {
+struct WorkerSession {
     signed_in: Option<Principal>,
     engine: Option<Principal>,
 }
 
-impl Session {
+impl WorkerSession {
     /// The engine principal, made on first use (refused on a shared database with users).
     fn engine(&mut self, store: &mut Store) -> Result<Principal, StoreError> {
         if let Some(engine) = &self.engine {
@@ -327,16 +327,15 @@ impl Session {
 
     /// The audit log's name for what this console does.
     fn actor(&self) -> String {
-        self.signed_in.as_ref().map_or_else(
-            || format!("first-run@{}", crate::host::workstation()),
-            |who| who.name().to_owned(),
-        )
+        self.signed_in
+            .as_ref()
+            .map_or_else(crate::store::first_run_name, |who| who.name().to_owned())
     }
 }
 
 /// Whom a UI command acts for: the signed-in user, else (a database that never had a user) the
 /// first-run principal, else the refusal.
-fn who(session: &mut Session, store: &mut Store) -> Result<Principal, StoreError> {
+fn who(session: &mut WorkerSession, store: &mut Store) -> Result<Principal, StoreError> {
     match &session.signed_in {
         Some(who) => Ok(who.clone()),
         None => store.first_run_principal(),

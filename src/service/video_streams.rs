@@ -277,7 +277,8 @@ impl VideoStreams {
                 // The database is not open yet: nobody is known to ask for.
                 None => return None,
                 Some(Err(reason)) => {
-                    if self.refused.insert(key.clone()) {
+                    if !self.refused.contains(key) {
+                        self.refused.insert(key.clone());
                         tracing::warn!(camera = %key.camera, %reason, "live video refused");
                         self.problems.push(format!("{}: {reason}", key.camera));
                     }

@@ -3,6 +3,7 @@
 //! workstation's `credentials.toml`, `[signal_keys]`). A line without one, or with a wrong one,
 //! is refused. Also the limits a hostile peer meets: a line's length and the lines per second.
 
+use crate::domain::hex::{from_hex, to_hex};
 use crate::domain::signal::SignalChange;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -27,25 +28,17 @@ impl std::fmt::Debug for FeedKey {
 impl FeedKey {
     /// The key from 64 hex digits.
     pub fn from_hex(text: &str) -> Option<Self> {
-        let text = text.trim();
-        if text.len() != 64 {
-            return None;
-        }
-        let mut key = [0u8; 32];
-        for (i, byte) in key.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
-        Some(Self(key))
+        from_hex(text.trim())?.try_into().ok().map(Self)
     }
 
     /// The MAC of `change` under this key, hex.
     pub fn sign(&self, change: &SignalChange) -> String {
-        hex(&hmac_sha256(&self.0, &message(change)))
+        to_hex(&hmac_sha256(&self.0, &message(change)))
     }
 
     /// Whether `mac` (hex) is this key's MAC of `change` (compared in constant time).
     pub fn verify(&self, change: &SignalChange, mac: &str) -> bool {
-        let expected = hex(&hmac_sha256(&self.0, &message(change)));
+        let expected = to_hex(&hmac_sha256(&self.0, &message(change)));
         expected.len() == mac.len()
             && expected
                 .bytes()
@@ -138,10 +131,6 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
         .into()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A token bucket: `take` says whether one more line may be read now.
 #[derive(Debug, Clone)]
 pub struct LineBudget {
@@ -181,12 +170,12 @@ mod tests {
     fn hmac_sha256_matches_rfc_4231() {
         // Test case 2 of RFC 4231.
         assert_eq!(
-            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            to_hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         // Test case 6: a key longer than the block.
         assert_eq!(
-            hex(&hmac_sha256(
+            to_hex(&hmac_sha256(
                 &[0xaa; 131],
                 b"Test Using Larger Than Block-Size Key - Hash Key First"
             )),

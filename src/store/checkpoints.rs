@@ -8,6 +8,7 @@
 
 use super::schema::{audit_checkpoints as table, audit_log};
 use super::{AnyConnection, Store, StoreError, now_ms};
+use crate::domain::hex::{from_hex, to_hex};
 use diesel::prelude::*;
 use ed25519_dalek::{Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,12 @@ pub struct CheckpointSigner {
     pub key: SigningKey,
     /// This machine's append-only copy (one JSON object per line).
     pub file: PathBuf,
+}
+
+/// A store's signer and its own last checkpoint (entry id, time; `None` until read).
+pub(super) struct Checkpointing {
+    signer: CheckpointSigner,
+    mine: Option<Option<(i64, i64)>>,
 }
 
 /// One signed checkpoint.
@@ -67,10 +74,10 @@ impl Checkpoint {
             entry_id,
             entry_hash: entry_hash.to_owned(),
             signer: signer.signer.clone(),
-            public_key: hex(signer.key.verifying_key().as_bytes()),
+            public_key: to_hex(signer.key.verifying_key().as_bytes()),
             signature: String::new(),
         };
-        checkpoint.signature = hex(&signer.key.sign(&checkpoint.message()).to_bytes());
+        checkpoint.signature = to_hex(&signer.key.sign(&checkpoint.message()).to_bytes());
         checkpoint
     }
 }
@@ -168,70 +175,49 @@ pub fn read_checkpoint_file(path: &Path) -> Result<Vec<Checkpoint>, StoreError> 
 impl Store {
     /// Signs checkpoints with `signer` from now on (after each write, when one is due).
     pub fn set_checkpoint_signer(&mut self, signer: CheckpointSigner) {
-        self.checkpoints = Some(signer);
+        self.checkpoints = Some(Checkpointing { signer, mine: None });
     }
 
     /// Signs the chain's head now if a checkpoint is due: 100 entries after the newest one
-    /// (any signer's), or 10 minutes after this signer's last, when the head has moved.
+    /// (any signer's), or 10 minutes after this signer's last, when the head has moved. Runs
+    /// after every write: one query, unless a checkpoint may be due.
     pub(super) fn checkpoint_if_due(&mut self) -> Result<Option<Checkpoint>, StoreError> {
-        let Some(signer) = self.checkpoints.clone() else {
+        let Some(state) = self.checkpoints.as_mut() else {
             return Ok(None);
         };
         let Some((head_id, Some(head_hash))) = head(&mut self.conn)? else {
             return Ok(None);
         };
-        let newest: Option<i64> = table::table
-            .order(table::id.desc())
-            .select(table::entry_id)
-            .first(&mut self.conn)
-            .optional()?;
-        let mine: Option<(i64, i64)> = table::table
-            .filter(table::signer.eq(&signer.signer))
-            .order(table::id.desc())
-            .select((table::entry_id, table::at_ms))
-            .first(&mut self.conn)
-            .optional()?;
-        let behind = head_id - newest.unwrap_or(0);
+        let mine = match state.mine {
+            Some(mine) => mine,
+            None => *state.mine.insert(
+                table::table
+                    .filter(table::signer.eq(&state.signer.signer))
+                    .order(table::id.desc())
+                    .select((table::entry_id, table::at_ms))
+                    .first(&mut self.conn)
+                    .optional()?,
+            ),
+        };
         let stale =
             mine.is_none_or(|(id, at)| id < head_id && now_ms() - at >= CHECKPOINT_EVERY_MS);
-        if behind < CHECKPOINT_EVERY_ENTRIES && !stale {
+        // The newest checkpoint (any signer's) is at least as far on as this signer's own, so
+        // it is read only when this signer's is 100 entries behind.
+        let due = stale
+            || (head_id - mine.map_or(0, |(id, _)| id) >= CHECKPOINT_EVERY_ENTRIES && {
+                let newest: Option<i64> = table::table
+                    .order(table::id.desc())
+                    .select(table::entry_id)
+                    .first(&mut self.conn)
+                    .optional()?;
+                head_id - newest.unwrap_or(0) >= CHECKPOINT_EVERY_ENTRIES
+            });
+        if !due {
             return Ok(None);
         }
-        self.write_checkpoint(head_id, &head_hash, &signer)
-            .map(Some)
-    }
-
-    /// Signs the chain's head now (when the log has a chained entry).
-    pub fn checkpoint_now(&mut self) -> Result<Option<Checkpoint>, StoreError> {
-        let Some(signer) = self.checkpoints.clone() else {
-            return Ok(None);
-        };
-        match head(&mut self.conn)? {
-            Some((id, Some(hash))) => self.write_checkpoint(id, &hash, &signer).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    fn write_checkpoint(
-        &mut self,
-        entry_id: i64,
-        entry_hash: &str,
-        signer: &CheckpointSigner,
-    ) -> Result<Checkpoint, StoreError> {
-        let checkpoint = Checkpoint::sign(entry_id, entry_hash, signer);
-        // The file first: a checkpoint the database refused is still evidence of the head.
-        append_line(&signer.file, &checkpoint)?;
-        diesel::insert_into(table::table)
-            .values((
-                table::at_ms.eq(checkpoint.at_ms),
-                table::entry_id.eq(checkpoint.entry_id),
-                table::entry_hash.eq(&checkpoint.entry_hash),
-                table::signer.eq(&checkpoint.signer),
-                table::public_key.eq(&checkpoint.public_key),
-                table::signature.eq(&checkpoint.signature),
-            ))
-            .execute(&mut self.conn)?;
-        Ok(checkpoint)
+        let checkpoint = write_checkpoint(&mut self.conn, head_id, &head_hash, &state.signer)?;
+        state.mine = Some(Some((checkpoint.entry_id, checkpoint.at_ms)));
+        Ok(Some(checkpoint))
     }
 
     /// Every checkpoint stored in the database, oldest first.
@@ -271,6 +257,29 @@ impl Store {
     }
 }
 
+/// Signs the head (`entry_id`, `entry_hash`) as `signer`: into its file first (a checkpoint the
+/// database refused is still evidence of the head), then into the table.
+fn write_checkpoint(
+    conn: &mut AnyConnection,
+    entry_id: i64,
+    entry_hash: &str,
+    signer: &CheckpointSigner,
+) -> Result<Checkpoint, StoreError> {
+    let checkpoint = Checkpoint::sign(entry_id, entry_hash, signer);
+    append_line(&signer.file, &checkpoint)?;
+    diesel::insert_into(table::table)
+        .values((
+            table::at_ms.eq(checkpoint.at_ms),
+            table::entry_id.eq(checkpoint.entry_id),
+            table::entry_hash.eq(&checkpoint.entry_hash),
+            table::signer.eq(&checkpoint.signer),
+            table::public_key.eq(&checkpoint.public_key),
+            table::signature.eq(&checkpoint.signature),
+        ))
+        .execute(conn)?;
+    Ok(checkpoint)
+}
+
 fn head(conn: &mut AnyConnection) -> Result<Option<(i64, Option<String>)>, StoreError> {
     Ok(audit_log::table
         .order(audit_log::id.desc())
@@ -303,20 +312,6 @@ fn append_line(file: &Path, checkpoint: &Checkpoint) -> Result<(), StoreError> {
     line.push('\n');
     out.write_all(line.as_bytes()).map_err(fail)?;
     out.sync_data().map_err(fail)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

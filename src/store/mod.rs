@@ -36,7 +36,7 @@ pub use geometries::StoredGeometry;
 pub use leases::{EngineInfo, EngineListing, LeaseFence, Renewal, SiteLoad};
 pub use library::LibraryEntry;
 pub use location::DatabaseLocation;
-pub use principal::{Principal, PrincipalKind};
+pub use principal::{Principal, PrincipalKind, first_run_name};
 pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;
 pub use review::{Confirmation, ReviewFilter};
@@ -110,7 +110,7 @@ pub struct Store {
     conn: AnyConnection,
     location: DatabaseLocation,
     /// Who signs the audit log's checkpoints from this connection, if anyone.
-    checkpoints: Option<checkpoints::CheckpointSigner>,
+    checkpoints: Option<checkpoints::Checkpointing>,
 }
 
 impl Store {

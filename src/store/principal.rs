@@ -6,7 +6,7 @@
 //! name to the audit log: the console, the command line and the engines meet the same checks.
 
 use super::schema::{audit_log, users};
-use super::{DatabaseLocation, Store, StoreError};
+use super::{AnyConnection, DatabaseLocation, Store, StoreError};
 use crate::domain::{AuditAction, Permission, Role};
 use diesel::prelude::*;
 
@@ -82,19 +82,30 @@ impl Principal {
     }
 }
 
+/// The audit log's name for a caller of a first-run database: `first-run@HOST`.
+pub fn first_run_name() -> String {
+    format!("first-run@{}", crate::host::workstation())
+}
+
+/// [`Store::is_first_run`] on `conn` (also inside a transaction): no user row, and no user
+/// ever created in the audit log.
+pub(super) fn first_run(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    let users: i64 = users::table.count().get_result(conn)?;
+    if users > 0 {
+        return Ok(false);
+    }
+    let created: i64 = audit_log::table
+        .filter(audit_log::action.eq(AuditAction::UserCreate.code()))
+        .count()
+        .get_result(conn)?;
+    Ok(created == 0)
+}
+
 impl Store {
     /// Whether this database has never had a user: no user rows and no user ever created in
     /// the audit log (so emptying the users table does not reopen it).
     pub fn is_first_run(&mut self) -> Result<bool, StoreError> {
-        let users: i64 = users::table.count().get_result(&mut self.conn)?;
-        if users > 0 {
-            return Ok(false);
-        }
-        let created: i64 = audit_log::table
-            .filter(audit_log::action.eq(AuditAction::UserCreate.code()))
-            .count()
-            .get_result(&mut self.conn)?;
-        Ok(created == 0)
+        first_run(&mut self.conn)
     }
 
     /// The principal of a caller without an account, allowed only while the database is in
@@ -105,7 +116,7 @@ impl Store {
             return Err(StoreError::SignInNeeded);
         }
         Ok(Principal {
-            name: format!("first-run@{}", crate::host::workstation()),
+            name: first_run_name(),
             role: Role::Supervisor,
             kind: PrincipalKind::FirstRun,
         })

@@ -10,6 +10,7 @@ use super::principal::Principal;
 use super::schema::sign_in_tokens as tokens;
 use super::schema::users as table;
 use super::{AnyConnection, NewAuditEntry, Store, StoreError, now_ms};
+use crate::domain::hex::to_hex;
 use crate::domain::{AuditAction, Permission, Role};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -24,30 +25,17 @@ pub struct User {
     pub disabled: bool,
 }
 
-type Row = (String, String, String, String, bool, i64, i32, Option<i64>);
-
-/// The columns of [`Row`], in order.
-type RowColumns = (
-    table::username,
-    table::display_name,
-    table::role,
-    table::password_hash,
-    table::disabled,
-    table::created_at_ms,
-    table::failed_sign_ins,
-    table::locked_until_ms,
-);
-
-const ROW: RowColumns = (
-    table::username,
-    table::display_name,
-    table::role,
-    table::password_hash,
-    table::disabled,
-    table::created_at_ms,
-    table::failed_sign_ins,
-    table::locked_until_ms,
-);
+/// A stored user as this module reads one (the hash never leaves it).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = super::schema::users)]
+struct Row {
+    username: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    disabled: bool,
+    locked_until_ms: Option<i64>,
+}
 
 /// Failures in a row after which a user is locked out, the first lockout, and the longest.
 const FAILURES_BEFORE_LOCKOUT: i32 = 5;
@@ -76,16 +64,16 @@ pub struct SignedIn {
 }
 
 fn user(row: &Row) -> Result<User, StoreError> {
-    let role = Role::from_code(&row.2).ok_or_else(|| StoreError::Corrupt {
+    let role = Role::from_code(&row.role).ok_or_else(|| StoreError::Corrupt {
         table: "users",
-        key: row.0.clone(),
-        reason: format!("'{}' is not a role", row.2),
+        key: row.username.clone(),
+        reason: format!("'{}' is not a role", row.role),
     })?;
     Ok(User {
-        username: row.0.clone(),
-        display_name: row.1.clone(),
+        username: row.username.clone(),
+        display_name: row.display_name.clone(),
         role,
-        disabled: row.4,
+        disabled: row.disabled,
     })
 }
 
@@ -146,7 +134,7 @@ impl Store {
         display_name: &str,
         password: &str,
     ) -> Result<(), StoreError> {
-        let actor = format!("first-run@{}", crate::host::workstation());
+        let actor = super::principal::first_run_name();
         self.insert_user(
             username,
             display_name,
@@ -185,7 +173,7 @@ impl Store {
         let password_hash = hash(password)?;
         self.write_transaction(|conn| {
             lock_users(conn)?;
-            if first && !first_run(conn)? {
+            if first && !super::principal::first_run(conn)? {
                 return Err(StoreError::Rejected {
                     what: "the first administrator".into(),
                     reason: "this database has (or had) users already: an administrator adds users after signing in".into(),
@@ -234,7 +222,7 @@ impl Store {
             lock_users(conn)?;
             let row: Option<Row> = table::table
                 .find(username)
-                .select(ROW)
+                .select(Row::as_select())
                 .first(conn)
                 .optional()?;
             let Some(row) = row else {
@@ -243,9 +231,9 @@ impl Store {
                     reason: "there is no such user".into(),
                 });
             };
-            let was_admin = row.2 == Role::Administrator.code() && !row.4;
+            let was_admin = row.role == Role::Administrator.code() && !row.disabled;
             let stays_admin = role.is_none_or(|r| r == Role::Administrator)
-                && !disabled.unwrap_or(row.4);
+                && !disabled.unwrap_or(row.disabled);
             if was_admin && !stays_admin {
                 let active_admins: i64 = table::table
                     .filter(table::role.eq(Role::Administrator.code()))
@@ -291,7 +279,7 @@ impl Store {
     /// Every user and service account (no hashes).
     pub fn users(&mut self) -> Result<Vec<User>, StoreError> {
         let rows: Vec<Row> = table::table
-            .select(ROW)
+            .select(Row::as_select())
             .order(table::username.asc())
             .load(&mut self.conn)?;
         rows.iter().map(user).collect()
@@ -306,7 +294,7 @@ impl Store {
     ) -> Result<Result<SignedIn, SignInError>, StoreError> {
         let row: Option<Row> = table::table
             .find(username)
-            .select(ROW)
+            .select(Row::as_select())
             .first(&mut self.conn)
             .optional()?;
         let now = now_ms();
@@ -316,18 +304,20 @@ impl Store {
                 let _ = hash(password);
                 Err(SignInError::Wrong)
             }
-            Some(row) if row.7.is_some_and(|until| until > now) => Err(SignInError::Locked {
-                until_ms: row.7.unwrap_or(now),
-            }),
+            Some(row) if row.locked_until_ms.is_some_and(|until| until > now) => {
+                Err(SignInError::Locked {
+                    until_ms: row.locked_until_ms.unwrap_or(now),
+                })
+            }
             Some(row) => {
-                let good = PasswordHash::new(&row.3)
+                let good = PasswordHash::new(&row.password_hash)
                     .map(|parsed| {
                         Argon2::default()
                             .verify_password(password.as_bytes(), &parsed)
                             .is_ok()
                     })
                     .unwrap_or(false);
-                match (good, row.4) {
+                match (good, row.disabled) {
                     (false, _) => Err(SignInError::Wrong),
                     (true, true) => Err(SignInError::Disabled),
                     (true, false) => {
@@ -414,7 +404,7 @@ impl Store {
             what: "a sign-in token".into(),
             reason: format!("no randomness: {e}"),
         })?;
-        let token = hex(&secret);
+        let token = to_hex(&secret);
         let now = now_ms();
         let expires = now + TOKEN_LIFETIME_MS;
         self.write_transaction(|conn| {
@@ -456,12 +446,12 @@ impl Store {
         };
         let row: Option<Row> = table::table
             .find(&username)
-            .select(ROW)
+            .select(Row::as_select())
             .first(&mut self.conn)
             .optional()?;
         match row {
             None => Ok(Err(SignInError::TokenExpired)),
-            Some(row) if row.4 => Ok(Err(SignInError::Disabled)),
+            Some(row) if row.disabled => Ok(Err(SignInError::Disabled)),
             Some(row) => {
                 let user = user(&row)?;
                 Ok(Ok(SignedIn {
@@ -508,24 +498,9 @@ fn lock_users(conn: &mut AnyConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// [`Store::is_first_run`] inside a transaction.
-fn first_run(conn: &mut AnyConnection) -> Result<bool, StoreError> {
-    use super::schema::audit_log;
-    let users: i64 = table::table.count().get_result(conn)?;
-    let created: i64 = audit_log::table
-        .filter(audit_log::action.eq(AuditAction::UserCreate.code()))
-        .count()
-        .get_result(conn)?;
-    Ok(users == 0 && created == 0)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(token.as_bytes()))
+    to_hex(&Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]
