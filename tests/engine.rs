@@ -1,7 +1,8 @@
 //! The engine (`serve`) and its leases, against real databases (SQLite always, PostgreSQL when
 //! `DATABASE_URL` names a server): leases taken once, renewed, fenced and taken over; two
 //! engines racing for the same cameras; `serve` recording and judging a camera with no
-//! console open; an engine killed with SIGKILL losing its cameras to the other.
+//! console open; an engine killed with SIGKILL losing its cameras to the other; events raised
+//! while the database is down stored once it is back.
 
 mod common;
 mod support;
@@ -10,8 +11,12 @@ use common::cli_env::CliEnv;
 use common::{TestDatabase, every_backend, execute_raw};
 use dienbien_dispatch::registry::parse_csv;
 use dienbien_dispatch::store::{DatabaseLocation, LeaseFence, NewEvent, Store, StoreError};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use support::{RtspServer, free_port, media};
 
@@ -456,5 +461,166 @@ fn an_engine_killed_loses_its_cameras_to_the_other_within_the_lease() {
                 .all(|r| r.lease_epoch.is_some() || r.state == "recovered" || r.state == "lost"),
             "{rows:?}"
         );
+    }
+}
+
+/// An outage of the database as the engine meets it: SQLite locked by another writer
+/// (`BEGIN EXCLUSIVE`), PostgreSQL refusing connections to the site's database with the
+/// engine's connections cut. Dropped: the outage ends.
+enum Outage {
+    SqliteLocked(SqliteConnection),
+    PostgresClosed {
+        admin: PgConnection,
+        db_name: String,
+    },
+}
+
+impl Outage {
+    fn begin(db: &TestDatabase) -> Self {
+        match &db.location {
+            DatabaseLocation::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+                conn.batch_execute("BEGIN EXCLUSIVE").unwrap();
+                Outage::SqliteLocked(conn)
+            }
+            DatabaseLocation::Postgres(url) => {
+                let admin_url = common::postgres_admin_url().expect("the server's URL");
+                let db_name = url.rsplit_once('/').unwrap().1.to_owned();
+                let mut admin = PgConnection::establish(&admin_url).unwrap();
+                admin
+                    .batch_execute(&format!(
+                        "ALTER DATABASE {db_name} ALLOW_CONNECTIONS false; \
+                         SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE datname = '{db_name}' AND pid <> pg_backend_pid()"
+                    ))
+                    .unwrap();
+                Outage::PostgresClosed { admin, db_name }
+            }
+        }
+    }
+}
+
+impl Drop for Outage {
+    fn drop(&mut self) {
+        let ended = match self {
+            Outage::SqliteLocked(conn) => conn.batch_execute("ROLLBACK"),
+            Outage::PostgresClosed { admin, db_name } => {
+                admin.batch_execute(&format!("ALTER DATABASE {db_name} ALLOW_CONNECTIONS true"))
+            }
+        };
+        if let Err(e) = ended {
+            eprintln!("could not end the outage: {e}");
+        }
+    }
+}
+
+/// `serve` whose log lines are echoed and sent to the returned channel.
+fn serve_logged(env: &CliEnv, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let mut all = vec!["serve"];
+    all.extend_from_slice(args);
+    let mut child = env
+        .command(&all)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, received)
+}
+
+/// Waits for a log line containing `text`, failing after `limit`.
+fn wait_for_line(lines: &mpsc::Receiver<String>, text: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(text) => return,
+            Ok(_) => {}
+            Err(e) => panic!("no log line with {text:?}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn events_raised_while_the_database_is_down_are_stored_once_it_is_back() {
+    for db in every_backend() {
+        let env = env_for(&db);
+        let clip = format!("file://{}", media("vtest-h264-high.mp4").display());
+        let mut store = site(&db, &[("DBP-GT-A1-N", clip)]);
+        let who = store.first_run_principal().expect("a principal");
+        store
+            .save_geometry(&who, &common::campus_geometry())
+            .unwrap();
+        let recordings = env.path("recordings");
+        // The lease outlasts the outage, so the engine keeps its camera and goes on judging.
+        let (mut serving, lines) = serve_logged(
+            &env,
+            &[
+                "--name",
+                "engine-outage",
+                "--lease-secs",
+                "150",
+                "--dir",
+                recordings.to_str().unwrap(),
+            ],
+        );
+        poll("the camera leased", Duration::from_secs(60), || {
+            (cameras_of(&engines(&env), "engine-outage").len() == 1).then_some(())
+        });
+        // The database goes away before the parked car's violation (20 s into the clip).
+        let outage = Outage::begin(&db);
+        wait_for_line(
+            &lines,
+            "cannot store an event; kept until the database is back",
+            Duration::from_secs(180),
+        );
+        assert!(serving.try_wait().unwrap().is_none(), "serve exited");
+        drop(outage);
+        let stored = poll("the waiting event stored", Duration::from_secs(60), || {
+            // (The outage cut this test's own connection to PostgreSQL too.)
+            let events = match store.recent_events(50) {
+                Ok(events) => events,
+                Err(_) => {
+                    let _ = store.reconnect();
+                    return None;
+                }
+            };
+            let parked: Vec<_> = events
+                .into_iter()
+                .filter(|e| e.kind == dienbien_dispatch::domain::ViolationKind::IllegalParking)
+                .collect();
+            (!parked.is_empty()).then_some(parked)
+        });
+        // Stored once: no two rows for the same moment of the same track (the clip loops, so
+        // the parked car may be raised again later, at another moment).
+        let moments: std::collections::HashSet<_> =
+            stored.iter().map(|e| (e.track, e.stream_at_ms)).collect();
+        assert_eq!(moments.len(), stored.len(), "{}: {stored:?}", db.name);
+        assert!(
+            stored.iter().all(|e| e.lease_epoch == Some(1)),
+            "{}",
+            db.name
+        );
+        // (Counts reach the listing with the next heartbeat: a fifth of the lease.)
+        let status = poll("the engine's counts", Duration::from_secs(90), || {
+            let listing = engines(&env);
+            let me = listed(&listing, "engine-outage")?.clone();
+            (me["status"]["events_written"].as_i64()? >= 1).then_some(me["status"].clone())
+        });
+        assert_eq!(status["events_dropped"], 0, "{}: {status}", db.name);
+        assert_eq!(status["events_waiting"], 0, "{}: {status}", db.name);
+        terminate(&mut serving);
+        assert!(serving.wait().unwrap().success(), "{}", db.name);
     }
 }
