@@ -108,6 +108,9 @@ pub enum Command {
     Login,
     /// End the sign-in `login` made (the token is revoked in the database and deleted).
     Logout,
+    /// Licence plates: read them in pictures, generate a labelled test set, measure the reader.
+    #[command(subcommand)]
+    Plates(PlatesCommand),
     /// The engines of this database, the cameras each holds and their health.
     Engines {
         /// One JSON array of objects (name, host, state, last_heartbeat_ms, capacity, load,
@@ -451,6 +454,43 @@ pub struct DetectArgs {
     /// vietnam.
     #[arg(long)]
     pub weights: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlatesCommand {
+    /// Read the plates in pictures: one JSON line per picture (image, plates: text, formatted,
+    /// rows, colour, confidence, chars, corners).
+    Read {
+        /// Picture files (JPEG or PNG).
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// Each picture is a plate itself (no detection).
+        #[arg(long)]
+        crop: bool,
+        /// Print the JSON lines (the default prints one line of text per plate).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write rendered plates (every layout and colour, at an angle, small, blurred, noisy,
+    /// with glare) and their labels.tsv into a folder.
+    Generate {
+        folder: PathBuf,
+        #[arg(long, default_value_t = 400)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Measure the reader on a folder of pictures with a labels.tsv (file, text[, layout]):
+    /// exact-plate and character accuracy, by layout, and the time per plate.
+    Eval {
+        folder: PathBuf,
+        /// The pictures are plates themselves (no detection).
+        #[arg(long)]
+        crop: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,7 @@ pub mod host;
 pub mod ingest;
 pub mod notice;
 pub mod offscreen;
+pub mod plates;
 pub mod recording;
 pub mod registry;
 pub mod replay;

@@ -50,6 +50,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => commands::serve(args, &Setup::resolve(&cli, true)?),
         Some(Command::Login) => commands::login(&Setup::resolve(&cli, true)?),
         Some(Command::Logout) => commands::logout(&Setup::resolve(&cli, true)?),
+        Some(Command::Plates(command)) => commands::plates(command, &Setup::resolve(&cli, true)?),
         Some(Command::Engines { json }) => commands::engines(*json, &Setup::resolve(&cli, true)?),
         Some(Command::Geometry(command)) => {
             commands::geometry(command, &Setup::resolve(&cli, true)?)

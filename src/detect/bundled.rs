@@ -1,4 +1,4 @@
-//! The models that ship inside the program (both Apache-2.0; `LICENSES/` and the About box):
+//! The models that ship inside the program (all Apache-2.0; `LICENSES/` and the About box):
 //! what runs when the models folder holds no file of that name. A file there still wins, and is
 //! checked like these.
 
@@ -12,6 +12,10 @@ pub const YOLOX_NANO_VN: &[u8] =
 
 /// The HyperLPR plate detector, `resources/models/plate-hyperlpr/`.
 pub const PLATE: &[u8] = include_bytes!("../../resources/models/plate-hyperlpr/y5fu_320x_sim.onnx");
+
+/// PaddleOCR's PP-OCRv4 text recogniser (plate reading), `resources/models/ppocr-v4/`.
+pub const TEXT_RECOGNISER: &[u8] =
+    include_bytes!("../../resources/models/ppocr-v4/ch_PP-OCRv4_rec_infer.onnx");
 
 /// Where a model came from: a file, or the copy built into the program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,5 +44,9 @@ mod tests {
         assert!(YOLOX_NANO_SHA256.contains(&sha256_hex(YOLOX_NANO).as_str()));
         assert!(YOLOX_NANO_VN_SHA256.contains(&sha256_hex(YOLOX_NANO_VN).as_str()));
         assert_eq!(sha256_hex(PLATE), PLATE_SHA256);
+        assert_eq!(
+            sha256_hex(TEXT_RECOGNISER),
+            crate::plates::recogniser::RECOGNISER_SHA256
+        );
     }
 }

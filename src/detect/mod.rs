@@ -4,6 +4,7 @@
 
 pub mod bundled;
 mod depthwise;
+mod depthwise_any;
 pub mod detector;
 pub mod evaluation;
 mod fast_math;

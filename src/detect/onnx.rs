@@ -1,6 +1,7 @@
 //! A reader of ONNX model files (protobuf), enough to take a network's weights and check its
-//! graph: the initializers (name, shape, f32/i64 data) and the nodes (operator, inputs,
-//! outputs, integer attributes), in file order. A hand-written protobuf wire-format reader of
+//! graph: the initializers (name, shape, f32/i32/i64 data; `Constant` nodes become
+//! initializers too), the nodes (operator, inputs, outputs, integer and float attributes), in
+//! file order, and the model's metadata (key, value). A hand-written protobuf wire-format reader of
 //! the few messages involved (ModelProto → GraphProto → NodeProto / TensorProto /
 //! AttributeProto), so no code generator is needed at build time.
 
@@ -41,12 +42,14 @@ pub enum OnnxError {
 pub struct Initializer {
     pub name: String,
     pub dims: Vec<i64>,
-    /// ONNX data type: 1 = float32, 7 = int64.
+    /// ONNX data type: 1 = float32, 6 = int32, 7 = int64.
     pub data_type: i32,
     raw: Vec<u8>,
     /// Where `raw` lies in the file (for [`Model::with_floats_replaced`]).
     raw_offset: Option<usize>,
     float_data: Vec<f32>,
+    /// `int32_data` (int32, and the smaller integer types).
+    int32_data: Vec<i64>,
     int64_data: Vec<i64>,
 }
 
@@ -82,15 +85,21 @@ impl Initializer {
         (self.float_data.len() == self.len()).then(|| self.float_data.clone())
     }
 
-    /// The values as i64 (data type 7), from `raw_data` or `int64_data`.
+    /// The values as i64 (data type 7, or 6 widened), from `raw_data`, `int64_data` or
+    /// `int32_data`.
     pub fn to_i64(&self) -> Option<Vec<i64>> {
-        if self.data_type != 7 {
-            return None;
-        }
-        if !self.raw.is_empty() {
-            return self.raw_values(i64::from_le_bytes);
-        }
-        (self.int64_data.len() == self.len()).then(|| self.int64_data.clone())
+        let (raw, listed) = match self.data_type {
+            7 if !self.raw.is_empty() => (self.raw_values(i64::from_le_bytes), None),
+            7 => (None, Some(&self.int64_data)),
+            6 if !self.raw.is_empty() => (
+                self.raw_values(i32::from_le_bytes)
+                    .map(|v| v.into_iter().map(i64::from).collect()),
+                None,
+            ),
+            6 => (None, Some(&self.int32_data)),
+            _ => return None,
+        };
+        raw.or_else(|| listed.filter(|values| values.len() == self.len()).cloned())
     }
 }
 
@@ -102,6 +111,10 @@ pub struct Node {
     pub outputs: Vec<String>,
     /// Integer and integer-list attributes (e.g. `group`, `kernel_shape`, `strides`, `pads`).
     pub int_attributes: Vec<IntAttribute>,
+    /// Float attributes (e.g. `epsilon`, `alpha`).
+    pub float_attributes: Vec<(String, f32)>,
+    /// Tensor attributes (a `Constant`'s `value`).
+    pub tensor_attributes: Vec<(String, Initializer)>,
 }
 
 impl Node {
@@ -110,6 +123,13 @@ impl Node {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_slice())
+    }
+
+    pub fn float(&self, name: &str) -> Option<f32> {
+        self.float_attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -120,6 +140,8 @@ pub struct Model {
     pub opset: i64,
     pub nodes: Vec<Node>,
     pub initializers: Vec<Initializer>,
+    /// `metadata_props`, in file order.
+    pub metadata: Vec<(String, String)>,
 }
 
 impl Model {
@@ -158,6 +180,18 @@ impl Model {
                     if domain_is_default {
                         model.opset = version;
                     }
+                }
+                (14, Value::Bytes(entry, at)) => {
+                    let mut r = Reader::new(entry, at);
+                    let (mut key, mut value) = (String::new(), String::new());
+                    while let Some((f, v)) = r.next()? {
+                        match (f, v) {
+                            (1, Value::Bytes(s, at)) => key = text(s, at)?,
+                            (2, Value::Bytes(s, at)) => value = text(s, at)?,
+                            _ => {}
+                        }
+                    }
+                    model.metadata.push((key, value));
                 }
                 _ => {}
             }
@@ -214,13 +248,40 @@ impl Model {
     pub fn initializer(&self, name: &str) -> Option<&Initializer> {
         self.initializers.iter().find(|i| i.name == name)
     }
+
+    /// The metadata value under `key`.
+    pub fn metadata(&self, key: &str) -> Option<&str> {
+        self.metadata
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 fn parse_graph(bytes: &[u8], offset: usize, model: &mut Model) -> Result<(), ParseError> {
     let mut reader = Reader::new(bytes, offset);
     while let Some((field, value)) = reader.next()? {
         match (field, value) {
-            (1, Value::Bytes(node, at)) => model.nodes.push(parse_node(node, at)?),
+            (1, Value::Bytes(node, at)) => {
+                let mut node = parse_node(node, at)?;
+                // A constant is an initializer under its output's name.
+                match (node.op_type.as_str(), node.outputs.first()) {
+                    ("Constant", Some(output)) => {
+                        let output = output.clone();
+                        let Some(at) = node
+                            .tensor_attributes
+                            .iter()
+                            .position(|(n, _)| n == "value")
+                        else {
+                            return Err(("a Constant node without a tensor value", at));
+                        };
+                        let (_, mut tensor) = node.tensor_attributes.swap_remove(at);
+                        tensor.name = output;
+                        model.initializers.push(tensor);
+                    }
+                    _ => model.nodes.push(node),
+                }
+            }
             (5, Value::Bytes(tensor, at)) => model.initializers.push(parse_tensor(tensor, at)?),
             _ => {}
         }
@@ -236,30 +297,44 @@ fn parse_node(bytes: &[u8], offset: usize) -> Result<Node, ParseError> {
             (1, Value::Bytes(s, at)) => node.inputs.push(text(s, at)?),
             (2, Value::Bytes(s, at)) => node.outputs.push(text(s, at)?),
             (4, Value::Bytes(s, at)) => node.op_type = text(s, at)?,
-            (5, Value::Bytes(attribute, at)) => {
-                if let Some(ints) = parse_int_attribute(attribute, at)? {
-                    node.int_attributes.push(ints);
-                }
-            }
+            (5, Value::Bytes(attribute, at)) => match parse_attribute(attribute, at)? {
+                Attribute::Ints(name, ints) => node.int_attributes.push((name, ints)),
+                Attribute::Float(name, value) => node.float_attributes.push((name, value)),
+                Attribute::Tensor(name, tensor) => node.tensor_attributes.push((name, tensor)),
+                Attribute::Other => {}
+            },
             _ => {}
         }
     }
     Ok(node)
 }
 
-/// An AttributeProto holding an int (field 3) or ints (field 8); other kinds give `None`.
-fn parse_int_attribute(bytes: &[u8], offset: usize) -> Result<Option<IntAttribute>, ParseError> {
+/// The attributes the graph executor reads.
+enum Attribute {
+    Ints(String, Vec<i64>),
+    Float(String, f32),
+    Tensor(String, Initializer),
+    Other,
+}
+
+/// An AttributeProto holding an int (field 3) or ints (field 8), a float (field 2) or a
+/// tensor (field 5); other kinds are `Other`.
+fn parse_attribute(bytes: &[u8], offset: usize) -> Result<Attribute, ParseError> {
     let mut name = String::new();
     let mut ints = Vec::new();
     let mut is_int = false;
+    let mut float = None;
+    let mut tensor = None;
     let mut reader = Reader::new(bytes, offset);
     while let Some((field, value)) = reader.next()? {
         match (field, value) {
             (1, Value::Bytes(s, at)) => name = text(s, at)?,
+            (2, Value::Fixed32(v)) => float = Some(f32::from_bits(v)),
             (3, Value::Varint(v)) => {
                 ints.push(v as i64);
                 is_int = true;
             }
+            (5, Value::Bytes(t, at)) => tensor = Some(parse_tensor(t, at)?),
             (8, Value::Varint(v)) => {
                 ints.push(v as i64);
                 is_int = true;
@@ -274,7 +349,12 @@ fn parse_int_attribute(bytes: &[u8], offset: usize) -> Result<Option<IntAttribut
             _ => {}
         }
     }
-    Ok(is_int.then_some((name, ints)))
+    Ok(match (tensor, float, is_int) {
+        (Some(t), _, _) => Attribute::Tensor(name, t),
+        (None, Some(f), _) => Attribute::Float(name, f),
+        (None, None, true) => Attribute::Ints(name, ints),
+        _ => Attribute::Other,
+    })
 }
 
 fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, ParseError> {
@@ -285,6 +365,7 @@ fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, ParseError> 
         raw: Vec::new(),
         raw_offset: None,
         float_data: Vec::new(),
+        int32_data: Vec::new(),
         int64_data: Vec::new(),
     };
     let mut reader = Reader::new(bytes, offset);
@@ -308,6 +389,13 @@ fn parse_tensor(bytes: &[u8], offset: usize) -> Result<Initializer, ParseError> 
                         .chunks_exact(4)
                         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
                 );
+            }
+            (5, Value::Varint(v)) => tensor.int32_data.push(i64::from(v as i32)),
+            (5, Value::Bytes(packed, at)) => {
+                let mut r = Reader::new(packed, at);
+                while !r.done() {
+                    tensor.int32_data.push(i64::from(r.varint()? as i32));
+                }
             }
             (7, Value::Varint(v)) => tensor.int64_data.push(v as i64),
             (7, Value::Bytes(packed, at)) => {

@@ -1,8 +1,11 @@
 //! A small ONNX graph executor on candle (CPU) for networks the console runs as they are
 //! exported, without a hand-built module per layer: the operators of the licence-plate
 //! detector (Conv, Sigmoid, Mul, Add, Sub, Pow, Concat, Slice, Reshape, Transpose, nearest
-//! Resize, MaxPool), run node by node in graph order. An operator or attribute it does not
-//! know is an error naming the node, never a silent wrong answer.
+//! Resize, MaxPool) and of the PP-OCRv4 text recogniser (BatchNormalization, Clip,
+//! HardSigmoid, Relu, GlobalAveragePool, AveragePool, MatMul, Softmax, ReduceMean, Sqrt, Div,
+//! Squeeze, and the shape arithmetic of Shape and Cast), run node by node in graph order.
+//! Shapes computed in the graph are integer values beside the tensors. An operator or
+//! attribute it does not know is an error naming the node, never a silent wrong answer.
 
 use super::onnx::{Initializer, Model, Node};
 use candle_core::{DType, Device, Tensor};
@@ -26,6 +29,7 @@ pub struct Graph {
     constants: HashMap<String, Tensor>,
     /// Integer constants (shapes, slice bounds), by name.
     integers: HashMap<String, Vec<i64>>,
+    device: Device,
 }
 
 fn tensor_of(init: &Initializer, device: &Device) -> Option<Tensor> {
@@ -49,6 +53,95 @@ impl Graph {
             nodes: model.nodes.clone(),
             constants,
             integers,
+            device: device.clone(),
+        }
+    }
+
+    /// A node of shape arithmetic (Shape, and Cast, Slice, Concat, Squeeze or Unsqueeze of
+    /// integer values): its integer result, or `None` for a node on tensors.
+    fn integer_node(
+        &self,
+        node: &Node,
+        int_values: &HashMap<&str, Vec<i64>>,
+        values: &HashMap<&str, Tensor>,
+    ) -> Option<Result<Vec<i64>, String>> {
+        let first = node.inputs.first()?;
+        let is_int = |name: &str| int_values.contains_key(name) || self.integers.contains_key(name);
+        let ints = |name: &str| -> Result<&Vec<i64>, String> {
+            int_values
+                .get(name)
+                .or_else(|| self.integers.get(name))
+                .ok_or_else(|| format!("{name} is not an integer value"))
+        };
+        let tensor = |name: &str| values.get(name).or_else(|| self.constants.get(name));
+        match node.op_type.as_str() {
+            "Shape" => Some(match tensor(first) {
+                Some(t) => Ok(t.dims().iter().map(|&d| d as i64).collect()),
+                None => ints(first).map(|v| vec![v.len() as i64]),
+            }),
+            "Cast" => {
+                let to = node
+                    .ints("to")
+                    .and_then(|t| t.first())
+                    .copied()
+                    .unwrap_or(1);
+                let integer_type = matches!(to, 2..=7 | 12 | 13);
+                match (is_int(first), integer_type) {
+                    (true, true) => Some(ints(first).cloned()),
+                    (false, true) => Some(
+                        tensor(first)
+                            .ok_or_else(|| format!("input {first} is not known"))
+                            .and_then(|t| {
+                                t.flatten_all()
+                                    .and_then(|t| t.to_vec1::<f32>())
+                                    .map_err(|e| e.to_string())
+                            })
+                            .map(|v| v.into_iter().map(|x| x as i64).collect()),
+                    ),
+                    _ => None,
+                }
+            }
+            "Slice" if is_int(first) => Some((|| {
+                let data = ints(first)?;
+                let input = |i: usize| node.inputs.get(i).filter(|n| !n.is_empty());
+                let (Some(starts), Some(ends)) = (input(1), input(2)) else {
+                    return Err("needs starts and ends".to_owned());
+                };
+                let (start, end) = (ints(starts)?, ints(ends)?);
+                if input(3)
+                    .map(|a| ints(a))
+                    .transpose()?
+                    .is_some_and(|a| a.iter().any(|&a| a != 0 && a != -1))
+                    || input(4)
+                        .map(|s| ints(s))
+                        .transpose()?
+                        .is_some_and(|s| s.iter().any(|&s| s != 1))
+                {
+                    return Err("an integer list is sliced on its only axis, by steps of 1".into());
+                }
+                let size = data.len() as i64;
+                let clamp = |v: i64| {
+                    if v < 0 {
+                        (v + size).max(0)
+                    } else {
+                        v.min(size)
+                    }
+                };
+                let (s, e) = (
+                    clamp(*start.first().unwrap_or(&0)),
+                    clamp(*end.first().unwrap_or(&size)),
+                );
+                Ok(data[s as usize..e.max(s) as usize].to_vec())
+            })()),
+            "Concat" if node.inputs.iter().all(|n| is_int(n)) => Some(
+                node.inputs
+                    .iter()
+                    .map(|n| ints(n).cloned())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|parts| parts.concat()),
+            ),
+            "Squeeze" | "Unsqueeze" if is_int(first) => Some(ints(first).cloned()),
+            _ => None,
         }
     }
 
@@ -60,6 +153,8 @@ impl Graph {
         output_name: &str,
     ) -> Result<Tensor, GraphError> {
         let mut values: HashMap<&str, Tensor> = HashMap::new();
+        // Integer values computed in the graph (shapes and what is made of them).
+        let mut int_values: HashMap<&str, Vec<i64>> = HashMap::new();
         values.insert(input_name, input);
         for (index, node) in self.nodes.iter().enumerate() {
             let fail = |message: String| GraphError::Node {
@@ -67,50 +162,41 @@ impl Graph {
                 op: node.op_type.clone(),
                 message,
             };
-            let get = |name: &str| -> Result<Tensor, GraphError> {
-                values
-                    .get(name)
-                    .or_else(|| self.constants.get(name))
-                    .cloned()
-                    .ok_or_else(|| fail(format!("input {name} is not known")))
-            };
+            // Integer arithmetic on shapes first: these nodes give integer values.
+            if let Some(result) = self.integer_node(node, &int_values, &values) {
+                let result = result.map_err(fail)?;
+                if let Some(name) = node.outputs.first() {
+                    int_values.insert(name.as_str(), result);
+                }
+                continue;
+            }
             let ints = |name: &str| -> Result<&Vec<i64>, GraphError> {
-                self.integers
+                int_values
                     .get(name)
-                    .ok_or_else(|| fail(format!("{name} is not an integer constant")))
+                    .or_else(|| self.integers.get(name))
+                    .ok_or_else(|| fail(format!("{name} is not an integer value")))
+            };
+            let get = |name: &str| -> Result<Tensor, GraphError> {
+                if let Some(t) = values.get(name).or_else(|| self.constants.get(name)) {
+                    return Ok(t.clone());
+                }
+                // An integer value where a tensor is wanted: as f32, one dimension.
+                let v = ints(name)?;
+                let floats: Vec<f32> = v.iter().map(|&i| i as f32).collect();
+                Tensor::from_vec(floats, v.len(), &self.device).map_err(|e| fail(e.to_string()))
             };
             let c = |r: candle_core::Result<Tensor>| r.map_err(|e| fail(e.to_string()));
             let out = match node.op_type.as_str() {
                 "Conv" => {
                     let x = get(&node.inputs[0])?;
                     let w = get(&node.inputs[1])?;
-                    let pads = node.ints("pads").unwrap_or(&[0, 0, 0, 0]);
-                    let strides = node.ints("strides").unwrap_or(&[1, 1]);
-                    let dilations = node.ints("dilations").unwrap_or(&[1, 1]);
-                    let group = node
-                        .ints("group")
-                        .and_then(|g| g.first())
-                        .copied()
-                        .unwrap_or(1);
-                    let symmetric = pads.iter().all(|p| *p == pads[0]);
-                    if !symmetric || strides[0] != strides[1] || dilations[0] != dilations[1] {
-                        return Err(fail("asymmetric padding, strides or dilations".into()));
-                    }
-                    let y = c(x.conv2d(
-                        &w,
-                        pads[0] as usize,
-                        strides[0] as usize,
-                        dilations[0] as usize,
-                        group as usize,
-                    ))?;
-                    match node.inputs.get(2) {
-                        Some(b) => {
-                            let b = get(b)?;
-                            let n = b.dims1().map_err(|e| fail(e.to_string()))?;
-                            c(y.broadcast_add(&c(b.reshape((1, n, 1, 1)))?))?
-                        }
-                        None => y,
-                    }
+                    let bias = node
+                        .inputs
+                        .get(2)
+                        .filter(|b| !b.is_empty())
+                        .map(|b| get(b))
+                        .transpose()?;
+                    c(conv(&x, &w, bias.as_ref(), node).map_err(candle_core::Error::msg))?
                 }
                 "Sigmoid" => c(candle_nn::ops::sigmoid(&get(&node.inputs[0])?))?,
                 "Mul" | "Add" | "Sub" => {
@@ -238,6 +324,157 @@ impl Graph {
                         (s[0] as usize, s[1] as usize),
                     ))?
                 }
+                "Relu" => c(get(&node.inputs[0])?.relu())?,
+                "Sqrt" => c(get(&node.inputs[0])?.sqrt())?,
+                "Div" => c(get(&node.inputs[0])?.broadcast_div(&get(&node.inputs[1])?))?,
+                "Clip" => {
+                    let x = get(&node.inputs[0])?;
+                    let bound = |i: usize, attr: &str, default: f32| -> Result<f32, GraphError> {
+                        match node.inputs.get(i).filter(|n| !n.is_empty()) {
+                            Some(n) => scalar(&get(n)?).map_err(fail),
+                            None => Ok(node.float(attr).unwrap_or(default)),
+                        }
+                    };
+                    let (lo, hi) = (bound(1, "min", f32::MIN)?, bound(2, "max", f32::MAX)?);
+                    c(x.clamp(lo, hi))?
+                }
+                "HardSigmoid" => {
+                    let x = get(&node.inputs[0])?;
+                    let alpha = f64::from(node.float("alpha").unwrap_or(0.2));
+                    let beta = f64::from(node.float("beta").unwrap_or(0.5));
+                    c(x.affine(alpha, beta).and_then(|t| t.clamp(0f32, 1f32)))?
+                }
+                "BatchNormalization" => {
+                    let x = get(&node.inputs[0])?;
+                    let [scale, bias, mean, var] =
+                        [1, 2, 3, 4].map(|i| node.inputs.get(i).map(|n| get(n)));
+                    let (Some(scale), Some(bias), Some(mean), Some(var)) = (scale, bias, mean, var)
+                    else {
+                        return Err(fail("needs scale, bias, mean and variance".into()));
+                    };
+                    let epsilon = f64::from(node.float("epsilon").unwrap_or(1e-5));
+                    let (scale, bias, mean, var) = (scale?, bias?, mean?, var?);
+                    // y = x·a + b, a = scale / √(var + ε), b = bias − mean·a (per channel).
+                    let a = c(var
+                        .affine(1.0, epsilon)
+                        .and_then(|v| v.sqrt())
+                        .and_then(|v| scale.div(&v)))?;
+                    let b = c(bias.sub(&c(mean.mul(&a))?))?;
+                    let mut shape = vec![1usize; x.rank()];
+                    shape[1] = a.elem_count();
+                    let (a, b) = (c(a.reshape(shape.clone()))?, c(b.reshape(shape))?);
+                    c(x.broadcast_mul(&a).and_then(|t| t.broadcast_add(&b)))?
+                }
+                "GlobalAveragePool" => {
+                    let x = get(&node.inputs[0])?;
+                    c(x.mean_keepdim(3).and_then(|t| t.mean_keepdim(2)))?
+                }
+                "AveragePool" => {
+                    let x = get(&node.inputs[0])?;
+                    let k = node.ints("kernel_shape").unwrap_or(&[2, 2]);
+                    let s = node.ints("strides").unwrap_or(k);
+                    if node.ints("pads").is_some_and(|p| p.iter().any(|v| *v != 0))
+                        || node
+                            .ints("ceil_mode")
+                            .is_some_and(|m| m.first() == Some(&1))
+                    {
+                        return Err(fail("padded or ceil-mode pooling is not supported".into()));
+                    }
+                    c(x.avg_pool2d_with_stride(
+                        (k[0] as usize, k[1] as usize),
+                        (s[0] as usize, s[1] as usize),
+                    ))?
+                }
+                "MatMul" => {
+                    let (a, b) = (get(&node.inputs[0])?, get(&node.inputs[1])?);
+                    c(a.contiguous()
+                        .and_then(|a| a.broadcast_matmul(&b.contiguous()?)))?
+                }
+                "Softmax" => {
+                    let x = get(&node.inputs[0])?;
+                    let axis = node
+                        .ints("axis")
+                        .and_then(|a| a.first())
+                        .copied()
+                        .unwrap_or(-1);
+                    let axis = axis_of(axis, x.rank()).map_err(fail)?;
+                    if axis + 1 == x.rank() {
+                        c(candle_nn::ops::softmax_last_dim(
+                            &x.contiguous().map_err(|e| fail(e.to_string()))?,
+                        ))?
+                    } else {
+                        c(candle_nn::ops::softmax(&x, axis))?
+                    }
+                }
+                "ReduceMean" => {
+                    let x = get(&node.inputs[0])?;
+                    let keep = node.ints("keepdims").and_then(|k| k.first()).copied() != Some(0);
+                    let mut axes: Vec<usize> = match node.ints("axes") {
+                        Some(a) => a
+                            .iter()
+                            .map(|&a| axis_of(a, x.rank()))
+                            .collect::<Result<_, _>>()
+                            .map_err(fail)?,
+                        None => (0..x.rank()).collect(),
+                    };
+                    axes.sort_unstable();
+                    let mut y = x;
+                    for &axis in axes.iter().rev() {
+                        y = c(if keep {
+                            y.mean_keepdim(axis)
+                        } else {
+                            y.mean(axis)
+                        })?;
+                    }
+                    y
+                }
+                "Squeeze" | "Unsqueeze" => {
+                    let x = get(&node.inputs[0])?;
+                    let axes: Vec<i64> = match node.ints("axes") {
+                        Some(a) => a.to_vec(),
+                        None => match node.inputs.get(1) {
+                            Some(n) => ints(n)?.clone(),
+                            None if node.op_type == "Squeeze" => (0..x.rank() as i64)
+                                .filter(|&a| x.dim(a as usize).is_ok_and(|d| d == 1))
+                                .collect(),
+                            None => return Err(fail("needs axes".into())),
+                        },
+                    };
+                    let rank = if node.op_type == "Squeeze" {
+                        x.rank()
+                    } else {
+                        x.rank() + axes.len()
+                    };
+                    let mut axes: Vec<usize> = axes
+                        .iter()
+                        .map(|&a| axis_of(a, rank))
+                        .collect::<Result<_, _>>()
+                        .map_err(fail)?;
+                    axes.sort_unstable();
+                    let mut y = x;
+                    if node.op_type == "Squeeze" {
+                        for &axis in axes.iter().rev() {
+                            y = c(y.squeeze(axis))?;
+                        }
+                    } else {
+                        for &axis in &axes {
+                            y = c(y.unsqueeze(axis))?;
+                        }
+                    }
+                    y
+                }
+                "Cast" => {
+                    // Integer inputs were dealt with above; a float stays f32.
+                    let to = node
+                        .ints("to")
+                        .and_then(|t| t.first())
+                        .copied()
+                        .unwrap_or(1);
+                    if to != 1 {
+                        return Err(fail(format!("a float tensor cast to type {to}")));
+                    }
+                    get(&node.inputs[0])?
+                }
                 other => return Err(fail(format!("operator {other} is not supported"))),
             };
             if let Some(name) = node.outputs.first() {
@@ -251,5 +488,83 @@ impl Graph {
                 t.to_dtype(DType::F32)
                     .map_err(|e| GraphError::Missing(e.to_string()))
             })
+    }
+}
+
+/// The one value of a tensor of one element.
+fn scalar(t: &Tensor) -> Result<f32, String> {
+    let v = t
+        .flatten_all()
+        .and_then(|t| t.to_vec1::<f32>())
+        .map_err(|e| e.to_string())?;
+    match v.as_slice() {
+        [x] => Ok(*x),
+        _ => Err(format!("{} values where one was expected", v.len())),
+    }
+}
+
+/// A possibly negative ONNX axis as an index below `rank`.
+fn axis_of(axis: i64, rank: usize) -> Result<usize, String> {
+    let a = if axis < 0 { axis + rank as i64 } else { axis };
+    usize::try_from(a)
+        .ok()
+        .filter(|&a| a < rank)
+        .ok_or_else(|| format!("axis {axis} of a tensor of rank {rank}"))
+}
+
+/// ONNX Conv: padding per side, strides per axis. Depthwise convolutions (one input channel per
+/// group, as many groups as channels) run on [`super::depthwise_any`]; other groups on candle,
+/// whose convolution takes one stride and one padding (a padding per side is applied first).
+fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, node: &Node) -> Result<Tensor, String> {
+    let e = |e: candle_core::Error| e.to_string();
+    let pads = node.ints("pads").unwrap_or(&[0, 0, 0, 0]);
+    let strides = node.ints("strides").unwrap_or(&[1, 1]);
+    let dilations = node.ints("dilations").unwrap_or(&[1, 1]);
+    let group = node
+        .ints("group")
+        .and_then(|g| g.first())
+        .copied()
+        .unwrap_or(1) as usize;
+    let [top, left, bottom, right] = match pads {
+        [t, l, b, r] => [*t, *l, *b, *r].map(|p| p.max(0) as usize),
+        _ => return Err(format!("pads {pads:?}")),
+    };
+    let (sh, sw) = match strides {
+        [h, w] => (*h as usize, *w as usize),
+        _ => return Err(format!("strides {strides:?}")),
+    };
+    if dilations.iter().any(|d| *d != 1) {
+        return Err("dilated convolutions are not supported".into());
+    }
+    let (_, channels, _, _) = x.dims4().map_err(e)?;
+    let (_, per_group, _, _) = w.dims4().map_err(e)?;
+    let y = if group == channels && per_group == 1 && group > 1 {
+        super::depthwise_any::depthwise(x, w, (sh, sw), [top, left, bottom, right]).map_err(e)?
+    } else {
+        if sh != sw {
+            return Err(format!(
+                "strides {sh}×{sw} on a convolution of {group} groups"
+            ));
+        }
+        let symmetric = top == bottom && left == right && top == left;
+        let (x, pad) = if symmetric {
+            (x.clone(), top)
+        } else {
+            (
+                x.pad_with_zeros(2, top, bottom)
+                    .and_then(|t| t.pad_with_zeros(3, left, right))
+                    .map_err(e)?,
+                0,
+            )
+        };
+        x.conv2d(w, pad, sh, 1, group).map_err(e)?
+    };
+    match bias {
+        Some(b) => {
+            let n = b.elem_count();
+            y.broadcast_add(&b.reshape((1, n, 1, 1)).map_err(e)?)
+                .map_err(e)
+        }
+        None => Ok(y),
     }
 }

@@ -118,6 +118,48 @@ impl std::fmt::Display for Plate {
     }
 }
 
+/// One character of a plate as a reader saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CharReading {
+    pub char: char,
+    /// 0–1; below [`PlateReading::LOW_CONFIDENCE`] the reviewer's attention is drawn to it.
+    pub confidence: f32,
+}
+
+/// A plate read from a picture: its text (`27A12345`), in the standard form (`27A-123.45`),
+/// one or two rows, its colour, a confidence (the product of the characters') and where it
+/// was (corners: top left, top right, bottom right, bottom left, in the picture's pixels).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlateReading {
+    pub text: String,
+    pub formatted: String,
+    pub rows: u8,
+    pub colour: PlateColour,
+    pub confidence: f32,
+    pub chars: Vec<CharReading>,
+    pub corners: [[f32; 2]; 4],
+}
+
+impl PlateReading {
+    /// A character read with less confidence than this is marked for the reviewer.
+    pub const LOW_CONFIDENCE: f32 = 0.8;
+
+    /// The reading as a plate (`None` if its text is not one, which a reader never gives).
+    pub fn plate(&self) -> Option<Plate> {
+        Plate::parse(&self.text).ok()
+    }
+
+    /// Positions (in `text`) of the characters read with low confidence.
+    pub fn doubtful(&self) -> Vec<usize> {
+        self.chars
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.confidence < Self::LOW_CONFIDENCE)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

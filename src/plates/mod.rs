@@ -1,0 +1,17 @@
+//! Reading Vietnamese plates (issue 17): a plate found by the plate detector, or located
+//! inside a crop (`locate`), is made flat by its corners (`rectify`), split into its rows (`rows`), each row read
+//! by PP-OCRv4's recogniser (`recogniser`) and decoded under the plate grammar (`ctc`), its
+//! colour taken from the background (`colour`); `reader` ties them together.
+
+pub mod colour;
+pub mod ctc;
+pub mod evaluation;
+mod ink;
+pub mod locate;
+pub mod reader;
+pub mod recogniser;
+pub mod rectify;
+pub mod rows;
+pub mod synth;
+
+pub use reader::{PlateReader, ReaderError};

@@ -1,0 +1,164 @@
+//! Reading a plate: found by the plate detector (or given as a crop), made flat by its
+//! corners, split into its rows, each row recognised and decoded under the plate grammar,
+//! and its colour taken from the background.
+
+use super::colour::plate_colour;
+use super::ctc::{Decoded, decode};
+use super::recogniser::{RecogniserError, TextRecogniser};
+use super::rectify::rectify;
+use super::rows::{RowLayout, layout};
+use crate::detect::plate::{PlateDetector, PlateError};
+use crate::domain::plate_grammar::PlatePart;
+use crate::domain::{CharReading, Plate, PlateReading};
+use image::RgbImage;
+use std::path::Path;
+
+/// A plate box the detector gives below this score is not read.
+pub const MIN_PLATE_SCORE: f32 = 0.3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReaderError {
+    #[error(transparent)]
+    Recogniser(#[from] RecogniserError),
+    #[error(transparent)]
+    Detector(#[from] PlateError),
+}
+
+pub struct PlateReader {
+    recogniser: TextRecogniser,
+    detector: PlateDetector,
+}
+
+impl PlateReader {
+    /// Loads the recogniser and the plate detector from `models_dir` (or the built-in copies).
+    pub fn load(models_dir: &Path) -> Result<Self, ReaderError> {
+        Ok(Self {
+            recogniser: TextRecogniser::load(models_dir)?,
+            detector: PlateDetector::load(models_dir)?,
+        })
+    }
+
+    /// Every plate the detector finds in `picture`, read; plates that give no grammatical
+    /// reading are left out.
+    pub fn read_picture(&self, picture: &RgbImage) -> Result<Vec<PlateReading>, ReaderError> {
+        let mut readings = Vec::new();
+        for found in self.detector.detect(picture, MIN_PLATE_SCORE)? {
+            if let Some(reading) = self.read_at(picture, &found.corners, Some(found.two_rows))? {
+                readings.push(reading);
+            }
+        }
+        Ok(readings)
+    }
+
+    /// `crop` is a box around a plate: the plate is located inside it (or, when it fills the
+    /// crop, its corners are the picture's).
+    pub fn read_crop(&self, crop: &RgbImage) -> Result<Option<PlateReading>, ReaderError> {
+        let (w, h) = (crop.width() as f32, crop.height() as f32);
+        let whole = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
+        let corners = super::locate::locate(crop).unwrap_or(whole);
+        self.read_at(crop, &corners, None)
+    }
+
+    /// The plate inside `corners` of `picture`; `two_rows` is the detector's class when it
+    /// found it. The layout the rows suggest is read first, the other one when it gives no
+    /// grammatical plate or a less confident one.
+    pub fn read_at(
+        &self,
+        picture: &RgbImage,
+        corners: &[[f32; 2]; 4],
+        two_rows: Option<bool>,
+    ) -> Result<Option<PlateReading>, ReaderError> {
+        let Some(flat) = rectify(picture, corners) else {
+            return Ok(None);
+        };
+        let first = layout(&flat, two_rows);
+        let other = match first {
+            RowLayout::One => RowLayout::Two {
+                split: flat.height() / 2,
+            },
+            RowLayout::Two { .. } => RowLayout::One,
+        };
+        let mut best = self.read_rows(&flat, first)?;
+        let wide = (flat.width() as f32) / (flat.height() as f32) >= 3.0;
+        if !wide && best.as_ref().is_none_or(|(_, c)| *c < 0.5) {
+            let second = self.read_rows(&flat, other)?;
+            if second.as_ref().map(|(_, c)| *c) > best.as_ref().map(|(_, c)| *c) {
+                best = second;
+            }
+        }
+        let Some(((chars, rows), confidence)) = best else {
+            return Ok(None);
+        };
+        let text: String = chars.iter().map(|c| c.char).collect();
+        let Ok(plate) = Plate::parse(&text) else {
+            return Ok(None);
+        };
+        Ok(Some(PlateReading {
+            text,
+            formatted: plate.to_string(),
+            rows,
+            colour: plate_colour(&flat),
+            confidence,
+            chars,
+            corners: *corners,
+        }))
+    }
+
+    /// The characters of a flat plate read as `layout` says, with the number of rows and the
+    /// reading's confidence.
+    #[allow(clippy::type_complexity)]
+    fn read_rows(
+        &self,
+        flat: &RgbImage,
+        layout: RowLayout,
+    ) -> Result<Option<((Vec<CharReading>, u8), f32)>, ReaderError> {
+        let decoded: Option<(Vec<Decoded>, u8)> = match layout {
+            RowLayout::One => self.read_row(flat, PlatePart::Whole)?.map(|d| (vec![d], 1)),
+            RowLayout::Two { split } => {
+                let (w, h) = flat.dimensions();
+                let split = split.clamp(1, h - 1);
+                let top = image::imageops::crop_imm(flat, 0, 0, w, split).to_image();
+                let bottom = image::imageops::crop_imm(flat, 0, split, w, h - split).to_image();
+                match (
+                    self.read_row(&top, PlatePart::Top)?,
+                    self.read_row(&bottom, PlatePart::Bottom)?,
+                ) {
+                    (Some(t), Some(b)) => Some((vec![t, b], 2)),
+                    _ => None,
+                }
+            }
+        };
+        Ok(decoded.map(|(rows, count)| {
+            let chars: Vec<CharReading> = rows
+                .iter()
+                .flat_map(|d| d.chars.iter())
+                .map(|&(char, confidence)| CharReading { char, confidence })
+                .collect();
+            let confidence = chars.iter().map(|c| c.confidence).product::<f32>();
+            ((chars, count), confidence)
+        }))
+    }
+
+    /// A row decoded under its grammar; a doubtful reading (confidence below one half, or
+    /// none) is read again from the row stretched to 1.5 times its width (narrow, condensed
+    /// characters get more of the recogniser's steps), and the more confident one kept.
+    fn read_row(&self, row: &RgbImage, part: PlatePart) -> Result<Option<Decoded>, ReaderError> {
+        let confidence = |d: &Decoded| d.chars.iter().map(|(_, c)| *c).product::<f32>();
+        let first = decode(&self.recogniser.recognise(row)?, part);
+        if first.as_ref().is_some_and(|d| confidence(d) >= 0.5) {
+            return Ok(first);
+        }
+        let (w, h) = row.dimensions();
+        let wide =
+            image::imageops::resize(row, w + w / 2, h, image::imageops::FilterType::Triangle);
+        let second = decode(&self.recogniser.recognise(&wide)?, part);
+        Ok(match (first, second) {
+            (Some(a), Some(b)) => Some(if confidence(&b) > confidence(&a) {
+                b
+            } else {
+                a
+            }),
+            (a, b) => a.or(b),
+        })
+    }
+}
