@@ -18,11 +18,10 @@ fn main() {
         .build()
         .expect("thread pool");
     let clean = Difficulty {
-        height: (48.0, 48.0),
         skew: 0.1,
         blur: 0.5,
         noise: 4.0,
-        glare: 0.0,
+        ..Difficulty::clean(48.0)
     };
     let mut rng = Rng::new(9);
     let one_row = generate(&mut rng, SynthLayout::OneRowCar, PlateColour::White, &clean);

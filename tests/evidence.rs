@@ -382,6 +382,7 @@ fn evidence_is_released_only_for_rejected_cases_and_expires_after_the_legal_peri
         colour: PlateColour::White,
         class: None,
         clause: None,
+        read_by_machine: None,
     };
     store
         .confirm_violation(&who, confirmed, &confirmation)

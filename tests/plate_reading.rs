@@ -73,13 +73,7 @@ fn rendered_plates_of_every_layout_and_colour_are_read() {
 #[test]
 fn a_clean_plate_is_read_exactly_with_its_colour_and_rows() {
     let reader = PlateReader::load(&models()).unwrap();
-    let clean = Difficulty {
-        height: (64.0, 64.0),
-        skew: 0.0,
-        blur: 0.0,
-        noise: 0.0,
-        glare: 0.0,
-    };
+    let clean = Difficulty::clean(64.0);
     let mut rng = dienbien_dispatch::plates::synth::Rng::new(5);
     for (layout, colour, rows) in [
         (SynthLayout::OneRowCar, PlateColour::White, 1),

@@ -611,6 +611,7 @@ fn once_a_user_exists_every_caller_signs_in_and_the_store_checks_each_role() {
             colour: dienbien_dispatch::domain::PlateColour::White,
             class: None,
             clause: None,
+            read_by_machine: None,
         };
         for who in [&tuan, &engine] {
             assert!(matches!(

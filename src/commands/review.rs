@@ -71,7 +71,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
             let Some(event) = store.event(*id)? else {
                 bail!("event {id} is not in the database");
             };
-            crate::evidence::check_event_evidence(&event, &trusted_keys(setup))
+            let manifest = crate::evidence::check_event_evidence(&event, &trusted_keys(setup))
                 .with_context(|| format!("event {id} cannot be confirmed"))?;
             let effective = class.unwrap_or(event.class);
             let clause = Catalogue::bundled()
@@ -85,6 +85,7 @@ pub fn run(command: &ReviewCommand, setup: &Setup) -> anyhow::Result<()> {
                     colour,
                     class,
                     clause: clause.clone(),
+                    read_by_machine: manifest.and_then(|m| m.plate).map(|p| p.formatted),
                 },
             )?;
             let d = deadlines(crate::clock::now_utc_ms(), None);

@@ -102,39 +102,18 @@ mod tests {
         let columns = depthwise(&x, &w, (1, 2), [2; 4]).unwrap();
         assert_eq!(rows.dims(), &[1, 2, 4, 10]);
         assert_eq!(columns.dims(), &[1, 2, 8, 5]);
+        // The values at `index` along `axis`.
+        let at = |t: &Tensor, axis: usize, index: usize| -> Vec<f32> {
+            t.narrow(axis, index, 1)
+                .and_then(|t| t.flatten_all())
+                .and_then(|t| t.to_vec1())
+                .unwrap()
+        };
         for oy in 0..4 {
-            let a: Vec<f32> = rows
-                .narrow(2, oy, 1)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
-                .unwrap();
-            let b: Vec<f32> = full
-                .narrow(2, 2 * oy, 1)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
-                .unwrap();
-            assert!(close(&a, &b));
+            assert!(close(&at(&rows, 2, oy), &at(&full, 2, 2 * oy)));
         }
         for ox in 0..5 {
-            let a: Vec<f32> = columns
-                .narrow(3, ox, 1)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
-                .unwrap();
-            let b: Vec<f32> = full
-                .narrow(3, 2 * ox, 1)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
-                .unwrap();
-            assert!(close(&a, &b));
+            assert!(close(&at(&columns, 3, ox), &at(&full, 3, 2 * ox)));
         }
     }
 

@@ -125,6 +125,11 @@ impl Node {
             .map(|(_, v)| v.as_slice())
     }
 
+    /// The first value of an integer attribute (`group`, `axis`, `to`, …).
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.ints(name).and_then(|v| v.first()).copied()
+    }
+
     pub fn float(&self, name: &str) -> Option<f32> {
         self.float_attributes
             .iter()

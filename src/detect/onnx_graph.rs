@@ -80,11 +80,7 @@ impl Graph {
                 None => ints(first).map(|v| vec![v.len() as i64]),
             }),
             "Cast" => {
-                let to = node
-                    .ints("to")
-                    .and_then(|t| t.first())
-                    .copied()
-                    .unwrap_or(1);
+                let to = node.int("to").unwrap_or(1);
                 let integer_type = matches!(to, 2..=7 | 12 | 13);
                 match (is_int(first), integer_type) {
                     (true, true) => Some(ints(first).cloned()),
@@ -230,11 +226,7 @@ impl Graph {
                         .map(|n| get(n))
                         .collect::<Result<_, _>>()?;
                     let rank = parts[0].rank() as i64;
-                    let axis = node
-                        .ints("axis")
-                        .and_then(|a| a.first())
-                        .copied()
-                        .unwrap_or(0);
+                    let axis = node.int("axis").unwrap_or(0);
                     let axis = if axis < 0 { axis + rank } else { axis } as usize;
                     c(Tensor::cat(&parts, axis))?
                 }
@@ -392,11 +384,7 @@ impl Graph {
                 }
                 "Softmax" => {
                     let x = get(&node.inputs[0])?;
-                    let axis = node
-                        .ints("axis")
-                        .and_then(|a| a.first())
-                        .copied()
-                        .unwrap_or(-1);
+                    let axis = node.int("axis").unwrap_or(-1);
                     let axis = axis_of(axis, x.rank()).map_err(fail)?;
                     if axis + 1 == x.rank() {
                         c(candle_nn::ops::softmax_last_dim(
@@ -408,7 +396,7 @@ impl Graph {
                 }
                 "ReduceMean" => {
                     let x = get(&node.inputs[0])?;
-                    let keep = node.ints("keepdims").and_then(|k| k.first()).copied() != Some(0);
+                    let keep = node.int("keepdims") != Some(0);
                     let mut axes: Vec<usize> = match node.ints("axes") {
                         Some(a) => a
                             .iter()
@@ -465,11 +453,7 @@ impl Graph {
                 }
                 "Cast" => {
                     // Integer inputs were dealt with above; a float stays f32.
-                    let to = node
-                        .ints("to")
-                        .and_then(|t| t.first())
-                        .copied()
-                        .unwrap_or(1);
+                    let to = node.int("to").unwrap_or(1);
                     if to != 1 {
                         return Err(fail(format!("a float tensor cast to type {to}")));
                     }
@@ -520,11 +504,7 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, node: &Node) -> Result<Te
     let pads = node.ints("pads").unwrap_or(&[0, 0, 0, 0]);
     let strides = node.ints("strides").unwrap_or(&[1, 1]);
     let dilations = node.ints("dilations").unwrap_or(&[1, 1]);
-    let group = node
-        .ints("group")
-        .and_then(|g| g.first())
-        .copied()
-        .unwrap_or(1) as usize;
+    let group = node.int("group").unwrap_or(1) as usize;
     let [top, left, bottom, right] = match pads {
         [t, l, b, r] => [*t, *l, *b, *r].map(|p| p.max(0) as usize),
         _ => return Err(format!("pads {pads:?}")),

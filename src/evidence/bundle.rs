@@ -57,7 +57,7 @@ pub fn build(
     request: &EvidenceRequest,
     key: &SigningKey,
     root: &Path,
-    plates: Option<&crate::detect::plate::PlateDetector>,
+    plates: Option<&crate::plates::PlateReader>,
 ) -> Result<PathBuf, EvidenceError> {
     let event = &request.event;
     let (from, to) = (
@@ -119,6 +119,7 @@ pub fn build(
     let mut files = Vec::new();
     // The close-ups are listed after the stills.
     let mut close_ups = Vec::new();
+    let mut read_plate = None;
     let roles = still_roles(event.kind, request.moments_utc_ms.len());
     let main = main_still(event.kind, request.moments_utc_ms.len());
     let count = request.moments_utc_ms.len();
@@ -203,17 +204,25 @@ pub fn build(
                 Some(still.at_ms),
             ));
         }
-        if let Some(detector) = plates
-            && let Some((close_up, plate)) = super::plate_close_up(detector, &rgb, bbox)
+        if let Some(reader) = plates
+            && let Some((close_up, plate)) = super::plate_close_up(reader.detector(), &rgb, bbox)
         {
-            let line = format!(
+            let mut lines = vec![format!(
                 "Biển số phóng to từ ảnh {}/{count} · độ tin cậy {:.0} %",
                 index + 1,
                 plate.score * 100.0
-            );
+            )];
+            match reader.read_at(&rgb, &plate.corners, Some(plate.two_rows)) {
+                Ok(Some(reading)) => {
+                    lines.push(reading_line(&reading));
+                    read_plate = Some(reading);
+                }
+                Ok(None) => lines.push("Biển số: máy không đọc được".to_owned()),
+                Err(e) => tracing::warn!(error = %e, "the plate could not be read"),
+            }
             write_jpeg(
                 &partial.join(PLATE_FILE),
-                &with_data_bar(&close_up, &[line]),
+                &with_data_bar(&close_up, &lines),
                 92,
             )?;
             close_ups.push((PLATE_FILE.to_owned(), "plate".to_owned(), Some(still.at_ms)));
@@ -243,6 +252,7 @@ pub fn build(
         workstation: request.workstation.clone(),
         public_key: to_hex(key.verifying_key().as_bytes()),
         files: listed,
+        plate: read_plate,
     };
     let (bytes, signature) = sign(&manifest, key);
     for (file, content) in [(MANIFEST, bytes), (SIGNATURE, signature.into_bytes())] {
@@ -430,9 +440,56 @@ impl Drop for PartialFolder {
     }
 }
 
+/// The data bar's line for a plate read by the machine: the plate, its colour, the confidence,
+/// and the characters read with low confidence.
+fn reading_line(reading: &crate::domain::PlateReading) -> String {
+    let doubtful = reading.doubtful();
+    let mut line = format!(
+        "Máy đọc: {} · {} · độ tin cậy {:.0} %",
+        reading.formatted,
+        reading.colour.name_vi(),
+        reading.confidence * 100.0
+    );
+    if !doubtful.is_empty() {
+        let chars: String = doubtful
+            .iter()
+            .filter_map(|&i| reading.text.chars().nth(i))
+            .collect();
+        line.push_str(&format!(" · ký tự chưa chắc: {chars}"));
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_data_bar_names_the_reading_and_its_doubtful_characters() {
+        use crate::domain::{CharReading, PlateColour, PlateReading};
+        let chars = "27A12345"
+            .chars()
+            .map(|c| CharReading {
+                char: c,
+                confidence: if c == '4' { 0.4 } else { 0.99 },
+            })
+            .collect();
+        let reading = PlateReading {
+            text: "27A12345".into(),
+            formatted: "27A-123.45".into(),
+            rows: 1,
+            colour: PlateColour::White,
+            confidence: 0.37,
+            chars,
+            corners: [[0.0; 2]; 4],
+        };
+        let line = reading_line(&reading);
+        assert!(line.starts_with("Máy đọc: 27A-123.45"), "{line}");
+        assert!(
+            line.contains("37 %") && line.ends_with("ký tự chưa chắc: 4"),
+            "{line}"
+        );
+    }
 
     #[test]
     fn a_running_builds_folder_is_left_alone_and_a_dead_ones_is_removed() {

@@ -74,6 +74,10 @@ pub struct Manifest {
     /// Ed25519 public key of the signer, hex.
     pub public_key: String,
     pub files: Vec<EvidenceFile>,
+    /// The plate as the reader read it on the plate close-up's still (a suggestion for the
+    /// reviewer, who confirms or corrects it); absent when no plate was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plate: Option<crate::domain::PlateReading>,
 }
 
 /// SHA-256 of a file, hex.
@@ -125,14 +129,16 @@ pub fn verify_for_event(
 
 /// A stored event's evidence checked before a decision or an export relies on it: nothing to
 /// check without a bundle (the store refuses a confirmation without one); otherwise
-/// `verify_for_event`.
+/// `verify_for_event`, giving the verified manifest.
 pub fn check_event_evidence(
     event: &crate::store::StoredEvent,
     trusted: &[VerifyingKey],
-) -> Result<(), EvidenceError> {
+) -> Result<Option<Manifest>, EvidenceError> {
     match &event.evidence_path {
-        Some(path) => verify_for_event(Path::new(path), event.id, trusted).map(|_| ()),
-        None => Ok(()),
+        Some(path) => {
+            verify_for_event(Path::new(path), event.id, trusted).map(|v| Some(v.manifest))
+        }
+        None => Ok(None),
     }
 }
 

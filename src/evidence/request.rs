@@ -99,10 +99,10 @@ pub fn build_for_event(
     };
     let key = super::load_or_create(&setup.key_path)?;
     let segments = store.recordings()?;
-    let plates = match crate::detect::plate::PlateDetector::load(&setup.models_dir) {
-        Ok(detector) => Some(detector),
+    let plates = match crate::plates::PlateReader::load(&setup.models_dir) {
+        Ok(reader) => Some(reader),
         Err(e) => {
-            tracing::warn!(error = %e, "no plate close-up in this bundle");
+            tracing::warn!(error = %e, "no plate close-up or reading in this bundle");
             None
         }
     };

@@ -110,11 +110,9 @@ mod tests {
     fn the_plate_inside_a_crop_is_found_within_its_border() {
         let mut rng = Rng::new(3);
         let plain = Difficulty {
-            height: (50.0, 50.0),
             skew: 0.15,
-            blur: 0.0,
             noise: 2.0,
-            glare: 0.0,
+            ..Difficulty::clean(50.0)
         };
         for colour in PlateColour::ALL {
             for layout in SynthLayout::ALL {

@@ -38,6 +38,11 @@ impl PlateReader {
         })
     }
 
+    /// The plate detector it reads behind (for the evidence's close-up).
+    pub fn detector(&self) -> &PlateDetector {
+        &self.detector
+    }
+
     /// Every plate the detector finds in `picture`, read; plates that give no grammatical
     /// reading are left out.
     pub fn read_picture(&self, picture: &RgbImage) -> Result<Vec<PlateReading>, ReaderError> {

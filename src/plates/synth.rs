@@ -286,6 +286,19 @@ pub struct Difficulty {
     pub glare: f32,
 }
 
+impl Difficulty {
+    /// A plate `height` pixels high, square to the camera, sharp, without noise or glare.
+    pub fn clean(height: f32) -> Self {
+        Self {
+            height: (height, height),
+            skew: 0.0,
+            blur: 0.0,
+            noise: 0.0,
+            glare: 0.0,
+        }
+    }
+}
+
 impl Default for Difficulty {
     fn default() -> Self {
         Self {
@@ -439,13 +452,7 @@ mod tests {
         assert_eq!(layouts.len(), 4);
         // A clean yellow plate: its background is yellow.
         let mut rng = Rng::new(1);
-        let clean = Difficulty {
-            height: (60.0, 60.0),
-            skew: 0.0,
-            blur: 0.0,
-            noise: 0.0,
-            glare: 0.0,
-        };
+        let clean = Difficulty::clean(60.0);
         let plate = generate(
             &mut rng,
             SynthLayout::OneRowCar,

@@ -166,10 +166,12 @@ pub enum Reply {
     },
     /// Events for review, newest first.
     ReviewQueue(Vec<StoredEvent>),
-    /// The stills of event `id`'s evidence (RGBA pictures with their names).
+    /// The stills of event `id`'s evidence (RGBA pictures with their names), and the plate
+    /// as the machine read it when the bundle was built (a suggestion for the reviewer).
     EvidenceOpened {
         id: i64,
         stills: Vec<Still>,
+        plate: Option<crate::domain::PlateReading>,
     },
     /// Event `id`'s evidence bundle is at `path`.
     EvidenceBuilt {

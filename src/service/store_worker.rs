@@ -376,12 +376,15 @@ fn confirm_checked(
     confirmation: &crate::store::Confirmation,
     who: &crate::store::Principal,
 ) -> Result<(), String> {
+    let mut confirmation = confirmation.clone();
     if let (Some(setup), Some(event)) = (evidence, store.event(id).map_err(|e| e.to_string())?) {
-        crate::evidence::check_event_evidence(&event, &setup.trusted())
+        let manifest = crate::evidence::check_event_evidence(&event, &setup.trusted())
             .map_err(|e| format!("event {id} cannot be confirmed: {e}"))?;
+        // What the machine read comes from the verified bundle, not from the form.
+        confirmation.read_by_machine = manifest.and_then(|m| m.plate).map(|p| p.formatted);
     }
     store
-        .confirm_violation(who, id, confirmation)
+        .confirm_violation(who, id, &confirmation)
         .map_err(|e| e.to_string())
 }
 
@@ -469,6 +472,7 @@ fn open_evidence(
         let _ = events.send(Reply::EvidenceOpened {
             id,
             stills: Vec::new(),
+            plate: None,
         });
         return;
     };
@@ -522,7 +526,8 @@ fn open_evidence(
             }
         }
     }
-    let _ = events.send(Reply::EvidenceOpened { id, stills });
+    let plate = manifest.and_then(|m| m.plate);
+    let _ = events.send(Reply::EvidenceOpened { id, stills, plate });
 }
 
 /// Builds event `id`'s evidence on a thread of its own (it decodes seconds of video), with a

@@ -18,6 +18,9 @@ pub struct Confirmation {
     pub class: Option<ObjectClass>,
     /// The clause for that class (from the catalogue).
     pub clause: Option<String>,
+    /// The plate as the machine read it (the verified bundle's), so that the audit log
+    /// counts the reviewers' corrections.
+    pub read_by_machine: Option<String>,
 }
 
 /// Which events the queue shows.
@@ -202,6 +205,11 @@ impl Store {
                     "class": class.code(),
                     "class_corrected": class != event.class,
                     "clause": clause,
+                    "plate_read_by_machine": confirmation.read_by_machine,
+                    "plate_corrected": confirmation
+                        .read_by_machine
+                        .as_deref()
+                        .map(|read| read != confirmation.plate.as_str()),
                 }),
             )
         })

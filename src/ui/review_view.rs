@@ -27,6 +27,8 @@ pub struct ReviewState {
     pub shown_still: usize,
     pub plate: String,
     pub colour: PlateColour,
+    /// The plate as the machine read it for the open case (from its evidence).
+    pub suggested: Option<crate::domain::PlateReading>,
     pub class: Option<ObjectClass>,
     pub reason: RejectReason,
     pub kind_filter: Option<ViolationKind>,
@@ -57,6 +59,7 @@ impl Default for ReviewState {
             shown_still: 1,
             plate: String::new(),
             colour: PlateColour::White,
+            suggested: None,
             class: None,
             reason: RejectReason::PlateUnreadable,
             kind_filter: None,
@@ -102,7 +105,15 @@ impl ReviewState {
                     follow.push(Action::Review(ReviewAction::Open(first)));
                 }
             }
-            Reply::EvidenceOpened { id, stills } => {
+            Reply::EvidenceOpened { id, stills, plate } => {
+                // The machine's reading fills the form unless the reviewer typed already.
+                if let Some(reading) = &plate
+                    && self.plate.is_empty()
+                {
+                    self.plate = reading.formatted.clone();
+                    self.colour = reading.colour;
+                }
+                self.suggested = plate;
                 let textures = stills
                     .into_iter()
                     .map(|still| {
@@ -161,6 +172,7 @@ impl ReviewState {
         self.selected = Some(id);
         self.plate.clear();
         self.colour = PlateColour::White;
+        self.suggested = None;
         self.class = None;
         self.problem = None;
         self.shown_still = 1;
@@ -261,6 +273,8 @@ fn confirm_action(state: &mut ReviewState, actions: &mut Vec<ReviewAction>) {
                     colour: state.colour,
                     class: state.class,
                     clause,
+                    // Filled by the back end from the verified bundle.
+                    read_by_machine: None,
                 },
             ));
         }
@@ -564,6 +578,9 @@ fn case_ui(
             );
         }
     });
+    if let Some(reading) = &state.suggested {
+        suggested_plate(ui, reading, lang);
+    }
     ui.horizontal(|ui| {
         ui.label(Text::VehicleClass.get(lang));
         let shown = state.class.unwrap_or(event.class).code();
@@ -669,9 +686,87 @@ fn draw_track(
     }
 }
 
+/// The machine's reading under the plate field: the plate with its doubtful characters in the
+/// warning colour, and the confidence. The reviewer confirms or corrects it.
+fn suggested_plate(ui: &mut egui::Ui, reading: &crate::domain::PlateReading, lang: Language) {
+    let doubtful = reading.doubtful();
+    ui.horizontal(|ui| {
+        ui.label(Text::PlateReadByMachine.get(lang));
+        let mut job = egui::text::LayoutJob::default();
+        for (i, c) in reading.text.chars().enumerate() {
+            let colour = if doubtful.contains(&i) {
+                theme::WARNING
+            } else {
+                ui.visuals().strong_text_color()
+            };
+            job.append(
+                &c.to_string(),
+                0.0,
+                egui::TextFormat {
+                    color: colour,
+                    font_id: egui::FontId::monospace(16.0),
+                    ..Default::default()
+                },
+            );
+        }
+        ui.label(job);
+        ui.label(format!("{:.0} %", reading.confidence * 100.0));
+        if !doubtful.is_empty() {
+            ui.colored_label(theme::WARNING, Text::PlateDoubtfulCharacters.get(lang));
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_machines_reading_fills_the_form_unless_the_reviewer_typed() {
+        let reading = crate::domain::PlateReading {
+            text: "27A12345".into(),
+            formatted: "27A-123.45".into(),
+            rows: 1,
+            colour: PlateColour::Yellow,
+            confidence: 0.62,
+            chars: Vec::new(),
+            corners: [[0.0; 2]; 4],
+        };
+        let opened = |plate: Option<crate::domain::PlateReading>| Reply::EvidenceOpened {
+            id: 3,
+            stills: Vec::new(),
+            plate,
+        };
+        let ctx = egui::Context::default();
+        let mut follow = Vec::new();
+        let mut review = ReviewState::default();
+        review.on_reply(
+            opened(Some(reading.clone())),
+            &ctx,
+            Language::Vietnamese,
+            &mut follow,
+        );
+        assert_eq!(review.plate, "27A-123.45");
+        assert_eq!(review.colour, PlateColour::Yellow);
+        assert_eq!(review.suggested.as_ref(), Some(&reading));
+        // What the reviewer typed stays; the suggestion is still shown beside it.
+        let mut typed = ReviewState {
+            plate: "27A-123.46".into(),
+            ..ReviewState::default()
+        };
+        typed.on_reply(
+            opened(Some(reading.clone())),
+            &ctx,
+            Language::Vietnamese,
+            &mut follow,
+        );
+        assert_eq!(typed.plate, "27A-123.46");
+        assert!(typed.suggested.is_some());
+        // No reading: nothing filled.
+        let mut none = ReviewState::default();
+        none.on_reply(opened(None), &ctx, Language::Vietnamese, &mut follow);
+        assert!(none.plate.is_empty() && none.suggested.is_none());
+    }
 
     #[test]
     fn a_decision_moves_on_and_says_so_and_other_replies_are_handed_back() {
