@@ -112,6 +112,9 @@ pub struct Engine {
     backlog: EventBacklog<(String, crate::store::NewEvent, LeaseFence)>,
     /// Per camera: vehicles counted and not yet stored.
     counts: BTreeMap<String, crate::rules::counting::MinuteTotals>,
+    /// Per camera: overlay batches (and overlays) lost since the database last took one,
+    /// so that an outage is logged once when it starts and once when it ends.
+    overlays_lost: HashMap<String, (u64, u64)>,
 }
 
 impl Engine {
@@ -144,6 +147,7 @@ impl Engine {
             last_prune: None,
             backlog: EventBacklog::default(),
             counts: BTreeMap::new(),
+            overlays_lost: HashMap::new(),
         };
         let info = engine.info();
         engine.store.engine_heartbeat(&info, true)?;
@@ -566,9 +570,20 @@ impl Engine {
                 .store
                 .record_overlays_fenced(&self.principal, &batch, &held.fence)
             {
-                Ok(()) => {}
+                Ok(()) => {
+                    if let Some((batches, overlays)) = self.overlays_lost.remove(code) {
+                        tracing::warn!(camera = %code, batches, overlays, "overlays stored again; those of the outage are lost (events and recordings are not)");
+                    }
+                }
                 Err(StoreError::StaleLease { .. }) => stale.push(code.clone()),
-                Err(e) => tracing::error!(camera = %code, error = %e, "cannot store overlays"),
+                Err(e) => {
+                    let lost = self.overlays_lost.entry(code.clone()).or_default();
+                    if lost.0 == 0 {
+                        tracing::error!(camera = %code, error = %e, "cannot store overlays; lost until the database answers (counted, logged once)");
+                    }
+                    lost.0 += 1;
+                    lost.1 += batch.len() as u64;
+                }
             }
         }
         if !stale.is_empty() {
