@@ -40,6 +40,11 @@ impl Decoded {
     pub fn text(&self) -> String {
         self.chars.iter().map(|(c, _)| *c).collect()
     }
+
+    /// The row's confidence: the product of its characters'.
+    pub fn confidence(&self) -> f32 {
+        self.chars.iter().map(|(_, c)| *c).product()
+    }
 }
 
 const BEAM: usize = 16;

@@ -6,7 +6,7 @@ use super::colour::plate_colour;
 use super::ctc::{Decoded, decode};
 use super::recogniser::{RecogniserError, TextRecogniser};
 use super::rectify::rectify;
-use super::rows::{RowLayout, layout};
+use super::rows::{ONE_ROW_FROM, RowLayout, layout};
 use crate::detect::plate::{PlateDetector, PlateError};
 use crate::domain::plate_grammar::PlatePart;
 use crate::domain::{CharReading, Plate, PlateReading};
@@ -22,6 +22,14 @@ pub enum ReaderError {
     Recogniser(#[from] RecogniserError),
     #[error(transparent)]
     Detector(#[from] PlateError),
+}
+
+/// A plate's rows read: their characters, how many rows, the reading's confidence (the
+/// product of the characters').
+struct RowsRead {
+    chars: Vec<CharReading>,
+    rows: u8,
+    confidence: f32,
 }
 
 pub struct PlateReader {
@@ -84,14 +92,20 @@ impl PlateReader {
             RowLayout::Two { .. } => RowLayout::One,
         };
         let mut best = self.read_rows(&flat, first)?;
-        let wide = (flat.width() as f32) / (flat.height() as f32) >= 3.0;
-        if !wide && best.as_ref().is_none_or(|(_, c)| *c < 0.5) {
+        let wide = (flat.width() as f32) / (flat.height() as f32) >= ONE_ROW_FROM;
+        let confidence = |r: &Option<RowsRead>| r.as_ref().map(|r| r.confidence);
+        if !wide && best.as_ref().is_none_or(|r| r.confidence < 0.5) {
             let second = self.read_rows(&flat, other)?;
-            if second.as_ref().map(|(_, c)| *c) > best.as_ref().map(|(_, c)| *c) {
+            if confidence(&second) > confidence(&best) {
                 best = second;
             }
         }
-        let Some(((chars, rows), confidence)) = best else {
+        let Some(RowsRead {
+            chars,
+            rows,
+            confidence,
+        }) = best
+        else {
             return Ok(None);
         };
         let text: String = chars.iter().map(|c| c.char).collect();
@@ -109,14 +123,12 @@ impl PlateReader {
         }))
     }
 
-    /// The characters of a flat plate read as `layout` says, with the number of rows and the
-    /// reading's confidence.
-    #[allow(clippy::type_complexity)]
+    /// The characters of a flat plate read as `layout` says.
     fn read_rows(
         &self,
         flat: &RgbImage,
         layout: RowLayout,
-    ) -> Result<Option<((Vec<CharReading>, u8), f32)>, ReaderError> {
+    ) -> Result<Option<RowsRead>, ReaderError> {
         let decoded: Option<(Vec<Decoded>, u8)> = match layout {
             RowLayout::One => self.read_row(flat, PlatePart::Whole)?.map(|d| (vec![d], 1)),
             RowLayout::Two { split } => {
@@ -139,8 +151,11 @@ impl PlateReader {
                 .flat_map(|d| d.chars.iter())
                 .map(|&(char, confidence)| CharReading { char, confidence })
                 .collect();
-            let confidence = chars.iter().map(|c| c.confidence).product::<f32>();
-            ((chars, count), confidence)
+            RowsRead {
+                chars,
+                rows: count,
+                confidence: rows.iter().map(Decoded::confidence).product(),
+            }
         }))
     }
 
@@ -148,7 +163,7 @@ impl PlateReader {
     /// none) is read again from the row stretched to 1.5 times its width (narrow, condensed
     /// characters get more of the recogniser's steps), and the more confident one kept.
     fn read_row(&self, row: &RgbImage, part: PlatePart) -> Result<Option<Decoded>, ReaderError> {
-        let confidence = |d: &Decoded| d.chars.iter().map(|(_, c)| *c).product::<f32>();
+        let confidence = Decoded::confidence;
         let first = decode(&self.recogniser.recognise(row)?, part);
         if first.as_ref().is_some_and(|d| confidence(d) >= 0.5) {
             return Ok(first);

@@ -5,7 +5,7 @@ use super::ink::InkMask;
 use image::RgbImage;
 
 /// A plate wider than this (width over height) has one row: two-row plates are 1.4–2.2.
-const ONE_ROW_FROM: f32 = 3.0;
+pub const ONE_ROW_FROM: f32 = 3.0;
 
 /// How a rectified plate is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
