@@ -2,7 +2,10 @@
 //! one-row and a two-row plate, and detect + read of a 1280×720 picture holding one plate.
 //! Run: `cargo bench --bench plates`; say which CPU with the figures.
 
+use candle_core::Device;
 use criterion::{BenchmarkId, Criterion};
+use dienbien_dispatch::detect::onnx::Model;
+use dienbien_dispatch::detect::onnx_graph::Graph;
 use dienbien_dispatch::domain::PlateColour;
 use dienbien_dispatch::plates::PlateReader;
 use dienbien_dispatch::plates::synth::{Difficulty, Rng, SynthLayout, generate};
@@ -52,6 +55,31 @@ fn main() {
     group.bench_function(BenchmarkId::new("detect + read", "1280x720"), |b| {
         b.iter(|| pool.install(|| black_box(reader.read_picture(&street).expect("read"))))
     });
+    group.finish();
+    // The recogniser's graph fused (scales folded into convolutions, elementwise tails in one
+    // pass) against the same graph run node by node as exported, on one one-row plate input.
+    let model = Model::parse(dienbien_dispatch::detect::bundled::TEXT_RECOGNISER)
+        .expect("the built-in recogniser");
+    let input = dienbien_dispatch::plates::recogniser::TextRecogniser::input(&one_row.picture)
+        .expect("the recogniser's input");
+    let size = format!("48x{}", input.dims().last().copied().unwrap_or(0));
+    let mut group = c.benchmark_group("recogniser_graph_1_thread");
+    for (name, graph) in [
+        ("fused", Graph::new(&model, &Device::Cpu)),
+        ("exported", Graph::unfused(&model, &Device::Cpu)),
+    ] {
+        group.bench_function(BenchmarkId::new(name, &size), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    black_box(
+                        graph
+                            .run("x", input.clone(), "softmax_11.tmp_0")
+                            .expect("run"),
+                    )
+                })
+            })
+        });
+    }
     group.finish();
     c.final_summary();
 }

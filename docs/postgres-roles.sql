@@ -20,5 +20,9 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, audit_checkpoints FROM dispatch_ap
 -- Geometry versions are never changed; events are never deleted (their changes are audited).
 REVOKE UPDATE, DELETE, TRUNCATE ON junction_geometries FROM dispatch_app;
 REVOKE DELETE, TRUNCATE ON events FROM dispatch_app;
+-- Plate sightings are never changed; engines delete those past retention that no event refers
+-- to (a trigger refuses the others); watch-list entries are marked removed, never deleted.
+REVOKE UPDATE, TRUNCATE ON plate_sightings FROM dispatch_app;
+REVOKE DELETE, TRUNCATE ON watchlist FROM dispatch_app;
 -- Which migrations ran is the owner's business.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON __diesel_schema_migrations FROM dispatch_app;

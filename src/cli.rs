@@ -111,6 +111,10 @@ pub enum Command {
     /// Licence plates: read them in pictures, generate a labelled test set, measure the reader.
     #[command(subcommand)]
     Plates(PlatesCommand),
+    /// The watch list: plates wanted; a listed plate read on any camera raises an alarm on
+    /// every console (supervisors; every change and every hit audited).
+    #[command(subcommand)]
+    Watchlist(WatchlistCommand),
     /// The engines of this database, the cameras each holds and their health.
     Engines {
         /// One JSON array of objects (name, host, state, last_heartbeat_ms, capacity, load,
@@ -479,6 +483,42 @@ pub enum PlatesCommand {
         count: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Paint the rendered plates over the plates the detector finds in this photograph
+        /// (one picture per plate layout and colour, each named in labels.tsv) instead of
+        /// rendering plates alone.
+        #[arg(long)]
+        onto: Option<PathBuf>,
+    },
+    /// Every event and sighting of a plate (one character off allowed), newest first, across
+    /// cameras and time; the search is audited.
+    Search {
+        /// The plate, any spacing (27A-123.45, 27a12345).
+        text: String,
+        /// Sightings and events shown at most (each).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Write each sighting's plate close-up into this folder (SIGHTING.jpg).
+        #[arg(long)]
+        close_ups: Option<PathBuf>,
+        /// One JSON object (query, sightings, events).
+        #[arg(long)]
+        json: bool,
+    },
+    /// How the machine's plate readings fared in review: violations confirmed with a reading,
+    /// how many the reviewers corrected, how many were typed by hand.
+    Accuracy {
+        /// Count confirmations from this date (YYYY-MM-DD, Vietnam time).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the plate sightings past their retention period that no event refers to (the
+    /// engine does it every 10 minutes); audited.
+    Purge {
+        /// Keep this many days (default: `[engine] plate_days`, 30).
+        #[arg(long)]
+        days: Option<f64>,
     },
     /// Measure the reader on a folder of pictures with a labels.tsv (file, text[, layout]):
     /// exact-plate and character accuracy, by layout, and the time per plate.
@@ -491,6 +531,31 @@ pub enum PlatesCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchlistCommand {
+    /// Put a plate on the watch list.
+    Add {
+        /// The plate, any spacing (27A-123.45).
+        plate: String,
+        /// Why it is wanted (shown with every alarm).
+        #[arg(long)]
+        reason: String,
+        /// Listed through this date (YYYY-MM-DD, Vietnam time); without it, until removed.
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// The plates listed now (with --all, every entry ever made).
+    List {
+        #[arg(long)]
+        all: bool,
+        /// One JSON line per entry.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take an entry off the watch list (it is kept, marked removed).
+    Remove { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -65,6 +65,16 @@ pub fn vietnam_datetime_ms(utc_ms: i64) -> String {
     )
 }
 
+/// The end of Vietnam date `YYYY-MM-DD` (midnight after it) as UTC ms; `None` when `text`
+/// is not such a date.
+pub fn vietnam_date_end_ms(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.len() != 10 {
+        return None;
+    }
+    Some(parse_vietnam_datetime(text)? + 86_400_000)
+}
+
 /// The proleptic Gregorian date of `days` since 1970-01-01 (H. Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -145,6 +155,17 @@ pub fn now_utc_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vietnam_date_ends_at_its_midnight() {
+        // 2027-01-31 ends at 2027-02-01 00:00 +07, 2027-01-31 17:00 UTC.
+        let end = vietnam_date_end_ms("2027-01-31").unwrap();
+        assert_eq!(vietnam_datetime(end), "2027-02-01 00:00:00");
+        assert_eq!(vietnam_datetime(end - 1000), "2027-01-31 23:59:59");
+        for bad in ["2027-02-30", "2027-13-01", "31/01/2027", ""] {
+            assert_eq!(vietnam_date_end_ms(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn clock_offsets_read_in_the_unit_that_suits_them() {

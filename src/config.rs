@@ -232,6 +232,23 @@ pub struct EngineConfig {
     /// Whether the console runs an engine of its own (holding every enabled camera it can).
     /// Default: yes on SQLite (one machine), no on PostgreSQL (engines run as services).
     pub in_console: Option<bool>,
+    /// Whose plates are read along their tracks: `"enforcement"` (the default: the
+    /// enforcement cameras), `"all"` or `"none"`.
+    pub read_plates: PlateCameras,
+    /// Days a plate sighting no event refers to is kept (a plate, a place and a time are
+    /// personal data, Decree 13/2023/NĐ-CP); a violation's or a watch-list hit's sighting
+    /// stays with its event. Default: 30.
+    pub plate_days: f64,
+}
+
+/// Which cameras an engine reads plates on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlateCameras {
+    #[default]
+    Enforcement,
+    All,
+    None,
 }
 
 impl Default for EngineConfig {
@@ -241,11 +258,30 @@ impl Default for EngineConfig {
             lease_s: 10.0,
             analyse: std::collections::BTreeMap::new(),
             in_console: None,
+            read_plates: PlateCameras::default(),
+            plate_days: DEFAULT_PLATE_DAYS,
         }
     }
 }
 
+/// `[engine] plate_days` when the file does not say.
+pub const DEFAULT_PLATE_DAYS: f64 = 30.0;
+
 impl EngineConfig {
+    /// Sightings seen before this UTC instant and referred to by no event are deleted.
+    pub fn plate_cutoff_ms(&self, now_ms: i64) -> i64 {
+        now_ms - (self.plate_days.max(0.0) * 86_400_000.0) as i64
+    }
+
+    /// Whether the plates of `camera`'s vehicles are read.
+    pub fn reads_plates(&self, camera: &crate::domain::Camera) -> bool {
+        match self.read_plates {
+            PlateCameras::Enforcement => camera.kind == crate::domain::CameraKind::Enforcement,
+            PlateCameras::All => true,
+            PlateCameras::None => false,
+        }
+    }
+
     /// The stream of `camera` to search.
     pub fn analysed_stream(&self, camera: &crate::domain::Camera) -> AnalysedStream {
         if let Some(choice) = self.analyse.get(&camera.code) {

@@ -51,6 +51,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Login) => commands::login(&Setup::resolve(&cli, true)?),
         Some(Command::Logout) => commands::logout(&Setup::resolve(&cli, true)?),
         Some(Command::Plates(command)) => commands::plates(command, &Setup::resolve(&cli, true)?),
+        Some(Command::Watchlist(command)) => {
+            commands::watchlist(command, &Setup::resolve(&cli, true)?)
+        }
         Some(Command::Engines { json }) => commands::engines(*json, &Setup::resolve(&cli, true)?),
         Some(Command::Geometry(command)) => {
             commands::geometry(command, &Setup::resolve(&cli, true)?)

@@ -631,3 +631,108 @@ fn events_raised_while_the_database_is_down_are_stored_once_it_is_back() {
         assert!(serving.wait().unwrap().success(), "{}", db.name);
     }
 }
+
+#[test]
+fn a_watch_listed_plate_read_by_the_engine_raises_a_watch_list_event() {
+    use dienbien_dispatch::domain::ViolationKind;
+    let db = common::sqlite();
+    let env = env_for(&db);
+    // The street photo with a rendered plate, 27A-967.97, painted over the car's (a still
+    // clip; resources/samples/README.md says how it was made).
+    let clip = format!("file://{}", media("street-watchlist-plate.mp4").display());
+    let mut store = site(&db, &[("DBP-GT-A1-N", clip)]);
+    let added = env.ok(&[
+        "watchlist",
+        "add",
+        "27a 967.97",
+        "--reason",
+        "Xe bị truy tìm",
+    ]);
+    assert!(added.contains("27A-967.97 is on the watch list"), "{added}");
+    let recordings = env.path("recordings");
+    let mut serving = serve(
+        &env,
+        &["--name", "engine-1", "--dir", recordings.to_str().unwrap()],
+    );
+    let hit = poll("the watch-list event", Duration::from_secs(180), || {
+        assert!(serving.try_wait().unwrap().is_none(), "serve exited early");
+        store
+            .recent_events(50)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == ViolationKind::WatchList)
+    });
+    assert_eq!(hit.camera_code, "DBP-GT-A1-N");
+    assert_eq!(hit.lease_epoch, Some(1), "written under the lease");
+    let watch = hit.detail.watch.clone().expect("the entry and the reading");
+    assert_eq!(watch.listed, "27A-967.97");
+    assert_eq!(watch.reason, "Xe bị truy tìm");
+    assert_eq!(Some(watch.sighting_id), hit.plate_sighting_id);
+
+    // The sighting is found by a search one character off, with its close-up.
+    let close_ups = env.path("close-ups");
+    let found: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "plates",
+        "search",
+        "27A-967.98",
+        "--json",
+        "--close-ups",
+        close_ups.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let sighting = &found["sightings"][0];
+    assert_eq!(sighting["id"], watch.sighting_id);
+    assert_eq!(sighting["reading"]["text"], "27A96797");
+    assert_eq!(sighting["camera_code"], "DBP-GT-A1-N");
+    let jpeg = std::fs::read(close_ups.join(format!("{}.jpg", watch.sighting_id))).unwrap();
+    let picture = image::load_from_memory(&jpeg).expect("a readable close-up");
+    assert!(
+        picture.width() > picture.height(),
+        "a plate, wider than high"
+    );
+
+    // The list's change, the hit and the search are audited, each with who did it.
+    let audit = store.recent_audit(500).unwrap();
+    let by = |action: &str| {
+        audit
+            .iter()
+            .filter(|e| e.action == action)
+            .map(|e| e.actor.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by("watchlist.add").len(), 1);
+    assert!(by("watchlist.hit").iter().all(|a| a.starts_with("engine@")));
+    assert!(!by("watchlist.hit").is_empty());
+    assert_eq!(by("plates.search").len(), 1);
+    terminate(&mut serving);
+    assert!(serving.wait().unwrap().success());
+
+    // The event's evidence bundle carries the reading along the track and its close-up.
+    let evidence = env.path("evidence");
+    env.ok(&[
+        "evidence",
+        "build",
+        "--event",
+        &hit.id.to_string(),
+        "--out",
+        evidence.to_str().unwrap(),
+    ]);
+    let bundle = std::fs::read_dir(&evidence)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.join("manifest.json").exists())
+        .expect("a bundle");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["plate"]["text"], "27A96797", "{manifest}");
+    assert!(
+        manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["role"] == "plate"),
+        "{manifest}"
+    );
+}

@@ -210,6 +210,75 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
 }
 
 #[test]
+fn a_recorder_started_beside_another_leaves_the_others_open_segment_alone() {
+    let env = Env::new();
+    let recordings = recordings(&env);
+    let start = |camera: &str, clip: &str, seconds: &str| {
+        env.command(&[
+            "record",
+            "--camera",
+            camera,
+            "--source",
+            media(clip).to_str().unwrap(),
+            "--dir",
+            recordings.to_str().unwrap(),
+            "--segment-secs",
+            "3",
+            "--duration-secs",
+            seconds,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let first = start("DBP-GT-A1-N", "vtest-h264-high.mp4", "6");
+    // The second starts only once the first has a segment open (not by a guessed sleep):
+    // its start-up recovery must take that segment for the other recorder's, not a stop's.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !indexed(&env).iter().any(|r| r.state == "open") {
+        assert!(
+            Instant::now() < deadline,
+            "the first recorder opened nothing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = start("DBP-GT-A1-S", "car-detection.mp4", "2");
+    for child in [second, first] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a recorder failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rows = indexed(&env);
+    for camera in ["DBP-GT-A1-N", "DBP-GT-A1-S"] {
+        let states: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.camera_code == camera)
+            .map(|r| r.state.as_str())
+            .collect();
+        assert!(
+            !states.is_empty() && states.iter().all(|s| *s == "closed"),
+            "{camera}: {states:?}"
+        );
+    }
+    let mut store = Store::open(&DatabaseLocation::Sqlite(env.db())).unwrap();
+    let repairs: Vec<String> = store
+        .recent_audit(100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| matches!(e.action.as_str(), "recording.recovered" | "recording.lost"))
+        .map(|e| format!("{} {}", e.action, e.subject))
+        .collect();
+    assert!(
+        repairs.is_empty(),
+        "nothing was left to repair: {repairs:?}"
+    );
+}
+
+#[test]
 fn a_camera_over_rtsp_is_recorded_with_its_parameter_sets() {
     let env = Env::new();
     let server = RtspServer::start("vtest-h264-baseline.mp4", free_port(), None);

@@ -26,9 +26,20 @@ fn record(db: &PathBuf, dir: &PathBuf, camera: &str, clip: &str) -> std::process
         .env_remove("DATABASE_URL")
         .env_remove("DISPATCH_CONFIG")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// Waits for a recorder started by [`record`]; its error output in the panic if it failed.
+fn finished(child: std::process::Child) {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the recorder failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Frame interval of each camera, from its recordings.
@@ -53,9 +64,10 @@ fn two_cameras_replay_in_lock_step_forwards_backwards_and_by_the_frame() {
     let recordings = dir.path().join("recordings");
     // The database is made first, so the two recorders do not race to create it.
     Store::open_seeded(&DatabaseLocation::Sqlite(db.clone())).unwrap();
-    let mut a = record(&db, &recordings, "CAM-A", "vtest-h264-high.mp4");
-    let mut b = record(&db, &recordings, "CAM-B", "car-detection.mp4");
-    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let a = record(&db, &recordings, "CAM-A", "vtest-h264-high.mp4");
+    let b = record(&db, &recordings, "CAM-B", "car-detection.mp4");
+    finished(a);
+    finished(b);
     let rows = Store::open(&DatabaseLocation::Sqlite(db))
         .unwrap()
         .recordings()
@@ -169,9 +181,10 @@ fn a_trainer_opens_an_incident_and_every_recorded_camera_of_its_junction_plays()
     Store::open_seeded(&db.location).unwrap();
     let recordings = db_path.parent().unwrap().join("recordings");
     // Two cameras of the A1 Hill junction, recorded at the same time.
-    let mut a = record(&db_path, &recordings, "DBP-GT-A1-N", "vtest-h264-high.mp4");
-    let mut b = record(&db_path, &recordings, "DBP-GT-A1-S", "car-detection.mp4");
-    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let a = record(&db_path, &recordings, "DBP-GT-A1-N", "vtest-h264-high.mp4");
+    let b = record(&db_path, &recordings, "DBP-GT-A1-S", "car-detection.mp4");
+    finished(a);
+    finished(b);
     let mut store = Store::open(&db.location).unwrap();
     let rows = store.recordings().unwrap();
     // Six seconds into the recordings (the clock starts five before, inside them).
@@ -350,9 +363,10 @@ fn a_saved_incident_becomes_an_exercise_of_simulated_cameras() {
     let recordings = dir.path().join("recordings");
     let location = DatabaseLocation::Sqlite(db.clone());
     Store::open_seeded(&location).unwrap();
-    let mut a = record(&db, &recordings, "DBP-GT-A1-N", "vtest-h264-high.mp4");
-    let mut b = record(&db, &recordings, "DBP-GT-A1-S", "car-detection.mp4");
-    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let a = record(&db, &recordings, "DBP-GT-A1-N", "vtest-h264-high.mp4");
+    let b = record(&db, &recordings, "DBP-GT-A1-S", "car-detection.mp4");
+    finished(a);
+    finished(b);
     let mut store = Store::open(&location).unwrap();
     let rows = store.recordings().unwrap();
     let engine = store.local_engine_principal().expect("a principal");

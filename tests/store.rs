@@ -1284,3 +1284,247 @@ fn red_light_event() -> dienbien_dispatch::store::NewEvent {
         detail: Default::default(),
     }
 }
+
+/// A reading of `text` (every character at `confidence`, the one at `doubtful` at 0.4).
+fn plate_reading(text: &str, doubtful: Option<usize>) -> dienbien_dispatch::domain::PlateReading {
+    use dienbien_dispatch::domain::{CharReading, Plate, PlateColour, PlateReading};
+    let chars: Vec<CharReading> = text
+        .chars()
+        .enumerate()
+        .map(|(i, char)| CharReading {
+            char,
+            confidence: if Some(i) == doubtful { 0.4 } else { 0.97 },
+        })
+        .collect();
+    PlateReading {
+        text: text.into(),
+        formatted: Plate::parse(text).unwrap().to_string(),
+        rows: 1,
+        colour: PlateColour::White,
+        confidence: chars.iter().map(|c| c.confidence).product(),
+        chars,
+        corners: [[0.0, 0.0], [100.0, 0.0], [100.0, 22.0], [0.0, 22.0]],
+    }
+}
+
+#[test]
+fn plate_sightings_go_with_their_events_hit_the_watch_list_and_are_searched_under_audit() {
+    use dienbien_dispatch::domain::{ObjectClass, Plate, Role, ViolationKind};
+    use dienbien_dispatch::store::NewPlateSighting;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let admin = first_administrator(&mut store);
+        for (login, role) in [
+            ("sup", Role::Supervisor),
+            ("disp", Role::Dispatcher),
+            ("engine-1", Role::Engine),
+        ] {
+            store
+                .create_user(&admin, login, login, role, "mật khẩu dài 123")
+                .unwrap();
+        }
+        let sign_in = |store: &mut Store, login: &str| {
+            store
+                .sign_in(login, "mật khẩu dài 123")
+                .unwrap()
+                .unwrap()
+                .principal
+        };
+        let (sup, disp, engine) = (
+            sign_in(&mut store, "sup"),
+            sign_in(&mut store, "disp"),
+            sign_in(&mut store, "engine-1"),
+        );
+        let wanted = Plate::parse("27A-123.45").unwrap();
+
+        // Only supervisors change the list; a reason is needed, a listed plate is refused.
+        assert!(matches!(
+            store.watchlist_add(&disp, &wanted, "truy tìm", None),
+            Err(StoreError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            store.watchlist_add(&sup, &wanted, "  ", None),
+            Err(StoreError::Rejected { .. })
+        ));
+        let entry = store
+            .watchlist_add(&sup, &wanted, "Xe bị truy tìm (công văn 12/CAT)", None)
+            .unwrap();
+        assert!(matches!(
+            store.watchlist_add(&sup, &wanted, "lần nữa", None),
+            Err(StoreError::Rejected { .. })
+        ));
+
+        // The engine holds the camera; the vehicle's violation is stored before its plate.
+        let fence = store
+            .take_leases("engine-1", 100, 60_000)
+            .unwrap()
+            .into_iter()
+            .find(|f| f.camera == "DBP-GT-A1-N")
+            .expect("the camera's lease");
+        let mut violation = red_light_event();
+        violation.track = 5;
+        let violation = store
+            .record_event_fenced(&engine, &violation, &fence)
+            .unwrap();
+        let sighting = |text: &str, doubtful: Option<usize>, track: i64| NewPlateSighting {
+            camera_code: "DBP-GT-A1-N".into(),
+            track,
+            class: ObjectClass::Car,
+            seen_at_ms: dienbien_dispatch::clock::now_utc_ms(),
+            stream_at_ms: 12_000,
+            reading: plate_reading(text, doubtful),
+            sightings: 3,
+            close_up: vec![0xFF, 0xD8, 0xFF, track as u8],
+        };
+        let stored = store
+            .record_plate_sighting_fenced(&engine, &sighting("27A12345", None, 5), &fence)
+            .unwrap();
+        assert_eq!(stored.linked_events, 1, "{}", db.name);
+        assert_eq!(
+            store.event(violation).unwrap().unwrap().plate_sighting_id,
+            Some(stored.id)
+        );
+        // The listed plate raised a watch-list event naming the entry and the sighting.
+        assert_eq!(stored.hits.len(), 1, "{}", db.name);
+        let (hit_event, hit) = &stored.hits[0];
+        assert_eq!((hit.entry_id, hit.sighting_id), (entry, stored.id));
+        let hit_event = store.event(*hit_event).unwrap().unwrap();
+        assert_eq!(hit_event.kind, ViolationKind::WatchList);
+        assert_eq!(hit_event.plate_sighting_id, Some(stored.id));
+        assert_eq!(hit_event.lease_epoch, Some(fence.epoch));
+        assert_eq!(
+            hit_event.detail.watch.as_ref().map(|w| w.reason.as_str()),
+            Some("Xe bị truy tìm (công văn 12/CAT)")
+        );
+        // An event raised after its vehicle's plate was read gets the reading too.
+        let mut later = red_light_event();
+        later.track = 5;
+        let later = store.record_event_fenced(&engine, &later, &fence).unwrap();
+        assert_eq!(
+            store.event(later).unwrap().unwrap().plate_sighting_id,
+            Some(stored.id)
+        );
+
+        // One character off hits only where the reader doubted that character.
+        let doubtful = store
+            .record_plate_sighting_fenced(&engine, &sighting("27A12346", Some(7), 6), &fence)
+            .unwrap();
+        assert_eq!(doubtful.hits.len(), 1, "{}", db.name);
+        let sure = store
+            .record_plate_sighting_fenced(&engine, &sighting("27A12346", None, 7), &fence)
+            .unwrap();
+        assert!(sure.hits.is_empty(), "{}", db.name);
+        let other = store
+            .record_plate_sighting_fenced(&engine, &sighting("29B67890", None, 8), &fence)
+            .unwrap();
+
+        // A search allows one character off, newest first, and finds the events.
+        assert!(matches!(
+            store.search_plates(&engine, "27A12345", 10),
+            Err(StoreError::Forbidden { .. })
+        ));
+        let found = store.search_plates(&disp, "27a-123.45", 10).unwrap();
+        let ids: Vec<i64> = found.sightings.iter().map(|s| s.id).collect();
+        assert_eq!(ids, [sure.id, doubtful.id, stored.id], "{}", db.name);
+        assert!(!ids.contains(&other.id));
+        let event_ids: Vec<i64> = found.events.iter().map(|e| e.id).collect();
+        assert!(event_ids.contains(&violation) && event_ids.contains(&later));
+        let (seen, close_up) = store.plate_sighting(&disp, stored.id).unwrap().unwrap();
+        assert_eq!(seen.reading.formatted, "27A-123.45");
+        assert_eq!(close_up, vec![0xFF, 0xD8, 0xFF, 5]);
+
+        // Taken off: kept and marked, no more hits.
+        store.watchlist_remove(&sup, entry).unwrap();
+        assert!(store.watchlist(&sup, false).unwrap().is_empty());
+        let all = store.watchlist(&sup, true).unwrap();
+        assert_eq!(all[0].removed_by.as_deref(), Some("sup"));
+        let after = store
+            .record_plate_sighting_fenced(&engine, &sighting("27A12345", None, 9), &fence)
+            .unwrap();
+        assert!(after.hits.is_empty(), "{}", db.name);
+
+        // Reviewers keep one machine reading and correct the other: counted for the field.
+        for (event, typed) in [(violation, "27A-123.45"), (later, "27A-123.46")] {
+            store.attach_evidence(&sup, event, "bundle").unwrap();
+            let confirmation = dienbien_dispatch::store::Confirmation {
+                plate: Plate::parse(typed).unwrap(),
+                colour: dienbien_dispatch::domain::PlateColour::White,
+                class: None,
+                clause: None,
+                read_by_machine: Some("27A-123.45".into()),
+            };
+            store.confirm_violation(&sup, event, &confirmation).unwrap();
+        }
+        let accuracy = store.plate_accuracy(&sup, None).unwrap();
+        assert_eq!(
+            (
+                accuracy.with_reading,
+                accuracy.corrected,
+                accuracy.without_reading
+            ),
+            (2, 1, 0),
+            "{}",
+            db.name
+        );
+        assert_eq!(accuracy.kept_rate(), Some(0.5));
+
+        // Retention: the sightings no event refers to go, those of the violation and of the
+        // watch-list hits stay; only the engine purges, and says so once in the audit log.
+        let soon = dienbien_dispatch::clock::now_utc_ms() + 1_000;
+        assert!(matches!(
+            store.purge_plate_sightings(&disp, soon),
+            Err(StoreError::Forbidden { .. })
+        ));
+        assert_eq!(
+            store.purge_plate_sightings(&engine, soon).unwrap(),
+            3,
+            "{}",
+            db.name
+        );
+        for (id, kept) in [
+            (stored.id, true),
+            (doubtful.id, true),
+            (sure.id, false),
+            (other.id, false),
+            (after.id, false),
+        ] {
+            assert_eq!(
+                store.plate_sighting(&disp, id).unwrap().is_some(),
+                kept,
+                "sighting {id} ({})",
+                db.name
+            );
+        }
+        assert_eq!(store.purge_plate_sightings(&engine, soon).unwrap(), 0);
+        // The database itself keeps a sighting an event refers to.
+        let refused = common::execute_raw(
+            &db.location,
+            &format!("DELETE FROM plate_sightings WHERE id = {}", stored.id),
+        )
+        .unwrap_err();
+        assert!(
+            refused.contains("kept with the event"),
+            "{}: {refused}",
+            db.name
+        );
+
+        // Every change, hit and search is in the audit log, with who did it.
+        let audit = store.recent_audit(200).unwrap();
+        let count = |action: AuditAction, actor: &str| {
+            audit
+                .iter()
+                .filter(|e| e.action == action.code() && e.actor == actor)
+                .count()
+        };
+        assert_eq!(count(AuditAction::WatchlistAdd, "sup"), 1, "{}", db.name);
+        assert_eq!(count(AuditAction::WatchlistRemove, "sup"), 1);
+        assert_eq!(count(AuditAction::WatchlistHit, "engine-1"), 2);
+        assert_eq!(count(AuditAction::PlateSearch, "disp"), 1);
+        assert_eq!(count(AuditAction::PlatePurge, "engine-1"), 1, "{}", db.name);
+        let search = audit
+            .iter()
+            .find(|e| e.action == AuditAction::PlateSearch.code())
+            .unwrap();
+        assert_eq!(search.subject, "27A12345");
+    }
+}

@@ -476,3 +476,113 @@ fn live_video_is_refused_by_the_back_end_to_nobody_signed_in() {
             .any(|n| n.contains("DBP-GT-A1-N: refused: nobody is signed in"))
     });
 }
+
+#[test]
+fn a_watch_listed_plate_read_alerts_the_console_which_searches_plates_and_shows_the_list() {
+    use dienbien_dispatch::domain::{CharReading, ObjectClass, Plate, PlateColour, PlateReading};
+    use dienbien_dispatch::store::NewPlateSighting;
+    let db = common::sqlite();
+    {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let supervisor = store.first_run_principal().unwrap();
+        store
+            .watchlist_add(
+                &supervisor,
+                &Plate::parse("27A-967.97").unwrap(),
+                "Xe bị truy tìm",
+                None,
+            )
+            .unwrap();
+        let engine = store.local_engine_principal().unwrap();
+        let fence = store
+            .take_leases("engine-elsewhere", 100, 60_000)
+            .unwrap()
+            .into_iter()
+            .find(|f| f.camera == "DBP-GT-A1-N")
+            .unwrap();
+        let mut close_up = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut close_up)
+            .encode_image(&image::RgbImage::from_pixel(
+                190,
+                96,
+                image::Rgb([236, 236, 232]),
+            ))
+            .unwrap();
+        let chars: Vec<CharReading> = "27A96797"
+            .chars()
+            .map(|char| CharReading {
+                char,
+                confidence: 0.95,
+            })
+            .collect();
+        let stored = store
+            .record_plate_sighting_fenced(
+                &engine,
+                &NewPlateSighting {
+                    camera_code: "DBP-GT-A1-N".into(),
+                    track: 3,
+                    class: ObjectClass::Car,
+                    seen_at_ms: dienbien_dispatch::clock::now_utc_ms(),
+                    stream_at_ms: 1_000,
+                    reading: PlateReading {
+                        text: "27A96797".into(),
+                        formatted: "27A-967.97".into(),
+                        rows: 2,
+                        colour: PlateColour::White,
+                        confidence: 0.66,
+                        chars,
+                        corners: [[0.0; 2]; 4],
+                    },
+                    sightings: 3,
+                    close_up,
+                },
+                &fence,
+            )
+            .unwrap();
+        assert_eq!(stored.hits.len(), 1);
+    }
+    let mut harness = console_on(
+        db,
+        UiSettings {
+            language: Language::English,
+            ..UiSettings::default()
+        },
+        (1400.0, 900.0),
+    );
+    // Every console shows the alert: the plate as listed, why, and what the camera read.
+    wait(&mut harness, "the watch-list alert", |h| {
+        h.query_by_label_contains("ALERT: watch-listed vehicle")
+            .is_some()
+    });
+    harness.get_by_label("27A-967.97");
+    harness.get_by_label_contains("Reason: Xe bị truy tìm");
+    harness.get_by_label_contains("Read: 27A-967.97 (66 %)");
+    harness.run_steps(2);
+    if let Ok(path) = std::env::var("SAVE_ALERT_PNG") {
+        harness.render().unwrap().save(path).unwrap();
+    }
+    harness.get_by_label("Show on the map").click();
+    harness.run_steps(3);
+    assert_eq!(app(&harness).selected_code(), Some("DBP-GT-A1-N"));
+    harness.get_by_label("Dismiss").click();
+    harness.run_steps(3);
+    assert!(
+        harness
+            .query_by_label_contains("ALERT: watch-listed vehicle")
+            .is_none()
+    );
+    // F8: the plate search finds the sighting one character off.
+    harness.key_press(egui::Key::F8);
+    harness.run_steps(2);
+    harness.event(egui::Event::Text("27A-967.98".into()));
+    harness.run_steps(1);
+    harness.get_by_label("Search").click();
+    wait(&mut harness, "the search's results", |h| {
+        h.query_by_label_contains("Sightings (1)").is_some()
+    });
+    // F7: the watch list, for supervisors.
+    harness.key_press(egui::Key::F7);
+    wait(&mut harness, "the watch list", |h| {
+        h.query_by_label("Xe bị truy tìm").is_some()
+    });
+}

@@ -87,6 +87,10 @@ struct FeedInner {
     wall_offset_ms: Option<i64>,
     /// What was drawn over published results, not yet taken for recording.
     overlays: VecDeque<OverlayDraft>,
+    /// The plates of the stream's tracks, when they are read.
+    plates: Option<super::plates::StreamPlates>,
+    /// Plates settled, not yet taken by the engine.
+    settled_plates: VecDeque<super::plates::TrackPlate>,
 }
 
 /// The boxes of one published result, on the stream's clock (the console adds the camera, the
@@ -118,6 +122,8 @@ impl std::fmt::Debug for StreamRules {
 const KEPT_EVENTS: usize = 256;
 /// Count-line crossings kept for the engine at most.
 const KEPT_CROSSINGS: usize = 4_096;
+/// Settled plates kept for the engine at most.
+const KEPT_PLATES: usize = 256;
 
 /// Shared by the detector (writer) and the display (readers) of one stream.
 #[derive(Debug, Clone, Default)]
@@ -150,6 +156,16 @@ impl DetectionFeed {
                 .tracker
                 .update(result.sequence, result.pts_90k, &objects);
             result.track_ids = inner.tracker.label(&objects);
+            if let Some(plates) = &mut inner.plates {
+                let tracks = inner.tracker.tracks();
+                for plate in plates.settle(|id| tracks.iter().any(|t| t.id == id), result.pts_90k) {
+                    if inner.settled_plates.len() >= KEPT_PLATES {
+                        inner.settled_plates.pop_front();
+                        tracing::warn!("plates not taken by the engine; oldest dropped");
+                    }
+                    inner.settled_plates.push_back(plate);
+                }
+            }
             if let Some(stream_rules) = &mut inner.rules {
                 let t_ms = result.pts_90k / 90;
                 let mut raised = Vec::new();
@@ -255,6 +271,41 @@ impl DetectionFeed {
     /// Runs `rules` on this stream's tracks from now on, with signal states from `signals`.
     pub fn set_rules(&self, rules: RuleSet, signals: Arc<CameraSignals>) {
         self.update(|inner| inner.rules = Some(StreamRules { rules, signals }));
+    }
+
+    /// Reads the plates of this stream's tracked vehicles from now on (or stops).
+    pub fn set_plate_reading(&self, on: bool) {
+        self.update(|inner| inner.plates = on.then(Default::default));
+    }
+
+    /// The tracks seen in the result at `pts_90k` whose plates to read now (at most `room`),
+    /// each counted as asked; empty when plates are not read here.
+    pub fn plates_wanted(&self, pts_90k: i64, room: usize) -> Vec<(u64, [f32; 4])> {
+        let Ok(mut guard) = self.inner.lock() else {
+            return Vec::new();
+        };
+        let inner = &mut *guard;
+        match &mut inner.plates {
+            Some(plates) => plates.wanted(inner.tracker.seen_at(pts_90k), pts_90k, room),
+            None => Vec::new(),
+        }
+    }
+
+    /// A reading of a track's plate (from the plate reader thread).
+    pub fn plate_read(&self, read: super::plates::PlateRead) {
+        self.update(|inner| {
+            if let Some(plates) = &mut inner.plates {
+                plates.add(read);
+            }
+        });
+    }
+
+    /// The plates settled since the last call (one per track).
+    pub fn take_plates(&self) -> Vec<super::plates::TrackPlate> {
+        self.inner
+            .lock()
+            .map(|mut i| i.settled_plates.drain(..).collect())
+            .unwrap_or_default()
     }
 
     /// Sets the area searched enlarged when something moves in it (the junction's drawn area).

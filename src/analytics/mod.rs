@@ -5,6 +5,8 @@
 
 pub mod feed;
 pub mod motion;
+pub mod plate_worker;
+pub mod plates;
 pub mod schedule;
 pub mod tampering;
 pub mod worker;

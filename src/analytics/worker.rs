@@ -14,6 +14,7 @@ use crate::detect::preprocess::{PictureCrop, source_span, window_for};
 use crate::detect::search::SearchScale;
 use crate::ingest::{Doorbell, FrameSlot, SlotFrame};
 use crate::video::YuvFrame;
+use image::RgbImage;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -193,6 +194,13 @@ fn run(shared: &Shared, options: &DetectorOptions) {
         .max_batch
         .unwrap_or(if detector.is_gpu() { 8 } else { 1 })
         .max(1);
+    let plates = match super::plate_worker::PlateWorker::start(options.models_dir.clone()) {
+        Ok(worker) => Some(worker),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the plate reader thread; plates are not read");
+            None
+        }
+    };
     let mut states: HashMap<u64, StreamState> = HashMap::new();
     let mut turn = 0usize;
     let mut rings = shared.bell.rings();
@@ -202,7 +210,7 @@ fn run(shared: &Shared, options: &DetectorOptions) {
             rings = shared.bell.wait_beyond(rings, Duration::from_millis(200));
             continue;
         }
-        search(&detector, jobs);
+        search(&detector, jobs, plates.as_ref());
     }
 }
 
@@ -273,7 +281,7 @@ fn collect_jobs(
 }
 
 /// Searches the jobs' frames in one batch and publishes each result.
-fn search(detector: &Detector, jobs: Vec<Job>) {
+fn search(detector: &Detector, jobs: Vec<Job>, plates: Option<&super::plate_worker::PlateWorker>) {
     let started = Instant::now();
     let frames: Vec<FrameSearch> = jobs
         .iter()
@@ -311,6 +319,40 @@ fn search(detector: &Detector, jobs: Vec<Job>) {
             latency_ms,
             track_ids: Vec::new(),
             flagged: Vec::new(),
+        });
+        if let Some(plates) = plates {
+            offer_plates(plates, &job);
+        }
+    }
+}
+
+/// Hands the plate reader the vehicles of `job`'s frame worth reading now (the feed decides;
+/// a stream whose plates are not read asks for none). A crop the queue cannot take is
+/// asked again at the vehicle's next sighting.
+fn offer_plates(plates: &super::plate_worker::PlateWorker, job: &Job) {
+    let frame = &job.frame.frame;
+    for (track, bbox) in job.feed.plates_wanted(frame.pts_90k, plates.room()) {
+        let [x0, y0, x1, y1] = bbox;
+        let margin = 0.04 * (x1 - x0).max(y1 - y0);
+        let left = (x0 - margin).max(0.0) as u32;
+        let top = (y0 - margin).max(0.0) as u32;
+        let right = ((x1 + margin).max(0.0) as u32).min(frame.width);
+        let bottom = ((y1 + margin).max(0.0) as u32).min(frame.height);
+        if right <= left + 1 || bottom <= top + 1 {
+            continue;
+        }
+        let (width, height) = (right - left, bottom - top);
+        let Some(crop) =
+            RgbImage::from_raw(width, height, frame.crop_rgb(left, top, width, height))
+        else {
+            continue;
+        };
+        plates.offer(super::plate_worker::PlateJob {
+            feed: job.feed.clone(),
+            track,
+            pts_90k: frame.pts_90k,
+            wall_ms: job.frame.wall_ms,
+            crop,
         });
     }
 }

@@ -22,6 +22,7 @@ mod serve;
 mod sign_in;
 mod signals;
 mod users;
+mod watchlist;
 
 pub use analyze::run as analyze;
 pub use audit::run as audit;
@@ -43,6 +44,7 @@ pub use serve::{engines, run as serve};
 pub use sign_in::{login, logout};
 pub use signals::run as signals;
 pub use users::run as users;
+pub use watchlist::run as watchlist;
 
 /// The detector with `weights` (`vietnam` or `coco`), or the configured weights.
 pub(crate) fn load_detector(

@@ -19,9 +19,133 @@ pub fn run(command: &PlatesCommand, setup: &Setup) -> anyhow::Result<()> {
             folder,
             count,
             seed,
+            onto: None,
         } => generate(folder, *count, *seed),
+        PlatesCommand::Generate {
+            folder,
+            count,
+            seed,
+            onto: Some(photo),
+        } => generate_onto(folder, photo, *count, *seed, setup),
         PlatesCommand::Eval { folder, crop, json } => eval(folder, *crop, *json, setup),
+        PlatesCommand::Search {
+            text,
+            limit,
+            close_ups,
+            json,
+        } => search(text, *limit, close_ups.as_deref(), *json, setup),
+        PlatesCommand::Accuracy { since, json } => accuracy(since.as_deref(), *json, setup),
+        PlatesCommand::Purge { days } => purge(*days, setup),
     }
+}
+
+/// Deletes the sightings past their retention period (as the engine does).
+fn purge(days: Option<f64>, setup: &Setup) -> anyhow::Result<()> {
+    let mut engine = setup.config.engine.clone();
+    if let Some(days) = days {
+        anyhow::ensure!(
+            days.is_finite() && days >= 0.0,
+            "--days {days}: a number of days, 0 or more"
+        );
+        engine.plate_days = days;
+    }
+    let mut store = setup.store()?;
+    let who = super::sign_in::engine_principal(setup, &mut store)?;
+    let before = engine.plate_cutoff_ms(crate::clock::now_utc_ms());
+    let deleted = store.purge_plate_sightings(&who, before)?;
+    println!(
+        "{deleted} plate sightings seen before {} deleted (those events refer to are kept)",
+        crate::clock::vietnam_datetime(before)
+    );
+    Ok(())
+}
+
+/// The machine's readings against the reviewers' confirmations.
+fn accuracy(since: Option<&str>, json: bool, setup: &Setup) -> anyhow::Result<()> {
+    let since_ms = since
+        .map(|d| {
+            crate::clock::parse_vietnam_datetime(d)
+                .with_context(|| format!("--since '{d}' is not a date (YYYY-MM-DD)"))
+        })
+        .transpose()?;
+    let mut store = setup.store()?;
+    let who = super::principal(setup, &mut store)?;
+    let tally = store.plate_accuracy(&who, since_ms)?;
+    if json {
+        println!("{}", serde_json::to_string(&tally)?);
+        return Ok(());
+    }
+    println!(
+        "{} violations confirmed with a machine reading, {} corrected by the reviewer{}; {} confirmed without one",
+        tally.with_reading,
+        tally.corrected,
+        tally.kept_rate().map_or_else(String::new, |r| format!(
+            " ({:.1} % kept as read)",
+            100.0 * r
+        )),
+        tally.without_reading
+    );
+    Ok(())
+}
+
+/// Every sighting and event of a plate, newest first (the store audits the search).
+fn search(
+    text: &str,
+    limit: usize,
+    close_ups: Option<&Path>,
+    json: bool,
+    setup: &Setup,
+) -> anyhow::Result<()> {
+    let mut store = setup.store()?;
+    let who = super::principal(setup, &mut store)?;
+    let found = store.search_plates(&who, text, limit)?;
+    if let Some(folder) = close_ups {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        let ids: Vec<i64> = found.sightings.iter().map(|s| s.id).collect();
+        for (id, jpeg) in store.plate_close_ups(&who, &ids)? {
+            let path = folder.join(format!("{id}.jpg"));
+            std::fs::write(&path, jpeg)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string(&found)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} sighting{}, {} event{}",
+        found.query,
+        found.sightings.len(),
+        if found.sightings.len() == 1 { "" } else { "s" },
+        found.events.len(),
+        if found.events.len() == 1 { "" } else { "s" }
+    );
+    for s in &found.sightings {
+        println!(
+            "  sighting {:>6}  {}  {:<12} {:<14} {:<6} confidence {:.2} ({} reading{}, track {})",
+            s.id,
+            crate::clock::vietnam_datetime(s.seen_at_ms),
+            s.camera_code,
+            s.reading.formatted,
+            s.reading.colour.code(),
+            s.reading.confidence,
+            s.sightings,
+            if s.sightings == 1 { "" } else { "s" },
+            s.track
+        );
+    }
+    for e in &found.events {
+        println!(
+            "  event    {:>6}  {}  {:<12} {:<20} {}",
+            e.id,
+            crate::clock::vietnam_datetime(e.raised_at_ms),
+            e.camera_code,
+            e.kind.code(),
+            e.plate_text.as_deref().unwrap_or("(plate not confirmed)")
+        );
+    }
+    Ok(())
 }
 
 fn load(setup: &Setup) -> anyhow::Result<PlateReader> {
@@ -47,6 +171,59 @@ fn read_one(
     })
 }
 
+/// The plates of a whole picture: those the plate detector finds, then, for each vehicle the
+/// vehicle detector finds whose box holds no plate read yet, its plate read as the engine
+/// reads a tracked vehicle's (the plate detector misses most white Vietnamese plates).
+fn read_whole(
+    reader: &PlateReader,
+    vehicles: &crate::detect::detector::Detector,
+    picture: &image::RgbImage,
+) -> anyhow::Result<Vec<PlateReading>> {
+    use crate::analytics::plates::{MIN_BOX_PX, is_vehicle};
+    use crate::detect::detector::RgbPicture;
+    use crate::detect::search::SearchScale;
+    let mut readings = reader.read_picture(picture)?;
+    let (width, height) = (picture.width() as usize, picture.height() as usize);
+    let found = vehicles.detect_scaled(
+        RgbPicture {
+            rgb: picture.as_raw(),
+            width,
+            height,
+        },
+        (0, 0, width, height),
+        SearchScale::FOCUS,
+    )?;
+    for vehicle in found {
+        let [x0, y0, x1, y1] = vehicle.bbox;
+        if !is_vehicle(vehicle.class) || x1 - x0 < MIN_BOX_PX || y1 - y0 < MIN_BOX_PX {
+            continue;
+        }
+        let holds_one = readings.iter().any(|r| {
+            let cx = r.corners.iter().map(|c| c[0]).sum::<f32>() / 4.0;
+            let cy = r.corners.iter().map(|c| c[1]).sum::<f32>() / 4.0;
+            (x0..=x1).contains(&cx) && (y0..=y1).contains(&cy)
+        });
+        if holds_one {
+            continue;
+        }
+        let (left, top) = (x0.max(0.0) as u32, y0.max(0.0) as u32);
+        let right = (x1.min(width as f32) as u32).max(left + 1);
+        let bottom = (y1.min(height as f32) as u32).max(top + 1);
+        let crop =
+            image::imageops::crop_imm(picture, left, top, right - left, bottom - top).to_image();
+        if let Some(mut reading) = reader.read_vehicle(&crop)? {
+            for corner in &mut reading.corners {
+                corner[0] += left as f32;
+                corner[1] += top as f32;
+            }
+            if !readings.iter().any(|r| r.text == reading.text) {
+                readings.push(reading);
+            }
+        }
+    }
+    Ok(readings)
+}
+
 fn read(
     images: &[std::path::PathBuf],
     crop: bool,
@@ -54,6 +231,21 @@ fn read(
     setup: &Setup,
 ) -> anyhow::Result<()> {
     let reader = load(setup)?;
+    // Whole pictures also look for vehicles; without the vehicle detector the plate detector
+    // alone reads them (said once).
+    let vehicles = if crop {
+        None
+    } else {
+        match super::load_detector(setup, None) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!(
+                    "warning: {e:#}; plates are looked for by the plate detector alone (it misses most white plates)"
+                );
+                None
+            }
+        }
+    };
     let mut failed = 0;
     for path in images {
         let picture = match open_picture(path) {
@@ -64,7 +256,10 @@ fn read(
                 continue;
             }
         };
-        let plates = read_one(&reader, &picture, crop)?;
+        let plates = match &vehicles {
+            Some(vehicles) => read_whole(&reader, vehicles, &picture)?,
+            None => read_one(&reader, &picture, crop)?,
+        };
         if json {
             let line = serde_json::json!({ "image": path.display().to_string(), "plates": plates });
             println!("{line}");
@@ -131,6 +326,65 @@ fn generate(folder: &Path, count: usize, seed: u64) -> anyhow::Result<()> {
     std::fs::write(&path, labels).with_context(|| format!("cannot write {}", path.display()))?;
     println!(
         "{count} plates and labels.tsv written to {}",
+        folder.display()
+    );
+    Ok(())
+}
+
+/// `count` copies of `photo`, each with rendered plates (cycling through layouts and colours)
+/// painted over the plates the detector finds in it.
+fn generate_onto(
+    folder: &Path,
+    photo: &Path,
+    count: usize,
+    seed: u64,
+    setup: &Setup,
+) -> anyhow::Result<()> {
+    use crate::domain::PlateColour;
+    use crate::plates::synth::{Rng, SynthLayout, paint_scene};
+    let picture = open_picture(photo)?;
+    let reader = load(setup)?;
+    let quads: Vec<[[f32; 2]; 4]> = reader
+        .detector()
+        .detect(&picture, crate::plates::reader::MIN_PLATE_SCORE)
+        .context("cannot search the photograph for plates")?
+        .into_iter()
+        .map(|p| p.corners)
+        .collect();
+    anyhow::ensure!(
+        !quads.is_empty(),
+        "no plate found in {} to paint over",
+        photo.display()
+    );
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let mut rng = Rng::new(seed);
+    let mut labels = String::from("file\ttext\tlayout\tcolour\n");
+    for i in 0..count {
+        let layout = SynthLayout::ALL[i % SynthLayout::ALL.len()];
+        let colour = PlateColour::ALL[(i / SynthLayout::ALL.len()) % PlateColour::ALL.len()];
+        let scene = paint_scene(&mut rng, &picture, &quads, layout, colour);
+        let name = format!("scene-{i:05}.png");
+        let path = folder.join(&name);
+        scene
+            .picture
+            .save(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        // The labels name the first plate (the one evaluation compares with the best reading).
+        if let Some((text, ..)) = scene.plates.first() {
+            labels.push_str(&format!(
+                "{name}\t{text}\t{}\t{}\n",
+                layout.code(),
+                colour.code()
+            ));
+        }
+    }
+    let path = folder.join("labels.tsv");
+    std::fs::write(&path, labels).with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "{count} pictures ({} plate{} each) and labels.tsv written to {}",
+        quads.len(),
+        if quads.len() == 1 { "" } else { "s" },
         folder.display()
     );
     Ok(())

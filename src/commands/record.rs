@@ -4,7 +4,7 @@
 use super::Setup;
 use crate::cli::{RecordArgs, RecordingsCommand, ServeArgs};
 use crate::domain::StreamUrl;
-use crate::recording::{Recorder, RecorderConfig, SegmentEvent, prune, recover};
+use crate::recording::{Recorder, RecorderConfig, SegmentEvent, prune, recover, recover_camera};
 use crate::store::{SegmentEnd, Store};
 use crate::video::{self, Decoder, RtspOptions};
 use anyhow::{Context as _, bail};
@@ -95,7 +95,10 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
     let (mut store, _) = setup.seeded_store()?;
     let dir = recordings_dir(args.segments.dir.as_ref(), setup);
     let who = super::sign_in::engine_principal(setup, &mut store)?;
-    let report = recover(&mut store, &who, &dir)?;
+    let camera = args.camera.clone().unwrap_or_default();
+    // Only this camera's segments: another recorder may be writing its own into the same
+    // folder, and its open segment is not one a stop left behind.
+    let report = recover_camera(&mut store, &who, &dir, &camera)?;
     if report != Default::default() {
         println!(
             "recovered {} segments, indexed {}, lost {}, missing {}",
@@ -112,7 +115,6 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
         policy: setup.config.recording.policy(),
         samples: setup.samples.clone(),
     };
-    let camera = args.camera.clone().unwrap_or_default();
     let text = match &args.source {
         Some(source) if source.contains("://") => source.clone(),
         Some(path) => {

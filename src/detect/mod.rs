@@ -8,6 +8,7 @@ mod depthwise_any;
 pub mod detector;
 pub mod evaluation;
 mod fast_math;
+mod graph_fusion;
 mod head;
 mod host;
 pub mod onnx;

@@ -7,6 +7,7 @@
 //! Shapes computed in the graph are integer values beside the tensors. An operator or
 //! attribute it does not know is an error naming the node, never a silent wrong answer.
 
+use super::graph_fusion::{self, Fusion};
 use super::onnx::{Initializer, Model, Node};
 use candle_core::{DType, Device, Tensor};
 use std::collections::HashMap;
@@ -29,6 +30,8 @@ pub struct Graph {
     constants: HashMap<String, Tensor>,
     /// Integer constants (shapes, slice bounds), by name.
     integers: HashMap<String, Vec<i64>>,
+    /// Elementwise tails and folded convolutions ([`graph_fusion`]).
+    fusion: Fusion,
     device: Device,
 }
 
@@ -38,18 +41,41 @@ fn tensor_of(init: &Initializer, device: &Device) -> Option<Tensor> {
     Tensor::from_vec(values, dims, device).ok()
 }
 
-impl Graph {
-    pub fn new(model: &Model, device: &Device) -> Self {
-        let mut constants = HashMap::new();
-        let mut integers = HashMap::new();
-        for init in &model.initializers {
-            if let Some(values) = init.to_i64() {
-                integers.insert(init.name.clone(), values);
-            } else if let Some(t) = tensor_of(init, device) {
-                constants.insert(init.name.clone(), t);
-            }
+/// The initializers of `model`: float tensors on `device`, and integer lists (shapes, slice
+/// bounds), by name.
+pub(super) fn constants_of(
+    model: &Model,
+    device: &Device,
+) -> (HashMap<String, Tensor>, HashMap<String, Vec<i64>>) {
+    let mut constants = HashMap::new();
+    let mut integers = HashMap::new();
+    for init in &model.initializers {
+        if let Some(values) = init.to_i64() {
+            integers.insert(init.name.clone(), values);
+        } else if let Some(t) = tensor_of(init, device) {
+            constants.insert(init.name.clone(), t);
         }
+    }
+    (constants, integers)
+}
+
+impl Graph {
+    /// The graph of `model` with its elementwise chains fused ([`graph_fusion`]).
+    pub fn new(model: &Model, device: &Device) -> Self {
+        let mut graph = Self::unfused(model, device);
+        graph.fusion = graph_fusion::fuse(&graph.nodes, &graph.constants);
+        graph
+    }
+
+    /// The graph run node by node as exported: the reference the fused graph is tested and
+    /// measured against.
+    pub fn unfused(model: &Model, device: &Device) -> Self {
+        let (constants, integers) = constants_of(model, device);
         Self {
+            fusion: Fusion {
+                absorbed: vec![false; model.nodes.len()],
+                ..Fusion::default()
+            },
             nodes: model.nodes.clone(),
             constants,
             integers,
@@ -153,6 +179,9 @@ impl Graph {
         let mut int_values: HashMap<&str, Vec<i64>> = HashMap::new();
         values.insert(input_name, input);
         for (index, node) in self.nodes.iter().enumerate() {
+            if self.fusion.absorbed[index] {
+                continue;
+            }
             let fail = |message: String| GraphError::Node {
                 index,
                 op: node.op_type.clone(),
@@ -185,13 +214,17 @@ impl Graph {
             let out = match node.op_type.as_str() {
                 "Conv" => {
                     let x = get(&node.inputs[0])?;
-                    let w = get(&node.inputs[1])?;
-                    let bias = node
-                        .inputs
-                        .get(2)
-                        .filter(|b| !b.is_empty())
-                        .map(|b| get(b))
-                        .transpose()?;
+                    let (w, bias) = match self.fusion.folded.get(&index) {
+                        Some((w, b)) => (w.clone(), Some(b.clone())),
+                        None => (
+                            get(&node.inputs[1])?,
+                            node.inputs
+                                .get(2)
+                                .filter(|b| !b.is_empty())
+                                .map(|b| get(b))
+                                .transpose()?,
+                        ),
+                    };
                     c(conv(&x, &w, bias.as_ref(), node).map_err(candle_core::Error::msg))?
                 }
                 "Sigmoid" => c(candle_nn::ops::sigmoid(&get(&node.inputs[0])?))?,
@@ -461,8 +494,16 @@ impl Graph {
                 }
                 other => return Err(fail(format!("operator {other} is not supported"))),
             };
-            if let Some(name) = node.outputs.first() {
-                values.insert(name.as_str(), out);
+            match self.fusion.tails.get(&index) {
+                Some(tail) => {
+                    let out = c(graph_fusion::apply(&tail.steps, out))?;
+                    values.insert(tail.output.as_str(), out);
+                }
+                None => {
+                    if let Some(name) = node.outputs.first() {
+                        values.insert(name.as_str(), out);
+                    }
+                }
             }
         }
         values
@@ -517,8 +558,20 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, node: &Node) -> Result<Te
         return Err("dilated convolutions are not supported".into());
     }
     let (_, channels, _, _) = x.dims4().map_err(e)?;
-    let (_, per_group, _, _) = w.dims4().map_err(e)?;
-    let y = if group == channels && per_group == 1 && group > 1 {
+    let (_, per_group, kh, kw) = w.dims4().map_err(e)?;
+    let depthwise = group == channels && per_group == 1 && group > 1;
+    if let Some(b) = bias
+        && depthwise
+        && (kh, kw) == (3, 3)
+        && [top, left, bottom, right] == [1; 4]
+        && sh == sw
+        && (sh == 1 || sh == 2)
+    {
+        // The detector's tuned 3×3 kernel, bias added as it finishes.
+        return super::depthwise::depthwise3x3(x, w, b, sh, super::fast_math::Act::Linear)
+            .map_err(e);
+    }
+    let y = if depthwise {
         super::depthwise_any::depthwise(x, w, (sh, sw), [top, left, bottom, right]).map_err(e)?
     } else {
         if sh != sw {

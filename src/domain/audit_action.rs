@@ -39,10 +39,20 @@ pub enum AuditAction {
     UserLocked,
     /// A command-line sign-in token was issued (`login`).
     UserTokenIssued,
+    /// A plate put on the watch list.
+    WatchlistAdd,
+    /// A plate taken off the watch list.
+    WatchlistRemove,
+    /// A watch-listed plate read by a camera.
+    WatchlistHit,
+    /// A search of the plates read (who searched what).
+    PlateSearch,
+    /// Plate sightings past their retention period deleted (how many, up to when).
+    PlatePurge,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 35] = [
         Self::CameraOpenFeed,
         Self::CamerasImport,
         Self::StoreSeed,
@@ -73,6 +83,11 @@ impl AuditAction {
         Self::UserSignOut,
         Self::UserLocked,
         Self::UserTokenIssued,
+        Self::WatchlistAdd,
+        Self::WatchlistRemove,
+        Self::WatchlistHit,
+        Self::PlateSearch,
+        Self::PlatePurge,
     ];
 
     /// The code the audit log keeps.
@@ -108,6 +123,11 @@ impl AuditAction {
             Self::UserSignOut => "user.sign_out",
             Self::UserLocked => "user.locked",
             Self::UserTokenIssued => "user.token_issued",
+            Self::WatchlistAdd => "watchlist.add",
+            Self::WatchlistRemove => "watchlist.remove",
+            Self::WatchlistHit => "watchlist.hit",
+            Self::PlateSearch => "plates.search",
+            Self::PlatePurge => "plates.purge",
         }
     }
 

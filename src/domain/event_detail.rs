@@ -25,6 +25,23 @@ pub struct EventDetail {
     /// `at_utc_ms` was therefore taken on the workstation's clock; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub camera_clock_offset_ms: Option<i64>,
+    /// For a watch-list event: the entry the plate matched and what was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<WatchHit>,
+}
+
+/// A watch-listed plate read by a camera: the list's entry and the reading that matched it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchHit {
+    pub entry_id: i64,
+    /// The plate as listed, in the standard form.
+    pub listed: String,
+    pub reason: String,
+    /// The plate sighting (one reading per track) that matched.
+    pub sighting_id: i64,
+    /// What the camera read, in the standard form, and how confidently.
+    pub read: String,
+    pub confidence: f32,
 }
 
 #[cfg(test)]

@@ -61,11 +61,7 @@ impl Plate {
     /// form: `27A-123.45` for cars, `27-B1 123.45` for motorbikes.
     pub fn parse(text: &str) -> Result<Self, PlateError> {
         let error = || PlateError(text.trim().to_owned());
-        let compact: String = text
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact = super::plate_match::compact(text);
         let chars: Vec<char> = compact.chars().collect();
         if chars.len() < 7 || !chars[0].is_ascii_digit() || !chars[1].is_ascii_digit() {
             return Err(error());

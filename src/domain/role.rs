@@ -39,6 +39,10 @@ pub enum Permission {
     ViewEngines,
     /// Write what the cameras saw: events, overlays, recordings and their deletion, counts.
     RecordDetections,
+    /// Search the plates the cameras read (where a vehicle went).
+    SearchPlates,
+    /// Put plates on the watch list and take them off.
+    ManageWatchlist,
 }
 
 impl Permission {
@@ -54,6 +58,8 @@ impl Permission {
             Self::ManageUsers => "manage users",
             Self::ViewEngines => "see the engines",
             Self::RecordDetections => "write detections, recordings and counts",
+            Self::SearchPlates => "search the plates the cameras read",
+            Self::ManageWatchlist => "change the watch list",
         }
     }
 }
@@ -102,10 +108,13 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         use Permission as P;
         match self {
-            Self::Dispatcher => matches!(permission, P::ViewLive | P::HandleAlarms | P::Replay),
+            Self::Dispatcher => matches!(
+                permission,
+                P::ViewLive | P::HandleAlarms | P::Replay | P::SearchPlates
+            ),
             Self::Reviewer => matches!(
                 permission,
-                P::ViewLive | P::Review | P::ProduceNotices | P::Replay
+                P::ViewLive | P::Review | P::ProduceNotices | P::Replay | P::SearchPlates
             ),
             Self::Supervisor => !matches!(permission, P::ManageUsers | P::RecordDetections),
             Self::Trainer => matches!(permission, P::Replay),
@@ -150,6 +159,13 @@ mod tests {
             "an engine never reviews"
         );
         assert!(!Role::Engine.can(Permission::ViewLive));
+        assert!(Role::Dispatcher.can(Permission::SearchPlates));
+        assert!(!Role::Trainer.can(Permission::SearchPlates));
+        assert!(!Role::Engine.can(Permission::SearchPlates));
+        assert!(Role::Supervisor.can(Permission::ManageWatchlist));
+        for role in [Role::Dispatcher, Role::Reviewer, Role::Administrator] {
+            assert!(!role.can(Permission::ManageWatchlist), "{role:?}");
+        }
         for role in Role::ALL {
             assert_eq!(Role::from_code(role.code()), Some(role));
             assert_eq!(role.can(Permission::RecordDetections), role.is_service());

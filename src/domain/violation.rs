@@ -19,10 +19,12 @@ pub enum ViolationKind {
     CameraTampering,
     /// More people than a zone's limit for longer than its time (public order; no fine).
     Crowd,
+    /// A plate on the watch list read by a camera (a wanted vehicle; no fine).
+    WatchList,
 }
 
 impl ViolationKind {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::RedLight,
         Self::WrongWay,
         Self::ImproperOvertaking,
@@ -33,6 +35,7 @@ impl ViolationKind {
         Self::Racing,
         Self::CameraTampering,
         Self::Crowd,
+        Self::WatchList,
     ];
 
     /// The code the database and the files keep (`red-light`, …), as serde writes it.
@@ -48,6 +51,7 @@ impl ViolationKind {
             Self::Racing => "racing",
             Self::CameraTampering => "camera-tampering",
             Self::Crowd => "crowd",
+            Self::WatchList => "watch-list",
         }
     }
 
@@ -96,10 +100,12 @@ pub enum Act {
     GroupSpeeding,
     CameraTampering,
     Crowd,
+    /// A watch-listed plate read.
+    WatchList,
 }
 
 impl Act {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::RedLight,
         Self::AmberCrossing,
         Self::OneWay,
@@ -120,6 +126,7 @@ impl Act {
         Self::GroupSpeeding,
         Self::CameraTampering,
         Self::Crowd,
+        Self::WatchList,
     ];
 
     /// The rule (kind of event) that raises this act.
@@ -141,6 +148,7 @@ impl Act {
             Self::Weaving | Self::GroupSpeeding => ViolationKind::Racing,
             Self::CameraTampering => ViolationKind::CameraTampering,
             Self::Crowd => ViolationKind::Crowd,
+            Self::WatchList => ViolationKind::WatchList,
         }
     }
 
@@ -167,6 +175,7 @@ impl Act {
             Self::GroupSpeeding => "group-speeding",
             Self::CameraTampering => "camera-tampering",
             Self::Crowd => "crowd",
+            Self::WatchList => "watch-list",
         }
     }
 
@@ -190,6 +199,7 @@ impl ViolationKind {
             Self::Racing => Act::Weaving,
             Self::CameraTampering => Act::CameraTampering,
             Self::Crowd => Act::Crowd,
+            Self::WatchList => Act::WatchList,
         }
     }
 }

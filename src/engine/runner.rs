@@ -49,6 +49,9 @@ impl EngineSettings {
     }
 }
 
+/// Plate readings kept at most while the database does not answer.
+const MAX_WAITING_PLATES: usize = 1_000;
+
 /// Why the engine stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -115,6 +118,9 @@ pub struct Engine {
     /// Per camera: overlay batches (and overlays) lost since the database last took one,
     /// so that an outage is logged once when it starts and once when it ends.
     overlays_lost: HashMap<String, (u64, u64)>,
+    /// Plates read but not stored yet (the database was down), oldest first, with what
+    /// became of the others.
+    plates: EventBacklog<(crate::store::NewPlateSighting, LeaseFence)>,
 }
 
 impl Engine {
@@ -148,6 +154,7 @@ impl Engine {
             backlog: EventBacklog::default(),
             counts: BTreeMap::new(),
             overlays_lost: HashMap::new(),
+            plates: EventBacklog::with_limit(MAX_WAITING_PLATES),
         };
         let info = engine.info();
         engine.store.engine_heartbeat(&info, true)?;
@@ -171,6 +178,7 @@ impl Engine {
                 self.self_fence();
             }
             self.write_events();
+            self.write_plates();
             if last_overlays.elapsed() >= OVERLAYS_EVERY {
                 last_overlays = Instant::now();
                 self.write_overlays();
@@ -186,6 +194,7 @@ impl Engine {
     fn shut_down(mut self) -> Result<(), EngineError> {
         tracing::info!(engine = %self.settings.name, cameras = self.held.len(), "stopping: closing segments, giving cameras back");
         self.write_events();
+        self.write_plates();
         self.write_overlays();
         self.write_counts();
         let cameras: Vec<String> = self.held.keys().cloned().collect();
@@ -249,6 +258,8 @@ impl Engine {
                 "events_written": self.backlog.stored,
                 "events_waiting": self.backlog.waiting(),
                 "events_dropped": self.backlog.dropped,
+                "plates_stored": self.plates.stored,
+                "plates_waiting": self.plates.waiting(),
                 // Over capacity every camera is searched less often, in turn (the detector
                 // visits the streams round-robin); these are the ones below 80 % of their rate.
                 "overloaded": !behind.is_empty(),
@@ -403,6 +414,7 @@ impl Engine {
             kind: StreamKind::Main,
         };
         let analyse_sub = self.settings.config.analysed_stream(&camera) == AnalysedStream::Sub;
+        let read_plates = self.settings.config.reads_plates(&camera);
         let credentials = camera.credentials_ref.as_deref();
         self.streams.watch_with(
             &main,
@@ -412,6 +424,7 @@ impl Engine {
                 analyse: !analyse_sub,
                 tap,
                 history: 0,
+                read_plates: read_plates && !analyse_sub,
             },
         );
         let mut keys = vec![main.clone()];
@@ -421,8 +434,11 @@ impl Engine {
                 camera: code.clone(),
                 kind: StreamKind::Sub,
             };
-            self.streams
-                .watch_with(&sub, sub_url, credentials, StreamUse::default());
+            let usage = StreamUse {
+                read_plates,
+                ..StreamUse::default()
+            };
+            self.streams.watch_with(&sub, sub_url, credentials, usage);
             keys.push(sub.clone());
             analysed = sub;
         }
@@ -530,6 +546,50 @@ impl Engine {
         }
     }
 
+    /// Stores the plates read along tracks on held cameras (each linked to its vehicle's
+    /// events and checked against the watch list by the store). A plate the database could
+    /// not take waits, in order (at most [`MAX_WAITING_PLATES`]), for the next round.
+    fn write_plates(&mut self) {
+        for live in self.streams.take_plates() {
+            let Some(held) = self.held.get(&live.camera) else {
+                continue;
+            };
+            let sighting = crate::store::NewPlateSighting {
+                camera_code: live.camera.clone(),
+                track: live.plate.track as i64,
+                class: live.plate.class,
+                seen_at_ms: live.plate.wall_ms,
+                stream_at_ms: live.plate.pts_90k / 90,
+                reading: live.plate.reading,
+                sightings: live.plate.sightings,
+                close_up: live.plate.close_up,
+            };
+            if !self.plates.push((sighting, held.fence.clone())) {
+                tracing::error!(camera = %live.camera, "a plate reading dropped: {MAX_WAITING_PLATES} wait for the database already");
+            }
+        }
+        let (store, principal) = (&mut self.store, &self.principal);
+        self.plates.drain(|(sighting, fence)| {
+            match store.record_plate_sighting_fenced(principal, sighting, fence) {
+                Ok(stored) => {
+                    tracing::info!(camera = %sighting.camera_code, id = stored.id, plate = %sighting.reading.formatted, confidence = sighting.reading.confidence, sightings = sighting.sightings, events = stored.linked_events, "plate read");
+                    for (event, hit) in &stored.hits {
+                        tracing::warn!(camera = %sighting.camera_code, event, plate = %hit.listed, reason = %hit.reason, "watch-listed plate read");
+                    }
+                    Stored::Yes
+                }
+                Err(StoreError::StaleLease { .. }) => {
+                    tracing::warn!(camera = %sighting.camera_code, "plate reading refused: the lease was taken over");
+                    Stored::Refused
+                }
+                Err(e) => {
+                    tracing::error!(camera = %sighting.camera_code, error = %e, "cannot store a plate reading; kept until the database is back");
+                    Stored::NotNow
+                }
+            }
+        });
+    }
+
     /// Adds the vehicles counted since the last batch to the stored per-minute totals (held
     /// cameras only; a count not stored is kept for the next batch).
     fn write_counts(&mut self) {
@@ -609,6 +669,15 @@ impl Engine {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "retention failed"),
+        }
+        let before = self
+            .settings
+            .config
+            .plate_cutoff_ms(crate::clock::now_utc_ms());
+        match self.store.purge_plate_sightings(&self.principal, before) {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "plate sightings past their retention deleted"),
+            Err(e) => tracing::error!(error = %e, "plate sighting retention failed"),
         }
     }
 

@@ -43,7 +43,22 @@ pub struct EvidenceRequest {
     pub track_path: Vec<[f32; 2]>,
     /// The label on the marked vehicle ("ô tô · đối tượng 38").
     pub vehicle_label: String,
+    /// The vehicle's plate as the engine read it along its track, when it did.
+    pub track_plate: Option<TrackPlateEvidence>,
 }
+
+/// A vehicle's plate read along its track (a plate sighting): the voted reading, how many
+/// readings voted, when the best was taken and its close-up (JPEG).
+#[derive(Debug, Clone)]
+pub struct TrackPlateEvidence {
+    pub reading: crate::domain::PlateReading,
+    pub sightings: i32,
+    pub seen_at_ms: i64,
+    pub close_up: Vec<u8>,
+}
+
+/// Width a track's plate close-up is enlarged to in the bundle (its data bar fits).
+const TRACK_PLATE_WIDTH: u32 = 480;
 
 /// A decoded picture and its UTC time.
 struct Still {
@@ -227,6 +242,9 @@ pub fn build(
             )?;
             close_ups.push((PLATE_FILE.to_owned(), "plate".to_owned(), Some(still.at_ms)));
         }
+    }
+    if let Some(track) = &request.track_plate {
+        track_plate(track, &partial, &mut close_ups, &mut read_plate)?;
     }
     files.extend(close_ups);
     files.push(("clip.mp4".to_owned(), "clip".to_owned(), None));
@@ -438,6 +456,57 @@ impl Drop for PartialFolder {
         }
         let _ = std::fs::remove_file(&self.lock_path);
     }
+}
+
+/// The vehicle's plate as read along its track: the bundle's reading when it is at least as
+/// confident as the still's (several sightings voted), and the plate's close-up from its
+/// best sighting when the still gave none.
+fn track_plate(
+    track: &TrackPlateEvidence,
+    partial: &Path,
+    close_ups: &mut Vec<(String, String, Option<i64>)>,
+    read_plate: &mut Option<crate::domain::PlateReading>,
+) -> Result<(), EvidenceError> {
+    if read_plate
+        .as_ref()
+        .is_none_or(|r| track.reading.confidence >= r.confidence)
+    {
+        *read_plate = Some(track.reading.clone());
+    }
+    if close_ups.iter().any(|(file, ..)| file == PLATE_FILE) {
+        return Ok(());
+    }
+    let Ok(picture) = image::load_from_memory(&track.close_up) else {
+        return Ok(());
+    };
+    let picture = picture.to_rgb8();
+    let height = (u64::from(picture.height()) * u64::from(TRACK_PLATE_WIDTH)
+        / u64::from(picture.width().max(1))) as u32;
+    let enlarged = image::imageops::resize(
+        &picture,
+        TRACK_PLATE_WIDTH,
+        height.max(1),
+        image::imageops::FilterType::CatmullRom,
+    );
+    let lines = vec![
+        format!(
+            "Biển số phóng to từ lần đọc tốt nhất của phương tiện ({} lần đọc), lúc {}",
+            track.sightings,
+            crate::clock::vietnam_datetime(track.seen_at_ms)
+        ),
+        reading_line(&track.reading),
+    ];
+    write_jpeg(
+        &partial.join(PLATE_FILE),
+        &with_data_bar(&enlarged, &lines),
+        92,
+    )?;
+    close_ups.push((
+        PLATE_FILE.to_owned(),
+        "plate".to_owned(),
+        Some(track.seen_at_ms),
+    ));
+    Ok(())
 }
 
 /// The data bar's line for a plate read by the machine: the plate, its colour, the confidence,

@@ -85,7 +85,19 @@ pub fn build_for_event(
     };
     let place = junction.map_or_else(|| event.camera.clone(), |j| j.name.clone());
     let marks = vehicle_marks(store, &event, &moments)?;
+    let track_plate = match stored.plate_sighting_id {
+        Some(sighting) => store.plate_sighting(who, sighting)?.map(|(s, close_up)| {
+            super::bundle::TrackPlateEvidence {
+                reading: s.reading,
+                sightings: s.sightings,
+                seen_at_ms: s.seen_at_ms,
+                close_up,
+            }
+        }),
+        None => None,
+    };
     let request = EvidenceRequest {
+        track_plate,
         vehicle_boxes: marks.boxes,
         signal_lines: marks.signals,
         track_path: marks.path,

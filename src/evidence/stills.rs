@@ -68,6 +68,9 @@ pub fn still_roles(kind: ViolationKind, count: usize) -> Vec<StillRole> {
             role("1-truoc.jpg", "before", "trước"),
             role("2-sau.jpg", "after", "sau"),
         ],
+        ViolationKind::WatchList => {
+            vec![role("1-doc-bien-so.jpg", "plate-read", "lúc đọc biển số")]
+        }
     };
     (0..count)
         .map(|i| {

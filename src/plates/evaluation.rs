@@ -54,11 +54,7 @@ pub fn read_labels(folder: &Path) -> Result<Vec<Label>, LabelsError> {
         let (Some(file), Some(plate)) = (fields.first(), fields.get(1)) else {
             return Err(line_error("expected file<TAB>text".into()));
         };
-        let text: String = plate
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let text = crate::domain::plate_match::compact(plate);
         if text.is_empty() {
             return Err(line_error(format!("'{plate}' holds no plate text")));
         }

@@ -67,36 +67,12 @@ fn quad_area(c: &[[f32; 2]; 4]) -> f32 {
 
 /// The indices of the largest 4-connected part of `mask`.
 fn largest_part(mask: &[bool], w: usize, h: usize) -> Option<Vec<usize>> {
-    let mut seen = vec![false; mask.len()];
     let mut best: Vec<usize> = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..mask.len() {
-        if !mask[start] || seen[start] {
-            continue;
-        }
-        let mut part = Vec::new();
-        seen[start] = true;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            part.push(i);
-            let (x, y) = (i % w, i / w);
-            let neighbours = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < w).then(|| i + 1),
-                (y > 0).then(|| i - w),
-                (y + 1 < h).then(|| i + w),
-            ];
-            for n in neighbours.into_iter().flatten() {
-                if mask[n] && !seen[n] {
-                    seen[n] = true;
-                    stack.push(n);
-                }
-            }
-        }
+    super::components::each_part(mask, w, h, |part| {
         if part.len() > best.len() {
-            best = part;
+            best = part.to_vec();
         }
-    }
+    });
     (!best.is_empty()).then_some(best)
 }
 

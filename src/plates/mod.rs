@@ -3,7 +3,9 @@
 //! by PP-OCRv4's recogniser (`recogniser`) and decoded under the plate grammar (`ctc`), its
 //! colour taken from the background (`colour`); `reader` ties them together.
 
+pub mod candidates;
 pub mod colour;
+mod components;
 pub mod ctc;
 pub mod evaluation;
 mod ink;
@@ -13,5 +15,6 @@ pub mod recogniser;
 pub mod rectify;
 pub mod rows;
 pub mod synth;
+pub mod voting;
 
 pub use reader::{PlateReader, ReaderError};

@@ -142,6 +142,15 @@ pub fn random_text(rng: &mut Rng, layout: SynthLayout) -> (String, Option<String
     }
 }
 
+/// A plate's rows as its text without separators (`27A12345`).
+fn compact_rows(rows: &(String, Option<String>)) -> String {
+    crate::domain::plate_match::compact(&format!(
+        "{}{}",
+        rows.0,
+        rows.1.as_deref().unwrap_or_default()
+    ))
+}
+
 /// Background and ink of each plate colour.
 fn paint(colour: PlateColour) -> ([u8; 3], [u8; 3]) {
     match colour {
@@ -319,12 +328,7 @@ pub fn generate(
     difficulty: &Difficulty,
 ) -> SynthPlate {
     let rows = random_text(rng, layout);
-    let text: String = rows
-        .0
-        .chars()
-        .chain(rows.1.iter().flat_map(|b| b.chars()))
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
+    let text = compact_rows(&rows);
     let flat = flat_plate(layout, colour, &rows, 160);
     let height = rng.range(difficulty.height.0, difficulty.height.1);
     let width = height * layout.aspect();
@@ -412,6 +416,121 @@ pub fn generate_set(seed: u64, count: usize, difficulty: &Difficulty) -> Vec<Syn
         .collect()
 }
 
+/// A photograph with rendered plates painted over the plates it shows, and what they say.
+pub struct SynthScene {
+    pub picture: RgbImage,
+    /// Each painted plate: its text without separators, layout, colour and corners.
+    pub plates: Vec<(String, SynthLayout, PlateColour, [[f32; 2]; 4])>,
+}
+
+/// Paints a random plate of `layout` and `colour` over each of `quads` (a plate's corners in
+/// `photo`: top left, top right, bottom right, bottom left): the quad keeps its height, centre
+/// and slant and is stretched along its rows to the layout's proportions.
+pub fn paint_scene(
+    rng: &mut Rng,
+    photo: &RgbImage,
+    quads: &[[[f32; 2]; 4]],
+    layout: SynthLayout,
+    colour: PlateColour,
+) -> SynthScene {
+    let mut picture = photo.clone();
+    let mut plates = Vec::new();
+    for quad in quads {
+        let rows = random_text(rng, layout);
+        let text = compact_rows(&rows);
+        let flat = flat_plate(layout, colour, &rows, 160);
+        let corners = with_aspect(quad, layout.aspect());
+        paint_plate(&mut picture, &flat, &corners);
+        plates.push((text, layout, colour, corners));
+    }
+    SynthScene { picture, plates }
+}
+
+/// `quad` stretched about its centre along its rows so that its width over height is `aspect`.
+fn with_aspect(quad: &[[f32; 2]; 4], aspect: f32) -> [[f32; 2]; 4] {
+    let mid = |a: [f32; 2], b: [f32; 2]| [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+    let sub = |a: [f32; 2], b: [f32; 2]| [a[0] - b[0], a[1] - b[1]];
+    let len = |a: [f32; 2]| a[0].hypot(a[1]);
+    let along = sub(mid(quad[1], quad[2]), mid(quad[0], quad[3]));
+    let down = sub(mid(quad[3], quad[2]), mid(quad[0], quad[1]));
+    let centre = [
+        quad.iter().map(|c| c[0]).sum::<f32>() / 4.0,
+        quad.iter().map(|c| c[1]).sum::<f32>() / 4.0,
+    ];
+    let stretch = aspect * len(down) / len(along).max(1e-3);
+    // Each corner as centre + a·along + b·down; a is stretched.
+    let det = along[0] * down[1] - along[1] * down[0];
+    if det.abs() < 1e-6 {
+        return *quad;
+    }
+    quad.map(|c| {
+        let d = sub(c, centre);
+        let a = (d[0] * down[1] - d[1] * down[0]) / det;
+        let b = (along[0] * d[1] - along[1] * d[0]) / det;
+        [
+            centre[0] + a * stretch * along[0] + b * down[0],
+            centre[1] + a * stretch * along[1] + b * down[1],
+        ]
+    })
+}
+
+/// Paints `flat` (a plate as printed) into `picture` with its corners on `corners`; each pixel
+/// is sampled 4 × 4 times, so the plate's edges blend with what was there.
+fn paint_plate(picture: &mut RgbImage, flat: &RgbImage, corners: &[[f32; 2]; 4]) {
+    let (fw, fh) = (f64::from(flat.width()), f64::from(flat.height()));
+    let Some(to_flat) = Homography::between(
+        corners.map(|[x, y]| [f64::from(x), f64::from(y)]),
+        [[0.0, 0.0], [fw, 0.0], [fw, fh], [0.0, fh]],
+    ) else {
+        return;
+    };
+    let xs = corners.map(|c| c[0]);
+    let ys = corners.map(|c| c[1]);
+    let bound = |v: [f32; 4], max: u32, f: fn(f32, f32) -> f32, start: f32| {
+        (v.into_iter().fold(start, f).max(0.0) as u32).min(max)
+    };
+    let (x0, x1) = (
+        bound(xs, picture.width(), f32::min, f32::MAX),
+        bound(xs, picture.width(), f32::max, 0.0) + 1,
+    );
+    let (y0, y1) = (
+        bound(ys, picture.height(), f32::min, f32::MAX),
+        bound(ys, picture.height(), f32::max, 0.0) + 1,
+    );
+    const N: u32 = 4;
+    for y in y0..y1.min(picture.height()) {
+        for x in x0..x1.min(picture.width()) {
+            let mut sum = [0.0f32; 3];
+            let mut inside = 0;
+            for sy in 0..N {
+                for sx in 0..N {
+                    let [u, v] = to_flat.apply([
+                        f64::from(x) + (f64::from(sx) + 0.5) / f64::from(N),
+                        f64::from(y) + (f64::from(sy) + 0.5) / f64::from(N),
+                    ]);
+                    if u >= 0.0 && v >= 0.0 && u < fw && v < fh {
+                        let p = flat.get_pixel(u as u32, v as u32);
+                        for (s, c) in sum.iter_mut().zip(p.0) {
+                            *s += f32::from(c);
+                        }
+                        inside += 1;
+                    }
+                }
+            }
+            if inside == 0 {
+                continue;
+            }
+            let share = inside as f32 / (N * N) as f32;
+            let pixel = picture.get_pixel_mut(x, y);
+            for (c, s) in pixel.0.iter_mut().zip(sum) {
+                *c = (f32::from(*c) * (1.0 - share) + s / (N * N) as f32)
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,5 +583,35 @@ mod tests {
             crate::plates::colour::plate_colour(&flat),
             PlateColour::Yellow
         );
+    }
+
+    #[test]
+    fn a_painted_quad_keeps_its_centre_and_height_and_takes_the_layout_proportions() {
+        // A 100 × 40 quad slanted by 10 px along its rows.
+        let quad = [[0.0, 10.0], [100.0, 0.0], [100.0, 40.0], [0.0, 50.0]];
+        let out = with_aspect(&quad, 4.0);
+        let width = (out[1][0] - out[0][0]).hypot(out[1][1] - out[0][1]);
+        let height = (out[3][1] - out[0][1]).abs();
+        assert!((height - 40.0).abs() < 0.01, "{out:?}");
+        // 4 × 40 wide along the rows' slant.
+        assert!((width - 160.0).abs() < 0.01, "{width}");
+        let centre = |q: &[[f32; 2]; 4]| q.iter().map(|c| c[0] + c[1]).sum::<f32>();
+        assert!((centre(&out) - centre(&quad)).abs() < 0.01);
+        let mut rng = Rng::new(5);
+        let photo = RgbImage::from_pixel(400, 200, Rgb([90, 90, 90]));
+        let scene = paint_scene(
+            &mut rng,
+            &photo,
+            &[[[100.0, 80.0], [200.0, 80.0], [200.0, 110.0], [100.0, 110.0]]],
+            SynthLayout::OneRowCar,
+            PlateColour::White,
+        );
+        let (text, _, _, corners) = &scene.plates[0];
+        assert!(crate::domain::Plate::parse(text).is_ok());
+        // The plate's background is painted inside its left end (between the border and the
+        // text); the photo is untouched far away.
+        let c = scene.picture.get_pixel(84, 95);
+        assert!(c.0.iter().all(|&v| v > 200), "{c:?} inside {corners:?}");
+        assert_eq!(scene.picture.get_pixel(5, 5).0, [90, 90, 90]);
     }
 }

@@ -3,6 +3,7 @@
 //! methods of [`ServiceHandle`] and drains events once a frame; it never touches the store or a
 //! thread itself. Dropping the handle stops the worker.
 
+mod plate_commands;
 mod shared_streams;
 mod site_watch;
 mod store_worker;
@@ -102,6 +103,21 @@ pub enum Command {
         id: i64,
         state: crate::domain::EventState,
     },
+    /// A plate sighting and its close-up; answered by [`Reply::PlateSighting`].
+    OpenPlateSighting { id: i64 },
+    /// Every sighting and event of a plate (audited); answered by [`Reply::PlateSearch`].
+    SearchPlates { text: String },
+    /// The watch list in force; answered by [`Reply::Watchlist`].
+    LoadWatchlist,
+    /// Put a plate on the watch list (audited); answered by [`Reply::Watchlist`].
+    AddToWatchlist {
+        plate: String,
+        reason: String,
+        /// Through this date (`YYYY-MM-DD`, Vietnam time); empty: until taken off.
+        until: String,
+    },
+    /// Take entry `id` off the watch list (audited); answered by [`Reply::Watchlist`].
+    RemoveFromWatchlist { id: i64 },
 }
 
 /// What the back end answers or tells the UI (a reply to a command, or news from the site).
@@ -196,10 +212,34 @@ pub enum Reply {
         flows: Vec<(String, u64, Option<f64>)>,
         detail: Option<(String, Vec<crate::domain::traffic_count::MinuteCount>)>,
     },
+    /// A plate sighting with its close-up.
+    PlateSighting(Box<PlateCloseUp>),
+    /// What a plate search found: the sightings (each with its close-up) and events, newest
+    /// first.
+    PlateSearch {
+        query: String,
+        sightings: Vec<PlateCloseUp>,
+        events: Vec<StoredEvent>,
+    },
+    /// The watch list in force, newest first.
+    Watchlist(Vec<crate::store::WatchEntry>),
     /// Something failed; the message says what and where. The worker keeps serving.
     Failed {
         message: String,
     },
+}
+
+/// A plate sighting and its close-up decoded for display (`None` when it cannot be read).
+#[derive(Clone, PartialEq)]
+pub struct PlateCloseUp {
+    pub sighting: crate::store::PlateSighting,
+    pub close_up: Option<Still>,
+}
+
+impl std::fmt::Debug for PlateCloseUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PlateCloseUp({})", self.sighting.id)
+    }
 }
 
 /// Junctions and cameras as stored.
@@ -258,8 +298,33 @@ fn command_name(command: &Command) -> &'static str {
         Command::OpenIncident { .. } => "OpenIncident",
         Command::OpenEvidence { .. } => "OpenEvidence",
         Command::BuildEvidence { .. } => "BuildEvidence",
+        Command::OpenPlateSighting { .. } => "OpenPlateSighting",
+        Command::SearchPlates { .. } => "SearchPlates",
+        Command::LoadWatchlist => "LoadWatchlist",
+        Command::AddToWatchlist { .. } => "AddToWatchlist",
+        Command::RemoveFromWatchlist { .. } => "RemoveFromWatchlist",
         Command::Confirm { .. } => "Confirm",
         Command::Reject { .. } => "Reject",
+    }
+}
+
+impl Still {
+    /// `picture` decoded for display, named `name`, taken at `at_ms`.
+    pub fn from_picture(
+        name: String,
+        picture: &image::DynamicImage,
+        at_ms: Option<i64>,
+        overlay: Option<crate::domain::overlay::RecordedOverlay>,
+    ) -> Self {
+        let rgba = picture.to_rgba8();
+        Self {
+            name,
+            width: rgba.width(),
+            height: rgba.height(),
+            rgba: rgba.into_raw(),
+            at_ms,
+            overlay,
+        }
     }
 }
 

@@ -259,6 +259,16 @@ pub(super) fn run(
                 Ok(who) => open_evidence(&mut store, evidence, id, &who, events),
                 Err(e) => fail(events, e.to_string()),
             },
+            command @ (Command::OpenPlateSighting { .. }
+            | Command::SearchPlates { .. }
+            | Command::LoadWatchlist
+            | Command::AddToWatchlist { .. }
+            | Command::RemoveFromWatchlist { .. }) => match who(&mut session, &mut store) {
+                Ok(who) => {
+                    let _ = events.send(super::plate_commands::run(&mut store, &who, command));
+                }
+                Err(e) => fail(events, e.to_string()),
+            },
             Command::BuildEvidence { id } => match (evidence, who(&mut session, &mut store)) {
                 (_, Err(e)) => fail(events, e.to_string()),
                 (Some(setup), Ok(who)) => spawn_build(location, setup, id, who, events),
@@ -510,17 +520,12 @@ fn open_evidence(
             _ => None,
         };
         match image::open(&path) {
-            Ok(picture) => {
-                let rgba = picture.to_rgba8();
-                stills.push(Still {
-                    name: name.to_owned(),
-                    width: rgba.width(),
-                    height: rgba.height(),
-                    rgba: rgba.into_raw(),
-                    at_ms,
-                    overlay,
-                });
-            }
+            Ok(picture) => stills.push(Still::from_picture(
+                name.to_owned(),
+                &picture,
+                at_ms,
+                overlay,
+            )),
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "evidence still unreadable")
             }

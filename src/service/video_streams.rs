@@ -94,6 +94,8 @@ pub struct StreamUse {
     pub tap: Option<std::sync::mpsc::SyncSender<crate::ingest::TappedUnit>>,
     /// Frames the display keeps (a tile that waits for an engine's boxes from elsewhere).
     pub history: usize,
+    /// The plates of its tracked vehicles are read (an engine's enforcement cameras).
+    pub read_plates: bool,
 }
 
 impl Default for StreamUse {
@@ -102,6 +104,7 @@ impl Default for StreamUse {
             analyse: true,
             tap: None,
             history: 0,
+            read_plates: false,
         }
     }
 }
@@ -115,6 +118,14 @@ pub struct RulesSetup {
     pub signals: SignalsConfig,
     /// The rules' tuning (`[rules]` of the configuration).
     pub config: RuleConfig,
+}
+
+/// A tracked vehicle's plate, settled on a camera.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePlate {
+    pub camera: String,
+    /// The plate; its `wall_ms` is when the best reading's frame was taken.
+    pub plate: crate::analytics::plates::TrackPlate,
 }
 
 /// An event a camera's rules raised.
@@ -153,6 +164,7 @@ impl LiveEvent {
                 geometry_version,
                 act: Some(event.act),
                 camera_clock_offset_ms: self.camera_clock_offset_ms,
+                watch: None,
             },
         }
     }
@@ -349,6 +361,7 @@ impl VideoStreams {
                     let registered = detection
                         .service
                         .register(&slot, detection.config.schedule_for(&key.camera));
+                    registered.feed.set_plate_reading(usage.read_plates);
                     match detection.camera_rules(&key.camera, url) {
                         Ok(Some((drawn, rules, signals))) => {
                             registered.feed.set_rules(rules, signals);
@@ -481,6 +494,26 @@ impl VideoStreams {
         }
         events.sort_by_key(|e| e.event.at_ms);
         events
+    }
+
+    /// The plates settled on every watched stream since the last call, with their camera.
+    pub fn take_plates(&self) -> Vec<LivePlate> {
+        let mut taken = Vec::new();
+        for (key, watched) in &self.streams {
+            if let Some(registered) = watched.searched_here() {
+                taken.extend(
+                    registered
+                        .feed
+                        .take_plates()
+                        .into_iter()
+                        .map(|plate| LivePlate {
+                            camera: key.camera.clone(),
+                            plate,
+                        }),
+                );
+            }
+        }
+        taken
     }
 
     /// The vehicles counted over every watched stream's count lines since the last call, with

@@ -50,6 +50,8 @@ pub struct StoredEvent {
     pub notice_at_ms: Option<i64>,
     /// The camera's lease epoch the writing engine held; `None` when a console wrote it.
     pub lease_epoch: Option<i64>,
+    /// The vehicle's plate as the engine read it along its track (`plate_sightings`).
+    pub plate_sighting_id: Option<i64>,
 }
 
 /// An event row as the database holds it (columns in table order); public only because
@@ -78,6 +80,7 @@ pub struct EventRow {
     evidence_path: Option<String>,
     notice_at_ms: Option<i64>,
     lease_epoch: Option<i64>,
+    plate_sighting_id: Option<i64>,
 }
 
 impl StoredEvent {
@@ -119,6 +122,7 @@ impl TryFrom<EventRow> for StoredEvent {
             evidence_path: row.evidence_path,
             notice_at_ms: row.notice_at_ms,
             lease_epoch: row.lease_epoch,
+            plate_sighting_id: row.plate_sighting_id,
         })
     }
 }
@@ -160,6 +164,44 @@ struct NewEventRow<'a> {
     detail: &'a str,
     state: &'a str,
     lease_epoch: Option<i64>,
+    plate_sighting_id: Option<i64>,
+}
+
+/// Inserts `event` (state "new") inside the caller's transaction, under `fence` if given
+/// (checked first); returns its id.
+pub(super) fn insert_event_row(
+    conn: &mut AnyConnection,
+    event: &NewEvent,
+    fence: Option<&LeaseFence>,
+    plate_sighting_id: Option<i64>,
+) -> Result<i64, StoreError> {
+    let detail = serde_json::to_string(&event.detail).unwrap_or_else(|_| "{}".into());
+    if let Some(fence) = fence {
+        check_fence(conn, fence)?;
+    }
+    // The vehicle's plate, when it was read before the event was raised.
+    let plate_sighting_id = match plate_sighting_id {
+        Some(id) => Some(id),
+        None => super::plates::sighting_of_track(conn, &event.camera_code, event.track)?,
+    };
+    Ok(diesel::insert_into(events::table)
+        .values(NewEventRow {
+            raised_at_ms: now_ms(),
+            camera_code: &event.camera_code,
+            kind: event.kind.code(),
+            track: event.track,
+            class: event.class.code(),
+            place: event.place.as_deref(),
+            stream_at_ms: event.stream_at_ms,
+            time_into_red_ms: event.time_into_red_ms,
+            clause: event.clause.as_deref(),
+            detail: &detail,
+            state: EventState::New.code(),
+            lease_epoch: fence.map(|f| f.epoch),
+            plate_sighting_id,
+        })
+        .returning(events::id)
+        .get_result(conn)?)
 }
 
 impl Store {
@@ -186,29 +228,7 @@ impl Store {
         event: &NewEvent,
         fence: Option<&LeaseFence>,
     ) -> Result<i64, StoreError> {
-        let detail = serde_json::to_string(&event.detail).unwrap_or_else(|_| "{}".into());
-        self.write_transaction(|conn| {
-            if let Some(fence) = fence {
-                check_fence(conn, fence)?;
-            }
-            Ok(diesel::insert_into(events::table)
-                .values(NewEventRow {
-                    raised_at_ms: now_ms(),
-                    camera_code: &event.camera_code,
-                    kind: event.kind.code(),
-                    track: event.track,
-                    class: event.class.code(),
-                    place: event.place.as_deref(),
-                    stream_at_ms: event.stream_at_ms,
-                    time_into_red_ms: event.time_into_red_ms,
-                    clause: event.clause.as_deref(),
-                    detail: &detail,
-                    state: EventState::New.code(),
-                    lease_epoch: fence.map(|f| f.epoch),
-                })
-                .returning(events::id)
-                .get_result(conn)?)
-        })
+        self.write_transaction(|conn| insert_event_row(conn, event, fence, None))
     }
 
     /// Moves event `id` to `state`, recording who did it in the audit log.

@@ -14,6 +14,7 @@ mod leases;
 mod library;
 mod location;
 mod overlays;
+mod plates;
 mod principal;
 mod recordings;
 mod registry_tables;
@@ -21,6 +22,7 @@ mod review;
 mod rows;
 mod schema;
 mod users;
+mod watchlist;
 
 pub use audit::{
     AuditBreak, AuditEntry, AuditReport, NewAuditEntry, TrailMismatch, check_chain,
@@ -36,11 +38,15 @@ pub use geometries::StoredGeometry;
 pub use leases::{EngineInfo, EngineListing, LeaseFence, Renewal, SiteLoad};
 pub use library::LibraryEntry;
 pub use location::DatabaseLocation;
+pub use plates::{
+    NewPlateSighting, PlateAccuracy, PlateSearchResult, PlateSighting, SightingStored,
+};
 pub use principal::{Principal, PrincipalKind, first_run_name};
 pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;
 pub use review::{Confirmation, ReviewFilter};
 pub use users::{SignInError, SignedIn, TOKEN_LIFETIME_MS, User};
+pub use watchlist::WatchEntry;
 
 use crate::registry::ImportProblem;
 

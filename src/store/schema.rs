@@ -80,6 +80,7 @@ diesel::table! {
         evidence_path -> Nullable<Text>,
         notice_at_ms -> Nullable<BigInt>,
         lease_epoch -> Nullable<BigInt>,
+        plate_sighting_id -> Nullable<BigInt>,
     }
 }
 
@@ -200,5 +201,37 @@ diesel::table! {
         expires_at_ms -> BigInt,
         acquired_at_ms -> BigInt,
         health -> Text,
+    }
+}
+
+diesel::table! {
+    plate_sightings (id) {
+        id -> BigInt,
+        camera_code -> Text,
+        track -> BigInt,
+        seen_at_ms -> BigInt,
+        plate_text -> Text,
+        formatted -> Text,
+        colour -> Text,
+        confidence -> Double,
+        reading -> Text,
+        sightings -> Integer,
+        close_up -> Binary,
+        engine -> Text,
+        lease_epoch -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    watchlist (id) {
+        id -> BigInt,
+        plate_text -> Text,
+        formatted -> Text,
+        reason -> Text,
+        until_ms -> Nullable<BigInt>,
+        added_by -> Text,
+        added_at_ms -> BigInt,
+        removed_by -> Nullable<Text>,
+        removed_at_ms -> Nullable<BigInt>,
     }
 }

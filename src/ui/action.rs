@@ -54,6 +54,29 @@ pub enum Action {
     Replay(ReplayAction),
     /// What the geometry editor asked for.
     Editor(EditorRequest),
+    /// The plate search, the watch list and the watch-list alerts.
+    Plates(PlateAction),
+}
+
+/// What the plate search, the watch list or a watch-list alert asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlateAction {
+    /// Show or hide the plate search (F8).
+    ToggleSearch,
+    /// Show or hide the watch list (F7; it is loaded when shown).
+    ToggleWatchlist,
+    /// Search the plates read for this text.
+    Search(String),
+    /// Put a plate on the watch list (through a date, `YYYY-MM-DD`, or until removed).
+    Add {
+        plate: String,
+        reason: String,
+        until: String,
+    },
+    /// Take entry `id` off the watch list.
+    Remove(i64),
+    /// Close the alert of watch-list event `id` (the alarm stays in the list).
+    Dismiss(i64),
 }
 
 /// A camera being dragged onto the wall.

@@ -23,6 +23,7 @@ pub fn is_serious(kind: ViolationKind) -> bool {
             | ViolationKind::WrongWay
             | ViolationKind::Racing
             | ViolationKind::CameraTampering
+            | ViolationKind::WatchList
     )
 }
 
@@ -125,6 +126,7 @@ mod tests {
             state,
             received: String::new(),
             stored_id: None,
+            watched: None,
         };
         let alarms = [
             alarm(

@@ -40,6 +40,8 @@ pub struct Alarm {
     pub received: String,
     /// Its id in the database, once stored.
     pub stored_id: Option<i64>,
+    /// For a watch-listed plate: the plate as listed and why.
+    pub watched: Option<String>,
 }
 
 impl Alarm {
@@ -76,6 +78,11 @@ impl Alarm {
                 .split_once(' ')
                 .map_or(received.clone(), |(_, time)| time.to_owned()),
             stored_id: Some(stored.id),
+            watched: stored
+                .detail
+                .watch
+                .as_ref()
+                .map(|w| format!("{} · {}", w.listed, w.reason)),
         }
     }
 }
@@ -108,6 +115,7 @@ impl Alarms {
             state: EventState::New,
             received,
             stored_id: None,
+            watched: None,
         });
         id
     }
@@ -171,6 +179,7 @@ pub fn kind_text(kind: ViolationKind) -> Text {
         ViolationKind::Racing => Text::KindRacing,
         ViolationKind::CameraTampering => Text::KindTampering,
         ViolationKind::Crowd => Text::KindCrowd,
+        ViolationKind::WatchList => Text::KindWatchList,
     }
 }
 
@@ -214,6 +223,9 @@ pub fn alarm_list_ui(
                     ui.label(&alarm.received);
                     ui.strong(kind_text(alarm.event.kind).get(lang));
                 });
+                if let Some(watched) = &alarm.watched {
+                    ui.label(egui::RichText::new(watched).strong());
+                }
                 let camera = name_of(&alarm.camera).unwrap_or_else(|| alarm.camera.clone());
                 if ui.link(&camera).clicked() {
                     actions.push(Action::SelectCode(alarm.camera.clone()));

@@ -2,7 +2,7 @@
 //! top and status bars. `logic` drains back-end events; `ui` only draws and collects
 //! [`Action`]s, applied after drawing. The back end is reached only through [`ServiceHandle`].
 
-use super::action::{Action, EditorRequest, ReplayAction, ReviewAction};
+use super::action::{Action, EditorRequest, PlateAction, ReplayAction, ReviewAction};
 use super::alarm_layer::{self, AlarmLayer};
 use super::alarm_list::{Alarm, Alarms, alarm_list_ui, camera_alarmed};
 use super::camera_list::{self, camera_list_ui, passes_filters};
@@ -87,6 +87,8 @@ pub struct ConsoleApp {
     close_on: Option<&'static std::sync::atomic::AtomicBool>,
     /// The site's engines and which camera each holds.
     engines: super::EngineView,
+    /// Watch-list alerts, the plate search and the watch list.
+    plates: super::plate_desk::PlateDesk,
     /// The counting cameras' traffic flow.
     flow: super::traffic_flow::TrafficFlow,
     /// The width left to the map, wall, review or replay in the middle (last frame).
@@ -163,6 +165,7 @@ impl ConsoleApp {
             remote_overlays: RemoteOverlays::default(),
             close_on: None,
             engines: super::EngineView::default(),
+            plates: super::plate_desk::PlateDesk::default(),
             flow: super::traffic_flow::TrafficFlow::default(),
             central_width: 0.0,
             saved_settings: None,
@@ -215,6 +218,9 @@ impl ConsoleApp {
             let Some(reply) = self.sign_in.on_reply(reply, self.settings.language) else {
                 continue;
             };
+            let Some(reply) = self.plates.on_reply(reply, ctx, &mut commands) else {
+                continue;
+            };
             let Some(reply) = self.alarms.on_reply(reply, &mut commands) else {
                 continue;
             };
@@ -257,6 +263,7 @@ impl ConsoleApp {
                 }
                 Reply::Failed { message } => {
                     self.sign_in.pending = false;
+                    self.plates.failed();
                     self.geometry.save_failed();
                     self.review.building.clear();
                     if matches!(self.database, DatabaseState::Opening) {
@@ -284,6 +291,9 @@ impl ConsoleApp {
                 | Reply::GeometrySaved { .. }
                 | Reply::LiveOverlays(_)
                 | Reply::Engines { .. }
+                | Reply::PlateSighting(_)
+                | Reply::PlateSearch { .. }
+                | Reply::Watchlist(_)
                 | Reply::Flows { .. } => {}
             }
         }
@@ -412,9 +422,21 @@ impl ConsoleApp {
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
-        let engines = ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F6));
+        let (engines, watchlist, plates) = ctx.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F6),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F7),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F8),
+            )
+        });
         if engines {
             self.apply(Action::ToggleEngines);
+        }
+        if watchlist {
+            self.apply(Action::Plates(PlateAction::ToggleWatchlist));
+        }
+        if plates {
+            self.apply(Action::Plates(PlateAction::ToggleSearch));
         }
         let (find, list, escape, about, map, wall, review, replay) = ctx.input_mut(|i| {
             (
@@ -452,6 +474,10 @@ impl ConsoleApp {
                 self.show_about = false;
             } else if self.show_engines {
                 self.show_engines = false;
+            } else if self.plates.search_open {
+                self.plates.search_open = false;
+            } else if self.plates.watchlist_open {
+                self.plates.watchlist_open = false;
             } else if self.settings.wall.fullscreen.is_some() {
                 self.settings.wall.fullscreen = None;
             } else {
@@ -550,12 +576,7 @@ impl ConsoleApp {
         }
         if alarms_open {
             let entries = &self.cameras.entries;
-            let name_of = |code: &str| {
-                entries
-                    .iter()
-                    .find(|e| e.camera.code == code)
-                    .map(|e| e.camera.name.clone())
-            };
+            let name_of = |code: &str| camera_name(entries, code);
             egui::Panel::right("alarm-list")
                 .resizable(true)
                 .default_size(alarm_width.0)
@@ -608,6 +629,21 @@ impl ConsoleApp {
                 actions.push(Action::ToggleEngines);
             }
         }
+        {
+            let entries = &self.cameras.entries;
+            let name_of = |code: &str| camera_name(entries, code);
+            if self.user.can(Permission::ViewLive) {
+                self.plates
+                    .alerts_ui(ui.ctx(), lang, &name_of, &mut actions);
+            }
+            if self.plates.search_open && self.user.can(Permission::SearchPlates) {
+                self.plates
+                    .search_ui(ui.ctx(), lang, &name_of, &mut actions);
+            }
+            if self.plates.watchlist_open && self.user.can(Permission::ManageWatchlist) {
+                self.plates.watchlist_ui(ui.ctx(), lang, &mut actions);
+            }
+        }
         self.open_waiting_editor();
         if let Some(request) = self
             .geometry
@@ -656,6 +692,20 @@ impl ConsoleApp {
                         .clicked()
                 {
                     actions.push(Action::ToggleEngines);
+                }
+                let (search, watch) = (
+                    self.can(Permission::SearchPlates),
+                    self.can(Permission::ManageWatchlist),
+                );
+                if search || watch {
+                    ui.menu_button(Text::Plates.get(lang), |ui| {
+                        if search && ui.button(Text::PlateSearchMenu.get(lang)).clicked() {
+                            actions.push(Action::Plates(PlateAction::ToggleSearch));
+                        }
+                        if watch && ui.button(Text::WatchlistMenu.get(lang)).clicked() {
+                            actions.push(Action::Plates(PlateAction::ToggleWatchlist));
+                        }
+                    });
                 }
                 if let Some(user) = self.user.signed_in() {
                     if ui.button(Text::SignOut.get(lang)).clicked() {
@@ -932,12 +982,46 @@ impl ConsoleApp {
         }
     }
 
+    /// What the plate search, the watch list or an alert asked for (permitted already).
+    fn plates_action(&mut self, action: PlateAction) {
+        match action {
+            PlateAction::ToggleSearch => self.plates.toggle_search(),
+            PlateAction::ToggleWatchlist => {
+                self.plates.watchlist_open = !self.plates.watchlist_open;
+                if self.plates.watchlist_open {
+                    self.send(Command::LoadWatchlist);
+                }
+            }
+            PlateAction::Search(text) => {
+                self.plates.searching();
+                self.send(Command::SearchPlates { text });
+            }
+            PlateAction::Add {
+                plate,
+                reason,
+                until,
+            } => self.send(Command::AddToWatchlist {
+                plate,
+                reason,
+                until,
+            }),
+            PlateAction::Remove(id) => self.send(Command::RemoveFromWatchlist { id }),
+            PlateAction::Dismiss(id) => self.plates.dismiss(id),
+        }
+    }
+
     fn apply(&mut self, action: Action) {
         let needed = match &action {
             Action::OpenFeed(_) | Action::ToggleWallWindow => Some(Permission::ViewLive),
             Action::AdvanceAlarm(_) => Some(Permission::HandleAlarms),
             Action::EditGeometry(_) => Some(Permission::EditGeometry),
             Action::ToggleEngines => Some(Permission::ViewEngines),
+            Action::Plates(PlateAction::ToggleSearch | PlateAction::Search(_)) => {
+                Some(Permission::SearchPlates)
+            }
+            Action::Plates(
+                PlateAction::ToggleWatchlist | PlateAction::Add { .. } | PlateAction::Remove(_),
+            ) => Some(Permission::ManageWatchlist),
             Action::ShowView(view) if !self.view_permitted(*view) => Some(Permission::Review),
             _ => None,
         };
@@ -951,6 +1035,7 @@ impl ConsoleApp {
         match action {
             Action::Notice(text) => self.notices.push(text),
             Action::Review(action) => self.review_action(action),
+            Action::Plates(action) => self.plates_action(action),
             Action::Replay(action) => self.replay_action(action),
             Action::Editor(request) => self.editor_request(request),
             Action::SignOut => {
@@ -1052,6 +1137,8 @@ impl ConsoleApp {
                             // A camera an engine elsewhere searches: keep frames until its
                             // boxes for them arrive through the database.
                             history: if request.analyse { 0 } else { REMOTE_HISTORY },
+                            // Plates are read by the engines, not for the wall.
+                            read_plates: false,
                         },
                     );
                     if !request.analyse && !self.streams.is_lent(&request.key) {
@@ -1620,6 +1707,14 @@ fn side_panel_widths(
         let high = max.min(share.max(default * scale)).max(low);
         (default * scale, low..=high)
     })
+}
+
+/// The name of the camera `code` names among `entries`.
+fn camera_name(entries: &[super::action::CameraEntry], code: &str) -> Option<String> {
+    entries
+        .iter()
+        .find(|e| e.camera.code == code)
+        .map(|e| e.camera.name.clone())
 }
 
 #[cfg(test)]

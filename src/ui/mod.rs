@@ -18,6 +18,7 @@ mod i18n;
 mod map_background;
 mod map_layer;
 mod map_layout;
+mod plate_desk;
 mod replay_view;
 mod review_view;
 mod settings;

@@ -1,0 +1,2 @@
+DROP TRIGGER plate_sightings_kept_with_events;
+DROP INDEX events_by_plate_sighting;
