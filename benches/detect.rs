@@ -15,6 +15,7 @@ use dienbien_dispatch::detect::onnx::Model;
 use dienbien_dispatch::detect::postprocess;
 use dienbien_dispatch::detect::preprocess::letterbox;
 use dienbien_dispatch::detect::product::Kernel;
+use dienbien_dispatch::detect::team::Team;
 use dienbien_dispatch::detect::yolox::{INPUT_SIZE, YoloxNano, input_tensor};
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -61,14 +62,11 @@ fn main() {
                 // About 0.3 s a pass: ten passes, one per sample.
                 group.sample_size(10).sampling_mode(SamplingMode::Flat);
             }
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("thread pool");
-            let id = BenchmarkId::new(name, format!("{threads} thread(s)"));
+            let threads = Threads::new(threads, candle_ops);
+            let id = BenchmarkId::new(name, format!("{} thread(s)", threads.count));
             group.bench_function(id, |b| {
                 b.iter_custom(|iters| {
-                    pool.install(|| {
+                    threads.run(|| {
                         let pass = || {
                             let started = Instant::now();
                             for _ in 0..iters {
@@ -106,6 +104,34 @@ fn main() {
     against_onnxruntime(&net, &input, &model_path, &boxed.bgr_planar);
     gpu(&model, &boxed.bgr_planar);
     c.final_summary();
+}
+
+/// The threads a pass runs on: the detector's team for our kernels (as the `Detector` runs
+/// them), a rayon pool of as many for candle's own ops.
+struct Threads {
+    count: usize,
+    team: Option<Team>,
+    pool: rayon::ThreadPool,
+}
+
+impl Threads {
+    fn new(count: usize, candle_ops: bool) -> Self {
+        Threads {
+            count,
+            team: (!candle_ops).then(|| Team::new(count).expect("detector team")),
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(count)
+                .build()
+                .expect("thread pool"),
+        }
+    }
+
+    fn run<R: Send>(&self, pass: impl FnOnce() -> R + Send) -> R {
+        match &self.team {
+            Some(team) => team.run(pass),
+            None => self.pool.install(pass),
+        }
+    }
 }
 
 fn median_ms(mut times: Vec<Duration>) -> f64 {
@@ -185,16 +211,13 @@ fn against_onnxruntime(net: &YoloxNano, input: &Tensor, model: &Path, planar: &[
     for (name, threads, kernel, rounds, passes) in sides {
         let candle_ops = kernel.is_none();
         Kernel::choose(kernel).expect("a kernel this processor runs");
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
+        let pool = Threads::new(threads, candle_ops);
         let mut peer = Peer::start(model, &input_file, threads);
         let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
             // Idle worker threads of the other side spin a while before they sleep: let them.
             std::thread::sleep(SETTLE);
-            let ms = pool.install(|| {
+            let ms = pool.run(|| {
                 let run = || {
                     // A first pass to bring the caches back (the peer's round evicted them).
                     black_box(net.forward(input).expect("forward"));

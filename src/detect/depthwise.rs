@@ -7,8 +7,8 @@
 
 use super::fast_math::{self, Act, Simd};
 use super::host::{self, Output};
+use super::team;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
-use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 struct Depthwise3x3 {
@@ -62,29 +62,27 @@ impl CustomOp3 for Depthwise3x3 {
         let out_w = (width + 2 - 3) / stride + 1;
         let mut output = Output::new(batch * channels * out_h * out_w);
         let out = output.ptr();
-        (0..batch * channels)
-            .into_par_iter()
-            .for_each_init(Vec::new, |scratch, plane| {
-                let c = plane % channels;
-                let src = &input[plane * height * width..(plane + 1) * height * width];
-                let mut k = [0f32; 9];
-                k.copy_from_slice(&weight[c * 9..c * 9 + 9]);
-                // SAFETY: output plane `plane` is this task's alone.
-                let dst = unsafe { out.uninit(plane * out_h * out_w, out_h * out_w) };
-                fast_math::with_best_simd(
-                    #[inline(always)]
-                    |simd| {
-                        if stride == 1 {
-                            plane_stride1(dst, src, width, &k, scratch, simd);
-                        } else {
-                            plane_stride2(dst, src, width, &k, scratch, simd);
-                        }
-                    },
-                );
-                // SAFETY: the taps wrote every value of the plane.
-                let dst = unsafe { host::assume_init(dst) };
-                fast_math::finish(dst, bias[c], self.act, None);
-            });
+        team::for_each_init(batch * channels, Vec::new, |scratch, plane| {
+            let c = plane % channels;
+            let src = &input[plane * height * width..(plane + 1) * height * width];
+            let mut k = [0f32; 9];
+            k.copy_from_slice(&weight[c * 9..c * 9 + 9]);
+            // SAFETY: output plane `plane` is this task's alone.
+            let dst = unsafe { out.uninit(plane * out_h * out_w, out_h * out_w) };
+            fast_math::with_best_simd(
+                #[inline(always)]
+                |simd| {
+                    if stride == 1 {
+                        plane_stride1(dst, src, width, &k, scratch, simd);
+                    } else {
+                        plane_stride2(dst, src, width, &k, scratch, simd);
+                    }
+                },
+            );
+            // SAFETY: the taps wrote every value of the plane.
+            let dst = unsafe { host::assume_init(dst) };
+            fast_math::finish(dst, bias[c], self.act, None);
+        });
         // SAFETY: every output plane was written in full.
         let shape = Shape::from((batch, channels, out_h, out_w));
         Ok((CpuStorage::F32(unsafe { output.into_vec() }), shape))

@@ -8,6 +8,7 @@ use super::preprocess::{
     InputWindow, Letterboxed, PictureCrop, letterbox, letterbox_into, letterbox_window,
 };
 use super::search::{SearchScale, Span, join_tiles};
+use super::team::Team;
 use super::yolox::{NetworkError, YoloxNano, input_tensor};
 use crate::domain::ObjectClass;
 use candle_core::Device;
@@ -122,9 +123,9 @@ impl ObjectDetection {
 
 pub struct Detector {
     net: YoloxNano,
-    /// The CPU threads the network runs on. Running the whole pass inside the pool lets each
-    /// parallel step start on the calling worker instead of waking another thread.
-    pool: Option<rayon::ThreadPool>,
+    /// The CPU threads the network runs on: the calling thread and helpers that wait between
+    /// the pass's steps by spinning (see [`Team`]); none on a GPU.
+    team: Option<Team>,
 }
 
 impl Detector {
@@ -179,12 +180,14 @@ impl Detector {
             .ok()
             .and_then(|t| t.parse().ok())
             .unwrap_or(0);
-        let pool = if device.is_cpu() {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .thread_name(|i| format!("detect-cpu-{i}"))
-                .build()
-                .ok()
+        let team = if device.is_cpu() {
+            match Team::new(threads) {
+                Ok(team) => Some(team),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no helper threads for the detector: one thread");
+                    None
+                }
+            }
         } else {
             None
         };
@@ -192,10 +195,10 @@ impl Detector {
             model = %source,
             device = if device.is_cpu() { "CPU" } else { "GPU" },
             product_kernel = ?super::product::Kernel::current(),
-            threads = pool.as_ref().map_or(0, |p| p.current_num_threads()),
+            threads = team.as_ref().map_or(1, Team::threads),
             "detector loaded"
         );
-        Ok(Self { net, pool })
+        Ok(Self { net, team })
     }
 
     /// The device in words: "CUDA GPU 0" or "CPU".
@@ -341,8 +344,8 @@ impl Detector {
                 .to_vec1()
                 .map_err(NetworkError::from)?)
         };
-        let rows = match &self.pool {
-            Some(pool) => pool.install(forward)?,
+        let rows = match &self.team {
+            Some(team) => team.run(forward)?,
             None => forward()?,
         };
         let per_picture = rows.len() / count;

@@ -5,8 +5,8 @@
 
 use super::fast_math;
 use super::host::{self, Output, with_f32};
+use super::team;
 use candle_core::Tensor;
-use rayon::prelude::*;
 
 /// Values per output row: 4 box values, objectness, 80 class scores.
 const ROW: usize = 85;
@@ -43,7 +43,7 @@ pub fn head_rows(levels: &[(Tensor, Tensor)]) -> candle_core::Result<Tensor> {
         let rows: usize = sizes.iter().sum();
         let mut output = Output::new(batch * rows * ROW);
         let out = output.ptr();
-        (0..batch).into_par_iter().for_each(|b| {
+        team::for_each(batch, |b| {
             // SAFETY: picture b's rows, this task's alone.
             let dst = unsafe { out.uninit(b * rows * ROW, rows * ROW) };
             let mut first_row = 0;

@@ -21,6 +21,7 @@ pub mod preprocess;
 pub mod product;
 pub mod search;
 mod stem;
+pub mod team;
 pub mod tuning;
 pub mod yolox;
 

@@ -8,15 +8,15 @@
 use super::fast_math::Act;
 use super::host::{self, Output, with_f32};
 use super::product::{Finish, Kernel, RowsOfB, Shape, multiply_raw};
+use super::team;
 use candle_core::Tensor;
-use rayon::prelude::*;
 
 /// The columns (pixels) of one band: the band's output and input together at most about
 /// 768 KiB (within the second-level cache; smaller bands measured no faster), at least 64
 /// columns, and enough bands for every thread to have two.
 fn band_width(out_channels: usize, in_channels: usize, columns: usize) -> usize {
     let by_cache = (98_304 / out_channels.max(in_channels).max(1)).max(64);
-    let by_threads = columns.div_ceil(2 * rayon::current_num_threads()).max(16);
+    let by_threads = columns.div_ceil(2 * team::current_threads()).max(16);
     by_cache
         .min(by_threads)
         .next_multiple_of(16)
@@ -114,7 +114,7 @@ pub fn pointwise(
         let bands = hw.div_ceil(band);
         let mut output = Output::new(batch * out_channels * hw);
         let out = output.ptr();
-        (0..batch * bands).into_par_iter().for_each(|task| {
+        team::for_each(batch * bands, |task| {
             let (b, start) = (task / bands, (task % bands) * band);
             let cols = band.min(hw - start);
             let base = b * out_channels * hw + start;

@@ -6,8 +6,8 @@
 
 use super::fast_math;
 use super::host::{self, Output, with_f32};
+use super::team;
 use candle_core::Tensor;
-use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 /// `values[i] = max(values[i], other[i])` over the shorter.
@@ -63,17 +63,15 @@ pub fn same_max_pool(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
         let plane = height * width;
         let mut output = Output::new(data.len());
         let out = output.ptr();
-        (0..batch * channels)
-            .into_par_iter()
-            .for_each_init(Vec::new, |rows, index| {
-                let src = &data[index * plane..(index + 1) * plane];
-                // SAFETY: output plane `index` is this task's alone.
-                let dst = unsafe { out.uninit(index * plane, plane) };
-                fast_math::with_best_simd(
-                    #[inline(always)]
-                    |_| pool_plane(src, dst, width, k / 2, rows),
-                );
-            });
+        team::for_each_init(batch * channels, Vec::new, |rows, index| {
+            let src = &data[index * plane..(index + 1) * plane];
+            // SAFETY: output plane `index` is this task's alone.
+            let dst = unsafe { out.uninit(index * plane, plane) };
+            fast_math::with_best_simd(
+                #[inline(always)]
+                |_| pool_plane(src, dst, width, k / 2, rows),
+            );
+        });
         // SAFETY: every plane was written in full.
         unsafe { output.into_tensor((batch, channels, height, width)) }
     })
@@ -106,7 +104,7 @@ pub fn upsample2(x: &Tensor) -> candle_core::Result<Tensor> {
         let (plane, out_plane) = (height * width, 4 * height * width);
         let mut output = Output::new(batch * channels * out_plane);
         let out = output.ptr();
-        (0..batch * channels).into_par_iter().for_each(|index| {
+        team::for_each(batch * channels, |index| {
             let src = &data[index * plane..(index + 1) * plane];
             // SAFETY: output plane `index` is this task's alone, written in full below.
             let dst = unsafe { out.slice(index * out_plane, out_plane) };

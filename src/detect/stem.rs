@@ -6,11 +6,11 @@
 //! Other devices run candle's ops.
 
 use super::fast_math::{self, Act};
-use super::host::{self, Output, with_f32};
+use super::host::{self, OutPtr, Output, with_f32};
 use super::pointwise::band_product;
 use super::product::{Finish, RowsOfB};
+use super::team;
 use candle_core::Tensor;
-use rayon::prelude::*;
 
 /// Focus's phase order: (row, column) offsets of the four phases in channel order.
 const PHASES: [(usize, usize); 4] = [(0, 0), (1, 0), (0, 1), (1, 1)];
@@ -28,7 +28,7 @@ pub fn focus(x: &Tensor) -> candle_core::Result<Tensor> {
         let mut output = Output::new(batch * 4 * channels * h * w);
         let out = output.ptr();
         // One task per picture, channel and row phase: it writes both column phases.
-        (0..batch * channels * 2).into_par_iter().for_each(|task| {
+        team::for_each(batch * channels * 2, |task| {
             let (b, c, dy) = (task / (2 * channels), (task / 2) % channels, task % 2);
             let src = &data[(b * channels + c) * height * width..][..height * width];
             let plane = |dx: usize| {
@@ -106,15 +106,16 @@ pub fn conv3x3(
         // output row y is the padded plane c from (y + ky, kx), `width` values, in place.
         let (padded_width, padded_plane) = (width + 2, (height + 2) * (width + 2));
         let mut padded = vec![0f32; batch * channels * padded_plane];
-        padded
-            .par_chunks_mut(padded_plane)
-            .zip(data.par_chunks(hw))
-            .for_each(|(plane, source)| {
-                for (y, row) in source.chunks(width).enumerate() {
-                    let at = (y + 1) * padded_width + 1;
-                    plane[at..at + width].copy_from_slice(row);
-                }
-            });
+        let planes = OutPtr::of(&mut padded);
+        team::for_each(batch * channels, |index| {
+            // SAFETY: padded plane `index` is this task's alone, inside `padded`.
+            let plane = unsafe { planes.slice(index * padded_plane, padded_plane) };
+            let source = &data[index * hw..(index + 1) * hw];
+            for (y, row) in source.chunks(width).enumerate() {
+                let at = (y + 1) * padded_width + 1;
+                plane[at..at + width].copy_from_slice(row);
+            }
+        });
         let offsets: Vec<usize> = (0..k)
             .map(|p| {
                 let (c, ky, kx) = (p / 9, (p % 9) / 3, p % 3);
@@ -123,12 +124,12 @@ pub fn conv3x3(
             .collect();
         // Enough tasks for every thread to have four.
         let band_rows = height
-            .div_ceil(4 * rayon::current_num_threads())
+            .div_ceil(4 * team::current_threads())
             .clamp(1, height.max(1));
         let bands = height.div_ceil(band_rows);
         let mut output = Output::new(batch * out_channels * hw);
         let out = output.ptr();
-        (0..batch * bands).into_par_iter().for_each(|task| {
+        team::for_each(batch * bands, |task| {
             let (b, y0) = (task / bands, (task % bands) * band_rows);
             let picture = &padded[b * channels * padded_plane..][..channels * padded_plane];
             for y in y0..(y0 + band_rows).min(height) {
