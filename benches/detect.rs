@@ -63,7 +63,7 @@ fn main() {
                 group.sample_size(10).sampling_mode(SamplingMode::Flat);
             }
             let threads = Threads::new(threads, candle_ops);
-            let id = BenchmarkId::new(name, format!("{} thread(s)", threads.count));
+            let id = BenchmarkId::new(name, format!("{} thread(s)", threads.count()));
             group.bench_function(id, |b| {
                 b.iter_custom(|iters| {
                     threads.run(|| {
@@ -108,28 +108,36 @@ fn main() {
 
 /// The threads a pass runs on: the detector's team for our kernels (as the `Detector` runs
 /// them), a rayon pool of as many for candle's own ops.
-struct Threads {
-    count: usize,
-    team: Option<Team>,
-    pool: rayon::ThreadPool,
+enum Threads {
+    Team(Team),
+    Pool(rayon::ThreadPool),
 }
 
 impl Threads {
     fn new(count: usize, candle_ops: bool) -> Self {
-        Threads {
-            count,
-            team: (!candle_ops).then(|| Team::new(count).expect("detector team")),
-            pool: rayon::ThreadPoolBuilder::new()
-                .num_threads(count)
-                .build()
-                .expect("thread pool"),
+        if candle_ops {
+            Threads::Pool(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(count)
+                    .build()
+                    .expect("thread pool"),
+            )
+        } else {
+            Threads::Team(Team::new(count).expect("detector team"))
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Threads::Team(team) => team.threads(),
+            Threads::Pool(pool) => pool.current_num_threads(),
         }
     }
 
     fn run<R: Send>(&self, pass: impl FnOnce() -> R + Send) -> R {
-        match &self.team {
-            Some(team) => team.run(pass),
-            None => self.pool.install(pass),
+        match self {
+            Threads::Team(team) => team.run(pass),
+            Threads::Pool(pool) => pool.install(pass),
         }
     }
 }

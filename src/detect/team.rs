@@ -169,6 +169,15 @@ impl Team {
         self.helpers.len() + 1
     }
 
+    /// `work(task, participant)` for every task below `count`, in steps of at most
+    /// [`MAX_TASKS`].
+    fn share(&self, count: usize, work: &Work<'_>) {
+        for first in (0..count).step_by(MAX_TASKS) {
+            let tasks = MAX_TASKS.min(count - first);
+            self.step(tasks, &|task, participant| work(first + task, participant));
+        }
+    }
+
     /// Runs `pass` on this thread with the team sharing its parallel steps.
     pub fn run<R>(&self, pass: impl FnOnce() -> R) -> R {
         let _busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
@@ -284,19 +293,29 @@ fn help(shared: &Shared, participant: usize) {
     }
 }
 
+/// `f` of the team running a pass on this thread, if any.
+fn with_current<R>(f: impl FnOnce(Option<&Team>) -> R) -> R {
+    let team = CURRENT.with(Cell::get);
+    // SAFETY: set by `Team::run` on this thread for the duration of the pass, which outlasts
+    // this call.
+    f(team.map(|team| unsafe { &*team }))
+}
+
 /// The threads a step is shared by here: the team's inside [`Team::run`], else rayon's.
 pub fn current_threads() -> usize {
-    match CURRENT.with(Cell::get) {
-        // SAFETY: set by `Team::run` on this thread for the duration of the pass.
-        Some(team) => unsafe { (*team).threads() },
-        None => rayon::current_num_threads(),
-    }
+    with_current(|team| team.map_or_else(rayon::current_num_threads, Team::threads))
 }
 
 /// `work(task)` for every task below `count`, on the team running this pass or on rayon's
 /// pool.
 pub fn for_each(count: usize, work: impl Fn(usize) + Sync) {
-    for_each_init(count, || (), |_, task| work(task));
+    with_current(|team| match team {
+        Some(team) => team.share(count, &|task, _| work(task)),
+        None => {
+            use rayon::prelude::*;
+            (0..count).into_par_iter().for_each(&work);
+        }
+    });
 }
 
 /// As [`for_each`], each participating thread with its own `init()` value (a scratch buffer)
@@ -306,27 +325,23 @@ pub fn for_each_init<T: Send>(
     init: impl Fn() -> T + Sync,
     work: impl Fn(&mut T, usize) + Sync,
 ) {
-    let team = CURRENT.with(Cell::get);
-    let Some(team) = team else {
-        use rayon::prelude::*;
-        let (init, work) = (&init, &work);
-        (0..count)
-            .into_par_iter()
-            .for_each_init(init, |value, task| work(value, task));
-        return;
-    };
-    // SAFETY: set by `Team::run` on this thread for the duration of the pass.
-    let team = unsafe { &*team };
-    let slots: Vec<Mutex<Option<T>>> = (0..team.threads()).map(|_| Mutex::new(None)).collect();
-    for first in (0..count).step_by(MAX_TASKS) {
-        let tasks = MAX_TASKS.min(count - first);
-        team.step(tasks, &|task, participant| {
-            // Each participant locks only its own slot: never contended.
-            let mut slot = slots[participant].lock().unwrap_or_else(|e| e.into_inner());
-            let value = slot.get_or_insert_with(&init);
-            work(value, first + task);
-        });
-    }
+    with_current(|team| match team {
+        Some(team) => {
+            let slots: Vec<Mutex<Option<T>>> =
+                (0..team.threads()).map(|_| Mutex::new(None)).collect();
+            team.share(count, &|task, participant| {
+                // Each participant locks only its own slot: never contended.
+                let mut slot = slots[participant].lock().unwrap_or_else(|e| e.into_inner());
+                work(slot.get_or_insert_with(&init), task);
+            });
+        }
+        None => {
+            use rayon::prelude::*;
+            (0..count)
+                .into_par_iter()
+                .for_each_init(&init, |value, task| work(value, task));
+        }
+    });
 }
 
 #[cfg(test)]
