@@ -7,6 +7,8 @@
 //! - then, in the same run, the pass against onnxruntime on the same model and input at 1 and
 //!   2 threads, in alternating rounds, as ratios (these machines are noisy: compare ratios);
 //! - with `--features cuda` and an NVIDIA GPU, the pass on the GPU at batch 1 and 8.
+//!
+//! Under criterion's `--profile-time` (for `perf record`) only the criterion benchmarks run.
 
 use candle_core::Tensor;
 use criterion::{BenchmarkId, Criterion, SamplingMode};
@@ -101,6 +103,9 @@ fn main() {
         })
     });
 
+    if std::env::args().any(|a| a == "--profile-time") {
+        return;
+    }
     against_onnxruntime(&net, &input, &model_path, &boxed.bgr_planar);
     gpu(&model, &boxed.bgr_planar);
     c.final_summary();

@@ -347,7 +347,7 @@ unsafe fn portable_sums(t: &Tile, row: impl Fn(usize) -> [f32; 8]) -> [[f32; 8];
 mod x86 {
     //! The x86-64 micro-kernels.
 
-    use super::{Tile, fast_math};
+    use super::{Act, Tile, TileFinish, fast_math};
     use std::arch::x86_64::*;
 
     /// 8 rows × `V` registers of 16 (up to 3): 24 accumulators, three loads of `B` and eight
@@ -419,34 +419,54 @@ mod x86 {
         }
         if t.finish.is_some() {
             // SAFETY: the caller's promise, passed on.
-            unsafe { avx512_finish(t) };
+            unsafe { avx512_finish(t, &masks) };
         }
     }
 
     /// Finishes the rows [`avx512`] has just stored, in the first-level cache (apart from the
-    /// product so that its accumulators stay in registers).
+    /// product so that its accumulators stay in registers): one copy per width and activation,
+    /// the strip's masks computed once, every value of the tile independent of the others.
     ///
     /// # Safety
-    /// As [`avx512`].
+    /// As [`avx512_strip`].
     #[target_feature(enable = "avx512f")]
     #[inline(never)]
-    unsafe fn avx512_finish(t: &Tile) {
+    unsafe fn avx512_finish<const V: usize>(t: &Tile, masks: &[__mmask16; V]) {
         let Some(f) = &t.finish else { return };
+        // SAFETY: the caller's promise, passed on.
+        unsafe {
+            match f.act {
+                Act::Silu => finish_rows(t, f, masks, Act::Silu),
+                Act::Sigmoid => finish_rows(t, f, masks, Act::Sigmoid),
+                Act::Linear => finish_rows(t, f, masks, Act::Linear),
+            }
+        }
+    }
+
+    /// [`avx512_finish`] with `act` a constant where it is inlined.
+    ///
+    /// # Safety
+    /// As [`avx512_strip`].
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn finish_rows<const V: usize>(
+        t: &Tile,
+        f: &TileFinish,
+        masks: &[__mmask16; V],
+        act: Act,
+    ) {
         for r in 0..t.height {
             let bias = _mm512_set1_ps(f.bias[r]);
-            for from in (0..t.width).step_by(16) {
-                let n = (t.width - from).min(16);
-                let mask = ((1u32 << n) - 1) as __mmask16;
-                let at = t.c.wrapping_add(r * t.ldc + from);
+            let out = t.c.wrapping_add(r * t.ldc);
+            for (v, &mask) in masks.iter().enumerate() {
+                let at = out.wrapping_add(16 * v);
                 // SAFETY: masked lanes are neither read nor written; the others are inside
                 // output row r, this call's alone, and residual row r.
                 unsafe {
-                    let mut y = fast_math::act16(
-                        f.act,
-                        _mm512_add_ps(_mm512_maskz_loadu_ps(mask, at), bias),
-                    );
+                    let mut y =
+                        fast_math::act16(act, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, at), bias));
                     if let Some(residual) = f.residual {
-                        let from = residual.wrapping_add(r * t.ldc + from);
+                        let from = residual.wrapping_add(r * t.ldc + 16 * v);
                         y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, from));
                     }
                     _mm512_mask_storeu_ps(at, mask, y);
