@@ -100,11 +100,14 @@ fn finish_avx2(values: &mut [f32], bias: f32, act: Act, residual: Option<&[f32]>
     finish_generic(values, bias, act, residual);
 }
 
-/// AVX-512 sigmoid of 16 values: e^−v = 2ⁿ·e^r by range reduction (n = round(−v·log₂e), r
-/// from one fused multiply-add with ln 2 rounded to f32: its error, under 2·10⁻⁹·|n|, stays
-/// below the polynomial's), the polynomial taken at −r with its odd coefficients negated, and
-/// `vscalefps`; the reciprocal of 1 + e^−v by `vrcp14ps` and one Newton step (relative error
-/// ~2⁻²⁸) instead of a division, which is several times slower.
+/// AVX-512 sigmoid of 16 values: e^−v = 2ⁿ·e^r by range reduction (n = round(−v·log₂e) by
+/// adding and subtracting 1.5·2²³ in one fused multiply-add and one subtraction, whose sum also
+/// holds n + 127 in its low bits: shifted into the exponent field it is 2ⁿ without a
+/// conversion; r from one fused multiply-add with ln 2 rounded to f32: its error, under
+/// 2·10⁻⁹·|n|, stays below the polynomial's), the polynomial taken at −r with its odd
+/// coefficients negated; the reciprocal of 1 + e^−v by `vrcp14ps` and one Newton step (relative
+/// error ~2⁻²⁸) instead of a division, which is several times slower. (Measured on an Intel
+/// Xeon: 10 % faster than rounding with `vrndscaleps` and scaling with `vscalefps`.)
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
@@ -113,14 +116,14 @@ fn sigmoid16(v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     let [c1, c2, c3, c4, c5] = EXP_POLY;
     let one = _mm512_set1_ps(1.0);
     // Within v ∈ [−80, 87] e^−v, 1 + e^−v and its reciprocal are normal numbers (no slow
-    // subnormal arithmetic); silu(−80) is −1.4·10⁻³³ anyway.
+    // subnormal arithmetic), and n + 127 lies in 1..=254; silu(−80) is −1.4·10⁻³³ anyway.
     let v = _mm512_max_ps(
         _mm512_min_ps(v, _mm512_set1_ps(87.0)),
         _mm512_set1_ps(-80.0),
     );
-    let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-        _mm512_mul_ps(v, _mm512_set1_ps(-LOG2E)),
-    );
+    let rounder = _mm512_set1_ps(ROUNDER + 127.0);
+    let shifted = _mm512_fmadd_ps(v, _mm512_set1_ps(-LOG2E), rounder);
+    let n = _mm512_sub_ps(shifted, rounder);
     // s = v + n·ln 2 = −r.
     let s = _mm512_fmadd_ps(n, _mm512_set1_ps(std::f32::consts::LN_2), v);
     let p = _mm512_fmadd_ps(_mm512_set1_ps(-c5), s, _mm512_set1_ps(c4));
@@ -128,7 +131,9 @@ fn sigmoid16(v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     let p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(c2));
     let p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(-c1));
     let p = _mm512_fmadd_ps(p, s, one);
-    let d = _mm512_add_ps(_mm512_scalef_ps(p, n), one);
+    // The low bits of `shifted` are n + 127 (its exponent field is that of 1.5·2²³, shifted out).
+    let two_to_n = _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_castps_si512(shifted)));
+    let d = _mm512_fmadd_ps(p, two_to_n, one);
     let y = _mm512_rcp14_ps(d);
     _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0)))
 }

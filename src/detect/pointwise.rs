@@ -11,17 +11,44 @@ use super::product::{Finish, Kernel, RowsOfB, Shape, multiply_raw};
 use super::team;
 use candle_core::Tensor;
 
-/// The columns (pixels) of one band: the band's output and input together at most about
-/// 768 KiB (within the second-level cache; smaller bands measured no faster), at least 64
-/// columns, and enough bands for every thread to have two.
-fn band_width(out_channels: usize, in_channels: usize, columns: usize) -> usize {
+/// How a picture's output is cut into tasks: `groups` groups of output rows (`rows` each, the
+/// last fewer), times bands of `band` columns (pixels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Split {
+    rows: usize,
+    groups: usize,
+    band: usize,
+}
+
+/// The tasks of one 1×1 convolution on `threads` threads. Columns: a band's output and input
+/// together at most about 768 KiB (within the second-level cache; smaller bands measured no
+/// faster), at least 64 columns, and enough bands for every thread to have two. A small
+/// picture (stride 16 and 32: fewer columns than two kernel strips per task) is cut by output
+/// rows instead, in multiples of the kernel's 8, so that the threads get equal work: bands of
+/// such a picture were uneven (169 columns: 48, 48, 48 and 25) and narrower than the kernel.
+fn split(out_channels: usize, in_channels: usize, columns: usize, threads: usize) -> Split {
+    let tasks = 2 * threads;
     let by_cache = (98_304 / out_channels.max(in_channels).max(1)).max(64);
-    let by_threads = columns.div_ceil(2 * team::current_threads()).max(16);
-    by_cache
-        .min(by_threads)
-        .next_multiple_of(16)
-        .min(columns)
-        .max(1)
+    if threads > 1 && columns <= by_cache && columns < tasks * 2 * 48 {
+        let rows = out_channels.div_ceil(tasks).next_multiple_of(8);
+        if rows < out_channels {
+            return Split {
+                rows,
+                groups: out_channels.div_ceil(rows),
+                band: columns.max(1),
+            };
+        }
+    }
+    let by_threads = columns.div_ceil(tasks).max(16);
+    Split {
+        rows: out_channels,
+        groups: 1,
+        band: by_cache
+            .min(by_threads)
+            .next_multiple_of(16)
+            .min(columns)
+            .max(1),
+    }
 }
 
 /// One band's matrix product: row `o < out` of the output (`cols` values at `dst + o·dst_stride`)
@@ -110,24 +137,28 @@ pub fn pointwise(
             candle_core::bail!("pointwise residual {dims:?} does not match the output");
         }
         let hw = height * width;
-        let band = band_width(out_channels, in_channels, hw);
+        let Split { rows, groups, band } =
+            split(out_channels, in_channels, hw, team::current_threads());
         let bands = hw.div_ceil(band);
+        let per_picture = groups * bands;
         let mut output = Output::new(batch * out_channels * hw);
         let out = output.ptr();
-        team::for_each(batch * bands, |task| {
-            let (b, start) = (task / bands, (task % bands) * band);
-            let cols = band.min(hw - start);
-            let base = b * out_channels * hw + start;
+        team::for_each(batch * per_picture, |task| {
+            let b = task / per_picture;
+            let (group, band_index) = (task % per_picture / bands, task % bands);
+            let (row, start) = (group * rows, band_index * band);
+            let (m, cols) = (rows.min(out_channels - row), band.min(hw - start));
+            let base = (b * out_channels + row) * hw + start;
             let mut offset = 0;
             for (index, (data, dims)) in views[..count].iter().enumerate() {
                 let c = dims[1];
                 // The last input's product finishes the band.
                 let finish = (index + 1 == count).then(|| Finish {
-                    bias: biases,
+                    bias: &biases[row..],
                     act,
                     residual: residual.map(|(r, _)| &r[base..]),
                 });
-                // SAFETY: the band's columns of `out_channels` rows (stride hw) of this
+                // SAFETY: the band's columns of the group's rows (stride hw) of this
                 // picture's output belong to this task alone, and were written by the product
                 // of the previous input when accumulating.
                 unsafe {
@@ -135,9 +166,9 @@ pub fn pointwise(
                         out.at(base),
                         hw,
                         index > 0,
-                        (&weights[offset..], in_channels),
+                        (&weights[row * in_channels + offset..], in_channels),
                         (&data[b * c * hw + start..], RowsOfB::Stride(hw)),
-                        (out_channels, cols, c),
+                        (m, cols, c),
                         finish,
                     );
                 }
@@ -206,6 +237,47 @@ mod tests {
 
     #[test]
     fn matches_candles_convolution_over_split_inputs_with_bias_silu_and_residual() {
+        // On rayon's pool, and on a team of three (small pictures cut by rows then).
+        matches_candle_over_split_inputs();
+        team::Team::new(3)
+            .expect("team")
+            .run(matches_candle_over_split_inputs);
+    }
+
+    #[test]
+    fn a_split_covers_the_output_in_equal_tasks() {
+        for (out, inp, columns, threads) in [
+            (64, 64, 169, 2),
+            (256, 128, 169, 2),
+            (64, 32, 676, 3),
+            (24, 17, 169, 3),
+            (8, 8, 100, 4),
+            (64, 64, 2704, 2),
+            (16, 108, 43_264, 2),
+            (64, 64, 169, 1),
+        ] {
+            let s = split(out, inp, columns, threads);
+            assert!(
+                s.rows * s.groups >= out && s.rows * (s.groups - 1) < out,
+                "{s:?}"
+            );
+            assert!(s.band >= 1 && s.band <= columns, "{s:?}");
+            if s.groups > 1 {
+                assert_eq!(s.rows % 8, 0, "whole kernel blocks: {s:?}");
+                assert_eq!(s.band, columns, "rows or columns, not both: {s:?}");
+            }
+            let tasks = s.groups * columns.div_ceil(s.band);
+            assert!(
+                threads == 1 || tasks >= threads,
+                "{out}×{columns} on {threads}: {s:?}"
+            );
+        }
+        // Small pictures by rows, large ones by columns.
+        assert_eq!(split(64, 64, 169, 2).groups, 4);
+        assert_eq!(split(64, 64, 2704, 2).groups, 1);
+    }
+
+    fn matches_candle_over_split_inputs() {
         let device = Device::Cpu;
         for (batch, h, w) in [(1, 13, 13), (2, 9, 7), (1, 40, 40), (1, 1, 1)] {
             let a = Tensor::rand(-1f32, 1f32, (batch, 12, h, w), &device).unwrap();
