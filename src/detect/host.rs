@@ -74,12 +74,6 @@ unsafe impl Send for OutPtr {}
 unsafe impl Sync for OutPtr {}
 
 impl OutPtr {
-    /// The base of `values`, written by several workers each to its own elements while the
-    /// slice's borrow lasts.
-    pub fn of(values: &mut [f32]) -> Self {
-        OutPtr(values.as_mut_ptr())
-    }
-
     /// The address of element `offset`.
     pub fn at(self, offset: usize) -> *mut f32 {
         self.0.wrapping_add(offset)

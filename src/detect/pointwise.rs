@@ -12,20 +12,30 @@ use super::team;
 use candle_core::Tensor;
 
 /// How a picture's output is cut into tasks: `groups` groups of output rows (`rows` each, the
-/// last fewer), times bands of `band` columns (pixels).
+/// last fewer), times `bands` bands of columns (pixels) whose widths differ by 16 at most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Split {
     rows: usize,
     groups: usize,
-    band: usize,
+    bands: usize,
+}
+
+impl Split {
+    /// The columns of band `index` of `columns`: whole vectors of 16 shared out evenly.
+    fn band(self, index: usize, columns: usize) -> std::ops::Range<usize> {
+        let vectors = columns.div_ceil(16);
+        let edge = |i: usize| (i * vectors / self.bands * 16).min(columns);
+        edge(index)..edge(index + 1)
+    }
 }
 
 /// The tasks of one 1×1 convolution on `threads` threads. Columns: a band's output and input
 /// together at most about 768 KiB (within the second-level cache; smaller bands measured no
-/// faster), at least 64 columns, and enough bands for every thread to have two. A small
-/// picture (stride 16 and 32: fewer columns than two kernel strips per task) is cut by output
-/// rows instead, in multiples of the kernel's 8, so that the threads get equal work: bands of
-/// such a picture were uneven (169 columns: 48, 48, 48 and 25) and narrower than the kernel.
+/// faster), at least 64 columns, and enough bands for every thread to have two; the bands as
+/// even as whole vectors allow, since a thread whose last band is the short one waits for the
+/// other. A small picture (stride 16 and 32: fewer columns than two kernel strips per task) is
+/// cut by output rows instead, in multiples of the kernel's 8, so that the threads get equal
+/// work: bands of such a picture were uneven and narrower than the kernel.
 fn split(out_channels: usize, in_channels: usize, columns: usize, threads: usize) -> Split {
     let tasks = 2 * threads;
     let by_cache = (98_304 / out_channels.max(in_channels).max(1)).max(64);
@@ -35,19 +45,22 @@ fn split(out_channels: usize, in_channels: usize, columns: usize, threads: usize
             return Split {
                 rows,
                 groups: out_channels.div_ceil(rows),
-                band: columns.max(1),
+                bands: 1,
             };
         }
     }
     let by_threads = columns.div_ceil(tasks).max(16);
+    let widest = by_cache.min(by_threads).max(1);
+    // A multiple of the threads when there are several, so that each gets as many.
+    let bands = columns
+        .div_ceil(widest)
+        .next_multiple_of(threads.max(1))
+        .min(columns.div_ceil(16))
+        .max(1);
     Split {
         rows: out_channels,
         groups: 1,
-        band: by_cache
-            .min(by_threads)
-            .next_multiple_of(16)
-            .min(columns)
-            .max(1),
+        bands,
     }
 }
 
@@ -137,17 +150,24 @@ pub fn pointwise(
             candle_core::bail!("pointwise residual {dims:?} does not match the output");
         }
         let hw = height * width;
-        let Split { rows, groups, band } =
-            split(out_channels, in_channels, hw, team::current_threads());
-        let bands = hw.div_ceil(band);
+        let split = split(out_channels, in_channels, hw, team::current_threads());
+        let Split {
+            rows,
+            groups,
+            bands,
+        } = split;
         let per_picture = groups * bands;
         let mut output = Output::new(batch * out_channels * hw);
         let out = output.ptr();
         team::for_each(batch * per_picture, |task| {
             let b = task / per_picture;
             let (group, band_index) = (task % per_picture / bands, task % bands);
-            let (row, start) = (group * rows, band_index * band);
-            let (m, cols) = (rows.min(out_channels - row), band.min(hw - start));
+            let columns = split.band(band_index, hw);
+            let (row, start) = (group * rows, columns.start);
+            let (m, cols) = (rows.min(out_channels - row), columns.len());
+            if cols == 0 {
+                return;
+            }
             let base = (b * out_channels + row) * hw + start;
             let mut offset = 0;
             for (index, (data, dims)) in views[..count].iter().enumerate() {
@@ -253,28 +273,52 @@ mod tests {
             (24, 17, 169, 3),
             (8, 8, 100, 4),
             (64, 64, 2704, 2),
+            (32, 64, 10_816, 2),
             (16, 108, 43_264, 2),
             (64, 64, 169, 1),
+            (17, 5, 7, 2),
+            (8, 8, 1, 3),
         ] {
             let s = split(out, inp, columns, threads);
             assert!(
                 s.rows * s.groups >= out && s.rows * (s.groups - 1) < out,
                 "{s:?}"
             );
-            assert!(s.band >= 1 && s.band <= columns, "{s:?}");
             if s.groups > 1 {
                 assert_eq!(s.rows % 8, 0, "whole kernel blocks: {s:?}");
-                assert_eq!(s.band, columns, "rows or columns, not both: {s:?}");
+                assert_eq!(s.bands, 1, "rows or columns, not both: {s:?}");
             }
-            let tasks = s.groups * columns.div_ceil(s.band);
+            // The bands tile the columns, in whole vectors but the last, evenly.
+            let bands: Vec<_> = (0..s.bands).map(|i| s.band(i, columns)).collect();
+            assert_eq!(bands[0].start, 0);
+            assert_eq!(bands[s.bands - 1].end, columns, "{s:?}");
+            for pair in bands.windows(2) {
+                assert_eq!(pair[0].end, pair[1].start);
+                assert_eq!(pair[0].end % 16, 0);
+            }
+            let widths = bands.iter().map(|b| b.len());
+            let (min, max) = (widths.clone().min(), widths.max());
             assert!(
-                threads == 1 || tasks >= threads,
+                max.zip(min).is_some_and(|(max, min)| max - min <= 16),
+                "{out}×{columns} on {threads}: {bands:?}"
+            );
+            let tasks = s.groups * s.bands;
+            assert!(
+                threads == 1 || tasks >= threads || columns <= 16 * threads,
                 "{out}×{columns} on {threads}: {s:?}"
             );
         }
-        // Small pictures by rows, large ones by columns.
+        // Small pictures by rows, large ones by columns, as many bands for each thread.
         assert_eq!(split(64, 64, 169, 2).groups, 4);
-        assert_eq!(split(64, 64, 2704, 2).groups, 1);
+        assert_eq!(
+            split(64, 64, 2704, 2),
+            Split {
+                rows: 64,
+                groups: 1,
+                bands: 4
+            }
+        );
+        assert_eq!(split(32, 64, 10_816, 2).bands % 2, 0);
     }
 
     fn matches_candle_over_split_inputs() {
