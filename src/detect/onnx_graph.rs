@@ -571,6 +571,22 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, node: &Node) -> Result<Te
         return super::depthwise::depthwise3x3(x, w, b, sh, super::fast_math::Act::Linear)
             .map_err(e);
     }
+    if (kh, kw, sh, sw, group) == (1, 1, 1, 1, 1) && [top, left, bottom, right] == [0; 4] {
+        // A 1×1 convolution is the detector's matrix product, bias added as it finishes (on
+        // candle it was an im2col copy and the `gemm` crate, at a third of the rate).
+        let out = w.dim(0).map_err(e)?;
+        let w = w.reshape((out, channels)).map_err(e)?;
+        let zeros;
+        let b = match bias {
+            Some(b) => b,
+            None => {
+                zeros = Tensor::zeros(out, w.dtype(), w.device()).map_err(e)?;
+                &zeros
+            }
+        };
+        return super::pointwise::pointwise(&[x], &w, b, super::fast_math::Act::Linear, None)
+            .map_err(e);
+    }
     let y = if depthwise {
         super::depthwise_any::depthwise(x, w, (sh, sw), [top, left, bottom, right]).map_err(e)?
     } else {
