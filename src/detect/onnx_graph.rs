@@ -617,3 +617,44 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, node: &Node) -> Result<Te
         None => Ok(y),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv_node(pads: [i64; 4], strides: [i64; 2], group: i64) -> Node {
+        Node {
+            op_type: "Conv".into(),
+            inputs: vec!["x".into(), "w".into()],
+            outputs: vec!["y".into()],
+            int_attributes: vec![
+                ("pads".into(), pads.to_vec()),
+                ("strides".into(), strides.to_vec()),
+                ("group".into(), vec![group]),
+            ],
+            float_attributes: Vec::new(),
+            tensor_attributes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_one_by_one_convolution_on_the_matrix_product_equals_candles() {
+        let device = Device::Cpu;
+        let x = Tensor::randn(0f32, 1., (2, 12, 5, 9), &device).unwrap();
+        let w = Tensor::randn(0f32, 1., (20, 12, 1, 1), &device).unwrap();
+        let b = Tensor::randn(0f32, 1., 20, &device).unwrap();
+        let node = conv_node([0; 4], [1, 1], 1);
+        let want = x.conv2d(&w, 0, 1, 1, 1).unwrap();
+        let ours = conv(&x, &w, None, &node).unwrap();
+        assert!(crate::detect::max_abs_diff(&ours, &want) < 1e-4);
+        let with_bias = conv(&x, &w, Some(&b), &node).unwrap();
+        let want = want
+            .broadcast_add(&b.reshape((1, 20, 1, 1)).unwrap())
+            .unwrap();
+        assert!(crate::detect::max_abs_diff(&with_bias, &want) < 1e-4);
+        // A 1×1 convolution with a stride still runs on candle, and agrees.
+        let strided = conv(&x, &w, None, &conv_node([0; 4], [2, 2], 1)).unwrap();
+        let want = x.conv2d(&w, 0, 2, 1, 1).unwrap();
+        assert!(crate::detect::max_abs_diff(&strided, &want) < 1e-4);
+    }
+}
