@@ -29,7 +29,8 @@ pub struct Config {
 #[serde(deny_unknown_fields, default)]
 pub struct SamplesConfig {
     /// Play the built-in sample clips on the cameras whose address is `sample://NAME` (the
-    /// sample inventory's four cameras of Ngã tư Đồi A1). Default: true.
+    /// sample inventory's four cameras of Ngã tư Đồi A1 and one of Quảng trường 7/5). Default:
+    /// true.
     pub play: bool,
 }
 

@@ -24,7 +24,7 @@ const GROUP_A_PLAN: &str = include_str!("../resources/samples/scenes/group-a.pla
 const CAMPUS_LINE: &str = include_str!("../resources/samples/scenes/campus-line.geometry.json");
 
 /// Every built-in clip.
-pub const CLIPS: [SampleClip; 4] = [
+pub const CLIPS: [SampleClip; 5] = [
     SampleClip {
         name: "vtest-h264-high",
         file_name: "vtest-h264-high.mp4",
@@ -52,6 +52,16 @@ pub const CLIPS: [SampleClip; 4] = [
         bytes: include_bytes!("../resources/samples/car-detection.mp4"),
         geometry_json: include_str!("../resources/samples/scenes/car-park.geometry.json"),
         plan_json: include_str!("../resources/samples/scenes/car-park.plan.json"),
+    },
+    // The street photo with a rendered plate, 27A-967.97, painted over the car's: put on the
+    // watch list (`watchlist add 27A-967.97 --reason …`), the camera playing it raises a
+    // watch-list alarm. A street, not a junction: no approaches.
+    SampleClip {
+        name: "street-watchlist",
+        file_name: "street-watchlist-plate.mp4",
+        bytes: include_bytes!("../resources/samples/street-watchlist-plate.mp4"),
+        geometry_json: include_str!("../resources/samples/scenes/street.geometry.json"),
+        plan_json: GROUP_A_PLAN,
     },
 ];
 
@@ -198,7 +208,7 @@ mod tests {
         let message = off.file_for("nope").unwrap_err().to_string();
         assert_eq!(
             message,
-            "no sample clip is named 'nope' (built in: vtest-h264-high, vtest-h264-baseline, vtest-h265, car-park)"
+            "no sample clip is named 'nope' (built in: vtest-h264-high, vtest-h264-baseline, vtest-h265, car-park, street-watchlist)"
         );
     }
 }

@@ -399,7 +399,7 @@ fn a_sample_address_plays_the_built_in_clip_unless_samples_are_off() {
     );
     let stderr = cli.fails(&["analyze", "--source", "sample://nope"]);
     assert!(
-        stderr.contains("no sample clip is named 'nope' (built in: vtest-h264-high, vtest-h264-baseline, vtest-h265, car-park)"),
+        stderr.contains("no sample clip is named 'nope' (built in: vtest-h264-high, vtest-h264-baseline, vtest-h265, car-park, street-watchlist)"),
         "{stderr}"
     );
 }

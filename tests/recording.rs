@@ -477,8 +477,8 @@ fn every_enabled_camera_is_recorded_at_once_and_closed_cleanly_at_the_end() {
         assert!(own.len() >= 2, "{camera}: {own:?}");
         assert!(own.iter().all(|r| r.state == "closed"), "{own:?}");
     }
-    // The four sample cameras of Ngã tư Đồi A1 recorded their built-in clips; the sample
-    // inventory's placeholder addresses recorded nothing.
+    // The sample cameras (the four of Ngã tư Đồi A1, the watch-list street of Quảng trường
+    // 7/5) recorded their built-in clips; the placeholder addresses recorded nothing.
     let mut others: Vec<&str> = rows
         .iter()
         .map(|r| r.camera_code.as_str())
@@ -488,7 +488,13 @@ fn every_enabled_camera_is_recorded_at_once_and_closed_cleanly_at_the_end() {
     others.dedup();
     assert_eq!(
         others,
-        ["DBP-GT-A1-E", "DBP-GT-A1-N", "DBP-GT-A1-S", "DBP-GT-A1-W"]
+        [
+            "DBP-GT-A1-E",
+            "DBP-GT-A1-N",
+            "DBP-GT-A1-S",
+            "DBP-GT-A1-W",
+            "DBP-GT-QT75-N"
+        ]
     );
     assert!(rows.iter().all(|r| r.state == "closed"), "{rows:?}");
 }

@@ -425,7 +425,7 @@ fn a_first_run_plays_the_sample_junction_with_boxes_a_signal_phase_and_an_alarm(
         a1.map(Some),
         "the wall comes filled with the sample cameras"
     );
-    harness.get_by_label_contains("The cameras of Ngã tư Đồi A1 play SAMPLE video");
+    harness.get_by_label_contains("The cameras of Ngã tư Đồi A1 and one at Quảng trường 7/5");
     // The map, with no tile open: the junction's phase from the engine's reading.
     wait_up_to(
         &mut harness,

@@ -332,8 +332,8 @@ impl Text {
                 "A SAMPLE clip built into the program, not a real camera's picture",
             ),
             Text::SampleVideoBanner => (
-                "Camera của Ngã tư Đồi A1 đang phát VIDEO MẪU để giới thiệu hệ thống (F3: tường video). Nhập danh mục camera thật (dienbien-dispatch cameras import TỆP) thì video mẫu dừng; chạy với --no-samples để tắt ngay",
-                "The cameras of Ngã tư Đồi A1 play SAMPLE video to show the system (F3: video wall). Import the real camera registry (dienbien-dispatch cameras import FILE) and the samples stop; run with --no-samples to switch them off now",
+                "Camera của Ngã tư Đồi A1 và một camera ở Quảng trường 7/5 (xe biển 27A-967.97: thử danh sách truy tìm) đang phát VIDEO MẪU để giới thiệu hệ thống (F3: tường video). Nhập danh mục camera thật (dienbien-dispatch cameras import TỆP) thì video mẫu dừng; chạy với --no-samples để tắt ngay",
+                "The cameras of Ngã tư Đồi A1 and one at Quảng trường 7/5 (a car with plate 27A-967.97: try the watch list) play SAMPLE video to show the system (F3: video wall). Import the real camera registry (dienbien-dispatch cameras import FILE) and the samples stop; run with --no-samples to switch them off now",
             ),
             Text::SurveyedPosition => ("đã khảo sát", "surveyed"),
             Text::TilesOffline => (
