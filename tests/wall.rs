@@ -20,7 +20,8 @@ use egui_kittest::kittest::Queryable as _;
 use std::time::Duration;
 use support::media;
 
-/// A seeded database whose four A1 Hill cameras play the sample clips.
+/// A seeded database whose four A1 Hill cameras play the sample clips (and no other camera
+/// plays a built-in one).
 fn console_with_clips(settings: UiSettings) -> Harness<'static, Console> {
     console_with_clips_and(
         settings,
@@ -68,6 +69,13 @@ fn console_with_clips_streams(
         .import_registry(&who, &parse_csv(&csv).unwrap(), "clips.csv")
         .unwrap();
     drop(store);
+    // The sample inventory's other sample camera (the watch-list street of Quảng trường 7/5)
+    // off: only these four fill the wall.
+    common::execute_raw(
+        &db.location,
+        "UPDATE cameras SET enabled = FALSE WHERE main_url LIKE 'sample://%'",
+    )
+    .unwrap();
     let mut harness = console_with_streams(db, settings, size, 1.0 / 30.0, streams, clock);
     wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
     harness

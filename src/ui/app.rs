@@ -742,7 +742,8 @@ impl ConsoleApp {
             );
             theme::warning_strip(ui, &text);
         }
-        if self.cameras.entries.iter().any(|e| e.camera.plays_sample()) {
+        // Only while a sample camera is on: a switched-off one plays nothing.
+        if !self.cameras.playing_samples().is_empty() {
             theme::warning_strip(ui, Text::SampleVideoBanner.get(lang));
         }
     }
