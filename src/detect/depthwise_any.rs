@@ -62,31 +62,164 @@ pub fn depthwise(
             .index_select(&index(rows)?, 2)?
             .index_select(&index(cols)?, 3);
     }
+    let simd = fast_math::with_best_simd(|simd| simd);
     let output = host::with_f32(&[x, w], |views| {
         let (input, weights) = (views[0].0, views[1].0);
         let mut output = vec![0f32; n * c * g.oh * g.ow];
         output
             .par_chunks_mut(g.oh * g.ow)
             .enumerate()
-            .for_each_init(
-                || vec![0f32; ph * pw],
-                |padded, (plane, out)| {
-                    let channel = plane % c;
-                    let source = &input[plane * h * wd..(plane + 1) * h * wd];
-                    for (y, row) in source.chunks_exact(wd).enumerate() {
-                        let at = (y + top) * pw + left;
-                        padded[at..at + wd].copy_from_slice(row);
-                    }
-                    let kernel = &weights[channel * kh * kw..(channel + 1) * kh * kw];
-                    fast_math::with_best_simd(
-                        #[inline(always)]
-                        |simd| plane_taps(out, padded, kernel, g, simd),
-                    );
-                },
-            );
+            .for_each_init(Vec::new, |padded, (plane, out)| {
+                let channel = plane % c;
+                let source = &input[plane * h * wd..(plane + 1) * h * wd];
+                let kernel = &weights[channel * kh * kw..(channel + 1) * kh * kw];
+                let plane = Plane {
+                    source,
+                    height: h,
+                    width: wd,
+                    kh,
+                    top,
+                    left,
+                    bottom,
+                };
+                convolve_plane(out, &plane, kernel, g, padded, simd);
+            });
         Ok(output)
     })?;
     Tensor::from_vec(output, (n, c, g.oh, g.ow), &Device::Cpu)
+}
+
+/// One input plane, the kernel's height and the padding above, left of and below it.
+struct Plane<'a> {
+    source: &'a [f32],
+    height: usize,
+    width: usize,
+    kh: usize,
+    top: usize,
+    left: usize,
+    bottom: usize,
+}
+
+/// One output plane (zeroed) from its input plane, with the instructions `simd` names: with
+/// AVX-512 and a horizontal stride of 1 straight from the plane (masked loads stand for the
+/// border of zeros); otherwise through a padded copy in `padded`.
+fn convolve_plane(
+    out: &mut [f32],
+    plane: &Plane,
+    kernel: &[f32],
+    g: Geometry,
+    padded: &mut Vec<f32>,
+    simd: Simd,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if simd == Simd::Avx512 && g.sw == 1 && g.kw <= x86::MAX_WIDTH {
+        // SAFETY: `Simd::Avx512` is only handed out where the processor has AVX-512F.
+        unsafe { x86::direct(out, plane, kernel, g) };
+        return;
+    }
+    let Plane {
+        source,
+        height,
+        width,
+        top,
+        left,
+        ..
+    } = *plane;
+    padded.clear();
+    padded.resize((height + top + plane.bottom) * g.pw, 0.0);
+    for (y, row) in source.chunks_exact(width).enumerate() {
+        let at = (y + top) * g.pw + left;
+        padded[at..at + width].copy_from_slice(row);
+    }
+    fast_math::with_best_simd(
+        #[inline(always)]
+        |_| plane_taps(out, padded, kernel, g, simd),
+    );
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    //! The AVX-512 kernel that reads the plane in place.
+
+    use super::{Geometry, Plane};
+    use std::arch::x86_64::*;
+
+    /// The widest kernel it takes.
+    pub(super) const MAX_WIDTH: usize = 16;
+
+    /// Lanes `from..to` of 16 (none when `to <= from`).
+    #[inline(always)]
+    fn lanes(from: isize, to: isize) -> __mmask16 {
+        let (from, to) = (from.clamp(0, 16) as u32, to.clamp(0, 16) as u32);
+        if to <= from {
+            0
+        } else {
+            (((1u32 << to) - 1) & !((1u32 << from) - 1)) as __mmask16
+        }
+    }
+
+    /// The plane convolved at a horizontal stride of 1: column strips of 16 outputs outside
+    /// (each tap's load mask computed once a strip), rows inside.
+    ///
+    /// # Safety
+    /// AVX-512F is present; `out` holds `g.oh × g.ow` values; `g.kw ≤ MAX_WIDTH`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn direct(out: &mut [f32], plane: &Plane, kernel: &[f32], g: Geometry) {
+        let Plane {
+            source,
+            height,
+            width,
+            kh,
+            top,
+            left,
+            ..
+        } = *plane;
+        assert!(
+            out.len() == g.oh * g.ow
+                && source.len() == height * width
+                && kernel.len() == kh * g.kw
+                && g.kw <= MAX_WIDTH,
+            "depthwise plane sizes"
+        );
+        let (src, dst) = (source.as_ptr(), out.as_mut_ptr());
+        for x0 in (0..g.ow).step_by(16) {
+            let mut starts = [0isize; MAX_WIDTH];
+            let mut masks = [0 as __mmask16; MAX_WIDTH];
+            for kx in 0..g.kw {
+                let start = (x0 + kx) as isize - left as isize;
+                starts[kx] = start;
+                masks[kx] = lanes(-start, width as isize - start);
+            }
+            let store = lanes(0, (g.ow - x0) as isize);
+            for oy in 0..g.oh {
+                // Two sums, alternating rows of the window, so that two chains overlap.
+                let mut sums = [_mm512_setzero_ps(); 2];
+                for ky in 0..kh {
+                    let Some(iy) = (oy * g.sh + ky).checked_sub(top).filter(|&y| y < height) else {
+                        continue;
+                    };
+                    let row = src.wrapping_add(iy * width);
+                    let taps = &kernel[ky * g.kw..(ky + 1) * g.kw];
+                    let sum = &mut sums[ky % 2];
+                    for (kx, &tap) in taps.iter().enumerate() {
+                        // SAFETY: masked lanes are not read; the others lie inside row iy.
+                        let v = unsafe {
+                            _mm512_maskz_loadu_ps(masks[kx], row.wrapping_offset(starts[kx]))
+                        };
+                        *sum = _mm512_fmadd_ps(_mm512_set1_ps(tap), v, *sum);
+                    }
+                }
+                // SAFETY: lanes x0.. of output row oy that lie inside it.
+                unsafe {
+                    _mm512_mask_storeu_ps(
+                        dst.add(oy * g.ow + x0),
+                        store,
+                        _mm512_add_ps(sums[0], sums[1]),
+                    )
+                };
+            }
+        }
+    }
 }
 
 /// One output plane (zeroed) from its padded input plane: each output row is the sum over
@@ -213,6 +346,63 @@ mod tests {
                 crate::detect::max_abs_diff(&ours, &candle) < 1e-4,
                 "{strides:?}"
             );
+        }
+    }
+
+    #[test]
+    fn every_path_convolves_a_plane_alike() {
+        let best = fast_math::with_best_simd(|simd| simd);
+        let paths: Vec<Simd> = [Simd::Baseline, Simd::Avx2, Simd::Avx512]
+            .into_iter()
+            .filter(|&s| s != Simd::Avx512 || best == Simd::Avx512)
+            .collect();
+        // Kernels 5×5, 3×3, 1×3, 3×1; strides (1, 1), (2, 1), (1, 2); symmetric and
+        // lopsided padding; widths around one and two vectors.
+        for (h, wd) in [(9, 11), (6, 17), (5, 33), (1, 1)] {
+            let source: Vec<f32> = (0..h * wd).map(|i| ((i * 7) % 13) as f32 - 6.0).collect();
+            for ((kh, kw), (sh, sw), [top, left, bottom, right]) in [
+                ((5, 5), (1, 1), [2, 2, 2, 2]),
+                ((5, 5), (2, 1), [2, 2, 2, 2]),
+                ((5, 5), (1, 2), [2, 1, 2, 3]),
+                ((3, 3), (1, 1), [0, 0, 0, 0]),
+                ((1, 3), (1, 1), [0, 1, 0, 1]),
+                ((3, 1), (2, 1), [1, 0, 1, 0]),
+            ] {
+                let (ph, pw) = (h + top + bottom, wd + left + right);
+                if ph < kh || pw < kw {
+                    continue;
+                }
+                let g = Geometry {
+                    pw,
+                    kw,
+                    sh,
+                    sw,
+                    oh: (ph - kh) / sh + 1,
+                    ow: (pw - kw) / sw + 1,
+                };
+                let kernel: Vec<f32> = (0..kh * kw).map(|i| (i as f32 * 0.37).sin()).collect();
+                let plane = Plane {
+                    source: &source,
+                    height: h,
+                    width: wd,
+                    kh,
+                    top,
+                    left,
+                    bottom,
+                };
+                let run = |simd| {
+                    let mut out = vec![0f32; g.oh * g.ow];
+                    convolve_plane(&mut out, &plane, &kernel, g, &mut Vec::new(), simd);
+                    out
+                };
+                let baseline = run(Simd::Baseline);
+                for &simd in &paths {
+                    assert!(
+                        close(&run(simd), &baseline),
+                        "{simd:?} {h}×{wd} k {kh}×{kw} s {sh}×{sw}"
+                    );
+                }
+            }
         }
     }
 
