@@ -164,18 +164,8 @@ mod x86 {
     //! The AVX-512 kernel that reads the plane in place.
 
     use super::{Act, Filter, MaybeUninit, Plane, fast_math};
+    use fast_math::lanes16;
     use std::arch::x86_64::*;
-
-    /// Lanes `from..to` of 16 (none when `to <= from`).
-    #[inline(always)]
-    fn lanes(from: isize, to: isize) -> __mmask16 {
-        let (from, to) = (from.clamp(0, 16) as u32, to.clamp(0, 16) as u32);
-        if to <= from {
-            0
-        } else {
-            (((1u32 << to) - 1) & !((1u32 << from) - 1)) as __mmask16
-        }
-    }
 
     /// The plane convolved with padding 1 and stride `S` (1 or 2), `act(sum + bias)` stored.
     /// Column strips of 16 outputs outside, rows inside: a strip's load masks (the border of
@@ -212,8 +202,8 @@ mod x86 {
                 let base = 2 * x0 as isize - 1;
                 [base, base + 16, base + 2, base + 18]
             };
-            let masks = starts.map(|start| lanes(-start, width as isize - start));
-            let store = lanes(0, (out_w - x0) as isize);
+            let masks = starts.map(|start| lanes16(-start, width as isize - start));
+            let store = lanes16(0, (out_w - x0) as isize);
             for y in 0..out_h {
                 let mut sums = [bias, _mm512_setzero_ps(), _mm512_setzero_ps()];
                 for (dy, sum) in sums.iter_mut().enumerate() {

@@ -21,6 +21,25 @@ struct Geometry {
     ow: usize,
 }
 
+impl Geometry {
+    /// A `kh × kw` kernel at strides `sh × sw` over a padded plane of `ph × pw`; none when the
+    /// kernel does not fit.
+    fn new(
+        (ph, pw): (usize, usize),
+        (kh, kw): (usize, usize),
+        (sh, sw): (usize, usize),
+    ) -> Option<Self> {
+        (ph >= kh && pw >= kw).then(|| Geometry {
+            pw,
+            kw,
+            sh,
+            sw,
+            oh: (ph - kh) / sh + 1,
+            ow: (pw - kw) / sw + 1,
+        })
+    }
+}
+
 /// `x` `[N, C, H, W]`, `w` `[C, 1, KH, KW]`: `[N, C, OH, OW]`, with `pads` as top, left,
 /// bottom, right.
 pub fn depthwise(
@@ -34,17 +53,8 @@ pub fn depthwise(
     if wc != c || one != 1 || sh == 0 || sw == 0 {
         candle_core::bail!("depthwise: weights {:?} for {c} channels", w.dims());
     }
-    let (ph, pw) = (h + top + bottom, wd + left + right);
-    if ph < kh || pw < kw {
+    let Some(g) = Geometry::new((h + top + bottom, wd + left + right), (kh, kw), (sh, sw)) else {
         candle_core::bail!("depthwise: a {kh}×{kw} kernel on a {h}×{wd} plane");
-    }
-    let g = Geometry {
-        pw,
-        kw,
-        sh,
-        sw,
-        oh: (ph - kh) / sh + 1,
-        ow: (pw - kw) / sw + 1,
     };
     if !host::native(x.device()) {
         let x = x
@@ -141,22 +151,12 @@ fn convolve_plane(
 mod x86 {
     //! The AVX-512 kernel that reads the plane in place.
 
+    use super::super::fast_math::lanes16;
     use super::{Geometry, Plane};
     use std::arch::x86_64::*;
 
     /// The widest kernel it takes.
     pub(super) const MAX_WIDTH: usize = 16;
-
-    /// Lanes `from..to` of 16 (none when `to <= from`).
-    #[inline(always)]
-    fn lanes(from: isize, to: isize) -> __mmask16 {
-        let (from, to) = (from.clamp(0, 16) as u32, to.clamp(0, 16) as u32);
-        if to <= from {
-            0
-        } else {
-            (((1u32 << to) - 1) & !((1u32 << from) - 1)) as __mmask16
-        }
-    }
 
     /// The plane convolved at a horizontal stride of 1: column strips of 16 outputs outside
     /// (each tap's load mask computed once a strip), rows inside.
@@ -188,9 +188,9 @@ mod x86 {
             for kx in 0..g.kw {
                 let start = (x0 + kx) as isize - left as isize;
                 starts[kx] = start;
-                masks[kx] = lanes(-start, width as isize - start);
+                masks[kx] = lanes16(-start, width as isize - start);
             }
-            let store = lanes(0, (g.ow - x0) as isize);
+            let store = lanes16(0, (g.ow - x0) as isize);
             for oy in 0..g.oh {
                 // Two sums, alternating rows of the window, so that two chains overlap.
                 let mut sums = [_mm512_setzero_ps(); 2];
@@ -368,17 +368,9 @@ mod tests {
                 ((1, 3), (1, 1), [0, 1, 0, 1]),
                 ((3, 1), (2, 1), [1, 0, 1, 0]),
             ] {
-                let (ph, pw) = (h + top + bottom, wd + left + right);
-                if ph < kh || pw < kw {
+                let padded = (h + top + bottom, wd + left + right);
+                let Some(g) = Geometry::new(padded, (kh, kw), (sh, sw)) else {
                     continue;
-                }
-                let g = Geometry {
-                    pw,
-                    kw,
-                    sh,
-                    sw,
-                    oh: (ph - kh) / sh + 1,
-                    ow: (pw - kw) / sw + 1,
                 };
                 let kernel: Vec<f32> = (0..kh * kw).map(|i| (i as f32 * 0.37).sin()).collect();
                 let plane = Plane {

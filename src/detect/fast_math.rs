@@ -138,6 +138,19 @@ fn sigmoid16(v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0)))
 }
 
+/// The mask of lanes `from..to` of 16 (none when `to <= from`; both clamped to 0..=16): the
+/// part of a 16-wide load or store that lies inside a row.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn lanes16(from: isize, to: isize) -> std::arch::x86_64::__mmask16 {
+    let (from, to) = (from.clamp(0, 16) as u32, to.clamp(0, 16) as u32);
+    if to <= from {
+        0
+    } else {
+        (((1u32 << to) - 1) & !((1u32 << from) - 1)) as u16
+    }
+}
+
 /// `act` of 16 values (SiLU or sigmoid).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]

@@ -407,13 +407,7 @@ pub fn apply(steps: &[Elementwise], x: Tensor) -> candle_core::Result<Tensor> {
             for (i, values) in values.chunks_mut(run).enumerate() {
                 let channel = if per_channel { i % channels } else { 0 };
                 for step in steps {
-                    match step {
-                        // SiLU: the detector's AVX-512 kernel where there is one.
-                        Elementwise::Swish { beta } if *beta == 1.0 => {
-                            super::fast_math::finish(values, 0.0, super::fast_math::Act::Silu, None)
-                        }
-                        _ => apply_step(step, values, channel),
-                    }
+                    apply_step(step, values, channel);
                 }
             }
         },
@@ -447,6 +441,10 @@ fn apply_step(step: &Elementwise, values: &mut [f32], channel: usize) {
             values
                 .iter_mut()
                 .for_each(|v| *v *= (*v * a + b).max(lo).min(hi));
+        }
+        // SiLU: the detector's AVX-512 kernel where there is one.
+        Elementwise::Swish { beta } if *beta == 1.0 => {
+            super::fast_math::finish(values, 0.0, super::fast_math::Act::Silu, None)
         }
         Elementwise::Swish { beta } => {
             let beta = *beta;
