@@ -167,7 +167,7 @@ impl Graph {
         }
     }
 
-    /// Runs the graph on `input` (named `input_name`) and returns `output_name`.
+    /// Runs the graph on `input` (named `input_name`) up to `output_name` and returns it.
     pub fn run(
         &self,
         input_name: &str,
@@ -504,6 +504,10 @@ impl Graph {
                         values.insert(name.as_str(), out);
                     }
                 }
+            }
+            // A value inside the graph asked for: what follows it is not run.
+            if values.contains_key(output_name) {
+                break;
             }
         }
         values

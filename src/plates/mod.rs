@@ -10,6 +10,7 @@ pub mod ctc;
 pub mod evaluation;
 mod ink;
 pub mod locate;
+pub mod output_layer;
 pub mod reader;
 pub mod recogniser;
 pub mod rectify;

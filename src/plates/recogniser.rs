@@ -1,9 +1,11 @@
 //! The text recogniser: PaddleOCR's PP-OCRv4 recognition network (SVTR-LCNet, CTC; Apache-2.0,
-//! `resources/models/ppocr-v4/`) run by the ONNX graph executor on one row of a plate. Its
-//! 6 625 outputs per step are cut down to the blank and the plate's characters (separators
-//! counted as blank), renormalised, for the grammar-held decoder.
+//! `resources/models/ppocr-v4/`) run by the ONNX graph executor on one row of a plate up to
+//! its last layer, whose 6 625 outputs per step are computed only for the blank and the
+//! plate's characters (separators counted as blank; `output_layer`), for the grammar-held
+//! decoder.
 
 use super::ctc::Steps;
+use super::output_layer::PlateOutputLayer;
 use crate::detect::onnx::Model;
 use crate::detect::onnx_graph::{Graph, GraphError};
 use crate::domain::plate_grammar::PLATE_CHARACTERS;
@@ -15,6 +17,9 @@ use std::path::{Path, PathBuf};
 pub const RECOGNISER_FILE: &str = "ppocr-v4/ch_PP-OCRv4_rec_infer.onnx";
 pub const RECOGNISER_SHA256: &str =
     "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b";
+
+/// The network's output: per step, the softmax over its 6 625 characters.
+const OUTPUT: &str = "softmax_11.tmp_0";
 
 /// The network's input height; the width follows the row's aspect.
 const HEIGHT: u32 = 48;
@@ -35,10 +40,8 @@ pub enum RecogniserError {
 
 pub struct TextRecogniser {
     graph: Graph,
-    /// Output column of each of `PLATE_CHARACTERS`.
-    columns: Vec<usize>,
-    /// Output columns counted as blank: the blank, `-`, `.` and the space.
-    blanks: Vec<usize>,
+    /// The last layer, for the blank (with `-`, `.` and the space) and `PLATE_CHARACTERS`.
+    output: PlateOutputLayer,
     /// Where the weights came from, for messages.
     pub source: crate::detect::bundled::ModelSource,
 }
@@ -92,10 +95,11 @@ impl TextRecogniser {
             .collect::<Result<Vec<_>, _>>()?;
         let mut blanks = vec![0, list.len() + 1];
         blanks.extend(['-', '.'].into_iter().filter_map(column));
+        let output = PlateOutputLayer::find(&model, OUTPUT, &blanks, &columns)
+            .map_err(|e| read_error(format!("its output layer: {e}")))?;
         Ok(Self {
             graph: Graph::new(&model, &Device::Cpu),
-            columns,
-            blanks,
+            output,
             source,
         })
     }
@@ -122,26 +126,74 @@ impl TextRecogniser {
 
     /// Per step, the blank's and each plate character's probability.
     pub fn recognise(&self, row: &RgbImage) -> Result<Steps, RecogniserError> {
-        let output = self.graph.run("x", Self::input(row)?, "softmax_11.tmp_0")?;
-        let rows: Vec<Vec<f32>> = output.squeeze(0)?.to_vec2()?;
-        let mut probabilities = Vec::with_capacity(rows.len() * Steps::COLUMNS);
-        for step in &rows {
-            let blank: f32 = self.blanks.iter().filter_map(|&c| step.get(c)).sum();
-            let start = probabilities.len();
-            probabilities.push(blank);
-            probabilities.extend(
-                self.columns
-                    .iter()
-                    .map(|&c| step.get(c).copied().unwrap_or(0.0)),
-            );
-            let total: f32 = probabilities[start..].iter().sum();
-            for p in &mut probabilities[start..] {
-                *p /= total.max(1e-12);
-            }
+        let features = self
+            .graph
+            .run("x", Self::input(row)?, &self.output.features)?;
+        let values: Vec<f32> = features.flatten_all()?.to_vec1()?;
+        if !values.len().is_multiple_of(self.output.channels()) {
+            return Err(RecogniserError::Run(GraphError::Missing(format!(
+                "{} features for steps of {}",
+                values.len(),
+                self.output.channels()
+            ))));
         }
-        Ok(Steps {
-            columns: Steps::COLUMNS,
-            probabilities,
-        })
+        Ok(self.output.steps(&values))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition: the whole network's softmax over 6 625 characters, cut to the blank's
+    /// group and the plate's characters, renormalised.
+    fn by_definition(recogniser: &TextRecogniser, row: &RgbImage) -> Vec<f32> {
+        let model = Model::parse(crate::detect::bundled::TEXT_RECOGNISER).expect("the model");
+        let list: Vec<&str> = model
+            .metadata("character")
+            .expect("characters")
+            .split('\n')
+            .collect();
+        let column = |c: char| list.iter().position(|&e| e == c.to_string()).map(|i| i + 1);
+        let mut blanks = vec![0, list.len() + 1];
+        blanks.extend(['-', '.'].into_iter().filter_map(column));
+        let columns: Vec<usize> = PLATE_CHARACTERS.chars().filter_map(column).collect();
+        let input = TextRecogniser::input(row).expect("input");
+        let output = recogniser.graph.run("x", input, OUTPUT).expect("run");
+        let steps: Vec<Vec<f32>> = output.squeeze(0).and_then(|t| t.to_vec2()).expect("2-D");
+        let mut out = Vec::new();
+        for step in &steps {
+            let mut chosen = vec![blanks.iter().map(|&c| step[c]).sum::<f32>()];
+            chosen.extend(columns.iter().map(|&c| step[c]));
+            let total: f32 = chosen.iter().sum();
+            out.extend(chosen.iter().map(|p| p / total));
+        }
+        out
+    }
+
+    #[test]
+    fn the_cut_output_layer_gives_the_whole_softmax_renormalised() {
+        use crate::domain::PlateColour;
+        use crate::plates::synth::{Difficulty, Rng, SynthLayout, generate};
+        let recogniser = TextRecogniser::load(Path::new("/nonexistent")).expect("built-in");
+        let mut rng = Rng::new(5);
+        for layout in [SynthLayout::OneRowCar, SynthLayout::Motorbike] {
+            let plate = generate(
+                &mut rng,
+                layout,
+                PlateColour::Yellow,
+                &Difficulty::clean(40.0),
+            );
+            let steps = recogniser.recognise(&plate.picture).expect("recognise");
+            let expected = by_definition(&recogniser, &plate.picture);
+            assert_eq!(steps.columns, Steps::COLUMNS);
+            assert_eq!(steps.probabilities.len(), expected.len());
+            assert!(steps.len() >= 5, "{} steps", steps.len());
+            for (a, b) in steps.probabilities.iter().zip(&expected) {
+                assert!((a - b).abs() < 1e-5, "{a} against {b}");
+            }
+            // The probabilities are not all alike: some step is sure of a character.
+            assert!(steps.probabilities.iter().any(|&p| p > 0.9));
+        }
     }
 }
