@@ -152,9 +152,55 @@ pub fn now_utc_ms() -> i64 {
     utc_ms(SystemTime::now())
 }
 
+/// `utc_ms` as ISO 8601 in UTC with milliseconds: `2026-12-07T10:00:00.250Z`.
+pub fn utc_iso8601(utc_ms: i64) -> String {
+    let (days, ms) = (utc_ms.div_euclid(86_400_000), utc_ms.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let (h, m, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{:03}Z",
+        ms % 1000
+    )
+}
+
+/// UTC milliseconds of a UTC date and time given by its parts; `None` when a part is out of
+/// range.
+pub fn utc_ms_of(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+) -> Option<i64> {
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 61;
+    valid.then(|| {
+        days_from_civil(year, month, day) * 86_400_000
+            + i64::from(hour * 3600 + minute * 60 + second) * 1000
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_times_are_written_and_read_by_their_parts() {
+        let at = utc_ms_of(2026, 12, 7, 10, 0, 0).expect("valid") + 250;
+        assert_eq!(utc_iso8601(at), "2026-12-07T10:00:00.250Z");
+        assert_eq!(utc_iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            utc_ms_of(2024, 2, 29, 23, 59, 59)
+                .map(utc_iso8601)
+                .as_deref(),
+            Some("2024-02-29T23:59:59.000Z")
+        );
+        assert_eq!(utc_ms_of(2026, 13, 1, 0, 0, 0), None);
+    }
 
     #[test]
     fn a_vietnam_date_ends_at_its_midnight() {

@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod notice;
 pub mod offscreen;
 pub mod plates;
+pub mod ptz;
 pub mod recording;
 pub mod registry;
 pub mod replay;

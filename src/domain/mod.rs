@@ -16,6 +16,7 @@ pub mod overlay;
 mod plate;
 pub mod plate_grammar;
 pub mod plate_match;
+pub mod ptz;
 mod review;
 mod role;
 pub mod safe_path;

@@ -1,0 +1,225 @@
+//! Steering a camera over ONVIF against a real ONVIF server on 127.0.0.1 with a simulated PTZ
+//! camera behind it (`common/onvif_camera.rs`): a move moves it and a stop stops it, presets
+//! round-trip, a wrong password is a clear error, and a camera that stops answering in the
+//! middle of a move is stopped by the move's timeout.
+
+#[path = "common/onvif_camera.rs"]
+mod onvif_camera;
+
+use dienbien_dispatch::domain::ptz::{MoveState, PtzVector};
+use dienbien_dispatch::ptz::{Credentials, OnvifCamera, PtzBackend, PtzError};
+use std::time::{Duration, Instant};
+
+const USER: &str = "admin";
+const PASSWORD: &str = "Mật-khẩu 27";
+
+fn credentials(password: &str) -> Option<Credentials> {
+    Some(Credentials {
+        user: USER.into(),
+        password: password.into(),
+    })
+}
+
+/// Polls `done` until it holds or `deadline` passes; whether it held.
+fn wait_for(deadline: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + deadline;
+    while Instant::now() < until {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    done()
+}
+
+fn connect(sim: &onvif_camera::SimulatedCamera) -> OnvifCamera {
+    OnvifCamera::connect(
+        &sim.device_url,
+        credentials(PASSWORD),
+        Duration::from_secs(2),
+    )
+    .expect("connects with the right password")
+}
+
+#[test]
+fn the_camera_is_found_through_its_device_and_media_services() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let camera = connect(&sim);
+    assert!(
+        camera
+            .ptz_url
+            .as_deref()
+            .is_some_and(|u| u.ends_with("/onvif/ptz_service"))
+    );
+    assert_eq!(camera.profile.as_deref(), Some("profile_0"));
+    assert!(
+        camera.profiles.iter().any(|p| p.ptz),
+        "{:?}",
+        camera.profiles
+    );
+    assert!(
+        camera.clock_offset_ms().abs() < 5_000,
+        "the simulated camera's clock is ours: {} ms",
+        camera.clock_offset_ms()
+    );
+    assert_eq!(
+        camera.stream_uri().expect("stream"),
+        "rtsp://127.0.0.1:8554/profile_0"
+    );
+    assert_eq!(
+        camera.snapshot_uri().expect("snapshot"),
+        "http://127.0.0.1:8080/profile_0.jpg"
+    );
+    assert!(camera.capabilities().relative && camera.capabilities().field_of_view_move);
+    assert!(
+        !camera.capabilities().home,
+        "this server advertises no home position"
+    );
+}
+
+#[test]
+fn a_move_moves_the_camera_and_a_stop_stops_it() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let mut camera = connect(&sim);
+    let before = sim.position();
+    camera
+        .continuous_move(PtzVector::new(1.0, -0.5, 0.0), Duration::from_secs(1))
+        .expect("move");
+    let status = camera.status().expect("status");
+    assert_eq!(status.pan_tilt, MoveState::Moving, "{status:?}");
+    assert!(
+        wait_for(Duration::from_secs(5), || sim.position().pan
+            > before.pan + 0.05),
+        "the camera did not pan: {:?}",
+        sim.position()
+    );
+    assert!(
+        sim.position().tilt < before.tilt,
+        "tilted down: {:?}",
+        sim.position()
+    );
+    camera.stop().expect("stop");
+    assert!(!sim.is_moving(), "stopped at once");
+    assert_eq!(sim.moves(), 2, "a zero-speed move as well as Stop");
+    let stopped = sim.position();
+    assert_eq!(camera.status().expect("status").pan_tilt, MoveState::Idle);
+    assert_eq!(sim.position(), stopped);
+}
+
+#[test]
+fn presets_are_saved_listed_recalled_and_removed() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let mut camera = connect(&sim);
+    camera
+        .absolute_move(PtzVector::new(0.4, 0.2, 0.3))
+        .expect("absolute move");
+    let token = camera
+        .set_preset("Cổng chợ Mường Thanh", None)
+        .expect("saved");
+    let presets = camera.presets().expect("listed");
+    assert!(
+        presets
+            .iter()
+            .any(|p| p.token == token && p.name == "Cổng chợ Mường Thanh"),
+        "{presets:?}"
+    );
+    camera
+        .absolute_move(PtzVector::new(-0.6, 0.0, 0.0))
+        .expect("away");
+    camera.goto_preset(&token).expect("recalled");
+    let at = sim.position();
+    assert!(
+        (at.pan - 0.4).abs() < 1e-4 && (at.zoom - 0.3).abs() < 1e-4,
+        "{at:?}"
+    );
+    camera.remove_preset(&token).expect("removed");
+    assert!(
+        camera
+            .presets()
+            .expect("listed")
+            .iter()
+            .all(|p| p.token != token)
+    );
+    let missing = camera.goto_preset(&token).expect_err("no such preset");
+    assert!(
+        matches!(
+            missing,
+            PtzError::Fault {
+                operation: "GotoPreset",
+                ..
+            }
+        ),
+        "{missing}"
+    );
+}
+
+#[test]
+fn a_wrong_password_is_a_clear_error() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let error = OnvifCamera::connect(
+        &sim.device_url,
+        credentials("sai mật khẩu"),
+        Duration::from_secs(2),
+    )
+    .err()
+    .expect("refused");
+    assert!(matches!(error, PtzError::Unauthorised { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains(&sim.device_url) && message.contains(USER),
+        "{message}"
+    );
+    assert!(
+        !message.contains("sai mật khẩu"),
+        "the password is never shown"
+    );
+    let anonymous = OnvifCamera::connect(&sim.device_url, None, Duration::from_secs(2))
+        .err()
+        .expect("refused without credentials");
+    assert!(
+        matches!(anonymous, PtzError::Unauthorised { .. }),
+        "{anonymous:?}"
+    );
+}
+
+#[test]
+fn a_camera_that_stops_answering_mid_move_stops_by_its_timeout() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let mut camera = connect(&sim);
+    camera
+        .continuous_move(PtzVector::new(0.5, 0.0, 0.0), Duration::from_secs(1))
+        .expect("move");
+    assert!(sim.is_moving());
+    assert_eq!(sim.moves(), 1);
+    sim.set_silent(true);
+    // The next command finds no answer: a timeout, not a hang.
+    let started = Instant::now();
+    let error = camera.status().expect_err("no answer");
+    assert!(matches!(error, PtzError::Timeout { .. }), "{error:?}");
+    let host = sim.device_url.trim_end_matches("/onvif/device_service");
+    assert!(error.to_string().contains(host), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The camera stopped by itself when the move's 1 s ran out.
+    assert!(
+        wait_for(Duration::from_secs(5), || !sim.is_moving()),
+        "still moving"
+    );
+    let stopped = sim.position();
+    assert!(
+        stopped.pan > 0.0 && stopped.pan < 0.5 * 0.5 * 3.0,
+        "{stopped:?}"
+    );
+}
+
+#[test]
+fn a_camera_that_is_not_there_is_named_in_the_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    let url = format!("http://127.0.0.1:{port}/onvif/device_service");
+    let error = OnvifCamera::connect(&url, credentials(PASSWORD), Duration::from_secs(2))
+        .err()
+        .expect("nothing listens");
+    assert!(matches!(error, PtzError::Unreachable { .. }), "{error:?}");
+    assert!(error.to_string().contains(&url), "{error}");
+}
