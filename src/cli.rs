@@ -115,6 +115,10 @@ pub enum Command {
     /// every console (supervisors; every change and every hit audited).
     #[command(subcommand)]
     Watchlist(WatchlistCommand),
+    /// Steer a PTZ camera over ONVIF (its `onvif_url` in the registry, its log-in in
+    /// credentials.toml), through the same control lease and audit as the console.
+    #[command(subcommand)]
+    Ptz(PtzCommand),
     /// The engines of this database, the cameras each holds and their health.
     Engines {
         /// One JSON array of objects (name, host, state, last_heartbeat_ms, capacity, load,
@@ -531,6 +535,43 @@ pub enum PlatesCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PtzCommand {
+    /// Where the camera points (when it says), whether it moves, who holds its control.
+    Status { code: String },
+    /// Move at a speed (pan, tilt, zoom each −1…1) for some seconds, then stop; the camera is
+    /// told the duration too, so it stops by itself if this command is cut off.
+    Move {
+        code: String,
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        pan: f32,
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        tilt: f32,
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        zoom: f32,
+        /// How long, in seconds (0.1–60).
+        #[arg(long, default_value_t = 1.0)]
+        secs: f32,
+    },
+    /// Stop every motor.
+    Stop { code: String },
+    /// The presets saved on the camera (token and name).
+    Presets { code: String },
+    /// Go to a preset, by token or name.
+    Goto { code: String, preset: String },
+    /// Save where the camera points as a preset (over the preset with --token).
+    SavePreset {
+        code: String,
+        name: String,
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// Remove a preset, by token or name.
+    RemovePreset { code: String, preset: String },
+    /// Give the camera's control back before its 15 s lapse.
+    Release { code: String },
 }
 
 #[derive(Debug, Subcommand)]

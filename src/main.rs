@@ -54,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Watchlist(command)) => {
             commands::watchlist(command, &Setup::resolve(&cli, true)?)
         }
+        Some(Command::Ptz(command)) => commands::ptz(command, &Setup::resolve(&cli, true)?),
         Some(Command::Engines { json }) => commands::engines(*json, &Setup::resolve(&cli, true)?),
         Some(Command::Geometry(command)) => {
             commands::geometry(command, &Setup::resolve(&cli, true)?)

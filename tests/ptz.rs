@@ -3,6 +3,9 @@
 //! round-trip, a wrong password is a clear error, and a camera that stops answering in the
 //! middle of a move is stopped by the move's timeout.
 
+#[allow(dead_code)]
+#[path = "common/cli_env.rs"]
+mod cli_env;
 #[path = "common/onvif_camera.rs"]
 mod onvif_camera;
 
@@ -222,4 +225,81 @@ fn a_camera_that_is_not_there_is_named_in_the_error() {
         .expect("nothing listens");
     assert!(matches!(error, PtzError::Unreachable { .. }), "{error:?}");
     assert!(error.to_string().contains(&url), "{error}");
+}
+
+#[test]
+fn the_command_line_steers_the_camera_through_the_lease_and_the_audit() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let cli = cli_env::CliEnv::new();
+    let registry = cli.file(
+        "ptz.csv",
+        &format!(
+            "code,name,kind,lat_deg,lon_deg,position_surveyed,heading_deg,fov_deg,junction_code,main_url,sub_url,enabled,credentials_ref,notes,onvif_url\n\
+             DBP-TQ-TEST,Camera điểm cao thử,overview,21.39,103.02,true,,,,rtsp://ptz.cam.invalid/main,,false,cam-ptz,,{}\n",
+            sim.device_url
+        ),
+    );
+    cli.ok(&["cameras", "import", registry.to_str().expect("utf-8 path")]);
+    let config = cli.path("home/config/dienbien-dispatch");
+    std::fs::create_dir_all(&config).expect("config folder");
+    std::fs::write(
+        config.join("credentials.toml"),
+        format!("[cam-ptz]\nuser = \"{USER}\"\npassword = \"{PASSWORD}\"\n"),
+    )
+    .expect("credentials");
+
+    let moved = cli.ok(&[
+        "ptz",
+        "move",
+        "DBP-TQ-TEST",
+        "--pan",
+        "-0.8",
+        "--secs",
+        "0.5",
+    ]);
+    assert!(moved.contains("then stopped"), "{moved}");
+    assert!(sim.position().pan < -0.05, "{:?}", sim.position());
+    assert!(!sim.is_moving());
+    let status = cli.ok(&["ptz", "status", "DBP-TQ-TEST"]);
+    assert!(
+        status.contains("still") && status.contains("steered by"),
+        "{status}"
+    );
+    cli.ok(&["ptz", "save-preset", "DBP-TQ-TEST", "Cầu Mường Thanh"]);
+    let presets = cli.ok(&["ptz", "presets", "DBP-TQ-TEST"]);
+    assert!(presets.contains("Cầu Mường Thanh"), "{presets}");
+    cli.ok(&[
+        "ptz",
+        "move",
+        "DBP-TQ-TEST",
+        "--pan",
+        "0.8",
+        "--secs",
+        "0.3",
+    ]);
+    let went = cli.ok(&["ptz", "goto", "DBP-TQ-TEST", "cầu mường thanh"]);
+    assert!(went.contains("going to preset"), "{went}");
+    let unknown = cli.fails(&["ptz", "goto", "DBP-TQ-TEST", "Chợ"]);
+    assert!(
+        unknown.contains("no preset 'Chợ'") && unknown.contains("Cầu Mường Thanh"),
+        "{unknown}"
+    );
+    cli.ok(&["ptz", "release", "DBP-TQ-TEST"]);
+    let audit = cli.ok(&["audit", "list", "--limit", "20"]);
+    for action in ["ptz.session", "ptz.preset", "ptz.release"] {
+        assert!(audit.contains(action), "{action} missing: {audit}");
+    }
+    // A camera without an ONVIF address, and a wrong password, are said plainly.
+    let none = cli.fails(&["ptz", "status", "DBP-TQ-DOIA1"]);
+    assert!(none.contains("has no ONVIF address"), "{none}");
+    std::fs::write(
+        config.join("credentials.toml"),
+        format!("[cam-ptz]\nuser = \"{USER}\"\npassword = \"sai\"\n"),
+    )
+    .expect("credentials");
+    let refused = cli.fails(&["ptz", "status", "DBP-TQ-TEST"]);
+    assert!(
+        refused.contains("refused the user name or password"),
+        "{refused}"
+    );
 }

@@ -1528,3 +1528,99 @@ fn plate_sightings_go_with_their_events_hit_the_watch_list_and_are_searched_unde
         assert_eq!(search.subject, "27A12345");
     }
 }
+
+#[test]
+fn one_operator_at_a_time_steers_a_camera_and_a_higher_role_takes_it_over_under_audit() {
+    use dienbien_dispatch::domain::Role;
+    use dienbien_dispatch::store::LeaseTaken;
+    for db in every_backend() {
+        let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+        let admin = first_administrator(&mut store);
+        for (login, role) in [
+            ("an", Role::Dispatcher),
+            ("binh", Role::Dispatcher),
+            ("sup", Role::Supervisor),
+            ("rev", Role::Reviewer),
+        ] {
+            store
+                .create_user(&admin, login, login, role, "mật khẩu dài 123")
+                .unwrap();
+        }
+        let sign_in = |store: &mut Store, login: &str| {
+            store
+                .sign_in(login, "mật khẩu dài 123")
+                .unwrap()
+                .unwrap()
+                .principal
+        };
+        let (an, binh, sup, rev) = (
+            sign_in(&mut store, "an"),
+            sign_in(&mut store, "binh"),
+            sign_in(&mut store, "sup"),
+            sign_in(&mut store, "rev"),
+        );
+        let camera = "DBP-TQ-DOIA1";
+        assert!(
+            store.cameras().unwrap().iter().any(|c| c.code == camera),
+            "the sample inventory has the overview camera"
+        );
+        // A reviewer may not steer; an unknown camera is refused.
+        assert!(matches!(
+            store.ptz_take(&rev, camera),
+            Err(StoreError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            store.ptz_take(&an, "NO-SUCH"),
+            Err(StoreError::Rejected { .. })
+        ));
+
+        let (lease, taken) = store.ptz_take(&an, camera).unwrap();
+        assert_eq!(
+            (lease.holder.as_str(), taken),
+            ("an", LeaseTaken::New),
+            "{}",
+            db.name
+        );
+        assert_eq!(store.ptz_take(&an, camera).unwrap().1, LeaseTaken::Kept);
+        // A second dispatcher sees who holds it and is refused.
+        assert_eq!(
+            store.ptz_holder(&binh, camera).unwrap().map(|l| l.holder),
+            Some("an".into())
+        );
+        let refusal = store.ptz_take(&binh, camera).unwrap_err().to_string();
+        assert!(
+            refusal.contains("an (") && refusal.contains("15 s"),
+            "{refusal}"
+        );
+        // A supervisor takes it over; the dispatcher's giving back is then a no-op.
+        let (_, taken) = store.ptz_take(&sup, camera).unwrap();
+        assert_eq!(taken, LeaseTaken::TakenOver { from: "an".into() });
+        assert!(!store.ptz_release(&an, camera).unwrap());
+        assert!(store.ptz_release(&sup, camera).unwrap());
+        assert_eq!(store.ptz_holder(&binh, camera).unwrap(), None);
+        assert_eq!(store.ptz_take(&binh, camera).unwrap().1, LeaseTaken::New);
+        store
+            .ptz_preset_audit(&binh, camera, "saved", "preset_1")
+            .unwrap();
+
+        let audit = store.recent_audit(10).unwrap();
+        let actions: Vec<(String, &str)> = audit
+            .iter()
+            .rev()
+            .filter(|e| e.subject == camera)
+            .map(|e| (e.actor.clone(), e.action.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("an".to_owned(), AuditAction::PtzSession.code()),
+                ("sup".to_owned(), AuditAction::PtzTakeover.code()),
+                ("sup".to_owned(), AuditAction::PtzRelease.code()),
+                ("binh".to_owned(), AuditAction::PtzSession.code()),
+                ("binh".to_owned(), AuditAction::PtzPreset.code()),
+            ],
+            "{}",
+            db.name
+        );
+    }
+}

@@ -49,10 +49,18 @@ pub enum AuditAction {
     PlateSearch,
     /// Plate sightings past their retention period deleted (how many, up to when).
     PlatePurge,
+    /// A PTZ camera's control taken (a steering session begins).
+    PtzSession,
+    /// A PTZ camera's control taken from someone who still held it (a higher role).
+    PtzTakeover,
+    /// A PTZ camera's control given back by its holder.
+    PtzRelease,
+    /// A PTZ preset saved, removed or recalled.
+    PtzPreset,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 39] = [
         Self::CameraOpenFeed,
         Self::CamerasImport,
         Self::StoreSeed,
@@ -88,6 +96,10 @@ impl AuditAction {
         Self::WatchlistHit,
         Self::PlateSearch,
         Self::PlatePurge,
+        Self::PtzSession,
+        Self::PtzTakeover,
+        Self::PtzRelease,
+        Self::PtzPreset,
     ];
 
     /// The code the audit log keeps.
@@ -128,6 +140,10 @@ impl AuditAction {
             Self::WatchlistHit => "watchlist.hit",
             Self::PlateSearch => "plates.search",
             Self::PlatePurge => "plates.purge",
+            Self::PtzSession => "ptz.session",
+            Self::PtzTakeover => "ptz.takeover",
+            Self::PtzRelease => "ptz.release",
+            Self::PtzPreset => "ptz.preset",
         }
     }
 

@@ -88,6 +88,9 @@ pub struct Camera {
     /// Name of the credentials entry used to log in to the camera; never the secret itself.
     pub credentials_ref: Option<String>,
     pub notes: String,
+    /// The camera's ONVIF device service (`http://host/onvif/device_service`), for steering a
+    /// PTZ camera; `None` when it is not steered.
+    pub onvif_url: Option<String>,
 }
 
 impl Camera {

@@ -67,6 +67,32 @@ impl PtzStatus {
     }
 }
 
+/// Whether `text` can be an ONVIF device service address: http or https with a host and no
+/// user name or password (those go in `credentials.toml`); the reason when not.
+pub fn check_onvif_url(text: &str) -> Result<(), String> {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(format!(
+            "'{text}' is not an address (http://host/onvif/device_service)"
+        ));
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return Err(format!(
+            "'{text}': an ONVIF address is http or https, not {scheme}"
+        ));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(
+            "the address carries a user name or password; put credentials in the credentials_ref column instead"
+                .into(),
+        );
+    }
+    if authority.is_empty() {
+        return Err(format!("'{text}' names no host"));
+    }
+    Ok(())
+}
+
 /// A lease left this long without movement lapses (issue 18: 15 s).
 pub const LEASE_IDLE_MS: i64 = 15_000;
 
@@ -144,6 +170,16 @@ mod tests {
             "steering pauses a tour"
         );
         assert!(!may_take_over(&held, Role::Engine, live));
+    }
+
+    #[test]
+    fn onvif_addresses_are_http_without_secrets() {
+        assert!(check_onvif_url("http://10.27.0.5/onvif/device_service").is_ok());
+        assert!(check_onvif_url("https://cam.local:8443/onvif/device_service").is_ok());
+        assert!(check_onvif_url("rtsp://10.27.0.5/").is_err());
+        assert!(check_onvif_url("http://admin:pw@10.27.0.5/onvif").is_err());
+        assert!(check_onvif_url("http:///onvif").is_err());
+        assert!(check_onvif_url("10.27.0.5").is_err());
     }
 
     #[test]

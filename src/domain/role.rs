@@ -43,6 +43,8 @@ pub enum Permission {
     SearchPlates,
     /// Put plates on the watch list and take them off.
     ManageWatchlist,
+    /// Pan, tilt and zoom the overview cameras, and change their presets.
+    SteerCameras,
 }
 
 impl Permission {
@@ -60,6 +62,7 @@ impl Permission {
             Self::RecordDetections => "write detections, recordings and counts",
             Self::SearchPlates => "search the plates the cameras read",
             Self::ManageWatchlist => "change the watch list",
+            Self::SteerCameras => "steer the PTZ cameras",
         }
     }
 }
@@ -110,7 +113,7 @@ impl Role {
         match self {
             Self::Dispatcher => matches!(
                 permission,
-                P::ViewLive | P::HandleAlarms | P::Replay | P::SearchPlates
+                P::ViewLive | P::HandleAlarms | P::Replay | P::SearchPlates | P::SteerCameras
             ),
             Self::Reviewer => matches!(
                 permission,
@@ -120,9 +123,15 @@ impl Role {
             Self::Trainer => matches!(permission, P::Replay),
             Self::Administrator => matches!(
                 permission,
-                P::ViewLive | P::EditGeometry | P::ManageUsers | P::Replay | P::ViewEngines
+                P::ViewLive
+                    | P::EditGeometry
+                    | P::ManageUsers
+                    | P::Replay
+                    | P::ViewEngines
+                    | P::SteerCameras
             ),
-            Self::Engine => permission == P::RecordDetections,
+            // Its preset tours steer the overview cameras (at the lowest priority).
+            Self::Engine => matches!(permission, P::RecordDetections | P::SteerCameras),
         }
     }
 }
@@ -166,7 +175,18 @@ mod tests {
         for role in [Role::Dispatcher, Role::Reviewer, Role::Administrator] {
             assert!(!role.can(Permission::ManageWatchlist), "{role:?}");
         }
+        for role in [Role::Dispatcher, Role::Supervisor, Role::Administrator] {
+            assert!(role.can(Permission::SteerCameras), "{role:?}");
+        }
+        for role in [Role::Reviewer, Role::Trainer] {
+            assert!(!role.can(Permission::SteerCameras), "{role:?}");
+        }
         for role in Role::ALL {
+            assert_eq!(
+                role.can(Permission::SteerCameras),
+                crate::domain::ptz::ptz_priority(role).is_some(),
+                "{role:?}"
+            );
             assert_eq!(Role::from_code(role.code()), Some(role));
             assert_eq!(role.can(Permission::RecordDetections), role.is_service());
         }

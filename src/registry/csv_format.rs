@@ -111,6 +111,7 @@ pub fn write_csv(cameras: &[Camera]) -> Result<String, csv::Error> {
             &c.enabled.to_string(),
             c.credentials_ref.as_deref().unwrap_or_default(),
             c.notes.as_str(),
+            c.onvif_url.as_deref().unwrap_or_default(),
         ])?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;

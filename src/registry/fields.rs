@@ -6,7 +6,7 @@ use crate::domain::{Camera, CameraKind, GeoError, GeoPoint, Junction, StreamUrl}
 use std::collections::{BTreeMap, HashSet};
 
 /// Columns of a camera record, in export order.
-pub(crate) const CAMERA_COLUMNS: [&str; 14] = [
+pub(crate) const CAMERA_COLUMNS: [&str; 15] = [
     "code",
     "name",
     "kind",
@@ -21,6 +21,7 @@ pub(crate) const CAMERA_COLUMNS: [&str; 14] = [
     "enabled",
     "credentials_ref",
     "notes",
+    "onvif_url",
 ];
 
 /// Properties of a junction record.
@@ -168,6 +169,18 @@ impl Checker<'_> {
         }
     }
 
+    /// An ONVIF device service address: http or https, without a user name or password.
+    fn onvif_url(&mut self, field: &str) -> Option<String> {
+        let text = self.optional(field)?;
+        match crate::domain::ptz::check_onvif_url(&text) {
+            Ok(()) => Some(text),
+            Err(message) => {
+                self.problem(field, message);
+                None
+            }
+        }
+    }
+
     fn url(&mut self, field: &str, text: Option<String>) -> Option<StreamUrl> {
         match StreamUrl::parse(&text?).and_then(|url| url.check_supported().map(|()| url)) {
             Ok(url) => Some(url),
@@ -225,6 +238,7 @@ pub(crate) fn camera(record: &Record, problems: &mut Vec<ImportProblem>) -> Opti
         enabled,
         credentials_ref: c.optional("credentials_ref"),
         notes: c.optional("notes").unwrap_or_default(),
+        onvif_url: c.onvif_url("onvif_url"),
     };
     (problems.len() == before).then_some(camera)
 }

@@ -240,6 +240,7 @@ pub fn write_geojson(junctions: &[Junction], cameras: &[Camera]) -> String {
                 "enabled": c.enabled,
                 "credentials_ref": c.credentials_ref,
                 "notes": c.notes,
+                "onvif_url": c.onvif_url,
             }
         })
     }));

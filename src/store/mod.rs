@@ -16,6 +16,7 @@ mod location;
 mod overlays;
 mod plates;
 mod principal;
+mod ptz;
 mod recordings;
 mod registry_tables;
 mod review;
@@ -42,6 +43,7 @@ pub use plates::{
     NewPlateSighting, PlateAccuracy, PlateSearchResult, PlateSighting, SightingStored,
 };
 pub use principal::{Principal, PrincipalKind, first_run_name};
+pub use ptz::LeaseTaken;
 pub use recordings::{RecordingRow, SegmentEnd};
 pub use registry_tables::ImportSummary;
 pub use review::{Confirmation, ReviewFilter};

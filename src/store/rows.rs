@@ -37,6 +37,7 @@ pub(super) struct CameraRow {
     pub credentials_ref: Option<String>,
     pub notes: String,
     pub updated_at_ms: i64,
+    pub onvif_url: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -101,6 +102,7 @@ impl CameraRow {
             credentials_ref: c.credentials_ref.clone(),
             notes: c.notes.clone(),
             updated_at_ms: now_ms,
+            onvif_url: c.onvif_url.clone(),
         }
     }
 
@@ -137,6 +139,7 @@ impl CameraRow {
             enabled: self.enabled,
             credentials_ref: self.credentials_ref,
             notes: self.notes,
+            onvif_url: self.onvif_url,
         })
     }
 }

@@ -38,6 +38,7 @@ diesel::table! {
         credentials_ref -> Nullable<Text>,
         notes -> Text,
         updated_at_ms -> BigInt,
+        onvif_url -> Nullable<Text>,
     }
 }
 
@@ -219,6 +220,16 @@ diesel::table! {
         close_up -> Binary,
         engine -> Text,
         lease_epoch -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    ptz_leases (camera_code) {
+        camera_code -> Text,
+        holder -> Text,
+        role -> Text,
+        acquired_at_ms -> BigInt,
+        last_movement_ms -> BigInt,
     }
 }
 
