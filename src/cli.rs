@@ -757,6 +757,24 @@ pub enum CamerasCommand {
     /// clips: vtest-h264-high.mp4, vtest-h265.mp4, vtest-h264-baseline.mp4, car-detection.mp4),
     /// so the wall plays them like live cameras. Recorded in the audit log.
     DemoClips { dir: PathBuf },
+    /// Find ONVIF cameras on this network segment (WS-Discovery, bounded in time) and write
+    /// them as a registry CSV to edit and import: each one's ONVIF address and, with
+    /// --credentials, its stream address and whether it turns (PTZ: kind overview). Positions
+    /// are placeholders to survey; the cameras come disabled until checked.
+    Discover {
+        /// How long to listen for answers, in seconds (0.1–30).
+        #[arg(long, default_value_t = 3.0)]
+        wait: f32,
+        /// The credentials.toml entry to log in with.
+        #[arg(long)]
+        credentials: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Probe this address instead of the multicast group (one device's IP:3702).
+        #[arg(long, default_value = "239.255.255.250:3702")]
+        target: String,
+    },
     /// Export the registry. CSV holds cameras; GeoJSON holds junctions and cameras.
     Export {
         #[arg(long, value_enum, default_value = "geojson")]

@@ -303,3 +303,68 @@ fn the_command_line_steers_the_camera_through_the_lease_and_the_audit() {
         "{refused}"
     );
 }
+
+/// A device's WS-Discovery responder on 127.0.0.1 built from the ONVIF server crate's own
+/// probe check and ProbeMatch; its address.
+fn discovery_responder(xaddr: String) -> std::net::SocketAddr {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a port");
+    let address = socket.local_addr().expect("address");
+    std::thread::spawn(move || {
+        let mut buffer = vec![0u8; 65_536];
+        while let Ok((len, from)) = socket.recv_from(&mut buffer) {
+            let message = &buffer[..len];
+            if !onvif_server::discovery::is_probe_message(message) {
+                continue;
+            }
+            let text = String::from_utf8_lossy(message);
+            let id = text
+                .split("MessageID>")
+                .nth(1)
+                .and_then(|s| s.split('<').next())
+                .unwrap_or_default()
+                .to_owned();
+            let reply = onvif_server::discovery::build_probe_match(&id, &xaddr, Default::default());
+            let _ = socket.send_to(reply.as_bytes(), from);
+        }
+    });
+    address
+}
+
+#[test]
+fn cameras_discover_writes_the_devices_that_answer_as_registry_rows() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let responder = discovery_responder(sim.device_url.clone());
+    let cli = cli_env::CliEnv::new();
+    let config = cli.path("home/config/dienbien-dispatch");
+    std::fs::create_dir_all(&config).expect("config folder");
+    std::fs::write(
+        config.join("credentials.toml"),
+        format!("[cam-ptz]\nuser = \"{USER}\"\npassword = \"{PASSWORD}\"\n"),
+    )
+    .expect("credentials");
+    let out = cli.path("found.csv");
+    let target = responder.to_string();
+    let args = [
+        "cameras",
+        "discover",
+        "--target",
+        target.as_str(),
+        "--wait",
+        "1",
+        "--credentials",
+        "cam-ptz",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    cli.ok(&args);
+    let csv = std::fs::read_to_string(&out).expect("the CSV");
+    let rows = dienbien_dispatch::registry::parse_csv(&csv).expect("a registry file");
+    assert_eq!(rows.cameras.len(), 1, "{csv}");
+    let camera = &rows.cameras[0].item;
+    assert_eq!(camera.onvif_url.as_deref(), Some(sim.device_url.as_str()));
+    assert_eq!(camera.main_url.as_str(), "rtsp://127.0.0.1:8554/profile_0");
+    assert_eq!(camera.kind, dienbien_dispatch::domain::CameraKind::Overview);
+    assert!(!camera.enabled && !camera.position_surveyed);
+    // The file imports as it is.
+    cli.ok(&["cameras", "import", out.to_str().expect("utf-8")]);
+}

@@ -3,6 +3,9 @@
 //! map marker turns online; layouts, full screen, keyboard and drag-and-drop work.
 
 mod common;
+#[allow(dead_code)]
+#[path = "common/onvif_camera.rs"]
+mod onvif_camera;
 mod support;
 
 use common::console::{Console, app, app_mut, console_with_streams, database, wait};
@@ -631,4 +634,149 @@ fn a_junction_drawn_on_a_paused_frame_with_undo_is_saved_as_a_version_and_runs()
         let signals = app(h).approach_signals(code, 0);
         signals.len() == 1 && signals[0].approach == "A1"
     });
+}
+
+#[test]
+fn a_ptz_camera_is_steered_from_its_tile_by_drag_wheel_and_preset_keys_and_shows_its_holder() {
+    use dienbien_dispatch::domain::ptz::PtzVector;
+    use dienbien_dispatch::ptz::{Credentials, OnvifCamera, PtzBackend};
+    let sim = onvif_camera::start("admin", "ptz-pass");
+    // A preset saved where the camera starts, before the console reads its presets.
+    let mut direct = OnvifCamera::connect(
+        &sim.device_url,
+        Some(Credentials {
+            user: "admin".into(),
+            password: "ptz-pass".into(),
+        }),
+        Duration::from_secs(2),
+    )
+    .expect("the simulated camera");
+    direct.set_preset("Quảng trường", None).expect("a preset");
+    let credentials =
+        CameraCredentials::parse("[cam-ptz]\nuser = \"admin\"\npassword = \"ptz-pass\"\n")
+            .expect("credentials");
+    let streams = VideoStreams::new(IngestOptions::default(), credentials);
+    let db = common::sqlite();
+    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
+    let csv = format!(
+        "code,name,kind,lat_deg,lon_deg,main_url,credentials_ref,onvif_url\nDBP-TQ-PTZ,Camera điểm cao,overview,21.39,103.02,file://{},cam-ptz,{}\n",
+        media("vtest-h264-baseline.mp4").display(),
+        sim.device_url
+    );
+    let who = store.first_run_principal().expect("a principal");
+    store
+        .import_registry(&who, &parse_csv(&csv).unwrap(), "ptz.csv")
+        .unwrap();
+    drop(store);
+    common::execute_raw(
+        &db.location,
+        "UPDATE cameras SET enabled = FALSE WHERE main_url LIKE 'sample://%'",
+    )
+    .unwrap();
+    let settings = UiSettings {
+        view: MainView::Wall,
+        ..UiSettings::default()
+    };
+    let mut harness = console_with_streams(
+        db,
+        settings,
+        (1280.0, 800.0),
+        1.0 / 30.0,
+        streams,
+        Clock::System,
+    );
+    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    app_mut(&mut harness).open_feed("DBP-TQ-PTZ");
+    wait(&mut harness, "the picture", |h| {
+        app(h).wall_tile(0).is_some()
+    });
+    harness.key_press(egui::Key::Enter);
+    wait(&mut harness, "full screen and the presets", |h| {
+        app(h).wall_settings().fullscreen == Some(0)
+            && app(h)
+                .ptz_view("DBP-TQ-PTZ")
+                .is_some_and(|v| v.presets.len() == 1)
+    });
+    let (_, video) = app(&harness).wall_tile(0).expect("the tile");
+    let centre = video.center();
+    let button = |pressed, pos| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+
+    // A drag to the right of the centre pans right; the tile shows who steers.
+    let right = centre + egui::vec2(video.width() * 0.35, 0.0);
+    harness.event(egui::Event::PointerMoved(centre));
+    harness.event(button(true, centre));
+    harness.step();
+    for step in 1..=5 {
+        let at = centre + (right - centre) * (step as f32 / 5.0);
+        harness.event(egui::Event::PointerMoved(at));
+        harness.step();
+    }
+    wait(&mut harness, "the camera to pan right", |_| {
+        sim.position().pan > 0.05
+    });
+    assert!(sim.position().tilt.abs() < 0.02, "{:?}", sim.position());
+    wait(&mut harness, "the holder on the tile", |h| {
+        app(h)
+            .ptz_view("DBP-TQ-PTZ")
+            .is_some_and(|v| v.holder.is_some() && v.error.is_none())
+    });
+    // Release: the camera stops.
+    harness.event(button(false, right));
+    wait(&mut harness, "the camera to stop", |_| !sim.is_moving());
+
+    // A drag upwards, then the window loses focus: stopped as well.
+    let up = centre - egui::vec2(0.0, video.height() * 0.4);
+    harness.event(egui::Event::PointerMoved(centre));
+    harness.event(button(true, centre));
+    harness.step();
+    for step in 1..=5 {
+        harness.event(egui::Event::PointerMoved(
+            centre + (up - centre) * (step as f32 / 5.0),
+        ));
+        harness.step();
+    }
+    wait(&mut harness, "the camera to tilt up", |_| {
+        sim.position().tilt > 0.05
+    });
+    harness.event(egui::Event::WindowFocused(false));
+    wait(&mut harness, "the stop on focus loss", |_| !sim.is_moving());
+    harness.event(button(false, up));
+    harness.event(egui::Event::WindowFocused(true));
+    harness.step();
+
+    // The wheel zooms in.
+    harness.event(egui::Event::PointerMoved(centre));
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Line,
+        delta: egui::vec2(0.0, 1.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+    wait(&mut harness, "the camera to zoom in", |_| {
+        sim.position().zoom > 0.01
+    });
+
+    // Key 1: back to the preset where it started.
+    let moved = sim.position();
+    assert!(moved.pan > 0.05 && moved.tilt > 0.05, "{moved:?}");
+    harness.key_press(egui::Key::Num1);
+    wait(&mut harness, "the preset recalled", |_| {
+        let at = sim.position();
+        at.pan.abs() < 1e-4 && at.tilt.abs() < 1e-4
+    });
+    assert_eq!(
+        app(&harness).wall_settings().layout,
+        WallLayout::Two,
+        "1 recalled a preset, it did not change the layout"
+    );
+    // The camera was never left moving, and the direct client agrees on where it is.
+    assert!(!sim.is_moving());
+    assert_eq!(sim.position().pan, 0.0);
+    let _ = PtzVector::ZERO;
 }

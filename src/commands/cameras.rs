@@ -1,4 +1,4 @@
-//! `cameras list | import | export`.
+//! `cameras list | import | discover | export`.
 
 use super::{Setup, principal};
 use crate::cli::CamerasCommand;
@@ -8,6 +8,15 @@ use anyhow::{Context as _, bail};
 use std::io::Write as _;
 
 pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
+    if let CamerasCommand::Discover {
+        wait,
+        credentials,
+        out,
+        target,
+    } = command
+    {
+        return super::discover::run(setup, *wait, credentials.as_deref(), out.as_deref(), target);
+    }
     let (mut store, _) = setup.seeded_store()?;
     match command {
         CamerasCommand::List { json } => list(&mut store, *json),
@@ -45,6 +54,7 @@ pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
             let who = principal(setup, &mut store)?;
             demo_clips(&mut store, &who, dir)
         }
+        CamerasCommand::Discover { .. } => Ok(()),
         CamerasCommand::Export { format, out } => {
             let cameras = store.cameras()?;
             let text = match format {

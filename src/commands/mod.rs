@@ -9,6 +9,7 @@ mod counts;
 mod detect;
 mod detect_eval;
 mod detect_train;
+mod discover;
 pub(crate) mod evidence;
 mod geometry;
 mod library;

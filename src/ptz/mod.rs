@@ -4,6 +4,7 @@
 //! asked); `xml` and `http_digest`, the parts it is built of.
 
 pub mod backend;
+pub mod discovery;
 pub mod http_digest;
 pub mod onvif;
 pub mod soap;

@@ -4,6 +4,8 @@
 //! thread itself. Dropping the handle stops the worker.
 
 mod plate_commands;
+mod ptz_commands;
+mod ptz_driver;
 mod shared_streams;
 mod site_watch;
 mod store_worker;
@@ -118,6 +120,43 @@ pub enum Command {
     },
     /// Take entry `id` off the watch list (audited); answered by [`Reply::Watchlist`].
     RemoveFromWatchlist { id: i64 },
+    /// The camera log-ins of this workstation (`credentials.toml`), for steering cameras.
+    UseCameraCredentials(crate::config::CameraCredentials),
+    /// Steer PTZ camera `camera`: the store takes the control lease for whoever is signed in
+    /// (or refuses, naming the holder), then the PTZ driver calls the camera; answered by
+    /// [`Reply::Ptz`].
+    Ptz { camera: String, op: PtzOp },
+}
+
+/// What a dispatcher asks of a PTZ camera.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PtzOp {
+    /// Move at `speed` for at most `timeout_ms` (the camera stops itself then).
+    Move {
+        speed: crate::domain::ptz::PtzVector,
+        timeout_ms: u64,
+    },
+    /// Stop every motor (a zero-speed move and Stop).
+    Stop,
+    /// Go to the preset with this token.
+    GotoPreset(String),
+    /// The camera's presets, answered in [`PtzNews::presets`].
+    LoadPresets,
+    /// Give the control back.
+    Release,
+    /// Who holds the control now (no call to the camera).
+    Holder,
+}
+
+/// News of a PTZ camera for its tile: who steers it, its presets, what went wrong.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PtzNews {
+    pub camera: String,
+    /// The holder's name and role, when the store said (`Some(None)`: no one holds it).
+    pub holder: Option<Option<(String, crate::domain::Role)>>,
+    pub presets: Option<Vec<crate::domain::ptz::PtzPreset>>,
+    /// A refusal of the lease or a camera's failure, in words.
+    pub error: Option<String>,
 }
 
 /// What the back end answers or tells the UI (a reply to a command, or news from the site).
@@ -227,6 +266,8 @@ pub enum Reply {
     Failed {
         message: String,
     },
+    /// News of a PTZ camera (its holder, presets, a failure).
+    Ptz(PtzNews),
 }
 
 /// A plate sighting and its close-up decoded for display (`None` when it cannot be read).
@@ -303,6 +344,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::LoadWatchlist => "LoadWatchlist",
         Command::AddToWatchlist { .. } => "AddToWatchlist",
         Command::RemoveFromWatchlist { .. } => "RemoveFromWatchlist",
+        Command::UseCameraCredentials(_) => "UseCameraCredentials",
+        Command::Ptz { .. } => "Ptz",
         Command::Confirm { .. } => "Confirm",
         Command::Reject { .. } => "Reject",
     }

@@ -67,6 +67,8 @@ pub(super) fn run(
     if let Some(signer) = evidence.and_then(|e| e.checkpoint_signer(&crate::host::workstation())) {
         store.set_checkpoint_signer(signer);
     }
+    let ptz_waker = std::sync::Arc::clone(&waker);
+    let mut ptz = super::ptz_commands::PtzDesk::default();
     let mut site = SiteWatch::new(waker);
     let mut session = WorkerSession::default();
     published.set(who(&mut session, &mut store).ok());
@@ -267,6 +269,11 @@ pub(super) fn run(
                 Ok(who) => {
                     let _ = events.send(super::plate_commands::run(&mut store, &who, command));
                 }
+                Err(e) => fail(events, e.to_string()),
+            },
+            Command::UseCameraCredentials(credentials) => ptz.use_credentials(credentials),
+            Command::Ptz { camera, op } => match who(&mut session, &mut store) {
+                Ok(who) => ptz.run(&mut store, &who, &camera, op, events, &ptz_waker),
                 Err(e) => fail(events, e.to_string()),
             },
             Command::BuildEvidence { id } => match (evidence, who(&mut session, &mut store)) {

@@ -207,6 +207,11 @@ fn rank(status: CameraStatus) -> u8 {
 }
 
 impl VideoStreams {
+    /// The camera log-ins the streams use (the PTZ commands use them too).
+    pub fn credentials(&self) -> &CameraCredentials {
+        &self.credentials
+    }
+
     pub fn new(options: IngestOptions, credentials: CameraCredentials) -> Self {
         Self {
             options,

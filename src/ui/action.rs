@@ -56,6 +56,11 @@ pub enum Action {
     Editor(EditorRequest),
     /// The plate search, the watch list and the watch-list alerts.
     Plates(PlateAction),
+    /// Steer PTZ camera `camera` (the back end takes its control lease and calls it).
+    Ptz {
+        camera: String,
+        op: crate::service::PtzOp,
+    },
 }
 
 /// What the plate search, the watch list or a watch-list alert asked for.

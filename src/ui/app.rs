@@ -147,6 +147,13 @@ impl ConsoleApp {
         } else {
             DatabaseState::Failed(options.notices.first().cloned().unwrap_or_default())
         };
+        if let Some(service) = &options.service {
+            // The PTZ commands log in to cameras with this workstation's credentials.
+            let credentials = options.streams.credentials().clone();
+            if let Err(e) = service.send(Command::UseCameraCredentials(credentials)) {
+                notices.push(e.to_string());
+            }
+        }
         // Live video plays only for whom the back end says may watch it.
         let streams = match &options.service {
             Some(service) => options.streams.gated_by(service.session()),
@@ -230,6 +237,9 @@ impl ConsoleApp {
             let Some(reply) = self.remote_overlays.on_reply(reply) else {
                 continue;
             };
+            let Some(reply) = self.wall_runtime.ptz.on_reply(reply) else {
+                continue;
+            };
             let Some(reply) = self.engines.on_reply(reply) else {
                 continue;
             };
@@ -294,6 +304,7 @@ impl ConsoleApp {
                 | Reply::PlateSighting(_)
                 | Reply::PlateSearch { .. }
                 | Reply::Watchlist(_)
+                | Reply::Ptz(_)
                 | Reply::Flows { .. } => {}
             }
         }
@@ -1037,6 +1048,8 @@ impl ConsoleApp {
             Action::Notice(text) => self.notices.push(text),
             Action::Review(action) => self.review_action(action),
             Action::Plates(action) => self.plates_action(action),
+            // The back end checks who may steer and says so on the tile.
+            Action::Ptz { camera, op } => self.send(Command::Ptz { camera, op }),
             Action::Replay(action) => self.replay_action(action),
             Action::Editor(request) => self.editor_request(request),
             Action::SignOut => {
@@ -1543,6 +1556,11 @@ impl ConsoleApp {
     }
 
     /// Where a wall tile was drawn last frame (any tile, with or without video).
+    /// What the wall knows of PTZ camera `camera`'s control (its holder, presets, last error).
+    pub fn ptz_view(&self, camera: &str) -> Option<&super::ptz_pad::PtzView> {
+        self.wall_runtime.ptz.view(camera)
+    }
+
     pub fn wall_tile_rect(&self, tile: usize) -> Option<egui::Rect> {
         self.wall_runtime
             .tile_rects

@@ -70,6 +70,9 @@ pub enum Text {
     WallOwnWindow,
     WallBackToMain,
     WallKeys,
+    PtzHint,
+    PtzHeldBy,
+    PtzNoPreset,
     WallEmptyTile,
     StreamConnecting,
     StreamWaitingPicture,
@@ -407,6 +410,15 @@ impl Text {
                 "Drag a camera from the list onto a tile · double-click/Enter: full screen · arrows: select · Delete: clear",
             ),
             Text::WallEmptyTile => ("Kéo camera vào đây", "Drop a camera here"),
+            Text::PtzHint => (
+                "kéo từ giữa hình để xoay · cuộn để thu phóng · toàn màn hình: phím 1–9 gọi điểm đặt sẵn",
+                "drag from the centre to turn · wheel to zoom · full screen: keys 1–9 recall presets",
+            ),
+            Text::PtzHeldBy => ("đang điều khiển:", "controlled by:"),
+            Text::PtzNoPreset => (
+                "Camera không có điểm đặt sẵn số",
+                "The camera has no preset number",
+            ),
             Text::Engines => ("Máy phân tích (F6)", "Engines (F6)"),
             Text::EngineHolds => ("Máy phân tích", "Engine"),
             Text::NoEngineHolds => (

@@ -19,6 +19,7 @@ mod map_background;
 mod map_layer;
 mod map_layout;
 mod plate_desk;
+mod ptz_pad;
 mod replay_view;
 mod review_view;
 mod settings;

@@ -1,7 +1,8 @@
 //! The video wall: layouts of 1, 2×2 … 5×5 tiles, each showing one camera with its name, the
 //! time and its stream's health; a camera is dropped onto a tile from the list or opened from
 //! its panel; double-click (or Enter) makes a tile full screen. Small tiles read a camera's sub
-//! stream, large ones its main stream.
+//! stream, large ones its main stream. A PTZ camera's tile is steered with the mouse
+//! (`ptz_pad`): drag from the centre, wheel to zoom, keys 1–9 for presets in full screen.
 
 use super::action::{Action, CameraDrag, CameraEntry, WatchRequest};
 use super::detection_overlay;
@@ -31,6 +32,8 @@ pub struct WallRuntime {
     /// The boxes of an engine elsewhere drawn over each tile last frame, with the time the
     /// picture under them was taken (UTC ms).
     pub shown_remote: HashMap<usize, (i64, crate::domain::overlay::RecordedOverlay)>,
+    /// Steering the PTZ cameras on the wall.
+    pub ptz: super::ptz_pad::PtzPad,
 }
 
 /// How far behind live a tile waits for an engine's boxes from elsewhere.
@@ -161,6 +164,17 @@ pub fn wall_ui(
                 .truncate(),
         );
     });
+    let now = ui.input(|i| i.time);
+    let focus_lost = ui.input(|i| {
+        !i.focused
+            || i.events
+                .iter()
+                .any(|e| matches!(e, egui::Event::WindowFocused(false)))
+    });
+    if focus_lost && let Some(stop) = runtime.ptz.release(now) {
+        actions.push(stop); // the window lost focus mid-drag
+    }
+    ptz_keys(ui, &context, settings, runtime, actions);
     handle_wall_keys(ui, settings);
 
     // Never wider than the panel, whatever the toolbar asked for.
@@ -192,27 +206,169 @@ pub fn wall_ui(
     let large = tiles.len() == 1;
     let mut context = context;
     for (index, rect) in tiles {
-        let request = tile_ui(ui, index, rect, large, &mut context, settings, runtime);
+        let slot = TileSlot { index, rect, large };
+        let request = tile_ui(ui, slot, &mut context, settings, runtime, actions);
         wanted.extend(request);
     }
     wanted
 }
 
-fn tile_ui(
-    ui: &mut egui::Ui,
+/// The PTZ camera shown full screen, if any.
+fn fullscreen_ptz<'a>(context: &'a WallContext, settings: &WallSettings) -> Option<&'a str> {
+    let tile = settings.fullscreen?;
+    let code = settings.tiles.get(tile)?.as_deref()?;
+    context
+        .entries
+        .iter()
+        .find(|e| e.camera.code == code && e.camera.onvif_url.is_some())
+        .map(|e| e.camera.code.as_str())
+}
+
+/// Keys 1–9 recall the presets of a PTZ camera shown full screen (elsewhere 1–5 choose the
+/// layout).
+fn ptz_keys(
+    ui: &egui::Ui,
+    context: &WallContext,
+    settings: &WallSettings,
+    runtime: &mut WallRuntime,
+    actions: &mut Vec<Action>,
+) {
+    if ui.ctx().memory(|m| m.focused().is_some()) {
+        return;
+    }
+    let Some(code) = fullscreen_ptz(context, settings) else {
+        return;
+    };
+    const KEYS: [egui::Key; 9] = [
+        egui::Key::Num1,
+        egui::Key::Num2,
+        egui::Key::Num3,
+        egui::Key::Num4,
+        egui::Key::Num5,
+        egui::Key::Num6,
+        egui::Key::Num7,
+        egui::Key::Num8,
+        egui::Key::Num9,
+    ];
+    for (i, key) in KEYS.into_iter().enumerate() {
+        if ui.input_mut(|input| input.consume_key(egui::Modifiers::NONE, key)) {
+            match runtime.ptz.preset_key(code, i + 1) {
+                Ok(action) => actions.push(action),
+                Err(count) => actions.push(Action::Notice(format!(
+                    "{} {} ({count})",
+                    Text::PtzNoPreset.get(context.language),
+                    i + 1
+                ))),
+            }
+        }
+    }
+}
+
+/// A PTZ camera's tile: the drag, the wheel, the holder and the hint.
+#[allow(clippy::too_many_arguments)]
+fn ptz_tile(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    response: &egui::Response,
+    video: Rect,
+    camera: &str,
+    lang: Language,
+    runtime: &mut WallRuntime,
+    actions: &mut Vec<Action>,
+) {
+    let now = ui.input(|i| i.time);
+    runtime.ptz.poll(camera, now, actions);
+    if response.dragged()
+        && let Some(pointer) = response.interact_pointer_pos()
+    {
+        let speed = super::ptz_pad::speed_for_drag(pointer - video.center(), video.size() / 2.0);
+        actions.extend(runtime.ptz.drag(camera, speed, now));
+        painter.circle_stroke(
+            video.center(),
+            super::ptz_pad::DEAD_ZONE * video.size().min_elem() / 2.0,
+            Stroke::new(1.5, theme::SELECTED),
+        );
+        painter.line_segment([video.center(), pointer], Stroke::new(2.0, theme::SELECTED));
+    }
+    if response.drag_stopped() {
+        actions.extend(runtime.ptz.release(now));
+    }
+    if response.contains_pointer() {
+        // The wheel's notches as they came, not egui's smoothed scroll.
+        let wheel: f32 = ui.input(|i| {
+            i.events
+                .iter()
+                .filter_map(|e| match e {
+                    egui::Event::MouseWheel { delta, .. } => Some(delta.y),
+                    _ => None,
+                })
+                .sum()
+        });
+        actions.extend(runtime.ptz.wheel(camera, wheel, now));
+    }
+    let view = runtime.ptz.view(camera);
+    let (line, colour) = match (
+        view.and_then(|v| v.error.as_deref()),
+        view.and_then(|v| v.holder.as_ref()),
+    ) {
+        (Some(error), _) => (error.to_owned(), theme::WARNING),
+        (None, Some((name, role))) => (
+            format!(
+                "{} {name} ({})",
+                Text::PtzHeldBy.get(lang),
+                match lang {
+                    Language::Vietnamese => role.name_vi(),
+                    Language::English => role.code(),
+                }
+            ),
+            Color32::WHITE,
+        ),
+        (None, None) => (Text::PtzHint.get(lang).to_owned(), Color32::from_gray(200)),
+    };
+    let galley = painter.layout(
+        format!("PTZ · {line}"),
+        FontId::proportional(13.0),
+        colour,
+        (video.width() - 16.0).max(40.0),
+    );
+    let at = egui::pos2(video.left() + 8.0, video.bottom() - galley.size().y - 30.0);
+    painter.rect_filled(
+        Rect::from_min_size(at, galley.size()).expand(3.0),
+        3.0,
+        Color32::from_black_alpha(170),
+    );
+    painter.galley(at, galley, colour);
+}
+
+/// Where a tile is drawn: its index, its rectangle, whether it fills the wall.
+struct TileSlot {
     index: usize,
     rect: Rect,
     large: bool,
+}
+
+fn tile_ui(
+    ui: &mut egui::Ui,
+    TileSlot { index, rect, large }: TileSlot,
     context: &mut WallContext,
     settings: &mut WallSettings,
     runtime: &mut WallRuntime,
+    actions: &mut Vec<Action>,
 ) -> Option<WatchRequest> {
     let lang = context.language;
-    let response = ui.interact(
-        rect,
-        ui.scope_id().with(("wall-tile", index)),
-        Sense::click(),
-    );
+    let ptz_camera = settings.tiles[index].as_deref().and_then(|code| {
+        context
+            .entries
+            .iter()
+            .find(|e| e.camera.code == code && e.camera.onvif_url.is_some())
+            .map(|e| e.camera.code.clone())
+    });
+    let sense = if ptz_camera.is_some() {
+        Sense::click_and_drag()
+    } else {
+        Sense::click()
+    };
+    let response = ui.interact(rect, ui.scope_id().with(("wall-tile", index)), sense);
     if response.clicked() {
         settings.selected_tile = index;
     }
@@ -342,6 +498,10 @@ fn tile_ui(
             }
             if camera.plays_sample() {
                 sample_badge(&painter, rect, lang);
+            }
+            if let Some(code) = &ptz_camera {
+                let video = runtime.shown.get(&index).map_or(rect, |(_, v)| *v);
+                ptz_tile(ui, &painter, &response, video, code, lang, runtime, actions);
             }
             key = Some(request);
         }
