@@ -23,6 +23,37 @@ pub struct Config {
     /// Who detects and who resolves violations, as notices and the portal name them.
     pub agency: crate::domain::Agency,
     pub samples: SamplesConfig,
+    /// Preset tours the engine runs on PTZ cameras (`[[ptz.tours]]`).
+    pub ptz: PtzConfig,
+}
+
+/// `[ptz]`: the preset tours this engine runs.
+///
+/// ```toml
+/// [[ptz.tours]]
+/// camera = "DBP-TQ-DOIA1"
+/// steps = [{ preset = "Cầu Mường Thanh", dwell_s = 30 }, { preset = "Chợ", dwell_s = 20 }]
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PtzConfig {
+    pub tours: Vec<TourConfig>,
+}
+
+/// One camera's tour: its presets (by name or token) in turn, each held `dwell_s` seconds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TourConfig {
+    pub camera: String,
+    pub steps: Vec<TourStepConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TourStepConfig {
+    pub preset: String,
+    /// Seconds at the preset (at least 1).
+    pub dwell_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -585,6 +616,32 @@ mod tests {
         let config = Config::load(Path::new("/nonexistent/config.toml"), false).unwrap();
         assert_eq!(config, Config::default());
         assert!(Config::load(Path::new("/nonexistent/config.toml"), true).is_err());
+    }
+
+    #[test]
+    fn preset_tours_are_read_with_their_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[[ptz.tours]]\ncamera = \"DBP-TQ-DOIA1\"\nsteps = [{ preset = \"Cầu\", dwell_s = 30 }, { preset = \"2\", dwell_s = 20 }]\n",
+        )
+        .unwrap();
+        let config = Config::load(&path, true).unwrap();
+        let tour = &config.ptz.tours[0];
+        assert_eq!(tour.camera, "DBP-TQ-DOIA1");
+        assert_eq!(tour.steps.len(), 2);
+        assert_eq!(
+            (tour.steps[0].preset.as_str(), tour.steps[1].dwell_s),
+            ("Cầu", 20.0)
+        );
+        std::fs::write(
+            &path,
+            "[[ptz.tours]]\ncamera = \"X\"\nsteps = [{ preset = \"a\", dwell = 3 }]\n",
+        )
+        .unwrap();
+        let err = Config::load(&path, true).unwrap_err().to_string();
+        assert!(err.contains("dwell"), "{err}");
     }
 
     #[test]

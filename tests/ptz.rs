@@ -368,3 +368,103 @@ fn cameras_discover_writes_the_devices_that_answer_as_registry_rows() {
     // The file imports as it is.
     cli.ok(&["cameras", "import", out.to_str().expect("utf-8")]);
 }
+
+#[test]
+fn a_preset_tour_runs_in_the_engine_and_pauses_while_a_dispatcher_steers() {
+    use dienbien_dispatch::config::{CameraCredentials, TourConfig, TourStepConfig};
+    use dienbien_dispatch::domain::Role;
+    use dienbien_dispatch::engine::ptz_tours::{PtzTours, TourState};
+    use dienbien_dispatch::store::{DatabaseLocation, LeaseTaken, Store};
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let mut direct = connect(&sim);
+    for (x, name) in [(0.5, "Cầu"), (-0.5, "Chợ")] {
+        direct
+            .absolute_move(PtzVector::new(x, 0.0, 0.0))
+            .expect("move");
+        direct.set_preset(name, None).expect("preset");
+    }
+    let dir = tempfile::tempdir().expect("a folder");
+    let location = DatabaseLocation::Sqlite(dir.path().join("dispatch.db"));
+    let (mut store, _) = Store::open_seeded(&location).expect("a database");
+    const PW: &str = "mật khẩu dài 123";
+    store
+        .create_first_administrator("admin", "Quản trị", PW)
+        .expect("administrator");
+    let sign_in = |store: &mut Store, login: &str| {
+        store
+            .sign_in(login, PW)
+            .expect("database")
+            .expect("signed in")
+            .principal
+    };
+    let admin = sign_in(&mut store, "admin");
+    for (login, role) in [("engine-1", Role::Engine), ("an", Role::Dispatcher)] {
+        store
+            .create_user(&admin, login, login, role, PW)
+            .expect("user");
+    }
+    let (engine, an) = (sign_in(&mut store, "engine-1"), sign_in(&mut store, "an"));
+    let csv = format!(
+        "code,name,kind,lat_deg,lon_deg,main_url,credentials_ref,onvif_url\nDBP-TQ-TOUR,Camera tuần tra,overview,21.39,103.02,rtsp://tour.cam.invalid/main,cam-ptz,{}\n",
+        sim.device_url
+    );
+    let registry = dienbien_dispatch::registry::parse_csv(&csv).expect("registry");
+    store
+        .import_registry(&admin, &registry, "tour.csv")
+        .expect("imported");
+    let credentials = CameraCredentials::parse(&format!(
+        "[cam-ptz]\nuser = \"{USER}\"\npassword = \"{PASSWORD}\"\n"
+    ))
+    .expect("credentials");
+    let step = |preset: &str| TourStepConfig {
+        preset: preset.into(),
+        dwell_s: 1.0,
+    };
+    let tour = TourConfig {
+        camera: "DBP-TQ-TOUR".into(),
+        steps: vec![step("Cầu"), step("Chợ")],
+    };
+    let tours = PtzTours::start(&[tour], &location, engine, credentials).expect("tours");
+    let near = |x: f32| (sim.position().pan - x).abs() < 1e-3;
+    // Round the presets: Chợ (step 1), then Cầu again (step 0).
+    assert!(
+        wait_for(Duration::from_secs(10), || {
+            tours.state("DBP-TQ-TOUR") == Some(TourState::At { step: 1 }) && near(-0.5)
+        }),
+        "{:?} at {:?}",
+        tours.state("DBP-TQ-TOUR"),
+        sim.position()
+    );
+    assert!(wait_for(Duration::from_secs(10), || {
+        tours.state("DBP-TQ-TOUR") == Some(TourState::At { step: 0 }) && near(0.5)
+    }));
+    // A dispatcher takes the camera over from the tour and turns it: the tour waits.
+    let (_, taken) = store.ptz_take(&an, "DBP-TQ-TOUR").expect("taken");
+    assert_eq!(
+        taken,
+        LeaseTaken::TakenOver {
+            from: "engine-1".into()
+        }
+    );
+    direct
+        .absolute_move(PtzVector::new(0.1, 0.2, 0.0))
+        .expect("the dispatcher's move");
+    assert!(wait_for(Duration::from_secs(10), || {
+        tours.state("DBP-TQ-TOUR") == Some(TourState::Paused { by: "an".into() })
+    }));
+    // Longer than a dwell of looking, and the camera is where the dispatcher left it.
+    let looked = tours.ticks();
+    assert!(wait_for(Duration::from_secs(10), || tours.ticks() >= looked + 15));
+    assert!(near(0.1), "the tour moved the camera: {:?}", sim.position());
+    // Given back: the tour resumes.
+    assert!(store.ptz_release(&an, "DBP-TQ-TOUR").expect("released"));
+    assert!(
+        wait_for(Duration::from_secs(10), || near(0.5) || near(-0.5)),
+        "{:?}",
+        tours.state("DBP-TQ-TOUR")
+    );
+    assert!(matches!(
+        tours.state("DBP-TQ-TOUR"),
+        Some(TourState::At { .. })
+    ));
+}

@@ -638,7 +638,6 @@ fn a_junction_drawn_on_a_paused_frame_with_undo_is_saved_as_a_version_and_runs()
 
 #[test]
 fn a_ptz_camera_is_steered_from_its_tile_by_drag_wheel_and_preset_keys_and_shows_its_holder() {
-    use dienbien_dispatch::domain::ptz::PtzVector;
     use dienbien_dispatch::ptz::{Credentials, OnvifCamera, PtzBackend};
     let sim = onvif_camera::start("admin", "ptz-pass");
     // A preset saved where the camera starts, before the console reads its presets.
@@ -706,7 +705,22 @@ fn a_ptz_camera_is_steered_from_its_tile_by_drag_wheel_and_preset_keys_and_shows
         modifiers: egui::Modifiers::NONE,
     };
 
-    // A drag to the right of the centre pans right; the tile shows who steers.
+    // Another principal (this machine's engine, as a preset tour would) holds the camera:
+    // the tile says who.
+    let mut other = Store::open(&database(&harness)).expect("the console's database");
+    let engine = other.local_engine_principal().expect("the local engine");
+    other
+        .ptz_take(&engine, "DBP-TQ-PTZ")
+        .expect("the engine's lease");
+    wait(&mut harness, "the engine shown as the holder", |h| {
+        app(h)
+            .ptz_view("DBP-TQ-PTZ")
+            .and_then(|v| v.holder.as_ref())
+            .is_some_and(|(name, _)| name.starts_with("engine@"))
+    });
+
+    // A drag to the right of the centre takes the camera over (a supervisor outranks the
+    // engine) and pans right; the tile shows the new holder.
     let right = centre + egui::vec2(video.width() * 0.35, 0.0);
     harness.event(egui::Event::PointerMoved(centre));
     harness.event(button(true, centre));
@@ -720,11 +734,22 @@ fn a_ptz_camera_is_steered_from_its_tile_by_drag_wheel_and_preset_keys_and_shows
         sim.position().pan > 0.05
     });
     assert!(sim.position().tilt.abs() < 0.02, "{:?}", sim.position());
-    wait(&mut harness, "the holder on the tile", |h| {
-        app(h)
-            .ptz_view("DBP-TQ-PTZ")
-            .is_some_and(|v| v.holder.is_some() && v.error.is_none())
+    wait(&mut harness, "the console shown as the holder", |h| {
+        app(h).ptz_view("DBP-TQ-PTZ").is_some_and(|v| {
+            v.error.is_none()
+                && v.holder
+                    .as_ref()
+                    .is_some_and(|(name, _)| !name.starts_with("engine@"))
+        })
     });
+    assert_eq!(
+        other
+            .ptz_holder(&engine, "DBP-TQ-PTZ")
+            .expect("holder")
+            .map(|l| l.role),
+        Some(dienbien_dispatch::domain::Role::Supervisor),
+        "taken over in the database"
+    );
     // Release: the camera stops.
     harness.event(button(false, right));
     wait(&mut harness, "the camera to stop", |_| !sim.is_moving());
@@ -775,8 +800,30 @@ fn a_ptz_camera_is_steered_from_its_tile_by_drag_wheel_and_preset_keys_and_shows
         WallLayout::Two,
         "1 recalled a preset, it did not change the layout"
     );
-    // The camera was never left moving, and the direct client agrees on where it is.
+    // Ctrl+click half-way to the right edge: the camera turns to bring that point to the
+    // centre (a relative move in the field-of-view space).
+    let point = centre + egui::vec2(video.width() * 0.25, 0.0);
+    harness.event(egui::Event::PointerMoved(point));
+    harness.step();
+    harness.event(egui::Event::ModifiersChanged(egui::Modifiers::COMMAND));
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: point,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::COMMAND,
+        });
+    }
+    wait(&mut harness, "the camera to centre the point", |_| {
+        (sim.position().pan - 0.5).abs() < 0.01
+    });
+    assert_eq!(
+        app(&harness).wall_settings().fullscreen,
+        Some(0),
+        "a Ctrl+click is not half of a double click"
+    );
+    direct.goto_preset("preset_1").expect("back to the preset");
+    // The camera was never left moving.
     assert!(!sim.is_moving());
     assert_eq!(sim.position().pan, 0.0);
-    let _ = PtzVector::ZERO;
 }

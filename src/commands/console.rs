@@ -111,6 +111,8 @@ fn runs_engine(setup: &Setup) -> bool {
 struct ConsoleEngine {
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
+    /// The preset tours of `[[ptz.tours]]`, steered as this engine.
+    _tours: crate::engine::ptz_tours::PtzTours,
 }
 
 impl ConsoleEngine {
@@ -134,6 +136,12 @@ impl ConsoleEngine {
         let mut settings = super::engine_settings(setup, Some(name), None);
         // Every enabled camera it can hold, unless the configuration says otherwise.
         settings.config.capacity = settings.config.capacity.max(CONSOLE_ENGINE_CAPACITY);
+        let tours = crate::engine::ptz_tours::PtzTours::start(
+            &setup.config.ptz.tours,
+            &setup.database,
+            who.clone(),
+            credentials.clone(),
+        )?;
         let streams = super::video_streams(setup, credentials).lending(shared);
         let engine = Engine::start(settings, store, who, streams)?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -145,7 +153,11 @@ impl ConsoleEngine {
                     tracing::error!(error = %e, "the console's engine stopped with an error");
                 }
             })?;
-        Ok(Self { stop, thread })
+        Ok(Self {
+            stop,
+            thread,
+            _tours: tours,
+        })
     }
 
     /// Stops the engine cleanly (segments closed, cameras given back) and waits for it.

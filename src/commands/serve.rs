@@ -57,6 +57,13 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
             crate::config::CameraCredentials::default()
         }
     };
+    let tours = crate::engine::ptz_tours::PtzTours::start(
+        &setup.config.ptz.tours,
+        &setup.database,
+        who.clone(),
+        credentials.clone(),
+    )
+    .context("cannot start the PTZ tours")?;
     let streams = super::video_streams(setup, credentials);
     println!(
         "engine {} as {} on {} (capacity {}, lease {:.0} s), recordings in {}",
@@ -72,6 +79,7 @@ pub fn run(args: &ServeArgs, setup: &Setup) -> anyhow::Result<()> {
         .duration_secs
         .map(|d| Duration::from_secs_f64(d.max(0.0)).saturating_sub(started.elapsed()));
     engine.run(stop, left)?;
+    drop(tours);
     println!("engine stopped; its cameras are free for other engines");
     Ok(())
 }

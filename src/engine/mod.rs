@@ -6,6 +6,7 @@
 
 mod camera_recorder;
 mod event_backlog;
+pub mod ptz_tours;
 mod runner;
 mod shutdown;
 

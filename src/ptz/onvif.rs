@@ -412,9 +412,13 @@ impl PtzBackend for OnvifCamera {
     }
 
     fn relative_move(&mut self, by: PtzVector, in_view: bool) -> Result<(), PtzError> {
-        let allowed =
-            self.capabilities.relative || (in_view && self.capabilities.field_of_view_move);
-        if !allowed {
+        if in_view && !self.capabilities.field_of_view_move {
+            return Err(PtzError::Unsupported {
+                url: self.device_url.clone(),
+                what: "centre on a point of the picture (no field-of-view space)",
+            });
+        }
+        if !in_view && !self.capabilities.relative {
             return Err(PtzError::Unsupported {
                 url: self.device_url.clone(),
                 what: "move by a step (no relative space)",

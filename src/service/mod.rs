@@ -140,6 +140,9 @@ pub enum PtzOp {
     Stop,
     /// Go to the preset with this token.
     GotoPreset(String),
+    /// Turn so that the point `x`, `y` of the picture (each −1…1 from its centre, up
+    /// positive) comes to the centre: a relative move in the field-of-view space.
+    Centre { x: f32, y: f32 },
     /// The camera's presets, answered in [`PtzNews::presets`].
     LoadPresets,
     /// Give the control back.

@@ -72,7 +72,7 @@ impl PtzDesk {
                     return;
                 }
             }
-            PtzOp::Move { .. } | PtzOp::Stop | PtzOp::GotoPreset(_) => {
+            PtzOp::Move { .. } | PtzOp::Stop | PtzOp::GotoPreset(_) | PtzOp::Centre { .. } => {
                 match store.ptz_take(who, camera) {
                     Err(e) => {
                         let _ = events.send(news(holder_now(store), Some(e.to_string())));

@@ -5,6 +5,7 @@
 //! call drops the connection (the next job connects again) and is told to the UI.
 
 use super::{PtzNews, PtzOp, Reply};
+use crate::domain::ptz::PtzVector;
 use crate::ptz::{Credentials, OnvifCamera, PtzBackend, PtzError};
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -133,6 +134,9 @@ fn call(
             .map(|()| None),
         PtzOp::Stop => camera.stop().map(|()| None),
         PtzOp::GotoPreset(token) => camera.goto_preset(token).map(|()| None),
+        PtzOp::Centre { x, y } => camera
+            .relative_move(PtzVector::new(*x, *y, 0.0), true)
+            .map(|()| None),
         PtzOp::LoadPresets => camera.presets().map(Some),
         PtzOp::Release | PtzOp::Holder => Ok(None),
     }
@@ -141,7 +145,6 @@ fn call(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ptz::PtzVector;
 
     fn job(camera: &str, op: PtzOp) -> Job {
         Job {

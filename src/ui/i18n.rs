@@ -411,8 +411,8 @@ impl Text {
             ),
             Text::WallEmptyTile => ("Kéo camera vào đây", "Drop a camera here"),
             Text::PtzHint => (
-                "kéo từ giữa hình để xoay · cuộn để thu phóng · toàn màn hình: phím 1–9 gọi điểm đặt sẵn",
-                "drag from the centre to turn · wheel to zoom · full screen: keys 1–9 recall presets",
+                "kéo từ giữa hình để xoay · cuộn để thu phóng · Ctrl+nhấp: đưa điểm đó vào giữa · toàn màn hình: phím 1–9 gọi điểm đặt sẵn",
+                "drag from the centre to turn · wheel to zoom · Ctrl+click: centre there · full screen: keys 1–9 recall presets",
             ),
             Text::PtzHeldBy => ("đang điều khiển:", "controlled by:"),
             Text::PtzNoPreset => (

@@ -1,6 +1,6 @@
 //! Steering a PTZ camera from its wall tile: a drag from the centre moves it (the speed grows
 //! with the distance past a small dead zone), the wheel zooms, keys 1–9 recall its presets in
-//! full screen. Commands go at most five a second; each move carries a 1 s timeout, so a lost
+//! full screen, Ctrl+click brings a point to the centre. Commands go at most five a second; each move carries a 1 s timeout, so a lost
 //! connection never leaves a camera moving, and a held drag is sent again twice a second to
 //! keep it going; release, or the window losing focus, stops it. The tile shows who holds the
 //! camera's control. The pad only produces [`Action`]s: the back end takes the lease and calls
@@ -152,6 +152,22 @@ impl PtzPad {
             PtzOp::Move {
                 speed: PtzVector::new(0.0, 0.0, speed),
                 timeout_ms: WHEEL_ZOOM_MS,
+            },
+        ))
+    }
+
+    /// Ctrl+click at `offset` from the centre of a picture `half` its size: the camera turns
+    /// to bring that point to the centre.
+    pub fn centre(&mut self, camera: &str, offset: Vec2, half: Vec2, now: f64) -> Option<Action> {
+        if half.x <= 0.0 || half.y <= 0.0 {
+            return None;
+        }
+        self.last_sent_at = Some(now);
+        Some(action(
+            camera,
+            PtzOp::Centre {
+                x: (offset.x / half.x).clamp(-1.0, 1.0),
+                y: (-offset.y / half.y).clamp(-1.0, 1.0),
             },
         ))
     }

@@ -293,6 +293,17 @@ fn ptz_tile(
     if response.drag_stopped() {
         actions.extend(runtime.ptz.release(now));
     }
+    if response.clicked()
+        && ui.input(|i| i.modifiers.command)
+        && let Some(pointer) = response.interact_pointer_pos()
+    {
+        let half = video.size() / 2.0;
+        actions.extend(
+            runtime
+                .ptz
+                .centre(camera, pointer - video.center(), half, now),
+        );
+    }
     if response.contains_pointer() {
         // The wheel's notches as they came, not egui's smoothed scroll.
         let wheel: f32 = ui.input(|i| {
