@@ -570,6 +570,12 @@ pub enum PtzCommand {
     },
     /// Remove a preset, by token or name.
     RemovePreset { code: String, preset: String },
+    /// Go to the camera's home position (with --set: make where it points its home).
+    Home {
+        code: String,
+        #[arg(long)]
+        set: bool,
+    },
     /// Give the camera's control back before its 15 s lapse.
     Release { code: String },
 }

@@ -35,6 +35,17 @@ fn wait_for(deadline: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
+/// Writes the CLI's credentials.toml with the camera log-in `[cam-ptz]` and `password`.
+fn write_credentials(cli: &cli_env::CliEnv, password: &str) {
+    let config = cli.path("home/config/dienbien-dispatch");
+    std::fs::create_dir_all(&config).expect("config folder");
+    std::fs::write(
+        config.join("credentials.toml"),
+        format!("[cam-ptz]\nuser = \"{USER}\"\npassword = \"{password}\"\n"),
+    )
+    .expect("credentials");
+}
+
 fn connect(sim: &onvif_camera::SimulatedCamera) -> OnvifCamera {
     OnvifCamera::connect(
         &sim.device_url,
@@ -240,13 +251,7 @@ fn the_command_line_steers_the_camera_through_the_lease_and_the_audit() {
         ),
     );
     cli.ok(&["cameras", "import", registry.to_str().expect("utf-8 path")]);
-    let config = cli.path("home/config/dienbien-dispatch");
-    std::fs::create_dir_all(&config).expect("config folder");
-    std::fs::write(
-        config.join("credentials.toml"),
-        format!("[cam-ptz]\nuser = \"{USER}\"\npassword = \"{PASSWORD}\"\n"),
-    )
-    .expect("credentials");
+    write_credentials(&cli, PASSWORD);
 
     let moved = cli.ok(&[
         "ptz",
@@ -292,11 +297,7 @@ fn the_command_line_steers_the_camera_through_the_lease_and_the_audit() {
     // A camera without an ONVIF address, and a wrong password, are said plainly.
     let none = cli.fails(&["ptz", "status", "DBP-TQ-DOIA1"]);
     assert!(none.contains("has no ONVIF address"), "{none}");
-    std::fs::write(
-        config.join("credentials.toml"),
-        format!("[cam-ptz]\nuser = \"{USER}\"\npassword = \"sai\"\n"),
-    )
-    .expect("credentials");
+    write_credentials(&cli, "sai");
     let refused = cli.fails(&["ptz", "status", "DBP-TQ-TEST"]);
     assert!(
         refused.contains("refused the user name or password"),
@@ -335,13 +336,7 @@ fn cameras_discover_writes_the_devices_that_answer_as_registry_rows() {
     let sim = onvif_camera::start(USER, PASSWORD);
     let responder = discovery_responder(sim.device_url.clone());
     let cli = cli_env::CliEnv::new();
-    let config = cli.path("home/config/dienbien-dispatch");
-    std::fs::create_dir_all(&config).expect("config folder");
-    std::fs::write(
-        config.join("credentials.toml"),
-        format!("[cam-ptz]\nuser = \"{USER}\"\npassword = \"{PASSWORD}\"\n"),
-    )
-    .expect("credentials");
+    write_credentials(&cli, PASSWORD);
     let out = cli.path("found.csv");
     let target = responder.to_string();
     let args = [

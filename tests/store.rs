@@ -1259,6 +1259,26 @@ fn an_event_changed_behind_the_audit_logs_back_is_named_by_its_trail() {
 }
 
 /// The first administrator of a new database ("admin"), signed in.
+/// The first administrator, then `users` (login, role) created by them and signed in.
+fn signed_in_users<const N: usize>(
+    store: &mut Store,
+    users: [(&str, dienbien_dispatch::domain::Role); N],
+) -> [dienbien_dispatch::store::Principal; N] {
+    let admin = first_administrator(store);
+    for (login, role) in users {
+        store
+            .create_user(&admin, login, login, role, "mật khẩu dài 123")
+            .unwrap();
+    }
+    users.map(|(login, _)| {
+        store
+            .sign_in(login, "mật khẩu dài 123")
+            .unwrap()
+            .unwrap()
+            .principal
+    })
+}
+
 fn first_administrator(store: &mut Store) -> dienbien_dispatch::store::Principal {
     store
         .create_first_administrator("admin", "Quản trị", "quản trị viên 1")
@@ -1313,27 +1333,13 @@ fn plate_sightings_go_with_their_events_hit_the_watch_list_and_are_searched_unde
     use dienbien_dispatch::store::NewPlateSighting;
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
-        let admin = first_administrator(&mut store);
-        for (login, role) in [
-            ("sup", Role::Supervisor),
-            ("disp", Role::Dispatcher),
-            ("engine-1", Role::Engine),
-        ] {
-            store
-                .create_user(&admin, login, login, role, "mật khẩu dài 123")
-                .unwrap();
-        }
-        let sign_in = |store: &mut Store, login: &str| {
-            store
-                .sign_in(login, "mật khẩu dài 123")
-                .unwrap()
-                .unwrap()
-                .principal
-        };
-        let (sup, disp, engine) = (
-            sign_in(&mut store, "sup"),
-            sign_in(&mut store, "disp"),
-            sign_in(&mut store, "engine-1"),
+        let [sup, disp, engine] = signed_in_users(
+            &mut store,
+            [
+                ("sup", Role::Supervisor),
+                ("disp", Role::Dispatcher),
+                ("engine-1", Role::Engine),
+            ],
         );
         let wanted = Plate::parse("27A-123.45").unwrap();
 
@@ -1535,29 +1541,14 @@ fn one_operator_at_a_time_steers_a_camera_and_a_higher_role_takes_it_over_under_
     use dienbien_dispatch::store::LeaseTaken;
     for db in every_backend() {
         let (mut store, _) = Store::open_seeded(&db.location).unwrap();
-        let admin = first_administrator(&mut store);
-        for (login, role) in [
-            ("an", Role::Dispatcher),
-            ("binh", Role::Dispatcher),
-            ("sup", Role::Supervisor),
-            ("rev", Role::Reviewer),
-        ] {
-            store
-                .create_user(&admin, login, login, role, "mật khẩu dài 123")
-                .unwrap();
-        }
-        let sign_in = |store: &mut Store, login: &str| {
-            store
-                .sign_in(login, "mật khẩu dài 123")
-                .unwrap()
-                .unwrap()
-                .principal
-        };
-        let (an, binh, sup, rev) = (
-            sign_in(&mut store, "an"),
-            sign_in(&mut store, "binh"),
-            sign_in(&mut store, "sup"),
-            sign_in(&mut store, "rev"),
+        let [an, binh, sup, rev] = signed_in_users(
+            &mut store,
+            [
+                ("an", Role::Dispatcher),
+                ("binh", Role::Dispatcher),
+                ("sup", Role::Supervisor),
+                ("rev", Role::Reviewer),
+            ],
         );
         let camera = "DBP-TQ-DOIA1";
         assert!(

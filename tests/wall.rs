@@ -50,8 +50,6 @@ fn console_with_clips_streams(
     clock: Clock,
     size: (f32, f32),
 ) -> Harness<'static, Console> {
-    let db = common::sqlite();
-    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
     let rows: String = [
         ("DBP-GT-A1-N", "vtest-h264-high.mp4", 21.3858, 103.0205),
         ("DBP-GT-A1-E", "vtest-h265.mp4", 21.3852, 103.0211),
@@ -67,13 +65,25 @@ fn console_with_clips_streams(
     })
     .collect();
     let csv = format!("code,name,kind,lat_deg,lon_deg,junction_code,main_url\n{rows}");
+    console_with_registry(&csv, settings, streams, clock, size)
+}
+
+/// A seeded database with the cameras of `csv` imported and the sample inventory's sample
+/// cameras off (the watch-list street of Quảng trường 7/5 among them), so only `csv`'s play.
+fn console_with_registry(
+    csv: &str,
+    settings: UiSettings,
+    streams: VideoStreams,
+    clock: Clock,
+    size: (f32, f32),
+) -> Harness<'static, Console> {
+    let db = common::sqlite();
+    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
     let who = store.first_run_principal().expect("a principal");
     store
-        .import_registry(&who, &parse_csv(&csv).unwrap(), "clips.csv")
+        .import_registry(&who, &parse_csv(csv).unwrap(), "cameras.csv")
         .unwrap();
     drop(store);
-    // The sample inventory's other sample camera (the watch-list street of Quảng trường 7/5)
-    // off: only these four fill the wall.
     common::execute_raw(
         &db.location,
         "UPDATE cameras SET enabled = FALSE WHERE main_url LIKE 'sample://%'",
@@ -655,36 +665,17 @@ fn a_ptz_camera_is_steered_from_its_tile_by_drag_wheel_and_preset_keys_and_shows
         CameraCredentials::parse("[cam-ptz]\nuser = \"admin\"\npassword = \"ptz-pass\"\n")
             .expect("credentials");
     let streams = VideoStreams::new(IngestOptions::default(), credentials);
-    let db = common::sqlite();
-    let (mut store, _) = Store::open_seeded(&db.location).unwrap();
     let csv = format!(
         "code,name,kind,lat_deg,lon_deg,main_url,credentials_ref,onvif_url\nDBP-TQ-PTZ,Camera điểm cao,overview,21.39,103.02,file://{},cam-ptz,{}\n",
         media("vtest-h264-baseline.mp4").display(),
         sim.device_url
     );
-    let who = store.first_run_principal().expect("a principal");
-    store
-        .import_registry(&who, &parse_csv(&csv).unwrap(), "ptz.csv")
-        .unwrap();
-    drop(store);
-    common::execute_raw(
-        &db.location,
-        "UPDATE cameras SET enabled = FALSE WHERE main_url LIKE 'sample://%'",
-    )
-    .unwrap();
     let settings = UiSettings {
         view: MainView::Wall,
         ..UiSettings::default()
     };
-    let mut harness = console_with_streams(
-        db,
-        settings,
-        (1280.0, 800.0),
-        1.0 / 30.0,
-        streams,
-        Clock::System,
-    );
-    wait(&mut harness, "the inventory", |h| app(h).inventory_loaded());
+    let mut harness =
+        console_with_registry(&csv, settings, streams, Clock::System, (1280.0, 800.0));
     app_mut(&mut harness).open_feed("DBP-TQ-PTZ");
     wait(&mut harness, "the picture", |h| {
         app(h).wall_tile(0).is_some()
@@ -823,6 +814,34 @@ fn a_ptz_camera_is_steered_from_its_tile_by_drag_wheel_and_preset_keys_and_shows
         "a Ctrl+click is not half of a double click"
     );
     direct.goto_preset("preset_1").expect("back to the preset");
+    // The camera's panel lists its presets (a click recalls one) and gives the control back.
+    direct
+        .absolute_move(dienbien_dispatch::domain::ptz::PtzVector::new(
+            -0.3, 0.0, 0.0,
+        ))
+        .expect("away");
+    app_mut(&mut harness).select_camera("DBP-TQ-PTZ");
+    harness.run_steps(3);
+    harness.get_by_label("1. Quảng trường").click();
+    wait(&mut harness, "the preset from the panel", |_| {
+        sim.position().pan.abs() < 1e-4
+    });
+    harness.get_by_label("Nhả quyền điều khiển").click();
+    harness.run_steps(2);
+    let mut released = false;
+    for _ in 0..300 {
+        if other
+            .ptz_holder(&engine, "DBP-TQ-PTZ")
+            .expect("holder")
+            .is_none()
+        {
+            released = true;
+            break;
+        }
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(released, "the control was given back");
     // The camera was never left moving.
     assert!(!sim.is_moving());
     assert_eq!(sim.position().pan, 0.0);

@@ -1,4 +1,4 @@
-//! `ptz status | move | stop | presets | goto | save-preset | remove-preset | release`: a PTZ
+//! `ptz status | move | stop | presets | goto | save-preset | remove-preset | home | release`: a PTZ
 //! camera steered from the command line over ONVIF. The store checks who asks and holds the
 //! control lease (the same one the console takes), and audits sessions and preset changes.
 
@@ -19,6 +19,7 @@ fn code_of(command: &PtzCommand) -> &str {
         | PtzCommand::Goto { code, .. }
         | PtzCommand::SavePreset { code, .. }
         | PtzCommand::RemovePreset { code, .. }
+        | PtzCommand::Home { code, .. }
         | PtzCommand::Release { code } => code,
     }
 }
@@ -183,6 +184,18 @@ pub fn run(command: &PtzCommand, setup: &Setup) -> anyhow::Result<()> {
             camera.remove_preset(&found.token)?;
             store.ptz_preset_audit(&who, code, "removed", &found.token)?;
             println!("{code}: preset {} ({}) removed", found.token, found.name);
+        }
+        PtzCommand::Home { set, .. } => {
+            take(&mut store, &who, code)?;
+            if *set {
+                camera.set_home()?;
+                store.ptz_preset_audit(&who, code, "saved", "home")?;
+                println!("{code}: home position set where it points");
+            } else {
+                camera.goto_home()?;
+                store.ptz_preset_audit(&who, code, "recalled", "home")?;
+                println!("{code} going home");
+            }
         }
         PtzCommand::Release { .. } => {}
     }

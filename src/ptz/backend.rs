@@ -63,4 +63,6 @@ pub trait PtzBackend: Send {
     fn set_preset(&mut self, name: &str, token: Option<&str>) -> Result<String, PtzError>;
     fn remove_preset(&mut self, token: &str) -> Result<(), PtzError>;
     fn goto_home(&mut self) -> Result<(), PtzError>;
+    /// Makes where the camera points its home position.
+    fn set_home(&mut self) -> Result<(), PtzError>;
 }

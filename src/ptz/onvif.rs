@@ -503,6 +503,16 @@ impl PtzBackend for OnvifCamera {
         }
         self.ptz_call("GotoHomePosition", "").map(drop)
     }
+
+    fn set_home(&mut self) -> Result<(), PtzError> {
+        if !self.capabilities.home {
+            return Err(PtzError::Unsupported {
+                url: self.device_url.clone(),
+                what: "keep a home position (none advertised)",
+            });
+        }
+        self.ptz_call("SetHomePosition", "").map(drop)
+    }
 }
 
 #[cfg(test)]

@@ -284,6 +284,38 @@ mod tests {
     }
 
     #[test]
+    fn the_digest_is_timed_on_the_cameras_clock() {
+        let mut client = SoapClient::new(
+            Some(Credentials {
+                user: "admin".into(),
+                password: "pw".into(),
+            }),
+            Duration::from_secs(1),
+        )
+        .expect("client");
+        // A camera an hour ahead of this workstation.
+        client.clock_offset_ms = 3_600_000;
+        let before = crate::clock::now_utc_ms() + 3_600_000;
+        let header = client.header().expect("credentials given");
+        let after = crate::clock::now_utc_ms() + 3_600_000;
+        let created = xml::parse(&header).expect("well formed");
+        let created = created.text_of("Created").expect("a time").to_owned();
+        let (lo, hi) = (
+            crate::clock::utc_iso8601(before),
+            crate::clock::utc_iso8601(after),
+        );
+        assert!(lo <= created && created <= hi, "{lo} <= {created} <= {hi}");
+        // Two requests never share a nonce.
+        let other = client.header().expect("credentials given");
+        let nonce = |h: &str| {
+            xml::parse(h)
+                .ok()
+                .and_then(|d| d.text_of("Nonce").map(str::to_owned))
+        };
+        assert_ne!(nonce(&header), nonce(&other));
+    }
+
+    #[test]
     fn faults_are_told_apart() {
         let reply = xml::parse(
             r#"<s:Envelope xmlns:s="x"><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value>

@@ -581,6 +581,18 @@ impl ConsoleApp {
                         .id_salt("camera-panel-scroll")
                         .show(ui, |ui| {
                             camera_panel_ui(ui, index, entry, engine_line, lang, &mut actions);
+                            if entry.camera.onvif_url.is_some() {
+                                let code = &entry.camera.code;
+                                let now = ui.input(|i| i.time);
+                                self.wall_runtime.ptz.poll(code, now, &mut actions);
+                                super::ptz_pad::panel_ui(
+                                    ui,
+                                    code,
+                                    self.wall_runtime.ptz.view(code),
+                                    lang,
+                                    &mut actions,
+                                );
+                            }
                             self.flow.panel_ui(ui, &entry.camera.code, lang);
                         });
                 });

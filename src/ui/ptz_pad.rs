@@ -228,6 +228,51 @@ impl PtzPad {
     }
 }
 
+/// The PTZ part of a camera's panel: who controls the camera, its presets as a list (a click
+/// recalls one), and giving the control back.
+pub fn panel_ui(
+    ui: &mut egui::Ui,
+    camera: &str,
+    view: Option<&PtzView>,
+    lang: super::i18n::Language,
+    actions: &mut Vec<Action>,
+) {
+    use super::i18n::Text;
+    ui.separator();
+    ui.label(egui::RichText::new(Text::PtzPresets.get(lang)).strong());
+    match view.and_then(|v| v.error.as_deref()) {
+        Some(error) => {
+            ui.colored_label(super::theme::WARNING, error);
+        }
+        None => {
+            let holder = view.and_then(|v| v.holder.as_ref()).map_or_else(
+                || Text::PtzFree.get(lang).to_owned(),
+                |(name, role)| {
+                    let role = match lang {
+                        super::i18n::Language::Vietnamese => role.name_vi(),
+                        super::i18n::Language::English => role.code(),
+                    };
+                    format!("{} {name} ({role})", Text::PtzHeldBy.get(lang))
+                },
+            );
+            ui.label(holder);
+        }
+    }
+    let presets = view.map_or(&[][..], |v| v.presets.as_slice());
+    if presets.is_empty() {
+        ui.weak(Text::PtzNoPresets.get(lang));
+    }
+    for (i, preset) in presets.iter().enumerate() {
+        let label = format!("{}. {}", i + 1, preset.name);
+        if ui.button(label).clicked() {
+            actions.push(action(camera, PtzOp::GotoPreset(preset.token.clone())));
+        }
+    }
+    if ui.button(Text::PtzRelease.get(lang)).clicked() {
+        actions.push(action(camera, PtzOp::Release));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
