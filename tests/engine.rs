@@ -356,7 +356,10 @@ fn an_engine_killed_loses_its_cameras_to_the_other_within_the_lease() {
         let mut store = site(&db, &cameras);
         // Detection off: this test is about leases and recording.
         let env = env_for(&db);
-        let config = env.file("config.toml", "[detect]\nenabled = false\n");
+        let config = env.file(
+            "config.toml",
+            "[detect]\nenabled = false\n[recording]\nmin_free_percent = 0.0\n",
+        );
         let env = env.with_env("DISPATCH_CONFIG", config.to_str().unwrap());
         let recordings = env.path("recordings");
         let dir = recordings.to_str().unwrap();

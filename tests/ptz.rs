@@ -168,6 +168,31 @@ fn presets_are_saved_listed_recalled_and_removed() {
 }
 
 #[test]
+fn a_camera_that_holds_as_many_presets_as_it_can_refuses_another_and_names_why() {
+    let sim = onvif_camera::start(USER, PASSWORD);
+    let mut camera = connect(&sim);
+    let most = camera
+        .capabilities()
+        .max_presets
+        .expect("the server's node gives MaximumNumberOfPresets");
+    let tokens: Vec<String> = (0..most)
+        .map(|n| camera.set_preset(&format!("P{n}"), None).expect("saved"))
+        .collect();
+    let refused = camera.set_preset("one too many", None).expect_err("full");
+    assert!(
+        matches!(refused, PtzError::Unsupported { .. })
+            && refused.to_string().contains("keep another preset"),
+        "{refused}"
+    );
+    assert_eq!(camera.presets().expect("listed").len(), most as usize);
+    // Overwriting one by its token is still allowed.
+    let kept = camera
+        .set_preset("Ngã tư Thanh Bình", Some(&tokens[0]))
+        .expect("overwritten");
+    assert_eq!(kept, tokens[0]);
+}
+
+#[test]
 fn a_wrong_password_is_a_clear_error() {
     let sim = onvif_camera::start(USER, PASSWORD);
     let error = OnvifCamera::connect(

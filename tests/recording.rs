@@ -210,6 +210,63 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
 }
 
 #[test]
+fn a_recorder_stopped_with_sigterm_closes_and_indexes_its_open_segment() {
+    let env = Env::new();
+    let clip = media("vtest-h264-high.mp4");
+    let recordings = recordings(&env);
+    let mut child = env
+        .command(&[
+            "record",
+            "--camera",
+            "DBP-GT-A1-N",
+            "--source",
+            clip.to_str().unwrap(),
+            "--dir",
+            recordings.to_str().unwrap(),
+            "--segment-secs",
+            "60",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the one segment has a whole fragment on disk.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let under_way = |rows: &[RecordingRow]| {
+        rows.iter().any(|r| {
+            r.state == "open"
+                && std::fs::read(&r.path).is_ok_and(|bytes| bytes.windows(4).any(|w| w == b"moof"))
+        })
+    };
+    while !under_way(&indexed(&env)) {
+        assert!(
+            Instant::now() < deadline,
+            "no segment under way: {:?}",
+            indexed(&env)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the recorder did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    let rows = indexed(&env);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].state, "closed", "{rows:?}");
+    assert!(decoded_pictures(Path::new(&rows[0].path)) >= 1);
+}
+
+#[test]
 fn a_recorder_started_beside_another_leaves_the_others_open_segment_alone() {
     let env = Env::new();
     let recordings = recordings(&env);

@@ -5,7 +5,7 @@
 use super::{Setup, principal};
 use crate::cli::PtzCommand;
 use crate::domain::ptz::{PtzPreset, PtzVector};
-use crate::ptz::{Credentials, OnvifCamera, PtzBackend};
+use crate::ptz::{OnvifCamera, OnvifTarget, PtzBackend};
 use crate::store::{LeaseTaken, Principal, Store};
 use anyhow::{Context as _, bail};
 use std::time::Duration;
@@ -31,30 +31,14 @@ fn connect(setup: &Setup, store: &mut Store, code: &str) -> anyhow::Result<Onvif
         .into_iter()
         .find(|c| c.code == code)
         .with_context(|| format!("there is no camera {code} in the registry"))?;
-    let Some(url) = camera.onvif_url.as_deref() else {
-        bail!(
-            "camera {code} has no ONVIF address: give it one in the onvif_url column of the registry (cameras import)"
-        );
-    };
     let file = setup.folders.default_credentials_file();
-    let credentials = match camera.credentials_ref.as_deref() {
-        Some(reference) => {
-            let all = crate::config::CameraCredentials::load(&file)?;
-            let (user, password) = all.get(reference).with_context(|| {
-                format!(
-                    "camera {code} names the log-in [{reference}], which {} does not have",
-                    file.display()
-                )
-            })?;
-            Some(Credentials { user, password })
-        }
-        None => None,
+    let log_ins = match camera.credentials_ref {
+        Some(_) => crate::config::CameraCredentials::load(&file)?,
+        None => crate::config::CameraCredentials::default(),
     };
-    Ok(OnvifCamera::connect(
-        url,
-        credentials,
-        crate::ptz::onvif::REQUEST_TIMEOUT,
-    )?)
+    let target = OnvifTarget::of(&camera, |reference| log_ins.get(reference))
+        .map_err(|e| anyhow::anyhow!("{e} ({})", file.display()))?;
+    Ok(target.connect()?)
 }
 
 /// Takes the camera's control for `who`, saying so when it was taken from someone.

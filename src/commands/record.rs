@@ -131,7 +131,8 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
         }
     };
     let url = StreamUrl::parse(&text).with_context(|| format!("'{text}'"))?;
-    let stop = AtomicBool::new(false);
+    // SIGTERM or Ctrl+C closes and indexes the open segment, as the engine does.
+    crate::engine::install_stop_signals().context("cannot route SIGTERM to the recorder")?;
     record_stream(
         &mut store,
         &camera,
@@ -139,7 +140,7 @@ pub fn run(args: &RecordArgs, setup: &Setup) -> anyhow::Result<()> {
         &RtspOptions::default(),
         &job,
         args.duration_secs,
-        &stop,
+        crate::engine::stop_requested(),
     )
 }
 

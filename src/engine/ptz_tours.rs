@@ -6,7 +6,7 @@
 
 use crate::config::{CameraCredentials, TourConfig};
 use crate::domain::ptz::{LEASE_IDLE_MS, PtzLease};
-use crate::ptz::{Credentials, OnvifCamera, PtzBackend};
+use crate::ptz::{OnvifCamera, OnvifTarget, PtzBackend};
 use crate::store::{DatabaseLocation, Principal, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -301,22 +301,9 @@ fn goto(
             .into_iter()
             .find(|c| &c.code == code)
             .ok_or_else(|| format!("there is no camera {code} in the registry"))?;
-        let url = camera
-            .onvif_url
-            .ok_or_else(|| format!("camera {code} has no ONVIF address"))?;
-        let log_in = match camera.credentials_ref {
-            Some(reference) => {
-                let (user, password) = credentials
-                    .get(&reference)
-                    .ok_or_else(|| format!("credentials.toml has no entry [{reference}]"))?;
-                Some(Credentials { user, password })
-            }
-            None => None,
-        };
-        tour.camera = Some(
-            OnvifCamera::connect(&url, log_in, crate::ptz::onvif::REQUEST_TIMEOUT)
-                .map_err(|e| e.to_string())?,
-        );
+        let target = OnvifTarget::of(&camera, |reference| credentials.get(reference))
+            .map_err(|e| e.to_string())?;
+        tour.camera = Some(target.connect().map_err(|e| e.to_string())?);
     }
     let camera = tour.camera.as_mut().ok_or("not connected")?;
     let presets = camera.presets().map_err(|e| e.to_string())?;

@@ -32,10 +32,11 @@ pub enum PtzError {
     Unsupported { url: String, what: &'static str },
 }
 
-/// What the camera said it can do (from its PTZ node).
+/// What the camera said it can do (from its PTZ node). Continuous moves are not listed:
+/// ONVIF Profile S requires them of every PTZ camera, and nodes (the test server's among
+/// them) often leave their velocity spaces out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PtzCapabilities {
-    pub continuous: bool,
     pub relative: bool,
     pub absolute: bool,
     /// Relative moves in the field-of-view space (click-to-centre).

@@ -8,8 +8,10 @@ pub mod discovery;
 pub mod http_digest;
 pub mod onvif;
 pub mod soap;
+pub mod target;
 mod xml;
 
 pub use backend::{PtzBackend, PtzCapabilities, PtzError};
 pub use onvif::OnvifCamera;
 pub use soap::Credentials;
+pub use target::{OnvifTarget, TargetError};

@@ -100,7 +100,6 @@ fn node_capabilities(reply: &Element) -> PtzCapabilities {
         s.find_all("RelativePanTiltTranslationSpace", &mut relative);
     }
     PtzCapabilities {
-        continuous: has("ContinuousPanTiltVelocitySpace") || has("ContinuousZoomVelocitySpace"),
         relative: !relative.is_empty() || has("RelativeZoomTranslationSpace"),
         absolute: has("AbsolutePanTiltPositionSpace") || has("AbsoluteZoomPositionSpace"),
         field_of_view_move: relative.iter().any(|s| s.text_of("URI") == Some(FOV_SPACE)),
@@ -145,10 +144,7 @@ impl OnvifCamera {
         camera.read_services()?;
         camera.read_profiles()?;
         if camera.ptz_url.is_some() {
-            camera.capabilities = camera.read_node().unwrap_or(PtzCapabilities {
-                continuous: true,
-                ..PtzCapabilities::default()
-            });
+            camera.capabilities = camera.read_node().unwrap_or_default();
         }
         Ok(camera)
     }
@@ -470,6 +466,14 @@ impl PtzBackend for OnvifCamera {
     }
 
     fn set_preset(&mut self, name: &str, token: Option<&str>) -> Result<String, PtzError> {
+        if let (None, Some(most)) = (token, self.capabilities.max_presets)
+            && self.presets()?.len() >= most as usize
+        {
+            return Err(PtzError::Unsupported {
+                url: self.device_url.clone(),
+                what: "keep another preset (it holds as many as it can: remove one, or overwrite one with --token)",
+            });
+        }
         let mut inner = format!("<tptz:PresetName>{}</tptz:PresetName>", escape(name));
         if let Some(token) = token {
             inner.push_str(&format!(
@@ -552,7 +556,7 @@ mod tests {
         ))
         .expect("parses");
         let c = node_capabilities(&reply);
-        assert!(c.continuous && c.relative && c.absolute && c.field_of_view_move && c.home);
+        assert!(c.relative && c.absolute && c.field_of_view_move && c.home);
         assert_eq!(c.max_presets, Some(128));
         assert_eq!(
             node_capabilities(&parse("<E/>").expect("parses")),

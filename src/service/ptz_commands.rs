@@ -5,18 +5,19 @@
 use super::ptz_driver::{Job, PtzDriver};
 use super::{PtzNews, PtzOp, Reply};
 use crate::config::CameraCredentials;
-use crate::ptz::Credentials;
+use crate::domain::Camera;
+use crate::ptz::OnvifTarget;
 use crate::store::{LeaseTaken, Principal, Store};
 use std::collections::HashMap;
 use std::sync::mpsc::SyncSender;
 
-/// The worker's PTZ state: the log-ins, the cameras' ONVIF addresses, the driver (started at
+/// The worker's PTZ state: the log-ins, the registry's cameras, the driver (started at
 /// the first PTZ command).
 #[derive(Default)]
 pub(super) struct PtzDesk {
     credentials: CameraCredentials,
-    /// Camera code → ONVIF address and log-in name, read from the registry.
-    addresses: HashMap<String, (Option<String>, Option<String>)>,
+    /// The registry's cameras by code.
+    cameras: HashMap<String, Camera>,
     driver: Option<PtzDriver>,
 }
 
@@ -118,40 +119,22 @@ impl PtzDesk {
         }
     }
 
-    /// The driver's job for `camera`: its ONVIF address (from the registry, read again when
-    /// the camera is not known yet or the op is not a move) and its log-in.
+    /// The driver's job for `camera`: its ONVIF address and log-in (the registry read again
+    /// when the camera is not known yet or the op is not a move).
     fn job(&mut self, store: &mut Store, camera: &str, op: PtzOp) -> Result<Job, String> {
         let is_move = matches!(op, PtzOp::Move { .. });
-        if !is_move || !self.addresses.contains_key(camera) {
+        if !is_move || !self.cameras.contains_key(camera) {
             let cameras = store.cameras().map_err(|e| e.to_string())?;
-            self.addresses = cameras
-                .into_iter()
-                .map(|c| (c.code, (c.onvif_url, c.credentials_ref)))
-                .collect();
+            self.cameras = cameras.into_iter().map(|c| (c.code.clone(), c)).collect();
         }
-        let Some((url, reference)) = self.addresses.get(camera) else {
+        let Some(registered) = self.cameras.get(camera) else {
             return Err(format!("there is no camera {camera} in the registry"));
         };
-        let Some(url) = url.clone() else {
-            return Err(format!(
-                "camera {camera} has no ONVIF address (the onvif_url column of the registry)"
-            ));
-        };
-        let credentials = match reference {
-            Some(reference) => {
-                let (user, password) = self.credentials.get(reference).ok_or_else(|| {
-                    format!(
-                        "camera {camera} names the log-in [{reference}], which credentials.toml does not have"
-                    )
-                })?;
-                Some(Credentials { user, password })
-            }
-            None => None,
-        };
+        let target = OnvifTarget::of(registered, |reference| self.credentials.get(reference))
+            .map_err(|e| e.to_string())?;
         Ok(Job {
             camera: camera.to_owned(),
-            url,
-            credentials,
+            target,
             op,
         })
     }

@@ -6,7 +6,7 @@
 
 use super::{PtzNews, PtzOp, Reply};
 use crate::domain::ptz::PtzVector;
-use crate::ptz::{Credentials, OnvifCamera, PtzBackend, PtzError};
+use crate::ptz::{OnvifCamera, OnvifTarget, PtzBackend, PtzError};
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::Duration;
@@ -17,8 +17,7 @@ const QUEUE: usize = 64;
 /// One call to a camera, allowed by the store.
 pub(super) struct Job {
     pub camera: String,
-    pub url: String,
-    pub credentials: Option<Credentials>,
+    pub target: OnvifTarget,
     pub op: PtzOp,
 }
 
@@ -62,21 +61,24 @@ fn superseded(job: &Job, later: &[Job]) -> bool {
             .any(|l| l.camera == job.camera && matches!(l.op, PtzOp::Move { .. } | PtzOp::Stop))
 }
 
+/// The jobs of `batch` worth sending, in order: each move a later job supersedes is dropped.
+fn merged(batch: Vec<Job>) -> Vec<Job> {
+    let keep: Vec<bool> = (0..batch.len())
+        .map(|i| !superseded(&batch[i], &batch[i + 1..]))
+        .collect();
+    batch
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(job, keep)| keep.then_some(job))
+        .collect()
+}
+
 fn run(queue: &Receiver<Job>, events: &SyncSender<Reply>, waker: &super::Waker) {
     let mut cameras: HashMap<String, OnvifCamera> = HashMap::new();
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         batch.extend(queue.try_iter());
-        let mut pending = batch.into_iter().collect::<Vec<_>>();
-        let mut index = 0;
-        while index < pending.len() {
-            if superseded(&pending[index], &pending[index + 1..]) {
-                pending.remove(index);
-            } else {
-                index += 1;
-            }
-        }
-        for job in pending {
+        for job in merged(batch) {
             let news = execute(&mut cameras, &job);
             if let Some(news) = news {
                 if events.send(Reply::Ptz(news)).is_err() {
@@ -118,11 +120,7 @@ fn call(
     job: &Job,
 ) -> Result<Option<Vec<crate::domain::ptz::PtzPreset>>, PtzError> {
     if !cameras.contains_key(&job.camera) {
-        let camera = OnvifCamera::connect(
-            &job.url,
-            job.credentials.clone(),
-            crate::ptz::onvif::REQUEST_TIMEOUT,
-        )?;
+        let camera = job.target.connect()?;
         cameras.insert(job.camera.clone(), camera);
     }
     let Some(camera) = cameras.get_mut(&job.camera) else {
@@ -149,8 +147,10 @@ mod tests {
     fn job(camera: &str, op: PtzOp) -> Job {
         Job {
             camera: camera.into(),
-            url: String::new(),
-            credentials: None,
+            target: OnvifTarget {
+                url: String::new(),
+                credentials: None,
+            },
             op,
         }
     }
@@ -173,5 +173,24 @@ mod tests {
             &job("A", PtzOp::GotoPreset("1".into())),
             &later
         ));
+        let batch = vec![
+            job("A", moving(0.1)),
+            job("A", PtzOp::GotoPreset("1".into())),
+            job("A", moving(0.2)),
+            job("B", moving(0.3)),
+            job("A", PtzOp::Stop),
+        ];
+        let sent: Vec<(String, PtzOp)> = merged(batch)
+            .into_iter()
+            .map(|j| (j.camera, j.op))
+            .collect();
+        assert_eq!(
+            sent,
+            vec![
+                ("A".into(), PtzOp::GotoPreset("1".into())),
+                ("B".into(), moving(0.3)),
+                ("A".into(), PtzOp::Stop),
+            ]
+        );
     }
 }

@@ -58,7 +58,8 @@ pub struct PtzView {
 struct Drag {
     camera: String,
     speed: PtzVector,
-    sent_at: f64,
+    /// When its speed was last sent; `None` while it waits for the rate limit.
+    sent_at: Option<f64>,
 }
 
 /// The wall's PTZ state: the drag under way, when the last command went, what each camera's
@@ -93,19 +94,20 @@ impl PtzPad {
     /// A drag on `camera` asking for `speed` at `now` (seconds): the move to send, if it is
     /// time (a new speed, or the same one held for [`RESEND_EVERY_S`]).
     pub fn drag(&mut self, camera: &str, speed: PtzVector, now: f64) -> Option<Action> {
-        let changed = match &self.drag {
-            Some(d) if d.camera == camera => {
-                d.speed != speed || now - d.sent_at >= RESEND_EVERY_S - EPSILON_S
-            }
+        let due = match &self.drag {
+            Some(d) if d.camera == camera => d
+                .sent_at
+                .is_none_or(|at| d.speed != speed || now - at >= RESEND_EVERY_S - EPSILON_S),
             _ => true,
         };
-        if !changed || !self.may_send(now) {
+        if !due || !self.may_send(now) {
             if self.drag.as_ref().is_none_or(|d| d.camera != camera) {
-                // A drag begun within the rate limit: remembered, sent on a later frame.
+                // A drag begun within the rate limit: remembered (its release stops the
+                // camera), sent on a later frame.
                 self.drag = Some(Drag {
                     camera: camera.to_owned(),
-                    speed: PtzVector::ZERO,
-                    sent_at: f64::NEG_INFINITY,
+                    speed,
+                    sent_at: None,
                 });
             }
             return None;
@@ -113,7 +115,7 @@ impl PtzPad {
         self.drag = Some(Drag {
             camera: camera.to_owned(),
             speed,
-            sent_at: now,
+            sent_at: Some(now),
         });
         self.last_sent_at = Some(now);
         Some(action(

@@ -13,12 +13,23 @@ pub struct CliEnv {
 }
 
 impl CliEnv {
+    /// A folder whose config keeps every recording whatever the disk's free space: the
+    /// recorder's low-disk pruning (tested on its own in tests/recording.rs) must not delete
+    /// a test's segments on a nearly full build machine.
     pub fn new() -> Self {
-        Self {
+        let env = Self {
             dir: tempfile::tempdir().unwrap(),
             vars: Vec::new(),
             database: None,
-        }
+        };
+        let config = env.path("home/config/dienbien-dispatch");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("config.toml"),
+            "[recording]\nmin_free_percent = 0.0\n",
+        )
+        .unwrap();
+        env
     }
 
     /// Every run uses the database at `path`.
