@@ -21,6 +21,16 @@ const SHAPES: [(usize, usize, usize, usize); 7] = [
     (256, 73, 128, 169),
 ];
 
+/// The same for the plate recogniser (PP-OCRv4) on a 48×168 row, one thread: its 1×1
+/// convolutions at 12×42, 6×42 and 3×42 with 240–480 channels, as the convolution cuts them
+/// into bands (a band's output and input within about 768 KiB).
+const RECOGNISER_SHAPES: [(usize, usize, usize, usize); 4] = [
+    (240, 256, 240, 504),
+    (480, 128, 480, 252),
+    (480, 126, 480, 126),
+    (480, 128, 240, 252),
+];
+
 /// Copies of the input each product takes in turn, so that it comes from further than the
 /// first cache levels, as a layer's input does in a pass.
 const COPIES: usize = 8;
@@ -32,7 +42,7 @@ fn main() {
         .measurement_time(Duration::from_secs(2))
         .configure_from_args();
     let mut group = c.benchmark_group("product");
-    for (m, n, k, ldb) in SHAPES {
+    for (m, n, k, ldb) in SHAPES.into_iter().chain(RECOGNISER_SHAPES) {
         let shape = Shape {
             m,
             n,

@@ -158,13 +158,50 @@ mod x86 {
     /// The widest kernel it takes.
     pub(super) const MAX_WIDTH: usize = 16;
 
-    /// The plane convolved at a horizontal stride of 1: column strips of 16 outputs outside
-    /// (each tap's load mask computed once a strip), rows inside.
+    /// Output rows computed together: each input row loaded once serves all of them, and
+    /// their sums are independent chains of multiply-adds (one chain per row and strip).
+    const ROWS: usize = 4;
+
+    /// The plane convolved at a horizontal stride of 1, in blocks of up to three strips of
+    /// 16 output columns (each tap's load masks computed once a block) by [`ROWS`] rows.
     ///
     /// # Safety
     /// AVX-512F is present; `out` holds `g.oh × g.ow` values; `g.kw ≤ MAX_WIDTH`.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn direct(out: &mut [f32], plane: &Plane, kernel: &[f32], g: Geometry) {
+        assert!(
+            out.len() == g.oh * g.ow
+                && plane.source.len() == plane.height * plane.width
+                && kernel.len() == plane.kh * g.kw
+                && g.kw <= MAX_WIDTH
+                && g.sw == 1,
+            "depthwise plane sizes"
+        );
+        for x0 in (0..g.ow).step_by(48) {
+            // SAFETY: the sizes were checked above.
+            unsafe {
+                match (g.ow - x0).div_ceil(16) {
+                    1 => block::<1>(out, plane, kernel, g, x0),
+                    2 => block::<2>(out, plane, kernel, g, x0),
+                    _ => block::<3>(out, plane, kernel, g, x0),
+                }
+            }
+        }
+    }
+
+    /// [`direct`]'s columns `x0 .. x0 + 16·V` (the last strip masked at the plane's edge).
+    ///
+    /// # Safety
+    /// As [`direct`], and `x0 < g.ow`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn block<const V: usize>(
+        out: &mut [f32],
+        plane: &Plane,
+        kernel: &[f32],
+        g: Geometry,
+        x0: usize,
+    ) {
         let Plane {
             source,
             height,
@@ -174,49 +211,51 @@ mod x86 {
             left,
             ..
         } = *plane;
-        assert!(
-            out.len() == g.oh * g.ow
-                && source.len() == height * width
-                && kernel.len() == kh * g.kw
-                && g.kw <= MAX_WIDTH,
-            "depthwise plane sizes"
-        );
         let (src, dst) = (source.as_ptr(), out.as_mut_ptr());
-        for x0 in (0..g.ow).step_by(16) {
-            let mut starts = [0isize; MAX_WIDTH];
-            let mut masks = [0 as __mmask16; MAX_WIDTH];
-            for kx in 0..g.kw {
-                let start = (x0 + kx) as isize - left as isize;
-                starts[kx] = start;
-                masks[kx] = lanes16(-start, width as isize - start);
+        let mut starts = [[0isize; V]; MAX_WIDTH];
+        let mut masks = [[0 as __mmask16; V]; MAX_WIDTH];
+        for kx in 0..g.kw {
+            for s in 0..V {
+                let start = (x0 + 16 * s + kx) as isize - left as isize;
+                starts[kx][s] = start;
+                masks[kx][s] = lanes16(-start, width as isize - start);
             }
-            let store = lanes16(0, (g.ow - x0) as isize);
-            for oy in 0..g.oh {
-                // Two sums, alternating rows of the window, so that two chains overlap.
-                let mut sums = [_mm512_setzero_ps(); 2];
-                for ky in 0..kh {
-                    let Some(iy) = (oy * g.sh + ky).checked_sub(top).filter(|&y| y < height) else {
-                        continue;
-                    };
-                    let row = src.wrapping_add(iy * width);
-                    let taps = &kernel[ky * g.kw..(ky + 1) * g.kw];
-                    let sum = &mut sums[ky % 2];
-                    for (kx, &tap) in taps.iter().enumerate() {
-                        // SAFETY: masked lanes are not read; the others lie inside row iy.
-                        let v = unsafe {
-                            _mm512_maskz_loadu_ps(masks[kx], row.wrapping_offset(starts[kx]))
+        }
+        let stores: [__mmask16; V] =
+            std::array::from_fn(|s| lanes16(0, g.ow as isize - (x0 + 16 * s) as isize));
+        for oy0 in (0..g.oh).step_by(ROWS) {
+            let mut sums = [[_mm512_setzero_ps(); V]; ROWS];
+            // The padded plane's rows under this block of output rows.
+            for py in oy0 * g.sh..(oy0 + ROWS - 1) * g.sh + kh {
+                let Some(iy) = py.checked_sub(top).filter(|&y| y < height) else {
+                    continue;
+                };
+                let row = src.wrapping_add(iy * width);
+                for kx in 0..g.kw {
+                    // SAFETY: masked lanes are not read; the others lie inside row iy.
+                    let v: [__m512; V] = std::array::from_fn(|s| unsafe {
+                        _mm512_maskz_loadu_ps(masks[kx][s], row.wrapping_offset(starts[kx][s]))
+                    });
+                    for (r, sums) in sums.iter_mut().enumerate() {
+                        let Some(ky) = py.checked_sub((oy0 + r) * g.sh).filter(|&k| k < kh) else {
+                            continue;
                         };
-                        *sum = _mm512_fmadd_ps(_mm512_set1_ps(tap), v, *sum);
+                        let tap = _mm512_set1_ps(kernel[ky * g.kw + kx]);
+                        for (sum, &v) in sums.iter_mut().zip(&v) {
+                            *sum = _mm512_fmadd_ps(tap, v, *sum);
+                        }
                     }
                 }
-                // SAFETY: lanes x0.. of output row oy that lie inside it.
-                unsafe {
-                    _mm512_mask_storeu_ps(
-                        dst.add(oy * g.ow + x0),
-                        store,
-                        _mm512_add_ps(sums[0], sums[1]),
-                    )
-                };
+            }
+            for (r, sums) in sums.iter().enumerate() {
+                let oy = oy0 + r;
+                if oy >= g.oh {
+                    break;
+                }
+                for (s, (&sum, &mask)) in sums.iter().zip(&stores).enumerate() {
+                    // SAFETY: lanes of output row oy inside it (the mask stops at its end).
+                    unsafe { _mm512_mask_storeu_ps(dst.add(oy * g.ow + x0 + 16 * s), mask, sum) };
+                }
             }
         }
     }
@@ -357,8 +396,17 @@ mod tests {
             .filter(|&s| s != Simd::Avx512 || best == Simd::Avx512)
             .collect();
         // Kernels 5×5, 3×3, 1×3, 3×1; strides (1, 1), (2, 1), (1, 2); symmetric and
-        // lopsided padding; widths around one and two vectors.
-        for (h, wd) in [(9, 11), (6, 17), (5, 33), (1, 1)] {
+        // lopsided padding; widths around one, two and three vectors and past a block of
+        // three; heights around the block of rows.
+        for (h, wd) in [
+            (9, 11),
+            (6, 17),
+            (5, 33),
+            (1, 1),
+            (12, 42),
+            (3, 50),
+            (7, 97),
+        ] {
             let source: Vec<f32> = (0..h * wd).map(|i| ((i * 7) % 13) as f32 - 6.0).collect();
             for ((kh, kw), (sh, sw), [top, left, bottom, right]) in [
                 ((5, 5), (1, 1), [2, 2, 2, 2]),

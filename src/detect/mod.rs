@@ -11,6 +11,7 @@ mod fast_math;
 mod graph_fusion;
 mod head;
 mod host;
+mod matmul;
 pub mod onnx;
 pub mod onnx_graph;
 pub mod plate;
@@ -23,6 +24,7 @@ pub mod search;
 mod stem;
 pub mod team;
 pub mod tuning;
+mod unfold;
 pub mod yolox;
 
 pub use fast_math::Act;

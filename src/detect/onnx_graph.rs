@@ -412,8 +412,7 @@ impl Graph {
                 }
                 "MatMul" => {
                     let (a, b) = (get(&node.inputs[0])?, get(&node.inputs[1])?);
-                    c(a.contiguous()
-                        .and_then(|a| a.broadcast_matmul(&b.contiguous()?)))?
+                    c(super::matmul::matmul(&a, &b))?
                 }
                 "Softmax" => {
                     let x = get(&node.inputs[0])?;
@@ -575,11 +574,8 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, node: &Node) -> Result<Te
         return super::depthwise::depthwise3x3(x, w, b, sh, super::fast_math::Act::Linear)
             .map_err(e);
     }
-    if (kh, kw, sh, sw, group) == (1, 1, 1, 1, 1) && [top, left, bottom, right] == [0; 4] {
-        // A 1×1 convolution is the detector's matrix product, bias added as it finishes (on
-        // candle it was an im2col copy and the `gemm` crate, at a third of the rate).
+    if group == 1 {
         let out = w.dim(0).map_err(e)?;
-        let w = w.reshape((out, channels)).map_err(e)?;
         let zeros;
         let b = match bias {
             Some(b) => b,
@@ -588,7 +584,15 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, node: &Node) -> Result<Te
                 &zeros
             }
         };
-        return super::pointwise::pointwise(&[x], &w, b, super::fast_math::Act::Linear, None)
+        if (kh, kw, sh, sw) == (1, 1, 1, 1) && [top, left, bottom, right] == [0; 4] {
+            // A 1×1 convolution is the detector's matrix product, bias added as it finishes
+            // (on candle it was an im2col copy and the `gemm` crate, at a third of the rate).
+            let w = w.reshape((out, channels)).map_err(e)?;
+            return super::pointwise::pointwise(&[x], &w, b, super::fast_math::Act::Linear, None)
+                .map_err(e);
+        }
+        // Any other convolution of one group: unfolded, then the same matrix product.
+        return super::unfold::convolution(x, w, b, (sh, sw), [top, left, bottom, right])
             .map_err(e);
     }
     let y = if depthwise {
