@@ -35,7 +35,7 @@ pub fn run(command: &CamerasCommand, setup: &Setup) -> anyhow::Result<()> {
                 .and_then(|r| {
                     let who = principal(setup, &mut store).map_err(|e| StoreError::Rejected {
                         what: "the import".into(),
-                        reason: format!("{e:#}"),
+                        reason: super::error_text(&e),
                     })?;
                     store.import_registry(&who, &r, &file.display().to_string())
                 })

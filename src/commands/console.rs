@@ -40,8 +40,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         match ConsoleEngine::start(&setup, credentials.clone(), shared.clone()) {
             Ok(engine) => Some(engine),
             Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "the console's engine did not start");
-                notices.push(format!("the console's engine did not start: {e:#}"));
+                let why = super::error_text(&e);
+                tracing::error!(error = %why, "the console's engine did not start");
+                notices.push(format!("the console's engine did not start: {why}"));
                 None
             }
         }

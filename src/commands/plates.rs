@@ -240,7 +240,8 @@ fn read(
             Ok(d) => Some(d),
             Err(e) => {
                 eprintln!(
-                    "warning: {e:#}; plates are looked for by the plate detector alone (it misses most white plates)"
+                    "warning: {}; plates are looked for by the plate detector alone (it misses most white plates)",
+                    super::error_text(&e)
                 );
                 None
             }
@@ -251,7 +252,7 @@ fn read(
         let picture = match open_picture(path) {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("{e:#}");
+                eprintln!("{}", super::error_text(&e));
                 failed += 1;
                 continue;
             }
