@@ -43,6 +43,47 @@ fn decoded_pictures(path: &Path) -> usize {
     count + frames.len()
 }
 
+/// A `record` of the sample clip for camera DBP-GT-A1-N into the folder's recordings, in
+/// segments of `segment_secs`, running in the background.
+fn spawn_recorder(env: &Env, segment_secs: &str) -> std::process::Child {
+    let clip = media("vtest-h264-high.mp4");
+    let recordings = recordings(env);
+    env.command(&[
+        "record",
+        "--camera",
+        "DBP-GT-A1-N",
+        "--source",
+        clip.to_str().unwrap(),
+        "--dir",
+        recordings.to_str().unwrap(),
+        "--segment-secs",
+        segment_secs,
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap()
+}
+
+/// Whether `row` is the open segment with a whole fragment (a `moof` box) on disk.
+fn open_with_a_fragment(row: &RecordingRow) -> bool {
+    row.state == "open"
+        && std::fs::read(&row.path).is_ok_and(|bytes| bytes.windows(4).any(|w| w == b"moof"))
+}
+
+/// Polls the index until `done` holds, failing after 30 s.
+fn wait_for_index(env: &Env, done: impl Fn(&[RecordingRow]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done(&indexed(env)) {
+        assert!(
+            Instant::now() < deadline,
+            "no segment under way: {:?}",
+            indexed(env)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn sha256(path: &Path) -> String {
     format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
 }
@@ -103,43 +144,14 @@ fn a_clip_with_b_frames_is_recorded_into_segments_that_play_back_whole() {
 #[test]
 fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_recovers() {
     let env = Env::new();
-    let clip = media("vtest-h264-high.mp4");
     let recordings = recordings(&env);
-    let mut child = env
-        .command(&[
-            "record",
-            "--camera",
-            "DBP-GT-A1-N",
-            "--source",
-            clip.to_str().unwrap(),
-            "--dir",
-            recordings.to_str().unwrap(),
-            "--segment-secs",
-            "1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Let it close two segments and write a whole fragment of the next (a `moof` box on disk):
-    // the kill then falls mid-segment by construction, not by a guessed sleep.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mid_segment = |rows: &[RecordingRow]| {
+    let mut child = spawn_recorder(&env, "1");
+    // Let it close two segments and write a whole fragment of the next: the kill then falls
+    // mid-segment by construction, not by a guessed sleep.
+    wait_for_index(&env, |rows| {
         rows.iter().filter(|r| r.state == "closed").count() >= 2
-            && rows.iter().any(|r| {
-                r.state == "open"
-                    && std::fs::read(&r.path)
-                        .is_ok_and(|bytes| bytes.windows(4).any(|w| w == b"moof"))
-            })
-    };
-    while !mid_segment(&indexed(&env)) {
-        assert!(
-            Instant::now() < deadline,
-            "no segment under way: {:?}",
-            indexed(&env)
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+            && rows.iter().any(open_with_a_fragment)
+    });
     let before: Vec<(String, String)> = indexed(&env)
         .iter()
         .filter(|r| r.state == "closed")
@@ -212,40 +224,9 @@ fn a_recorder_killed_mid_segment_loses_nothing_committed_and_the_next_start_reco
 #[test]
 fn a_recorder_stopped_with_sigterm_closes_and_indexes_its_open_segment() {
     let env = Env::new();
-    let clip = media("vtest-h264-high.mp4");
-    let recordings = recordings(&env);
-    let mut child = env
-        .command(&[
-            "record",
-            "--camera",
-            "DBP-GT-A1-N",
-            "--source",
-            clip.to_str().unwrap(),
-            "--dir",
-            recordings.to_str().unwrap(),
-            "--segment-secs",
-            "60",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_recorder(&env, "60");
     // Wait until the one segment has a whole fragment on disk.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let under_way = |rows: &[RecordingRow]| {
-        rows.iter().any(|r| {
-            r.state == "open"
-                && std::fs::read(&r.path).is_ok_and(|bytes| bytes.windows(4).any(|w| w == b"moof"))
-        })
-    };
-    while !under_way(&indexed(&env)) {
-        assert!(
-            Instant::now() < deadline,
-            "no segment under way: {:?}",
-            indexed(&env)
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_index(&env, |rows| rows.iter().any(open_with_a_fragment));
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },

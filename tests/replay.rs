@@ -13,7 +13,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::media;
 
+/// A recorder of `clip` as `camera`, its config keeping every segment whatever the disk's free
+/// space (the low-disk pruning is tested in tests/recording.rs).
 fn record(db: &PathBuf, dir: &PathBuf, camera: &str, clip: &str) -> std::process::Child {
+    let config = db.with_file_name("recorder.toml");
+    std::fs::write(&config, "[recording]\nmin_free_percent = 0.0\n").unwrap();
     Command::new(env!("CARGO_BIN_EXE_dienbien-dispatch"))
         .arg("--db")
         .arg(db)
@@ -24,7 +28,7 @@ fn record(db: &PathBuf, dir: &PathBuf, camera: &str, clip: &str) -> std::process
         .args(["--segment-secs", "3", "--duration-secs", "7"])
         .env("HOME", dir.join("home"))
         .env_remove("DATABASE_URL")
-        .env_remove("DISPATCH_CONFIG")
+        .env("DISPATCH_CONFIG", &config)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

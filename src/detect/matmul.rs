@@ -59,13 +59,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> candle_core::Result<Tensor> {
 mod tests {
     use super::*;
 
-    fn tensor(dims: &[usize], seed: usize) -> Tensor {
-        let len: usize = dims.iter().product();
-        let values: Vec<f32> = (0..len)
-            .map(|i| ((i * 7919 + seed * 104_729) % 1013) as f32 / 1013.0 - 0.5)
-            .collect();
-        Tensor::from_vec(values, dims, &Device::Cpu).expect("tensor")
-    }
+    use crate::detect::test_tensor as tensor;
 
     #[test]
     fn it_agrees_with_candles_matmul_on_every_shape_it_takes_and_passes_the_others_on() {

@@ -30,6 +30,16 @@ pub mod yolox;
 pub use fast_math::Act;
 pub use host::candle_ops_only;
 
+/// A CPU tensor of `dims` with values in [-0.5, 0.5) drawn from `seed` (tests of the kernels).
+#[cfg(test)]
+pub(crate) fn test_tensor(dims: &[usize], seed: usize) -> candle_core::Tensor {
+    let len: usize = dims.iter().product();
+    let values: Vec<f32> = (0..len)
+        .map(|i| ((i * 7919 + seed * 104_729) % 1013) as f32 / 1013.0 - 0.5)
+        .collect();
+    candle_core::Tensor::from_vec(values, dims, &candle_core::Device::Cpu).expect("tensor")
+}
+
 /// Largest absolute difference between two tensors of the same shape (tests of the kernels).
 #[cfg(test)]
 pub(crate) fn max_abs_diff(a: &candle_core::Tensor, b: &candle_core::Tensor) -> f32 {

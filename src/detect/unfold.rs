@@ -116,13 +116,7 @@ pub fn convolution(
 mod tests {
     use super::*;
 
-    fn tensor(dims: &[usize], seed: usize) -> Tensor {
-        let len: usize = dims.iter().product();
-        let values: Vec<f32> = (0..len)
-            .map(|i| ((i * 7919 + seed * 104_729) % 1013) as f32 / 1013.0 - 0.5)
-            .collect();
-        Tensor::from_vec(values, dims, &Device::Cpu).expect("tensor")
-    }
+    use crate::detect::test_tensor as tensor;
 
     /// Candle's convolution of the zero-padded input, strided by keeping rows and columns.
     fn reference(
