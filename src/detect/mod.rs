@@ -6,7 +6,6 @@ pub mod bundled;
 mod depthwise;
 mod depthwise_any;
 pub mod detector;
-mod elementwise;
 pub mod evaluation;
 mod fast_math;
 mod graph_fusion;

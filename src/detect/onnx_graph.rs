@@ -7,7 +7,6 @@
 //! Shapes computed in the graph are integer values beside the tensors. An operator or
 //! attribute it does not know is an error naming the node, never a silent wrong answer.
 
-use super::elementwise::{BinaryOp, binary};
 use super::graph_fusion::{self, Fusion};
 use super::onnx::{Initializer, Model, Node};
 use candle_core::{DType, Device, Tensor};
@@ -231,12 +230,11 @@ impl Graph {
                 "Sigmoid" => c(candle_nn::ops::sigmoid(&get(&node.inputs[0])?))?,
                 "Mul" | "Add" | "Sub" => {
                     let (a, b) = (get(&node.inputs[0])?, get(&node.inputs[1])?);
-                    let op = match node.op_type.as_str() {
-                        "Mul" => BinaryOp::Mul,
-                        "Add" => BinaryOp::Add,
-                        _ => BinaryOp::Sub,
-                    };
-                    c(binary(op, &a, &b))?
+                    match node.op_type.as_str() {
+                        "Mul" => c(a.broadcast_mul(&b))?,
+                        "Add" => c(a.broadcast_add(&b))?,
+                        _ => c(a.broadcast_sub(&b))?,
+                    }
                 }
                 "Pow" => {
                     let a = get(&node.inputs[0])?;
@@ -353,11 +351,7 @@ impl Graph {
                 }
                 "Relu" => c(get(&node.inputs[0])?.relu())?,
                 "Sqrt" => c(get(&node.inputs[0])?.sqrt())?,
-                "Div" => c(binary(
-                    BinaryOp::Div,
-                    &get(&node.inputs[0])?,
-                    &get(&node.inputs[1])?,
-                ))?,
+                "Div" => c(get(&node.inputs[0])?.broadcast_div(&get(&node.inputs[1])?))?,
                 "Clip" => {
                     let x = get(&node.inputs[0])?;
                     let bound = |i: usize, attr: &str, default: f32| -> Result<f32, GraphError> {
