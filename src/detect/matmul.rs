@@ -11,10 +11,11 @@ use candle_core::{Device, Tensor};
 /// `a` `[.., M, K]` times `b` `[.., K, N]` (or `[K, N]`): `[.., M, N]`.
 pub fn matmul(a: &Tensor, b: &Tensor) -> candle_core::Result<Tensor> {
     let (ad, bd) = (a.dims(), b.dims());
+    // Both ranks checked before the dimensions are sliced: ONNX allows one-dimensional operands.
     let plain = host::native(a.device())
-        && a.rank() >= 2
-        && (b.rank() == 2 || bd[..bd.len() - 2] == ad[..ad.len() - 2])
+        && ad.len() >= 2
         && bd.len() >= 2
+        && (bd.len() == 2 || bd[..bd.len() - 2] == ad[..ad.len() - 2])
         && ad[ad.len() - 1] == bd[bd.len() - 2];
     if !plain {
         return a.contiguous()?.broadcast_matmul(&b.contiguous()?);
