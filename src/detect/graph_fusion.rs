@@ -369,10 +369,13 @@ fn fold_into_conv(
     ))
 }
 
-/// Runs `steps` on `x`: on the CPU over one copy of its values, every step on a run of them
-/// (a channel's plane, or 4096 values when no step is per channel) while it is in the
-/// first-level cache, compiled for the widest vector instructions the processor has;
-/// elsewhere with candle's ops.
+/// Runs `steps` on `x`: on the CPU over its values where they are (a tensor not laid out in
+/// one piece: over a copy), every step on a run of them (a channel's plane, or 4096 values
+/// when no step is per channel) while it is in the first-level cache, compiled for the widest
+/// vector instructions the processor has; elsewhere with candle's ops.
+///
+/// `x`'s storage is changed: no other tensor still read may share it (a head's output, made
+/// by its node, never does; a test's clone does, so tests pass `x.copy()`).
 pub fn apply(steps: &[Elementwise], x: Tensor) -> candle_core::Result<Tensor> {
     if steps.is_empty() {
         return Ok(x);
@@ -400,19 +403,69 @@ pub fn apply(steps: &[Elementwise], x: Tensor) -> candle_core::Result<Tensor> {
     } else {
         4096
     };
+    let runs = Runs {
+        steps,
+        run,
+        channels: if per_channel { channels } else { 0 },
+    };
+    // A head's output is a tensor of its own (never a view of another value), so its values
+    // are changed where they are; a tensor that is not laid out in one piece is copied.
+    if x.is_contiguous() && x.dtype() == candle_core::DType::F32 {
+        x.inplace_op1(&runs)?;
+        return Ok(x);
+    }
     let mut values: Vec<f32> = x.flatten_all()?.to_vec1()?;
-    super::fast_math::with_best_simd(
-        #[inline(always)]
-        |_| {
-            for (i, values) in values.chunks_mut(run).enumerate() {
-                let channel = if per_channel { i % channels } else { 0 };
-                for step in steps {
-                    apply_step(step, values, channel);
-                }
-            }
-        },
-    );
+    runs.apply(&mut values);
     Tensor::from_vec(values, dims, x.device())
+}
+
+/// The steps of a tail over a tensor's values in runs (a channel's plane when `channels` is
+/// not 0, which gives each run's channel).
+struct Runs<'a> {
+    steps: &'a [Elementwise],
+    run: usize,
+    channels: usize,
+}
+
+impl Runs<'_> {
+    fn apply(&self, values: &mut [f32]) {
+        super::fast_math::with_best_simd(
+            #[inline(always)]
+            |_| {
+                for (i, values) in values.chunks_mut(self.run).enumerate() {
+                    let channel = if self.channels > 0 {
+                        i % self.channels
+                    } else {
+                        0
+                    };
+                    for step in self.steps {
+                        apply_step(step, values, channel);
+                    }
+                }
+            },
+        );
+    }
+}
+
+impl candle_core::InplaceOp1 for Runs<'_> {
+    fn name(&self) -> &'static str {
+        "elementwise tail"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &mut candle_core::CpuStorage,
+        layout: &candle_core::Layout,
+    ) -> candle_core::Result<()> {
+        let candle_core::CpuStorage::F32(values) = storage else {
+            candle_core::bail!("an elementwise tail on a tensor that is not f32");
+        };
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("an elementwise tail in place on a tensor not in one piece");
+        };
+        self.apply(&mut values[start..end]);
+        Ok(())
+    }
 }
 
 /// One step on `values`, all of channel `channel` when the step is per channel.
@@ -528,17 +581,44 @@ mod tests {
         let x = Tensor::randn(0f32, 2., (2, 3, 5, 7), &Device::Cpu).unwrap();
         for step in every_step() {
             let steps = [step];
-            let ours = apply(&steps, x.clone()).unwrap();
+            let ours = apply(&steps, x.copy().unwrap()).unwrap();
             let reference = apply_with_ops(&steps, x.clone()).unwrap();
             let diff = crate::detect::max_abs_diff(&ours, &reference);
             assert!(diff < 1e-5, "{:?}: {diff}", steps[0]);
         }
         let all = every_step();
         let diff = crate::detect::max_abs_diff(
-            &apply(&all, x.clone()).unwrap(),
+            &apply(&all, x.copy().unwrap()).unwrap(),
             &apply_with_ops(&all, x).unwrap(),
         );
         assert!(diff < 1e-4, "all steps: {diff}");
+    }
+
+    #[test]
+    fn a_tensor_in_one_piece_is_changed_in_place_a_view_across_it_through_a_copy() {
+        let x = Tensor::randn(0f32, 2., (1, 3, 4, 6), &Device::Cpu).unwrap();
+        let before: Vec<f32> = x.flatten_all().unwrap().to_vec1().unwrap();
+        let steps = [Elementwise::Affine {
+            scale: 2.0,
+            shift: 1.0,
+        }];
+        // A transposed view is not in one piece: its source keeps its values.
+        let view = x.transpose(2, 3).unwrap();
+        let ours = apply(&steps, view.clone()).unwrap();
+        let diff = crate::detect::max_abs_diff(&ours, &apply_with_ops(&steps, view).unwrap());
+        assert!(diff < 1e-6, "{diff}");
+        let after: Vec<f32> = x.flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(before, after);
+        // A tensor in one piece is changed where it is: the result shares its storage.
+        let shared = x.clone();
+        let ours = apply(&steps, x).unwrap();
+        let expected: Vec<f32> = before.iter().map(|v| v * 2.0 + 1.0).collect();
+        let changed: Vec<f32> = shared.flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(changed, expected);
+        assert_eq!(
+            ours.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            expected
+        );
     }
 
     #[test]
