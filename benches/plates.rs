@@ -14,6 +14,14 @@ use std::path::Path;
 use std::time::Duration;
 
 fn main() {
+    // Candle's element-wise ops run on a barrier pool of its own, sized by this variable (read
+    // once, when the pool starts) and blind to the rayon pool installed below: without it a
+    // helper thread shares those ops and spins on the second core, and the figure is not one
+    // thread's.
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // SAFETY: the first statement of `main`, before any thread is started.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/models");
     let reader = PlateReader::load(&models).expect("the plate reader");
     let pool = rayon::ThreadPoolBuilder::new()
