@@ -1,7 +1,7 @@
 //! A plate seen at an angle made flat: the perspective transform (a homography) that takes
 //! its four corners to a rectangle of the plate's own proportions, sampled bilinearly.
 
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
 /// Height of a rectified plate, in pixels (a two-row plate's rows get half each).
 pub const RECTIFIED_HEIGHT: u32 = 96;
@@ -83,39 +83,63 @@ pub fn rectify(picture: &RgbImage, corners: &[[f32; 2]; 4]) -> Option<RgbImage> 
         [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]],
         corners.map(|[x, y]| [f64::from(x), f64::from(y)]),
     )?;
+    let source = Source::of(picture);
     let mut out = RgbImage::new(width, height);
-    for (x, y, pixel) in out.enumerate_pixels_mut() {
-        let [sx, sy] = to_picture.apply([f64::from(x) + 0.5, f64::from(y) + 0.5]);
-        *pixel = bilinear(picture, sx - 0.5, sy - 0.5);
+    for (y, row) in out.chunks_exact_mut(width as usize * 3).enumerate() {
+        for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
+            let [sx, sy] = to_picture.apply([x as f64 + 0.5, y as f64 + 0.5]);
+            pixel.copy_from_slice(&source.bilinear(sx - 0.5, sy - 0.5));
+        }
     }
     Some(out)
 }
 
-/// The picture at a fractional position, edges repeated.
-fn bilinear(picture: &RgbImage, x: f64, y: f64) -> Rgb<u8> {
-    let (w, h) = picture.dimensions();
-    if w == 0 || h == 0 || !x.is_finite() || !y.is_finite() {
-        return Rgb([0, 0, 0]);
+/// A picture's pixels read by position (three bytes a pixel, rows one after another).
+struct Source<'a> {
+    data: &'a [u8],
+    width: usize,
+    height: usize,
+}
+
+impl<'a> Source<'a> {
+    fn of(picture: &'a RgbImage) -> Self {
+        Self {
+            data: picture.as_raw(),
+            width: picture.width() as usize,
+            height: picture.height() as usize,
+        }
     }
-    let clamp_x = |v: f64| v.clamp(0.0, f64::from(w - 1));
-    let clamp_y = |v: f64| v.clamp(0.0, f64::from(h - 1));
-    let (x, y) = (clamp_x(x), clamp_y(y));
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (x0, y0) = (x0 as u32, y0 as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let p = |x, y| picture.get_pixel(x, y).0;
-    let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
-    Rgb(std::array::from_fn(|i| {
-        let top = f64::from(a[i]) * (1.0 - fx) + f64::from(b[i]) * fx;
-        let bottom = f64::from(c[i]) * (1.0 - fx) + f64::from(d[i]) * fx;
-        (top * (1.0 - fy) + bottom * fy).round() as u8
-    }))
+
+    /// The picture at a fractional position, edges repeated (black outside an empty picture
+    /// or at a position that is not a number).
+    fn bilinear(&self, x: f64, y: f64) -> [u8; 3] {
+        let (w, h) = (self.width, self.height);
+        if w == 0 || h == 0 || !x.is_finite() || !y.is_finite() {
+            return [0, 0, 0];
+        }
+        let x = x.clamp(0.0, (w - 1) as f64);
+        let y = y.clamp(0.0, (h - 1) as f64);
+        // Both are not negative: truncation is the floor (no call into libm, as `floor` is
+        // on the baseline x86-64 build).
+        let (x0, y0) = (x as usize, y as usize);
+        let (fx, fy) = (x - x0 as f64, y - y0 as f64);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let at = |x: usize, y: usize| (y * w + x) * 3;
+        let (a, b, c, d) = (at(x0, y0), at(x1, y0), at(x0, y1), at(x1, y1));
+        let p = self.data;
+        std::array::from_fn(|i| {
+            let top = f64::from(p[a + i]) * (1.0 - fx) + f64::from(p[b + i]) * fx;
+            let bottom = f64::from(p[c + i]) * (1.0 - fx) + f64::from(p[d + i]) * fx;
+            // A value in 0..=255: half up by truncation, as `round` would.
+            (top * (1.0 - fy) + bottom * fy + 0.5) as u8
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     #[test]
     fn the_homography_takes_each_corner_where_it_was_asked() {
