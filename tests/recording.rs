@@ -11,7 +11,7 @@ use dienbien_dispatch::store::{DatabaseLocation, RecordingRow, Store};
 use dienbien_dispatch::video::{Decoder, FileSource};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{RtspServer, free_port, media};
 
@@ -43,23 +43,35 @@ fn decoded_pictures(path: &Path) -> usize {
     count + frames.len()
 }
 
-/// A `record` of the sample clip for camera DBP-GT-A1-N into the folder's recordings, in
-/// segments of `segment_secs`, running in the background.
-fn spawn_recorder(env: &Env, segment_secs: &str) -> std::process::Child {
-    let clip = media("vtest-h264-high.mp4");
+/// `record` of the media clip `clip` as camera `camera` into the folder's recordings, with
+/// `more` arguments, its output discarded.
+fn record_command(env: &Env, camera: &str, clip: &str, more: &[&str]) -> Command {
+    let clip = media(clip);
     let recordings = recordings(env);
-    env.command(&[
+    let mut args = vec![
         "record",
         "--camera",
-        "DBP-GT-A1-N",
+        camera,
         "--source",
         clip.to_str().unwrap(),
         "--dir",
         recordings.to_str().unwrap(),
-        "--segment-secs",
-        segment_secs,
-    ])
-    .stdout(Stdio::null())
+    ];
+    args.extend_from_slice(more);
+    let mut command = env.command(&args);
+    command.stdout(Stdio::null());
+    command
+}
+
+/// A `record` of the sample clip for camera DBP-GT-A1-N into the folder's recordings, in
+/// segments of `segment_secs`, running in the background.
+fn spawn_recorder(env: &Env, segment_secs: &str) -> std::process::Child {
+    record_command(
+        env,
+        "DBP-GT-A1-N",
+        "vtest-h264-high.mp4",
+        &["--segment-secs", segment_secs],
+    )
     .stderr(Stdio::null())
     .spawn()
     .unwrap()
@@ -250,22 +262,13 @@ fn a_recorder_stopped_with_sigterm_closes_and_indexes_its_open_segment() {
 #[test]
 fn a_recorder_started_beside_another_leaves_the_others_open_segment_alone() {
     let env = Env::new();
-    let recordings = recordings(&env);
     let start = |camera: &str, clip: &str, seconds: &str| {
-        env.command(&[
-            "record",
-            "--camera",
+        record_command(
+            &env,
             camera,
-            "--source",
-            media(clip).to_str().unwrap(),
-            "--dir",
-            recordings.to_str().unwrap(),
-            "--segment-secs",
-            "3",
-            "--duration-secs",
-            seconds,
-        ])
-        .stdout(Stdio::null())
+            clip,
+            &["--segment-secs", "3", "--duration-secs", seconds],
+        )
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
